@@ -1,0 +1,166 @@
+"""Answers, statuses and the roll-up from agencies to the system view. Pure: no I/O, no Excel.
+
+An agency's answer to one recommendation gives a status (DESIGN.md "Statuses"):
+relevant No -> not_applicable; relevant Yes/Partial and meets Yes -> met, Partial -> partially_met,
+No -> not_met, blank -> not_assessed; relevant blank -> not_assessed.
+Across agencies, over those for which the recommendation applies: none -> not_applicable; otherwise the worst,
+in the order not_met > partially_met > not_assessed > met.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Iterable, Mapping
+
+
+class Choice(str, Enum):
+    """Answer to "Relevant to us?" and "Meets it?"."""
+
+    YES = "Yes"
+    PARTIAL = "Partial"
+    NO = "No"
+
+
+class YesNo(str, Enum):
+    YES = "Yes"
+    NO = "No"
+
+
+class ActionStatus(str, Enum):
+    NOT_STARTED = "Not started"
+    IN_PROGRESS = "In progress"
+    COMPLETE = "Complete"
+
+
+class Status(str, Enum):
+    MET = "met"
+    PARTIALLY_MET = "partially_met"
+    NOT_MET = "not_met"
+    NOT_ASSESSED = "not_assessed"
+    NOT_APPLICABLE = "not_applicable"
+
+    @property
+    def label(self) -> str:
+        return STATUS_LABELS[self]
+
+
+STATUS_LABELS = {
+    Status.MET: "Met",
+    Status.PARTIALLY_MET: "Partially met",
+    Status.NOT_MET: "Not met",
+    Status.NOT_ASSESSED: "Not assessed",
+    Status.NOT_APPLICABLE: "Not applicable",
+}
+
+# Display and JSON order of statuses.
+STATUS_ORDER = (Status.MET, Status.PARTIALLY_MET, Status.NOT_MET, Status.NOT_ASSESSED, Status.NOT_APPLICABLE)
+# Worst first: the system status is the first of these that any applicable agency has.
+SEVERITY_ORDER = (Status.NOT_MET, Status.PARTIALLY_MET, Status.NOT_ASSESSED, Status.MET)
+GAP_STATUSES = (Status.NOT_MET, Status.PARTIALLY_MET, Status.NOT_ASSESSED)
+
+
+def agency_status(relevant: Choice | None, meets: Choice | None) -> Status:
+    if relevant is None:
+        return Status.NOT_ASSESSED
+    if relevant is Choice.NO:
+        return Status.NOT_APPLICABLE
+    return {
+        Choice.YES: Status.MET,
+        Choice.PARTIAL: Status.PARTIALLY_MET,
+        Choice.NO: Status.NOT_MET,
+        None: Status.NOT_ASSESSED,
+    }[meets]
+
+
+def system_status(statuses: Iterable[Status]) -> Status:
+    """Roll one recommendation's agency statuses up to the system view."""
+    applicable = {s for s in statuses if s is not Status.NOT_APPLICABLE}
+    if not applicable:
+        return Status.NOT_APPLICABLE
+    return next(s for s in SEVERITY_ORDER if s in applicable)
+
+
+def count_statuses(statuses: Iterable[Status]) -> dict[str, int]:
+    """Counts keyed by status value, every status present (zero included), in display order."""
+    counts = {s.value: 0 for s in STATUS_ORDER}
+    for status in statuses:
+        counts[status.value] += 1
+    return counts
+
+
+@dataclass(frozen=True)
+class Answer:
+    """One agency's answers for one recommendation, as read from a return (values already normalised)."""
+
+    recommendation: str
+    relevant: Choice | None = None
+    meets: Choice | None = None
+    evidence: str = ""
+    action: str = ""
+    owner: str = ""
+    deadline: dt.date | None = None
+    deadline_text: str = ""  # a deadline that could not be read as a date (NICE's tool has free text)
+    action_status: ActionStatus | None = None
+    risk: YesNo | None = None
+    completed_by: str = ""
+    # Where each value came from, e.g. {"evidence": "F7"}: lets merged output point back at the source.
+    cells: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def status(self) -> Status:
+        return agency_status(self.relevant, self.meets)
+
+    @property
+    def is_action(self) -> bool:
+        """An action is an answer row with an action or an owner (DESIGN.md, JSON of `summary`)."""
+        return bool(self.action.strip() or self.owner.strip())
+
+    @property
+    def is_open(self) -> bool:
+        return self.is_action and self.action_status is not ActionStatus.COMPLETE
+
+    def is_overdue(self, as_of: dt.date) -> bool:
+        return self.is_open and self.deadline is not None and self.deadline < as_of
+
+    @property
+    def is_blank(self) -> bool:
+        return not any(
+            [self.relevant, self.meets, self.evidence, self.action, self.owner, self.deadline, self.deadline_text,
+             self.action_status, self.risk, self.completed_by]
+        )
+
+
+@dataclass
+class AgencyReturn:
+    """One agency's returned workbook, read and normalised.
+
+    `answers` holds one Answer per recommendation listed in the workbook, in the workbook's (guideline) order.
+    """
+
+    agency: str
+    guideline: str
+    version: str
+    fingerprint: str
+    sectors: list[str] = field(default_factory=list)
+    area: str = ""
+    generated_at: str = ""  # ISO timestamp stamped by `generate` ("" for NICE-format returns)
+    source: str = ""  # the file it was read from
+    source_format: str = "baseline"  # "baseline" or "nice-bat"
+    sha256: str = ""
+    answers: dict[str, Answer] = field(default_factory=dict)
+
+    @property
+    def statuses(self) -> dict[str, Status]:
+        return {rec_id: answer.status for rec_id, answer in self.answers.items()}
+
+    @property
+    def completed_by(self) -> str:
+        """Who filled it in: the names given in the Completed by column, most frequent first."""
+        counts: dict[str, int] = {}
+        for answer in self.answers.values():
+            name = answer.completed_by.strip()
+            if name:
+                counts[name] = counts.get(name, 0) + 1
+        return "; ".join(sorted(counts, key=lambda n: (-counts[n], n)))

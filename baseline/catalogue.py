@@ -1,0 +1,101 @@
+"""Find guidelines and their versions: `recommendations/<guideline>/<version>.yaml`.
+
+Searched, in order: directories named in $BASELINE_RECOMMENDATIONS (os.pathsep-separated: a facilitator's own
+completed encodings, e.g. from `recs import`), then the encodings shipped with the package (package data in a
+wheel, the repository's `recommendations/` in a checkout). The first directory holding a guideline+version wins.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from baseline.guideline import Guideline, load_guideline
+from baseline.issues import BaselineError
+
+ENV_VAR = "BASELINE_RECOMMENDATIONS"
+
+
+def shipped_root() -> Path:
+    package_data = Path(__file__).parent / "recommendations"  # installed wheel
+    if package_data.is_dir():
+        return package_data
+    return Path(__file__).parent.parent / "recommendations"  # source checkout / editable install
+
+
+def search_roots() -> list[Path]:
+    extra = [Path(p) for p in os.environ.get(ENV_VAR, "").split(os.pathsep) if p.strip()]
+    return [*extra, shipped_root()]
+
+
+@dataclass(frozen=True)
+class Entry:
+    guideline: str  # upper case, e.g. "NG225"
+    version: str  # e.g. "2022-09-07"
+    path: Path
+
+    @property
+    def ref(self) -> str:
+        return f"{self.guideline}@{self.version}"
+
+
+def all_files(roots: list[Path] | None = None) -> list[Entry]:
+    """Every recommendation file on the search path, shadowed ones included, in search order."""
+    return [
+        Entry(path.parent.name.upper(), path.stem, path)
+        for root in (roots if roots is not None else search_roots())
+        if root.is_dir()
+        for path in sorted(root.glob("*/*.yaml"))
+    ]
+
+
+def entries(roots: list[Path] | None = None) -> list[Entry]:
+    """Every guideline version on the search path (first root wins), sorted by guideline then version."""
+    found: dict[tuple[str, str], Entry] = {}
+    for entry in all_files(roots):
+        found.setdefault((entry.guideline, entry.version), entry)
+    return sorted(found.values(), key=lambda e: (e.guideline, e.version))
+
+
+def split_ref(ref: str) -> tuple[str, str | None]:
+    """"ng225@2022-09-07" -> ("NG225", "2022-09-07"); "NG225" -> ("NG225", None)."""
+    name, _, version = ref.strip().partition("@")
+    return name.strip().upper(), (version.strip() or None)
+
+
+def resolve(ref: str, roots: list[Path] | None = None) -> Entry:
+    """Find one guideline version; without a version, the newest. Unknown → BaselineError listing what exists."""
+    name, version = split_ref(ref)
+    known = entries(roots)
+    matches = [e for e in known if e.guideline == name and (version is None or e.version == version)]
+    if not matches:
+        available = ", ".join(e.ref for e in known) or "none"
+        raise BaselineError(f"Unknown guideline {ref!r}. Available: {available}.")
+    return matches[-1]
+
+
+def is_yaml_file(ref: str) -> bool:
+    return ref.lower().endswith((".yaml", ".yml")) and Path(ref).is_file()
+
+
+@lru_cache(maxsize=32)
+def _load_cached(path: Path, mtime_ns: int) -> Guideline:
+    return load_guideline(path)
+
+
+def load(ref: str = "NG225", roots: list[Path] | None = None) -> Guideline:
+    """A guideline by reference ("NG225", "ng225", "NG225@2022-09-07") or by the path of a YAML file."""
+    path = Path(ref) if is_yaml_file(ref) else resolve(ref, roots).path
+    return _load_cached(path.resolve(), path.stat().st_mtime_ns)
+
+
+def find_by_fingerprint(guideline: str, version: str, fingerprint: str) -> Guideline | None:
+    """The encoding a workbook was generated from, if this installation has it."""
+    for entry in all_files():
+        if entry.guideline == guideline.upper() and entry.version == version:
+            candidate = load(str(entry.path))
+            if candidate.fingerprint == fingerprint:
+                return candidate
+    return None

@@ -1,0 +1,405 @@
+"""Recommendation YAML: pydantic models, a strict loader, consistency checks, fingerprint and diff.
+
+Pure: reads YAML text, knows nothing of Excel or the terminal.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal, Optional
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from baseline.issues import BaselineError, Problem
+
+SCHEMA_VERSION = 1
+ALL_SECTORS = "all"
+Population = Literal["all", "children_young_people", "adults"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Recommendation(_Strict):
+    id: str
+    summary: Optional[str] = None  # our own words; None where the content is not known
+    text: Optional[str] = None  # NICE's full text: only ever filled locally by `recs import`
+    sectors: Optional[list[str]] = None  # None: inherit the section's default
+    population: Population = "all"
+    year: Optional[str] = None
+    quality_statements: list[str] = Field(default_factory=list)
+    verified: bool = False  # number and content checked against a NICE source
+
+    @field_validator("year", mode="before")
+    @classmethod
+    def _year_as_text(cls, value: Any) -> Any:
+        return str(value) if isinstance(value, int) else value
+
+
+class Subsection(_Strict):
+    title: str
+    recommendations: list[str]
+
+
+class Section(_Strict):
+    id: str
+    title: Optional[str] = None  # None where the heading is not known
+    complete: bool = False  # True only when every recommendation number of the section is known
+    sectors: list[str] = Field(default_factory=lambda: [ALL_SECTORS])
+    subsections: list[Subsection] = Field(default_factory=list)
+    recommendations: list[Recommendation]
+
+    @property
+    def label(self) -> str:
+        return f"{self.id} {self.title}" if self.title else f"{self.id} (heading not yet encoded)"
+
+
+def _iso_date(value: Any) -> Any:
+    """Accept a YAML date or an ISO date string; keep a string (YAML would otherwise hand us a date object)."""
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        raise ValueError("must be a date (YYYY-MM-DD), not a date and time")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value).isoformat()
+        except ValueError:
+            raise ValueError(f"{value!r} is not a date in the form YYYY-MM-DD") from None
+    raise ValueError("must be a date in the form YYYY-MM-DD")
+
+
+class Guideline(_Strict):
+    schema_: int = Field(alias="schema")
+    guideline: str
+    title: str
+    version: str  # the NICE publication/update date this file encodes
+    published: str
+    updated: Optional[str] = None
+    source: str
+    complete: bool = False  # True only when the list of sections is known to be complete
+    notes: Optional[str] = None
+    sectors: dict[str, str]
+    sections: list[Section]
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    @field_validator("version", "published", "updated", mode="before")
+    @classmethod
+    def _dates(cls, value: Any) -> Any:
+        return _iso_date(value)
+
+    @field_validator("schema_")
+    @classmethod
+    def _known_schema(cls, value: int) -> int:
+        if value != SCHEMA_VERSION:
+            raise ValueError(f"schema {value} is not supported (this version of baseline reads schema {SCHEMA_VERSION})")
+        return value
+
+    # --- derived views -------------------------------------------------------------------------------------
+    @property
+    def ref(self) -> str:
+        return f"{self.guideline}@{self.version}"
+
+    @property
+    def recommendations(self) -> list[Recommendation]:
+        return [r for s in self.sections for r in s.recommendations]
+
+    def section_of(self, recommendation_id: str) -> Section:
+        for section in self.sections:
+            if any(r.id == recommendation_id for r in section.recommendations):
+                return section
+        raise KeyError(recommendation_id)
+
+    def get(self, recommendation_id: str) -> Recommendation:
+        for r in self.recommendations:
+            if r.id == recommendation_id:
+                return r
+        raise KeyError(recommendation_id)
+
+    def sectors_of(self, recommendation: Recommendation) -> list[str]:
+        if recommendation.sectors is not None:
+            return recommendation.sectors
+        return self.section_of(recommendation.id).sectors
+
+    def applies_to(self, recommendation: Recommendation, sectors: list[str]) -> bool:
+        """Does a recommendation concern an agency of these sectors? ("all" concerns everybody.)"""
+        own = self.sectors_of(recommendation)
+        return ALL_SECTORS in own or any(s in own for s in sectors)
+
+    def recommendations_for(self, sectors: list[str] | None) -> list[Recommendation]:
+        if sectors is None:
+            return self.recommendations
+        return [r for r in self.recommendations if self.applies_to(r, sectors)]
+
+    @property
+    def fingerprint(self) -> str:
+        return fingerprint(self.guideline, self.version, [r.id for r in self.recommendations])
+
+    @property
+    def encoding_complete(self) -> bool:
+        return self.complete and all(s.complete for s in self.sections)
+
+    def completeness(self) -> dict:
+        recs = self.recommendations
+        return {
+            "recommendations": len(recs),
+            "verified": sum(r.verified for r in recs),
+            "with_summary": sum(r.summary is not None for r in recs),
+            "sections": len(self.sections),
+            "complete_sections": [s.id for s in self.sections if s.complete],
+            "incomplete_sections": [s.id for s in self.sections if not s.complete],
+            "untitled_sections": [s.id for s in self.sections if s.title is None],
+            "sections_list_complete": self.complete,
+            "complete": self.encoding_complete,
+        }
+
+
+def fingerprint(guideline: str, version: str, ids: list[str]) -> str:
+    """Short hash of guideline + version + recommendation ids in order.
+
+    Summary wording can change without breaking workbooks already sent out; adding or removing a
+    recommendation changes the fingerprint.
+    """
+    payload = "\n".join([guideline.upper(), version, *ids]).encode("utf-8")
+    return hashlib.sha256(payload).hexdigest()[:12]
+
+
+def id_key(identifier: str) -> tuple[int, ...]:
+    """"1.10.2" -> (1, 10, 2), so that 1.10 sorts after 1.9."""
+    return tuple(int(part) for part in identifier.split("."))
+
+
+# --- loading -------------------------------------------------------------------------------------------------
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """safe_load that refuses duplicate mapping keys (plain YAML silently keeps the last one)."""
+
+
+def _construct_unique_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: bool = False) -> dict:
+    seen: set = set()
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=deep)
+        if key in seen:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"duplicate key {key!r}", key_node.start_mark
+            )
+        seen.add(key)
+    return yaml.SafeLoader.construct_mapping(loader, node, deep)
+
+
+_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_unique_mapping)
+
+
+def load_yaml(path: Path) -> Any:
+    """Read a YAML file safely; any failure is a BaselineError naming the file (and line, when YAML gives one)."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise BaselineError(f"Cannot read {path}: {exc}") from None
+    try:
+        return yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.YAMLError as exc:
+        raise BaselineError(f"{path}: not valid YAML: {exc}") from None
+
+
+def yaml_path(loc: tuple) -> str:
+    """pydantic location -> "sections[2].recommendations[0].id"."""
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + ("schema" if part == "schema_" else str(part))
+    return out
+
+
+def pydantic_problems(file: str, exc: ValidationError) -> list[Problem]:
+    problems = []
+    for err in exc.errors():
+        message = err["msg"]
+        if err["type"] == "extra_forbidden":
+            message = "unknown key (not part of the format; check the spelling)"
+        elif err["type"] == "missing":
+            message = "required key is missing"
+        message = message.removeprefix("Value error, ")
+        problems.append(Problem(file, yaml_path(err["loc"]), message))
+    return problems
+
+
+def consistency_problems(file: str, guideline: Guideline) -> list[Problem]:
+    """What pydantic cannot see: duplicates, ids outside their section, order, unknown sectors, subsections."""
+    problems: list[Problem] = []
+    known_sectors = set(guideline.sectors) | {ALL_SECTORS}
+    seen_sections: dict[str, str] = {}
+    seen_recs: dict[str, str] = {}
+    previous_section: str | None = None
+
+    def numbered(identifier: str, where: str, parts: int | None = None) -> bool:
+        try:
+            key = id_key(identifier)
+        except ValueError:
+            problems.append(Problem(file, where, f"{identifier!r} is not a number like 1.2 or 1.2.3"))
+            return False
+        if parts is not None and len(key) != parts:
+            problems.append(Problem(file, where, f"{identifier!r} should have {parts} parts"))
+            return False
+        return True
+
+    def check_sectors(sectors: list[str] | None, where: str) -> None:
+        for i, sector in enumerate(sectors or []):
+            if sector not in known_sectors:
+                problems.append(
+                    Problem(file, f"{where}[{i}]", f"unknown sector {sector!r} (known: {', '.join(sorted(known_sectors))})")
+                )
+
+    for s_index, section in enumerate(guideline.sections):
+        s_where = f"sections[{s_index}]"
+        section_ok = numbered(section.id, f"{s_where}.id", 2)
+        if section.id in seen_sections:
+            problems.append(Problem(file, f"{s_where}.id", f"duplicate section id {section.id!r} (also at {seen_sections[section.id]})"))
+        seen_sections.setdefault(section.id, s_where)
+        if section_ok and previous_section is not None and id_key(section.id) <= id_key(previous_section):
+            problems.append(Problem(file, f"{s_where}.id", f"section {section.id} comes after {previous_section}: sections must be in ascending order"))
+        if section_ok:
+            previous_section = section.id
+        check_sectors(section.sectors, f"{s_where}.sectors")
+        if not section.recommendations:
+            problems.append(Problem(file, f"{s_where}.recommendations", "a section needs at least one recommendation"))
+
+        previous_rec: str | None = None
+        own_ids = set()
+        for r_index, rec in enumerate(section.recommendations):
+            r_where = f"{s_where}.recommendations[{r_index}]"
+            rec_ok = numbered(rec.id, f"{r_where}.id", 3)
+            if rec.id in seen_recs:
+                problems.append(Problem(file, f"{r_where}.id", f"duplicate recommendation id {rec.id!r} (also at {seen_recs[rec.id]})"))
+            seen_recs.setdefault(rec.id, r_where)
+            own_ids.add(rec.id)
+            if rec_ok and section_ok and not rec.id.startswith(section.id + "."):
+                problems.append(Problem(file, f"{r_where}.id", f"recommendation {rec.id} is outside its section {section.id}"))
+            if rec_ok and previous_rec is not None and id_key(rec.id) <= id_key(previous_rec):
+                problems.append(Problem(file, f"{r_where}.id", f"recommendation {rec.id} comes after {previous_rec}: recommendations must be in ascending order"))
+            if rec_ok:
+                previous_rec = rec.id
+            check_sectors(rec.sectors, f"{r_where}.sectors")
+            for key in ("summary", "text"):
+                value = getattr(rec, key)
+                if value is not None and not value.strip():
+                    problems.append(Problem(file, f"{r_where}.{key}", "is empty: leave it out (null) instead"))
+
+        for sub_index, sub in enumerate(section.subsections):
+            for i, rec_id in enumerate(sub.recommendations):
+                if rec_id not in own_ids:
+                    problems.append(Problem(file, f"{s_where}.subsections[{sub_index}].recommendations[{i}]", f"{rec_id!r} is not a recommendation of section {section.id}"))
+
+    if guideline.updated and guideline.updated < guideline.published:
+        problems.append(Problem(file, "updated", "is before the published date"))
+    return problems
+
+
+def parse_guideline(data: Any, file: str = "<data>") -> Guideline:
+    """Validate already-loaded YAML data. Raises BaselineError listing every problem."""
+    if not isinstance(data, dict):
+        raise BaselineError(f"{file} is not a recommendation file", [Problem(file, "", "the top level must be a mapping of keys")])
+    try:
+        guideline = Guideline.model_validate(data)
+    except ValidationError as exc:
+        raise BaselineError(f"{file} is not a valid recommendation file", pydantic_problems(file, exc)) from None
+    problems = consistency_problems(file, guideline)
+    if problems:
+        raise BaselineError(f"{file} is not a valid recommendation file", problems)
+    return guideline
+
+
+def load_guideline(path: Path | str) -> Guideline:
+    return parse_guideline(load_yaml(Path(path)), str(path))
+
+
+def check_file(path: Path | str) -> list[Problem]:
+    """Every problem in one recommendation file (empty list: the file is fine)."""
+    try:
+        load_guideline(path)
+    except BaselineError as exc:
+        return exc.problems or [Problem(str(path), "", exc.message)]
+    return []
+
+
+_TOP_LEVEL_ORDER = ("schema", "guideline", "title", "version", "published", "updated", "source", "complete", "notes", "sectors", "sections")
+
+
+def dump_guideline(guideline: Guideline) -> str:
+    """The model as YAML in the file's own shape (unknown values left out)."""
+    data = guideline.model_dump(by_alias=True, exclude_none=True, mode="json")
+    data["schema"] = guideline.schema_
+    ordered = {key: data[key] for key in _TOP_LEVEL_ORDER if key in data}
+    return yaml.safe_dump(ordered, sort_keys=False, allow_unicode=True, width=110)
+
+
+# --- diff ----------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class GuidelineDiff:
+    old: str
+    new: str
+    added: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    changed: list[dict] = field(default_factory=list)  # {"id", "fields": {name: [old, new]}}
+    sections_added: list[str] = field(default_factory=list)
+    sections_removed: list[str] = field(default_factory=list)
+    sections_changed: list[dict] = field(default_factory=list)
+
+    @property
+    def empty(self) -> bool:
+        return not any(
+            [self.added, self.removed, self.changed, self.sections_added, self.sections_removed, self.sections_changed]
+        )
+
+    def to_dict(self) -> dict:
+        return {
+            "old": self.old,
+            "new": self.new,
+            "recommendations": {"added": self.added, "removed": self.removed, "changed": self.changed},
+            "sections": {"added": self.sections_added, "removed": self.sections_removed, "changed": self.sections_changed},
+        }
+
+
+_REC_FIELDS = ("summary", "text", "sectors", "population", "year", "quality_statements", "verified")
+_SECTION_FIELDS = ("title", "complete", "sectors")
+
+
+def _field_changes(old: BaseModel, new: BaseModel, names: tuple[str, ...]) -> dict:
+    return {n: [getattr(old, n), getattr(new, n)] for n in names if getattr(old, n) != getattr(new, n)}
+
+
+def diff_guidelines(old: Guideline, new: Guideline) -> GuidelineDiff:
+    diff = GuidelineDiff(old=old.ref, new=new.ref)
+    old_recs = {r.id: r for r in old.recommendations}
+    new_recs = {r.id: r for r in new.recommendations}
+    diff.added = [i for i in new_recs if i not in old_recs]
+    diff.removed = [i for i in old_recs if i not in new_recs]
+    for rec_id, new_rec in new_recs.items():
+        if rec_id in old_recs:
+            changes = _field_changes(old_recs[rec_id], new_rec, _REC_FIELDS)
+            if old.section_of(rec_id).id != new.section_of(rec_id).id:
+                changes["section"] = [old.section_of(rec_id).id, new.section_of(rec_id).id]
+            if changes:
+                diff.changed.append({"id": rec_id, "fields": changes})
+    old_secs = {s.id: s for s in old.sections}
+    new_secs = {s.id: s for s in new.sections}
+    diff.sections_added = [i for i in new_secs if i not in old_secs]
+    diff.sections_removed = [i for i in old_secs if i not in new_secs]
+    for sec_id, new_sec in new_secs.items():
+        if sec_id in old_secs:
+            changes = _field_changes(old_secs[sec_id], new_sec, _SECTION_FIELDS)
+            if changes:
+                diff.sections_changed.append({"id": sec_id, "fields": changes})
+    return diff

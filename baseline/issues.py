@@ -1,0 +1,165 @@
+"""Validation results (Issue, FileReport, ValidationReport) and the error for a run that cannot go on.
+
+Modelled on frictionless-py: every problem has a stable kebab-case code, a position and a message written for
+the person who has to fix it. Problems found in data are *collected* into a report; only a run that cannot go on
+raises `BaselineError`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Iterable
+
+ERROR = "error"
+WARNING = "warning"
+
+# Every code the tool can emit, with its severity. Codes are part of the public contract: never rename one.
+ISSUE_CODES: dict[str, str] = {
+    # the file itself
+    "unreadable-file": ERROR,
+    "unsafe-file": ERROR,
+    "encrypted-file": ERROR,
+    "not-a-baseline-workbook": ERROR,
+    "metadata-mismatch": ERROR,
+    "unknown-guideline-version": ERROR,
+    "fingerprint-mismatch": ERROR,
+    "missing-sheet": ERROR,
+    "missing-column": ERROR,
+    # rows
+    "missing-recommendation": ERROR,
+    "unknown-recommendation": ERROR,
+    "duplicate-recommendation": ERROR,
+    # cells
+    "invalid-choice": ERROR,
+    "invalid-date": ERROR,
+    "text-too-long": ERROR,
+    "formula-in-input": WARNING,
+    # completeness and consistency of answers
+    "owner-missing": WARNING,
+    "deadline-missing": WARNING,
+    "deadline-as-text": WARNING,
+    "answer-without-relevance": WARNING,
+    "answered-but-not-relevant": WARNING,
+    # merging
+    "duplicate-agency": ERROR,
+    "guideline-mismatch": ERROR,
+    "agency-unknown": ERROR,
+}
+
+
+@dataclass(frozen=True)
+class Issue:
+    """One problem found in one file, at one place."""
+
+    code: str
+    severity: str
+    message: str
+    file: str | None = None
+    sheet: str | None = None
+    cell: str | None = None  # "E23"; shown with the sheet as "Assessment!E23"
+    recommendation: str | None = None
+
+    @property
+    def position(self) -> str:
+        if self.sheet and self.cell:
+            return f"{self.sheet}!{self.cell}"
+        return self.sheet or ""
+
+    def to_dict(self) -> dict:
+        return {
+            "code": self.code,
+            "severity": self.severity,
+            "sheet": self.sheet,
+            "cell": self.cell,
+            "recommendation": self.recommendation,
+            "message": self.message,
+        }
+
+
+def make_issue(code: str, message: str, **position) -> Issue:
+    """Build an Issue whose severity comes from the code registry, so a code can never change severity by accident."""
+    try:
+        severity = ISSUE_CODES[code]
+    except KeyError:  # a programming error, not a user error
+        raise ValueError(f"unknown issue code {code!r}") from None
+    return Issue(code=code, severity=severity, message=message, **position)
+
+
+def strict(issues: Iterable[Issue]) -> list[Issue]:
+    """`--strict`: every warning becomes an error."""
+    return [replace(i, severity=ERROR) for i in issues]
+
+
+@dataclass
+class FileReport:
+    """What validating one file found."""
+
+    path: str
+    agency: str | None = None
+    guideline: str | None = None
+    version: str | None = None
+    issues: list[Issue] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[Issue]:
+        return [i for i in self.issues if i.severity == ERROR]
+
+    @property
+    def warnings(self) -> list[Issue]:
+        return [i for i in self.issues if i.severity == WARNING]
+
+    @property
+    def valid(self) -> bool:
+        return not self.errors
+
+    def to_dict(self) -> dict:
+        return {
+            "path": self.path,
+            "valid": self.valid,
+            "agency": self.agency,
+            "guideline": self.guideline,
+            "version": self.version,
+            "issues": [i.to_dict() for i in self.issues],
+        }
+
+
+@dataclass
+class ValidationReport:
+    files: list[FileReport] = field(default_factory=list)
+
+    @property
+    def valid(self) -> bool:
+        return all(f.valid for f in self.files)
+
+    def to_dict(self) -> dict:
+        return {"files": [f.to_dict() for f in self.files]}
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A problem in a YAML file (recommendations or assessment config): file + YAML path + reason."""
+
+    file: str
+    path: str  # e.g. "sections[2].recommendations[0].id"
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}: {self.path}" if self.path else self.file
+        return f"{where}: {self.message}"
+
+
+class BaselineError(Exception):
+    """A run that cannot go on (unknown guideline, bad config, refused overwrite...).
+
+    `problems` carries every problem found, so the user can fix them all at once.
+    """
+
+    def __init__(self, message: str, problems: Iterable[Problem] = ()):
+        super().__init__(message)
+        self.message = message
+        self.problems = list(problems)
+
+    def __str__(self) -> str:
+        if not self.problems:
+            return self.message
+        return "\n".join([self.message, *(f"  {p}" for p in self.problems)])

@@ -1,0 +1,75 @@
+"""THE spec of the agency workbook (format 1), shared by the writer and the reader so they cannot drift.
+
+Pure data: no openpyxl import here. Header texts are part of the contract (DESIGN.md "Agency workbook"):
+the reader finds columns by these texts, never by position.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from baseline.assessment import ActionStatus, Choice, YesNo
+
+FORMAT = 1  # bump when the reader must tell old workbooks from new ones
+
+# Sheet names (all ≤ 31 characters, none of : \ / ? * [ ]).
+START_SHEET = "Start here"
+ASSESSMENT_SHEET = "Assessment"
+SUMMARY_SHEET = "My summary"
+LISTS_SHEET = "Lists"
+META_SHEET = "_baseline"
+
+HEADER_ROW = 1  # on the Assessment sheet; data starts on the next row
+FIRST_DATA_ROW = HEADER_ROW + 1
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str  # attribute name on assessment.Answer (or a read-only key)
+    header: str  # exact header text; the reader matches it case- and whitespace-insensitively
+    width: float
+    is_input: bool  # unlocked for the agency to fill in
+    kind: str = "text"  # text | choice | date
+    vocabulary: str | None = None  # key into VOCABULARIES for kind == "choice"
+    prompt: str = ""  # input message shown when the cell is selected
+
+
+ASSESSMENT_COLUMNS: tuple[Column, ...] = (
+    Column("recommendation", "Recommendation", 15, False),
+    Column("section", "Section", 26, False),
+    Column("summary", "Summary", 60, False),
+    Column("relevant", "Relevant to us?", 14, True, "choice", "yes_partial_no",
+           "Does this recommendation apply to your service? Yes, Partial or No."),
+    Column("meets", "Meets it?", 12, True, "choice", "yes_partial_no",
+           "Does your service meet it today? Yes, Partial or No. Leave blank if not relevant."),
+    Column("evidence", "Evidence / current activity", 45, True, prompt="What you do now that shows it is met (or why it is not relevant)."),
+    Column("action", "Action needed", 40, True, prompt="If not fully met: what needs to happen."),
+    Column("owner", "Action owner", 22, True, prompt="Who owns the action (name or role)."),
+    Column("deadline", "Deadline", 13, True, "date", prompt="A date, e.g. 31/03/2027."),
+    Column("action_status", "Action status", 15, True, "choice", "action_status",
+           "Not started, In progress or Complete."),
+    Column("risk", "Risk if not done?", 13, True, "choice", "yes_no",
+           "Is there a risk if this recommendation is not implemented? Yes or No."),
+    Column("completed_by", "Completed by", 20, True, prompt="Your name and role."),
+)
+
+COLUMNS_BY_KEY = {c.key: c for c in ASSESSMENT_COLUMNS}
+INPUT_COLUMNS = tuple(c for c in ASSESSMENT_COLUMNS if c.is_input)
+REQUIRED_COLUMNS = ("recommendation", "relevant", "meets")  # a return without these cannot be read at all
+
+VOCABULARIES: dict[str, tuple[str, ...]] = {
+    "yes_partial_no": tuple(c.value for c in Choice),
+    "action_status": tuple(s.value for s in ActionStatus),
+    "yes_no": tuple(y.value for y in YesNo),
+}
+
+# Metadata stamped three ways (hidden sheet, custom document properties, defined names); they must agree.
+META_KEYS = ("tool_version", "format", "guideline", "version", "fingerprint", "area", "agency", "sector", "generated_at")
+META_PREFIX = "baseline_"  # custom property and defined name are META_PREFIX + key
+
+EXCEL_CELL_LIMIT = 32_767
+
+
+def normalise_header(text: object) -> str:
+    """Header matching ignores case, surrounding and repeated whitespace, and line breaks."""
+    return " ".join(str(text or "").split()).casefold()
