@@ -1,0 +1,176 @@
+"""Merge agency returns into one multi-agency assessment. Pure: no I/O, no Excel.
+
+Per recommendation: each agency's status and answers, and the system status by the roll-up rule
+(assessment.system_status) over the agencies whose workbook lists the recommendation.
+
+One deliberate choice where DESIGN.md is silent: a recommendation that *no* returned workbook lists (because no
+agency of a sector it concerns has returned) is `not_assessed`, flagged `uncovered`, rather than `not_applicable`
+— nobody in the system was asked about it, and a lead must see that as a gap, not as "does not apply".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Iterable
+
+from baseline.assessment import AgencyReturn, Answer, Status, system_status
+from baseline.guideline import Guideline
+from baseline.issues import Issue, make_issue
+
+
+@dataclass(frozen=True)
+class AgencySource:
+    """Where one agency's answers came from (the merged workbook's `Sources` sheet)."""
+
+    agency: str
+    sectors: tuple[str, ...]
+    source: str
+    sha256: str = ""
+    generated_at: str = ""
+    completed_by: str = ""
+    source_format: str = "baseline"
+
+    @classmethod
+    def of(cls, agency_return: AgencyReturn) -> "AgencySource":
+        return cls(
+            agency=agency_return.agency,
+            sectors=tuple(agency_return.sectors),
+            source=agency_return.source,
+            sha256=agency_return.sha256,
+            generated_at=agency_return.generated_at,
+            completed_by=agency_return.completed_by,
+            source_format=agency_return.source_format,
+        )
+
+
+@dataclass
+class RecommendationResult:
+    recommendation: str
+    section: str
+    answers: dict[str, Answer] = field(default_factory=dict)  # agency -> answer, in agency order
+
+    @property
+    def statuses(self) -> dict[str, Status]:
+        return {agency: answer.status for agency, answer in self.answers.items()}
+
+    @property
+    def uncovered(self) -> bool:
+        """No returned workbook listed this recommendation."""
+        return not self.answers
+
+    @property
+    def status(self) -> Status:
+        if self.uncovered:
+            return Status.NOT_ASSESSED
+        return system_status(self.statuses.values())
+
+
+@dataclass
+class MultiAgencyAssessment:
+    guideline: Guideline
+    agencies: list[AgencySource]
+    results: list[RecommendationResult]  # one per recommendation of the encoding, in guideline order
+    merged_at: str = ""
+
+    @property
+    def agency_names(self) -> list[str]:
+        return [a.agency for a in self.agencies]
+
+    def returns(self) -> list[AgencyReturn]:
+        """Back to one AgencyReturn per agency (used to re-issue workbooks with last answers)."""
+        out = []
+        for source in self.agencies:
+            answers = {r.recommendation: r.answers[source.agency] for r in self.results if source.agency in r.answers}
+            out.append(AgencyReturn(
+                agency=source.agency, guideline=self.guideline.guideline, version=self.guideline.version,
+                fingerprint=self.guideline.fingerprint, sectors=list(source.sectors), generated_at=source.generated_at,
+                source=source.source, source_format=source.source_format, sha256=source.sha256, answers=answers,
+            ))
+        return out
+
+
+def agency_key(name: str) -> str:
+    """Agencies are the same when their names differ only in case or spacing."""
+    return " ".join(name.split()).casefold()
+
+
+def _newer(a: AgencyReturn, b: AgencyReturn) -> AgencyReturn | None:
+    """The return generated later, or None when their stamps cannot tell them apart."""
+    if a.generated_at and b.generated_at and a.generated_at != b.generated_at:
+        return a if a.generated_at > b.generated_at else b
+    return None
+
+
+def select_returns(returns: Iterable[AgencyReturn], *, latest: bool = False) -> tuple[list[AgencyReturn], list[Issue]]:
+    """One return per agency. Two for the same agency is an error naming both files, unless `latest` picks the
+    newer by its generated-at stamp (still an error when the stamps are equal or missing)."""
+    chosen: dict[str, AgencyReturn] = {}
+    issues: list[Issue] = []
+    for candidate in returns:
+        key = agency_key(candidate.agency)
+        current = chosen.get(key)
+        if current is None:
+            chosen[key] = candidate
+            continue
+        newer = _newer(current, candidate) if latest else None
+        if newer is not None:
+            chosen[key] = newer
+            continue
+        why = (" Their generated-at stamps are the same, so --latest cannot choose." if latest
+               else " Remove one, or use --latest to keep the newer by its generated-at stamp.")
+        issues.append(make_issue(
+            "duplicate-agency",
+            f"Two returns for agency {candidate.agency!r}: {current.source} and {candidate.source}.{why}",
+            file=candidate.source,
+        ))
+    return list(chosen.values()), issues
+
+
+def check_same_guideline(guideline: Guideline, returns: Iterable[AgencyReturn]) -> list[Issue]:
+    issues = []
+    for r in returns:
+        if (r.guideline.upper(), r.version, r.fingerprint) != (guideline.guideline.upper(), guideline.version, guideline.fingerprint):
+            issues.append(make_issue(
+                "guideline-mismatch",
+                f"{r.source} is an assessment of {r.guideline}@{r.version} (fingerprint {r.fingerprint}), but the "
+                f"merge is of {guideline.ref} (fingerprint {guideline.fingerprint}). Merge returns of one guideline "
+                f"version at a time, or `baseline migrate` the older ones.",
+                file=r.source,
+            ))
+    return issues
+
+
+def merge_returns(guideline: Guideline, returns: Iterable[AgencyReturn], *, merged_at: dt.datetime | None = None) -> MultiAgencyAssessment:
+    """Combine returns (already one per agency, all of `guideline`) into the multi-agency view.
+
+    Agencies are ordered by name so the result does not depend on the order files were given in.
+    """
+    ordered = sorted(returns, key=lambda r: agency_key(r.agency))
+    results = []
+    for section in guideline.sections:
+        for rec in section.recommendations:
+            result = RecommendationResult(rec.id, section.id)
+            for r in ordered:
+                if rec.id in r.answers:
+                    result.answers[r.agency] = r.answers[rec.id]
+            results.append(result)
+    stamp = (merged_at or dt.datetime.now(dt.timezone.utc)).replace(microsecond=0).isoformat()
+    return MultiAgencyAssessment(guideline, [AgencySource.of(r) for r in ordered], results, stamp)
+
+
+def restrict(assessment: MultiAgencyAssessment, *, agencies: Iterable[str] | None = None,
+             sections: Iterable[str] | None = None) -> MultiAgencyAssessment:
+    """The same assessment seen through filters: some agencies only (system status recomputed over them, and only
+    the recommendations those agencies were asked about), some sections only (by section id, e.g. "1.7")."""
+    keep_agencies = None if agencies is None else {agency_key(a) for a in agencies}
+    keep_sections = None if sections is None else {s.strip() for s in sections}
+    kept_sources = [a for a in assessment.agencies if keep_agencies is None or agency_key(a.agency) in keep_agencies]
+    names = {a.agency for a in kept_sources}
+    results = [
+        RecommendationResult(r.recommendation, r.section, {a: ans for a, ans in r.answers.items() if a in names})
+        for r in assessment.results
+        if (keep_sections is None or r.section in keep_sections)
+        and (keep_agencies is None or any(a in names for a in r.answers))
+    ]
+    return MultiAgencyAssessment(assessment.guideline, kept_sources, results, assessment.merged_at)

@@ -1,0 +1,71 @@
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+
+import pytest
+
+from baseline.assessment import (
+    ActionStatus,
+    Answer,
+    Choice,
+    Status,
+    agency_status,
+    count_statuses,
+    system_status,
+)
+
+S = Status
+
+
+@pytest.mark.parametrize("meets", [None, *Choice])
+def test_relevance_blank_or_no(meets):
+    assert agency_status(None, meets) is S.NOT_ASSESSED
+    assert agency_status(Choice.NO, meets) is S.NOT_APPLICABLE
+
+
+@pytest.mark.parametrize("relevant", [Choice.YES, Choice.PARTIAL])
+@pytest.mark.parametrize("meets, expected", [
+    (Choice.YES, S.MET), (Choice.PARTIAL, S.PARTIALLY_MET), (Choice.NO, S.NOT_MET), (None, S.NOT_ASSESSED),
+])
+def test_relevant_rows(relevant, meets, expected):
+    assert agency_status(relevant, meets) is expected
+
+
+def _expected_system(statuses):
+    applicable = [s for s in statuses if s is not S.NOT_APPLICABLE]
+    if not applicable:
+        return S.NOT_APPLICABLE
+    for worst in (S.NOT_MET, S.PARTIALLY_MET, S.NOT_ASSESSED, S.MET):
+        if worst in applicable:
+            return worst
+
+
+@pytest.mark.parametrize("n", [0, 1, 2, 3])
+def test_system_roll_up_on_every_combination(n):
+    for combo in itertools.product(list(Status), repeat=n):
+        assert system_status(combo) is _expected_system(combo), combo
+
+
+def test_roll_up_examples():
+    assert system_status([S.MET, S.NOT_APPLICABLE]) is S.MET
+    assert system_status([S.MET, S.NOT_ASSESSED]) is S.NOT_ASSESSED
+    assert system_status([S.NOT_ASSESSED, S.PARTIALLY_MET]) is S.PARTIALLY_MET
+    assert system_status([S.PARTIALLY_MET, S.NOT_MET, S.MET]) is S.NOT_MET
+    assert system_status([S.NOT_APPLICABLE, S.NOT_APPLICABLE]) is S.NOT_APPLICABLE
+
+
+def test_counts_have_every_status_in_order():
+    assert count_statuses([S.MET, S.MET, S.NOT_MET]) == {
+        "met": 2, "partially_met": 0, "not_met": 1, "not_assessed": 0, "not_applicable": 0}
+
+
+def test_actions_open_and_overdue():
+    today = dt.date(2027, 3, 1)
+    a = Answer("1.1.1", action="Write leaflet", deadline=dt.date(2027, 2, 1))
+    assert a.is_action and a.is_open and a.is_overdue(today)
+    assert not Answer("1.1.1", action="x", deadline=dt.date(2027, 2, 1), action_status=ActionStatus.COMPLETE).is_overdue(today)
+    assert Answer("1.1.1", owner="Ann").is_action
+    assert not Answer("1.1.1", evidence="We do").is_action
+    assert not Answer("1.1.1", action="x", deadline=dt.date(2027, 3, 1)).is_overdue(today)  # due today is not overdue
+    assert Answer("1.1.1").is_blank and not a.is_blank

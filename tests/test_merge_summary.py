@@ -1,0 +1,117 @@
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+
+from baseline import catalogue
+from baseline.assessment import ActionStatus, Answer, Choice, Status
+from baseline.merge import merge_returns, restrict, select_returns, check_same_guideline
+from baseline.summary import summarise
+
+from .factories import make_return
+
+Y, P, N = Choice.YES, Choice.PARTIAL, Choice.NO
+
+
+@pytest.fixture(scope="module")
+def ng225():
+    return catalogue.load("NG225")
+
+
+def test_merge_rolls_up_per_recommendation(ng225):
+    camhs = make_return(ng225, "CAMHS", {"1.1.1": Answer("1.1.1", Y, Y), "1.5.1": Answer("1.5.1", Y, P)},
+                        sectors=["mental_health"])
+    school = make_return(ng225, "School", {"1.1.1": Answer("1.1.1", Y, N), "1.8.1": Answer("1.8.1", N)},
+                         sectors=["education"])
+    merged = merge_returns(ng225, [school, camhs])
+    assert merged.agency_names == ["CAMHS", "School"]  # ordered by name, not by input order
+    by_id = {r.recommendation: r for r in merged.results}
+    assert [r.recommendation for r in merged.results] == [r.id for r in ng225.recommendations]
+    assert by_id["1.1.1"].statuses == {"CAMHS": Status.MET, "School": Status.NOT_MET}
+    assert by_id["1.1.1"].status is Status.NOT_MET
+    assert by_id["1.5.1"].statuses == {"CAMHS": Status.PARTIALLY_MET}  # the school was never asked
+    assert by_id["1.8.1"].status is Status.NOT_APPLICABLE
+    assert by_id["1.1.2"].status is Status.NOT_ASSESSED
+
+
+def test_recommendation_nobody_was_asked_about_is_an_uncovered_gap(ng225):
+    merged = merge_returns(ng225, [make_return(ng225, "School", sectors=["education"])])
+    result = next(r for r in merged.results if r.recommendation == "1.5.1")
+    assert result.uncovered and result.status is Status.NOT_ASSESSED
+    assert "1.5.1" in summarise(merged).uncovered
+
+
+def test_duplicate_agency_is_an_error_naming_both_files(ng225):
+    a = make_return(ng225, "North CAMHS", source="a.xlsx", generated_at="2026-10-01T00:00:00+00:00")
+    b = make_return(ng225, "north  camhs", source="b.xlsx", generated_at="2026-11-01T00:00:00+00:00")
+    kept, issues = select_returns([a, b])
+    assert [i.code for i in issues] == ["duplicate-agency"]
+    assert "a.xlsx" in issues[0].message and "b.xlsx" in issues[0].message and issues[0].severity == "error"
+    kept, issues = select_returns([a, b], latest=True)
+    assert issues == [] and kept == [b]
+    same_stamp = make_return(ng225, "North CAMHS", source="c.xlsx", generated_at=a.generated_at)
+    _, issues = select_returns([a, same_stamp], latest=True)
+    assert issues and "cannot choose" in issues[0].message
+
+
+def test_guideline_mismatch(ng225):
+    r = make_return(ng225, "A")
+    r.fingerprint = "ffffffffffff"
+    issues = check_same_guideline(ng225, [r])
+    assert [i.code for i in issues] == ["guideline-mismatch"]
+    assert check_same_guideline(ng225, [make_return(ng225, "B")]) == []
+
+
+def test_summary_counts_gaps_and_owners(ng225):
+    as_of = dt.date(2027, 3, 1)
+    camhs = make_return(ng225, "CAMHS", {
+        "1.1.1": Answer("1.1.1", Y, P, action="Update leaflet", owner="Ann Lee", deadline=dt.date(2027, 1, 31)),
+        "1.1.2": Answer("1.1.2", Y, N, action="Train staff", owner="ann lee ", deadline=dt.date(2027, 6, 30),
+                        action_status=ActionStatus.IN_PROGRESS),
+        "1.1.3": Answer("1.1.3", Y, Y, action="Audit", owner="Bob", deadline=dt.date(2026, 12, 1),
+                        action_status=ActionStatus.COMPLETE),
+        "1.1.4": Answer("1.1.4", Y, N, action="No owner yet"),
+    }, sectors=["mental_health"])
+    ed = make_return(ng225, "ED", {"1.1.1": Answer("1.1.1", Y, Y), "1.1.3": Answer("1.1.3", N)},
+                     sectors=["emergency_care"])
+    summary = summarise(merge_returns(ng225, [camhs, ed]), as_of=as_of)
+    data = summary.to_dict()
+    assert set(data) == {"guideline", "version", "as_of", "agencies", "totals", "sections", "by_agency", "gaps", "owners"}
+    assert data["as_of"] == "2027-03-01" and data["agencies"] == ["CAMHS", "ED"]
+    assert sum(data["totals"].values()) == len(ng225.recommendations)
+    section_11 = data["sections"][0]
+    assert section_11["id"] == "1.1"
+    assert section_11["counts"] == {"met": 1, "partially_met": 1, "not_met": 2, "not_assessed": 0, "not_applicable": 0}
+    assert data["by_agency"][1] == {"agency": "ED", "counts": {
+        "met": 1, "partially_met": 0, "not_met": 0, "not_assessed": len(ed.answers) - 2, "not_applicable": 1}}
+    gap = data["gaps"][0]
+    assert gap == {"recommendation": "1.1.1", "status": "partially_met", "agencies": {"CAMHS": "partially_met", "ED": "met"}}
+    assert data["owners"] == [
+        {"owner": "Ann Lee", "actions": 2, "open": 2, "overdue": 1, "next_deadline": "2027-01-31"},
+        {"owner": "(no owner)", "actions": 1, "open": 1, "overdue": 0, "next_deadline": None},
+        {"owner": "Bob", "actions": 1, "open": 0, "overdue": 0, "next_deadline": None},
+    ]
+    json.dumps(data)  # JSON-serialisable as is
+    assert [a.recommendation for a in summary.actions] == ["1.1.1", "1.1.2", "1.1.3", "1.1.4"]
+    assert summary.actions[0].overdue and not summary.actions[2].overdue
+
+
+def test_restrict_to_agency_and_section(ng225):
+    camhs = make_return(ng225, "CAMHS", {"1.1.1": Answer("1.1.1", Y, Y)}, sectors=["mental_health"])
+    school = make_return(ng225, "School", {"1.1.1": Answer("1.1.1", Y, N)}, sectors=["education"])
+    merged = merge_returns(ng225, [camhs, school])
+    only_camhs = restrict(merged, agencies=["camhs"])
+    assert only_camhs.agency_names == ["CAMHS"]
+    assert only_camhs.results[0].status is Status.MET
+    assert all(r.answers for r in only_camhs.results)  # recommendations CAMHS was never asked about are dropped
+    only_18 = restrict(merged, sections=["1.8"])
+    assert {r.section for r in only_18.results} == {"1.8"}
+    assert [s["id"] for s in summarise(only_18).to_dict()["sections"]] == ["1.8"]
+
+
+def test_returns_round_trip_through_the_merge(ng225):
+    camhs = make_return(ng225, "CAMHS", {"1.1.1": Answer("1.1.1", Y, Y, evidence="Leaflets")}, sectors=["mental_health"])
+    back = merge_returns(ng225, [camhs]).returns()[0]
+    assert back.answers == camhs.answers and back.agency == "CAMHS"
