@@ -67,7 +67,52 @@ VOCABULARIES: dict[str, tuple[str, ...]] = {
 META_KEYS = ("tool_version", "format", "guideline", "version", "fingerprint", "area", "agency", "sector", "generated_at")
 META_PREFIX = "baseline_"  # custom property and defined name are META_PREFIX + key
 
+META_HEADER = ("key", "value")  # row 1 of the _baseline sheet; keys in column A from META_FIRST_ROW, values in B
+META_FIRST_ROW = 2
+
 EXCEL_CELL_LIMIT = 32_767
+
+# Dropdown vocabularies live on the hidden Lists sheet, one column each in VOCABULARIES order, a title in row 1
+# (inline lists are truncated by LibreOffice beyond 255 characters: XLSX_PITFALLS.md §2).
+LISTS_FIRST_ROW = 2
+DATE_FORMAT = "dd/mm/yyyy"  # Deadline cells: UK day-first, shown the same whatever the reader's locale
+# Deadline validation accepts dates in this range (a typo like 31/03/0227 is refused at entry).
+EARLIEST_DEADLINE = "2000-01-01"
+LATEST_DEADLINE = "2099-12-31"
+
+
+def _column_letter(index: int) -> str:
+    """1 -> "A", 27 -> "AA" (kept here so the layout stays free of openpyxl)."""
+    letters = ""
+    while index:
+        index, remainder = divmod(index - 1, 26)
+        letters = chr(ord("A") + remainder) + letters
+    return letters
+
+
+def column_letter(key: str) -> str:
+    """Column letter of an Assessment column *as generated* (a returned workbook may have moved it)."""
+    return _column_letter([c.key for c in ASSESSMENT_COLUMNS].index(key) + 1)
+
+
+def list_column(vocabulary: str) -> str:
+    return _column_letter(list(VOCABULARIES).index(vocabulary) + 1)
+
+
+def list_range(vocabulary: str) -> str:
+    """Validation source of a vocabulary, e.g. "Lists!$A$2:$A$4" (no leading "=": LibreOffice drops it anyway)."""
+    column = list_column(vocabulary)
+    last = LISTS_FIRST_ROW + len(VOCABULARIES[vocabulary]) - 1
+    return f"{LISTS_SHEET}!${column}${LISTS_FIRST_ROW}:${column}${last}"
+
+
+def meta_row(key: str) -> int:
+    return META_FIRST_ROW + META_KEYS.index(key)
+
+
+def meta_reference(key: str) -> str:
+    """What the defined name META_PREFIX + key points at, e.g. "'_baseline'!$B$3"."""
+    return f"'{META_SHEET}'!$B${meta_row(key)}"
 
 
 def normalise_header(text: object) -> str:
