@@ -21,5 +21,8 @@ test: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/baseline recs list NG225
 
+bench: $(STAMP)
+	$(BIN)/python bench/bench.py --returns 200
+
 clean:
-	rm -rf $(VENV) .pytest_cache demo-output
+	rm -rf $(VENV) .pytest_cache demo-output .benchmarks
