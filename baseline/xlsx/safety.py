@@ -7,9 +7,13 @@ removed; over 32,767 characters is an issue, never a silent cut.
 
 from __future__ import annotations
 
+import hashlib
+import io
 import os
 import re
 import tempfile
+import zipfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
@@ -83,3 +87,236 @@ def atomic_write(path: Path | str, write: Callable[[Path], None], force: bool = 
         tmp.unlink(missing_ok=True)
         raise
     return path
+
+
+# --- reading: safe opening of untrusted files --------------------------------------------------------------------
+#
+# Everything here runs before any spreadsheet parser sees the file: size, container type, zip entry count, total
+# uncompressed size and compression ratio, and a DTD/entity scan of every XML part (XLSX_PITFALLS.md §1). The
+# bytes checked are the bytes parsed afterwards (no second read of the path, so no swap in between).
+
+MAX_FILE_BYTES = 20 * 1024 * 1024  # a full NG225 return is well under 1 MB
+MAX_ZIP_ENTRIES = 500
+MAX_UNCOMPRESSED_BYTES = 200 * 1024 * 1024
+MAX_COMPRESSION_RATIO = 100  # a real 100k-row sheet compresses about 11:1
+RATIO_CHECK_MIN_BYTES = 1024 * 1024  # small entries cannot bomb, whatever their ratio
+XML_PROLOG_SCAN_BYTES = 64 * 1024  # a DTD can only sit in the prolog, before the root element
+
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy .xls, and password-protected .xlsx
+ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06")
+ODS_MIMETYPE = b"application/vnd.oasis.opendocument.spreadsheet"
+
+
+class FileRefused(Exception):
+    """A file that must not (or cannot) be parsed; `code` is an issue code, `message` is for the sender."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+def require_defusedxml() -> None:
+    """defusedxml must be importable, and openpyxl (when loaded) must be using it: else XML bombs get through."""
+    try:
+        import defusedxml.ElementTree  # noqa: F401
+    except ImportError:  # pragma: no cover - a hard dependency
+        raise BaselineError("defusedxml is not installed; refusing to read untrusted workbooks.") from None
+    import sys
+
+    openpyxl = sys.modules.get("openpyxl")
+    if openpyxl is not None and not getattr(openpyxl, "DEFUSEDXML", False):
+        raise BaselineError("openpyxl is running without defusedxml (OPENPYXL_DEFUSEDXML is set?); refusing to read "
+                            "untrusted workbooks.")
+
+
+@dataclass
+class CheckedFile:
+    """An untrusted file that passed the checks: its bytes, their sha256, its kind and its open zip."""
+
+    path: Path
+    data: bytes
+    sha256: str
+    kind: str  # "xlsx" (also .xlsm) or "ods"
+    zip: zipfile.ZipFile
+
+    def close(self) -> None:
+        self.zip.close()
+
+    def __enter__(self) -> "CheckedFile":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def read_xml(self, name: str):
+        """Parse one XML part with defusedxml (no DTD, no entities); None if the part does not exist."""
+        try:
+            raw = self.zip.read(name)
+        except KeyError:
+            return None
+        return parse_xml(raw, name)
+
+
+def parse_xml(raw: bytes, name: str = "XML"):
+    from xml.etree.ElementTree import ParseError
+
+    import defusedxml.ElementTree as DET
+    from defusedxml.common import DefusedXmlException
+
+    try:
+        return DET.fromstring(raw, forbid_dtd=True)
+    except DefusedXmlException:
+        raise FileRefused("unsafe-file", _UNSAFE_XML) from None
+    except ParseError:
+        raise FileRefused("unreadable-file", f"The file is damaged: part {name} is not valid XML. Open it in Excel or "
+                                             "LibreOffice, save it again as .xlsx and resend it.") from None
+
+
+_UNSAFE_XML = ("The file contains XML declarations (a DTD or entities) that spreadsheets never need and that can be "
+               "used to attack the computer reading it; it was not read. Save it again from Excel or LibreOffice "
+               "as .xlsx.")
+_RESAVE = "Open it in Excel or LibreOffice, save it as an Excel workbook (.xlsx) and send it again."
+
+
+def check_untrusted(path: Path | str) -> CheckedFile:
+    """Read an untrusted workbook's bytes and check them before any parser does. Raises FileRefused."""
+    require_defusedxml()
+    path = Path(path)
+    data = _read_limited(path)
+    if data.startswith(OLE_MAGIC):
+        # Both a legacy .xls and a password-protected .xlsx are OLE compound files; the latter stores the
+        # stream names "EncryptionInfo" / "EncryptedPackage" (UTF-16 in the OLE directory).
+        if "EncryptionInfo".encode("utf-16-le") in data or "EncryptedPackage".encode("utf-16-le") in data:
+            raise FileRefused("encrypted-file", "The workbook is protected with a password, so it cannot be read. "
+                                                "Remove the password (in Excel: File > Info > Protect Workbook > "
+                                                "Encrypt with Password, clear it), save and send it again.")
+        raise FileRefused("unreadable-file", "This is an old-style Excel 97-2003 (.xls) or other Office file, not "
+                                             f"an .xlsx workbook. {_RESAVE}")
+    if not data.startswith(ZIP_MAGICS):
+        raise FileRefused("unreadable-file", f"This is not an Excel workbook (.xlsx, .xlsm) or LibreOffice "
+                                             f"spreadsheet (.ods). {_RESAVE}")
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        infos = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+        raise FileRefused("unreadable-file", f"The file is damaged or incomplete (perhaps cut off while being "
+                                             f"copied or attached to an email). {_RESAVE}") from None
+    try:
+        _check_zip(infos)
+        kind = _container_kind(archive)
+        _scan_xml_prologs(archive, infos)
+    except BaseException:
+        archive.close()
+        raise
+    return CheckedFile(path=path, data=data, sha256=hashlib.sha256(data).hexdigest(), kind=kind, zip=archive)
+
+
+def _read_limited(path: Path) -> bytes:
+    try:
+        if path.is_dir():
+            raise FileRefused("unreadable-file", "This is a folder, not a workbook.")
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise FileRefused("unsafe-file", f"The file is {size / 1024 / 1024:.1f} MB, more than the "
+                                             f"{MAX_FILE_BYTES // 1024 // 1024} MB a return can be; it was not read. "
+                                             "Remove pictures or extra sheets and send it again.")
+        with path.open("rb") as handle:
+            data = handle.read(MAX_FILE_BYTES + 1)  # the file may grow between stat and read
+    except FileNotFoundError:
+        raise FileRefused("unreadable-file", "There is no such file.") from None
+    except PermissionError:
+        raise FileRefused("unreadable-file", "The file cannot be opened: permission denied.") from None
+    except OSError as exc:
+        raise FileRefused("unreadable-file", f"The file cannot be opened: {exc.strerror or exc}.") from None
+    if len(data) > MAX_FILE_BYTES:
+        raise FileRefused("unsafe-file", f"The file is larger than {MAX_FILE_BYTES // 1024 // 1024} MB; it was not "
+                                         "read.")
+    if not data:
+        raise FileRefused("unreadable-file", f"The file is empty (0 bytes). {_RESAVE}")
+    return data
+
+
+def _check_zip(infos: list[zipfile.ZipInfo]) -> None:
+    bomb = ("The file unpacks to far more data than a spreadsheet of this size can hold (a 'zip bomb'); it was not "
+            "read. Save it again from Excel or LibreOffice as .xlsx.")
+    if len(infos) > MAX_ZIP_ENTRIES:
+        raise FileRefused("unsafe-file", f"The file holds {len(infos)} parts, more than the {MAX_ZIP_ENTRIES} a "
+                                         "workbook can reasonably have; it was not read.")
+    total = sum(info.file_size for info in infos)
+    packed = sum(info.compress_size for info in infos)
+    if total > MAX_UNCOMPRESSED_BYTES:
+        raise FileRefused("unsafe-file", bomb)
+    for info in infos:
+        if info.flag_bits & 0x1:
+            raise FileRefused("encrypted-file", "Part of the file is encrypted, so it cannot be read. Remove the "
+                                                "password, save and send it again.")
+        if info.file_size >= RATIO_CHECK_MIN_BYTES and info.file_size > MAX_COMPRESSION_RATIO * max(info.compress_size, 1):
+            raise FileRefused("unsafe-file", bomb)
+    if total >= RATIO_CHECK_MIN_BYTES and total > MAX_COMPRESSION_RATIO * max(packed, 1):
+        raise FileRefused("unsafe-file", bomb)
+
+
+def _container_kind(archive: zipfile.ZipFile) -> str:
+    names = set(archive.namelist())
+    if "[Content_Types].xml" in names and "xl/workbook.xml" in names:
+        return "xlsx"
+    if "mimetype" in names and archive.read("mimetype").strip() == ODS_MIMETYPE:
+        return "ods"
+    if "xl/workbook.bin" in names:
+        raise FileRefused("unreadable-file", f"This is an Excel binary workbook (.xlsb), which is not supported. "
+                                             f"{_RESAVE}")
+    raise FileRefused("unreadable-file", f"This is a zip file but not an Excel workbook (.xlsx) or LibreOffice "
+                                         f"spreadsheet (.ods): perhaps a Word document or a folder of files. {_RESAVE}")
+
+
+def _scan_xml_prologs(archive: zipfile.ZipFile, infos: list[zipfile.ZipInfo]) -> None:
+    """Refuse any XML part with a DTD or entity declaration before its root element (no spreadsheet needs one).
+
+    The parsers behind calamine and openpyxl differ in how they treat entities; refusing the declarations up
+    front protects all of them. Only the start of each part is inflated.
+    """
+    for info in infos:
+        if not info.filename.endswith((".xml", ".rels", ".vml")):
+            continue
+        try:
+            with archive.open(info) as part:
+                head = part.read(XML_PROLOG_SCAN_BYTES)
+        except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError, RuntimeError, ValueError):
+            raise FileRefused("unreadable-file", f"The file is damaged: part {info.filename} cannot be unpacked. "
+                                                 f"{_RESAVE}") from None
+        if not _prolog_is_safe(head, complete=len(head) < XML_PROLOG_SCAN_BYTES):
+            raise FileRefused("unsafe-file", _UNSAFE_XML)
+
+
+def _prolog_is_safe(head: bytes, complete: bool) -> bool:
+    """True when the XML prolog (declaration, comments, processing instructions) ends in a root element, with no
+    DOCTYPE or ENTITY declaration before it. Comments are skipped properly, so none can hide a DTD."""
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        head = head[: len(head) // 2 * 2].decode("utf-16", errors="replace").encode("utf-8")
+    elif head.startswith(b"\xef\xbb\xbf"):
+        head = head[3:]
+    position = 0
+    while True:
+        position = _skip_space(head, position)
+        if position >= len(head):
+            return complete  # an empty or all-prolog part is harmless when we saw all of it
+        if head.startswith(b"<?", position):
+            terminator = b"?>"
+        elif head.startswith(b"<!--", position):
+            terminator = b"-->"
+        elif head.startswith(b"<!", position):  # <!DOCTYPE, <!ENTITY...: no business in a spreadsheet
+            return False
+        else:  # the root element (or garbage, which the parser reports as a damaged file)
+            return True
+        end = head.find(terminator, position + 2)
+        if end < 0:
+            # Unterminated: malformed XML (the parser will say so) when we saw it all; else a 64 KB prolog.
+            return complete
+        position = end + len(terminator)
+
+
+def _skip_space(data: bytes, position: int) -> int:
+    while position < len(data) and data[position] in b" \t\r\n":
+        position += 1
+    return position
