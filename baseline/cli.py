@@ -146,5 +146,32 @@ def recs_diff(old: str, new: str, fmt: str) -> None:
         render.print_diff(diff)
 
 
+# --- validate ------------------------------------------------------------------------------------------------
+
+
+@cli.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path())
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+def validate(files: tuple[str, ...], fmt: str, strict: bool) -> None:
+    """Check returned workbooks and say exactly which cell to fix.
+
+    FILES are returned workbooks (.xlsx, .xlsm, .ods), or folders of them. Each file gets a one-line OK or a table
+    of issues (cell, recommendation, code, message); a file that cannot be read is reported and the others are
+    still checked. Exit 0 when every file is valid (warnings allowed, unless --strict), 1 otherwise.
+    """
+    from baseline import render
+    from baseline.validate import validate_files
+
+    report = validate_files(files, strict=strict)
+    if fmt == "json":
+        click.echo(render.to_json(report.to_dict()))
+    else:
+        render.print_validation(report)
+    echo_err(render.validation_count(report) + ".")
+    if not report.valid:
+        sys.exit(EXIT_INPUT_PROBLEM)
+
+
 def main() -> None:  # pragma: no cover - console entry point alias
     cli()

@@ -190,3 +190,51 @@ def print_diff(diff: GuidelineDiff) -> None:
 def _short(value: Any, limit: int = 60) -> str:
     text = "—" if value is None else str(value)
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+# --- validate ------------------------------------------------------------------------------------------------
+
+
+def file_heading(file_report) -> str:
+    """"✓ returns/camhs.xlsx — North CAMHS: valid (2 warnings)" or "✗ … : 3 errors, 1 warning"."""
+    who = f" — {file_report.agency}" if file_report.agency else ""
+    errors, warnings = len(file_report.errors), len(file_report.warnings)
+    warned = f"{warnings} warning{'' if warnings == 1 else 's'}"
+    if file_report.valid:
+        return f"✓ {file_report.path}{who}: valid" + (f" ({warned})" if warnings else "")
+    return f"✗ {file_report.path}{who}: {errors} error{'' if errors == 1 else 's'}, {warned}"
+
+
+def validation_count(report) -> str:
+    valid = sum(f.valid for f in report.files)
+    total = len(report.files)
+    return f"{valid} of {total} file{'' if total == 1 else 's'} valid"
+
+
+def print_validation(report, only_problems: bool = False) -> None:
+    """One line per valid file without issues; otherwise the line and a table of where to fix what.
+
+    `only_problems` leaves out the files without any issue (merge and summary list only what blocks them).
+    """
+    from rich.table import Table
+    from rich.text import Text
+
+    out = console()
+    for file_report in report.files:
+        if only_problems and not file_report.issues:
+            continue
+        style = "green" if file_report.valid else "bold red"
+        out.print(Text(file_heading(file_report), style=style))
+        if not file_report.issues:
+            continue
+        table = Table(show_lines=False)
+        table.add_column("Cell", no_wrap=True)
+        table.add_column("Recommendation", no_wrap=True)
+        table.add_column("Code", no_wrap=True)
+        table.add_column("Message", overflow="fold", ratio=1)
+        for issue in file_report.issues:
+            # Text objects, not markup: messages quote what senders typed, "[" included.
+            code = Text(issue.code + "\n")
+            code.append(issue.severity, style="red" if issue.severity == "error" else "yellow")
+            table.add_row(Text(issue.position or "—"), Text(issue.recommendation or "—"), code, Text(issue.message))
+        out.print(table)
