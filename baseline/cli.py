@@ -146,6 +146,68 @@ def recs_diff(old: str, new: str, fmt: str) -> None:
         render.print_diff(diff)
 
 
+@recs.command("import")
+@click.argument("bat", metavar="NICE_BAT.xlsx", type=click.Path(dir_okay=False))
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="The recommendation YAML to write.")
+@click.option("--version", "version", metavar="YYYY-MM-DD",
+              help="The version to record (default: the tool's Updated date, else its Published date).")
+@click.option("--force", is_flag=True, help="Overwrite OUTPUT if it exists.")
+def recs_import(bat: str, output: str, version: str | None, force: bool) -> None:
+    """Turn NICE's own baseline assessment tool (the .xlsx from the guideline's "Tools and resources" page) into a
+    complete recommendation YAML file.
+
+    Ids, headings, full text and years come from NICE's tool; summaries, sectors and population from baseline's own
+    encoding where the ids match. The file holds NICE's text: keep it local, do not publish it.
+    """
+    from pathlib import Path
+
+    from baseline.xlsx import nice_bat
+
+    result = nice_bat.import_bat(bat, output, version=version, force=force)
+    g = result.guideline
+    for note in result.notes:
+        echo_err(f"Note: {note}")
+    reused = (f"{result.reused_summaries} summaries reused from {result.base}" if result.base
+              else "no encoding of this guideline to take summaries and sectors from (every section applies to all sectors)")
+    echo_err(f"Imported {g.guideline} version {g.version}: {result.sections} sections, {result.recommendations} "
+             f"recommendations; {reused}; {result.recommendations - result.reused_summaries} without a summary.")
+    if result.base_only:
+        echo_err(f"Warning: {result.base} lists {len(result.base_only)} recommendation(s) that NICE's tool does not "
+                 f"have, left out: {', '.join(result.base_only)}.")
+    echo_err(f"Wrote {output}. {nice_bat.KEEP_LOCAL}")
+    target = Path(output)
+    if target.parent.name.upper() == g.guideline and target.stem == g.version:
+        echo_err(f"To use it: export BASELINE_RECOMMENDATIONS={target.parent.parent}")
+    else:
+        echo_err(f"To use it: move it to DIR/{g.guideline.lower()}/{g.version}.yaml and export BASELINE_RECOMMENDATIONS=DIR")
+
+
+@recs.command("verify")
+@click.argument("encoding", metavar="FILE.yaml")
+@click.option("--against", "bat", required=True, metavar="NICE_BAT.xlsx", type=click.Path(dir_okay=False),
+              help="NICE's baseline assessment tool for the guideline.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+def recs_verify(encoding: str, bat: str, fmt: str) -> None:
+    """Compare an encoding with NICE's baseline assessment tool: recommendation numbers missing or extra, section
+    headings that differ. Exit 1 when anything differs.
+
+    FILE.yaml is a recommendation YAML file or a guideline reference (NG225@2022-09-07).
+    """
+    from baseline import render
+    from baseline.xlsx import nice_bat
+
+    result = nice_bat.verify_file(encoding, bat)
+    if fmt == "json":
+        click.echo(render.to_json(result.to_dict()))
+    else:
+        for line in result.lines():
+            click.echo(line)
+    for note in result.notes:
+        echo_err(f"Note: {note}")
+    if not result.identical:
+        sys.exit(EXIT_INPUT_PROBLEM)
+
+
 # --- validate ------------------------------------------------------------------------------------------------
 
 

@@ -1,0 +1,848 @@
+"""NICE's own baseline assessment tool (BAT): read its structure, import it as our recommendation YAML, verify an
+encoding against it, and read a filled-in BAT as an agency return.
+
+NICE's format (one workbook per guideline, generated from a template): an `Introduction` sheet whose first cell
+is "Baseline assessment tool for <title> (<NGxxx>)" followed by "Published: <date>" and, after an update,
+"Updated: <date>"; a `Data sheet` with the title in row 1, headers in row 2 and, from row 3, section headings
+("1.1 Information and support"), sub-headings, explanatory rows and recommendation rows (text in one column, the
+number in another, the year in a third, then the answer columns). NICE tells users to adapt the sheet, so
+nothing here relies on positions: the header row is found by meaning, columns by header keywords, recommendation
+numbers by their shape, and headings by their numeric prefix (fill colours only help).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import warnings
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from baseline.guideline import Guideline, dump_guideline, id_key, parse_guideline
+from baseline.issues import BaselineError
+from baseline.xlsx.layout import normalise_header
+from baseline.xlsx.safety import atomic_write, clean_text
+
+SOURCE_FORMAT = "nice-bat"
+DATA_SHEET = "Data sheet"
+INTRODUCTION_SHEET = "Introduction"
+TITLE_PREFIX = "baseline assessment tool for"
+
+# NICE's fills (template styles). Users recolour, so they only break ties the numeric prefix leaves open.
+SECTION_FILL = "00436C"  # section headings, and sub-sub-headings (which have no number)
+SUBHEADING_FILL = "228096"
+EXPLANATORY_FILL = "EAD054"
+
+# Guards for an untrusted workbook (XLSX_PITFALLS.md §1): a BAT is a few hundred rows, well under these.
+MAX_FILE_BYTES = 50 * 1024 * 1024
+MAX_ZIP_ENTRIES = 10_000
+MAX_UNCOMPRESSED_BYTES = 500 * 1024 * 1024
+MAX_COMPRESSION_RATIO = 100
+HEADER_SEARCH_ROWS = 20
+
+RECOMMENDATION_ID = re.compile(r"^\d+\.\d+(?:\.\d+)+$")
+_SECTION_HEADING = re.compile(r"^(?:section\s+)?(\d+\.\d+)\s*[:.\-\u2013\u2014]?\s+(\S.*)$", re.IGNORECASE | re.DOTALL)
+_TITLE = re.compile(r"^\s*(?:baseline assessment tool for\s+)?(?P<title>.*?)\s*\((?P<id>[A-Za-z]{2,4}\s?\d{1,4})\)\s*$",
+                    re.IGNORECASE | re.DOTALL)
+_EXCEL_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
+# Bullet characters seen in text pasted from Word and PDF; U+F0B7 is Word's Symbol-font bullet.
+_BULLET = re.compile("[ \t]*[\u2022\u25aa\u25e6\u25cf\u2023\u2043\uf0b7][ \t]*")
+
+# Column meanings, tried in this order against each header: the first whose pattern matches wins. Order matters:
+# NICE's evidence header mentions "meet" and "not applicable", its action header "not met", and so on.
+_COLUMN_MEANINGS: tuple[tuple[str, re.Pattern], ...] = tuple(
+    (key, re.compile(pattern))
+    for key, pattern in (
+        ("year", r"\byear\b"),
+        ("evidence", r"\bevidence\b|\bcurrent (activity|practice)\b"),
+        ("risk", r"\brisks?\b"),
+        ("cost", r"\bcosts?\b|\bsavings?\b"),
+        ("capacity", r"\bcapacity\b"),
+        ("deadline", r"\bdeadlines?\b|\bby when\b|\btarget date\b|\btimescales?\b|\bdue date\b"),
+        ("completed_by", r"\bcompleted by\b"),
+        ("owner", r"\bresponsib|\bleads?\b|\bowners?\b"),
+        ("progress", r"\bprogress\b|\bstatus\b|\brag\b"),  # a column users add; recognised so it claims nothing else
+        ("action", r"\bactions?\b"),
+        ("relevant", r"\brelevan|\bapplicab"),
+        ("meets", r"\bmeets?\b|\bmet\b|\bcomplian"),
+        ("number", r"^guideline recommendation$|\brecommendation (number|no\b|ref|id\b)|^rec(ommendation)?\.? ?(no|number|ref|id)\b"),
+        ("text", r"\brecommendations?\b"),
+    )
+)
+ANSWER_KEYS = ("relevant", "evidence", "meets", "action", "risk", "cost", "capacity", "deadline", "owner", "completed_by")
+
+
+# --- the structure of a BAT ------------------------------------------------------------------------------------
+
+
+@dataclass
+class BatRecommendation:
+    id: str
+    text: str | None
+    year: str | None
+    row: int
+
+
+@dataclass
+class BatSubsection:
+    title: str
+    row: int
+    recommendations: list[str] = field(default_factory=list)
+
+
+@dataclass
+class BatSection:
+    id: str
+    title: str | None  # None when the tool has recommendations of this section but no heading row for it
+    row: int | None
+    subsections: list[BatSubsection] = field(default_factory=list)
+    recommendations: list[BatRecommendation] = field(default_factory=list)
+
+    @property
+    def label(self) -> str:
+        return f"{self.id} {self.title}" if self.title else self.id
+
+
+@dataclass
+class NiceBat:
+    """What a NICE baseline assessment tool says about its guideline: ids, headings, text, dates."""
+
+    path: str
+    guideline: str | None  # "NG225", from the title
+    title: str | None  # "Self-harm: assessment, …" (NICE lower-cases its first letter in the tool; restored)
+    published: str | None  # ISO dates from the Introduction sheet
+    updated: str | None
+    sheet: str
+    header_row: int
+    columns: dict[str, int]  # meaning -> 1-based column index
+    headers: dict[int, str]  # column index -> header text as found
+    hidden_columns: list[int]
+    sections: list[BatSection]
+    explanatory_rows: list[int]
+    duplicates: list[tuple[str, int, int]]  # (id, row, row of its first occurrence)
+    notes: list[str]  # what the reader noticed and worked round, for the user
+
+    @property
+    def version(self) -> str | None:
+        """The NICE date this tool reflects: its update date, else its publication date."""
+        return self.updated or self.published
+
+    @property
+    def recommendations(self) -> list[BatRecommendation]:
+        return [r for s in self.sections for r in s.recommendations]
+
+    @property
+    def ids(self) -> list[str]:
+        return [r.id for r in self.recommendations]
+
+    def column_letter(self, key: str) -> str | None:
+        from openpyxl.utils import get_column_letter
+
+        return get_column_letter(self.columns[key]) if key in self.columns else None
+
+
+# --- opening an untrusted workbook -----------------------------------------------------------------------------
+
+
+def check_workbook_file(path: Path) -> None:
+    """Refuse what must not reach openpyxl: missing, huge, encrypted, not a zip, zip bombs, no defusedxml."""
+    import openpyxl
+
+    if not path.is_file():
+        raise BaselineError(f"Cannot read {path}: no such file.")
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        raise BaselineError(f"{path} is {size // (1024 * 1024)} MB; a baseline assessment tool is far smaller "
+                            f"(limit {MAX_FILE_BYTES // (1024 * 1024)} MB). Nothing was read.")
+    with path.open("rb") as handle:
+        magic = handle.read(8)
+    if magic.startswith(b"\xd0\xcf\x11\xe0"):
+        raise BaselineError(f"{path} is password-protected (encrypted) or an old .xls file: open it in Excel, remove "
+                            "the password and save it as an .xlsx workbook.")
+    if not magic.startswith(b"PK"):
+        raise BaselineError(f"{path} is not an Excel .xlsx workbook.")
+    try:
+        with zipfile.ZipFile(path) as archive:
+            entries = archive.infolist()
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise BaselineError(f"{path} is not a readable .xlsx workbook ({exc}).") from None
+    unpacked = sum(e.file_size for e in entries)
+    if len(entries) > MAX_ZIP_ENTRIES or unpacked > MAX_UNCOMPRESSED_BYTES or unpacked > MAX_COMPRESSION_RATIO * max(size, 1):
+        raise BaselineError(f"{path} looks unsafe (it would unpack to {unpacked:,} bytes in {len(entries):,} parts); "
+                            "nothing was read.")
+    if not openpyxl.DEFUSEDXML:
+        raise BaselineError("defusedxml is not active in openpyxl, so untrusted workbooks cannot be opened safely; "
+                            "install defusedxml (and do not set OPENPYXL_DEFUSEDXML).")
+
+
+def open_workbook(path: Path | str) -> tuple[Any, list[str]]:
+    """Load a workbook (values, not formulas) after the safety checks; returns it and openpyxl's warnings as text."""
+    import openpyxl
+
+    path = Path(path)
+    check_workbook_file(path)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            workbook = openpyxl.load_workbook(path, data_only=True)
+        except Exception as exc:  # openpyxl raises many types for a damaged file; none may escape as a traceback
+            raise BaselineError(f"{path} could not be read as an Excel workbook: {exc}") from None
+    return workbook, [f"openpyxl: {w.message}" for w in caught]
+
+
+# --- cell values -----------------------------------------------------------------------------------------------
+
+
+def normalise_text(value: Any) -> str:
+    """NICE's cell text tidied: one line per paragraph, bullets as "• " lines, no stray whitespace or controls."""
+    if value is None:
+        return ""
+    text = cell_text(value)
+    text = _EXCEL_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), text)
+    text = clean_text(text.replace("\r\n", "\n").replace("\r", "\n").replace("\xa0", " "))
+    text = _BULLET.sub("\n• ", text)  # a bullet inside a line starts a new line (NICE flattens lists)
+    lines = (" ".join(line.split()) for line in text.split("\n"))
+    return "\n".join(line for line in lines if line and line != "•")
+
+
+def cell_text(value: Any) -> str:
+    """Any cell value as text: whole numbers without ".0", dates as ISO."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time(0) else value.isoformat(sep=" ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def recommendation_id(value: Any) -> str | None:
+    """"1.1.1", " 1.1.1 ", "1.1.1." -> "1.1.1"; anything else (headings, floats like 1.1) -> None."""
+    if not isinstance(value, str):
+        return None
+    text = value.replace("\xa0", " ").strip().rstrip(".")
+    return text if RECOMMENDATION_ID.match(text) else None
+
+
+_MONTHS = {m.lower(): i for i, m in enumerate(
+    ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November",
+     "December"], start=1)}
+_MONTHS.update({name[:3]: number for name, number in list(_MONTHS.items())})
+_MONTHS["sept"] = 9
+_LONG_DATE = re.compile(r"\b(\d{1,2})(?:st|nd|rd|th)?\s+([A-Za-z]+)\.?,?\s+(\d{4})\b")
+_ISO_DATE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
+_UK_DATE = re.compile(r"\b(\d{1,2})/(\d{1,2})/(\d{4})\b")
+
+
+def parse_nice_date(value: Any) -> dt.date | None:
+    """A date as NICE writes it ("7 September 2022"), or ISO, or day-first dd/mm/yyyy, or a real date cell."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if not isinstance(value, str):
+        return None
+    try:
+        if m := _LONG_DATE.search(value):
+            month = _MONTHS.get(m.group(2).lower())
+            return dt.date(int(m.group(3)), month, int(m.group(1))) if month else None
+        if m := _ISO_DATE.search(value):
+            return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+        if m := _UK_DATE.search(value):
+            return dt.date(int(m.group(3)), int(m.group(2)), int(m.group(1)))
+    except ValueError:  # 31 February and the like
+        return None
+    return None
+
+
+def _fill(cell) -> str | None:
+    fill = getattr(cell, "fill", None)
+    if fill is None or fill.fill_type != "solid":
+        return None
+    rgb = getattr(fill.fgColor, "rgb", None)
+    return rgb[-6:].upper() if isinstance(rgb, str) and len(rgb) >= 6 else None
+
+
+# --- reading the structure -------------------------------------------------------------------------------------
+
+
+def column_meaning(header: Any) -> str | None:
+    """What a header means ("relevant", "deadline", …), by keywords; None for a column we do not know."""
+    text = normalise_header(header)
+    if not text:
+        return None
+    for key, pattern in _COLUMN_MEANINGS:
+        if pattern.search(text):
+            return key
+    return None
+
+
+def parse_title(text: str) -> tuple[str | None, str | None]:
+    """"Baseline assessment tool for self-harm: … (NG225)" -> ("NG225", "Self-harm: …")."""
+    m = _TITLE.match(" ".join(text.split()))
+    if not m:
+        return None, None
+    title = m.group("title").strip()
+    # NICE lower-cases the first letter of the guideline title after "for"; restore it.
+    return m.group("id").replace(" ", "").upper(), (title[:1].upper() + title[1:]) if title else None
+
+
+def _find_sheet(workbook, wanted: str):
+    for ws in workbook.worksheets:
+        if normalise_header(ws.title) == normalise_header(wanted):
+            return ws
+    return None
+
+
+def _introduction_facts(workbook, notes: list[str]) -> tuple[str | None, str | None, str | None, str | None]:
+    """(guideline id, title, published, updated) from the Introduction sheet (or the data sheet's title row)."""
+    guideline = title = published = updated = None
+    candidates = [ws for ws in (_find_sheet(workbook, INTRODUCTION_SHEET), _find_sheet(workbook, DATA_SHEET)) if ws]
+    candidates += [ws for ws in workbook.worksheets if ws not in candidates]
+    for ws in candidates:
+        for row in ws.iter_rows(min_row=1, max_row=min(ws.max_row, 15), max_col=min(ws.max_column, 6)):
+            values = [c.value for c in row]
+            for index, value in enumerate(values):
+                if not isinstance(value, str) or not value.strip():
+                    continue
+                label = normalise_header(value)
+                if guideline is None and TITLE_PREFIX in label:
+                    guideline, title = parse_title(value)
+                rest = values[index + 1:]
+                if published is None and label.startswith("published"):
+                    published = _first_date([value, *rest])
+                elif updated is None and (label.startswith("updated") or label.startswith("last updated")):
+                    updated = _first_date([value, *rest])
+        if guideline and published:
+            break
+    if guideline is None:
+        notes.append("no title of the form 'Baseline assessment tool for … (NGxxx)' was found")
+    if published is None:
+        notes.append("no 'Published: <date>' line was found on the Introduction sheet")
+    return guideline, title, published, updated
+
+
+def _first_date(values: list[Any]) -> str | None:
+    for value in values:
+        date = parse_nice_date(value)
+        if date is not None:
+            return date.isoformat()
+    return None
+
+
+@dataclass
+class _Grid:
+    """A sheet's values and fills as plain lists (openpyxl gives a merged range's value to its top-left cell only)."""
+
+    values: list[list[Any]]  # [row-1][col-1]
+    fills: list[list[str | None]]
+    merged_from: dict[tuple[int, int], tuple[int, int]]  # (row, col) below a vertical merge -> its top-left cell
+
+    def get(self, row: int, col: int | None, fill_down: bool = False) -> Any:
+        """The value at (row, col), 1-based; with fill_down, a cell inside a range merged over several rows takes
+        the range's value (NICE suggests merging one answer over several recommendations)."""
+        if col is None:
+            return None
+        if fill_down and (row, col) in self.merged_from:
+            row, col = self.merged_from[(row, col)]
+        cells = self.values[row - 1] if 0 < row <= len(self.values) else []
+        return cells[col - 1] if 0 < col <= len(cells) else None
+
+
+def _grid(ws) -> _Grid:
+    values: list[list[Any]] = []
+    fills: list[list[str | None]] = []
+    for row in ws.iter_rows():
+        values.append([c.value for c in row])
+        fills.append([_fill(c) for c in row])
+    merged_from: dict[tuple[int, int], tuple[int, int]] = {}
+    for merged in ws.merged_cells.ranges:
+        # Down the first column only: across columns the value belongs to the top-left cell's own column.
+        for r in range(merged.min_row + 1, merged.max_row + 1):
+            merged_from[(r, merged.min_col)] = (merged.min_row, merged.min_col)
+    return _Grid(values, fills, merged_from)
+
+
+def _hidden_columns(ws) -> set[int]:
+    """1-based indices of hidden columns (a hidden range like E:F is stored once, under E)."""
+    hidden: set[int] = set()
+    for dimension in ws.column_dimensions.values():
+        if dimension.hidden and dimension.min:
+            hidden.update(range(dimension.min, (dimension.max or dimension.min) + 1))
+    return hidden
+
+
+def _find_header_row(grid: _Grid) -> tuple[int, dict[str, int], dict[int, str]] | None:
+    """The row (1-based) among the first rows whose cells carry the most known column meanings (at least 3)."""
+    best: tuple[int, dict[str, int], dict[int, str]] | None = None
+    best_score = 2
+    for index, row in enumerate(grid.values[:HEADER_SEARCH_ROWS], start=1):
+        meanings: dict[str, int] = {}
+        headers: dict[int, str] = {}
+        for col, value in enumerate(row, start=1):
+            if isinstance(value, str) and value.strip():
+                headers[col] = value
+                meaning = column_meaning(value)
+                if meaning is not None:
+                    meanings.setdefault(meaning, col)
+        if len(set(meanings)) > best_score:
+            best, best_score = (index, meanings, headers), len(set(meanings))
+    return best
+
+
+def _assign_columns(grid: _Grid, header_row: int, headers: dict[int, str], hidden: set[int],
+                    notes: list[str]) -> dict[str, int]:
+    """Meaning -> column. The number column is found by content (most cells shaped like 1.2.3); for the others the
+    first visible column with that meaning wins and later ones are reported."""
+    data = grid.values[header_row:]
+    width = max((len(r) for r in data), default=0)
+    counts = [sum(1 for r in data if c < len(r) and recommendation_id(r[c])) for c in range(width)]
+    columns: dict[str, int] = {}
+    if counts and max(counts) > 0:
+        best = max(counts)
+        by_header = [c + 1 for c in range(width) if counts[c] == best and column_meaning(headers.get(c + 1)) == "number"]
+        columns["number"] = by_header[0] if by_header else counts.index(best) + 1
+    candidates = sorted(headers, key=lambda col: (col in hidden, col))  # visible columns first
+    for col in candidates:
+        meaning = column_meaning(headers[col])
+        if meaning is None or col == columns.get("number") or meaning == "number":
+            continue
+        if meaning in columns:
+            notes.append(f"column {_letter(col)} ({_short(headers[col])}) also looks like '{meaning}'; "
+                         f"column {_letter(columns[meaning])} is used")
+            continue
+        columns[meaning] = col
+    if "text" not in columns and "number" in columns:
+        # Headers renamed beyond recognition: the text is the column with the longest values on recommendation rows.
+        used = set(columns.values())
+        lengths = {c + 1: sum(len(cell_text(r[c])) for r in data if c < len(r) and recommendation_id(r[columns["number"] - 1]))
+                   for c in range(width) if c + 1 not in used}
+        if lengths and max(lengths.values()) > 0:
+            columns["text"] = max(lengths, key=lambda c: (lengths[c], -c))
+            notes.append(f"no recommendation-text header found; column {_letter(columns['text'])} holds the longest text")
+    for col, header in headers.items():
+        if col not in columns.values() and column_meaning(header) is None:
+            notes.append(f"column {_letter(col)} ({_short(header)}) is not part of NICE's format: ignored")
+    return columns
+
+
+def _letter(col: int) -> str:
+    from openpyxl.utils import get_column_letter
+
+    return get_column_letter(col)
+
+
+def _short(text: Any, limit: int = 40) -> str:
+    text = " ".join(str(text).split())
+    return repr(text if len(text) <= limit else text[: limit - 1] + "…")
+
+
+def _row_kind(text: str, fill: str | None) -> str:
+    """section | subheading | explanatory, for a row with text but no recommendation number."""
+    if _SECTION_HEADING.match(text):
+        return "section"
+    if fill == SECTION_FILL:  # NICE styles sub-sub-headings like section headings, but without a number
+        return "subsubheading"
+    if fill == SUBHEADING_FILL:
+        return "subheading"
+    if fill == EXPLANATORY_FILL:
+        return "explanatory"
+    # Recoloured or unstyled: headings are short single lines without a full stop; explanations are sentences.
+    return "subheading" if len(text) <= 120 and "\n" not in text and not text.rstrip().endswith((".", ":")) else "explanatory"
+
+
+def _locate_data_sheet(workbook):
+    """The sheet holding the recommendations: `Data sheet` if it has a header row, else the first one that does."""
+    preferred = _find_sheet(workbook, DATA_SHEET)
+    ordered = ([preferred] if preferred is not None else []) + [ws for ws in workbook.worksheets if ws is not preferred]
+    for ws in ordered:
+        if ws.sheet_state != "visible" and ws is not preferred:
+            continue
+        grid = _grid(ws)
+        found = _find_header_row(grid)
+        if found is not None:
+            return ws, grid, found
+    return None
+
+
+def read_bat(path: Path | str) -> NiceBat:
+    """Read the structure of a NICE baseline assessment tool. A file that is not one raises BaselineError."""
+    path = Path(path)
+    workbook, notes = open_workbook(path)
+    try:
+        return _read_structure(workbook, path, notes)
+    finally:
+        workbook.close()
+
+
+def _read_structure(workbook, path: Path, notes: list[str]) -> NiceBat:
+    located = _locate_data_sheet(workbook)
+    if located is None:
+        raise BaselineError(
+            f"{path} does not look like a NICE baseline assessment tool: no sheet has a header row with columns such "
+            "as 'Guideline recommendation', 'Is the recommendation relevant…' and 'Deadline'."
+        )
+    ws, grid, (header_row, _, headers) = located
+    hidden = _hidden_columns(ws) & set(headers)
+    columns = _assign_columns(grid, header_row, headers, hidden, notes)
+    if "number" not in columns:
+        raise BaselineError(f"{path}: sheet {ws.title!r} has no column of recommendation numbers (like 1.1.1) "
+                            f"below its header row {header_row}.")
+    guideline, title, published, updated = _introduction_facts(workbook, notes)
+
+    number_col, text_col, year_col = columns["number"], columns.get("text"), columns.get("year")
+    sections: dict[str, BatSection] = {}
+    current: BatSection | None = None
+    subsection: BatSubsection | None = None
+    explanatory: list[int] = []
+    seen: dict[str, int] = {}
+    duplicates: list[tuple[str, int, int]] = []
+    previous_id: str | None = None
+    out_of_order = False
+
+    def value(row: list[Any], col: int | None) -> Any:
+        return row[col - 1] if col is not None and 0 < col <= len(row) else None
+
+    for row_number, row in enumerate(grid.values[header_row:], start=header_row + 1):
+        number = recommendation_id(value(row, number_col))
+        if number is not None:
+            if number in seen:
+                duplicates.append((number, row_number, seen[number]))
+                continue
+            seen[number] = row_number
+            if previous_id is not None and id_key(number) < id_key(previous_id):
+                out_of_order = True
+            previous_id = number
+            section_id = ".".join(number.split(".")[:2])
+            section = sections.get(section_id)
+            if section is None:
+                section = sections[section_id] = BatSection(section_id, None, None)
+                notes.append(f"recommendation {number} (row {row_number}) has no section heading row for {section_id}")
+            text = normalise_text(value(row, text_col)) or None
+            if text is None:
+                notes.append(f"recommendation {number} (row {row_number}) has no text")
+            section.recommendations.append(BatRecommendation(number, text, _year(value(row, year_col)), row_number))
+            if subsection is not None and current is section:
+                subsection.recommendations.append(number)
+            continue
+        text_value = value(row, text_col)
+        if not (isinstance(text_value, str) and text_value.strip()):
+            # A heading merged across the row, or a sheet whose text column moved: first text in the row.
+            text_value = next((v for v in row if isinstance(v, str) and v.strip()), None)
+        if text_value is None:
+            continue
+        text = normalise_text(text_value)
+        fill = next((f for v, f in zip(row, grid.fills[row_number - 1]) if v is text_value), None)
+        kind = _row_kind(text, fill)
+        if kind == "section":
+            m = _SECTION_HEADING.match(text)
+            section_id, heading = m.group(1), " ".join(m.group(2).split())
+            existing = sections.get(section_id)
+            if existing is None:
+                current = sections[section_id] = BatSection(section_id, heading, row_number)
+            else:
+                if existing.title is None:
+                    existing.title, existing.row = heading, row_number
+                else:
+                    notes.append(f"section heading {section_id} appears again at row {row_number}: the first is kept")
+                current = existing
+            subsection = None
+        elif kind in ("subheading", "subsubheading"):
+            heading = text.replace("\n", " ")
+            if kind == "subsubheading" and subsection is not None:
+                parent = subsection.title.split(" — ")[0]
+                heading = f"{parent} — {heading}"  # keep the sub-heading it sits under
+            subsection = BatSubsection(heading, row_number)
+            if current is not None:
+                current.subsections.append(subsection)
+        else:
+            explanatory.append(row_number)
+    if out_of_order:
+        notes.append("the rows are not in recommendation order (was the sheet sorted?); sub-headings may be misplaced")
+
+    ordered = sorted(sections.values(), key=lambda s: id_key(s.id))
+    for section in ordered:
+        section.recommendations.sort(key=lambda r: id_key(r.id))
+        section.subsections = [s for s in section.subsections if s.recommendations]
+    return NiceBat(
+        path=str(path), guideline=guideline, title=title, published=published, updated=updated, sheet=ws.title,
+        header_row=header_row, columns=columns, headers=headers, hidden_columns=sorted(hidden), sections=ordered,
+        explanatory_rows=explanatory, duplicates=duplicates, notes=notes,
+    )
+
+
+def _year(value: Any) -> str | None:
+    text = " ".join(cell_text(value).split())
+    return text or None
+
+
+# --- import: a BAT -> our recommendation YAML ------------------------------------------------------------------
+
+KEEP_LOCAL = ("It holds NICE's full recommendation text (© NICE): keep it on your own machine; do not commit it "
+              "to a public repository or share it publicly.")
+
+
+@dataclass
+class ImportResult:
+    guideline: Guideline
+    output: Path | None
+    base: str | None  # the encoding summaries and sectors came from, e.g. "NG225@2022-09-07"
+    reused_summaries: int
+    base_only: list[str]  # ids of the base encoding that NICE's tool does not have
+    notes: list[str]
+
+    @property
+    def sections(self) -> int:
+        return len(self.guideline.sections)
+
+    @property
+    def recommendations(self) -> int:
+        return len(self.guideline.recommendations)
+
+
+def bat_to_guideline(bat: NiceBat, version: str | None = None, base: Guideline | None = None,
+                     vocabulary: dict[str, str] | None = None, file: str = "<import>") -> Guideline:
+    """Our recommendation model from NICE's tool: ids, headings and text from NICE; summaries, sectors, population
+    and quality statements from `base` (our own encoding of the same guideline) where the ids match.
+
+    Every id comes from NICE's tool, so every recommendation is `verified`, and every section and the guideline
+    are `complete` (the tool lists them all).
+    """
+    problems = []
+    if bat.duplicates:
+        problems += [f"recommendation {i} appears twice (rows {first} and {row})" for i, row, first in bat.duplicates]
+    if not bat.guideline:
+        problems.append("the guideline number was not found: the Introduction sheet's first cell should read "
+                        "'Baseline assessment tool for … (NGxxx)'")
+    if not bat.sections:
+        problems.append("no recommendations were found")
+    untitled = [s.id for s in bat.sections if not s.title]
+    if untitled:
+        problems.append(f"no heading row was found for section(s) {', '.join(untitled)}")
+    version = version or bat.version
+    if not version:
+        problems.append("no Published or Updated date was found on the Introduction sheet: give --version YYYY-MM-DD")
+    if problems:
+        raise BaselineError(f"{bat.path} cannot be imported:\n  " + "\n  ".join(problems))
+
+    base_recs = {r.id: r for r in base.recommendations} if base is not None else {}
+    base_sections = {s.id: s for s in base.sections} if base is not None else {}
+    sectors = dict(base.sectors) if base is not None else dict(vocabulary or {})
+    sections = []
+    for section in bat.sections:
+        recommendations = []
+        for rec in section.recommendations:
+            known = base_recs.get(rec.id)
+            entry: dict[str, Any] = {"id": rec.id, "summary": known.summary if known else None, "text": rec.text}
+            if known is not None:
+                entry.update(sectors=known.sectors, population=known.population,
+                             quality_statements=list(known.quality_statements))
+            entry["year"] = rec.year or (known.year if known else None)
+            entry["verified"] = True
+            recommendations.append(entry)
+        data: dict[str, Any] = {"id": section.id, "title": section.title, "complete": True}
+        if section.id in base_sections:
+            data["sectors"] = list(base_sections[section.id].sectors)
+        if section.subsections:
+            data["subsections"] = [{"title": s.title, "recommendations": s.recommendations} for s in section.subsections]
+        data["recommendations"] = recommendations
+        sections.append(data)
+    data = {
+        "schema": 1,
+        "guideline": bat.guideline,
+        "title": bat.title or (base.title if base is not None else bat.guideline),
+        "version": version,
+        "published": bat.published or version,
+        "updated": bat.updated,
+        "source": f"https://www.nice.org.uk/guidance/{bat.guideline.lower()}",
+        "complete": True,
+        "notes": f"Imported from NICE's baseline assessment tool ({Path(bat.path).name}) by `baseline recs import`. "
+                 + KEEP_LOCAL,
+        "sectors": sectors,
+        "sections": sections,
+    }
+    return parse_guideline(data, file)
+
+
+def _base_encoding(guideline_id: str | None) -> tuple[Guideline | None, dict[str, str]]:
+    """Our newest encoding of the same guideline (for summaries and sectors), and a sector vocabulary to fall
+    back on when there is none."""
+    from baseline import catalogue
+
+    base = None
+    if guideline_id:
+        try:
+            base = catalogue.load(guideline_id)
+        except BaselineError:
+            base = None
+    vocabulary: dict[str, str] = {}
+    if base is None:
+        for entry in catalogue.entries():
+            try:
+                vocabulary = dict(catalogue.load(str(entry.path)).sectors)
+                break
+            except BaselineError:
+                continue
+    return base, vocabulary
+
+
+def import_bat(path: Path | str, output: Path | str | None, version: str | None = None, force: bool = False,
+               base: Guideline | None | bool = True) -> ImportResult:
+    """`recs import`: read NICE's tool, build our YAML, check it with the loader, write it atomically.
+
+    `base=True` takes summaries and sectors from our newest encoding of the same guideline; pass a Guideline to
+    choose one, or None for none. `output=None` builds and checks without writing.
+    """
+    if version is not None:
+        try:
+            version = dt.date.fromisoformat(version).isoformat()
+        except ValueError:
+            raise BaselineError(f"--version {version!r} is not a date in the form YYYY-MM-DD") from None
+    bat = read_bat(path)
+    vocabulary: dict[str, str] = {}
+    if base is True:
+        base, vocabulary = _base_encoding(bat.guideline)
+    elif base is False:
+        base = None
+    target = Path(output) if output is not None else None
+    guideline = bat_to_guideline(bat, version, base, vocabulary, str(target or path))
+    notes = list(bat.notes)
+    if base is not None and base.guideline != guideline.guideline:
+        raise BaselineError(f"the base encoding is {base.guideline} but NICE's tool is for {guideline.guideline}")
+    bat_ids = set(bat.ids)
+    base_only = [r.id for r in base.recommendations if r.id not in bat_ids] if base is not None else []
+    reused = sum(1 for r in guideline.recommendations if r.summary is not None)
+    if target is not None:
+        text = _yaml_header(guideline, Path(path).name) + dump_guideline(guideline)
+        atomic_write(target, lambda tmp: tmp.write_text(text, encoding="utf-8"), force=force, inputs=(Path(path),))
+    return ImportResult(guideline, target, base.ref if base is not None else None, reused, base_only, notes)
+
+
+def _yaml_header(guideline: Guideline, source_name: str) -> str:
+    return (
+        f"# {guideline.guideline} {guideline.version}, imported by `baseline recs import` from NICE's baseline assessment\n"
+        f"# tool ({source_name}) on {dt.date.today().isoformat()}.\n"
+        "# It holds NICE's full recommendation text (© NICE): keep it on your own machine; do not commit it to a\n"
+        "# public repository or share it publicly. Summaries and sectors come from baseline's own encoding.\n"
+    )
+
+
+# --- verify: an encoding against a BAT -------------------------------------------------------------------------
+
+
+def _comparable(text: str | None) -> str:
+    text = normalise_text(text or "").casefold()
+    for fancy, plain in (("\u2018", "'"), ("\u2019", "'"), ("\u201c", '"'), ("\u201d", '"'), ("\u2013", "-"), ("\u2014", "-")):
+        text = text.replace(fancy, plain)
+    return " ".join(text.split()).rstrip(".:")
+
+
+@dataclass
+class VerifyResult:
+    encoding: str  # "NG225@2022-09-07"
+    against: str  # the BAT's path
+    guideline: dict[str, str | None]  # {"encoding": "NG225", "nice": "NG225"}
+    version: dict[str, str | None]  # {"encoding": …, "nice": updated or published}
+    missing: list[str]  # in NICE's tool, not in the encoding
+    extra: list[str]  # in the encoding, not in NICE's tool
+    sections_missing: list[str]
+    sections_extra: list[str]
+    headings: list[dict]  # [{"section", "encoding", "nice"}] where the section heading differs
+    text_differs: list[str]  # ids whose imported text no longer matches NICE's
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def guideline_differs(self) -> bool:
+        return bool(self.guideline["nice"]) and self.guideline["encoding"] != self.guideline["nice"]
+
+    @property
+    def version_differs(self) -> bool:
+        return bool(self.version["nice"]) and self.version["encoding"] != self.version["nice"]
+
+    @property
+    def identical(self) -> bool:
+        return not (self.guideline_differs or self.version_differs or self.missing or self.extra
+                    or self.sections_missing or self.sections_extra or self.headings or self.text_differs)
+
+    def to_dict(self) -> dict:
+        return {
+            "encoding": self.encoding,
+            "against": self.against,
+            "identical": self.identical,
+            "guideline": self.guideline,
+            "version": self.version,
+            "recommendations": {"missing": self.missing, "extra": self.extra, "text_differs": self.text_differs},
+            "sections": {"missing": self.sections_missing, "extra": self.sections_extra, "headings": self.headings},
+            "notes": self.notes,
+        }
+
+    def lines(self) -> list[str]:
+        """The result as plain text lines for the terminal."""
+        out = [f"{self.encoding} against NICE's tool {self.against}"]
+        if self.guideline_differs:
+            out.append(f"Guideline differs: encoding {self.guideline['encoding']}, NICE's tool {self.guideline['nice']}")
+        if self.version_differs:
+            out.append(f"Version differs: encoding {self.version['encoding']}, NICE's tool {self.version['nice']} "
+                       "(its Updated, else Published, date)")
+        for label, ids in (
+            ("Missing from the encoding (in NICE's tool)", self.missing),
+            ("Extra in the encoding (not in NICE's tool)", self.extra),
+            ("Sections missing from the encoding", self.sections_missing),
+            ("Sections extra in the encoding", self.sections_extra),
+            ("Text differs from NICE's", self.text_differs),
+        ):
+            if ids:
+                out.append(f"{label} ({len(ids)}): {', '.join(ids)}")
+        if self.headings:
+            out.append(f"Section headings that differ ({len(self.headings)}):")
+            for h in self.headings:
+                mine = h["encoding"] if h["encoding"] is not None else "(none)"
+                out.append(f"  {h['section']}: encoding {mine!r}; NICE {h['nice']!r}")
+        if self.identical:
+            out.append("No differences: the encoding lists exactly the recommendations and headings of NICE's tool.")
+        return out
+
+
+def verify_guideline(guideline: Guideline, bat: NiceBat) -> VerifyResult:
+    """Which recommendation numbers are missing or extra, which section headings differ (pure: no I/O)."""
+    ours = [r.id for r in guideline.recommendations]
+    nice = bat.ids
+    our_ids, nice_ids = set(ours), set(nice)
+    our_sections = {s.id: s for s in guideline.sections}
+    nice_sections = {s.id: s for s in bat.sections}
+    headings = [
+        {"section": sid, "encoding": our_sections[sid].title, "nice": section.title}
+        for sid, section in nice_sections.items()
+        if sid in our_sections and section.title and _comparable(our_sections[sid].title) != _comparable(section.title)
+    ]
+    nice_text = {r.id: r.text for r in bat.recommendations}
+    text_differs = [r.id for r in guideline.recommendations
+                    if r.text is not None and r.id in nice_text and _comparable(r.text) != _comparable(nice_text[r.id])]
+    notes = [f"recommendation {i} appears twice in NICE's tool (rows {first} and {row})" for i, row, first in bat.duplicates]
+    return VerifyResult(
+        encoding=guideline.ref,
+        against=bat.path,
+        guideline={"encoding": guideline.guideline, "nice": bat.guideline},
+        version={"encoding": guideline.version, "nice": bat.version},
+        missing=[i for i in nice if i not in our_ids],
+        extra=[i for i in ours if i not in nice_ids],
+        sections_missing=[s for s in nice_sections if s not in our_sections],
+        sections_extra=[s for s in our_sections if s not in nice_sections],
+        headings=headings,
+        text_differs=text_differs,
+        notes=notes,
+    )
+
+
+def verify_file(encoding: str, bat_path: Path | str) -> VerifyResult:
+    """`recs verify`: an encoding (reference or YAML path) against a NICE tool."""
+    from baseline import catalogue
+
+    return verify_guideline(catalogue.load(encoding), read_bat(bat_path))
+

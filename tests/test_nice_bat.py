@@ -1,0 +1,421 @@
+"""NICE's own baseline assessment tool: reading its structure, `recs import`, `recs verify`.
+
+Every workbook is built in code by tests/nice_bat_builder.py with invented recommendation text.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import zipfile
+from pathlib import Path
+
+import pytest
+import yaml
+
+from baseline import catalogue
+from baseline.guideline import load_guideline
+from baseline.issues import BaselineError
+from baseline.xlsx import nice_bat
+from baseline.xlsx.nice_bat import column_meaning, normalise_text, parse_nice_date, parse_title, read_bat
+
+from .libreoffice import convert, needs_soffice
+from .nice_bat_builder import (
+    NICE_COLUMNS,
+    blank,
+    build_bat,
+    explanatory,
+    rec,
+    section,
+    standard_rows,
+    subheading,
+)
+
+STANDARD_IDS = ["1.1.1", "1.1.2", "1.1.3", "1.1.4", "1.2.1", "1.2.2", "1.2.3", "1.5.1", "1.5.2", "1.10.1"]
+STANDARD_SECTIONS = [
+    ("1.1", "Invented information heading"),
+    ("1.2", "Invented consent heading"),
+    ("1.5", "Invented psychosocial heading"),
+    ("1.10", "Invented tenth heading"),
+]
+STANDARD_TEXT = {
+    "1.1.1": "Invented text one.\n• first invented point\n• second invented point",
+    "1.1.2": "Invented text two:\n• flattened point a\n• flattened point b",
+    "1.1.3": "Invented text three,\nwith a line break.",
+    "1.1.4": "Invented text four.",
+    "1.2.1": "Invented text 1.2.1.",
+    "1.2.2": "Invented text 1.2.2.",
+    "1.2.3": "Invented text 1.2.3.",
+    "1.5.1": "Invented text 1.5.1.",
+    "1.5.2": "Invented text 1.5.2.",
+    "1.10.1": "Invented text 1.10.1.",
+}
+
+
+@pytest.fixture(autouse=True)
+def _only_shipped_encodings(monkeypatch):
+    """Summaries and sectors are reused from the shipped NG225 encoding, never from a user's own directories."""
+    monkeypatch.delenv(catalogue.ENV_VAR, raising=False)
+
+
+def structure(bat: nice_bat.NiceBat) -> dict:
+    """What an import takes from the tool, as plain data: sections with their recommendations, text and years."""
+    return {
+        "sections": [(s.id, s.title) for s in bat.sections],
+        "ids": bat.ids,
+        "text": {r.id: r.text for r in bat.recommendations},
+        "years": {r.id: r.year for r in bat.recommendations},
+        "section_of": {r.id: s.id for s in bat.sections for r in s.recommendations},
+    }
+
+
+STANDARD = {
+    "sections": STANDARD_SECTIONS,
+    "ids": STANDARD_IDS,
+    "text": STANDARD_TEXT,
+    "years": {**{i: "2022" for i in STANDARD_IDS}, "1.1.2": "2004, amended 2022", "1.1.4": "2011"},
+    "section_of": {i: ".".join(i.split(".")[:2]) for i in STANDARD_IDS},
+}
+
+
+# --- reading the structure -------------------------------------------------------------------------------------
+
+
+def test_reads_a_standard_tool_exactly(tmp_path):
+    bat = read_bat(build_bat(tmp_path / "bat.xlsx"))
+    assert structure(bat) == STANDARD
+    assert (bat.guideline, bat.title) == ("NG225", "Self-harm: assessment, management and preventing recurrence")
+    assert (bat.published, bat.updated, bat.version) == ("2022-09-07", None, "2022-09-07")
+    assert (bat.sheet, bat.header_row) == ("Data sheet", 2)
+    assert bat.columns == {key: i for i, (key, _) in enumerate(NICE_COLUMNS, start=1)}
+    consent = bat.sections[1]
+    assert [(s.title, s.recommendations) for s in consent.subsections] == [
+        ("Invented sub-heading A", ["1.2.1", "1.2.2"]),
+        ("Invented sub-heading B — Invented sub-sub-heading", ["1.2.3"]),
+    ]
+    assert bat.explanatory_rows == [4]
+    assert bat.duplicates == [] and bat.notes == []
+
+
+ADAPTED = {
+    "renamed headers": dict(rename={
+        "text": "Recommendation text", "number": "Rec no.", "year": "Year", "relevant": "Relevant to us? (Y/N/P)",
+        "evidence": "Current activity / evidence", "meets": "Do we meet it?", "action": "Action required",
+        "risk": "Risks", "deadline": "Target date", "owner": "Lead", "completed_by": "Completed by (name)",
+    }),
+    "number header renamed beyond recognition": dict(rename={"number": "Ref"}),
+    "extra columns, one before the number": dict(extra_columns=[
+        (1, "Local notes", {"1.1.1": "an invented note"}), (13, "Progress update", {"1.2.1": "On track"}),
+        (20, "RAG", {"1.1.1": "Amber"}),
+    ]),
+    "hidden columns": dict(hide=["year", "cost", "capacity"]),
+    "merged heading rows": dict(merge_headings=True),
+    "merged answer cells": dict(merge_answers=[("action", "1.1.1", "1.1.3"), ("owner", "1.5.1", "1.5.2")]),
+    "fills removed": dict(fills=False),
+    "no Introduction sheet left": dict(introduction=False),
+}
+
+
+@pytest.mark.parametrize("options", ADAPTED.values(), ids=ADAPTED.keys())
+def test_reading_survives_what_nice_tells_users_to_do(tmp_path, options):
+    bat = read_bat(build_bat(tmp_path / "bat.xlsx", **options))
+    assert structure(bat) == STANDARD
+    assert bat.guideline == "NG225"
+
+
+def test_renamed_and_extra_columns_are_found_by_meaning(tmp_path):
+    path = build_bat(tmp_path / "bat.xlsx", **ADAPTED["renamed headers"],
+                     extra_columns=[(1, "Local notes", {}), (14, "Progress", {})], hide=["cost"])
+    bat = read_bat(path)
+    letters = {key: bat.column_letter(key) for key in ("text", "number", "year", "relevant", "meets", "owner", "deadline")}
+    assert letters == {"text": "A", "number": "C", "year": "D", "relevant": "E", "meets": "G", "owner": "M",
+                       "deadline": "L"}
+    assert bat.hidden_columns == [10]
+    assert bat.notes == ["column B ('Local notes') is not part of NICE's format: ignored"]
+
+
+def test_without_fills_headings_are_told_apart_by_shape(tmp_path):
+    bat = read_bat(build_bat(tmp_path / "bat.xlsx", fills=False))
+    assert [s.title for s in bat.sections[1].subsections] == ["Invented sub-heading A", "Invented sub-sub-heading"]
+    assert bat.explanatory_rows == [4]
+
+
+def test_dates_updated_two_cell_and_title(tmp_path):
+    bat = read_bat(build_bat(tmp_path / "a.xlsx", updated="12 March 2024"))
+    assert (bat.published, bat.updated, bat.version) == ("2022-09-07", "2024-03-12", "2024-03-12")
+    bat = read_bat(build_bat(tmp_path / "b.xlsx", published=("Published:", dt.datetime(2022, 9, 7))))
+    assert bat.published == "2022-09-07"
+    bat = read_bat(build_bat(tmp_path / "c.xlsx", guideline="NG999", title="an invented topic: care"))
+    assert (bat.guideline, bat.title) == ("NG999", "An invented topic: care")
+
+
+def test_rows_without_a_heading_and_out_of_order_are_noted(tmp_path):
+    rows = [rec("1.1.2"), rec("1.1.1"), section("1.3 Invented heading"), rec("1.3.1"), blank(), rec("1.4.1")]
+    bat = read_bat(build_bat(tmp_path / "bat.xlsx", rows))
+    assert bat.ids == ["1.1.1", "1.1.2", "1.3.1", "1.4.1"]
+    assert [(s.id, s.title) for s in bat.sections] == [("1.1", None), ("1.3", "Invented heading"), ("1.4", None)]
+    assert "recommendation 1.1.2 (row 3) has no section heading row for 1.1" in bat.notes
+    assert any("not in recommendation order" in n for n in bat.notes)
+
+
+def test_column_meanings_of_nice_headers():
+    assert {key: column_meaning(header) for key, header in NICE_COLUMNS} == {key: key for key, _ in NICE_COLUMNS}
+    assert column_meaning("Action owner") == "owner"
+    assert column_meaning("Deadline for action") == "deadline"
+    assert column_meaning("Action status") == "progress"
+    assert column_meaning("Local notes") is None
+
+
+@pytest.mark.parametrize("raw, expected", [
+    ("Do this:\n• one\n• two", "Do this:\n• one\n• two"),
+    ("Do this: • one • two", "Do this:\n• one\n• two"),
+    ("Do this:\r\n\uf0b7 one\r\n\uf0b7\ttwo", "Do this:\n• one\n• two"),
+    ("Line one_x000D_\nline  two\xa0end\n\n", "Line one\nline two end"),
+    ("  spaced\tout  ", "spaced out"),
+    ("bad\x07char", "badchar"),
+    (None, ""),
+])
+def test_normalise_text(raw, expected):
+    assert normalise_text(raw) == expected
+
+
+@pytest.mark.parametrize("raw, expected", [
+    ("Published: 7 September 2022", dt.date(2022, 9, 7)),
+    ("Updated: 21st Sept 2023", dt.date(2023, 9, 21)),
+    ("2024-03-12", dt.date(2024, 3, 12)),
+    ("12/03/2024", dt.date(2024, 3, 12)),
+    (dt.datetime(2022, 9, 7), dt.date(2022, 9, 7)),
+    ("September 2022", None),
+    ("31 February 2022", None),
+    ("soon", None),
+])
+def test_parse_nice_date(raw, expected):
+    assert parse_nice_date(raw) == expected
+
+
+def test_parse_title():
+    assert parse_title("Baseline assessment tool for self-harm: a b (NG225)") == ("NG225", "Self-harm: a b")
+    assert parse_title("Baseline assessment tool for something") == (None, None)
+
+
+# --- recs import ----------------------------------------------------------------------------------------------
+
+
+def test_import_writes_a_complete_encoding(run, tmp_path):
+    source = build_bat(tmp_path / "NICE BAT.xlsx", merge_headings=True, hide=["cost"],
+                       extra_columns=[(13, "Progress update", {})])
+    out = tmp_path / "ng225.yaml"
+    result = run("recs", "import", source, "-o", out)
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == ""
+    g = load_guideline(out)
+    assert [r.id for r in g.recommendations] == STANDARD_IDS
+    assert [(s.id, s.title) for s in g.sections] == STANDARD_SECTIONS
+    assert {r.id: r.text for r in g.recommendations} == STANDARD_TEXT
+    assert (g.guideline, g.version, g.published, g.updated) == ("NG225", "2022-09-07", "2022-09-07", None)
+    assert g.title == "Self-harm: assessment, management and preventing recurrence"
+    assert g.source == "https://www.nice.org.uk/guidance/ng225"
+    assert g.complete and g.encoding_complete and all(r.verified for r in g.recommendations)
+    shipped = catalogue.load("NG225@2022-09-07")
+    # Summaries, sectors and population come from our own encoding where the ids match; the rest stay unknown.
+    assert g.get("1.1.1").summary == shipped.get("1.1.1").summary
+    assert g.get("1.5.1").summary == shipped.get("1.5.1").summary
+    assert g.get("1.1.2").summary is None and g.get("1.5.2").summary is None
+    assert g.sectors == shipped.sectors
+    assert {s.id: s.sectors for s in g.sections} == {"1.1": ["all"], "1.2": ["all"], "1.5": ["mental_health"],
+                                                     "1.10": ["all"]}
+    assert g.get("1.1.2").year == "2004, amended 2022"
+    assert [(s.title, s.recommendations) for s in g.section_of("1.2.1").subsections][0] == ("Invented sub-heading A",
+                                                                                            ["1.2.1", "1.2.2"])
+    text = out.read_text(encoding="utf-8")
+    assert text.startswith("# NG225 2022-09-07, imported by `baseline recs import`")
+    assert "do not commit it to a" in text
+    assert result.stderr.splitlines()[0] == (
+        "Imported NG225 version 2022-09-07: 4 sections, 10 recommendations; 2 summaries reused from NG225@2022-09-07;"
+        " 8 without a summary."
+    )
+    assert "Warning: NG225@2022-09-07 lists 44 recommendation(s) that NICE's tool does not have" in result.stderr
+    assert "keep it on your own machine" in result.stderr
+    assert run("recs", "check", out).exit_code == 0
+
+
+def test_import_refuses_to_overwrite_and_takes_version(run, tmp_path):
+    source = build_bat(tmp_path / "bat.xlsx", updated="12 March 2024")
+    out = tmp_path / "out.yaml"
+    out.write_text("precious", encoding="utf-8")
+    result = run("recs", "import", source, "-o", out)
+    assert result.exit_code == 1
+    assert result.stderr == f"Error: {out} already exists; nothing was written. Use --force to overwrite it.\n"
+    assert out.read_text(encoding="utf-8") == "precious"
+    result = run("recs", "import", source, "-o", out, "--force")
+    assert result.exit_code == 0
+    assert load_guideline(out).version == "2024-03-12" and load_guideline(out).updated == "2024-03-12"
+    result = run("recs", "import", source, "-o", out, "--force", "--version", "2024-04-01")
+    assert result.exit_code == 0 and load_guideline(out).version == "2024-04-01"
+    result = run("recs", "import", source, "-o", out, "--force", "--version", "April 2024")
+    assert result.exit_code == 1
+    assert result.stderr == "Error: --version 'April 2024' is not a date in the form YYYY-MM-DD\n"
+
+
+def test_imported_file_is_found_through_the_environment(run, tmp_path, monkeypatch):
+    source = build_bat(tmp_path / "bat.xlsx", updated="12 March 2024")
+    out = tmp_path / "mine" / "ng225" / "2024-03-12.yaml"
+    out.parent.mkdir(parents=True)
+    result = run("recs", "import", source, "-o", out)
+    assert result.exit_code == 0
+    assert result.stderr.splitlines()[-1] == f"To use it: export BASELINE_RECOMMENDATIONS={tmp_path / 'mine'}"
+    monkeypatch.setenv(catalogue.ENV_VAR, str(tmp_path / "mine"))
+    g = catalogue.load("NG225")
+    assert g.version == "2024-03-12" and g.get("1.5.2").text == "Invented text 1.5.2."
+
+
+def test_import_without_a_date_asks_for_version(run, tmp_path):
+    source = build_bat(tmp_path / "bat.xlsx", published="September 2022")
+    result = run("recs", "import", source, "-o", tmp_path / "out.yaml")
+    assert result.exit_code == 1
+    assert "no Published or Updated date was found on the Introduction sheet: give --version YYYY-MM-DD" in result.stderr
+    assert not (tmp_path / "out.yaml").exists()
+    assert run("recs", "import", source, "-o", tmp_path / "out.yaml", "--version", "2022-09-07").exit_code == 0
+
+
+def test_import_refuses_duplicates_and_missing_headings(run, tmp_path):
+    rows = [section("1.1 Invented"), rec("1.1.1"), rec("1.1.1"), rec("1.2.1")]
+    source = build_bat(tmp_path / "bat.xlsx", rows)
+    result = run("recs", "import", source, "-o", tmp_path / "out.yaml")
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"Error: {source} cannot be imported:\n"
+        "  recommendation 1.1.1 appears twice (rows 4 and 5)\n"
+        "  no heading row was found for section(s) 1.2\n"
+    )
+
+
+def test_import_of_a_workbook_that_is_not_a_bat(run, tmp_path):
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    wb.active["A1"] = "Just a list"
+    wb.active["A2"] = "1.1.1"
+    wb.save(tmp_path / "other.xlsx")
+    result = run("recs", "import", tmp_path / "other.xlsx", "-o", tmp_path / "out.yaml")
+    assert result.exit_code == 1
+    assert "does not look like a NICE baseline assessment tool" in result.stderr
+
+
+@pytest.mark.parametrize("content, message", [
+    (b"not a spreadsheet at all", "is not an Excel .xlsx workbook."),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(600), "is password-protected (encrypted) or an old .xls file"),
+    (b"PK\x03\x04 broken zip", "is not a readable .xlsx workbook"),
+])
+def test_unreadable_files_give_clear_errors(run, tmp_path, content, message):
+    path = tmp_path / "bad.xlsx"
+    path.write_bytes(content)
+    result = run("recs", "import", path, "-o", tmp_path / "out.yaml")
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"Error: {path} ") and message in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_zip_bomb_is_refused_before_parsing(tmp_path):
+    path = tmp_path / "bomb.xlsx"
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/worksheets/sheet1.xml", bytes(20 * 1024 * 1024))
+    with pytest.raises(BaselineError, match="looks unsafe"):
+        read_bat(path)
+
+
+def test_missing_file(run, tmp_path):
+    result = run("recs", "import", tmp_path / "nope.xlsx", "-o", tmp_path / "out.yaml")
+    assert result.exit_code == 1
+    assert result.stderr == f"Error: Cannot read {tmp_path / 'nope.xlsx'}: no such file.\n"
+
+
+# --- recs verify ----------------------------------------------------------------------------------------------
+
+
+def test_verify_an_import_against_its_tool_is_identical(run, tmp_path):
+    source = build_bat(tmp_path / "bat.xlsx")
+    out = tmp_path / "out.yaml"
+    assert run("recs", "import", source, "-o", out).exit_code == 0
+    result = run("recs", "verify", out, "--against", source)
+    assert result.exit_code == 0
+    assert result.stdout.splitlines() == [
+        "NG225@2022-09-07 against NICE's tool " + str(source),
+        "No differences: the encoding lists exactly the recommendations and headings of NICE's tool.",
+    ]
+
+
+def test_verify_reports_planted_differences(run, tmp_path):
+    source = build_bat(tmp_path / "bat.xlsx", updated="12 March 2024")
+    out = tmp_path / "out.yaml"
+    assert run("recs", "import", source, "-o", out, "--version", "2022-09-07").exit_code == 0
+    data = yaml.safe_load(out.read_text(encoding="utf-8"))
+    sections = {s["id"]: s for s in data["sections"]}
+    sections["1.1"]["recommendations"] = [r for r in sections["1.1"]["recommendations"] if r["id"] != "1.1.4"]
+    sections["1.2"]["title"] = "A heading that drifted"
+    sections["1.10"]["recommendations"].append({"id": "1.10.2"})
+    sections["1.5"]["recommendations"][0]["text"] = "Invented text that NICE has since changed."
+    data["sections"].append({"id": "1.11", "title": "Invented extra", "recommendations": [{"id": "1.11.1"}]})
+    planted = tmp_path / "planted.yaml"
+    planted.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
+
+    result = run("recs", "verify", planted, "--against", source, "--format", "json")
+    assert result.exit_code == 1
+    output = json.loads(result.stdout)
+    assert output == json.loads(json.dumps(nice_bat.verify_file(str(planted), source).to_dict()))
+    assert output == {
+        "encoding": "NG225@2022-09-07",
+        "against": str(source),
+        "identical": False,
+        "guideline": {"encoding": "NG225", "nice": "NG225"},
+        "version": {"encoding": "2022-09-07", "nice": "2024-03-12"},
+        "recommendations": {"missing": ["1.1.4"], "extra": ["1.10.2", "1.11.1"], "text_differs": ["1.5.1"]},
+        "sections": {
+            "missing": [], "extra": ["1.11"],
+            "headings": [{"section": "1.2", "encoding": "A heading that drifted", "nice": "Invented consent heading"}],
+        },
+        "notes": [],
+    }
+    table = run("recs", "verify", planted, "--against", source)
+    assert table.exit_code == 1
+    assert table.stdout.splitlines()[1:] == [
+        "Version differs: encoding 2022-09-07, NICE's tool 2024-03-12 (its Updated, else Published, date)",
+        "Missing from the encoding (in NICE's tool) (1): 1.1.4",
+        "Extra in the encoding (not in NICE's tool) (2): 1.10.2, 1.11.1",
+        "Sections extra in the encoding (1): 1.11",
+        "Text differs from NICE's (1): 1.5.1",
+        "Section headings that differ (1):",
+        "  1.2: encoding 'A heading that drifted'; NICE 'Invented consent heading'",
+    ]
+
+
+def test_verify_shipped_encoding_names_unknown_headings(run, tmp_path):
+    rows = [section("1.9 Invented ninth heading"), rec("1.9.1"), subheading("Invented"), explanatory("Invented.")]
+    source = build_bat(tmp_path / "bat.xlsx", rows)
+    result = nice_bat.verify_file("NG225@2022-09-07", source)
+    assert result.headings == [{"section": "1.9", "encoding": None, "nice": "Invented ninth heading"}]
+    assert result.missing == [] and "1.1.1" in result.extra and not result.identical
+
+
+# --- LibreOffice --------------------------------------------------------------------------------------------------
+
+
+@needs_soffice
+def test_a_tool_resaved_by_libreoffice_reads_the_same(tmp_path):
+    source = build_bat(tmp_path / "bat.xlsx", merge_headings=True, hide=["cost"], rows=standard_rows())
+    resaved = convert(source, tmp_path / "lo")
+    bat = read_bat(resaved)
+    assert structure(bat) == STANDARD
+    assert [s.title for s in bat.sections[1].subsections] == [
+        "Invented sub-heading A", "Invented sub-heading B — Invented sub-sub-heading"]
+    assert bat.hidden_columns == [9]
+
+
+def test_builder_keeps_nice_header_spaces(tmp_path):
+    """The format facts say two headers end with a space; the reader must not depend on it either way."""
+    from openpyxl import load_workbook
+
+    ws = load_workbook(build_bat(tmp_path / "bat.xlsx"))["Data sheet"]
+    headers = [c.value for c in ws[2]]
+    assert [h for h in headers if h.endswith(" ")] == [dict(NICE_COLUMNS)["evidence"], dict(NICE_COLUMNS)["cost"]]
+    assert Path(tmp_path / "bat.xlsx").exists()
