@@ -1,0 +1,1 @@
+"""Returned workbooks built in code, one per issue code (see builders.py)."""
