@@ -235,5 +235,101 @@ def validate(files: tuple[str, ...], fmt: str, strict: bool) -> None:
         sys.exit(EXIT_INPUT_PROBLEM)
 
 
+# --- generate ------------------------------------------------------------------------------------------------
+
+
+@cli.command()
+@click.argument("config", required=False, type=click.Path(dir_okay=False), metavar="[CONFIG.yaml]")
+@click.option("-o", "--output", required=True, type=click.Path(),
+              help="With CONFIG: the folder for the workbooks (created if missing). With --agency: the .xlsx file.")
+@click.option("--agency", help="One workbook for this agency (instead of CONFIG).")
+@click.option("--sector", "sectors", multiple=True, help="With --agency: the agency's sector id (repeatable).")
+@click.option("--area", default="", help="With --agency: the local area being assessed.")
+@click.option("--guideline", "guideline_ref", metavar="GUIDELINE[@VERSION]",
+              help="With --agency: the guideline (default NG225). With CONFIG it comes from the config.")
+@click.option("--all-recommendations", is_flag=True,
+              help="List every recommendation, not only those that apply to the agency's sector(s).")
+@click.option("--force", is_flag=True, help="Overwrite workbooks that already exist.")
+def generate(config: str | None, output: str, agency: str | None, sectors: tuple[str, ...], area: str,
+             guideline_ref: str | None, all_recommendations: bool, force: bool) -> None:
+    """Generate one Excel workbook per agency for the agencies to fill in.
+
+    \b
+    baseline generate CONFIG.yaml -o DIR
+    baseline generate --agency NAME --sector S [--sector S2] [--area A] -o FILE.xlsx
+
+    Each workbook lists the recommendations that apply to the agency's sector(s), with instructions, dropdowns,
+    date checks and a live summary. Existing files are never overwritten without --force. The paths written go
+    to stdout, one per line.
+    """
+    from pathlib import Path
+
+    from baseline import catalogue
+    from baseline.xlsx import writer
+
+    if (config is None) == (agency is None):
+        raise click.UsageError("give either CONFIG.yaml or --agency NAME (not both).")
+    if config is not None:
+        given = [name for name, value in (("--sector", sectors), ("--area", area), ("--guideline", guideline_ref)) if value]
+        if given:
+            raise click.UsageError(f"{', '.join(given)} only go with --agency; with CONFIG.yaml they come from the config.")
+        from baseline.config import load_config
+
+        assessment_config, model = load_config(config)
+        written = writer.generate_workbooks(assessment_config, model, output, force=force,
+                                            all_recommendations=all_recommendations)
+        for item in written:
+            click.echo(str(item.path))
+            echo_err(f"{item.agency}: {item.recommendations} recommendations -> {item.path.name}")
+        echo_err(f"Generated {len(written)} workbook(s) for {assessment_config.area} ({model.ref}) in {output}.")
+    else:
+        model = catalogue.load(guideline_ref or "NG225")
+        if not sectors:
+            raise click.UsageError(f"--agency needs --sector (one or more of: {', '.join(model.sectors)}).")
+        unknown = [s for s in sectors if s not in model.sectors]
+        if unknown:
+            raise click.BadParameter(f"unknown sector {', '.join(map(repr, unknown))}; known: {', '.join(model.sectors)}",
+                                     param_hint="--sector")
+        target = Path(output)
+        if target.is_dir():
+            raise click.BadParameter("with --agency, give a file name ending in .xlsx, not a folder", param_hint="-o/--output")
+        if target.suffix.lower() != ".xlsx":
+            raise click.BadParameter("the workbook must be an .xlsx file", param_hint="-o/--output")
+        writer.write_agency_workbook(target, model, force=force, agency=agency, sectors=list(sectors), area=area,
+                                     all_recommendations=all_recommendations)
+        count = len(writer.listed_recommendations(model, list(sectors), all_recommendations))
+        click.echo(str(target))
+        echo_err(f"{agency}: {count} recommendations -> {target}")
+    if not model.encoding_complete:
+        echo_err(f"Note: the {model.ref} encoding is partial; each workbook says so on its Start here sheet.")
+
+
+# --- validate ------------------------------------------------------------------------------------------------
+
+
+@cli.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path())
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+def validate(files: tuple[str, ...], fmt: str, strict: bool) -> None:
+    """Check returned workbooks and say exactly which cell to fix.
+
+    FILES are returned workbooks (.xlsx, .xlsm, .ods), or folders of them. Each file gets a one-line OK or a table
+    of issues (cell, recommendation, code, message); a file that cannot be read is reported and the others are
+    still checked. Exit 0 when every file is valid (warnings allowed, unless --strict), 1 otherwise.
+    """
+    from baseline import render
+    from baseline.validate import validate_files
+
+    report = validate_files(files, strict=strict)
+    if fmt == "json":
+        click.echo(render.to_json(report.to_dict()))
+    else:
+        render.print_validation(report)
+    echo_err(render.validation_count(report) + ".")
+    if not report.valid:
+        sys.exit(EXIT_INPUT_PROBLEM)
+
+
 def main() -> None:  # pragma: no cover - console entry point alias
     cli()

@@ -35,8 +35,8 @@ class Column:
 
 
 ASSESSMENT_COLUMNS: tuple[Column, ...] = (
-    Column("recommendation", "Recommendation", 15, False),
-    Column("section", "Section", 26, False),
+    Column("recommendation", "Recommendation", 17, False),
+    Column("section", "Section", 22, False),
     Column("summary", "Summary", 60, False),
     Column("relevant", "Relevant to us?", 14, True, "choice", "yes_partial_no",
            "Does this recommendation apply to your service? Yes, Partial or No."),
