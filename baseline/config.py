@@ -146,7 +146,7 @@ def agency_problems(file: str, agencies: Any, guideline: Guideline | None) -> li
             key = _name_key(name)
             if key in seen:
                 problems.append(Problem(file, f"{where}.name",
-                                        f"agency {name.strip()!r} is listed twice (also agencies[{seen[key]}])"))
+                                        f"agency {' '.join(name.split())!r} is listed twice (also agencies[{seen[key]}])"))
             seen.setdefault(key, index)
         if guideline is None:
             continue
