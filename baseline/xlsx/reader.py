@@ -74,6 +74,16 @@ def read_return(path: str | Path) -> ReadResult:
     except FileRefused as refused:
         report.issues.append(make_issue(refused.code, refused.message, file=str(path)))
         return ReadResult(report, None)
+    except (KeyboardInterrupt, SystemExit, GeneratorExit):
+        raise
+    except BaseException as exc:  # noqa: BLE001 - incl. pyo3's PanicException: a parser choking on a damaged file
+        # The last line of "never crash on a return": whatever a parser raised, this file is reported, the
+        # others are still read. The type is named so a bug here can still be found.
+        report.issues.append(make_issue(
+            "unreadable-file", f"The file could not be read ({type(exc).__name__}: {str(exc)[:200] or 'no detail'}). "
+                               "Open it in Excel or LibreOffice, save it again as .xlsx and send it again.",
+            file=str(path)))
+        return ReadResult(report, None)
     return ReadResult(report, agency_return)
 
 
@@ -248,11 +258,11 @@ def formula_cells(checked: CheckedFile, sheet: str) -> dict[tuple[int, int], str
         part = _sheet_part(checked, sheet)
         if part is None:
             return {}
-        raw = checked.zip.read(part)
+        raw = checked.read_part(part) or b""
         if not _F_ELEMENT.search(raw):
             return {}
         return _xlsx_formulas(raw)
-    raw = checked.zip.read("content.xml")
+    raw = checked.read_part("content.xml") or b""
     if b":formula=" not in raw:
         return {}
     return _ods_formulas(raw, sheet)

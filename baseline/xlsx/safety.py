@@ -13,6 +13,7 @@ import os
 import re
 import tempfile
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -102,6 +103,9 @@ MAX_COMPRESSION_RATIO = 100  # a real 100k-row sheet compresses about 11:1
 RATIO_CHECK_MIN_BYTES = 1024 * 1024  # small entries cannot bomb, whatever their ratio
 XML_PROLOG_SCAN_BYTES = 64 * 1024  # a DTD can only sit in the prolog, before the root element
 
+# What inflating a damaged zip entry can raise (bad CRC, bad deflate stream, unsupported method...).
+_UNPACK_ERRORS = (zipfile.BadZipFile, zlib.error, OSError, EOFError, NotImplementedError, RuntimeError, ValueError)
+
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy .xls, and password-protected .xlsx
 ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06")
 ODS_MIMETYPE = b"application/vnd.oasis.opendocument.spreadsheet"
@@ -149,13 +153,20 @@ class CheckedFile:
     def __exit__(self, *exc) -> None:
         self.close()
 
-    def read_xml(self, name: str):
-        """Parse one XML part with defusedxml (no DTD, no entities); None if the part does not exist."""
+    def read_part(self, name: str) -> bytes | None:
+        """One part of the zip, inflated (its size was checked); None if the part does not exist."""
         try:
-            raw = self.zip.read(name)
+            return self.zip.read(name)
         except KeyError:
             return None
-        return parse_xml(raw, name)
+        except _UNPACK_ERRORS:
+            raise FileRefused("unreadable-file", f"The file is damaged: part {name} cannot be unpacked. "
+                                                 f"{_RESAVE}") from None
+
+    def read_xml(self, name: str):
+        """Parse one XML part with defusedxml (no DTD, no entities); None if the part does not exist."""
+        raw = self.read_part(name)
+        return None if raw is None else parse_xml(raw, name)
 
 
 def parse_xml(raw: bytes, name: str = "XML"):
@@ -282,7 +293,7 @@ def _scan_xml_prologs(archive: zipfile.ZipFile, infos: list[zipfile.ZipInfo]) ->
         try:
             with archive.open(info) as part:
                 head = part.read(XML_PROLOG_SCAN_BYTES)
-        except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError, RuntimeError, ValueError):
+        except _UNPACK_ERRORS:
             raise FileRefused("unreadable-file", f"The file is damaged: part {info.filename} cannot be unpacked. "
                                                  f"{_RESAVE}") from None
         if not _prolog_is_safe(head, complete=len(head) < XML_PROLOG_SCAN_BYTES):

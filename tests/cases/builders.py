@@ -40,10 +40,19 @@ def assessment(wb: openpyxl.Workbook):
     return wb[layout.ASSESSMENT_SHEET]
 
 
+def header_row(ws) -> int:
+    """The header row (1 as generated; lower when a test inserted title rows above it)."""
+    wanted = layout.normalise_header(layout.COLUMNS_BY_KEY["recommendation"].header)
+    for row in range(1, 31):
+        if any(layout.normalise_header(cell.value) == wanted for cell in ws[row]):
+            return row
+    raise KeyError("header row")
+
+
 def column_of(ws, key: str) -> int:
     """1-based column of an Assessment column, found by its header text (as the reader does)."""
     wanted = layout.normalise_header(layout.COLUMNS_BY_KEY[key].header)
-    for cell in ws[layout.HEADER_ROW]:
+    for cell in ws[header_row(ws)]:
         if layout.normalise_header(cell.value) == wanted:
             return cell.column
     raise KeyError(key)
@@ -51,7 +60,7 @@ def column_of(ws, key: str) -> int:
 
 def row_of(ws, rec_id: str) -> int:
     col = column_of(ws, "recommendation")
-    for row in range(layout.FIRST_DATA_ROW, ws.max_row + 1):
+    for row in range(header_row(ws) + 1, ws.max_row + 1):
         if ws.cell(row, col).value == rec_id:
             return row
     raise KeyError(rec_id)

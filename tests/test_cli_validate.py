@@ -1,0 +1,195 @@
+"""`baseline validate`: one case per issue code (code, cell, exit code), JSON equal to the library result, tables,
+folders, --strict, and no traceback whatever the input."""
+
+from __future__ import annotations
+
+import json
+import random
+import zipfile
+
+import pytest
+
+from baseline.issues import ISSUE_CODES
+from baseline.validate import validate_files
+from tests.cases import builders
+from tests.cases.builders import NEGATIVE, POSITIVE
+
+# The codes DESIGN.md requires at least; the cases must cover each (and may cover more).
+REQUIRED_CODES = {
+    "unreadable-file", "unsafe-file", "not-a-baseline-workbook", "unknown-guideline-version", "fingerprint-mismatch",
+    "missing-recommendation", "unknown-recommendation", "duplicate-recommendation", "invalid-choice", "invalid-date",
+    "formula-in-input", "text-too-long", "owner-missing", "deadline-missing", "answer-without-relevance",
+    "answered-but-not-relevant",
+}
+
+
+def test_every_required_code_has_a_case_and_cases_use_registered_codes():
+    covered = {case.code for case in NEGATIVE}
+    assert REQUIRED_CODES <= covered
+    assert covered <= set(ISSUE_CODES)
+    for case in NEGATIVE:
+        assert case.exit_code == (1 if ISSUE_CODES[case.code] == "error" else 0), case.code
+
+
+@pytest.mark.parametrize("case", NEGATIVE, ids=[c.code for c in NEGATIVE])
+def test_each_issue_code_at_its_cell(run, tmp_path, case):
+    path, cell, recommendation = case.build(tmp_path)
+    result = run("validate", "--format", "json", path)
+    assert result.exit_code == case.exit_code, result.output
+    data = json.loads(result.stdout)
+    assert data == validate_files([path]).to_dict()
+    [file] = data["files"]
+    assert file["path"] == str(path)
+    assert file["valid"] is (case.exit_code == 0)
+    hits = [i for i in file["issues"] if i["code"] == case.code]
+    assert hits, file["issues"]
+    assert {"cell": cell, "recommendation": recommendation} in [
+        {"cell": i["cell"], "recommendation": i["recommendation"]} for i in hits]
+    assert all(i["severity"] == ISSUE_CODES[case.code] for i in hits)
+    assert all(i["message"] for i in file["issues"])
+
+
+@pytest.mark.parametrize("case", [c for c in NEGATIVE if c.exit_code == 0], ids=lambda c: c.code)
+def test_strict_turns_warnings_into_errors(run, tmp_path, case):
+    path, cell, _ = case.build(tmp_path)
+    result = run("validate", "--strict", "--format", "json", path)
+    assert result.exit_code == 1
+    data = json.loads(result.stdout)
+    assert data == validate_files([path], strict=True).to_dict()
+    assert data["files"][0]["valid"] is False
+    assert {i["severity"] for i in data["files"][0]["issues"]} == {"error"}
+
+
+@pytest.mark.parametrize("name", POSITIVE)
+def test_good_returns_pass_even_strictly(run, tmp_path, name):
+    path = POSITIVE[name](tmp_path)
+    result = run("validate", "--strict", path)
+    assert result.exit_code == 0, result.output
+    assert result.stdout == f"✓ {path} — North CAMHS: valid\n"
+    assert result.stderr == "1 of 1 file valid.\n"
+
+
+def test_table_output_points_at_cells_and_counts_files(run, tmp_path):
+    good = POSITIVE["complete"](tmp_path)
+    (tmp_path / "bad").mkdir()
+    bad, cell, _ = builders.build_invalid_choice(tmp_path / "bad")
+    (tmp_path / "warn").mkdir()
+    warned, warn_cell, _ = builders.build_owner_missing(tmp_path / "warn")
+    missing = tmp_path / "never-sent.xlsx"
+    result = run("validate", good, bad, warned, missing)
+    assert result.exit_code == 1
+    out = result.stdout
+    assert f"✓ {good} — North CAMHS: valid\n" in out
+    assert f"✗ {bad} — North CAMHS: 1 error, 0 warnings" in out
+    assert f"✓ {warned} — North CAMHS: valid (1 warning)" in out
+    assert f"✗ {missing}: 1 error, 0 warnings" in out
+    assert f"Assessment!{cell}" in out and f"Assessment!{warn_cell}" in out
+    assert "invalid-choice" in out and "owner-missing" in out and "unreadable-file" in out
+    assert "'Perhaps'" in out
+    assert out.index(str(good)) < out.index(str(bad)) < out.index(str(warned)) < out.index(str(missing))
+    assert result.stderr == "2 of 4 files valid.\n"
+
+
+def test_messages_are_shown_verbatim_not_as_markup(run, tmp_path):
+    wb = builders.new_workbook()
+    builders.put(wb, "1.5.1", relevant="[bold]Yes[/bold]")
+    path = builders.save(wb, tmp_path / "markup.xlsx")
+    result = run("validate", path, env={"COLUMNS": "300"})  # wide enough for the message to stay on one line
+    assert "says '[bold]Yes[/bold]'; choose Yes, Partial or No from the list." in result.stdout
+
+
+def test_a_folder_stands_for_the_workbooks_inside_it(run, tmp_path):
+    folder = tmp_path / "returns"
+    folder.mkdir()
+    b = builders.save(builders.new_workbook(agency="B agency"), folder / "b.xlsx")
+    a = builders.save(builders.new_workbook(agency="A agency"), folder / "a.xlsx")
+    (folder / "~$a.xlsx").write_bytes(b"lock file of an open workbook")
+    (folder / "notes.txt").write_text("not a workbook")
+    result = run("validate", "--format", "json", folder)
+    assert result.exit_code == 0
+    data = json.loads(result.stdout)
+    assert [f["path"] for f in data["files"]] == [str(a), str(b)]
+    assert data == validate_files([folder]).to_dict()
+
+
+def test_an_empty_folder_is_reported_not_ignored(run, tmp_path):
+    result = run("validate", "--format", "json", tmp_path)
+    assert result.exit_code == 1
+    [file] = json.loads(result.stdout)["files"]
+    assert file["path"] == str(tmp_path)
+    assert [i["code"] for i in file["issues"]] == ["unreadable-file"]
+
+
+def test_one_bad_file_never_stops_the_others(run, tmp_path):
+    paths = []
+    for case in NEGATIVE:
+        folder = tmp_path / case.code
+        folder.mkdir()
+        paths.append(case.build(folder)[0])
+    good = POSITIVE["blank"](tmp_path)
+    result = run("validate", "--format", "json", *paths, good)
+    data = json.loads(result.stdout)
+    assert [f["path"] for f in data["files"]] == [str(p) for p in [*paths, good]]
+    assert data["files"][-1]["valid"] is True
+    assert result.exit_code == 1
+    assert result.stderr == f"{1 + sum(c.exit_code == 0 for c in NEGATIVE)} of {len(paths) + 1} files valid.\n"
+
+
+def test_usage_errors_exit_2(run):
+    assert run("validate").exit_code == 2
+    assert run("validate", "--format", "xml", "x.xlsx").exit_code == 2
+
+
+def _mangled(original: bytes, rng: random.Random) -> bytes:
+    data = bytearray(original)
+    kind = rng.choice(["cut", "flip", "zero", "shuffle"])
+    if kind == "cut":
+        return bytes(data[: rng.randrange(1, len(data))])
+    if kind == "flip":
+        for _ in range(rng.randint(1, 50)):
+            data[rng.randrange(len(data))] ^= 1 << rng.randrange(8)
+        return bytes(data)
+    if kind == "zero":
+        start = rng.randrange(len(data))
+        data[start: start + rng.randint(1, 4096)] = bytes(min(4096, len(data) - start))
+        return bytes(data)
+    blocks = [bytes(data[i: i + 512]) for i in range(0, len(data), 512)]
+    rng.shuffle(blocks)
+    return b"".join(blocks)
+
+
+def test_no_input_makes_validate_print_a_traceback(run, tmp_path):
+    """Damaged copies of a real return (cut, bit-flipped, zeroed, shuffled) and damaged parts inside a valid zip:
+    always a report and exit 0/1, never an exception (the run fixture lets exceptions through)."""
+    original = POSITIVE["complete"](tmp_path).read_bytes()
+    rng = random.Random(225)
+    paths = []
+    for i in range(40):
+        path = tmp_path / f"mangled-{i}.xlsx"
+        path.write_bytes(_mangled(original, rng))
+        paths.append(path)
+    # Valid zips with damaged XML in each part in turn.
+    with zipfile.ZipFile(tmp_path / "complete.xlsx") as archive:
+        names = [n for n in archive.namelist() if n.endswith((".xml", ".rels"))]
+    for name in names:
+        path = tmp_path / f"part-{len(paths)}.xlsx"
+        path.write_bytes(original)
+        builders.rewrite_part(path, name, lambda data: data[: len(data) // 2])
+        paths.append(path)
+    result = run("validate", "--format", "json", *paths)
+    assert result.exit_code in (0, 1)
+    data = json.loads(result.stdout)
+    assert len(data["files"]) == len(paths)
+    for file in data["files"]:
+        assert file["valid"] or file["issues"]
+        assert all(i["code"] in ISSUE_CODES for i in file["issues"])
+    assert "Traceback" not in result.output
+
+
+def test_readme_lists_every_issue_code_with_its_severity():
+    from pathlib import Path
+
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    table = readme[readme.index("#### Issue codes"):]
+    for code, severity in ISSUE_CODES.items():
+        assert f"| `{code}` | {severity} |" in table, code
