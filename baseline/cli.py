@@ -208,33 +208,6 @@ def recs_verify(encoding: str, bat: str, fmt: str) -> None:
         sys.exit(EXIT_INPUT_PROBLEM)
 
 
-# --- validate ------------------------------------------------------------------------------------------------
-
-
-@cli.command()
-@click.argument("files", nargs=-1, required=True, type=click.Path())
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
-@click.option("--strict", is_flag=True, help="Treat warnings as errors.")
-def validate(files: tuple[str, ...], fmt: str, strict: bool) -> None:
-    """Check returned workbooks and say exactly which cell to fix.
-
-    FILES are returned workbooks (.xlsx, .xlsm, .ods), or folders of them. Each file gets a one-line OK or a table
-    of issues (cell, recommendation, code, message); a file that cannot be read is reported and the others are
-    still checked. Exit 0 when every file is valid (warnings allowed, unless --strict), 1 otherwise.
-    """
-    from baseline import render
-    from baseline.validate import validate_files
-
-    report = validate_files(files, strict=strict)
-    if fmt == "json":
-        click.echo(render.to_json(report.to_dict()))
-    else:
-        render.print_validation(report)
-    echo_err(render.validation_count(report) + ".")
-    if not report.valid:
-        sys.exit(EXIT_INPUT_PROBLEM)
-
-
 # --- generate ------------------------------------------------------------------------------------------------
 
 
@@ -307,21 +280,41 @@ def generate(config: str | None, output: str, agency: str | None, sectors: tuple
 # --- validate ------------------------------------------------------------------------------------------------
 
 
+def _nice_agencies(agency: str | None, sectors: tuple[str, ...], agency_map: str | None):
+    """--agency / --sector / --agency-map -> the agencies of returns made with NICE's own tool (None if not given)."""
+    if sectors and not agency:
+        raise click.UsageError("--sector goes with --agency (a mapping file gives each agency its sectors)")
+    if not (agency or agency_map):
+        return None
+    from baseline.xlsx.nice_bat import AgencyMap, load_agency_map
+
+    mapped = load_agency_map(agency_map) if agency_map else AgencyMap()
+    return mapped.extended(AgencyMap.single(agency, sectors) if agency else None)
+
+
 @cli.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path())
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
-def validate(files: tuple[str, ...], fmt: str, strict: bool) -> None:
+@click.option("--agency", metavar="NAME", help="The agency of returns made with NICE's own tool (it names none).")
+@click.option("--sector", "sectors", multiple=True, metavar="S", help="With --agency: its sector id (repeatable).")
+@click.option("--agency-map", "agency_map", type=click.Path(dir_okay=False), metavar="FILE.yaml",
+              help="For returns made with NICE's own tool: file name or glob -> {agency, sector(s)}.")
+def validate(files: tuple[str, ...], fmt: str, strict: bool, agency: str | None, sectors: tuple[str, ...],
+             agency_map: str | None) -> None:
     """Check returned workbooks and say exactly which cell to fix.
 
     FILES are returned workbooks (.xlsx, .xlsm, .ods), or folders of them. Each file gets a one-line OK or a table
     of issues (cell, recommendation, code, message); a file that cannot be read is reported and the others are
     still checked. Exit 0 when every file is valid (warnings allowed, unless --strict), 1 otherwise.
+
+    Returns filled in on NICE's own baseline assessment tool are recognised too; name their agency with --agency
+    or --agency-map (the map is tried first).
     """
     from baseline import render
     from baseline.validate import validate_files
 
-    report = validate_files(files, strict=strict)
+    report = validate_files(files, strict=strict, agencies=_nice_agencies(agency, sectors, agency_map))
     if fmt == "json":
         click.echo(render.to_json(report.to_dict()))
     else:

@@ -15,11 +15,12 @@ from baseline.xlsx.reader import ReadResult, read_return
 __all__ = ["ReadResult", "read_return", "validate_files"]
 
 
-def validate_files(paths: Iterable[str | Path], *, strict: bool = False) -> ValidationReport:
+def validate_files(paths: Iterable[str | Path], *, strict: bool = False, agencies=None) -> ValidationReport:
     """Validate each file (a folder stands for the .xlsx/.xlsm/.ods workbooks inside it, sorted).
 
     A missing path is reported as an unreadable file, not raised, so the other files are still checked.
-    `strict` turns every warning into an error.
+    `strict` turns every warning into an error. `agencies` (nice_bat.AgencyMap) names the agencies of returns made
+    with NICE's own tool.
     """
     report = ValidationReport()
     for raw in paths:
@@ -31,7 +32,7 @@ def validate_files(paths: Iterable[str | Path], *, strict: bool = False) -> Vali
                 f"The folder contains no workbooks ({', '.join(WORKBOOK_SUFFIXES)} files).", file=str(path))]))
             continue
         for target in targets:
-            file_report = read_return(target).report
+            file_report = read_return(target, agencies=agencies).report
             if strict:
                 file_report.issues = make_strict(file_report.issues)
             report.files.append(file_report)

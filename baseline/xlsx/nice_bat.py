@@ -18,7 +18,7 @@ import warnings
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable
 
 from baseline.guideline import Guideline, dump_guideline, id_key, parse_guideline
 from baseline.issues import BaselineError
@@ -300,14 +300,32 @@ def _find_sheet(workbook, wanted: str):
     return None
 
 
+FACT_ROWS, FACT_COLUMNS = 15, 6  # the title and date lines sit at the top left
+
+
 def _introduction_facts(workbook, notes: list[str]) -> tuple[str | None, str | None, str | None, str | None]:
-    """(guideline id, title, published, updated) from the Introduction sheet (or the data sheet's title row)."""
-    guideline = title = published = updated = None
+    """(guideline id, title, published, updated) from an openpyxl workbook."""
     candidates = [ws for ws in (_find_sheet(workbook, INTRODUCTION_SHEET), _find_sheet(workbook, DATA_SHEET)) if ws]
     candidates += [ws for ws in workbook.worksheets if ws not in candidates]
-    for ws in candidates:
-        for row in ws.iter_rows(min_row=1, max_row=min(ws.max_row, 15), max_col=min(ws.max_column, 6)):
-            values = [c.value for c in row]
+    return facts_from_grids(
+        ([[c.value for c in row] for row in ws.iter_rows(min_row=1, max_row=min(ws.max_row, FACT_ROWS),
+                                                          max_col=min(ws.max_column, FACT_COLUMNS))]
+         for ws in candidates),
+        notes,
+    )
+
+
+def facts_from_grids(grids: Iterable[list[list[Any]]], notes: list[str]) -> tuple[str | None, str | None, str | None,
+                                                                                  str | None]:
+    """(guideline id, title, published, updated) from the top-left cells of sheets, Introduction first.
+
+    NICE writes "Baseline assessment tool for <title> (<NGxxx>)", "Published: <date>" and "Updated: <date>"; a date
+    in the next cell of a "Published:" label is accepted too.
+    """
+    guideline = title = published = updated = None
+    for grid in grids:
+        for row in grid[:FACT_ROWS]:
+            values = list(row[:FACT_COLUMNS])
             for index, value in enumerate(values):
                 if not isinstance(value, str) or not value.strip():
                     continue
@@ -846,3 +864,416 @@ def verify_file(encoding: str, bat_path: Path | str) -> VerifyResult:
 
     return verify_guideline(catalogue.load(encoding), read_bat(bat_path))
 
+
+
+# --- a filled-in BAT as an agency return -----------------------------------------------------------------------
+#
+# NICE's tool carries no agency stamp, so the agency (and its sectors) come from the facilitator: `--agency NAME`
+# or a mapping file of file-name patterns. The guideline version is the tool's Updated (else Published) date, and
+# its recommendation numbers are matched against the encoding of that version, never by position or text.
+
+
+@dataclass(frozen=True)
+class AgencyAssignment:
+    agency: str
+    sectors: tuple[str, ...] = ()
+
+
+@dataclass
+class AgencyMap:
+    """File-name patterns -> agency and sectors, for returns made with NICE's own tool. First match wins."""
+
+    entries: list[tuple[str, AgencyAssignment]] = field(default_factory=list)
+    source: str | None = None  # the mapping file, for messages
+
+    @classmethod
+    def single(cls, agency: str, sectors: Iterable[str] = ()) -> "AgencyMap":
+        """`--agency NAME`: every NICE-format file is that agency's."""
+        return cls([("*", AgencyAssignment(" ".join(agency.split()), tuple(sectors)))])
+
+    def extended(self, other: "AgencyMap | None") -> "AgencyMap":
+        """This map, then `other` for files this one does not name."""
+        return AgencyMap(self.entries + (other.entries if other else []), self.source or (other.source if other else None))
+
+    def for_path(self, path: Path | str) -> AgencyAssignment | None:
+        from fnmatch import fnmatchcase
+
+        path = Path(path)
+        name, full = path.name.casefold(), path.as_posix().casefold()
+        for pattern, assignment in self.entries:
+            folded = pattern.casefold()
+            if fnmatchcase(name, folded) or fnmatchcase(full, folded) or fnmatchcase(full, "*/" + folded.lstrip("/")):
+                return assignment
+        return None
+
+
+def load_agency_map(path: Path | str) -> AgencyMap:
+    """Read a mapping file: `"pattern": {agency: NAME, sector: ID}` (or `sectors: [ID, …]`) per line.
+
+    Patterns are file names or globs ("north-camhs*.xlsx"), matched case-insensitively against the file name and
+    the path. Any problem is a BaselineError listing every one, with its YAML path.
+    """
+    from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+
+    from baseline.guideline import load_yaml, pydantic_problems
+    from baseline.issues import Problem
+
+    class _Entry(BaseModel):
+        model_config = ConfigDict(extra="forbid")
+        agency: str
+        sector: str | None = None
+        sectors: list[str] | None = None
+
+        @field_validator("agency")
+        @classmethod
+        def _named(cls, value: str) -> str:
+            if not value.strip():
+                raise ValueError("must not be empty")
+            return " ".join(value.split())
+
+    file = str(path)
+    data = load_yaml(Path(path))
+    if not isinstance(data, dict) or not data:
+        raise BaselineError(f"{file} is not an agency map", [Problem(file, "", 'expected lines like "north-camhs*.xlsx": '
+                                                                               "{agency: North CAMHS, sector: mental_health}")])
+    entries: list[tuple[str, AgencyAssignment]] = []
+    problems: list[Problem] = []
+    for pattern, value in data.items():
+        try:
+            entry = _Entry.model_validate(value)
+        except ValidationError as exc:
+            problems += [Problem(file, f"{pattern}.{p.path}" if p.path else str(pattern), p.message)
+                         for p in pydantic_problems(file, exc)]
+            continue
+        if entry.sector is not None and entry.sectors is not None:
+            problems.append(Problem(file, str(pattern), "give sector or sectors, not both"))
+            continue
+        sectors = tuple(entry.sectors or ([entry.sector] if entry.sector else []))
+        entries.append((str(pattern), AgencyAssignment(entry.agency, sectors)))
+    if problems:
+        raise BaselineError(f"{file} is not a valid agency map", problems)
+    return AgencyMap(entries, file)
+
+
+def read_nice_return(path: Path | str, agency: str | None, sectors: Iterable[str] = ()):
+    """Read one filled-in NICE tool as `agency`'s return (see read_nice_source). Never raises for bad input."""
+    from baseline.xlsx.reader import read_return
+
+    return read_return(path, agencies=AgencyMap.single(agency, sectors) if agency else None)
+
+
+def _encoding_for(guideline_id: str, version: str) -> tuple[Guideline | None, list[str]]:
+    """The encoding of exactly this guideline version, and the versions known (for the message when there is none)."""
+    from baseline import catalogue
+
+    known = [e.version for e in catalogue.entries() if e.guideline == guideline_id.upper()]
+    if version not in known:
+        return None, known
+    return catalogue.load(f"{guideline_id}@{version}"), known
+
+
+def _import_hint(path: str, guideline_id: str, version: str) -> str:
+    return (f"Import NICE's tool once: `baseline recs import \"{path}\" -o DIR/{guideline_id.lower()}/{version}.yaml`, "
+            f"then `export BASELINE_RECOMMENDATIONS=DIR` and validate again.")
+
+
+class _ReturnSheet:
+    """The Data sheet of a filled-in NICE tool, read into Answers with issues at the exact cell."""
+
+    def __init__(self, rows: list[list[Any]], merged: list, formulas: dict[tuple[int, int], str], sheet: str,
+                 file: str, add):
+        merged_from: dict[tuple[int, int], tuple[int, int]] = {}
+        for (r0, c0), (r1, _c1) in merged:  # calamine: 0-based, inclusive
+            for r in range(r0 + 1, r1 + 1):
+                merged_from[(r + 1, c0 + 1)] = (r0 + 1, c0 + 1)
+        self.grid = _Grid(rows, [], merged_from)
+        self.formulas = formulas
+        self.sheet = sheet
+        self.file = file
+        self.add = add
+
+    def issue(self, code: str, message: str, row: int | None = None, col: int | None = None,
+              recommendation: str | None = None) -> None:
+        from baseline.issues import make_issue
+        from baseline.xlsx.reader import cell_ref
+
+        cell = cell_ref(row - 1, col - 1) if row is not None and col is not None else None
+        self.add(make_issue(code, message, file=self.file, sheet=self.sheet, cell=cell, recommendation=recommendation))
+
+    def columns(self) -> tuple[int, dict[str, int], dict[int, str]] | None:
+        found = _find_header_row(self.grid)
+        if found is None:
+            from baseline.issues import make_issue
+
+            self.add(make_issue(
+                "not-a-baseline-workbook",
+                f"This looks like NICE's own baseline assessment tool (it has a '{self.sheet}' sheet), but that sheet "
+                "has no header row baseline recognises (NICE's has 'Guideline recommendation', 'Is the recommendation "
+                "relevant to your service or organisation?', 'Does your service or organisation meet the "
+                "recommendation?' …), so no answer can be read. Put NICE's header row back, or fill in the workbook "
+                "the facilitator sent your agency.", file=self.file, sheet=self.sheet))
+            return None
+        header_row, _, headers = found
+        columns = _assign_columns(self.grid, header_row, headers, set(), [])
+        for key, wanted in (("number", "'Guideline recommendation' (the recommendation numbers, like 1.1.1)"),
+                            ("relevant", "'Is the recommendation relevant to your service or organisation?'"),
+                            ("meets", "'Does your service or organisation meet the recommendation?'")):
+            if key not in columns:
+                self.issue("missing-column",
+                           f"The column {wanted} is missing from the '{self.sheet}' sheet, or its header was changed "
+                           f"beyond recognition. Put it back on row {header_row}.")
+        if "number" not in columns:
+            return None
+        return header_row, columns, headers
+
+    def read(self, header_row: int, columns: dict[str, int], headers: dict[int, str]) -> dict[str, "Answer"]:
+        from baseline.assessment import Answer
+
+        answers: dict[str, Answer] = {}
+        first_row: dict[str, int] = {}
+        number_col = columns["number"]
+        for r in range(header_row + 1, len(self.grid.values) + 1):
+            number = recommendation_id(self.grid.get(r, number_col))
+            if number is None:
+                continue  # headings, explanations, blank rows and notes below the table
+            if number in answers:
+                self.issue("duplicate-recommendation",
+                           f"Recommendation {number} appears twice: on row {first_row[number]} and again on row {r}. "
+                           "Keep one row with your answers and delete the other; only the first was read.",
+                           r, number_col, number)
+                continue
+            first_row[number] = r
+            answers[number] = self._answer(number, r, columns, headers)
+        return answers
+
+    def _raw(self, r: int, col: int, number: str, header: str) -> tuple[Any, int]:
+        """The cell's value (a merged range's value for each row it covers) and the row it really sits on."""
+        from baseline.xlsx.reader import _quote, cell_text
+
+        source_row = self.grid.merged_from.get((r, col), (r, col))[0]
+        raw = self.grid.get(r, col, fill_down=True)
+        formula = self.formulas.get((source_row - 1, col - 1))
+        if formula is not None:
+            shown = cell_text(raw)
+            if source_row == r:  # report a merged formula once, on its own row
+                self.issue("formula-in-input",
+                           f"{self._where(r, col, number, header)} contains a formula ({_quote(formula, 40)}). Type the "
+                           "answer in directly; baseline reads "
+                           + (f"the value it shows, {_quote(shown, 40)}, as plain text." if shown
+                              else "the formula itself as plain text."), r, col, number)
+            raw = shown or formula
+        return raw, source_row
+
+    def _where(self, r: int, col: int, number: str, header: str) -> str:
+        from baseline.xlsx.reader import cell_ref
+
+        return f"Cell {cell_ref(r - 1, col - 1)} (recommendation {number}, '{_short_header(header)}')"
+
+    def _answer(self, number: str, r: int, columns: dict[str, int], headers: dict[int, str]) -> "Answer":
+        from baseline.assessment import Answer, Choice, YesNo
+        from baseline.xlsx.layout import EXCEL_CELL_LIMIT
+        from baseline.xlsx.reader import _quote, cell_ref, cell_text, normalise_choice, parse_date
+
+        values: dict[str, Any] = {}
+        cells: dict[str, str] = {}
+        for key in ANSWER_KEYS:
+            col = columns.get(key)
+            if col is None or key in ("cost", "capacity"):  # no place for them in an Answer (see the README)
+                continue
+            raw, source_row = self._raw(r, col, number, headers.get(col, key))
+            cells[key] = cell_ref(source_row - 1, col - 1)
+            where = self._where(r, col, number, headers.get(col, key))
+            if key in ("relevant", "meets", "risk"):
+                text = cell_text(raw)
+                if not text:
+                    continue
+                vocabulary = ("Yes", "Partial", "No") if key != "risk" else ("Yes", "No")
+                chosen = {normalise_choice(v): v for v in vocabulary}.get(normalise_choice(text))
+                if chosen is None:
+                    self.issue("invalid-choice", f"{where} says {_quote(text)}; choose "
+                               f"{', '.join(vocabulary[:-1])} or {vocabulary[-1]} from the list.", r, col, number)
+                    continue
+                values[key] = YesNo(chosen) if key == "risk" else Choice(chosen)
+            elif key == "deadline":
+                if raw is None or raw == "":
+                    continue
+                try:
+                    values["deadline"] = parse_date(raw)  # real dates, ISO and UK day-first text
+                except ValueError:
+                    text = cell_text(raw)
+                    values["deadline_text"] = text
+                    self.issue("deadline-as-text",
+                               f"{where} says {_quote(text)}, which is not a date: it is kept as text, so the action "
+                               "cannot count as overdue. Put a date such as 31/03/2027 if there is one.",
+                               r, col, number)
+            else:
+                text = cell_text(raw)
+                if len(text) > EXCEL_CELL_LIMIT:
+                    self.issue("text-too-long",
+                               f"{where} holds {len(text):,} characters, more than the {EXCEL_CELL_LIMIT:,} a "
+                               "spreadsheet cell can hold. Shorten it, or put the detail in a separate document and "
+                               "refer to it.", r, col, number)
+                values[key] = text
+        answer = Answer(number, **values, cells=cells)
+        self._consistency(answer, r, columns)
+        return answer
+
+    def _consistency(self, answer: "Answer", r: int, columns: dict[str, int]) -> None:
+        """Warnings, as for baseline's own workbook: answers that do not hang together."""
+        from baseline.assessment import Choice, Status
+        from baseline.xlsx.reader import cell_ref
+
+        number = answer.recommendation
+
+        def ref(key: str) -> str:
+            return cell_ref(r - 1, columns[key] - 1)
+
+        if (answer.action or answer.status in (Status.NOT_MET, Status.PARTIALLY_MET)) and not answer.owner \
+                and "owner" in columns:
+            reason = "has an action needed" if answer.action else "is not fully met"
+            self.issue("owner-missing", f"Recommendation {number} {reason} but no responsible lead: put the name or "
+                       f"role of who owns the action in cell {ref('owner')}.", r, columns["owner"], number)
+        if answer.is_open and answer.deadline is None and not answer.deadline_text and "deadline" in columns:
+            self.issue("deadline-missing", f"Recommendation {number} has an open action but no deadline: put a date "
+                       f"such as 31/03/2027 in cell {ref('deadline')}.", r, columns["deadline"], number)
+        answered = [answer.meets, answer.evidence, answer.action, answer.owner, answer.deadline, answer.deadline_text,
+                    answer.risk]
+        if answer.relevant is None and any(v not in (None, "") for v in answered) and "relevant" in columns:
+            self.issue("answer-without-relevance", f"Recommendation {number} has answers but its relevance (cell "
+                       f"{ref('relevant')}) is blank, so it counts as not assessed: choose Yes, Partial or No.",
+                       r, columns["relevant"], number)
+        if answer.relevant is Choice.NO and answer.meets is not None and "meets" in columns:
+            self.issue("answered-but-not-relevant", f"Recommendation {number} is marked not relevant (cell "
+                       f"{ref('relevant')} says No) but whether it is met (cell {ref('meets')}) is answered: clear it, "
+                       "or change the relevance.", r, columns["meets"], number)
+
+
+def _short_header(header: str, limit: int = 50) -> str:
+    text = " ".join(str(header).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def read_nice_source(source, report, agencies: AgencyMap | None):
+    """A filled-in NICE tool (already opened and safety-checked by the reader) -> AgencyReturn | None.
+
+    Every problem becomes an Issue in `report`; nothing is raised for bad input. The return is None when it cannot
+    be attributed (no agency given, no encoding of its guideline version) or its Data sheet cannot be read.
+    """
+    from baseline.assessment import AgencyReturn
+    from baseline.issues import make_issue
+    from baseline.xlsx.reader import FileRefused, formula_cells
+
+    file = report.path
+    add = report.issues.append
+    names = list(source.sheet_names)
+    sheet = next((n for n in names if normalise_header(n) == normalise_header(DATA_SHEET)), None)
+    if sheet is None:  # the reader only dispatches here when it has one; keep the guard for direct callers
+        add(make_issue("missing-sheet", f"NICE's tool keeps its answers on a '{DATA_SHEET}' sheet; this file has none.",
+                       file=file))
+        return None
+    rows = source.rows(sheet)
+    try:
+        merged = source.calamine.get_sheet_by_name(sheet).merged_cell_ranges or []
+    except Exception as exc:  # noqa: BLE001 - calamine raises its own types for damaged parts
+        raise FileRefused("unreadable-file", f"The file is damaged: the merged cells of '{sheet}' cannot be read "
+                                             f"({exc}). Save it again as .xlsx and resend it.") from None
+    intro = [n for n in names if normalise_header(n) == normalise_header(INTRODUCTION_SHEET)]
+    guideline_id, _title, published, updated = facts_from_grids(
+        [source.rows(n) for n in intro] + [rows], [])
+    version = updated or published
+    report.guideline, report.version = guideline_id, version
+    assignment = agencies.for_path(file) if agencies is not None else None
+    report.agency = assignment.agency if assignment else None
+
+    data = _ReturnSheet(rows, merged, formula_cells(source.checked, sheet), sheet, file, add)
+    found = data.columns()
+    if found is None:
+        return None  # no header row or no number column: nothing can be matched, and the issue says why
+    answers = data.read(*found)
+
+    guideline = None
+    if not guideline_id:
+        add(make_issue("unknown-guideline-version",
+                       "This looks like NICE's own baseline assessment tool, but its title (first cell of the "
+                       "Introduction sheet: 'Baseline assessment tool for … (NGxxx)') is missing or changed, so the "
+                       "guideline cannot be told. Put the title back, or use the workbook the facilitator sent.",
+                       file=file, sheet=intro[0] if intro else sheet, cell="A1"))
+    elif not version:
+        add(make_issue("unknown-guideline-version",
+                       f"This NICE tool for {guideline_id} has no 'Published: <date>' (or 'Updated: <date>') line on "
+                       "its Introduction sheet, so the guideline version cannot be told. Put the line back as NICE "
+                       "issued it.", file=file, sheet=intro[0] if intro else sheet))
+    else:
+        guideline, known = _encoding_for(guideline_id, version)
+        if guideline is None:
+            have = f"versions {', '.join(known)}" if known else "no encoding of it"
+            add(make_issue("unknown-guideline-version",
+                           f"This NICE tool is for {guideline_id} as published or last updated on {version}; this "
+                           f"installation has {have}. {_import_hint(file, guideline_id, version)}",
+                           file=file, sheet=intro[0] if intro else sheet))
+    if assignment is None:
+        how = (f"the agency map {agencies.source} has no pattern matching this file name" if agencies and agencies.source
+               else "none was given")
+        add(make_issue("agency-unknown",
+                       f"NICE's own tool does not say which agency filled it in, and {how}. Give it with "
+                       "`--agency NAME` (one file) or `--agency-map FILE.yaml` (file name patterns -> agency and "
+                       "sector).", file=file))
+    elif guideline is not None:
+        unknown = [s for s in assignment.sectors if s not in guideline.sectors]
+        if unknown:
+            add(make_issue("agency-unknown",
+                           f"The sector(s) {', '.join(map(repr, unknown))} given for {assignment.agency} are not in "
+                           f"{guideline.ref}'s list: {', '.join(guideline.sectors)}.", file=file))
+
+    if guideline is None:
+        return None
+    _check_ids(answers, guideline, assignment, file, sheet, found[1]["number"], data, add)
+    if assignment is None:
+        return None
+    order = {r.id: i for i, r in enumerate(guideline.recommendations)}
+    known_answers = {rid: answers[rid] for rid in sorted((a for a in answers if a in order), key=order.__getitem__)}
+    return AgencyReturn(
+        agency=assignment.agency, guideline=guideline.guideline, version=guideline.version,
+        fingerprint=guideline.fingerprint, sectors=list(assignment.sectors), area="", generated_at="",
+        source=str(source.checked.path), source_format=SOURCE_FORMAT, sha256=source.checked.sha256,
+        answers=known_answers,
+    )
+
+
+def _check_ids(answers: dict, guideline: Guideline, assignment: AgencyAssignment | None, file: str, sheet: str,
+               number_col: int, data: _ReturnSheet, add) -> None:
+    """Numbers of the return against the encoding: unknown ones, and expected ones that are missing."""
+    from baseline.issues import make_issue
+
+    known = {r.id for r in guideline.recommendations}
+    unknown = [rid for rid in answers if rid not in known]
+    if unknown and not guideline.encoding_complete:
+        # Our encoding is partial and NICE's tool has them all: one issue saying exactly that, not one per row.
+        shown = ", ".join(unknown[:12]) + (f" and {len(unknown) - 12} more" if len(unknown) > 12 else "")
+        add(make_issue("unknown-recommendation",
+                       f"NICE's tool lists {len(unknown)} recommendation(s) that the {guideline.ref} encoding in use "
+                       f"does not have, because that encoding is partial: {shown}. Their answers cannot be merged "
+                       f"until it is complete. {_import_hint(file, guideline.guideline, guideline.version)}",
+                       file=file, sheet=sheet))
+    else:
+        for rid in unknown:
+            data.issue("unknown-recommendation",
+                       f"Recommendation number {rid} is not a recommendation of {guideline.ref}. Put back the number "
+                       "NICE's tool had there, or delete the row if you added it.",
+                       _row_of(data, rid, number_col), number_col, rid)
+    expected = guideline.recommendations_for(list(assignment.sectors) if assignment and assignment.sectors else None)
+    for rec in expected:
+        if rec.id not in answers:
+            add(make_issue("missing-recommendation",
+                           f"Recommendation {rec.id} of {guideline.ref} is not in this NICE tool (its row was deleted "
+                           "or its number changed). Put the row back from NICE's original tool. If NICE's tool never "
+                           f"had it, the encoding is wrong: check it with `baseline recs verify {guideline.ref} "
+                           "--against NICE_BAT.xlsx`.",
+                           file=file, sheet=sheet, recommendation=rec.id))
+
+
+def _row_of(data: _ReturnSheet, rid: str, number_col: int) -> int | None:
+    for r in range(1, len(data.grid.values) + 1):
+        if recommendation_id(data.grid.get(r, number_col)) == rid:
+            return r
+    return None

@@ -15,13 +15,16 @@ import io
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from baseline.assessment import ActionStatus, AgencyReturn, Answer, Choice, Status, YesNo
 from baseline.issues import FileReport, Issue, make_issue
 from baseline.xlsx import layout
 from baseline.xlsx.layout import ASSESSMENT_SHEET, META_SHEET, Column
 from baseline.xlsx.safety import CheckedFile, FileRefused, check_untrusted, clean_text, parse_xml
+
+if TYPE_CHECKING:
+    from baseline.xlsx.nice_bat import AgencyMap
 
 NICE_BAT_SHEET = "Data sheet"  # NICE's own baseline assessment tool keeps its rows on this sheet
 HEADER_SEARCH_ROWS = 30  # the header row is row 1 as generated; people insert title rows above it
@@ -42,8 +45,11 @@ class ReadResult:
 # --- entry point ---------------------------------------------------------------------------------------------
 
 
-def read_return(path: str | Path) -> ReadResult:
-    """Read one returned workbook. Never raises for bad input; every failure is an Issue."""
+def read_return(path: str | Path, agencies: "AgencyMap | None" = None) -> ReadResult:
+    """Read one returned workbook. Never raises for bad input; every failure is an Issue.
+
+    `agencies` names the agency of a return made with NICE's own tool, which carries no agency stamp.
+    """
     report = FileReport(path=str(path))
     try:
         with check_untrusted(path) as checked:
@@ -53,14 +59,9 @@ def read_return(path: str | Path) -> ReadResult:
                 if kind == "baseline":
                     agency_return = _read_baseline(source, report)
                 elif kind == "nice-bat":
-                    # The dispatch point for NICE's own tool: a reader for it plugs in here.
-                    report.issues.append(make_issue(
-                        "not-a-baseline-workbook",
-                        f"This looks like NICE's own baseline assessment tool (it has a '{NICE_BAT_SHEET}' sheet), not "
-                        "a workbook made by baseline; this version cannot read it as a return. Fill in the workbook "
-                        "the facilitator sent your agency.",
-                        file=str(path)))
-                    agency_return = None
+                    from baseline.xlsx.nice_bat import read_nice_source
+
+                    agency_return = read_nice_source(source, report, agencies)
                 else:
                     report.issues.append(make_issue(
                         "not-a-baseline-workbook",
