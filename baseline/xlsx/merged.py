@@ -58,7 +58,6 @@ TRUNCATION_MARKER = "[… truncated: see All answers sheet]"
 HEADER_SEARCH_ROWS = 10  # the reader looks for a table's header row this far down (someone may add a title row)
 
 POPULATION_LABELS = {"all": "All ages", "children_young_people": "Children and young people", "adults": "Adults"}
-FORMAT_LABELS = {"baseline": "baseline", "nice-bat": "nice-bat"}
 MAX_LINKS = 20  # "Links to other actions" lists at most this many numbers, then says how many more
 
 
@@ -71,6 +70,11 @@ class MergedColumn:
 
 def _columns(*specs: tuple[str, str, float]) -> tuple[MergedColumn, ...]:
     return tuple(MergedColumn(*spec) for spec in specs)
+
+
+def _positions(columns: tuple[MergedColumn, ...]) -> dict[str, int]:
+    """Column number (1-based) of each key: writers place values by key, so the spec alone sets the order."""
+    return {column.key: number for number, column in enumerate(columns, start=1)}
 
 
 # Read back: header texts are a contract, like layout.ASSESSMENT_COLUMNS.
@@ -542,6 +546,7 @@ def _combined_actions(result: RecommendationResult) -> str:
 
 def _write_by_recommendation(sheet: _Sheet, ctx: _Context) -> None:
     width = sheet.header(BY_RECOMMENDATION_COLUMNS)
+    c = _positions(BY_RECOMMENDATION_COLUMNS)
     agencies = ctx.assessment.agency_names
     for offset, agency in enumerate(agencies, start=1):
         sheet.width(width + offset, AGENCY_STATUS_WIDTH)
@@ -550,13 +555,14 @@ def _write_by_recommendation(sheet: _Sheet, ctx: _Context) -> None:
     row = 1
     for result in ctx.assessment.results:
         row += 1
-        sheet.text(row, 1, result.recommendation, PLAIN)
-        sheet.text(row, 2, result.section, PLAIN)
-        sheet.text(row, 3, ctx.summary_text(result.recommendation), TEXT)
+        sheet.text(row, c["recommendation"], result.recommendation, PLAIN)
+        sheet.text(row, c["section"], result.section, PLAIN)
+        sheet.text(row, c["summary"], ctx.summary_text(result.recommendation), TEXT)
         status = result.status
-        sheet.text(row, 4, status.label + (" (no agency asked)" if result.uncovered else ""), _status_style(status))
-        sheet.text(row, 5, fit_combined(_combined_evidence(result)), TEXT)
-        sheet.text(row, 6, fit_combined(_combined_actions(result)), TEXT)
+        label = status.label + (" (no agency asked)" if result.uncovered else "")
+        sheet.text(row, c["status"], label, _status_style(status))
+        sheet.text(row, c["evidence"], fit_combined(_combined_evidence(result)), TEXT)
+        sheet.text(row, c["actions"], fit_combined(_combined_actions(result)), TEXT)
         for agency, agency_status in result.statuses.items():
             sheet.text(row, agency_column[agency], agency_status.label, _status_style(agency_status))
     sheet.finish_table(f"{ctx.title}: by recommendation", width + len(agencies), row, freeze="B2")
@@ -598,6 +604,7 @@ def _action_links(actions: list[Action], numbers: list[str]) -> list[str]:
 def _write_actions(sheet: _Sheet, ctx: _Context) -> None:
     """The action plan: section heading rows, then that section's actions, numbered within the section."""
     width = sheet.header(ACTIONS_COLUMNS)
+    c = _positions(ACTIONS_COLUMNS)
     actions = ctx.summary.actions
     numbers = _action_numbers(actions)
     links = _action_links(actions, numbers)
@@ -606,34 +613,35 @@ def _write_actions(sheet: _Sheet, ctx: _Context) -> None:
         if action.section != current_section:
             current_section = action.section
             row += 1
-            sheet.text(row, 1, ctx.section_label(action.section), SECTION)
+            sheet.text(row, c["number"], ctx.section_label(action.section), SECTION)
             for col in range(2, width + 1):
                 sheet.style(sheet.ws.cell(row=row, column=col), SECTION)
         row += 1
-        sheet.text(row, 1, number, PLAIN)
-        sheet.text(row, 2, ctx.section_label(action.section), TEXT)
-        sheet.text(row, 3, action.recommendation, PLAIN)
-        sheet.text(row, 4, POPULATION_LABELS.get(action.population, action.population), TEXT)
-        sheet.text(row, 5, action.agency, TEXT)
-        sheet.text(row, 6, action.action, TEXT)
-        sheet.text(row, 7, action.owner, TEXT)
+        sheet.text(row, c["number"], number, PLAIN)
+        sheet.text(row, c["theme"], ctx.section_label(action.section), TEXT)
+        sheet.text(row, c["recommendation"], action.recommendation, PLAIN)
+        sheet.text(row, c["age_group"], POPULATION_LABELS.get(action.population, action.population), TEXT)
+        sheet.text(row, c["agency"], action.agency, TEXT)
+        sheet.text(row, c["action"], action.action, TEXT)
+        sheet.text(row, c["owner"], action.owner, TEXT)
         if action.deadline:
-            sheet.value(row, 8, action.deadline, DATE)
+            sheet.value(row, c["deadline"], action.deadline, DATE)
         else:
-            sheet.text(row, 8, action.deadline_text, TEXT)
+            sheet.text(row, c["deadline"], action.deadline_text, TEXT)
         if action.status:
-            sheet.text(row, 9, action.status.value, _status_style(_ACTION_STATUS_LOOK[action.status]))
+            sheet.text(row, c["status"], action.status.value, _status_style(_ACTION_STATUS_LOOK[action.status]))
         else:
-            sheet.text(row, 9, "", TEXT)
+            sheet.text(row, c["status"], "", TEXT)
         look = Status.NOT_MET if action.overdue else Status.MET
-        sheet.text(row, 10, "Yes" if action.overdue else "No", _status_style(look))
-        sheet.text(row, 11, link, TEXT)
-        sheet.text(row, 12, "", EDITABLE)  # for the group to keep working in the plan
+        sheet.text(row, c["overdue"], "Yes" if action.overdue else "No", _status_style(look))
+        sheet.text(row, c["links"], link, TEXT)
+        sheet.text(row, c["notes"], "", EDITABLE)  # for the group to keep working in the plan
     sheet.finish_table(f"{ctx.title}: action plan (overdue as of {_date_text(ctx.summary.as_of)})", width, row)
 
 
 def _write_gaps(sheet: _Sheet, ctx: _Context) -> None:
     width = sheet.header(GAPS_COLUMNS)
+    c = _positions(GAPS_COLUMNS)
     actions_by_rec: dict[str, list[Action]] = {}
     for action in ctx.summary.actions:
         actions_by_rec.setdefault(action.recommendation, []).append(action)
@@ -643,23 +651,23 @@ def _write_gaps(sheet: _Sheet, ctx: _Context) -> None:
         rec_id = gap["recommendation"]
         result = ctx.results.get(rec_id)
         status = Status(gap["status"])
-        sheet.text(row, 1, rec_id, PLAIN)
-        sheet.text(row, 2, result.section if result else "", PLAIN)
-        sheet.text(row, 3, ctx.summary_text(rec_id), TEXT)
-        sheet.text(row, 4, status.label, _status_style(status))
-        for col, wanted in ((5, Status.NOT_MET), (6, Status.PARTIALLY_MET), (7, Status.NOT_ASSESSED)):
+        sheet.text(row, c["recommendation"], rec_id, PLAIN)
+        sheet.text(row, c["section"], result.section if result else "", PLAIN)
+        sheet.text(row, c["summary"], ctx.summary_text(rec_id), TEXT)
+        sheet.text(row, c["status"], status.label, _status_style(status))
+        for wanted in (Status.NOT_MET, Status.PARTIALLY_MET, Status.NOT_ASSESSED):
             names = [agency for agency, s in gap["agencies"].items() if s == wanted.value]
-            sheet.text(row, col, fit_combined(", ".join(names)), TEXT)
+            sheet.text(row, c[wanted.value], fit_combined(", ".join(names)), TEXT)
         actions = actions_by_rec.get(rec_id, [])
         owners = list(dict.fromkeys(f"{a.agency}: {a.owner or '(no owner)'}" for a in actions))
-        sheet.text(row, 8, fit_combined("\n".join(owners)), TEXT)
-        sheet.value(row, 9, sum(a.is_open for a in actions), NUMBER)
+        sheet.text(row, c["owners"], fit_combined("\n".join(owners)), TEXT)
+        sheet.value(row, c["open_actions"], sum(a.is_open for a in actions), NUMBER)
         note = ""
         if result is not None and result.uncovered:
             note = "In no returned workbook: no agency was asked about it."
         elif not actions:
             note = "No action recorded."
-        sheet.text(row, 10, note, TEXT)
+        sheet.text(row, c["note"], note, TEXT)
     sheet.finish_table(f"{ctx.title}: gaps", width, row, freeze="B2")
 
 
@@ -669,6 +677,7 @@ def _choice_text(value: Choice | YesNo | ActionStatus | None) -> str:
 
 def _write_answers(sheet: _Sheet, ctx: _Context) -> None:
     width = sheet.header(ANSWERS_COLUMNS)
+    c = _positions(ANSWERS_COLUMNS)
     row = 1
     for source in ctx.assessment.agencies:
         for result in ctx.assessment.results:
@@ -676,21 +685,21 @@ def _write_answers(sheet: _Sheet, ctx: _Context) -> None:
             if answer is None:
                 continue
             row += 1
-            sheet.text(row, 1, source.agency, TEXT)
-            sheet.text(row, 2, result.recommendation, PLAIN)
-            sheet.text(row, 3, result.section, PLAIN)
-            sheet.text(row, 4, _choice_text(answer.relevant), PLAIN)
-            sheet.text(row, 5, _choice_text(answer.meets), PLAIN)
-            sheet.text(row, 6, answer.status.label, _status_style(answer.status))
-            sheet.text(row, 7, answer.evidence, TEXT)
-            sheet.text(row, 8, answer.action, TEXT)
-            sheet.text(row, 9, answer.owner, TEXT)
+            sheet.text(row, c["agency"], source.agency, TEXT)
+            sheet.text(row, c["recommendation"], result.recommendation, PLAIN)
+            sheet.text(row, c["section"], result.section, PLAIN)
+            sheet.text(row, c["relevant"], _choice_text(answer.relevant), PLAIN)
+            sheet.text(row, c["meets"], _choice_text(answer.meets), PLAIN)
+            sheet.text(row, c["status"], answer.status.label, _status_style(answer.status))
+            sheet.text(row, c["evidence"], answer.evidence, TEXT)
+            sheet.text(row, c["action"], answer.action, TEXT)
+            sheet.text(row, c["owner"], answer.owner, TEXT)
             if answer.deadline:
-                sheet.value(row, 10, answer.deadline, DATE)
-            sheet.text(row, 11, answer.deadline_text, TEXT)
-            sheet.text(row, 12, _choice_text(answer.action_status), PLAIN)
-            sheet.text(row, 13, _choice_text(answer.risk), PLAIN)
-            sheet.text(row, 14, answer.completed_by, TEXT)
+                sheet.value(row, c["deadline"], answer.deadline, DATE)
+            sheet.text(row, c["deadline_text"], answer.deadline_text, TEXT)
+            sheet.text(row, c["action_status"], _choice_text(answer.action_status), PLAIN)
+            sheet.text(row, c["risk"], _choice_text(answer.risk), PLAIN)
+            sheet.text(row, c["completed_by"], answer.completed_by, TEXT)
     sheet.finish_table(f"{ctx.title}: all answers", width, row, freeze="C2")
 
 
@@ -701,7 +710,7 @@ def _write_sources(sheet: _Sheet, ctx: _Context) -> None:
         row += 1
         values = {
             "source": source.source, "agency": source.agency, "sectors": ", ".join(source.sectors),
-            "source_format": FORMAT_LABELS.get(source.source_format, source.source_format),
+            "source_format": source.source_format,
             "completed_by": source.completed_by, "sha256": source.sha256, "generated_at": source.generated_at,
             "merged_at": ctx.assessment.merged_at, "tool_version": __version__,
         }
@@ -774,8 +783,10 @@ def _read_meta(workbook, path: Path) -> dict[str, str]:
             meta[_text(row[0]).strip()] = _text(row[1]).strip()
     kind = meta.get("kind", "")
     if kind != KIND:
-        what = f"an agency workbook ({meta['agency']})" if meta.get("agency") else "not a merged workbook"
-        raise BaselineError(f"{path} is {what}, not a merged baseline workbook.")
+        if meta.get("agency"):
+            raise BaselineError(f"{path} is an agency workbook ({meta['agency']}), not a merged baseline workbook.")
+        raise BaselineError(f"{path} is not a merged baseline workbook (its {META_SHEET} sheet does not say "
+                            f"kind={KIND}).")
     try:
         version = int(meta.get("format", ""))
     except ValueError:
