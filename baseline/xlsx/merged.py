@@ -146,7 +146,7 @@ GAPS_COLUMNS = _columns(
     ("partially_met", "Partially met", 28),
     ("not_assessed", "Not assessed", 28),
     ("owners", "Action owners", 36),
-    ("open_actions", "Open actions", 10),
+    ("open_actions", "Open actions", 12),
     ("note", "Note", 36),
 )
 
@@ -204,7 +204,7 @@ def _register_styles(wb: openpyxl.Workbook) -> None:
         NamedStyle(TEXT, alignment=wrap),
         NamedStyle(PLAIN, alignment=top),
         NamedStyle(DATE, alignment=Alignment(vertical="top", horizontal="left"), number_format=DATE_FORMAT),
-        NamedStyle(NUMBER, alignment=top, number_format="0"),
+        NamedStyle(NUMBER, alignment=Alignment(vertical="top", horizontal="center"), number_format="0"),
         NamedStyle(PERCENT, alignment=top, number_format="0.0%"),
         NamedStyle(SECTION, font=Font(bold=True, color="FFFFFF"), fill=PatternFill("solid", fgColor="1F4E78"),
                    alignment=top),
@@ -342,7 +342,8 @@ class _Sheet:
         ws.sheet_properties.pageSetUpPr.fitToPage = True
         if header_row:
             ws.print_title_rows = f"{header_row}:{header_row}"
-        ws.oddHeader.center.text = clean_text(title)[:250]  # headers and footers hold at most 255 characters
+        # "&" starts a code in page headers ("&P" is the page number); headers hold at most 255 characters.
+        ws.oddHeader.center.text = clean_text(title).replace("&", "&&")[:250]
         ws.oddFooter.center.text = "Page &P of &N"
 
     def finish_table(self, title: str, width: int, last_row: int, freeze: str = "A2") -> None:
