@@ -158,6 +158,19 @@ def test_rows_without_a_heading_and_out_of_order_are_noted(tmp_path):
     assert any("not in recommendation order" in n for n in bat.notes)
 
 
+def test_a_section_heading_without_its_number_is_used_by_its_fill(tmp_path):
+    from .nice_bat_builder import subsubheading
+
+    rows = [section("1.1 Invented first"), rec("1.1.1"), subsubheading("Invented unnumbered heading"),
+            subheading("Invented sub"), rec("1.2.1"), rec("1.2.2"), subsubheading("Invented sub-sub"), rec("1.2.3")]
+    bat = read_bat(build_bat(tmp_path / "bat.xlsx", rows))
+    assert [(s.id, s.title) for s in bat.sections] == [("1.1", "Invented first"), ("1.2", "Invented unnumbered heading")]
+    assert [(s.title, s.recommendations) for s in bat.sections[1].subsections] == [
+        ("Invented sub", ["1.2.1", "1.2.2"]), ("Invented sub — Invented sub-sub", ["1.2.3"])]
+    assert bat.sections[0].subsections == []
+    assert bat.notes == ["section 1.2 has no numbered heading; row 5 above its first recommendation is used"]
+
+
 def test_column_meanings_of_nice_headers():
     assert {key: column_meaning(header) for key, header in NICE_COLUMNS} == {key: key for key, _ in NICE_COLUMNS}
     assert column_meaning("Action owner") == "owner"
@@ -303,31 +316,43 @@ def test_import_of_a_workbook_that_is_not_a_bat(run, tmp_path):
 
 
 @pytest.mark.parametrize("content, message", [
-    (b"not a spreadsheet at all", "is not an Excel .xlsx workbook."),
-    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(600), "is password-protected (encrypted) or an old .xls file"),
-    (b"PK\x03\x04 broken zip", "is not a readable .xlsx workbook"),
+    (b"not a spreadsheet at all", "This is not an Excel workbook"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(600), "old-style Excel 97-2003 (.xls)"),
+    (b"PK\x03\x04 broken zip", "The file is damaged or incomplete"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + "EncryptedPackage".encode("utf-16-le"), "protected with a password"),
 ])
 def test_unreadable_files_give_clear_errors(run, tmp_path, content, message):
     path = tmp_path / "bad.xlsx"
     path.write_bytes(content)
     result = run("recs", "import", path, "-o", tmp_path / "out.yaml")
     assert result.exit_code == 1
-    assert result.stderr.startswith(f"Error: {path} ") and message in result.stderr
+    assert result.stderr.startswith(f"Error: Cannot read {path}: ") and message in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_an_ods_is_refused_with_advice(run, tmp_path):
+    path = tmp_path / "bat.ods"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
+        archive.writestr("content.xml", "<office:document-content/>")
+    result = run("recs", "import", path, "-o", tmp_path / "out.yaml")
+    assert result.exit_code == 1
+    assert result.stderr == (f"Error: {path} is a LibreOffice spreadsheet (.ods); NICE's tool is read as .xlsx: save "
+                             "it as an Excel workbook and try again.\n")
 
 
 def test_zip_bomb_is_refused_before_parsing(tmp_path):
     path = tmp_path / "bomb.xlsx"
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("xl/worksheets/sheet1.xml", bytes(20 * 1024 * 1024))
-    with pytest.raises(BaselineError, match="looks unsafe"):
+    with pytest.raises(BaselineError, match="zip bomb"):
         read_bat(path)
 
 
 def test_missing_file(run, tmp_path):
     result = run("recs", "import", tmp_path / "nope.xlsx", "-o", tmp_path / "out.yaml")
     assert result.exit_code == 1
-    assert result.stderr == f"Error: Cannot read {tmp_path / 'nope.xlsx'}: no such file.\n"
+    assert result.stderr == f"Error: Cannot read {tmp_path / 'nope.xlsx'}: There is no such file.\n"
 
 
 # --- recs verify ----------------------------------------------------------------------------------------------

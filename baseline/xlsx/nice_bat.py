@@ -15,7 +15,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 import warnings
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
@@ -35,11 +34,6 @@ SECTION_FILL = "00436C"  # section headings, and sub-sub-headings (which have no
 SUBHEADING_FILL = "228096"
 EXPLANATORY_FILL = "EAD054"
 
-# Guards for an untrusted workbook (XLSX_PITFALLS.md §1): a BAT is a few hundred rows, well under these.
-MAX_FILE_BYTES = 50 * 1024 * 1024
-MAX_ZIP_ENTRIES = 10_000
-MAX_UNCOMPRESSED_BYTES = 500 * 1024 * 1024
-MAX_COMPRESSION_RATIO = 100
 HEADER_SEARCH_ROWS = 20
 
 RECOMMENDATION_ID = re.compile(r"^\d+\.\d+(?:\.\d+)+$")
@@ -100,10 +94,6 @@ class BatSection:
     subsections: list[BatSubsection] = field(default_factory=list)
     recommendations: list[BatRecommendation] = field(default_factory=list)
 
-    @property
-    def label(self) -> str:
-        return f"{self.id} {self.title}" if self.title else self.id
-
 
 @dataclass
 class NiceBat:
@@ -146,49 +136,30 @@ class NiceBat:
 # --- opening an untrusted workbook -----------------------------------------------------------------------------
 
 
-def check_workbook_file(path: Path) -> None:
-    """Refuse what must not reach openpyxl: missing, huge, encrypted, not a zip, zip bombs, no defusedxml."""
-    import openpyxl
-
-    if not path.is_file():
-        raise BaselineError(f"Cannot read {path}: no such file.")
-    size = path.stat().st_size
-    if size > MAX_FILE_BYTES:
-        raise BaselineError(f"{path} is {size // (1024 * 1024)} MB; a baseline assessment tool is far smaller "
-                            f"(limit {MAX_FILE_BYTES // (1024 * 1024)} MB). Nothing was read.")
-    with path.open("rb") as handle:
-        magic = handle.read(8)
-    if magic.startswith(b"\xd0\xcf\x11\xe0"):
-        raise BaselineError(f"{path} is password-protected (encrypted) or an old .xls file: open it in Excel, remove "
-                            "the password and save it as an .xlsx workbook.")
-    if not magic.startswith(b"PK"):
-        raise BaselineError(f"{path} is not an Excel .xlsx workbook.")
-    try:
-        with zipfile.ZipFile(path) as archive:
-            entries = archive.infolist()
-    except (zipfile.BadZipFile, OSError) as exc:
-        raise BaselineError(f"{path} is not a readable .xlsx workbook ({exc}).") from None
-    unpacked = sum(e.file_size for e in entries)
-    if len(entries) > MAX_ZIP_ENTRIES or unpacked > MAX_UNCOMPRESSED_BYTES or unpacked > MAX_COMPRESSION_RATIO * max(size, 1):
-        raise BaselineError(f"{path} looks unsafe (it would unpack to {unpacked:,} bytes in {len(entries):,} parts); "
-                            "nothing was read.")
-    if not openpyxl.DEFUSEDXML:
-        raise BaselineError("defusedxml is not active in openpyxl, so untrusted workbooks cannot be opened safely; "
-                            "install defusedxml (and do not set OPENPYXL_DEFUSEDXML).")
-
-
 def open_workbook(path: Path | str) -> tuple[Any, list[str]]:
-    """Load a workbook (values, not formulas) after the safety checks; returns it and openpyxl's warnings as text."""
+    """Load a workbook (values, not formulas) after the shared safety checks (size, zip bombs, DTDs, encryption);
+    returns it and openpyxl's warnings as text. Any refusal or failure is a BaselineError naming the file."""
+    import io
+
     import openpyxl
+
+    from baseline.xlsx.safety import FileRefused, check_untrusted
 
     path = Path(path)
-    check_workbook_file(path)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        try:
-            workbook = openpyxl.load_workbook(path, data_only=True)
-        except Exception as exc:  # openpyxl raises many types for a damaged file; none may escape as a traceback
-            raise BaselineError(f"{path} could not be read as an Excel workbook: {exc}") from None
+    try:
+        checked = check_untrusted(path)
+    except FileRefused as refused:
+        raise BaselineError(f"Cannot read {path}: {refused.message}") from None
+    with checked:
+        if checked.kind != "xlsx":
+            raise BaselineError(f"{path} is a LibreOffice spreadsheet (.ods); NICE's tool is read as .xlsx: save it "
+                                "as an Excel workbook and try again.")
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            try:
+                workbook = openpyxl.load_workbook(io.BytesIO(checked.data), data_only=True)
+            except Exception as exc:  # openpyxl raises many types for a damaged file; none may escape as a traceback
+                raise BaselineError(f"{path} could not be read as an Excel workbook: {exc}") from None
     return workbook, [f"openpyxl: {w.message}" for w in caught]
 
 
@@ -523,6 +494,9 @@ def _read_structure(workbook, path: Path, notes: list[str]) -> NiceBat:
     duplicates: list[tuple[str, int, int]] = []
     previous_id: str | None = None
     out_of_order = False
+    # The last dark-blue heading without a number, with the sub-headings after it: a section heading that lost its
+    # number if the next recommendation starts a new section, else a sub-sub-heading.
+    unnumbered: tuple[int, str, list[BatSubsection]] | None = None
 
     def value(row: list[Any], col: int | None) -> Any:
         return row[col - 1] if col is not None and 0 < col <= len(row) else None
@@ -539,9 +513,22 @@ def _read_structure(workbook, path: Path, notes: list[str]) -> NiceBat:
             previous_id = number
             section_id = ".".join(number.split(".")[:2])
             section = sections.get(section_id)
-            if section is None:
+            if section is None and unnumbered is not None:
+                # A section heading without its number (styled as one): it names the section that starts here.
+                heading_row, heading, since = unnumbered
+                section = sections[section_id] = BatSection(section_id, heading, heading_row)
+                for moved in since:  # sub-headings between that heading and here belong to the new section
+                    if current is not None and moved in current.subsections:
+                        current.subsections.remove(moved)
+                    section.subsections.append(moved)
+                current, subsection = section, (since[-1] if since else None)
+                notes.append(f"section {section_id} has no numbered heading; row {heading_row} above its first "
+                             "recommendation is used")
+            elif section is None:
                 section = sections[section_id] = BatSection(section_id, None, None)
+                current, subsection = section, None
                 notes.append(f"recommendation {number} (row {row_number}) has no section heading row for {section_id}")
+            unnumbered = None
             text = normalise_text(value(row, text_col)) or None
             if text is None:
                 notes.append(f"recommendation {number} (row {row_number}) has no text")
@@ -570,15 +557,20 @@ def _read_structure(workbook, path: Path, notes: list[str]) -> NiceBat:
                 else:
                     notes.append(f"section heading {section_id} appears again at row {row_number}: the first is kept")
                 current = existing
-            subsection = None
+            subsection, unnumbered = None, None
         elif kind in ("subheading", "subsubheading"):
             heading = text.replace("\n", " ")
+            plain = heading
             if kind == "subsubheading" and subsection is not None:
-                parent = subsection.title.split(" — ")[0]
-                heading = f"{parent} — {heading}"  # keep the sub-heading it sits under
+                parent = subsection.title.split(" \u2014 ")[0]
+                heading = f"{parent} \u2014 {heading}"  # keep the sub-heading it sits under
             subsection = BatSubsection(heading, row_number)
             if current is not None:
                 current.subsections.append(subsection)
+            if kind == "subsubheading" and unnumbered is None:
+                unnumbered = (row_number, plain, [])
+            elif unnumbered is not None:
+                unnumbered[2].append(subsection)
         else:
             explanatory.append(row_number)
     if out_of_order:
