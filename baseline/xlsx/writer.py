@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
+from copy import copy
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping
@@ -39,15 +40,19 @@ from baseline.xlsx.safety import atomic_write, clean_text, is_too_long, write_te
 # --- styles (openpyxl shares identical style objects, so module-level constants cost nothing) -----------------
 _THIN = Side(style="thin", color="BFBFBF")
 _BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
-_HEADER_FONT = Font(bold=True, color="FFFFFF")
+# Fonts name the workbook default (Calibri 11): a font without a name renders in LibreOffice's default serif.
+_FONT = {"name": "Calibri", "size": 11}
+_HEADER_FONT = Font(**_FONT, bold=True, color="FFFFFF")
 _HEADER_FILL = PatternFill("solid", fgColor="1F4E79")
-_SECTION_FONT = Font(bold=True, color="1F3864")
+_SECTION_FONT = Font(**_FONT, bold=True, color="1F3864")
 _SECTION_FILL = PatternFill("solid", fgColor="D9E1F2")
 _INPUT_FILL = PatternFill("solid", fgColor="FFF2CC")  # pale yellow: "type here"
-_TITLE_FONT = Font(bold=True, size=14)
-_BOLD = Font(bold=True)
-_WARNING_FONT = Font(bold=True, color="9C0006")
-_LINK_FONT = Font(color="0563C1", underline="single")
+_TITLE_FONT = Font(name="Calibri", bold=True, size=14)
+_BOLD = Font(**_FONT, bold=True)
+_PLAIN = Font(**_FONT)
+_GREY = Font(**_FONT, color="808080")
+_WARNING_FONT = Font(**_FONT, bold=True, color="9C0006")
+_LINK_FONT = Font(**_FONT, color="0563C1", underline="single")
 _WRAP_TOP = Alignment(wrap_text=True, vertical="top")
 _CLIP_TOP = Alignment(wrap_text=False, vertical="top")  # long section names are cut at the cell edge, not wrapped
 _UNLOCKED = Protection(locked=False)
@@ -281,6 +286,26 @@ def _prefill_row(ws: Worksheet, row: int, answer: Answer) -> None:
 # --- sheets --------------------------------------------------------------------------------------------------
 
 
+class _StyleCache:
+    """Style the first cell of each kind through openpyxl's API, then give the others a copy of its style.
+
+    Setting font, fill, border... attribute by attribute on every cell took half of the writing time; copying the
+    style array is how openpyxl itself copies cell styles. One cache per workbook (styles index workbook tables).
+    """
+
+    def __init__(self) -> None:
+        self._styles: dict[object, object] = {}
+
+    def apply(self, cell, kind: object, **attributes) -> None:
+        style = self._styles.get(kind)
+        if style is None:
+            for name, value in attributes.items():
+                setattr(cell, name, value)
+            self._styles[kind] = copy(cell._style)
+        else:
+            cell._style = copy(style)
+
+
 def _protect(ws: Worksheet) -> None:
     """Protect without a password; sorting, filtering and resizing stay allowed (False = not protected)."""
     ws.protection.sheet = True
@@ -344,6 +369,7 @@ def _write_assessment(ws: Worksheet, job: _Job, prefill: Mapping[str, Answer]) -
 
     listed_ids = {r.id for r in job.listed}
     link = recommendations_url(job.guideline)
+    styles = _StyleCache()
     row = layout.FIRST_DATA_ROW
     rows: list[tuple[int, Recommendation]] = []
     for section in job.guideline.sections:
@@ -355,12 +381,12 @@ def _write_assessment(ws: Worksheet, job: _Job, prefill: Mapping[str, Answer]) -
         heading = section.label
         if not section.complete:
             heading += " (this encoding may not list every recommendation of this section)"
+        for index, column in enumerate(columns, start=1):
+            clipped = column.key == "section"
+            styles.apply(ws.cell(row, index), ("heading", clipped), font=_SECTION_FONT, fill=_SECTION_FILL,
+                         border=_BORDER, alignment=_CLIP_TOP if clipped else _WRAP_TOP)
         write_text(ws.cell(row, 2), section.label)
         write_text(ws.cell(row, 3), heading)
-        for index, column in enumerate(columns, start=1):
-            cell = ws.cell(row, index)
-            cell.font, cell.fill, cell.border = _SECTION_FONT, _SECTION_FILL, _BORDER
-            cell.alignment = _CLIP_TOP if column.key == "section" else _WRAP_TOP
         row += 1
         for rec in recs:
             values = {
@@ -370,18 +396,17 @@ def _write_assessment(ws: Worksheet, job: _Job, prefill: Mapping[str, Answer]) -
             }
             for index, column in enumerate(columns, start=1):
                 cell = ws.cell(row, index)
-                cell.border = _BORDER
-                cell.alignment = _CLIP_TOP if column.key == "section" else _WRAP_TOP
                 if column.is_input:
-                    cell.protection, cell.fill = _UNLOCKED, _INPUT_FILL
-                    if column.kind == "date":
-                        cell.number_format = layout.DATE_FORMAT
+                    styles.apply(cell, ("input", column.kind), border=_BORDER, alignment=_WRAP_TOP,
+                                 protection=_UNLOCKED, fill=_INPUT_FILL,
+                                 number_format=layout.DATE_FORMAT if column.kind == "date" else "General")
                 else:
+                    # The link sits on the short id, not the Summary: LibreOffice does not wrap a hyperlinked cell.
+                    link_font = {"font": _LINK_FONT} if column.key == "recommendation" else {}
+                    styles.apply(cell, ("fixed", column.key), border=_BORDER,
+                                 alignment=_CLIP_TOP if column.key == "section" else _WRAP_TOP, **link_font)
                     write_text(cell, values.get(column.key, ""))
-            # The link sits on the short id, not the Summary: LibreOffice does not wrap a hyperlinked cell's text.
-            id_cell = ws.cell(row, 1)
-            id_cell.hyperlink = link
-            id_cell.font = _LINK_FONT
+            ws.cell(row, 1).hyperlink = link
             if rec.id in prefill:
                 _prefill_row(ws, row, prefill[rec.id])
             rows.append((row, rec))
@@ -695,7 +720,7 @@ def _write_start(ws: Worksheet, job: _Job) -> None:
     ws.cell(row, 1).font = _TITLE_FONT
     row += 1
     for number, step in enumerate(_HOW_TO, start=1):
-        put(f"Step {number}", step, font=Font(bold=False))
+        put(f"Step {number}", step, font=_PLAIN)
     gap()
     write_text(ws.cell(row, 1), "What each answer means")
     ws.cell(row, 1).font = _TITLE_FONT
@@ -716,8 +741,8 @@ def _write_start(ws: Worksheet, job: _Job) -> None:
         f"Based on NICE guideline {g.guideline} ({g.title}). © NICE. Summaries in this workbook are our own words, "
         "not NICE's text: read the full recommendations on the NICE website.")
     put("NICE's recommendations", recommendations_url(g), link=recommendations_url(g))
-    put("Generated", f"{iso_utc(job.generated_at)} by baseline {__version__}", font=Font(bold=False, color="808080"),
-        value_font=Font(color="808080"))
+    put("Generated", f"{iso_utc(job.generated_at)} by baseline {__version__}", font=_GREY,
+        value_font=_GREY)
     _fit_row_heights(ws, 4, row - 1)
     _print_setup(ws, landscape=False, title=f"{g.guideline} baseline assessment: {job.agency}")
     ws.print_area = f"A1:B{row - 1}"
