@@ -18,7 +18,7 @@ import unicodedata
 from copy import copy
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping
+from typing import TYPE_CHECKING, Mapping
 from urllib.parse import quote
 
 from openpyxl import Workbook
@@ -36,6 +36,9 @@ from baseline.guideline import Guideline, Recommendation
 from baseline.issues import BaselineError
 from baseline.xlsx import layout
 from baseline.xlsx.safety import atomic_write, clean_text, is_too_long, write_text
+
+if TYPE_CHECKING:
+    from baseline.config import Agency, AssessmentConfig
 
 # --- styles (openpyxl shares identical style objects, so module-level constants cost nothing) -----------------
 _THIN = Side(style="thin", color="BFBFBF")
@@ -209,13 +212,13 @@ class GeneratedWorkbook:
     recommendations: int
 
 
-def plan_workbooks(config, out_dir: Path | str) -> list[tuple[Path, object]]:
+def plan_workbooks(config: AssessmentConfig, out_dir: Path | str) -> list[tuple[Path, Agency]]:
     """(target path, agency) for every agency of an AssessmentConfig, with safe and unique file names."""
     taken: set[str] = set()
     return [(Path(out_dir) / safe_filename(agency.name, taken), agency) for agency in config.agencies]
 
 
-def generate_workbooks(config, guideline: Guideline, out_dir: Path | str, *, force: bool = False,
+def generate_workbooks(config: AssessmentConfig, guideline: Guideline, out_dir: Path | str, *, force: bool = False,
                        all_recommendations: bool = False,
                        generated_at: dt.datetime | None = None) -> list[GeneratedWorkbook]:
     """One workbook per agency of an AssessmentConfig in `out_dir` (created if missing).
