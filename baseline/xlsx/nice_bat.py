@@ -1165,8 +1165,13 @@ def read_nice_source(source, report, agencies: AgencyMap | None):
         return None
     rows = source.rows(sheet)
     try:
-        merged = source.calamine.get_sheet_by_name(sheet).merged_cell_ranges or []
-    except Exception as exc:  # noqa: BLE001 - calamine raises its own types for damaged parts
+        if source.checked.kind == "ods":  # calamine reports no merged cells for .ods
+            merged = ods_merged_ranges(source.checked.zip.read("content.xml"), sheet)
+        else:
+            merged = source.calamine.get_sheet_by_name(sheet).merged_cell_ranges or []
+    except FileRefused:
+        raise
+    except Exception as exc:  # noqa: BLE001 - calamine and the XML parser raise their own types for damaged parts
         raise FileRefused("unreadable-file", f"The file is damaged: the merged cells of '{sheet}' cannot be read "
                                              f"({exc}). Save it again as .xlsx and resend it.") from None
     intro = [n for n in names if normalise_header(n) == normalise_header(INTRODUCTION_SHEET)]
@@ -1230,6 +1235,49 @@ def read_nice_source(source, report, agencies: AgencyMap | None):
         source=str(source.checked.path), source_format=SOURCE_FORMAT, sha256=source.checked.sha256,
         answers=known_answers,
     )
+
+
+def ods_merged_ranges(content: bytes, sheet: str) -> list[tuple[tuple[int, int], tuple[int, int]]]:
+    """Merged ranges of one sheet of an .ods (content.xml), as calamine gives them for .xlsx: 0-based, inclusive."""
+    import io
+
+    import defusedxml.ElementTree as DET
+    from defusedxml.common import DefusedXmlException
+
+    from baseline.xlsx.reader import FileRefused
+
+    ns = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
+    out: list[tuple[tuple[int, int], tuple[int, int]]] = []
+    in_sheet, row, col, row_repeat = False, 0, 0, 1
+
+    def number(element, name: str) -> int:
+        value = element.get(ns + name)
+        return int(value) if value and value.isdigit() else 1
+
+    try:
+        for event, element in DET.iterparse(io.BytesIO(content), events=("start", "end"), forbid_dtd=True):
+            tag = element.tag.rsplit("}", 1)[-1]
+            if event == "start":
+                if tag == "table":
+                    in_sheet, row = element.get(ns + "name") == sheet, 0
+                elif in_sheet and tag == "table-row":
+                    col, row_repeat = 0, number(element, "number-rows-repeated")
+                elif in_sheet and tag in ("table-cell", "covered-table-cell"):
+                    rows_spanned, cols_spanned = number(element, "number-rows-spanned"), number(element, "number-columns-spanned")
+                    if tag == "table-cell" and (rows_spanned > 1 or cols_spanned > 1):
+                        out.append(((row, col), (row + rows_spanned - 1, col + cols_spanned - 1)))
+                    col += number(element, "number-columns-repeated")
+            else:
+                if in_sheet and tag == "table-row":
+                    row += row_repeat
+                elif in_sheet and tag == "table":
+                    break
+                if tag in ("table-row", "table"):
+                    element.clear()
+    except DefusedXmlException:
+        raise FileRefused("unsafe-file", "The file contains XML declarations that spreadsheets never need; it was "
+                                         "not read. Save it again from Excel or LibreOffice.") from None
+    return out
 
 
 def _check_ids(answers: dict, guideline: Guideline, assignment: AgencyAssignment | None, file: str, sheet: str,
