@@ -9,7 +9,6 @@ STAMP := $(VENV)/.installed
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
@@ -18,8 +17,25 @@ install: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
 
+# The whole cycle on the bundled example (workbooks/examples/), into demo-output/ (rebuilt each time).
+DEMO := demo-output
+AS_OF := 2027-03-01
 demo: $(STAMP)
-	$(BIN)/baseline recs list NG225
+	rm -rf $(DEMO)
+	@echo "== 1. The guideline encoding (what the workbooks are built from)"
+	$(BIN)/baseline recs list NG225 --sector education
+	@echo "== 2. Generate one blank workbook per agency of the example assessment"
+	$(BIN)/baseline generate workbooks/examples/assessment.yaml -o $(DEMO)/blank
+	@echo "== 3. The agencies fill them in (a deterministic script stands in for them; one uses LibreOffice)"
+	$(BIN)/python workbooks/examples/make_example_returns.py $(DEMO)/returns --problem-dir $(DEMO)/late
+	@echo "== 4. Validate a late return with mistakes: validate points at each cell (exit 1 is expected here)"
+	-$(BIN)/baseline validate $(DEMO)/late
+	@echo "== 5. Validate the returns, merge them, summarise the gaps and action owners"
+	$(BIN)/baseline validate $(DEMO)/returns
+	$(BIN)/baseline merge $(DEMO)/returns -o $(DEMO)/merged.xlsx --as-of $(AS_OF)
+	$(BIN)/baseline summary $(DEMO)/merged.xlsx --as-of $(AS_OF)
+	$(BIN)/baseline summary $(DEMO)/merged.xlsx --as-of $(AS_OF) --format markdown > $(DEMO)/summary.md
+	@echo "== Done: open $(DEMO)/merged.xlsx; board-ready summary in $(DEMO)/summary.md"
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench.py --returns 200

@@ -208,6 +208,138 @@ def recs_verify(encoding: str, bat: str, fmt: str) -> None:
         sys.exit(EXIT_INPUT_PROBLEM)
 
 
+# --- merge and summary ---------------------------------------------------------------------------------------
+
+
+def _progress_reader():
+    """A transient progress line on stderr while files are read; only on a terminal, so pipes and logs stay clean."""
+    from contextlib import contextmanager, nullcontext
+
+    if not sys.stderr.isatty():
+        return nullcontext(None)
+    from rich.progress import Progress, SpinnerColumn, TextColumn
+
+    from baseline import render
+
+    @contextmanager
+    def bar():
+        with Progress(SpinnerColumn(), TextColumn("{task.completed} read · {task.description}"),
+                      console=render.console(stderr=True), transient=True) as progress:
+            task = progress.add_task("", total=None)
+            yield lambda path: progress.update(task, description=path, advance=1)
+
+    return bar()
+
+
+def _as_of(value: str | None):
+    import datetime as dt
+
+    if value is None:
+        return dt.date.today()
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date in the form YYYY-MM-DD", param_hint="--as-of") from None
+
+
+@cli.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path())
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="The merged workbook to write (.xlsx).")
+@click.option("--force", is_flag=True, help="Overwrite the output file if it exists.")
+@click.option("--latest", is_flag=True, help="Two returns for one agency: keep the newer by its generated-at stamp.")
+@click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+@click.option("--as-of", "as_of", metavar="DATE", help="Date for overdue actions (YYYY-MM-DD; default today).")
+@click.option("--agency-map", "agency_map", type=click.Path(dir_okay=False), metavar="FILE.yaml",
+              help="For returns made with NICE's own tool: file name or glob -> {agency, sector(s)}.")
+def merge(files: tuple[str, ...], output: str, force: bool, latest: bool, strict: bool, as_of: str | None,
+          agency_map: str | None) -> None:
+    """Validate agency returns and merge them into one multi-agency workbook.
+
+    FILES are returned workbooks, or folders of them. Any error-level issue in any file (or two returns for one
+    agency) means nothing is written: the issues are listed and the exit code is 1.
+    """
+    from pathlib import Path
+
+    from baseline import render, workflow
+    from baseline.summary import summarise
+    from baseline.xlsx.merged import write_merged_workbook
+    from baseline.xlsx.safety import refuse_overwrite
+
+    target = Path(output)
+    if target.suffix.lower() != ".xlsx":
+        raise click.BadParameter("the merged workbook must be an .xlsx file", param_hint="-o/--output")
+    refuse_overwrite(target, force)  # before reading 40 files, not after
+    day = _as_of(as_of)
+    with _progress_reader() as progress:
+        outcome = workflow.merge_files(files, latest=latest, strict=strict, progress=progress,
+                                       agencies=_nice_agencies(None, (), agency_map))
+    if not outcome.ok:
+        render.print_validation(outcome.report, only_problems=True)
+        bad = sum(not f.valid for f in outcome.report.files)
+        echo_err(f"Merge refused: {bad} of {len(outcome.report.files)} file(s) have errors. Nothing was written.")
+        sys.exit(EXIT_INPUT_PROBLEM)
+    summary = summarise(outcome.assessment, as_of=day)
+    inputs = tuple(Path(f.path) for f in outcome.report.files)
+    write_merged_workbook(target, outcome.assessment, summary, force=force, inputs=inputs)
+    warnings = sum(len(f.warnings) for f in outcome.report.files)
+    click.echo(str(target))
+    echo_err(f"Merged {len(outcome.assessment.agencies)} agencies into {target}"
+             + (f" ({warnings} warning(s): run `baseline validate` to see them)." if warnings else "."))
+
+
+@cli.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path())
+@click.option("--by", type=click.Choice(["section", "agency", "owner"]), default="section", show_default=True,
+              help="The breakdown table (and the rows of --format csv).")
+@click.option("--as-of", "as_of", metavar="DATE", help="Date for overdue actions (YYYY-MM-DD; default today).")
+@click.option("--agency", "agencies", multiple=True, help="Only these agencies (repeatable).")
+@click.option("--section", "sections", multiple=True, help="Only these sections, e.g. 1.7 (repeatable).")
+@click.option("--status", "statuses", multiple=True,
+              type=click.Choice(["not_met", "partially_met", "not_assessed", "met", "not_applicable"]),
+              help="Which system statuses are listed as gaps (repeatable; default not_met, partially_met, not_assessed).")
+@click.option("--latest", is_flag=True, help="Two returns for one agency: keep the newer by its generated-at stamp.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv", "markdown"]), default="table", show_default=True)
+@click.option("--agency-map", "agency_map", type=click.Path(dir_okay=False), metavar="FILE.yaml",
+              help="For returns made with NICE's own tool: file name or glob -> {agency, sector(s)}.")
+def summary(files: tuple[str, ...], by: str, as_of: str | None, agencies: tuple[str, ...], sections: tuple[str, ...],
+            statuses: tuple[str, ...], latest: bool, fmt: str, agency_map: str | None) -> None:
+    """Compliance gaps and action owners, over a merged workbook or directly over returns.
+
+    FILES: one merged workbook, or agency returns (or folders of them), merged on the fly (nothing written).
+    """
+    from baseline import render, workflow
+    from baseline.assessment import GAP_STATUSES, Status
+    from baseline.issues import BaselineError
+    from baseline.merge import restrict
+    from baseline.summary import summarise
+
+    day = _as_of(as_of)
+    with _progress_reader() as progress:
+        outcome = workflow.assessment_from_files(files, latest=latest, progress=progress,
+                                                 agencies=_nice_agencies(None, (), agency_map))
+    if not outcome.ok:
+        render.print_validation(outcome.report, only_problems=True)
+        echo_err("Cannot summarise: fix the errors above (or summarise the files that are valid).")
+        sys.exit(EXIT_INPUT_PROBLEM)
+    assessment = outcome.assessment
+    if agencies or sections:
+        known = {a.casefold() for a in assessment.agency_names}
+        unknown = [a for a in agencies if " ".join(a.split()).casefold() not in known]
+        if unknown:
+            raise BaselineError(f"No agency named {', '.join(map(repr, unknown))}. Agencies: {', '.join(assessment.agency_names)}.")
+        assessment = restrict(assessment, agencies=agencies or None, sections=sections or None)
+    gap_statuses = tuple(Status(s) for s in statuses) or GAP_STATUSES
+    result = summarise(assessment, as_of=day, gap_statuses=gap_statuses)
+    if fmt == "json":
+        click.echo(render.to_json(result.to_dict()))
+    elif fmt == "csv":
+        click.echo(render.summary_csv(result, by), nl=False)
+    elif fmt == "markdown":
+        click.echo(render.summary_markdown(result))
+    else:
+        render.print_summary(result, by)
+
+
 # --- generate ------------------------------------------------------------------------------------------------
 
 

@@ -192,6 +192,142 @@ def _short(value: Any, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+# --- summary -------------------------------------------------------------------------------------------------
+
+STATUS_STYLES = {
+    "met": "green",
+    "partially_met": "yellow",
+    "not_met": "bold red",
+    "not_assessed": "magenta",
+    "not_applicable": "dim",
+}
+STATUS_HEADERS = {
+    "met": "Met",
+    "partially_met": "Partially met",
+    "not_met": "Not met",
+    "not_assessed": "Not assessed",
+    "not_applicable": "Not applicable",
+}
+
+
+def percent(part: int, whole: int) -> str:
+    return f"{100 * part / whole:.0f}%" if whole else "–"
+
+
+def _applicable(counts: dict[str, int]) -> int:
+    return sum(n for status, n in counts.items() if status != "not_applicable")
+
+
+def count_row(counts: dict[str, int]) -> list[str]:
+    """Counts in status order, then % met of the recommendations that apply."""
+    return [str(counts[s]) for s in STATUS_HEADERS] + [percent(counts["met"], _applicable(counts))]
+
+
+def breakdown(summary, by: str) -> tuple[list[str], list[list]]:
+    """The table behind `--by section|agency|owner`, as header + rows of plain values (shared by all formats)."""
+    if by == "owner":
+        header = ["Owner", "Actions", "Open", "Overdue", "Next deadline"]
+        rows = [[o.owner, o.actions, o.open, o.overdue, o.next_deadline.isoformat() if o.next_deadline else ""]
+                for o in summary.owners]
+        return header, rows
+    counts_header = list(STATUS_HEADERS.values()) + ["% met"]
+    if by == "agency":
+        return ["Agency", *counts_header], [[a["agency"], *count_row(a["counts"])] for a in summary.by_agency]
+    return (["Section", "Title", *counts_header],
+            [[s["id"], s["title"] or "(heading not yet encoded)", *count_row(s["counts"])] for s in summary.sections])
+
+
+def gap_rows(summary) -> list[list[str]]:
+    """Per gap: the recommendation, its system status, and the agencies behind it grouped by their own gap status
+    (agencies that meet it or to which it does not apply are left out, to keep a board paper readable)."""
+    rows = []
+    for gap in summary.gaps:
+        groups = []
+        for status in ("not_met", "partially_met", "not_assessed"):
+            names = [agency for agency, s in gap["agencies"].items() if s == status]
+            if names:
+                groups.append(f"{STATUS_HEADERS[status]}: {', '.join(names)}")
+        rows.append([gap["recommendation"], STATUS_HEADERS[gap["status"]],
+                     "; ".join(groups) or ("no agency was asked" if not gap["agencies"] else "")])
+    return rows
+
+
+def headline(summary) -> str:
+    applicable = _applicable(summary.totals)
+    t = summary.totals
+    return (f"{summary.guideline}@{summary.version} · {len(summary.agencies)} agencies · as of {summary.as_of.isoformat()} · "
+            f"{applicable} recommendations apply: {t['met']} met ({percent(t['met'], applicable)}), "
+            f"{t['partially_met']} partially met, {t['not_met']} not met, {t['not_assessed']} not assessed; "
+            f"{t['not_applicable']} not applicable.")
+
+
+def honesty_notes(summary) -> list[str]:
+    notes = []
+    if not summary.encoding_complete:
+        notes.append("The guideline encoding is partial: recommendations missing from it are not assessed here.")
+    if summary.uncovered:
+        notes.append(f"No returned workbook listed {len(summary.uncovered)} recommendation(s) "
+                     f"({', '.join(summary.uncovered)}): counted as not assessed.")
+    return notes
+
+
+def print_summary(summary, by: str = "section") -> None:
+    from rich.table import Table
+
+    out = console()
+    out.print(f"[bold]{summary.guideline} {summary.title}[/bold]")
+    out.print(headline(summary), markup=False)
+    for note in honesty_notes(summary):
+        out.print(f"[yellow]Note:[/yellow] {note}")
+
+    header, rows = breakdown(summary, by)
+    table = Table(title=f"By {by}", title_justify="left")
+    for name in header:
+        table.add_column(name, overflow="fold", justify="left" if name in ("Section", "Title", "Agency", "Owner", "Next deadline") else "right")
+    for row in rows:
+        style = "bold red" if by == "owner" and row[3] else None
+        table.add_row(*[str(v) for v in row], style=style)
+    out.print(table)
+
+    gaps = Table(title=f"Gaps ({len(summary.gaps)})", title_justify="left")
+    for name in ("Recommendation", "System status", "Agencies with a gap"):
+        gaps.add_column(name, overflow="fold")
+    for gap, row in zip(summary.gaps, gap_rows(summary)):
+        gaps.add_row(row[0], f"[{STATUS_STYLES[gap['status']]}]{row[1]}[/]", row[2])
+    out.print(gaps)
+
+    if by != "owner":
+        owners = Table(title="Action owners", title_justify="left")
+        for name in ("Owner", "Actions", "Open", "Overdue", "Next deadline"):
+            owners.add_column(name, overflow="fold")
+        for o in summary.owners:
+            owners.add_row(o.owner, str(o.actions), str(o.open), str(o.overdue),
+                           o.next_deadline.isoformat() if o.next_deadline else "",
+                           style="bold red" if o.overdue else None)
+        out.print(owners)
+    overdue = sum(o.overdue for o in summary.owners)
+    if overdue:
+        out.print(f"[bold red]{overdue} overdue action(s)[/bold red] as of {summary.as_of.isoformat()}.")
+
+
+def summary_csv(summary, by: str = "section") -> str:
+    header, rows = breakdown(summary, by)
+    return to_csv(header, rows)
+
+
+def summary_markdown(summary) -> str:
+    parts = [f"# {summary.guideline} baseline assessment summary", "", headline(summary), ""]
+    parts += [f"> {note}" for note in honesty_notes(summary)]
+    for by, title in (("section", "By section"), ("agency", "By agency")):
+        header, rows = breakdown(summary, by)
+        parts += ["", f"## {title}", "", markdown_table(header, rows)]
+    parts += ["", f"## Gaps ({len(summary.gaps)})", "",
+              markdown_table(["Recommendation", "System status", "Agencies with a gap"], gap_rows(summary))]
+    header, rows = breakdown(summary, "owner")
+    parts += ["", "## Action owners", "", markdown_table(header, rows), ""]
+    return "\n".join(parts)
+
+
 # --- validate ------------------------------------------------------------------------------------------------
 
 

@@ -38,10 +38,17 @@ class LoadedReturns:
 
 
 def load_returns(paths: Iterable[str | Path], *, strict: bool = False, progress: Progress | None = None,
-                 reader: Callable | None = None) -> LoadedReturns:
-    """Read and validate each file in turn. One bad file never stops the others."""
-    if reader is None:
-        from baseline.xlsx.reader import read_return as reader
+                 reader: Callable | None = None, agencies=None) -> LoadedReturns:
+    """Read and validate each file in turn. One bad file never stops the others.
+
+    `agencies` (nice_bat.AgencyMap) names the agencies of returns made with NICE's own tool.
+    """
+    if reader is None:  # a reader given by the caller brings its own agencies
+        from functools import partial
+
+        from baseline.xlsx.reader import read_return
+
+        reader = partial(read_return, agencies=agencies)
     loaded = LoadedReturns(ValidationReport())
     for path in expand_paths(paths):
         if progress:
@@ -66,9 +73,9 @@ class MergeOutcome:
 
 
 def merge_files(paths: Iterable[str | Path], *, latest: bool = False, strict: bool = False,
-                progress: Progress | None = None, reader: Callable | None = None) -> MergeOutcome:
+                progress: Progress | None = None, reader: Callable | None = None, agencies=None) -> MergeOutcome:
     """Validate every file, then merge them if (and only if) no error-level issue was found anywhere."""
-    loaded = load_returns(paths, strict=strict, progress=progress, reader=reader)
+    loaded = load_returns(paths, strict=strict, progress=progress, reader=reader, agencies=agencies)
     if not loaded.report.files:
         raise BaselineError("No workbooks to merge (no .xlsx, .xlsm or .ods files found).")
     chosen, duplicate_issues = select_returns(loaded.returns, latest=latest)
@@ -103,7 +110,7 @@ def _attach(report: ValidationReport, issues: list) -> None:
 
 
 def assessment_from_files(paths: Iterable[str | Path], *, latest: bool = False,
-                          progress: Progress | None = None) -> MergeOutcome:
+                          progress: Progress | None = None, agencies=None) -> MergeOutcome:
     """What `summary` reads: one merged workbook, or returns merged on the fly (nothing written)."""
     from baseline.xlsx.merged import is_merged_workbook, read_merged_workbook
 
@@ -115,4 +122,4 @@ def assessment_from_files(paths: Iterable[str | Path], *, latest: bool = False,
                 f"{merged[0]} is a merged workbook: summarise it on its own, or give the agency returns instead."
             )
         return MergeOutcome(ValidationReport([FileReport(path=str(merged[0]))]), read_merged_workbook(merged[0]))
-    return merge_files(files, latest=latest, progress=progress)
+    return merge_files(files, latest=latest, progress=progress, agencies=agencies)
