@@ -1,0 +1,185 @@
+"""`baseline merge` and `baseline summary` end to end through the CLI, on workbooks made by the real writer."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+
+import openpyxl
+import pytest
+
+from baseline import catalogue
+from baseline.assessment import ActionStatus, Answer, Choice
+from baseline.summary import summarise
+from baseline.workflow import merge_files
+from baseline.xlsx import layout
+from baseline.xlsx.merged import read_merged_workbook
+from baseline.xlsx.writer import write_agency_workbook
+
+Y, P, N = Choice.YES, Choice.PARTIAL, Choice.NO
+AS_OF = "2027-03-01"
+
+
+@pytest.fixture(scope="module")
+def ng225():
+    return catalogue.load("NG225")
+
+
+def make_return(folder, guideline, agency, sectors, answers, name=None, generated_at=None):
+    path = folder / (name or agency.lower().replace(" ", "-") + ".xlsx")
+    write_agency_workbook(path, guideline, agency=agency, sectors=sectors, area="Northshire", prefill=answers,
+                          generated_at=generated_at or dt.datetime(2026, 11, 1, 9, tzinfo=dt.timezone.utc))
+    return path
+
+
+@pytest.fixture
+def returns(tmp_path, ng225):
+    folder = tmp_path / "returns"
+    folder.mkdir()
+    make_return(folder, ng225, "North CAMHS", ["mental_health"], {
+        "1.1.1": Answer("1.1.1", Y, Y, evidence="Leaflet v2 in use", completed_by="R. Shah"),
+        "1.1.2": Answer("1.1.2", Y, P, action="=HYPERLINK(\"http://x\")", owner="CAMHS Lead",
+                        deadline=dt.date(2027, 1, 31), action_status=ActionStatus.IN_PROGRESS),
+        "1.5.1": Answer("1.5.1", Y, N, action="Recruit liaison nurse", owner="camhs lead ",
+                        deadline=dt.date(2027, 6, 30)),
+    })
+    make_return(folder, ng225, "North Schools", ["education"], {
+        "1.1.1": Answer("1.1.1", Y, P, action="Train staff", owner="Head of Inclusion", deadline=dt.date(2027, 2, 1)),
+        "1.8.1": Answer("1.8.1", N),
+    })
+    return folder
+
+
+def test_merge_writes_the_workbook_and_summary_agrees(run, returns, tmp_path):
+    out = tmp_path / "merged.xlsx"
+    result = run("merge", returns, "-o", out, "--as-of", AS_OF)
+    assert result.exit_code == 0, result.output
+    assert result.stdout == f"{out}\n"
+    assert "Merged 2 agencies into" in result.stderr
+    from_merged = run("summary", out, "--as-of", AS_OF, "--format", "json")
+    from_returns = run("summary", returns, "--as-of", AS_OF, "--format", "json")
+    assert from_merged.exit_code == from_returns.exit_code == 0
+    data = json.loads(from_merged.stdout)
+    assert data == json.loads(from_returns.stdout)
+    library = summarise(read_merged_workbook(out), as_of=dt.date(2027, 3, 1)).to_dict()
+    assert data == json.loads(json.dumps(library))
+    assert data["agencies"] == ["North CAMHS", "North Schools"]
+    gaps = {g["recommendation"]: g for g in data["gaps"]}
+    assert gaps["1.1.1"] == {"recommendation": "1.1.1", "status": "partially_met",
+                             "agencies": {"North CAMHS": "met", "North Schools": "partially_met"}}
+    assert gaps["1.5.1"]["status"] == "not_met"
+    assert data["owners"][0] == {"owner": "CAMHS Lead", "actions": 2, "open": 2, "overdue": 1,
+                                 "next_deadline": "2027-01-31"}
+    # Formula-looking text from a return stays text in the merged workbook.
+    sheet = openpyxl.load_workbook(out)["All answers"]
+    cells = [c for row in sheet.iter_rows() for c in row if c.value == "=HYPERLINK(\"http://x\")"]
+    assert cells and all(c.data_type == "s" for c in cells)
+
+
+def test_merged_summary_sheet_numbers_equal_json(run, returns, tmp_path):
+    out = tmp_path / "merged.xlsx"
+    run("merge", returns, "-o", out, "--as-of", AS_OF)
+    data = json.loads(run("summary", out, "--as-of", AS_OF, "--format", "json").stdout)
+    values = [c for row in openpyxl.load_workbook(out)["Summary"].iter_rows(values_only=True) for c in row]
+    labels = {"met": "Met", "not_met": "Not met", "partially_met": "Partially met"}
+    for status, label in labels.items():
+        index = values.index(label)  # first occurrence: the headline table (label, count, %)
+        assert values[index + 1] == data["totals"][status]
+
+
+def test_merge_refuses_when_any_return_has_errors(run, returns, tmp_path):
+    bad = returns / "north-schools.xlsx"
+    workbook = openpyxl.load_workbook(bad)
+    sheet = workbook[layout.ASSESSMENT_SHEET]
+    meets = [c.column for c in sheet[layout.HEADER_ROW] if c.value == "Meets it?"][0]
+    row = next(c.row for c in sheet["A"] if c.value == "1.1.1")
+    sheet.cell(row, meets).value = "Perhaps"
+    workbook.save(bad)
+    out = tmp_path / "merged.xlsx"
+    result = run("merge", returns, "-o", out)
+    assert result.exit_code == 1
+    assert not out.exists()
+    assert "invalid-choice" in result.stdout and "Perhaps" in result.stdout
+    assert "Merge refused: 1 of 2 file(s) have errors. Nothing was written." in result.stderr
+    summary = run("summary", returns)
+    assert summary.exit_code == 1 and "Cannot summarise" in summary.stderr
+
+
+def test_merge_refuses_to_overwrite_and_to_write_onto_an_input(run, returns, tmp_path):
+    out = tmp_path / "merged.xlsx"
+    out.write_bytes(b"precious")
+    result = run("merge", returns, "-o", out)
+    assert result.exit_code == 1
+    assert "already exists; nothing was written. Use --force" in result.stderr
+    assert out.read_bytes() == b"precious"
+    assert run("merge", returns, "-o", out, "--force").exit_code == 0
+    assert out.read_bytes() != b"precious"
+    an_input = returns / "north-camhs.xlsx"
+    before = an_input.read_bytes()
+    onto_input = run("merge", returns, "-o", an_input, "--force")
+    assert onto_input.exit_code == 1 and "is one of the input files" in onto_input.stderr
+    assert an_input.read_bytes() == before
+
+
+def test_duplicate_agency_and_latest(run, returns, tmp_path, ng225):
+    make_return(returns, ng225, "North CAMHS", ["mental_health"], {"1.1.1": Answer("1.1.1", Y, N)},
+                name="camhs-resent.xlsx", generated_at=dt.datetime(2026, 12, 1, tzinfo=dt.timezone.utc))
+    out = tmp_path / "merged.xlsx"
+    refused = run("merge", returns, "-o", out)
+    assert refused.exit_code == 1 and not out.exists()
+    assert "duplicate-agency" in refused.stdout
+    assert "north-camhs.xlsx" in refused.stdout and "camhs-resent.xlsx" in refused.stdout
+    latest = run("merge", returns, "-o", out, "--latest", "--as-of", AS_OF)
+    assert latest.exit_code == 0, latest.output
+    merged = read_merged_workbook(out)
+    camhs = next(r for r in merged.results if r.recommendation == "1.1.1").answers["North CAMHS"]
+    assert camhs.meets is N  # the newer return won
+
+
+def test_summary_table_csv_markdown(run, returns):
+    table = run("summary", returns, "--as-of", AS_OF)
+    assert table.exit_code == 0
+    assert "NG225@2022-09-07 · 2 agencies · as of 2027-03-01" in table.stdout
+    assert "partial" in table.stdout  # the honest note about the encoding
+    assert "Gaps" in table.stdout and "Action owners" in table.stdout
+    assert "overdue action(s)" in table.stdout
+    by_agency = run("summary", returns, "--by", "agency", "--format", "csv")
+    rows = list(csv.reader(io.StringIO(by_agency.stdout)))
+    assert rows[0][0] == "Agency" and [r[0] for r in rows[1:]] == ["North CAMHS", "North Schools"]
+    owners = run("summary", returns, "--by", "owner", "--format", "csv", "--as-of", AS_OF)
+    assert list(csv.reader(io.StringIO(owners.stdout)))[1] == ["CAMHS Lead", "2", "2", "1", "2027-01-31"]
+    markdown = run("summary", returns, "--format", "markdown", "--as-of", AS_OF)
+    assert markdown.stdout.startswith("# NG225 baseline assessment summary")
+    assert "## Gaps" in markdown.stdout and "| 1.5.1 | Not met |" in markdown.stdout
+
+
+def test_summary_filters(run, returns):
+    only_camhs = json.loads(run("summary", returns, "--agency", "north camhs", "--format", "json").stdout)
+    assert only_camhs["agencies"] == ["North CAMHS"]
+    assert {g["recommendation"] for g in only_camhs["gaps"]} >= {"1.1.2", "1.5.1"}
+    assert "1.8.1" not in {g["recommendation"] for g in only_camhs["gaps"]}  # CAMHS was not asked about 1.8.1
+    section = json.loads(run("summary", returns, "--section", "1.1", "--format", "json").stdout)
+    assert [s["id"] for s in section["sections"]] == ["1.1"]
+    not_met = json.loads(run("summary", returns, "--status", "not_met", "--format", "json").stdout)
+    assert {g["status"] for g in not_met["gaps"]} == {"not_met"}
+    unknown = run("summary", returns, "--agency", "Nobody")
+    assert unknown.exit_code == 1 and "No agency named 'Nobody'" in unknown.stderr
+
+
+def test_usage_errors(run, returns, tmp_path):
+    assert run("summary", returns, "--as-of", "31/12/2026").exit_code == 2
+    assert run("merge", returns).exit_code == 2  # -o is required
+    wrong_type = run("merge", returns, "-o", tmp_path / "merged.csv")
+    assert wrong_type.exit_code == 2 and ".xlsx" in wrong_type.stderr
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    nothing = run("merge", empty, "-o", tmp_path / "m.xlsx")
+    assert nothing.exit_code == 1 and "No workbooks to merge" in nothing.stderr
+
+
+def test_merge_outcome_matches_library(returns):
+    outcome = merge_files([returns])
+    assert outcome.ok
+    assert [a.agency for a in outcome.assessment.agencies] == ["North CAMHS", "North Schools"]
