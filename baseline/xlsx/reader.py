@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable
 
-from baseline.assessment import ActionStatus, AgencyReturn, Answer, Choice, Status, YesNo
+from baseline.assessment import ActionStatus, AgencyReturn, Answer, Choice, YesNo
 from baseline.issues import FileReport, Issue, make_issue
 from baseline.xlsx import layout
 from baseline.xlsx.layout import ASSESSMENT_SHEET, META_SHEET, Column
@@ -32,6 +32,8 @@ REQUIRED_META = ("format", "guideline", "version", "fingerprint", "agency")
 RECOMMENDATION_ID = re.compile(r"^\d+(\.\d+)+$")
 
 _ENUMS = {"yes_partial_no": Choice, "action_status": ActionStatus, "yes_no": YesNo}
+_RELEVANT = (Choice.YES, Choice.PARTIAL)
+_SHORT = (Choice.NO, Choice.PARTIAL)
 # Answers that show the row was assessed (who filled it in is not an answer).
 _ANSWER_KEYS = ("meets", "evidence", "action", "owner", "deadline", "action_status", "risk")
 
@@ -246,6 +248,20 @@ def _grid_value(grid: list[list[Any]], ref: str) -> Any:
 # --- formulas ---------------------------------------------------------------------------------------------------
 
 _F_ELEMENT = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s>/]")
+
+
+def _may_hold_formulas(raw: bytes) -> bool:
+    """Does the sheet's <sheetData> hold an <f> element? One substring search in the usual case.
+
+    Only cells live in sheetData, and their only child element starting with "f" is the formula, so "<f" there
+    is one (the <formula1> of data validations comes after sheetData). Namespace-prefixed XML takes the regex.
+    """
+    end = raw.rfind(b"sheetData>")
+    if end < 0:
+        end = len(raw)
+    if raw.find(b"<worksheet", 0, 4096) >= 0:
+        return raw.find(b"<f", 0, end) >= 0
+    return _F_ELEMENT.search(raw, 0, end) is not None
 _LITERAL_BOOLEAN_FORMULAS = {"TRUE()", "FALSE()"}  # how LibreOffice saves a typed TRUE/FALSE: not a formula
 
 
@@ -260,7 +276,7 @@ def formula_cells(checked: CheckedFile, sheet: str) -> dict[tuple[int, int], str
         if part is None:
             return {}
         raw = checked.read_part(part) or b""
-        if not _F_ELEMENT.search(raw):
+        if not _may_hold_formulas(raw):
             return {}
         return _xlsx_formulas(raw)
     raw = checked.read_part("content.xml") or b""
@@ -283,7 +299,7 @@ def _sheet_part(checked: CheckedFile, sheet: str) -> str | None:
         if rel.get("Id") == rel_id:
             target = rel.get("Target") or ""
             part = target.lstrip("/") if target.startswith("/") else "xl/" + target
-            return part if part in checked.zip.namelist() else None
+            return part if part in checked.zip.NameToInfo else None
     return None
 
 
@@ -397,7 +413,8 @@ def cell_text(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, str):
-        return clean_text(value).strip()
+        # isprintable() is a fast C scan: only text with line breaks or control characters needs the regex.
+        return value.strip() if value.isprintable() else clean_text(value).strip()
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"
     if isinstance(value, float):
@@ -494,7 +511,7 @@ def _read_baseline(source: SourceWorkbook, report: FileReport) -> AgencyReturn |
         return None
     report.issues.extend(metadata.issues)
 
-    guideline = catalogue.find_by_fingerprint(meta["guideline"], meta["version"], meta["fingerprint"])
+    guideline = _find_encoding(meta["guideline"], meta["version"], meta["fingerprint"])
     if guideline is None:
         same_version = any(e.guideline == meta["guideline"].upper() and e.version == meta["version"]
                            for e in catalogue.entries())
@@ -525,24 +542,70 @@ def _read_baseline(source: SourceWorkbook, report: FileReport) -> AgencyReturn |
     if answers is None:
         return None
     if guideline is not None:
-        expected = guideline.recommendations_for(sectors or None)
-        for rec in expected:
-            if rec.id not in answers:
+        view = _view(guideline)
+        for rec_id in view.expected(tuple(sectors)):
+            if rec_id not in answers:
                 add(make_issue("missing-recommendation",
-                               f"Recommendation {rec.id} is missing from the {ASSESSMENT_SHEET} sheet (its row was "
+                               f"Recommendation {rec_id} is missing from the {ASSESSMENT_SHEET} sheet (its row was "
                                "deleted or its number changed). Put the row back: copy it from the original workbook, "
                                "or ask the facilitator for a new one.",
-                               file=file, sheet=ASSESSMENT_SHEET, recommendation=rec.id))
-        order = {r.id: i for i, r in enumerate(guideline.recommendations)}
+                               file=file, sheet=ASSESSMENT_SHEET, recommendation=rec_id))
+        order = view.order
     else:
         order = {}
-    ordered = sorted(answers, key=lambda rid: (order.get(rid, len(order)), _id_key(rid)))
+    if all(rid in order for rid in answers):
+        ordered = sorted(answers, key=order.__getitem__)
+    else:
+        ordered = sorted(answers, key=lambda rid: (order.get(rid, len(order)), _id_key(rid)))
     return AgencyReturn(
         agency=meta["agency"], guideline=meta["guideline"], version=meta["version"], fingerprint=meta["fingerprint"],
         sectors=sectors, area=meta.get("area", ""), generated_at=meta.get("generated_at", ""),
         source=str(source.checked.path), source_format="baseline", sha256=source.checked.sha256,
         answers={rid: answers[rid] for rid in ordered},
     )
+
+
+class _GuidelineView:
+    """What reading needs from an encoding, computed once per encoding rather than once per file."""
+
+    def __init__(self, guideline):
+        self.guideline = guideline
+        self.order = {r.id: i for i, r in enumerate(guideline.recommendations)}
+        self._expected: dict[tuple[str, ...], tuple[str, ...]] = {}
+
+    def expected(self, sectors: tuple[str, ...]) -> tuple[str, ...]:
+        """The ids a workbook for these sectors lists (all of them when no sector is stamped)."""
+        if sectors not in self._expected:
+            recs = self.guideline.recommendations_for(list(sectors) or None)
+            self._expected[sectors] = tuple(r.id for r in recs)
+        return self._expected[sectors]
+
+
+_VIEWS: dict[tuple[str, str, str], _GuidelineView] = {}
+_FOUND: dict[tuple[str, ...], Any] = {}
+
+
+def _find_encoding(guideline: str, version: str, fingerprint: str):
+    """catalogue.find_by_fingerprint, remembered for the search path in force: a merge asks 200 times."""
+    import os
+
+    from baseline import catalogue
+
+    key = (guideline, version, fingerprint, os.environ.get(catalogue.ENV_VAR, ""))
+    found = _FOUND.get(key)
+    if found is None:
+        found = catalogue.find_by_fingerprint(guideline, version, fingerprint)
+        if found is not None:  # an encoding added later is still found: only hits are remembered
+            _FOUND[key] = found
+    return found
+
+
+def _view(guideline) -> _GuidelineView:
+    key = (guideline.guideline, guideline.version, guideline.fingerprint)
+    view = _VIEWS.get(key)
+    if view is None or view.guideline is not guideline:  # a reloaded file (summaries edited) gets a new view
+        view = _VIEWS[key] = _GuidelineView(guideline)
+    return view
 
 
 def _id_key(identifier: str) -> tuple[int, ...]:
@@ -557,7 +620,7 @@ class _AssessmentSheet:
         self.formulas = formulas
         self.file = file
         self.guideline = guideline
-        self.known_ids = {r.id for r in guideline.recommendations} if guideline is not None else None
+        self.known_ids = _view(guideline).order if guideline is not None else None
 
     def issue(self, code: str, message: str, row: int | None = None, col: int | None = None,
               recommendation: str | None = None) -> Issue:
@@ -602,12 +665,16 @@ class _AssessmentSheet:
         answers: dict[str, Answer] = {}
         first_row: dict[str, int] = {}
         id_col = columns["recommendation"]
+        self.inputs = [(column, columns[column.key], column_letter(columns[column.key]), column.key, column.kind,
+                        _EXACT_CHOICES.get(column.vocabulary or ""))
+                       for column in layout.INPUT_COLUMNS if column.key in columns]
         for r in range(header_row + 1, len(self.grid)):
             row = self.grid[r]
             rec_id = cell_text(row[id_col]) if id_col < len(row) else ""
             if not rec_id:
                 continue  # a section heading row, or a blank one
-            if self.known_ids is not None and rec_id not in self.known_ids or not RECOMMENDATION_ID.match(rec_id):
+            listed = rec_id in self.known_ids if self.known_ids is not None else RECOMMENDATION_ID.match(rec_id)
+            if not listed:
                 if RECOMMENDATION_ID.match(rec_id) or self._has_answers(row, columns):
                     add(self.issue("unknown-recommendation",
                                    f"Cell {cell_ref(r, id_col)} says {_quote(rec_id)}, which is not a recommendation of "
@@ -630,36 +697,53 @@ class _AssessmentSheet:
 
     def _answer(self, rec_id: str, r: int, row: list[Any], columns: dict[str, int],
                 add: Callable[[Issue], None]) -> Answer:
+        # The hot loop of validate and merge (200 returns x 50 rows x 9 cells): plain text and dropdown picks
+        # take a fast path; anything unusual goes through _value.
         values: dict[str, Any] = {}
         cells: dict[str, str] = {}
         bad_date = False
-        for column in layout.INPUT_COLUMNS:
-            c = columns.get(column.key)
-            if c is None:
+        number = str(r + 1)
+        width = len(row)
+        formulas = self.formulas
+        for column, c, letter, key, kind, exact in self.inputs:
+            cells[key] = letter + number
+            raw = row[c] if c < width else ""
+            if formulas and (r, c) in formulas:
+                raw = self._formula(rec_id, r, c, column, raw, add)
+            if raw == "":
                 continue
-            cells[column.key] = cell_ref(r, c)
-            raw = row[c] if c < len(row) else ""
-            formula = self.formulas.get((r, c))
-            if formula is not None:
-                shown = cell_text(raw)
-                add(self.issue("formula-in-input",
-                               f"{self._where(r, c, rec_id, column)} contains a formula ({_quote(formula, 40)}). Type "
-                               f"the answer in directly; baseline reads "
-                               + (f"the value it shows, {_quote(shown, 40)}, as plain text." if shown
-                                  else "the formula itself as plain text."),
-                               r, c, rec_id))
-                raw = raw if shown else formula
-                if column.kind == "text":
-                    raw = cell_text(raw)
+            if kind == "text" and raw.__class__ is str and raw.isprintable():
+                text = raw.strip()
+                if len(text) <= layout.EXCEL_CELL_LIMIT:
+                    if text:
+                        values[key] = text
+                    continue
+            elif exact is not None and raw in exact:
+                values[key] = exact[raw]
+                continue
             value = self._value(rec_id, r, c, column, raw, add)
-            if column.kind == "date" and value is _INVALID:
-                bad_date = True
-                value = None
-            if value is not _INVALID:
-                values[column.key] = value
+            if value is _INVALID:
+                bad_date = bad_date or kind == "date"
+            elif value is not None and value != "":
+                values[key] = value
         answer = Answer(rec_id, **values, cells=cells)
-        self._consistency(answer, r, columns, add, bad_date)
+        if values or bad_date:  # a blank row cannot be inconsistent
+            self._consistency(answer, r, columns, add, bad_date)
         return answer
+
+    def _formula(self, rec_id: str, r: int, c: int, column: Column, raw: Any, add: Callable[[Issue], None]) -> Any:
+        """A formula in an answer cell: warn, and read the value it shows (or the formula itself) as typed text."""
+        formula = self.formulas[(r, c)]
+        shown = cell_text(raw)
+        add(self.issue("formula-in-input",
+                       f"{self._where(r, c, rec_id, column)} contains a formula ({_quote(formula, 40)}). Type the answer "
+                       "in directly; baseline reads "
+                       + (f"the value it shows, {_quote(shown, 40)}, as plain text." if shown
+                          else "the formula itself as plain text."),
+                       r, c, rec_id))
+        if not shown:
+            return formula
+        return shown if column.kind == "text" else raw
 
     def _where(self, r: int, c: int, rec_id: str, column: Column) -> str:
         return f"Cell {cell_ref(r, c)} (recommendation {rec_id}, '{column.header}')"
@@ -669,15 +753,13 @@ class _AssessmentSheet:
             text = cell_text(raw)
             if not text:
                 return None
-            vocabulary = layout.VOCABULARIES[column.vocabulary]
-            by_key = {normalise_choice(v): v for v in vocabulary}
-            chosen = by_key.get(normalise_choice(text))
+            chosen = _CHOICES[column.vocabulary].get(normalise_choice(text))
             if chosen is None:
                 add(self.issue("invalid-choice",
                                f"{self._where(r, c, rec_id, column)} says {_quote(text)}; choose "
-                               f"{_or_list(vocabulary)} from the list.", r, c, rec_id))
+                               f"{_or_list(layout.VOCABULARIES[column.vocabulary])} from the list.", r, c, rec_id))
                 return _INVALID
-            return _ENUMS[column.vocabulary](chosen)
+            return chosen
         if column.kind == "date":
             try:
                 return parse_date(raw)
@@ -702,23 +784,26 @@ class _AssessmentSheet:
         def at(key: str) -> tuple[int, int | None]:
             return r, columns.get(key)
 
-        needs_owner = bool(answer.action) or answer.status in (Status.NOT_MET, Status.PARTIALLY_MET)
-        if needs_owner and not answer.owner and "owner" in columns:
+        relevant, meets, action, owner = answer.relevant, answer.meets, answer.action, answer.owner
+        # Plain attribute tests rather than Answer's properties: this runs for every answered row.
+        not_fully_met = relevant in _RELEVANT and meets in _SHORT  # status not_met or partially_met
+        if (action or not_fully_met) and not owner and "owner" in columns:
             reason = "has an action needed" if answer.action else "is not fully met"
             add(self.issue("owner-missing",
                            f"Recommendation {rec_id} {reason} but no action owner: put the name or role of who owns "
                            f"the action in cell {cell_ref(*at('owner'))}.", *at("owner"), rec_id))
-        if answer.is_open and answer.deadline is None and not bad_date and "deadline" in columns:
+        is_open = (action or owner) and answer.action_status is not ActionStatus.COMPLETE
+        if is_open and answer.deadline is None and not bad_date and "deadline" in columns:
             add(self.issue("deadline-missing",
                            f"Recommendation {rec_id} has an open action but no deadline: put a date such as 31/03/2027 "
                            f"in cell {cell_ref(*at('deadline'))}.", *at("deadline"), rec_id))
-        answered = [k for k in _ANSWER_KEYS if getattr(answer, k) not in (None, "")]
-        if answer.relevant is None and (answered or bad_date) and "relevant" in columns:
+        if relevant is None and (bad_date or any(getattr(answer, k) not in (None, "") for k in _ANSWER_KEYS)) \
+                and "relevant" in columns:
             add(self.issue("answer-without-relevance",
                            f"Recommendation {rec_id} has answers but 'Relevant to us?' (cell "
                            f"{cell_ref(*at('relevant'))}) is blank, so it counts as not assessed: choose Yes, Partial "
                            "or No.", *at("relevant"), rec_id))
-        if answer.relevant is Choice.NO and answer.meets is not None and "meets" in columns:
+        if relevant is Choice.NO and meets is not None and "meets" in columns:
             add(self.issue("answered-but-not-relevant",
                            f"Recommendation {rec_id} is marked not relevant (cell {cell_ref(*at('relevant'))} says No) "
                            f"but 'Meets it?' (cell {cell_ref(*at('meets'))}) is answered: clear it, or change "
@@ -726,3 +811,6 @@ class _AssessmentSheet:
 
 
 _INVALID = object()  # a cell value that was reported as an issue and is left out of the Answer
+# Normalised spelling -> enum member, per vocabulary ("in progress" -> ActionStatus.IN_PROGRESS).
+_CHOICES = {name: {normalise_choice(v): _ENUMS[name](v) for v in values} for name, values in layout.VOCABULARIES.items()}
+_EXACT_CHOICES = {name: {v: _ENUMS[name](v) for v in values} for name, values in layout.VOCABULARIES.items()}
