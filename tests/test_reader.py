@@ -63,6 +63,13 @@ def test_answers_and_their_cells_read_back(tmp_path):
     assert dict(answer.cells) == {c.key: cell_of(ws, "1.5.1", c.key) for c in layout.INPUT_COLUMNS}
 
 
+def test_a_workbook_renamed_xlsm_reads_the_same(tmp_path):
+    path = save(new_workbook(prefill={"1.5.1": Answer("1.5.1", **FULL_ANSWER)}), tmp_path / "macro.xlsm")
+    result = read_return(path)
+    assert result.report.issues == []
+    assert result.agency_return.answers["1.5.1"] == Answer("1.5.1", **FULL_ANSWER)
+
+
 def test_a_multi_sector_workbook_lists_what_applies_to_any_of_its_sectors(tmp_path):
     sectors = ["education", "social_care"]
     path = save(new_workbook(sectors=sectors), tmp_path / "schools.xlsx")
