@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
 import zipfile
 
 import openpyxl
@@ -75,6 +76,14 @@ def test_files_that_are_not_workbooks_get_their_own_issue(tmp_path, name, conten
 
 def test_a_folder_is_not_a_workbook(tmp_path):
     assert refused(tmp_path).code == "unreadable-file"
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")
+def test_a_named_pipe_is_refused_without_blocking(tmp_path):
+    pipe = tmp_path / "return.xlsx"
+    os.mkfifo(pipe)
+    problem = refused(pipe)  # reading it would wait for a writer for ever
+    assert problem.code == "unreadable-file" and "regular file" in problem.message
 
 
 @pytest.mark.parametrize("fraction", [0.3, 0.6, 0.95])

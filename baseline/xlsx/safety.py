@@ -11,6 +11,7 @@ import hashlib
 import io
 import os
 import re
+import stat
 import tempfile
 import zipfile
 import zlib
@@ -258,9 +259,12 @@ def check_untrusted(path: Path | str) -> CheckedFile:
 
 def _read_limited(path: Path) -> bytes:
     try:
-        if path.is_dir():
+        status = path.stat()
+        if stat.S_ISDIR(status.st_mode):
             raise FileRefused("unreadable-file", "This is a folder, not a workbook.")
-        size = path.stat().st_size
+        if not stat.S_ISREG(status.st_mode):  # a pipe or a device would block or never end
+            raise FileRefused("unreadable-file", "This is not a regular file (a pipe or a device?), not a workbook.")
+        size = status.st_size
         if size > MAX_FILE_BYTES:
             raise FileRefused("unsafe-file", f"The file is {size / 1024 / 1024:.1f} MB, more than the "
                                              f"{MAX_FILE_BYTES // 1024 // 1024} MB a return can be; it was not read. "
