@@ -120,9 +120,12 @@ def print_listing(listing: dict, guideline: Guideline) -> None:
     out.print(f"version {guideline.version} · fingerprint {guideline.fingerprint} · {guideline.source}")
     style = "green" if listing["completeness"]["complete"] else "bold yellow"
     out.print(f"[{style}]{completeness_sentence(guideline)}[/{style}]")
-    table = Table(show_lines=False)
-    for name in ("ID", "Section", "Summary", "Sectors", "Verified"):
-        table.add_column(name, overflow="fold")
+    table = Table(show_lines=False, expand=True)
+    table.add_column("ID", no_wrap=True)
+    table.add_column("Section", no_wrap=True)
+    table.add_column("Summary", ratio=3, overflow="fold")  # the summary gets the room; sectors wrap
+    table.add_column("Sectors", ratio=1, overflow="fold")
+    table.add_column("Verified", no_wrap=True)
     for rec in listing["recommendations"]:
         section = f"{rec['section']}{'' if rec['section_complete'] else '*'}"
         table.add_row(
