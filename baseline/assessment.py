@@ -61,17 +61,20 @@ SEVERITY_ORDER = (Status.NOT_MET, Status.PARTIALLY_MET, Status.NOT_ASSESSED, Sta
 GAP_STATUSES = (Status.NOT_MET, Status.PARTIALLY_MET, Status.NOT_ASSESSED)
 
 
+_STATUS_OF_MEETS = {
+    Choice.YES: Status.MET,
+    Choice.PARTIAL: Status.PARTIALLY_MET,
+    Choice.NO: Status.NOT_MET,
+    None: Status.NOT_ASSESSED,
+}
+
+
 def agency_status(relevant: Choice | None, meets: Choice | None) -> Status:
     if relevant is None:
         return Status.NOT_ASSESSED
     if relevant is Choice.NO:
         return Status.NOT_APPLICABLE
-    return {
-        Choice.YES: Status.MET,
-        Choice.PARTIAL: Status.PARTIALLY_MET,
-        Choice.NO: Status.NOT_MET,
-        None: Status.NOT_ASSESSED,
-    }[meets]
+    return _STATUS_OF_MEETS[meets]
 
 
 def system_status(statuses: Iterable[Status]) -> Status:
