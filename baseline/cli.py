@@ -163,6 +163,8 @@ def recs_import(bat: str, output: str, version: str | None, force: bool) -> None
 
     from baseline.xlsx import nice_bat
 
+    _iso_date_option(version, "--version")
+    Path(output).parent.mkdir(parents=True, exist_ok=True)  # e.g. ~/baseline-recs/ng225/, as the README suggests
     result = nice_bat.import_bat(bat, output, version=version, force=force)
     g = result.guideline
     for note in result.notes:
@@ -177,7 +179,7 @@ def recs_import(bat: str, output: str, version: str | None, force: bool) -> None
     echo_err(f"Wrote {output}. {nice_bat.KEEP_LOCAL}")
     target = Path(output)
     if target.parent.name.upper() == g.guideline and target.stem == g.version:
-        echo_err(f"To use it: export BASELINE_RECOMMENDATIONS={target.parent.parent}")
+        echo_err(f"To use it: export BASELINE_RECOMMENDATIONS={target.parent.parent.resolve()}")
     else:
         echo_err(f"To use it: move it to DIR/{g.guideline.lower()}/{g.version}.yaml and export BASELINE_RECOMMENDATIONS=DIR")
 
@@ -231,15 +233,22 @@ def _progress_reader():
     return bar()
 
 
-def _as_of(value: str | None):
+def _iso_date_option(value: str | None, name: str):
+    """A YYYY-MM-DD option value as a date (None stays None); anything else is a usage error (exit 2)."""
     import datetime as dt
 
     if value is None:
-        return dt.date.today()
+        return None
     try:
-        return dt.date.fromisoformat(value)
+        return dt.date.fromisoformat(value.strip())
     except ValueError:
-        raise click.BadParameter(f"{value!r} is not a date in the form YYYY-MM-DD", param_hint="--as-of") from None
+        raise click.BadParameter(f"{value!r} is not a date in the form YYYY-MM-DD", param_hint=name) from None
+
+
+def _as_of(value: str | None):
+    import datetime as dt
+
+    return _iso_date_option(value, "--as-of") or dt.date.today()
 
 
 @cli.command()
@@ -274,7 +283,7 @@ def merge(files: tuple[str, ...], output: str, force: bool, latest: bool, strict
         outcome = workflow.merge_files(files, latest=latest, strict=strict, progress=progress,
                                        agencies=_nice_agencies(None, (), agency_map))
     if not outcome.ok:
-        render.print_validation(outcome.report, only_problems=True)
+        render.print_validation(outcome.report, only_problems=True, stderr=True)
         bad = sum(not f.valid for f in outcome.report.files)
         echo_err(f"Merge refused: {bad} of {len(outcome.report.files)} file(s) have errors. Nothing was written.")
         sys.exit(EXIT_INPUT_PROBLEM)
@@ -318,7 +327,7 @@ def summary(files: tuple[str, ...], by: str, as_of: str | None, agencies: tuple[
         outcome = workflow.assessment_from_files(files, latest=latest, progress=progress,
                                                  agencies=_nice_agencies(None, (), agency_map))
     if not outcome.ok:
-        render.print_validation(outcome.report, only_problems=True)
+        render.print_validation(outcome.report, only_problems=True, stderr=True)
         echo_err("Cannot summarise: fix the errors above (or summarise the files that are valid).")
         sys.exit(EXIT_INPUT_PROBLEM)
     assessment = outcome.assessment
@@ -327,6 +336,11 @@ def summary(files: tuple[str, ...], by: str, as_of: str | None, agencies: tuple[
         unknown = [a for a in agencies if " ".join(a.split()).casefold() not in known]
         if unknown:
             raise BaselineError(f"No agency named {', '.join(map(repr, unknown))}. Agencies: {', '.join(assessment.agency_names)}.")
+        section_ids = [s.id for s in assessment.guideline.sections]
+        unknown = [s for s in sections if s.strip() not in section_ids]
+        if unknown:
+            raise BaselineError(f"No section {', '.join(map(repr, unknown))} in {assessment.guideline.ref}. "
+                                f"Sections: {', '.join(section_ids)}.")
         assessment = restrict(assessment, agencies=agencies or None, sections=sections or None)
     gap_statuses = tuple(Status(s) for s in statuses) or GAP_STATUSES
     result = summarise(assessment, as_of=day, gap_statuses=gap_statuses)
@@ -388,6 +402,8 @@ def generate(config: str | None, output: str, agency: str | None, sectors: tuple
             echo_err(f"{item.agency}: {item.recommendations} recommendations -> {item.path.name}")
         echo_err(f"Generated {len(written)} workbook(s) for {assessment_config.area} ({model.ref}) in {output}.")
     else:
+        if not agency.strip():
+            raise click.BadParameter("the agency name is empty", param_hint="--agency")
         model = catalogue.load(guideline_ref or "NG225")
         if not sectors:
             raise click.UsageError(f"--agency needs --sector (one or more of: {', '.join(model.sectors)}).")

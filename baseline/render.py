@@ -350,15 +350,16 @@ def validation_count(report) -> str:
     return f"{valid} of {total} file{'' if total == 1 else 's'} valid"
 
 
-def print_validation(report, only_problems: bool = False) -> None:
+def print_validation(report, only_problems: bool = False, stderr: bool = False) -> None:
     """One line per valid file without issues; otherwise the line and a table of where to fix what.
 
-    `only_problems` leaves out the files without any issue (merge and summary list only what blocks them).
+    `only_problems` leaves out the files without any issue, and `stderr` prints there: merge and summary list
+    only what blocks them, as messages, keeping stdout for their data.
     """
     from rich.table import Table
     from rich.text import Text
 
-    out = console()
+    out = console(stderr=stderr)
     for file_report in report.files:
         if only_problems and not file_report.issues:
             continue

@@ -19,15 +19,24 @@ Progress = Callable[[str], None]  # called with each path as it is read
 
 
 def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
-    """Files as given; a directory stands for the workbooks inside it (sorted; Excel lock files "~$…" skipped)."""
+    """Files as given; a directory stands for the workbooks inside it (sorted; Excel lock files "~$…" skipped).
+
+    A file named twice (directly and through its folder, say) is read once: it is one return, not two agencies.
+    """
     out: list[Path] = []
+    seen: set[Path] = set()
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            out.extend(sorted(p for p in path.iterdir()
-                              if p.suffix.lower() in WORKBOOK_SUFFIXES and not p.name.startswith(("~$", ".~lock"))))
+            found = sorted(p for p in path.iterdir()
+                           if p.suffix.lower() in WORKBOOK_SUFFIXES and not p.name.startswith(("~$", ".~lock")))
         else:
-            out.append(path)
+            found = [path]
+        for candidate in found:
+            key = candidate.resolve()
+            if key not in seen:
+                seen.add(key)
+                out.append(candidate)
     return out
 
 

@@ -101,7 +101,7 @@ def test_merge_refuses_when_any_return_has_errors(run, returns, tmp_path):
     result = run("merge", returns, "-o", out)
     assert result.exit_code == 1
     assert not out.exists()
-    assert "invalid-choice" in result.stdout and "Perhaps" in result.stdout
+    assert "invalid-choice" in result.stderr and "Perhaps" in result.stderr
     assert "Merge refused: 1 of 2 file(s) have errors. Nothing was written." in result.stderr
     summary = run("summary", returns)
     assert summary.exit_code == 1 and "Cannot summarise" in summary.stderr
@@ -129,8 +129,8 @@ def test_duplicate_agency_and_latest(run, returns, tmp_path, ng225):
     out = tmp_path / "merged.xlsx"
     refused = run("merge", returns, "-o", out)
     assert refused.exit_code == 1 and not out.exists()
-    assert "duplicate-agency" in refused.stdout
-    assert "north-camhs.xlsx" in refused.stdout and "camhs-resent.xlsx" in refused.stdout
+    assert "duplicate-agency" in refused.stderr
+    assert "north-camhs.xlsx" in refused.stderr and "camhs-resent.xlsx" in refused.stderr
     latest = run("merge", returns, "-o", out, "--latest", "--as-of", AS_OF)
     assert latest.exit_code == 0, latest.output
     merged = read_merged_workbook(out)
@@ -183,3 +183,32 @@ def test_merge_outcome_matches_library(returns):
     outcome = merge_files([returns])
     assert outcome.ok
     assert [a.agency for a in outcome.assessment.agencies] == ["North CAMHS", "North Schools"]
+
+
+def test_refusal_issues_go_to_stderr_so_stdout_stays_data(run, returns, tmp_path):
+    bad = returns / "north-schools.xlsx"
+    bad.write_bytes(b"not a workbook")
+    result = run("summary", returns, "--format", "json")
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert "unreadable-file" in result.stderr
+    merged = run("merge", returns, "-o", tmp_path / "m.xlsx")
+    assert merged.exit_code == 1 and merged.stdout == "" and "unreadable-file" in merged.stderr
+
+
+def test_a_file_named_twice_is_one_return(run, returns, tmp_path):
+    out = tmp_path / "merged.xlsx"
+    result = run("merge", returns, returns / "north-camhs.xlsx", "-o", out)
+    assert result.exit_code == 0, result.output
+    assert "Merged 2 agencies" in result.stderr
+
+
+def test_unknown_section_is_an_error(run, returns):
+    result = run("summary", returns, "--section", "9.9")
+    assert result.exit_code == 1
+    assert "No section '9.9' in NG225@2022-09-07. Sections: 1.1, 1.2" in result.stderr
+
+
+def test_empty_agency_name_is_a_usage_error(run, tmp_path):
+    result = run("generate", "--agency", " ", "--sector", "education", "-o", tmp_path / "a.xlsx")
+    assert result.exit_code == 2 and "the agency name is empty" in result.stderr

@@ -266,8 +266,8 @@ def test_import_refuses_to_overwrite_and_takes_version(run, tmp_path):
     result = run("recs", "import", source, "-o", out, "--force", "--version", "2024-04-01")
     assert result.exit_code == 0 and load_guideline(out).version == "2024-04-01"
     result = run("recs", "import", source, "-o", out, "--force", "--version", "April 2024")
-    assert result.exit_code == 1
-    assert result.stderr == "Error: --version 'April 2024' is not a date in the form YYYY-MM-DD\n"
+    assert result.exit_code == 2  # a bad option value is a usage error
+    assert "Invalid value for --version: 'April 2024' is not a date in the form YYYY-MM-DD" in result.stderr
 
 
 def test_imported_file_is_found_through_the_environment(run, tmp_path, monkeypatch):
@@ -697,3 +697,22 @@ def test_a_nice_return_resaved_by_libreoffice_reads_the_same(tmp_path, complete_
     after = read_nice_return(resaved, "North Council")
     assert [i.code for i in after.report.issues] == ["deadline-as-text"]
     assert after.agency_return.answers == before
+
+
+def test_verify_refuses_a_workbook_that_is_not_nices_tool(run, tmp_path):
+    from baseline.xlsx.writer import write_agency_workbook
+
+    ours = tmp_path / "ours.xlsx"
+    write_agency_workbook(ours, catalogue.load("NG225"), agency="A", sectors=["education"])
+    result = run("recs", "verify", "NG225", "--against", ours)
+    assert result.exit_code == 1
+    assert "does not look like NICE's baseline assessment tool" in result.stderr
+
+
+def test_import_creates_the_encoding_folder(run, tmp_path):
+    source = build_bat(tmp_path / "bat.xlsx")
+    out = tmp_path / "recs" / "ng225" / "2022-09-07.yaml"
+    result = run("recs", "import", source, "-o", out)
+    assert result.exit_code == 0, result.output
+    assert out.is_file()
+    assert f"export BASELINE_RECOMMENDATIONS={(tmp_path / 'recs').resolve()}" in result.stderr

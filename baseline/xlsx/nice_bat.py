@@ -854,7 +854,11 @@ def verify_file(encoding: str, bat_path: Path | str) -> VerifyResult:
     """`recs verify`: an encoding (reference or YAML path) against a NICE tool."""
     from baseline import catalogue
 
-    return verify_guideline(catalogue.load(encoding), read_bat(bat_path))
+    bat = read_bat(bat_path)
+    if bat.guideline is None:  # e.g. one of our own workbooks: comparing would report nonsense differences
+        raise BaselineError(f"{bat_path} does not look like NICE's baseline assessment tool: no title naming the "
+                            f"guideline (e.g. \"… (NG225)\") was found on its Introduction or Data sheet.")
+    return verify_guideline(catalogue.load(encoding), bat)
 
 
 
