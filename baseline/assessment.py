@@ -93,6 +93,11 @@ def count_statuses(statuses: Iterable[Status]) -> dict[str, int]:
     return counts
 
 
+def applicable_count(counts: dict[str, int]) -> int:
+    """How many of counted recommendations apply (everything but not_applicable): the base of "% met"."""
+    return sum(n for status, n in counts.items() if status != Status.NOT_APPLICABLE.value)
+
+
 @dataclass(frozen=True)
 class Answer:
     """One agency's answers for one recommendation, as read from a return (values already normalised)."""

@@ -10,6 +10,7 @@ import io
 import json
 from typing import Any, Iterable, Sequence
 
+from baseline.assessment import applicable_count
 from baseline.guideline import Guideline, GuidelineDiff, Recommendation
 
 NOT_ENCODED = "(not yet encoded: see NICE)"
@@ -217,13 +218,9 @@ def percent(part: int, whole: int) -> str:
     return f"{100 * part / whole:.0f}%" if whole else "–"
 
 
-def _applicable(counts: dict[str, int]) -> int:
-    return sum(n for status, n in counts.items() if status != "not_applicable")
-
-
 def count_row(counts: dict[str, int]) -> list[str]:
     """Counts in status order, then % met of the recommendations that apply."""
-    return [str(counts[s]) for s in STATUS_HEADERS] + [percent(counts["met"], _applicable(counts))]
+    return [str(counts[s]) for s in STATUS_HEADERS] + [percent(counts["met"], applicable_count(counts))]
 
 
 def breakdown(summary, by: str) -> tuple[list[str], list[list]]:
@@ -256,7 +253,7 @@ def gap_rows(summary) -> list[list[str]]:
 
 
 def headline(summary) -> str:
-    applicable = _applicable(summary.totals)
+    applicable = summary.assessed
     t = summary.totals
     return (f"{summary.guideline}@{summary.version} · {len(summary.agencies)} agencies · as of {summary.as_of.isoformat()} · "
             f"{applicable} recommendations apply: {t['met']} met ({percent(t['met'], applicable)}), "

@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from baseline.assessment import GAP_STATUSES, ActionStatus, Answer, Status, count_statuses
+from baseline.assessment import GAP_STATUSES, ActionStatus, Answer, Status, applicable_count, count_statuses
 from baseline.merge import MultiAgencyAssessment
 
 NO_OWNER = "(no owner)"
@@ -119,7 +119,7 @@ class Summary:
     @property
     def assessed(self) -> int:
         """Recommendations that apply somewhere (everything but not_applicable)."""
-        return sum(n for status, n in self.totals.items() if status != Status.NOT_APPLICABLE.value)
+        return applicable_count(self.totals)
 
     @property
     def percent_met(self) -> float | None:
