@@ -17,13 +17,18 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
 from pathlib import Path
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Iterable, Optional
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from baseline.guideline import Guideline, load_yaml, pydantic_problems
+from baseline import catalogue
+from baseline.files import load_yaml
+from baseline.guideline import Guideline, pydantic_problems
 from baseline.issues import BaselineError, Problem
+from baseline.text import name_key
 
 # Agency and area names appear in print headers, whose limit in Excel is 255 characters for all parts together.
 MAX_NAME_LENGTH = 120
@@ -123,10 +128,6 @@ class AssessmentConfig(_Strict):
         return value
 
 
-def _name_key(name: str) -> str:
-    return " ".join(name.split()).casefold()
-
-
 def agency_problems(file: str, agencies: Any, guideline: Guideline | None) -> list[Problem]:
     """What pydantic cannot see: the same agency twice, sectors outside the guideline's vocabulary.
 
@@ -143,7 +144,7 @@ def agency_problems(file: str, agencies: Any, guideline: Guideline | None) -> li
         where = f"agencies[{index}]"
         name = agency.get("name")
         if isinstance(name, str) and name.strip():
-            key = _name_key(name)
+            key = name_key(name)
             if key in seen:
                 problems.append(Problem(file, f"{where}.name",
                                         f"agency {' '.join(name.split())!r} is listed twice (also agencies[{seen[key]}])"))
@@ -168,8 +169,6 @@ def parse_config(data: Any, file: str = "<config>",
     `load_guideline` turns "NG225@2022-09-07" into a Guideline (default: the catalogue).
     """
     if load_guideline is None:
-        from baseline import catalogue
-
         load_guideline = catalogue.load
     if not isinstance(data, dict):
         raise BaselineError(f"{file} is not an assessment config",
@@ -197,3 +196,81 @@ def load_config(path: Path | str,
                 load_guideline: Callable[[str], Guideline] | None = None) -> tuple[AssessmentConfig, Guideline]:
     """Read an assessment config file; BaselineError (every problem with its YAML path) if it is not valid."""
     return parse_config(load_yaml(Path(path)), str(path), load_guideline)
+
+
+# --- naming the agency of files that carry none (NICE's own tool) ----------------------------------------------
+
+
+@dataclass(frozen=True)
+class AgencyAssignment:
+    agency: str
+    sectors: tuple[str, ...] = ()
+
+
+@dataclass
+class AgencyMap:
+    """File-name patterns -> agency and sectors, for returns made with NICE's own tool. First match wins."""
+
+    entries: list[tuple[str, AgencyAssignment]] = field(default_factory=list)
+    source: str | None = None  # the mapping file, for messages
+
+    @classmethod
+    def single(cls, agency: str, sectors: Iterable[str] = ()) -> "AgencyMap":
+        """`--as-agency NAME`: every file that names no agency is that agency's."""
+        return cls([("*", AgencyAssignment(" ".join(agency.split()), tuple(sectors)))])
+
+    def extended(self, other: "AgencyMap | None") -> "AgencyMap":
+        """This map, then `other` for files this one does not name."""
+        return AgencyMap(self.entries + (other.entries if other else []), self.source or (other.source if other else None))
+
+    def for_path(self, path: Path | str) -> AgencyAssignment | None:
+        path = Path(path)
+        name, full = path.name.casefold(), path.as_posix().casefold()
+        for pattern, assignment in self.entries:
+            folded = pattern.casefold()
+            if fnmatchcase(name, folded) or fnmatchcase(full, folded) or fnmatchcase(full, "*/" + folded.lstrip("/")):
+                return assignment
+        return None
+
+
+def load_agency_map(path: Path | str) -> AgencyMap:
+    """Read a mapping file: `"pattern": {agency: NAME, sector: ID}` (or `sectors: [ID, …]`) per line.
+
+    Patterns are file names or globs ("north-camhs*.xlsx"), matched case-insensitively against the file name and
+    the path. Any problem is a BaselineError listing every one, with its YAML path.
+    """
+    class _Entry(BaseModel):
+        model_config = ConfigDict(extra="forbid")
+        agency: str
+        sector: str | None = None
+        sectors: list[str] | None = None
+
+        @field_validator("agency")
+        @classmethod
+        def _named(cls, value: str) -> str:
+            if not value.strip():
+                raise ValueError("must not be empty")
+            return " ".join(value.split())
+
+    file = str(path)
+    data = load_yaml(Path(path))
+    if not isinstance(data, dict) or not data:
+        raise BaselineError(f"{file} is not an agency map", [Problem(file, "", 'expected lines like "north-camhs*.xlsx": '
+                                                                               "{agency: North CAMHS, sector: mental_health}")])
+    entries: list[tuple[str, AgencyAssignment]] = []
+    problems: list[Problem] = []
+    for pattern, value in data.items():
+        try:
+            entry = _Entry.model_validate(value)
+        except ValidationError as exc:
+            problems += [Problem(file, f"{pattern}.{p.path}" if p.path else str(pattern), p.message)
+                         for p in pydantic_problems(file, exc)]
+            continue
+        if entry.sector is not None and entry.sectors is not None:
+            problems.append(Problem(file, str(pattern), "give sector or sectors, not both"))
+            continue
+        sectors = tuple(entry.sectors or ([entry.sector] if entry.sector else []))
+        entries.append((str(pattern), AgencyAssignment(entry.agency, sectors)))
+    if problems:
+        raise BaselineError(f"{file} is not a valid agency map", problems)
+    return AgencyMap(entries, file)

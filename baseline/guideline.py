@@ -8,7 +8,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Literal, Optional
 
 import yaml
@@ -198,16 +197,13 @@ def _construct_unique_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, 
 _UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_unique_mapping)
 
 
-def load_yaml(path: Path) -> Any:
-    """Read a YAML file safely; any failure is a BaselineError naming the file (and line, when YAML gives one)."""
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise BaselineError(f"Cannot read {path}: {exc}") from None
+def parse_yaml(text: str, source: str = "<yaml>") -> Any:
+    """YAML text -> data, safely (no tags, no duplicate keys); a failure is a BaselineError naming `source` (and the
+    line, when YAML gives one). Reading the file is files.load_yaml's job."""
     try:
         return yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as exc:
-        raise BaselineError(f"{path}: not valid YAML: {exc}") from None
+        raise BaselineError(f"{source}: not valid YAML: {exc}") from None
 
 
 def yaml_path(loc: tuple) -> str:
@@ -317,19 +313,6 @@ def parse_guideline(data: Any, file: str = "<data>") -> Guideline:
     if problems:
         raise BaselineError(f"{file} is not a valid recommendation file", problems)
     return guideline
-
-
-def load_guideline(path: Path | str) -> Guideline:
-    return parse_guideline(load_yaml(Path(path)), str(path))
-
-
-def check_file(path: Path | str) -> list[Problem]:
-    """Every problem in one recommendation file (empty list: the file is fine)."""
-    try:
-        load_guideline(path)
-    except BaselineError as exc:
-        return exc.problems or [Problem(str(path), "", exc.message)]
-    return []
 
 
 _TOP_LEVEL_ORDER = ("schema", "guideline", "title", "version", "published", "updated", "source", "complete", "notes", "sectors", "sections")

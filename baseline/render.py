@@ -8,7 +8,12 @@ from __future__ import annotations
 import csv
 import io
 import json
+import sys
 from typing import Any, Iterable, Sequence
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
 
 from baseline.assessment import applicable_count
 from baseline.guideline import Guideline, GuidelineDiff, Recommendation
@@ -18,10 +23,6 @@ NOT_ENCODED = "(not yet encoded: see NICE)"
 
 def console(stderr: bool = False):
     """A rich Console on the *current* stdout/stderr (CliRunner swaps them), long lines not wrapped mid-word."""
-    import sys
-
-    from rich.console import Console
-
     return Console(file=sys.stderr if stderr else sys.stdout, highlight=False, soft_wrap=True)
 
 
@@ -114,8 +115,6 @@ def completeness_sentence(guideline: Guideline) -> str:
 
 
 def print_listing(listing: dict, guideline: Guideline) -> None:
-    from rich.table import Table
-
     out = console()
     out.print(f"[bold]{guideline.guideline}[/bold] {guideline.title}")
     out.print(f"version {guideline.version} · fingerprint {guideline.fingerprint} · {guideline.source}")
@@ -272,8 +271,6 @@ def honesty_notes(summary) -> list[str]:
 
 
 def print_summary(summary, by: str = "section") -> None:
-    from rich.table import Table
-
     out = console()
     out.print(f"[bold]{summary.guideline} {summary.title}[/bold]")
     out.print(headline(summary), markup=False)
@@ -353,9 +350,6 @@ def print_validation(report, only_problems: bool = False, stderr: bool = False) 
     `only_problems` leaves out the files without any issue, and `stderr` prints there: merge and summary list
     only what blocks them, as messages, keeping stdout for their data.
     """
-    from rich.table import Table
-    from rich.text import Text
-
     out = console(stderr=stderr)
     for file_report in report.files:
         if only_problems and not file_report.issues:

@@ -21,7 +21,7 @@ from baseline import catalogue
 from baseline.assessment import ActionStatus, Answer, Choice, YesNo
 from baseline.summary import summarise
 from baseline.workflow import load_returns, merge_files
-from baseline.xlsx.writer import write_agency_workbook
+from baseline.xlsx.agency.writer import write_agency_workbook
 
 
 def make_returns(directory: Path, count: int) -> list[Path]:

@@ -14,9 +14,9 @@ from baseline import catalogue
 from baseline.assessment import ActionStatus, Answer, Choice
 from baseline.summary import summarise
 from baseline.workflow import merge_files
-from baseline.xlsx import layout
-from baseline.xlsx.merged import read_merged_workbook
-from baseline.xlsx.writer import write_agency_workbook
+from baseline.xlsx.agency import layout
+from baseline.xlsx.merged.reader import read_merged_workbook
+from baseline.xlsx.agency.writer import write_agency_workbook
 
 Y, P, N = Choice.YES, Choice.PARTIAL, Choice.NO
 AS_OF = "2027-03-01"
@@ -169,7 +169,8 @@ def test_summary_filters(run, returns):
 
 
 def test_usage_errors(run, returns, tmp_path):
-    assert run("summary", returns, "--as-of", "31/12/2026").exit_code == 2
+    assert run("summary", returns, "--as-of", "12/31/2026").exit_code == 2  # day first: there is no month 31
+    assert run("summary", returns, "--as-of", "31/12/2026").exit_code == 0  # every date option reads UK day-first
     assert run("merge", returns).exit_code == 2  # -o is required
     wrong_type = run("merge", returns, "-o", tmp_path / "merged.csv")
     assert wrong_type.exit_code == 2 and ".xlsx" in wrong_type.stderr
@@ -210,5 +211,5 @@ def test_unknown_section_is_an_error(run, returns):
 
 
 def test_empty_agency_name_is_a_usage_error(run, tmp_path):
-    result = run("generate", "--agency", " ", "--sector", "education", "-o", tmp_path / "a.xlsx")
+    result = run("generate", "--as-agency", " ", "--sector", "education", "-o", tmp_path / "a.xlsx")
     assert result.exit_code == 2 and "the agency name is empty" in result.stderr

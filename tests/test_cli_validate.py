@@ -10,7 +10,7 @@ import zipfile
 import pytest
 
 from baseline.issues import ISSUE_CODES
-from baseline.validate import validate_files
+from baseline.workflow import validate_files
 from tests.cases import builders
 from tests.cases.builders import NEGATIVE, POSITIVE
 

@@ -3,14 +3,13 @@ from __future__ import annotations
 import pytest
 
 from baseline.guideline import (
-    check_file,
     diff_guidelines,
     dump_guideline,
     fingerprint,
     id_key,
-    load_guideline,
     parse_guideline,
 )
+from baseline.catalogue import check_file, load_guideline
 from baseline.issues import BaselineError
 
 from .conftest import SHIPPED_NG225

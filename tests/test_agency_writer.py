@@ -16,15 +16,11 @@ from baseline import __version__, catalogue
 from baseline.assessment import STATUS_LABELS, ActionStatus, Answer, Choice, Status, YesNo, count_statuses
 from baseline.guideline import parse_guideline
 from baseline.issues import BaselineError
-from baseline.xlsx import layout
-from baseline.xlsx.writer import (
-    build_agency_workbook,
-    encoding_note,
-    iso_utc,
-    safe_filename,
-    workbook_metadata,
-    write_agency_workbook,
-)
+from baseline.xlsx.agency import layout
+from baseline.xlsx.sheets import DATE_FORMAT
+from baseline.files import safe_filename
+from baseline.xlsx.agency.start_sheet import encoding_note
+from baseline.xlsx.agency.writer import build_agency_workbook, iso_utc, workbook_metadata, write_agency_workbook
 from tests.libreoffice import convert, needs_soffice
 
 GENERATED_AT = dt.datetime(2026, 11, 1, 9, 0, tzinfo=dt.timezone.utc)
@@ -173,7 +169,7 @@ def test_deadline_has_date_validation_and_date_format(wb):
     assert (dv.formula1, dv.formula2) == ("36526", "73050")  # 2000-01-01 and 2099-12-31 as Excel serials
     assert "31/03/2027" in dv.error
     row = next(iter(recommendation_rows(ws).values()))
-    assert ws[f"{letter}{row}"].number_format == layout.DATE_FORMAT
+    assert ws[f"{letter}{row}"].number_format == DATE_FORMAT
 
 
 def test_every_answer_column_prompts(wb):

@@ -11,9 +11,9 @@ import openpyxl
 import pytest
 
 from baseline.issues import BaselineError
-from baseline.xlsx import safety
-from baseline.xlsx.reader import read_return
-from baseline.xlsx.safety import FileRefused, check_untrusted
+from baseline.xlsx import untrusted
+from baseline.xlsx.returns import read_return
+from baseline.xlsx.untrusted import FileRefused, check_untrusted
 from tests.cases import builders
 
 
@@ -46,7 +46,7 @@ def test_a_generated_workbook_passes_with_its_hash(workbook):
 
 def test_an_ods_container_is_recognised(tmp_path):
     path = tmp_path / "return.ods"
-    path.write_bytes(zip_bytes({"mimetype": safety.ODS_MIMETYPE, "content.xml": b"<office:document-content/>"},
+    path.write_bytes(zip_bytes({"mimetype": untrusted.ODS_MIMETYPE, "content.xml": b"<office:document-content/>"},
                                zipfile.ZIP_STORED))
     with check_untrusted(path) as checked:
         assert checked.kind == "ods"
@@ -57,8 +57,8 @@ def test_an_ods_container_is_recognised(tmp_path):
     ("empty.xlsx", b"", "unreadable-file", "empty"),
     ("letter.xlsx", b"Dear facilitator", "unreadable-file", "not an Excel workbook"),
     ("answers.csv", b"Recommendation,Relevant\n1.1.1,Yes\n", "unreadable-file", "not an Excel workbook"),
-    ("old.xls", safety.OLE_MAGIC + b"\0" * 2000, "unreadable-file", "97-2003"),
-    ("locked.xlsx", safety.OLE_MAGIC + b"\0" * 600 + "EncryptionInfo".encode("utf-16-le") + b"\0" * 600,
+    ("old.xls", untrusted.OLE_MAGIC + b"\0" * 2000, "unreadable-file", "97-2003"),
+    ("locked.xlsx", untrusted.OLE_MAGIC + b"\0" * 600 + "EncryptionInfo".encode("utf-16-le") + b"\0" * 600,
      "encrypted-file", "password"),
     ("report.docx", zip_bytes({"[Content_Types].xml": b"<Types/>", "word/document.xml": b"<w:document/>"}),
      "unreadable-file", "Word document"),
@@ -107,7 +107,7 @@ def test_a_corrupted_part_is_unreadable(workbook):
 
 
 def test_size_is_checked_before_reading(workbook, monkeypatch):
-    monkeypatch.setattr(safety, "MAX_FILE_BYTES", 1000)
+    monkeypatch.setattr(untrusted, "MAX_FILE_BYTES", 1000)
     problem = refused(workbook)
     assert problem.code == "unsafe-file"
     assert "MB" in problem.message
@@ -115,12 +115,12 @@ def test_size_is_checked_before_reading(workbook, monkeypatch):
 
 def test_too_many_zip_entries_is_unsafe(tmp_path):
     entries = {"[Content_Types].xml": b"<Types/>", "xl/workbook.xml": b"<workbook/>"}
-    entries.update({f"xl/media/image{i}.png": b"x" for i in range(safety.MAX_ZIP_ENTRIES)})
+    entries.update({f"xl/media/image{i}.png": b"x" for i in range(untrusted.MAX_ZIP_ENTRIES)})
     path = tmp_path / "many.xlsx"
     path.write_bytes(zip_bytes(entries))
     problem = refused(path)
     assert problem.code == "unsafe-file"
-    assert str(safety.MAX_ZIP_ENTRIES) in problem.message
+    assert str(untrusted.MAX_ZIP_ENTRIES) in problem.message
 
 
 def test_a_zip_bomb_entry_is_unsafe(tmp_path):
@@ -137,7 +137,7 @@ def test_a_zip_bomb_entry_is_unsafe(tmp_path):
 
 
 def test_total_uncompressed_size_is_capped(workbook, monkeypatch):
-    monkeypatch.setattr(safety, "MAX_UNCOMPRESSED_BYTES", 10_000)
+    monkeypatch.setattr(untrusted, "MAX_UNCOMPRESSED_BYTES", 10_000)
     assert refused(workbook).code == "unsafe-file"
 
 
@@ -192,32 +192,32 @@ def test_entity_declarations_in_the_sheet_are_refused_before_calamine_reads_it(w
     ('<?xml version="1.0"?><!DOCTYPE a><a/>'.encode("utf-16"), False),
 ])
 def test_prolog_scan(head, safe):
-    assert safety._prolog_is_safe(head, complete=True) is safe
+    assert untrusted._prolog_is_safe(head, complete=True) is safe
 
 
 def test_a_prolog_longer_than_the_scan_is_refused(workbook):
-    padding = b"<!--" + b"x" * safety.XML_PROLOG_SCAN_BYTES + b"-->"
+    padding = b"<!--" + b"x" * untrusted.XML_PROLOG_SCAN_BYTES + b"-->"
     builders.rewrite_part(workbook, "xl/workbook.xml", lambda data: padding + data.split(b"?>", 1)[-1])
     assert refused(workbook).code == "unsafe-file"
 
 
 def test_defusedxml_is_installed_and_used_by_openpyxl():
     assert openpyxl.DEFUSEDXML is True
-    safety.require_defusedxml()
+    untrusted.require_defusedxml()
 
 
 def test_openpyxl_without_defusedxml_is_refused(monkeypatch, workbook):
     monkeypatch.setattr(openpyxl, "DEFUSEDXML", False)
     with pytest.raises(BaselineError, match="defusedxml"):
-        safety.require_defusedxml()
+        untrusted.require_defusedxml()
 
 
 def test_parse_xml_refuses_entities_itself():
     with pytest.raises(FileRefused) as info:
-        safety.parse_xml(BILLION_LAUGHS + b"<a>&lol9;</a>")
+        untrusted.parse_xml(BILLION_LAUGHS + b"<a>&lol9;</a>")
     assert info.value.code == "unsafe-file"
     with pytest.raises(FileRefused) as info:
-        safety.parse_xml(b"<a><b></a>", "xl/workbook.xml")
+        untrusted.parse_xml(b"<a><b></a>", "xl/workbook.xml")
     assert info.value.code == "unreadable-file"
     assert "xl/workbook.xml" in info.value.message
 

@@ -1,14 +1,18 @@
 """THE spec of the agency workbook (format 1), shared by the writer and the reader so they cannot drift.
 
-Pure data: no openpyxl import here. Header texts are part of the contract (DESIGN.md "Agency workbook"):
+Pure data: no openpyxl import here. The answer vocabularies come from checks.py, which every format shares. Header texts are part of the contract (DESIGN.md "Agency workbook"):
 the reader finds columns by these texts, never by position.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
-from baseline.assessment import ActionStatus, Choice, YesNo
+from baseline.checks import VOCABULARIES as VOCABULARIES  # re-exported: the layout's dropdowns
+from baseline.guideline import Guideline, Recommendation
+from baseline.text import EXCEL_CELL_LIMIT as EXCEL_CELL_LIMIT  # re-exported: the layout's cell limit
+from baseline.xlsx.cells import column_letter as _letter
 
 FORMAT = 1  # bump when the reader must tell old workbooks from new ones
 
@@ -57,11 +61,6 @@ COLUMNS_BY_KEY = {c.key: c for c in ASSESSMENT_COLUMNS}
 INPUT_COLUMNS = tuple(c for c in ASSESSMENT_COLUMNS if c.is_input)
 REQUIRED_COLUMNS = ("recommendation", "relevant", "meets")  # a return without these cannot be read at all
 
-VOCABULARIES: dict[str, tuple[str, ...]] = {
-    "yes_partial_no": tuple(c.value for c in Choice),
-    "action_status": tuple(s.value for s in ActionStatus),
-    "yes_no": tuple(y.value for y in YesNo),
-}
 
 # Metadata stamped three ways (hidden sheet, custom document properties, defined names); they must agree.
 META_KEYS = ("tool_version", "format", "guideline", "version", "fingerprint", "area", "agency", "sector", "generated_at")
@@ -70,33 +69,22 @@ META_PREFIX = "baseline_"  # custom property and defined name are META_PREFIX + 
 META_HEADER = ("key", "value")  # row 1 of the _baseline sheet; keys in column A from META_FIRST_ROW, values in B
 META_FIRST_ROW = 2
 
-EXCEL_CELL_LIMIT = 32_767
 
 # Dropdown vocabularies live on the hidden Lists sheet, one column each in VOCABULARIES order, a title in row 1
 # (inline lists are truncated by LibreOffice beyond 255 characters: XLSX_PITFALLS.md §2).
 LISTS_FIRST_ROW = 2
-DATE_FORMAT = "dd/mm/yyyy"  # Deadline cells: UK day-first, shown the same whatever the reader's locale
 # Deadline validation accepts dates in this range (a typo like 31/03/0227 is refused at entry).
 EARLIEST_DEADLINE = "2000-01-01"
 LATEST_DEADLINE = "2099-12-31"
 
 
-def _column_letter(index: int) -> str:
-    """1 -> "A", 27 -> "AA" (kept here so the layout stays free of openpyxl)."""
-    letters = ""
-    while index:
-        index, remainder = divmod(index - 1, 26)
-        letters = chr(ord("A") + remainder) + letters
-    return letters
-
-
 def column_letter(key: str) -> str:
     """Column letter of an Assessment column *as generated* (a returned workbook may have moved it)."""
-    return _column_letter([c.key for c in ASSESSMENT_COLUMNS].index(key) + 1)
+    return _letter([c.key for c in ASSESSMENT_COLUMNS].index(key))
 
 
 def list_column(vocabulary: str) -> str:
-    return _column_letter(list(VOCABULARIES).index(vocabulary) + 1)
+    return _letter(list(VOCABULARIES).index(vocabulary))
 
 
 def list_range(vocabulary: str) -> str:
@@ -115,6 +103,31 @@ def meta_reference(key: str) -> str:
     return f"'{META_SHEET}'!$B${meta_row(key)}"
 
 
-def normalise_header(text: object) -> str:
-    """Header matching ignores case, surrounding and repeated whitespace, and line breaks."""
-    return " ".join(str(text or "").split()).casefold()
+def listed_recommendations(guideline: Guideline, sectors: list[str], all_recommendations: bool = False) -> list[Recommendation]:
+    """The recommendations an agency's workbook lists, in guideline order."""
+    return guideline.recommendations if all_recommendations else guideline.recommendations_for(sectors)
+
+def iso_utc(moment: dt.datetime) -> str:
+    """ISO 8601 in UTC to the second, e.g. "2026-11-01T09:00:00Z" (a naive datetime is taken as UTC)."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.timezone.utc)
+    return moment.astimezone(dt.timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+def recommendations_url(guideline: Guideline) -> str:
+    return guideline.source.rstrip("/") + "/chapter/Recommendations"
+
+
+@dataclass(frozen=True)
+class WorkbookJob:
+    """One agency workbook to write: what every sheet writer needs."""
+
+    guideline: Guideline
+    agency: str
+    sectors: list[str]
+    area: str
+    return_by: dt.date | None
+    facilitator_name: str
+    facilitator_email: str
+    all_recommendations: bool
+    generated_at: dt.datetime
+    listed: list[Recommendation]

@@ -14,10 +14,14 @@ import pytest
 import yaml
 
 from baseline import catalogue
-from baseline.guideline import load_guideline
+from baseline.catalogue import load_guideline
 from baseline.issues import BaselineError
-from baseline.xlsx import nice_bat
-from baseline.xlsx.nice_bat import column_meaning, normalise_text, parse_nice_date, parse_title, read_bat
+from baseline.config import AgencyAssignment
+from baseline.xlsx.nice import encoding as nice_encoding
+from baseline.xlsx.nice.structure import NiceBat
+from baseline.checks import find_date as parse_nice_date
+from baseline.xlsx.nice.layout import column_meaning, normalise_text, parse_title
+from baseline.xlsx.nice.structure import read_bat
 
 from .libreoffice import convert, needs_soffice
 from .nice_bat_builder import (
@@ -58,7 +62,7 @@ def _only_shipped_encodings(monkeypatch):
     monkeypatch.delenv(catalogue.ENV_VAR, raising=False)
 
 
-def structure(bat: nice_bat.NiceBat) -> dict:
+def structure(bat: NiceBat) -> dict:
     """What an import takes from the tool, as plain data: sections with their recommendations, text and years."""
     return {
         "sections": [(s.id, s.title) for s in bat.sections],
@@ -387,7 +391,7 @@ def test_verify_reports_planted_differences(run, tmp_path):
     result = run("recs", "verify", planted, "--against", source, "--format", "json")
     assert result.exit_code == 1
     output = json.loads(result.stdout)
-    assert output == json.loads(json.dumps(nice_bat.verify_file(str(planted), source).to_dict()))
+    assert output == json.loads(json.dumps(nice_encoding.verify_file(str(planted), source).to_dict()))
     assert output == {
         "encoding": "NG225@2022-09-07",
         "against": str(source),
@@ -417,7 +421,7 @@ def test_verify_reports_planted_differences(run, tmp_path):
 def test_verify_shipped_encoding_names_unknown_headings(run, tmp_path):
     rows = [section("1.9 Invented ninth heading"), rec("1.9.1"), subheading("Invented"), explanatory("Invented.")]
     source = build_bat(tmp_path / "bat.xlsx", rows)
-    result = nice_bat.verify_file("NG225@2022-09-07", source)
+    result = nice_encoding.verify_file("NG225@2022-09-07", source)
     assert result.headings == [{"section": "1.9", "encoding": None, "nice": "Invented ninth heading"}]
     assert result.missing == [] and "1.1.1" in result.extra and not result.identical
 
@@ -452,9 +456,14 @@ from functools import partial  # noqa: E402
 
 from baseline import workflow  # noqa: E402
 from baseline.assessment import Choice, Status, YesNo  # noqa: E402
-from baseline.validate import validate_files  # noqa: E402
-from baseline.xlsx.nice_bat import AgencyMap, load_agency_map, read_nice_return  # noqa: E402
-from baseline.xlsx.reader import read_return  # noqa: E402
+from baseline.workflow import validate_files  # noqa: E402
+from baseline.config import AgencyMap, load_agency_map  # noqa: E402
+from baseline.xlsx.returns import read_return  # noqa: E402
+
+
+def read_nice_return(path, agency, sectors=()):
+    """A filled-in NICE tool read as `agency`'s return (what --as-agency does)."""
+    return read_return(path, agencies=AgencyMap.single(agency, sectors) if agency else None)
 
 from .cases.builders import put, save  # noqa: E402
 from .nice_bat_builder import cell_of  # noqa: E402
@@ -466,7 +475,7 @@ def complete_encoding(tmp_path, monkeypatch):
     source = build_bat(tmp_path / "pristine.xlsx")
     target = tmp_path / "encodings" / "ng225" / "2022-09-07.yaml"
     target.parent.mkdir(parents=True)
-    nice_bat.import_bat(source, target)
+    nice_encoding.import_bat(source, target)
     monkeypatch.setenv(catalogue.ENV_VAR, str(tmp_path / "encodings"))
     guideline = catalogue.load("NG225@2022-09-07")
     assert guideline.encoding_complete and [r.id for r in guideline.recommendations] == STANDARD_IDS
@@ -592,9 +601,9 @@ def test_a_nice_return_needs_an_agency(tmp_path, complete_encoding):
     path = council_return(tmp_path)
     result = read_return(path)
     assert [i.code for i in result.report.issues] == ["deadline-as-text", "agency-unknown"]
-    assert "`--agency NAME` (one file) or `--agency-map FILE.yaml`" in result.report.issues[1].message
+    assert "`--as-agency NAME` (one file) or `--agency-map FILE.yaml`" in result.report.issues[1].message
     assert result.agency_return is None
-    mapped = read_return(path, agencies=AgencyMap([("other*.xlsx", nice_bat.AgencyAssignment("Other"))], "map.yaml"))
+    mapped = read_return(path, agencies=AgencyMap([("other*.xlsx", AgencyAssignment("Other"))], "map.yaml"))
     assert "the agency map map.yaml has no pattern matching this file name" in mapped.report.issues[1].message
     wrong_sector = read_nice_return(path, "North Council", ["astrology"])
     assert wrong_sector.report.issues[1].code == "agency-unknown"
@@ -608,7 +617,7 @@ def test_agency_map_patterns_and_problems(tmp_path, write_yaml):
         "returns/*schools*": {"agency": "North Schools", "sectors": ["education", "voluntary_sector"]},
     }, "map.yaml")
     agencies = load_agency_map(path)
-    assert agencies.for_path("/x/NORTH-COUNCIL v2.xlsx") == nice_bat.AgencyAssignment("North Council", ("social_care",))
+    assert agencies.for_path("/x/NORTH-COUNCIL v2.xlsx") == AgencyAssignment("North Council", ("social_care",))
     assert agencies.for_path("/y/returns/the-schools.xlsx").sectors == ("education", "voluntary_sector")
     assert agencies.for_path("/y/elsewhere/the-schools.xlsx") is None
     assert agencies.extended(AgencyMap.single("Anyone")).for_path("z.xlsx").agency == "Anyone"
@@ -628,7 +637,7 @@ def test_agency_map_patterns_and_problems(tmp_path, write_yaml):
 
 
 def our_own_return(tmp_path: Path, guideline, agency: str, sectors: list[str], answers: dict[str, dict]) -> Path:
-    from baseline.xlsx.writer import build_agency_workbook
+    from baseline.xlsx.agency.writer import build_agency_workbook
 
     wb = build_agency_workbook(guideline, agency=agency, sectors=sectors, area="Northshire",
                                generated_at=dt.datetime(2026, 11, 1, 9, 0, tzinfo=dt.timezone.utc))
@@ -646,7 +655,7 @@ def test_a_nice_return_merges_alongside_our_own(tmp_path, complete_encoding):
         "1.5.1": dict(relevant="Yes", meets="Yes"),
     })
     nice = council_return(tmp_path)
-    agencies = AgencyMap([("council*.xlsx", nice_bat.AgencyAssignment("North Council", ("social_care",)))], "map")
+    agencies = AgencyMap([("council*.xlsx", AgencyAssignment("North Council", ("social_care",)))], "map")
     outcome = workflow.merge_files([ours, nice], reader=partial(read_return, agencies=agencies))
     assert outcome.ok, outcome.report.to_dict()
     merged = outcome.assessment
@@ -670,18 +679,18 @@ def test_validate_names_nice_returns_from_the_command_line(run, tmp_path, comple
     agency_map = write_yaml({"council.xlsx": {"agency": "North Council", "sector": "social_care"}}, "agencies.yaml")
     result = run("validate", ours, nice, "--agency-map", agency_map, "--format", "json")
     assert result.exit_code == 0, result.stdout
-    expected = validate_files([ours, nice], agencies=load_agency_map(agency_map)).to_dict()
+    expected = validate_files([ours, nice], agency_map=load_agency_map(agency_map)).to_dict()
     assert json.loads(result.stdout) == json.loads(json.dumps(expected))
     files = json.loads(result.stdout)["files"]
     assert [(f["agency"], f["valid"]) for f in files] == [("North CAMHS", True), ("North Council", True)]
     assert [i["code"] for i in files[1]["issues"]] == ["deadline-as-text"]
 
-    one = run("validate", nice, "--agency", "North Council", "--sector", "social_care", "--format", "json")
+    one = run("validate", nice, "--as-agency", "North Council", "--sector", "social_care", "--format", "json")
     assert one.exit_code == 0 and json.loads(one.stdout)["files"][0]["agency"] == "North Council"
     nameless = run("validate", nice)
     assert nameless.exit_code == 1 and "agency-unknown" in nameless.stdout
     usage = run("validate", nice, "--sector", "social_care")
-    assert usage.exit_code == 2 and "--sector goes with --agency" in usage.stderr
+    assert usage.exit_code == 2 and "--sector goes with --as-agency" in usage.stderr
     bad_map = write_yaml({"x": {"agency": "A", "sector": 3}}, "bad.yaml")
     broken = run("validate", nice, "--agency-map", bad_map)
     assert broken.exit_code == 1 and broken.stderr.startswith(f"Error: {bad_map} is not a valid agency map")
@@ -700,7 +709,7 @@ def test_a_nice_return_resaved_by_libreoffice_reads_the_same(tmp_path, complete_
 
 
 def test_verify_refuses_a_workbook_that_is_not_nices_tool(run, tmp_path):
-    from baseline.xlsx.writer import write_agency_workbook
+    from baseline.xlsx.agency.writer import write_agency_workbook
 
     ours = tmp_path / "ours.xlsx"
     write_agency_workbook(ours, catalogue.load("NG225"), agency="A", sectors=["education"])

@@ -1,104 +1,26 @@
-"""Safe writing of untrusted text and safe output files (and, in the reading half, safe opening of untrusted files).
+"""Everything before a parser trusts a file: size, container type, zip entry count, total uncompressed size and
+compression ratio, a DTD/entity scan of every XML part, encryption (XLSX_PITFALLS.md §1).
 
-Rules (DESIGN.md "Safety"): never write to an input; write atomically (temporary file + rename); refuse to
-overwrite without --force; every text from a return is written as text, never as a formula; control characters
-removed; over 32,767 characters is an issue, never a silent cut.
+The bytes checked are the bytes parsed afterwards (no second read of the path, so no swap in between). Parts are
+read through CheckedFile.read_part, bounded by the size the zip directory declares.
 """
 
 from __future__ import annotations
 
 import hashlib
 import io
-import os
-import re
 import stat
-import tempfile
+import sys
 import zipfile
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from xml.etree.ElementTree import ParseError
+
+import defusedxml.ElementTree as DET
+from defusedxml.common import DefusedXmlException
 
 from baseline.issues import BaselineError
-from baseline.xlsx.layout import EXCEL_CELL_LIMIT
-
-# Characters openpyxl refuses (IllegalCharacterError) and Excel cannot store; tab, LF and CR are kept.
-_CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
-# OOXML escapes characters as _xHHHH_ and readers decode it; openpyxl writes such text literally, so "_x0041_"
-# typed by a person would come back as "A". Escaping the underscore (_x005F_) keeps the text as typed.
-_OOXML_ESCAPE = re.compile(r"_(x[0-9A-Fa-f]{4}_)")
-FORMULA_PREFIXES = ("=", "+", "-", "@")
-
-
-def clean_text(text: str) -> str:
-    """Remove control characters Excel cannot hold. Length is *not* cut: callers report over-long text."""
-    return _CONTROL_CHARACTERS.sub("", text)
-
-
-def is_too_long(text: str) -> bool:
-    return len(text) > EXCEL_CELL_LIMIT
-
-
-def looks_like_formula(text: str) -> bool:
-    return text.startswith(FORMULA_PREFIXES)
-
-
-def write_text(cell, text: str | None) -> None:
-    """Put untrusted text into an openpyxl cell as plain text, never a formula.
-
-    openpyxl turns a str starting with "=" into a formula; forcing data_type "s" keeps it text through openpyxl and
-    LibreOffice round-trips, and quotePrefix tells Excel not to re-interpret it on edit (XLSX_PITFALLS.md §5).
-    """
-    if text is None or text == "":
-        cell.value = None
-        return
-    text = clean_text(str(text))
-    if is_too_long(text):
-        # Callers validate lengths first; reaching here is a programming error, never a silent cut.
-        raise ValueError(f"text of {len(text)} characters exceeds Excel's cell limit of {EXCEL_CELL_LIMIT}")
-    cell.value = _OOXML_ESCAPE.sub(r"_x005F_\1", text)
-    cell.data_type = "s"
-    if looks_like_formula(text):
-        cell.quotePrefix = True
-
-
-def refuse_overwrite(path: Path, force: bool) -> None:
-    if path.exists() and not force:
-        raise BaselineError(f"{path} already exists; nothing was written. Use --force to overwrite it.")
-    if path.exists() and path.is_dir():
-        raise BaselineError(f"{path} is a directory; give a file name.")
-
-
-def atomic_write(path: Path | str, write: Callable[[Path], None], force: bool = False,
-                 inputs: tuple[Path, ...] = ()) -> Path:
-    """Write `path` through `write(tmp_path)`, then rename into place, so nobody ever sees half a file.
-
-    Refuses to overwrite an existing file unless `force`, and refuses ever to write onto one of `inputs`.
-    """
-    path = Path(path)
-    for source in inputs:
-        if path.exists() and Path(source).exists() and path.resolve() == Path(source).resolve():
-            raise BaselineError(f"{path} is one of the input files; choose another output name.")
-    refuse_overwrite(path, force)
-    if not path.parent.exists():
-        raise BaselineError(f"the folder {path.parent} does not exist; nothing was written.")
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return path
-
-
-# --- reading: safe opening of untrusted files --------------------------------------------------------------------
-#
-# Everything here runs before any spreadsheet parser sees the file: size, container type, zip entry count, total
-# uncompressed size and compression ratio, and a DTD/entity scan of every XML part (XLSX_PITFALLS.md §1). The
-# bytes checked are the bytes parsed afterwards (no second read of the path, so no swap in between).
 
 MAX_FILE_BYTES = 20 * 1024 * 1024  # a full NG225 return is well under 1 MB
 MAX_ZIP_ENTRIES = 500
@@ -122,13 +44,7 @@ class FileRefused(Exception):
 
 
 def require_defusedxml() -> None:
-    """defusedxml must be importable, and openpyxl (when loaded) must be using it: else XML bombs get through."""
-    try:
-        import defusedxml.ElementTree  # noqa: F401
-    except ImportError:  # pragma: no cover - a hard dependency
-        raise BaselineError("defusedxml is not installed; refusing to read untrusted workbooks.") from None
-    import sys
-
+    """openpyxl (when loaded) must be using defusedxml (imported above): else XML bombs get through."""
     openpyxl = sys.modules.get("openpyxl")
     if openpyxl is not None and not getattr(openpyxl, "DEFUSEDXML", False):
         raise BaselineError("openpyxl is running without defusedxml (OPENPYXL_DEFUSEDXML is set?); refusing to read "
@@ -182,7 +98,7 @@ class CheckedFile:
 def inflate(data: bytes, info: zipfile.ZipInfo, limit: int | None = None) -> bytes:
     """The content of one zip entry, from the archive's bytes, never more than it declares (or `limit`)."""
     damaged = FileRefused("unreadable-file", f"The file is damaged: part {info.filename} cannot be unpacked. "
-                                             f"{_RESAVE}")
+                                             f"{RESAVE}")
     view = memoryview(data)  # slices without copying the compressed bytes
     header = bytes(view[info.header_offset: info.header_offset + 30])
     if len(header) < 30 or header[:4] != b"PK\x03\x04":
@@ -204,24 +120,19 @@ def inflate(data: bytes, info: zipfile.ZipInfo, limit: int | None = None) -> byt
 
 
 def parse_xml(raw: bytes, name: str = "XML"):
-    from xml.etree.ElementTree import ParseError
-
-    import defusedxml.ElementTree as DET
-    from defusedxml.common import DefusedXmlException
-
     try:
         return DET.fromstring(raw, forbid_dtd=True)
     except DefusedXmlException:
-        raise FileRefused("unsafe-file", _UNSAFE_XML) from None
+        raise FileRefused("unsafe-file", UNSAFE_XML) from None
     except ParseError:
         raise FileRefused("unreadable-file", f"The file is damaged: part {name} is not valid XML. Open it in Excel or "
                                              "LibreOffice, save it again as .xlsx and resend it.") from None
 
 
-_UNSAFE_XML = ("The file contains XML declarations (a DTD or entities) that spreadsheets never need and that can be "
+UNSAFE_XML = ("The file contains XML declarations (a DTD or entities) that spreadsheets never need and that can be "
                "used to attack the computer reading it; it was not read. Save it again from Excel or LibreOffice "
                "as .xlsx.")
-_RESAVE = "Open it in Excel or LibreOffice, save it as an Excel workbook (.xlsx) and send it again."
+RESAVE = "Open it in Excel or LibreOffice, save it as an Excel workbook (.xlsx) and send it again."
 
 
 def check_untrusted(path: Path | str) -> CheckedFile:
@@ -237,16 +148,16 @@ def check_untrusted(path: Path | str) -> CheckedFile:
                                                 "Remove the password (in Excel: File > Info > Protect Workbook > "
                                                 "Encrypt with Password, clear it), save and send it again.")
         raise FileRefused("unreadable-file", "This is an old-style Excel 97-2003 (.xls) or other Office file, not "
-                                             f"an .xlsx workbook. {_RESAVE}")
+                                             f"an .xlsx workbook. {RESAVE}")
     if not data.startswith(ZIP_MAGICS):
         raise FileRefused("unreadable-file", f"This is not an Excel workbook (.xlsx, .xlsm) or LibreOffice "
-                                             f"spreadsheet (.ods). {_RESAVE}")
+                                             f"spreadsheet (.ods). {RESAVE}")
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         infos = archive.infolist()
     except (zipfile.BadZipFile, OSError, ValueError, EOFError):
         raise FileRefused("unreadable-file", f"The file is damaged or incomplete (perhaps cut off while being "
-                                             f"copied or attached to an email). {_RESAVE}") from None
+                                             f"copied or attached to an email). {RESAVE}") from None
     try:
         _check_zip(infos)
         kind = _container_kind(archive)
@@ -281,7 +192,7 @@ def _read_limited(path: Path) -> bytes:
         raise FileRefused("unsafe-file", f"The file is larger than {MAX_FILE_BYTES // 1024 // 1024} MB; it was not "
                                          "read.")
     if not data:
-        raise FileRefused("unreadable-file", f"The file is empty (0 bytes). {_RESAVE}")
+        raise FileRefused("unreadable-file", f"The file is empty (0 bytes). {RESAVE}")
     return data
 
 
@@ -313,9 +224,9 @@ def _container_kind(archive: zipfile.ZipFile) -> str:
         return "ods"
     if "xl/workbook.bin" in names:
         raise FileRefused("unreadable-file", f"This is an Excel binary workbook (.xlsb), which is not supported. "
-                                             f"{_RESAVE}")
+                                             f"{RESAVE}")
     raise FileRefused("unreadable-file", f"This is a zip file but not an Excel workbook (.xlsx) or LibreOffice "
-                                         f"spreadsheet (.ods): perhaps a Word document or a folder of files. {_RESAVE}")
+                                         f"spreadsheet (.ods): perhaps a Word document or a folder of files. {RESAVE}")
 
 
 def _scan_xml_prologs(data: bytes, infos: list[zipfile.ZipInfo]) -> None:
@@ -334,7 +245,7 @@ def _scan_xml_prologs(data: bytes, infos: list[zipfile.ZipInfo]) -> None:
             head = inflate(data, info, XML_PROLOG_SCAN_BYTES)
             safe = _prolog_is_safe(head, complete=len(head) >= info.file_size)
         if not safe:  # a DTD, or still no root element after 64 KB
-            raise FileRefused("unsafe-file", _UNSAFE_XML)
+            raise FileRefused("unsafe-file", UNSAFE_XML)
 
 
 def _prolog_is_safe(head: bytes, complete: bool) -> bool | None:
@@ -369,3 +280,9 @@ def _skip_space(data: bytes, position: int) -> int:
     while position < len(data) and data[position] in b" \t\r\n":
         position += 1
     return position
+
+
+def damaged(exc: BaseException, what: str = "the file") -> str:
+    """The message for a file a parser choked on."""
+    return (f"The file is damaged: {what} cannot be read ({str(exc).strip() or type(exc).__name__}). Open it in "
+            "Excel or LibreOffice, save it again as .xlsx and send it again.")

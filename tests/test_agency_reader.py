@@ -12,10 +12,13 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings, strategies as st
 
 from baseline.assessment import ActionStatus, Answer, Choice, YesNo
-from baseline.xlsx import layout
-from baseline.xlsx.reader import (SourceWorkbook, cell_ref, cell_text, detect_format, parse_cell_ref, parse_date,
-                                  read_return)
-from baseline.xlsx.safety import check_untrusted, write_text
+from baseline.xlsx.agency import layout
+from baseline.checks import parse_date
+from baseline.xlsx.cells import cell_ref, cell_text, parse_cell_ref
+from baseline.xlsx.package import SourceWorkbook
+from baseline.xlsx.returns import detect_format, read_return
+from baseline.xlsx.sheets import write_text
+from baseline.xlsx.untrusted import check_untrusted
 from tests.cases import builders
 from tests.cases.builders import assessment, cell_of, column_of, new_workbook, put, row_of, save
 from tests.libreoffice import convert, needs_soffice
@@ -259,8 +262,9 @@ def test_a_number_in_a_deadline_cell_without_date_format_is_invalid(tmp_path):
     assert "'46477'" in result.report.issues[0].message
 
 
-@pytest.mark.parametrize("typed", ["TBC", "31/02/2027", "2027-13-01", "March", "Q1 2027", "31/03", True])
-def test_anything_else_in_a_date_cell_is_invalid_at_that_cell(tmp_path, typed):
+@pytest.mark.parametrize("typed", ["31/02/2027", "2027-13-01", "31/03", True, "3/31/2027", "31/13/2027", "01/01/1999",
+                                   "31/03/2101"])
+def test_an_impossible_or_ambiguous_date_is_invalid_at_that_cell(tmp_path, typed):
     wb = new_workbook()
     put(wb, "1.5.1", relevant="Yes", meets="No", action="Audit", owner="Lead", deadline=typed)
     result = read_return(save(wb, tmp_path / "d.xlsx"))
@@ -269,6 +273,28 @@ def test_anything_else_in_a_date_cell_is_invalid_at_that_cell(tmp_path, typed):
     assert issue.cell == cell_of(assessment(wb), "1.5.1", "deadline")
     assert "31/03/2027" in issue.message
     assert result.agency_return.answers["1.5.1"].deadline is None
+
+
+@pytest.mark.parametrize("typed", ["TBC", "March", "Q1 2027", "end of Q4", "March 2027"])
+def test_a_deadline_in_words_is_kept_as_text_with_a_warning(tmp_path, typed):
+    """Unified with NICE's tool (DESIGN.md: the same in every format): a month or quarter is a deadline, not an
+    error; it is kept as text and cannot count as overdue. No "deadline missing" on top."""
+    wb = new_workbook()
+    put(wb, "1.5.1", relevant="Yes", meets="No", action="Audit", owner="Lead", deadline=typed)
+    result = read_return(save(wb, tmp_path / "d.xlsx"))
+    assert codes(result) == ["deadline-as-text"]
+    assert result.report.issues[0].cell == cell_of(assessment(wb), "1.5.1", "deadline")
+    answer = result.agency_return.answers["1.5.1"]
+    assert answer.deadline is None and answer.deadline_text == typed
+
+
+@pytest.mark.parametrize("typed, expected", [
+    ("31st March 2027", dt.date(2027, 3, 31)), ("31-Mar-27", dt.date(2027, 3, 31)),
+    ("30 Sept 2027", dt.date(2027, 9, 30)), ("Wednesday 31 March 2027", dt.date(2027, 3, 31)),
+    ("2027/03/31", dt.date(2027, 3, 31)), ("31.03.27", dt.date(2027, 3, 31)), ("2027-03-31 00:00:00", dt.date(2027, 3, 31)),
+])
+def test_the_one_date_parser_reads_the_variants_people_write(typed, expected):
+    assert parse_date(typed) == expected
 
 
 def test_day_first_is_always_assumed():
