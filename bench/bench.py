@@ -90,7 +90,7 @@ def main() -> int:
         rss = subprocess.run(
             [sys.executable, "-c",
              "import resource,sys; from baseline.workflow import merge_files; "
-             f"merge_files(sys.argv[1:]); print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)",
+             "merge_files(sys.argv[1:]); print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)",
              *map(str, paths[:n])], capture_output=True, text=True, check=True).stdout.strip()
         print(f"peak memory merging {n:>3} returns: {rss} MB")
     return 0

@@ -9,11 +9,12 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from hypothesis import HealthCheck, example, given, settings, strategies as st
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
 
 from baseline.assessment import ActionStatus, Answer, Choice, YesNo
-from baseline.xlsx.agency import layout
 from baseline.checks import parse_date
+from baseline.xlsx.agency import layout
 from baseline.xlsx.cells import cell_ref, cell_text, parse_cell_ref
 from baseline.xlsx.package import SourceWorkbook
 from baseline.xlsx.returns import detect_format, read_return

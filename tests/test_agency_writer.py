@@ -14,13 +14,13 @@ from python_calamine import CalamineWorkbook
 
 from baseline import __version__, catalogue
 from baseline.assessment import STATUS_LABELS, ActionStatus, Answer, Choice, Status, YesNo, count_statuses
+from baseline.files import safe_filename
 from baseline.guideline import parse_guideline
 from baseline.issues import BaselineError
 from baseline.xlsx.agency import layout
-from baseline.xlsx.sheets import DATE_FORMAT
-from baseline.files import safe_filename
 from baseline.xlsx.agency.start_sheet import encoding_note
 from baseline.xlsx.agency.writer import build_agency_workbook, iso_utc, workbook_metadata, write_agency_workbook
+from baseline.xlsx.sheets import DATE_FORMAT
 from tests.libreoffice import convert, needs_soffice
 
 GENERATED_AT = dt.datetime(2026, 11, 1, 9, 0, tzinfo=dt.timezone.utc)

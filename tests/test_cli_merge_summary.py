@@ -15,8 +15,8 @@ from baseline.assessment import ActionStatus, Answer, Choice
 from baseline.summary import summarise
 from baseline.workflow import merge_files
 from baseline.xlsx.agency import layout
-from baseline.xlsx.merged.reader import read_merged_workbook
 from baseline.xlsx.agency.writer import write_agency_workbook
+from baseline.xlsx.merged.reader import read_merged_workbook
 
 Y, P, N = Choice.YES, Choice.PARTIAL, Choice.NO
 AS_OF = "2027-03-01"

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import pytest
 
+from baseline.catalogue import check_file, load_guideline
 from baseline.guideline import (
     diff_guidelines,
     dump_guideline,
@@ -9,7 +10,6 @@ from baseline.guideline import (
     id_key,
     parse_guideline,
 )
-from baseline.catalogue import check_file, load_guideline
 from baseline.issues import BaselineError
 
 from .conftest import SHIPPED_NG225

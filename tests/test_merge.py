@@ -7,7 +7,7 @@ import pytest
 
 from baseline import catalogue
 from baseline.assessment import ActionStatus, Answer, Choice, Status
-from baseline.merge import merge_returns, restrict, select_returns, check_same_guideline
+from baseline.merge import check_same_guideline, merge_returns, restrict, select_returns
 from baseline.summary import summarise
 
 from .factories import make_return

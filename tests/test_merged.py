@@ -18,12 +18,12 @@ from baseline.guideline import parse_guideline
 from baseline.issues import BaselineError
 from baseline.merge import merge_returns
 from baseline.summary import summarise
-from baseline.xlsx.merged import layout as mw
 from baseline.xlsx.agency.layout import EXCEL_CELL_LIMIT, META_SHEET
+from baseline.xlsx.agency.writer import write_agency_workbook
+from baseline.xlsx.merged import layout as mw
 from baseline.xlsx.merged.reader import is_merged_workbook, read_merged_workbook
 from baseline.xlsx.merged.report_sheets import fit_combined
 from baseline.xlsx.merged.writer import build_merged_workbook, write_merged_workbook
-from baseline.xlsx.agency.writer import write_agency_workbook
 
 from .factories import make_return
 from .libreoffice import convert, needs_soffice

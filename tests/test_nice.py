@@ -15,13 +15,12 @@ import yaml
 
 from baseline import catalogue
 from baseline.catalogue import load_guideline
-from baseline.issues import BaselineError
-from baseline.config import AgencyAssignment
-from baseline.xlsx.nice import encoding as nice_encoding
-from baseline.xlsx.nice.structure import NiceBat
 from baseline.checks import find_date as parse_nice_date
+from baseline.config import AgencyAssignment
+from baseline.issues import BaselineError
+from baseline.xlsx.nice import encoding as nice_encoding
 from baseline.xlsx.nice.layout import column_meaning, normalise_text, parse_title
-from baseline.xlsx.nice.structure import read_bat
+from baseline.xlsx.nice.structure import NiceBat, read_bat
 
 from .libreoffice import convert, needs_soffice
 from .nice_bat_builder import (
@@ -456,8 +455,8 @@ from functools import partial  # noqa: E402
 
 from baseline import workflow  # noqa: E402
 from baseline.assessment import Choice, Status, YesNo  # noqa: E402
-from baseline.workflow import validate_files  # noqa: E402
 from baseline.config import AgencyMap, load_agency_map  # noqa: E402
+from baseline.workflow import validate_files  # noqa: E402
 from baseline.xlsx.returns import read_return  # noqa: E402
 
 

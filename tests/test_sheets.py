@@ -10,9 +10,9 @@ from python_calamine import CalamineWorkbook
 
 from baseline import catalogue
 from baseline.assessment import Answer, Choice
+from baseline.xlsx.agency.writer import write_agency_workbook
 from baseline.xlsx.returns import read_return
 from baseline.xlsx.sheets import write_text
-from baseline.xlsx.agency.writer import write_agency_workbook
 
 TRICKY = ["budget_x2024_v2", "_x0041_", "a _x005F_ b", "=SUM(A1:A2)", "+44 20 7946 0000", "-", "@risk", "ünïcødé ✓"]
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from baseline.config import AgencyMap
 from baseline.assessment import AgencyReturn
+from baseline.config import AgencyMap
 from baseline.issues import FileReport, make_issue
 from baseline.xlsx.agency.layout import META_SHEET
 from baseline.xlsx.agency.reader import read_agency_source
@@ -19,7 +19,6 @@ from baseline.xlsx.nice.layout import DATA_SHEET
 from baseline.xlsx.nice.reader import read_nice_source
 from baseline.xlsx.package import SourceWorkbook
 from baseline.xlsx.untrusted import FileRefused, check_untrusted
-
 
 
 @dataclass

@@ -24,10 +24,10 @@ import openpyxl
 
 from baseline.assessment import ActionStatus, Answer, Choice, YesNo
 from baseline.config import load_config
-from baseline.xlsx.agency import layout
-from baseline.xlsx.cells import normalise_header
 from baseline.files import safe_filename
+from baseline.xlsx.agency import layout
 from baseline.xlsx.agency.writer import write_agency_workbook
+from baseline.xlsx.cells import normalise_header
 
 HERE = Path(__file__).parent
 GENERATED_AT = dt.datetime(2026, 11, 2, 9, 0, tzinfo=dt.timezone.utc)

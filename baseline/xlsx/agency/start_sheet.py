@@ -12,8 +12,19 @@ from openpyxl.worksheet.worksheet import Worksheet
 from baseline import __version__
 from baseline.guideline import Guideline
 from baseline.xlsx.agency.layout import WorkbookJob, iso_utc, recommendations_url
-from baseline.xlsx.sheets import (BOLD, GREY, LINK_FONT, PLAIN, TITLE_FONT, WARNING_FONT, WRAP_TOP, fit_row_heights,
-                                  print_setup, protect, write_text)
+from baseline.xlsx.sheets import (
+    BOLD,
+    GREY,
+    LINK_FONT,
+    PLAIN,
+    TITLE_FONT,
+    WARNING_FONT,
+    WRAP_TOP,
+    fit_row_heights,
+    print_setup,
+    protect,
+    write_text,
+)
 
 
 def _long_date(day: dt.date) -> str:

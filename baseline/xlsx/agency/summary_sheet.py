@@ -12,8 +12,18 @@ from baseline.assessment import STATUS_LABELS, Choice, Status
 from baseline.guideline import Recommendation
 from baseline.xlsx.agency import layout
 from baseline.xlsx.agency.layout import WorkbookJob
-from baseline.xlsx.sheets import (BOLD, BORDER, HEADER_FILL, HEADER_FONT, TITLE_FONT, WRAP_TOP, fit_row_heights,
-                                  print_setup, protect, write_text)
+from baseline.xlsx.sheets import (
+    BOLD,
+    BORDER,
+    HEADER_FILL,
+    HEADER_FONT,
+    TITLE_FONT,
+    WRAP_TOP,
+    fit_row_heights,
+    print_setup,
+    protect,
+    write_text,
+)
 
 
 def _criterion(label: str, cell_ref: str) -> str:

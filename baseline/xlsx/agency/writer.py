@@ -35,9 +35,25 @@ from baseline.xlsx.agency import layout
 from baseline.xlsx.agency.layout import WorkbookJob, iso_utc, listed_recommendations, recommendations_url
 from baseline.xlsx.agency.start_sheet import write_start
 from baseline.xlsx.agency.summary_sheet import write_summary
-from baseline.xlsx.sheets import (BOLD, DATE_FORMAT, BORDER, CLIP_TOP, HEADER_FILL, HEADER_FONT, INPUT_FILL, LINK_FONT,
-                                  SECTION_FILL, SECTION_FONT, UNLOCKED, WRAP_TOP, StyleCache, fit_row_heights,
-                                  print_setup, protect, write_text)
+from baseline.xlsx.sheets import (
+    BOLD,
+    BORDER,
+    CLIP_TOP,
+    DATE_FORMAT,
+    HEADER_FILL,
+    HEADER_FONT,
+    INPUT_FILL,
+    LINK_FONT,
+    SECTION_FILL,
+    SECTION_FONT,
+    UNLOCKED,
+    WRAP_TOP,
+    StyleCache,
+    fit_row_heights,
+    print_setup,
+    protect,
+    write_text,
+)
 
 __all__ = ["build_agency_workbook", "write_agency_workbook", "workbook_metadata", "listed_recommendations", "iso_utc"]
 

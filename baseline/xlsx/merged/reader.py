@@ -21,10 +21,22 @@ from baseline.issues import BaselineError, Problem
 from baseline.merge import AgencySource, MultiAgencyAssessment, RecommendationResult
 from baseline.xlsx.agency.layout import META_SHEET
 from baseline.xlsx.cells import cell_text, column_letter, find_header_row, normalise_header
-from baseline.xlsx.merged.layout import (ANSWER_TEXT_KEYS, ANSWERS_COLUMNS, ANSWERS_REQUIRED, ANSWERS_SHEET,
-                                         HEADER_SEARCH_ROWS, KIND, MERGED_FORMAT, META_ORDER, SOURCES_COLUMNS,
-                                         SOURCES_REQUIRED, SOURCES_SHEET, MergedColumn)
+from baseline.xlsx.merged.layout import (
+    ANSWER_TEXT_KEYS,
+    ANSWERS_COLUMNS,
+    ANSWERS_REQUIRED,
+    ANSWERS_SHEET,
+    HEADER_SEARCH_ROWS,
+    KIND,
+    MERGED_FORMAT,
+    META_ORDER,
+    SOURCES_COLUMNS,
+    SOURCES_REQUIRED,
+    SOURCES_SHEET,
+    MergedColumn,
+)
 from baseline.xlsx.untrusted import FileRefused, check_untrusted
+
 
 def _open(path: Path):
     """Safety checks on the bytes (a merged workbook can come from anyone), then python-calamine on those bytes."""

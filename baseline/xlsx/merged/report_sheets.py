@@ -12,10 +12,30 @@ from baseline.guideline import Guideline
 from baseline.merge import MultiAgencyAssessment, RecommendationResult
 from baseline.summary import Action, Summary
 from baseline.text import EXCEL_CELL_LIMIT, clean_text
-from baseline.xlsx.merged.layout import (ACTIONS_COLUMNS, AGENCIES_TABLE, AGENCY_STATUS_WIDTH, BY_RECOMMENDATION_COLUMNS,
-                                         DATE, EDITABLE, GAPS_COLUMNS, HEADER, HEADLINE_TABLE, MAX_LINKS, NOTE, NUMBER,
-                                         PERCENT, PLAIN, POPULATION_LABELS, SECTION, SECTIONS_TABLE, TEXT, TITLE,
-                                         TRUNCATION_MARKER, positions, status_style)
+from baseline.xlsx.merged.layout import (
+    ACTIONS_COLUMNS,
+    AGENCIES_TABLE,
+    AGENCY_STATUS_WIDTH,
+    BY_RECOMMENDATION_COLUMNS,
+    DATE,
+    EDITABLE,
+    GAPS_COLUMNS,
+    HEADER,
+    HEADLINE_TABLE,
+    MAX_LINKS,
+    NOTE,
+    NUMBER,
+    PERCENT,
+    PLAIN,
+    POPULATION_LABELS,
+    SECTION,
+    SECTIONS_TABLE,
+    TEXT,
+    TITLE,
+    TRUNCATION_MARKER,
+    positions,
+    status_style,
+)
 from baseline.xlsx.sheets import TableSheet, print_setup
 
 _CHART_COLOURS = {

@@ -29,15 +29,52 @@ from baseline.merge import MultiAgencyAssessment
 from baseline.summary import Summary
 from baseline.text import EXCEL_CELL_LIMIT, clean_text
 from baseline.xlsx.agency.layout import META_SHEET
-from baseline.xlsx.merged.layout import (ACTIONS_SHEET, ANSWER_TEXT_KEYS, ANSWERS_COLUMNS, ANSWERS_SHEET,
-                                         BY_RECOMMENDATION_SHEET, DATE, EDITABLE, GAPS_SHEET, HEADER, KIND,
-                                         MERGED_FORMAT, META_ORDER, NOTE, NUMBER, PERCENT, PLAIN, SECTION,
-                                         SOURCES_COLUMNS, SOURCES_SHEET, SUMMARY_SHEET, TEXT, TITLE, WRAPPED_STYLES,
-                                         positions, status_style)
-from baseline.xlsx.merged.report_sheets import (Context, write_actions, write_by_recommendation, write_gaps,
-                                                write_summary)
-from baseline.xlsx.sheets import (BORDER, DATE_FORMAT, HEADER_FILL, HEADER_FONT, SECTION_FILL, SECTION_FONT,
-                                  TITLE_FONT, UNLOCKED, StyleCache, TableSheet)
+from baseline.xlsx.merged.layout import (
+    ACTIONS_SHEET,
+    ANSWER_TEXT_KEYS,
+    ANSWERS_COLUMNS,
+    ANSWERS_SHEET,
+    BY_RECOMMENDATION_SHEET,
+    DATE,
+    EDITABLE,
+    GAPS_SHEET,
+    HEADER,
+    KIND,
+    MERGED_FORMAT,
+    META_ORDER,
+    NOTE,
+    NUMBER,
+    PERCENT,
+    PLAIN,
+    SECTION,
+    SOURCES_COLUMNS,
+    SOURCES_SHEET,
+    SUMMARY_SHEET,
+    TEXT,
+    TITLE,
+    WRAPPED_STYLES,
+    positions,
+    status_style,
+)
+from baseline.xlsx.merged.report_sheets import (
+    Context,
+    write_actions,
+    write_by_recommendation,
+    write_gaps,
+    write_summary,
+)
+from baseline.xlsx.sheets import (
+    BORDER,
+    DATE_FORMAT,
+    HEADER_FILL,
+    HEADER_FONT,
+    SECTION_FILL,
+    SECTION_FONT,
+    TITLE_FONT,
+    UNLOCKED,
+    StyleCache,
+    TableSheet,
+)
 
 # Colour is never alone: every coloured cell also carries its label ("Not met", "Overdue: Yes").
 _STATUS_COLOURS = {  # fill, font (Excel's Good / Neutral / Bad palette, plus greys)

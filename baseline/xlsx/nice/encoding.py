@@ -15,7 +15,6 @@ from baseline.issues import BaselineError
 from baseline.xlsx.nice.layout import normalise_text
 from baseline.xlsx.nice.structure import NiceBat, read_bat
 
-
 KEEP_LOCAL = ("It holds NICE's full recommendation text (© NICE): keep it on your own machine; do not commit it "
               "to a public repository or share it publicly.")
 

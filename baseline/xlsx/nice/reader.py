@@ -17,8 +17,17 @@ from baseline.config import AgencyAssignment, AgencyMap
 from baseline.guideline import Guideline
 from baseline.issues import FileReport, make_issue
 from baseline.xlsx.cells import cell_ref, cell_text, normalise_header
-from baseline.xlsx.nice.layout import (ANSWER_KEYS, DATA_SHEET, INTRODUCTION_SHEET, SOURCE_FORMAT, Grid,
-                                       assign_columns, facts_from_grids, find_nice_header, recommendation_id)
+from baseline.xlsx.nice.layout import (
+    ANSWER_KEYS,
+    DATA_SHEET,
+    INTRODUCTION_SHEET,
+    SOURCE_FORMAT,
+    Grid,
+    assign_columns,
+    facts_from_grids,
+    find_nice_header,
+    recommendation_id,
+)
 from baseline.xlsx.package import SourceWorkbook, formula_cells
 
 

@@ -14,10 +14,24 @@ import openpyxl
 
 from baseline.guideline import id_key
 from baseline.issues import BaselineError
-from baseline.xlsx.nice.layout import (DATA_SHEET, EXPLANATORY_FILL, FACT_COLUMNS, FACT_ROWS, INTRODUCTION_SHEET,
-                                       SECTION_FILL, SECTION_HEADING, SUBHEADING_FILL, Grid, assign_columns,
-                                       facts_from_grids, find_nice_header, letter, normalise_text, recommendation_id)
 from baseline.xlsx.cells import cell_text, normalise_header
+from baseline.xlsx.nice.layout import (
+    DATA_SHEET,
+    EXPLANATORY_FILL,
+    FACT_COLUMNS,
+    FACT_ROWS,
+    INTRODUCTION_SHEET,
+    SECTION_FILL,
+    SECTION_HEADING,
+    SUBHEADING_FILL,
+    Grid,
+    assign_columns,
+    facts_from_grids,
+    find_nice_header,
+    letter,
+    normalise_text,
+    recommendation_id,
+)
 from baseline.xlsx.untrusted import FileRefused, check_untrusted
 
 
