@@ -57,7 +57,7 @@ def as_agency_options(command):
                      help="With --as-agency: the agency's sector id (repeatable)."),
         click.option("--agency-map", "agency_map", type=click.Path(dir_okay=False), metavar="FILE.yaml",
                      help="For returns made with NICE's own tool: file name or glob -> {agency, sector(s)} "
-                          "(tried before --as-agency)."),
+                          "(tried first)."),
     )):
         command = option(command)
     return command
