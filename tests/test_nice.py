@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import zipfile
 from pathlib import Path
 
@@ -724,3 +725,38 @@ def test_import_creates_the_encoding_folder(run, tmp_path):
     assert result.exit_code == 0, result.output
     assert out.is_file()
     assert f"export BASELINE_RECOMMENDATIONS={(tmp_path / 'recs').resolve()}" in result.stderr
+
+
+SAME_ANSWERS = {
+    "1.1.1": dict(relevant="Maybe", meets="Yes"),  # invalid choice, and no "without relevance" on the same cell
+    "1.1.2": dict(meets="Yes", evidence="Answered without relevance"),
+    "1.1.3": dict(relevant="No", meets="No"),
+    "1.1.4": dict(relevant="Yes", meets="Partial", action="Invented action", deadline="end of Q4"),
+    "1.2.1": dict(relevant="Yes", meets="No", action="Another", owner="Lead", deadline="31/02/2027"),
+    "1.2.2": dict(relevant="Yes", meets="No", action="Third", owner="Lead"),
+}
+
+
+def test_the_answer_rules_are_the_same_in_both_formats(tmp_path, complete_encoding):
+    """One checks.py: the same answers give the same issues, with the same words but for the cell and the format's
+    own column header, whether typed into baseline's workbook or NICE's tool."""
+    ours = read_return(our_own_return(tmp_path, complete_encoding, "North CAMHS", ["mental_health"], SAME_ANSWERS))
+    nice = read_nice_return(build_bat(tmp_path / "nice.xlsx", filled_rows(SAME_ANSWERS)), "North CAMHS",
+                            ["mental_health"])
+
+    def answer_issues(result):
+        return [i for i in result.report.issues if i.recommendation in SAME_ANSWERS]
+
+    assert [(i.code, i.recommendation) for i in answer_issues(ours)] == [
+        ("invalid-choice", "1.1.1"), ("answer-without-relevance", "1.1.2"), ("answered-but-not-relevant", "1.1.3"),
+        ("deadline-as-text", "1.1.4"), ("owner-missing", "1.1.4"), ("invalid-date", "1.2.1"),
+        ("deadline-missing", "1.2.2"),
+    ]
+    assert [(i.code, i.recommendation) for i in answer_issues(nice)] == [
+        (i.code, i.recommendation) for i in answer_issues(ours)]
+    for mine, theirs in zip(answer_issues(ours), answer_issues(nice)):
+        def words(issue):
+            text = re.sub(r"\b[A-Z]{1,3}[0-9]+\b", "CELL", issue.message)
+            return re.sub(r"'[^']*'\)", "'LABEL')", text)
+        assert words(mine) == words(theirs), (mine.message, theirs.message)
+    assert nice.agency_return.answers["1.1.4"].deadline_text == ours.agency_return.answers["1.1.4"].deadline_text
