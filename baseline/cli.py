@@ -208,29 +208,12 @@ def recs_import(bat: str, output: str, version: str | None, force: bool) -> None
     Ids, headings, full text and years come from NICE's tool; summaries, sectors and population from baseline's own
     encoding where the ids match. The file holds NICE's text: keep it local, do not publish it.
     """
-    from pathlib import Path
-
-    from baseline import workflow
-    from baseline.xlsx.nice.encoding import KEEP_LOCAL
+    from baseline import render, workflow
 
     _iso_date_option(version, "--version")
     result = workflow.import_nice_tool(bat, output, version=version, force=force)
-    g = result.guideline
-    for note in result.notes:
-        echo_err(f"Note: {note}")
-    reused = (f"{result.reused_summaries} summaries reused from {result.base}" if result.base
-              else "no encoding of this guideline to take summaries and sectors from (every section applies to all sectors)")
-    echo_err(f"Imported {g.guideline} version {g.version}: {result.sections} sections, {result.recommendations} "
-             f"recommendations; {reused}; {result.recommendations - result.reused_summaries} without a summary.")
-    if result.base_only:
-        echo_err(f"Warning: {result.base} lists {len(result.base_only)} recommendation(s) that NICE's tool does not "
-                 f"have, left out: {', '.join(result.base_only)}.")
-    echo_err(f"Wrote {output}. {KEEP_LOCAL}")
-    target = Path(output)
-    if target.parent.name.upper() == g.guideline and target.stem == g.version:
-        echo_err(f"To use it: export BASELINE_RECOMMENDATIONS={target.parent.parent.resolve()}")
-    else:
-        echo_err(f"To use it: move it to DIR/{g.guideline.lower()}/{g.version}.yaml and export BASELINE_RECOMMENDATIONS=DIR")
+    for line in render.import_lines(result, output):
+        echo_err(line)
 
 
 @recs.command("verify")
@@ -259,26 +242,6 @@ def recs_verify(encoding: str, bat: str, fmt: str) -> None:
 
 
 # --- validate, merge and summary -----------------------------------------------------------------------------
-
-
-def _progress_reader():
-    """A transient progress line on stderr while files are read; only on a terminal, so pipes and logs stay clean."""
-    from contextlib import contextmanager, nullcontext
-
-    if not sys.stderr.isatty():
-        return nullcontext(None)
-    from rich.progress import Progress, SpinnerColumn, TextColumn
-
-    from baseline import render
-
-    @contextmanager
-    def bar():
-        with Progress(SpinnerColumn(), TextColumn("{task.completed} read · {task.description}"),
-                      console=render.console(stderr=True), transient=True) as progress:
-            task = progress.add_task("", total=None)
-            yield lambda path: progress.update(task, description=path, advance=1)
-
-    return bar()
 
 
 def _iso_date_option(value: str | None, name: str):
@@ -385,7 +348,7 @@ def merge(files: tuple[str, ...], output: str, agencies: tuple[str, ...], as_age
         raise click.BadParameter("the merged workbook must be an .xlsx file", param_hint="-o/--output")
     day = _as_of(as_of)
     names = _agency_map(as_agency, sectors, agency_map)
-    with _progress_reader() as progress:
+    with render.progress_reader() as progress:
         outcome = workflow.merge_files(files, output, as_of=day, force=force, latest=latest, strict=strict,
                                        progress=progress, agency_map=names, agencies=_agency_filter(agencies))
     if not outcome.ok:
@@ -422,7 +385,7 @@ def summary(files: tuple[str, ...], by: str, as_of: str | None, agencies: tuple[
     from baseline import render, workflow
 
     day = _as_of(as_of)
-    with _progress_reader() as progress:
+    with render.progress_reader() as progress:
         outcome = workflow.summarise_files(files, as_of=day, latest=latest, agencies=_agency_filter(agencies),
                                            sections=sections, statuses=statuses, progress=progress,
                                            agency_map=_agency_map(as_agency, sectors, agency_map))

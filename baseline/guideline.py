@@ -17,6 +17,9 @@ from baseline.issues import BaselineError, Problem
 
 SCHEMA_VERSION = 1
 ALL_SECTORS = "all"
+# Said wherever an encoding holding NICE's own text is written (recs import).
+KEEP_LOCAL = ("It holds NICE's full recommendation text (© NICE): keep it on your own machine; do not commit it "
+              "to a public repository or share it publicly.")
 Population = Literal["all", "children_young_people", "adults"]
 
 
@@ -363,26 +366,26 @@ def _field_changes(old: BaseModel, new: BaseModel, names: tuple[str, ...]) -> di
     return {n: [getattr(old, n), getattr(new, n)] for n in names if getattr(old, n) != getattr(new, n)}
 
 
+def _diff_by_id(old: dict, new: dict, fields: tuple[str, ...], moved=None) -> tuple[list, list, list]:
+    """(added ids, removed ids, [{"id", "fields": {name: [old, new]}}]) between two id -> model mappings;
+    `moved(id)` adds changes the fields do not show (a recommendation moved to another section)."""
+    changed = []
+    for item_id, new_item in new.items():
+        if item_id in old:
+            changes = _field_changes(old[item_id], new_item, fields) | (moved(item_id) if moved else {})
+            if changes:
+                changed.append({"id": item_id, "fields": changes})
+    return [i for i in new if i not in old], [i for i in old if i not in new], changed
+
+
 def diff_guidelines(old: Guideline, new: Guideline) -> GuidelineDiff:
+    def moved(rec_id: str) -> dict:
+        before, after = old.section_of(rec_id).id, new.section_of(rec_id).id
+        return {"section": [before, after]} if before != after else {}
+
     diff = GuidelineDiff(old=old.ref, new=new.ref)
-    old_recs = {r.id: r for r in old.recommendations}
-    new_recs = {r.id: r for r in new.recommendations}
-    diff.added = [i for i in new_recs if i not in old_recs]
-    diff.removed = [i for i in old_recs if i not in new_recs]
-    for rec_id, new_rec in new_recs.items():
-        if rec_id in old_recs:
-            changes = _field_changes(old_recs[rec_id], new_rec, _REC_FIELDS)
-            if old.section_of(rec_id).id != new.section_of(rec_id).id:
-                changes["section"] = [old.section_of(rec_id).id, new.section_of(rec_id).id]
-            if changes:
-                diff.changed.append({"id": rec_id, "fields": changes})
-    old_secs = {s.id: s for s in old.sections}
-    new_secs = {s.id: s for s in new.sections}
-    diff.sections_added = [i for i in new_secs if i not in old_secs]
-    diff.sections_removed = [i for i in old_secs if i not in new_secs]
-    for sec_id, new_sec in new_secs.items():
-        if sec_id in old_secs:
-            changes = _field_changes(old_secs[sec_id], new_sec, _SECTION_FIELDS)
-            if changes:
-                diff.sections_changed.append({"id": sec_id, "fields": changes})
+    diff.added, diff.removed, diff.changed = _diff_by_id(
+        {r.id: r for r in old.recommendations}, {r.id: r for r in new.recommendations}, _REC_FIELDS, moved)
+    diff.sections_added, diff.sections_removed, diff.sections_changed = _diff_by_id(
+        {s.id: s for s in old.sections}, {s.id: s for s in new.sections}, _SECTION_FIELDS)
     return diff

@@ -9,14 +9,17 @@ import csv
 import io
 import json
 import sys
+from contextlib import contextmanager, nullcontext
+from pathlib import Path
 from typing import Any, Iterable, Sequence
 
 from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn
 from rich.table import Table
 from rich.text import Text
 
 from baseline.assessment import applicable_count
-from baseline.guideline import Guideline, GuidelineDiff, Recommendation
+from baseline.guideline import KEEP_LOCAL, Guideline, GuidelineDiff, Recommendation
 
 NOT_ENCODED = "(not yet encoded: see NICE)"
 
@@ -24,6 +27,22 @@ NOT_ENCODED = "(not yet encoded: see NICE)"
 def console(stderr: bool = False):
     """A rich Console on the *current* stdout/stderr (CliRunner swaps them), long lines not wrapped mid-word."""
     return Console(file=sys.stderr if stderr else sys.stdout, highlight=False, soft_wrap=True)
+
+
+def progress_reader():
+    """A transient progress line on stderr while files are read; only on a terminal, so pipes and logs stay clean.
+    A context manager giving a callable (path -> None), or None."""
+    if not sys.stderr.isatty():
+        return nullcontext(None)
+
+    @contextmanager
+    def bar():
+        with Progress(SpinnerColumn(), TextColumn("{task.completed} read · {task.description}"),
+                      console=console(stderr=True), transient=True) as progress:
+            task = progress.add_task("", total=None)
+            yield lambda path: progress.update(task, description=path, advance=1)
+
+    return bar()
 
 
 def to_json(data: Any) -> str:
@@ -369,3 +388,25 @@ def print_validation(report, only_problems: bool = False, stderr: bool = False) 
             code.append(issue.severity, style="red" if issue.severity == "error" else "yellow")
             table.add_row(Text(issue.position or "—"), Text(issue.recommendation or "—"), code, Text(issue.message))
         out.print(table)
+
+
+def import_lines(result, output: str) -> list[str]:
+    """What `recs import` tells the facilitator (stderr): notes, counts, warnings, where it wrote and how to use it."""
+    g = result.guideline
+    lines = [f"Note: {note}" for note in result.notes]
+    reused = (f"{result.reused_summaries} summaries reused from {result.base}" if result.base
+              else "no encoding of this guideline to take summaries and sectors from (every section applies to all "
+                   "sectors)")
+    lines.append(f"Imported {g.guideline} version {g.version}: {result.sections} sections, {result.recommendations} "
+                 f"recommendations; {reused}; {result.recommendations - result.reused_summaries} without a summary.")
+    if result.base_only:
+        lines.append(f"Warning: {result.base} lists {len(result.base_only)} recommendation(s) that NICE's tool does "
+                     f"not have, left out: {', '.join(result.base_only)}.")
+    lines.append(f"Wrote {output}. {KEEP_LOCAL}")
+    target = Path(output)
+    if target.parent.name.upper() == g.guideline and target.stem == g.version:
+        lines.append(f"To use it: export BASELINE_RECOMMENDATIONS={target.parent.parent.resolve()}")
+    else:
+        lines.append(f"To use it: move it to DIR/{g.guideline.lower()}/{g.version}.yaml and export "
+                     "BASELINE_RECOMMENDATIONS=DIR")
+    return lines

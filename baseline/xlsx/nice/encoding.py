@@ -10,13 +10,10 @@ from typing import Any
 
 from baseline import catalogue
 from baseline.files import atomic_write
-from baseline.guideline import Guideline, dump_guideline, parse_guideline
+from baseline.guideline import KEEP_LOCAL, Guideline, dump_guideline, parse_guideline
 from baseline.issues import BaselineError
 from baseline.xlsx.nice.layout import normalise_text
 from baseline.xlsx.nice.structure import NiceBat, read_bat
-
-KEEP_LOCAL = ("It holds NICE's full recommendation text (© NICE): keep it on your own machine; do not commit it "
-              "to a public repository or share it publicly.")
 
 
 @dataclass
