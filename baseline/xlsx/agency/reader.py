@@ -18,7 +18,15 @@ from baseline.issues import FileReport, Issue, make_issue
 from baseline.text import quote
 from baseline.xlsx.agency import layout
 from baseline.xlsx.agency.layout import ASSESSMENT_SHEET, META_SHEET
-from baseline.xlsx.cells import cell_ref, cell_text, find_header_row, grid_value, normalise_header, parse_cell_ref
+from baseline.xlsx.cells import (
+    cell_ref,
+    cell_text,
+    column_letter,
+    find_header_row,
+    grid_value,
+    normalise_header,
+    parse_cell_ref,
+)
 from baseline.xlsx.package import SourceWorkbook, custom_properties, defined_names, formula_cells
 
 HEADER_SEARCH_ROWS = 30  # the header row is row 1 as generated; people insert title rows above it
@@ -228,7 +236,8 @@ class _AssessmentSheet:
         answers: dict[str, Answer] = {}
         first_row: dict[str, int] = {}
         id_col = columns["recommendation"]
-        inputs = [(column.key, columns[column.key]) for column in layout.INPUT_COLUMNS if column.key in columns]
+        inputs = [(column.key, columns[column.key], column_letter(columns[column.key]))
+                  for column in layout.INPUT_COLUMNS if column.key in columns]
         for r in range(header_row + 1, len(self.grid)):
             row = self.grid[r]
             rec_id = cell_text(row[id_col]) if id_col < len(row) else ""
@@ -253,17 +262,21 @@ class _AssessmentSheet:
         return answers
 
     @staticmethod
-    def _has_answers(row: list[Any], inputs: list[tuple[str, int]]) -> bool:
-        return any(c < len(row) and cell_text(row[c]) for _, c in inputs)
+    def _has_answers(row: list[Any], inputs: list[tuple[str, int, str]]) -> bool:
+        return any(c < len(row) and cell_text(row[c]) for _, c, _ in inputs)
 
-    def _answer(self, rules: AnswerRules, rec_id: str, r: int, row: list[Any], inputs: list[tuple[str, int]]) -> Answer:
+    def _answer(self, rules: AnswerRules, rec_id: str, r: int, row: list[Any],
+                inputs: list[tuple[str, int, str]]) -> Answer:
         # The hot loop of validate and merge (200 returns x 50 rows x 9 cells): keep it to lookups.
         width = len(row)
         formulas = self.formulas
+        number = str(r + 1)
         cells: dict[str, tuple[Any, tuple[int, int]]] = {}
-        for key, c in inputs:
+        refs: dict[str, str] = {}
+        for key, c, letter in inputs:
             raw = row[c] if c < width else ""
             if formulas and (r, c) in formulas:
                 raw = rules.formula(rec_id, key, (r, c), formulas[(r, c)], cell_text(raw))
             cells[key] = (raw, (r, c))
-        return rules.answer(rec_id, cells, cell_text)
+            refs[key] = letter + number
+        return rules.answer(rec_id, cells, cell_text, refs)
