@@ -36,7 +36,8 @@ class ExpandedPaths:
 def expand_paths(paths: Iterable[str | Path]) -> ExpandedPaths:
     """Files as given; a folder stands for the workbooks inside it (sorted; lock and hidden files ignored).
 
-    Every path is accounted for: a folder with no workbook is reported (unreadable-file), and a file named twice
+    Every path is accounted for: any other file in a folder is listed as skipped (a warning), a folder with no
+    workbook is reported (unreadable-file), and a file named twice
     (directly and through its folder, say) is read once: it is one return, not two agencies.
     """
     out = ExpandedPaths()
@@ -44,7 +45,12 @@ def expand_paths(paths: Iterable[str | Path]) -> ExpandedPaths:
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            found = sorted(p for p in path.iterdir() if p.suffix.lower() in RETURN_SUFFIXES and not is_ignored(p))
+            inside = sorted(p for p in path.iterdir() if not is_ignored(p))
+            found = [p for p in inside if p.suffix.lower() in RETURN_SUFFIXES]
+            out.reports += [FileReport(path=str(p), issues=[make_issue(
+                "skipped-file", f"Not read: {'a folder' if p.is_dir() else 'not a workbook'} (only "
+                                f"{', '.join(RETURN_SUFFIXES)} files in a folder are returns).", file=str(p))])
+                for p in inside if p not in found]
             if not found:
                 out.reports.append(FileReport(path=str(path), issues=[make_issue(
                     "unreadable-file", f"The folder contains no workbooks ({', '.join(RETURN_SUFFIXES)} files).",

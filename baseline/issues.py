@@ -16,6 +16,7 @@ WARNING = "warning"
 # Every code the tool can emit, with its severity. Codes are part of the public contract: never rename one.
 ISSUE_CODES: dict[str, str] = {
     # the file itself
+    "skipped-file": WARNING,
     "unreadable-file": ERROR,
     "unsafe-file": ERROR,
     "encrypted-file": ERROR,

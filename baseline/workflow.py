@@ -56,7 +56,7 @@ def load_returns(paths: Iterable[str | Path], *, strict: bool = False, progress:
     reader = reader or partial(read_return, agencies=agency_map)
     wanted = {name_key(a): a for a in agencies or ()}
     expanded = expand_paths(paths)
-    loaded = LoadedReturns(ValidationReport(list(expanded.reports)))
+    loaded = LoadedReturns(ValidationReport())
     seen: dict[str, str] = {}
     for path in expanded.files:
         if progress:
@@ -73,6 +73,7 @@ def load_returns(paths: Iterable[str | Path], *, strict: bool = False, progress:
         loaded.report.files.append(result.report)
         if result.agency_return is not None and result.report.valid:
             loaded.returns.append(result.agency_return)
+    loaded.report.files += expanded.reports  # then what was not read: skipped files, folders without workbooks
     check_agency_filter(wanted.values(), seen.values())
     return loaded
 
