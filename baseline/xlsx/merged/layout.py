@@ -59,7 +59,7 @@ MAX_LINKS = 20  # "Links to other actions" lists at most this many numbers, then
 @dataclass(frozen=True)
 class MergedColumn:
     key: str
-    header: str  # the reader matches it case- and whitespace-insensitively (layout.normalise_header)
+    header: str  # the reader matches it case- and whitespace-insensitively (cells.normalise_header)
     width: float
 
 

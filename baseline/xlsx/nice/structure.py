@@ -98,8 +98,6 @@ class NiceBat:
 def open_workbook(path: Path | str) -> tuple[Any, list[str]]:
     """Load a workbook (values, not formulas) after the shared safety checks (size, zip bombs, DTDs, encryption);
     returns it and openpyxl's warnings as text. Any refusal or failure is a BaselineError naming the file."""
-
-
     path = Path(path)
     try:
         checked = check_untrusted(path)
