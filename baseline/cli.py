@@ -107,13 +107,10 @@ def recs() -> None:
     """Look at and check the guideline encodings (recommendation YAML files)."""
 
 
-GUIDELINE_HELP = "Guideline as NG225 or NG225@2022-09-07 (newest version if none given), or a YAML file path."
-
-
 @recs.command("list")
 @click.argument("guideline", default="NG225", metavar="[GUIDELINE[@VERSION]]")
 @click.option("--sector", help="Only recommendations that apply to this sector id (see the encoding's sectors).")
-@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True)
+@format_option("table", "json", "csv")
 def recs_list(guideline: str, sector: str | None, fmt: str) -> None:
     """List a guideline's recommendations, and how complete the encoding is.
 
@@ -179,7 +176,7 @@ def recs_check(files: tuple[str, ...]) -> None:
 @recs.command("diff")
 @click.argument("old", metavar="OLD")
 @click.argument("new", metavar="NEW")
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@format_option("table", "json")
 def recs_diff(old: str, new: str, fmt: str) -> None:
     """Added, removed and changed recommendations and sections between two encodings.
 
@@ -200,7 +197,7 @@ def recs_diff(old: str, new: str, fmt: str) -> None:
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="The recommendation YAML to write.")
 @click.option("--version", "version", metavar="YYYY-MM-DD",
               help="The version to record (default: the tool's Updated date, else its Published date).")
-@click.option("--force", is_flag=True, help="Overwrite OUTPUT if it exists.")
+@force_option("OUTPUT")
 def recs_import(bat: str, output: str, version: str | None, force: bool) -> None:
     """Turn NICE's own baseline assessment tool (the .xlsx from the guideline's "Tools and resources" page) into a
     complete recommendation YAML file.
@@ -220,7 +217,7 @@ def recs_import(bat: str, output: str, version: str | None, force: bool) -> None
 @click.argument("encoding", metavar="FILE.yaml")
 @click.option("--against", "bat", required=True, metavar="NICE_BAT.xlsx", type=click.Path(dir_okay=False),
               help="NICE's baseline assessment tool for the guideline.")
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@format_option("table", "json")
 def recs_verify(encoding: str, bat: str, fmt: str) -> None:
     """Compare an encoding with NICE's baseline assessment tool: recommendation numbers missing or extra, section
     headings that differ. Exit 1 when anything differs.
