@@ -259,16 +259,20 @@ def consistency_problems(file: str, guideline: Guideline) -> list[Problem]:
                     Problem(file, f"{where}[{i}]", f"unknown sector {sector!r} (known: {', '.join(sorted(known_sectors))})")
                 )
 
+    def placed(kind: str, identifier: str, where: str, ok: bool, seen: dict[str, str], previous: str | None):
+        """Unique and in ascending order, the same rule for sections and recommendations; the new `previous`."""
+        if identifier in seen:
+            problems.append(Problem(file, f"{where}.id", f"duplicate {kind} id {identifier!r} (also at {seen[identifier]})"))
+        seen.setdefault(identifier, where)
+        if ok and previous is not None and id_key(identifier) <= id_key(previous):
+            problems.append(Problem(file, f"{where}.id", f"{kind} {identifier} comes after {previous}: {kind}s must be in "
+                                                         "ascending order"))
+        return identifier if ok else previous
+
     for s_index, section in enumerate(guideline.sections):
         s_where = f"sections[{s_index}]"
         section_ok = numbered(section.id, f"{s_where}.id", 2)
-        if section.id in seen_sections:
-            problems.append(Problem(file, f"{s_where}.id", f"duplicate section id {section.id!r} (also at {seen_sections[section.id]})"))
-        seen_sections.setdefault(section.id, s_where)
-        if section_ok and previous_section is not None and id_key(section.id) <= id_key(previous_section):
-            problems.append(Problem(file, f"{s_where}.id", f"section {section.id} comes after {previous_section}: sections must be in ascending order"))
-        if section_ok:
-            previous_section = section.id
+        previous_section = placed("section", section.id, s_where, section_ok, seen_sections, previous_section)
         check_sectors(section.sectors, f"{s_where}.sectors")
         if not section.recommendations:
             problems.append(Problem(file, f"{s_where}.recommendations", "a section needs at least one recommendation"))
@@ -278,16 +282,10 @@ def consistency_problems(file: str, guideline: Guideline) -> list[Problem]:
         for r_index, rec in enumerate(section.recommendations):
             r_where = f"{s_where}.recommendations[{r_index}]"
             rec_ok = numbered(rec.id, f"{r_where}.id", 3)
-            if rec.id in seen_recs:
-                problems.append(Problem(file, f"{r_where}.id", f"duplicate recommendation id {rec.id!r} (also at {seen_recs[rec.id]})"))
-            seen_recs.setdefault(rec.id, r_where)
             own_ids.add(rec.id)
             if rec_ok and section_ok and not rec.id.startswith(section.id + "."):
                 problems.append(Problem(file, f"{r_where}.id", f"recommendation {rec.id} is outside its section {section.id}"))
-            if rec_ok and previous_rec is not None and id_key(rec.id) <= id_key(previous_rec):
-                problems.append(Problem(file, f"{r_where}.id", f"recommendation {rec.id} comes after {previous_rec}: recommendations must be in ascending order"))
-            if rec_ok:
-                previous_rec = rec.id
+            previous_rec = placed("recommendation", rec.id, r_where, rec_ok, seen_recs, previous_rec)
             check_sectors(rec.sectors, f"{r_where}.sectors")
             for key in ("summary", "text"):
                 value = getattr(rec, key)
