@@ -56,6 +56,7 @@ def parse_choice(vocabulary: str, text: str):
 
 # --- dates ---------------------------------------------------------------------------------------------------
 
+NOT_A_DATE = "not a date"
 EARLIEST_YEAR, LATEST_YEAR = 2000, 2100  # a deadline or NICE date outside these is a typo
 _MONTHS = {m.lower(): i for i, m in enumerate(
     ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November",
@@ -82,7 +83,7 @@ def _numeric(first: str, second: str, third: str) -> dt.date:
     if len(first) == 4:  # 2027/03/31, 2027-03-31
         return dt.date(int(first), int(second), int(third))
     if len(first) > 2 or len(third) not in (2, 4):
-        raise ValueError("not a date")
+        raise ValueError(NOT_A_DATE)
     year = int(third) + (2000 if len(third) == 2 else 0)
     return dt.date(year, int(second), int(first))  # day first always: ValueError for 3/31/2027
 
@@ -108,7 +109,7 @@ def parse_date(value: Any) -> dt.date | None:
     if value is None or value == "":
         return None
     if not isinstance(value, str):
-        raise ValueError("not a date")
+        raise ValueError(NOT_A_DATE)
     text = " ".join(value.split())
     if not text:
         return None
@@ -119,7 +120,7 @@ def parse_date(value: Any) -> dt.date | None:
     try:
         return _in_range(dt.datetime.fromisoformat(text).date())  # "2027-03-31 00:00:00", "2027-03-31T09:00"
     except ValueError:
-        raise ValueError("not a date") from None
+        raise ValueError(NOT_A_DATE) from None
 
 
 def find_date(text: Any) -> dt.date | None:
@@ -242,10 +243,10 @@ class AnswerRules:
         except ValueError as exc:
             text = cell_text(raw)
             if not isinstance(raw, str) or looks_like_a_date(text):
-                reason = str(exc) if str(exc) != "not a date" else "which is not a date"
+                why = f" ({exc})" if str(exc) != NOT_A_DATE else ""  # "the year 1999 is not between 2000 and 2100"
                 self.issue("invalid-date",
-                           f"{self.where(rec_id, key, at)} says {quote(text)}, {_reason(reason)}; enter a date such "
-                           "as 31/03/2027 (day first), or leave it blank.", at, rec_id)
+                           f"{self.where(rec_id, key, at)} says {quote(text)}, which is not a date{why}; enter a date "
+                           "such as 31/03/2027 (day first), or leave it blank.", at, rec_id)
                 return _INVALID
             self.issue("deadline-as-text",
                        f"{self.where(rec_id, key, at)} says {quote(text)}, which is not a date: it is kept as text, "
@@ -282,7 +283,3 @@ class AnswerRules:
             self.issue("answered-but-not-relevant",
                        f"Recommendation {rec_id} is marked not relevant (cell {cell('relevant')} says No) but cell "
                        f"{cell('meets')} is answered: clear it, or change the relevance.", at["meets"], rec_id)
-
-
-def _reason(reason: str) -> str:
-    return reason if reason.startswith("which") else f"which is not a date ({reason})"

@@ -111,3 +111,10 @@ def test_find_date_reads_a_date_inside_a_text():
     assert find_date("Updated 12/03/2024.") == dt.date(2024, 3, 12)
     assert find_date(dt.datetime(2022, 9, 7, 0, 0)) == dt.date(2022, 9, 7)
     assert find_date("no date here") is None and find_date(None) is None
+
+
+def test_an_invalid_date_message_says_why_when_it_can():
+    _, issues = read(relevant="Yes", meets="No", action="Audit", owner="Lead", deadline="31/03/1927")
+    assert issues[0].message == ("Cell I7 (recommendation 1.1.1, 'Deadline') says '31/03/1927', which is not a date "
+                                 "(the year 1927 is not between 2000 and 2100); enter a date such as 31/03/2027 (day "
+                                 "first), or leave it blank.")
