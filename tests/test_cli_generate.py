@@ -211,3 +211,16 @@ def test_help_shows_both_forms(run):
     assert result.exit_code == 0
     assert "baseline generate CONFIG.yaml -o DIR" in result.stdout
     assert "baseline generate --as-agency NAME --sector S" in result.stdout
+
+
+def test_single_agency_takes_a_return_by_date_in_either_form(run, tmp_path):
+    target = tmp_path / "a.xlsx"
+    result = run("generate", "--as-agency", "A", "--sector", "education", "--return-by", "31/01/2027", "-o", target)
+    assert result.exit_code == 0, result.stderr
+    start = openpyxl.load_workbook(target)[layout.START_SHEET]
+    dates = {row[0].value: row[1].value for row in start.iter_rows(max_col=2) if row[0].value}
+    assert dates["Please return by"] == dt.datetime(2027, 1, 31)
+    bad = run("generate", "--as-agency", "A", "--sector", "education", "--return-by", "1/31/2027", "-o", target)
+    assert bad.exit_code == 2 and "--return-by" in bad.stderr
+    with_config = run("generate", "CONFIG", "--return-by", "31/01/2027", "-o", tmp_path / "out")
+    assert with_config.exit_code == 2 and "--return-by only go with --as-agency" in with_config.stderr
