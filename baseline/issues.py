@@ -44,6 +44,11 @@ ISSUE_CODES: dict[str, str] = {
     "duplicate-agency": ERROR,
     "guideline-mismatch": ERROR,
     "agency-unknown": ERROR,
+    # the assessment config (--config, `baseline status`): who was asked, for which area
+    "other-area": ERROR,
+    "unexpected-agency": ERROR,
+    "agency-mismatch": WARNING,
+    "missing-agency": WARNING,
 }
 
 
