@@ -8,6 +8,7 @@ import click
 import pytest
 
 from baseline.cli import cli
+from baseline.issues import ISSUE_CODES
 
 README = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
 
@@ -43,3 +44,8 @@ def test_help_imports_nothing_heavy():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip().splitlines()[-1] == "HEAVY:"
+
+
+def test_every_issue_code_is_documented_with_its_severity():
+    for code, severity in ISSUE_CODES.items():
+        assert f"| `{code}` | {severity} |" in README, f"README's issue table lacks `{code}` ({severity})"
