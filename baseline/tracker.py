@@ -17,7 +17,7 @@ from typing import Iterable, Sequence
 
 from baseline.config import Agency, AmbiguousFile, AssessmentConfig, Contact, agency_for_file
 from baseline.guideline import Guideline
-from baseline.issues import FileReport, Issue, make_issue
+from baseline.issues import ERROR, FileReport, Issue, make_issue
 from baseline.merge import agency_key
 
 VALID = "valid"
@@ -195,21 +195,20 @@ def saved_text(moment: dt.datetime | None) -> str:
 
 def choose_latest(files: Sequence[ReceivedFile]) -> ReceivedFile | None:
     """The file saved last, by each file's own last-saved time; None when a time is missing or the latest is tied."""
-    if not files:
+    times = [f.last_saved for f in files]
+    if not files or None in times:
         return None
-    if any(f.last_saved is None for f in files):
+    ordered = sorted(zip((_comparable(t) for t in times if t), files), key=lambda pair: pair[0])
+    if len(ordered) > 1 and ordered[-1][0] == ordered[-2][0]:
         return None
-    ordered = sorted(files, key=lambda f: _comparable(f.last_saved))  # type: ignore[arg-type]
-    if len(ordered) > 1 and _comparable(ordered[-1].last_saved) == _comparable(ordered[-2].last_saved):  # type: ignore[arg-type]
-        return None
-    return ordered[-1]
+    return ordered[-1][1]
 
 
 def duplicate_message(agency: str, files: Sequence[ReceivedFile]) -> str:
     """Two or more returns for one agency: each with its last-saved time and Completed by, and only the ways out
     that can work (--latest only when the last-saved times tell the files apart)."""
-    listed = "; ".join(f"{f.path} (last saved {saved_text(f.last_saved)}, Completed by: {f.completed_by or 'not given'})"
-                       for f in files)
+    listed = "; ".join(f"{f.path} (last saved {saved_text(f.last_saved)}, "
+                       f"Completed by: {f.completed_by or 'not given'})" for f in files)
     latest = choose_latest(files)
     if latest is not None:
         way_out = f"Merge with --latest to keep {latest.path} (saved last), or with --keep FILE to choose."
@@ -225,7 +224,8 @@ def duplicate_issue(agency: str, files: Sequence[ReceivedFile]) -> Issue:
     return make_issue("duplicate-agency", duplicate_message(agency, files), file=files[-1].path)
 
 
-def choose_return(files: Sequence[ReceivedFile], *, keep: Iterable[str] = (), latest: bool = False) -> ReceivedFile | None:
+def choose_return(files: Sequence[ReceivedFile], *, keep: Iterable[str] = (),
+                  latest: bool = False) -> ReceivedFile | None:
     """The one return to use among an agency's files: the only one; the one named by --keep (by path as given or
     by file name); else, with --latest, the one saved last. None when it stays undecided (report duplicate_issue)."""
     if len(files) == 1:
@@ -293,15 +293,17 @@ def _problems(received: ReceivedFile, state: str) -> tuple[str, ...]:
     out = []
     if received.reason:
         out.append(f"{received.path}: {received.reason}")
-    errors = [i for i in received.issues if i.severity == "error"]
+    errors = [i for i in received.issues if i.severity == ERROR]
     for issue in errors[:_MAX_ERRORS_SHOWN]:
         where = f" {issue.position}" if issue.position else ""
         out.append(f"{received.path}{where}: {issue.message}")
-    hidden = max(received.errors, len(errors)) - min(len(errors), _MAX_ERRORS_SHOWN)
-    if hidden > 0 or not out:
-        more = f"{hidden} more error{'s' if hidden != 1 else ''}" if out else \
-            f"{received.errors} error{'s' if received.errors != 1 else ''}"
-        out.append(f"{received.path}: {more}; `baseline validate {received.path}` lists each with its cell.")
+    rest = max(received.errors, len(errors)) - min(len(errors), _MAX_ERRORS_SHOWN)
+    validate = f"`baseline validate {received.path}` lists each with its cell"
+    if rest > 0:
+        more = "more " if errors else ""
+        out.append(f"{received.path}: {rest} {more}error{'s' if rest != 1 else ''}; {validate}.")
+    elif not out:
+        out.append(f"{received.path} is not valid: {validate}.")
     return tuple(out)
 
 
@@ -337,7 +339,7 @@ def agencies_named_in(config: AssessmentConfig, text: str) -> list[Agency]:
     words = _words(text)
     named = [a for a in config.agencies if _contains(words, _words(a.name))]
     return [a for a in named
-            if not any(b is not a and len(_words(b.name)) > len(_words(a.name)) and _contains(_words(b.name), _words(a.name))
+            if not any(len(_words(b.name)) > len(_words(a.name)) and _contains(_words(b.name), _words(a.name))
                        for b in named)]
 
 

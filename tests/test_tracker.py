@@ -195,8 +195,11 @@ def test_an_unreadable_file_placed_by_pattern_is_its_agencys_invalid_return():
     assert (row.agency, row.state) == ("Northshire Schools", "invalid")
     assert row.problems == (
         "in/Schools-Return.CSV: The CSV has no Recommendation column.",
-        "in/Schools-Return.CSV: 1 more error; `baseline validate in/Schools-Return.CSV` lists each with its cell.",
+        "in/Schools-Return.CSV: 1 error; `baseline validate in/Schools-Return.CSV` lists each with its cell.",
     )
+    inconsistent = ReceivedFile("in/schools.csv", None, valid=False)
+    assert track_returns(make_config(), NG225, [inconsistent], AFTER).agencies[2].problems == (
+        "in/schools.csv is not valid: `baseline validate in/schools.csv` lists each with its cell.",)
 
 
 def test_file_matching_two_agencies_patterns_is_unexpected():
