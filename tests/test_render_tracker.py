@@ -8,7 +8,9 @@ import re
 
 from markdown_it import MarkdownIt
 
-from baseline.render_tracker import markdown_text, one_line, print_tracker, tracker_json, tracker_markdown
+from baseline.render_tracker import (
+    markdown_text, one_line, print_tracker, returned_sentence, tracker_json, tracker_markdown,
+)
 from baseline.tracker import ReceivedFile, track_returns
 from tests.test_tracker import AFTER, NG225, config_data, folder, make_config, received
 
@@ -118,3 +120,9 @@ def test_an_unreadable_return_shows_no_answered_count(capsys):
     files = [ReceivedFile("Schools.csv", None, valid=False, errors=1, reason="unreadable")]
     print_tracker(report_of(files))
     assert re.search(r"│ Northshire Schools +│ invalid, overdue │ +│ +1 │ +0 │", capsys.readouterr().out)
+
+
+def test_returned_sentence_names_the_missing_agencies():
+    assert returned_sentence(8, ["North CAMHS", "North ED"]) == "6 of 8 agencies returned; missing: North CAMHS, North ED."
+    assert returned_sentence(8, []) == "8 of 8 agencies returned."
+    assert returned_sentence(1, []) == "1 of 1 agency returned."
