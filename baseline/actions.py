@@ -20,9 +20,10 @@ recommendation no longer in the encoding) is kept as the group left it, flagged 
 
 **Action ID** (`action_id`): `<recommendation>-<AGENCY CODE>`, e.g. `1.7.3-NC-E22BAC` for North CAMHS. The agency
 code is the initials of the agency's name followed by six hex digits of a hash of its *normalised* name
-(`merge.agency_key`: case and spacing ignored, as agencies are matched). It depends on nothing but the pair, so a late return renumbers nothing, and two agencies whose names share a prefix or initials still
-get different codes; `build_plan` checks uniqueness anyway (a 24-bit clash in one plan is refused with a clear message
-rather than silently giving two actions one ID).
+(`merge.agency_key`: case and spacing ignored, as agencies are matched). It depends on nothing but the pair, so a
+late return renumbers nothing, and two agencies whose names share a prefix or initials still get different codes.
+`build_plan` checks uniqueness anyway: a 24-bit clash within one plan is refused with a clear message rather than
+two actions silently sharing one ID.
 """
 
 from __future__ import annotations
@@ -273,13 +274,11 @@ def _shown(item: PlanRow | ReturnedFields | None, name: str) -> str:
     return text or BLANK
 
 
-def _take(row: PlanRow, source: PlanRow | ReturnedFields | None, name: str) -> PlanRow:
+def _take(row: PlanRow, source: PlanRow, name: str) -> PlanRow:
     """`row` with field `name` set from `source` (a deadline moves as date and text together)."""
     if name == "deadline":
-        if source is None:
-            return replace(row, deadline=None, deadline_text="")
         return replace(row, deadline=source.deadline, deadline_text=source.deadline_text)
-    return replace(row, **{name: getattr(source, name) if source is not None else _value(None, name)})
+    return replace(row, **{name: getattr(source, name)})
 
 
 @dataclass(frozen=True)
@@ -339,7 +338,8 @@ def group_edits(row: PlanRow, returned: ReturnedFields | None) -> list[str]:
     return edited
 
 
-def has_group_edits(previous_plan: Iterable[PlanRow], previous_return_values: Mapping[ActionKey, ReturnedFields]) -> bool:
+def has_group_edits(previous_plan: Iterable[PlanRow],
+                    previous_return_values: Mapping[ActionKey, ReturnedFields]) -> bool:
     """Does a merged workbook's plan hold anything a fresh merge would lose? (`merge` then insists on `--update`.)"""
     return any(group_edits(row, previous_return_values.get(row.key)) for row in _by_key(previous_plan).values())
 
@@ -415,7 +415,7 @@ def carry_forward(previous_plan: Iterable[PlanRow], previous_return_values: Mapp
         if old_row is None:
             row = replace(new_row, last_updated=today)
             before = previous_return_values.get(key)
-            if before is not None and before.is_action:  # it was in the plan as written, then deleted from the sheet
+            if _was_returned(before):  # it was in the plan as written, then deleted from the sheet
                 row = replace(row, progress_notes=_note(today, "Back from the agency's return: this row was missing "
                                                                 "from the previous plan."))
                 report.restored.append(row.action_id)
@@ -454,7 +454,8 @@ def _carry_row(old_row: PlanRow, before: ReturnedFields | None, new_row: PlanRow
                                         old_row.progress_notes, BLANK))
     row = replace(row, progress_notes=notes, orphaned=None)
     if not _was_returned(before):  # kept as an orphan (or typed in by the group) at the previous merge
-        row = replace(row, progress_notes=_append_note(row.progress_notes, _note(today, "Back in the agency's return.")))
+        back = _note(today, "Back in the agency's return.")
+        row = replace(row, progress_notes=_append_note(row.progress_notes, back))
     changed = any(_value(row, n) != _value(old_row, n) for n in EDITABLE_FIELDS)
     return replace(row, last_updated=today if changed else old_row.last_updated)
 
