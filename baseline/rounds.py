@@ -259,6 +259,9 @@ class MigrationReport:
     kept: int = 0  # answers carried across
     added: list[str] = field(default_factory=list)  # recommendations new in the target version (blank, to answer)
     blank: list[tuple[str, str]] = field(default_factory=list)  # (agency, recommendation) given a blank answer
+    # (agency, recommendation) kept although the target version no longer gives it to the agency's sectors: a
+    # workbook written from the migrated answers must still list it, or the answer would be lost
+    unlisted: list[tuple[str, str]] = field(default_factory=list)
     removed: list[RemovedAnswer] = field(default_factory=list)
     removed_actions: list[PlanRow] = field(default_factory=list)
     moved: list[dict] = field(default_factory=list)  # {"recommendation", "old_section", "new_section"}
@@ -271,6 +274,7 @@ class MigrationReport:
             "kept": self.kept,
             "added": self.added,
             "blank": [{"agency": a, "recommendation": r} for a, r in self.blank],
+            "unlisted": [{"agency": a, "recommendation": r} for a, r in self.unlisted],
             "removed": [r.to_dict() for r in self.removed],
             "removed_actions": [{"action_id": r.action_id, "agency": r.agency, "recommendation": r.recommendation,
                                  "action": r.action, "owner": r.owner, "deadline": r.deadline_shown or None,
@@ -312,6 +316,8 @@ def _migrate_answers(agency: str, sectors: list[str], answers: Mapping[str, Answ
         if rec.id in answers:
             out[rec.id] = answers[rec.id]
             report.kept += 1
+            if sectors and not new.applies_to(rec, sectors):
+                report.unlisted.append((agency, rec.id))
         elif new.applies_to(rec, sectors) if sectors else rec.id not in old_ids:
             out[rec.id] = Answer(rec.id)
             report.blank.append((agency, rec.id))

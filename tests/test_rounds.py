@@ -197,6 +197,19 @@ def test_migrate_a_return_there_and_back(ng225, ng225_next):
     assert [r.recommendation for r in back_report.removed] == [ADDED]
 
 
+def test_an_answer_the_target_version_no_longer_asks_the_agency_for_is_kept_and_reported(ng225):
+    data = ng225.model_dump(by_alias=True)
+    data["version"] = TEST_VERSION
+    only_education = next(s for s in data["sections"] if s["id"] == "1.5")
+    only_education["sectors"] = ["education"]
+    resectored = parse_guideline(data)
+    camhs = make_return(ng225, "North CAMHS", {"1.5.1": Answer("1.5.1", Y, P, evidence="Kept")},
+                        sectors=["mental_health"])
+    moved, report = migrate_return(camhs, ng225, resectored)
+    assert moved.answers["1.5.1"] == camhs.answers["1.5.1"]
+    assert report.unlisted == [("North CAMHS", "1.5.1")] and report.removed == []
+
+
 def test_migrate_refuses_a_return_of_another_version(ng225, ng225_next):
     with pytest.raises(BaselineError, match="not NG225@2099-01-01"):
         migrate_return(make_return(ng225, "A"), ng225_next, ng225)
