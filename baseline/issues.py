@@ -40,6 +40,8 @@ ISSUE_CODES: dict[str, str] = {
     "deadline-as-text": WARNING,
     "answer-without-relevance": WARNING,
     "answered-but-not-relevant": WARNING,
+    # rounds
+    "unchanged-return": WARNING,
     # merging
     "duplicate-agency": ERROR,
     "guideline-mismatch": ERROR,
