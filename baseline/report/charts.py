@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Mapping, Sequence
 from xml.sax.saxutils import escape
 
-import matplotlib
+import matplotlib.style
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
@@ -63,7 +63,8 @@ def stacked_bars(rows: Sequence[tuple[str, Mapping[str, int]]], *, title: str, d
     the segments either way. Returns an inline <svg> element.
     """
     height = 0.8 + 0.32 * max(len(rows), 1)
-    with matplotlib.rc_context(_RC):
+    # matplotlib's defaults plus ours: a matplotlibrc in the user's home must not change the report.
+    with matplotlib.style.context(["default", _RC]):
         figure = Figure(figsize=(width_inches, height))
         axes = figure.add_subplot()
         labels = [label for label, _ in rows]
