@@ -189,6 +189,27 @@ def test_charts_are_inline_accessible_svg_with_unique_ids(html):
         assert ref in ids
 
 
+def test_status_is_never_told_by_colour_alone(html):
+    # Bars: each gap status has a hatch pattern of its own (met and not applicable are plain, told apart by colour
+    # and by the legend's words, and the counts are on the bars).
+    sections = next(svg for svg in re.findall(r"<svg\b.*?</svg>", html, re.S) if 'id="sections-title"' in svg)
+    assert len(set(re.findall(r'<pattern id="([^"]+)"', sections))) == 3
+    # Tables: every coloured status carries its symbol and its word.
+    for value, word in (("met", "Met"), ("not_met", "Not met"), ("partially_met", "Partially met")):
+        assert re.search(rf'<span class="status s-{value}"><span class="sym" aria-hidden="true">.</span> {word}</span>',
+                         html)
+
+
+def test_a_browser_test_cannot_skip_in_ci(monkeypatch):
+    monkeypatch.setattr(browser, "CHROMIUM", None)
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="CI must run the browser tests"):
+        browser.require_chromium()
+    monkeypatch.setenv("CI", "false")
+    with pytest.raises(pytest.skip.Exception):
+        browser.require_chromium()
+
+
 def test_the_same_summary_gives_the_same_bytes(guideline):
     summary = tiny_summary(guideline)
     assert render_report(summary, guideline) == render_report(summary, guideline)
