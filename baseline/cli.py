@@ -474,3 +474,45 @@ def validate(files: tuple[str, ...], fmt: str, strict: bool, agency: str | None,
 
 def main() -> None:  # pragma: no cover - console entry point alias
     cli()
+
+
+# --- report (appended apart from the rest until the restructure wires it through workflow) ---------------------
+
+
+@cli.command()
+@click.argument("merged", metavar="MERGED.xlsx", type=click.Path(dir_okay=False))
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="The report to write (.html).")
+@click.option("--as-of", "as_of", metavar="DATE",
+              help="Date for overdue actions (YYYY-MM-DD; default: the merged workbook's own).")
+@click.option("--force", is_flag=True, help="Overwrite the output file if it exists.")
+def report(merged: str, output: str, as_of: str | None, force: bool) -> None:
+    """A board report from a merged workbook: one self-contained HTML file that prints to A4.
+
+    The headline in both views (worst-of system status and agency answers), status by section, agencies by
+    section, the gaps with our summaries and flagged risks, owners and overdue actions, and the encoding caveat
+    when the encoding is partial. No scripts and nothing fetched: it reads the same offline and printed.
+    """
+    import datetime as dt
+    from pathlib import Path
+
+    from baseline.report.html import render_report  # matplotlib and Jinja2: kept out of --help
+    from baseline.summary import summarise
+    from baseline.xlsx.merged import _open, _read_meta, read_merged_workbook
+    from baseline.xlsx.safety import atomic_write, refuse_overwrite
+
+    target, source = Path(output), Path(merged)
+    if target.suffix.lower() not in (".html", ".htm"):
+        raise click.BadParameter("the report must be an .html file", param_hint="-o/--output")
+    refuse_overwrite(target, force)
+    day = _iso_date_option(as_of, "--as-of")
+    assessment = read_merged_workbook(source)
+    if day is None:  # the date the workbook was merged for, so the report agrees with its Actions sheet
+        workbook = _open(source)
+        try:
+            day = dt.date.fromisoformat(_read_meta(workbook, source)["as_of"])
+        finally:
+            workbook.close()
+    html = render_report(summarise(assessment, as_of=day), assessment.guideline)
+    atomic_write(target, lambda tmp: tmp.write_text(html, encoding="utf-8"), force=force, inputs=(source,))
+    click.echo(str(target))
+    echo_err(f"Wrote the report on {len(assessment.agencies)} agencies as of {day.isoformat()} to {target}.")
