@@ -396,7 +396,9 @@ def test_actions_filters_and_grouping_by_agency(plan_for_lists):
 def test_risk_first_and_summary_actions_from_the_plan(plan_for_lists):
     assert [r.risk for r in risk_first(plan_for_lists)] == [True, True, False, False]
     loads = owner_loads(as_summary_actions(plan_for_lists, TODAY))
-    assert [(o.owner, o.actions, o.open, o.overdue) for o in loads][0] == ("Clinical lead", 3, 3, 2)
+    # Owners are (agency, owner) pairs: the same job title in two agencies is two owners.
+    assert [(o.agency, o.owner, o.actions, o.open, o.overdue) for o in loads][:2] == [
+        ("North CAMHS", "Clinical lead", 2, 2, 1), ("School", "Clinical lead", 1, 1, 1)]
 
 
 def test_returned_values_key_every_answer(ng225, first_round):
