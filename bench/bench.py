@@ -24,6 +24,7 @@ import json
 import os
 import platform
 import pstats
+import resource
 import shutil
 import subprocess
 import sys
@@ -67,8 +68,8 @@ class Session:
     def read_floor(self, *paths: Path) -> list[str]:
         return [self.python, str(HERE / "read_floor.py"), *map(str, paths)]
 
-    def write_floor(self, cells: Path, out_dir: Path) -> list[str]:
-        return [self.python, str(HERE / "write_floor.py"), str(cells), str(out_dir)]
+    def write_floor(self, cells: Path, out_dir: Path, *options: str) -> list[str]:
+        return [self.python, str(HERE / "write_floor.py"), str(cells), str(out_dir), *options]
 
     def size(self, size: int, repeat: int, log) -> dict:
         returns = corpus.returns(self.cli, self.cache, size)
@@ -111,7 +112,7 @@ class Session:
             "validate_one": self.command("validate", str(one_file)),
             "read_one": self.read_floor(one_file),
             "generate": self.command("generate", str(config), "-o", str(generated), "--force"),
-            "write_generated": self.write_floor(cells, self.out / f"floor-generated-{agencies}"),
+            "write_generated": self.write_floor(cells, self.out / f"floor-generated-{agencies}", "--in-memory"),
         }
         measured = {name: Measurement(name, argv, []) for name, argv in steps.items()}
         for repetition in range(repeat):
@@ -222,6 +223,8 @@ def main(argv: list[str] | None = None) -> int:
     per_size = {size: results["sizes"][str(size)] for size in sizes}
     results["growth_per_100"] = report.growth(per_size) if len(sizes) > 1 else {}
     results["targets"] = report.targets(per_size, results["fixed"])
+    # A child's peak memory as the kernel reports it starts from the harness's own: figures below this mean nothing.
+    results["meta"]["harness_peak_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     if args.profile:
         results["profile"] = session.profile(sizes[-1])
     results["meta"]["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
@@ -232,6 +235,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.profile:
         report.print_profile({k: v for k, v in results["profile"].items() if isinstance(v, list)}, sys.stdout)
     print(f"\nload average before {load_before[0]:.2f}, after {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs; "
+          f"the harness's own peak memory {results['meta']['harness_peak_mb']:.0f} MB (no child can show less); "
           f"results in {args.json}", file=sys.stdout)
     return 0
 

@@ -1,34 +1,31 @@
 """The benchmark's inputs, built once and cached under the build folder (keyed by the tool's version and source).
 
 Full returns: one blank workbook listing every recommendation is made by the CLI (`baseline generate --agency …
---all-recommendations`), a few copies are filled in (every recommendation answered) with openpyxl, as a person's
-spreadsheet program would save them, and then N returns are byte copies of those with the agency's name swapped
+--all-recommendations`), a few copies are filled in (every recommendation answered) by fill_return.py (openpyxl), as a
+person's spreadsheet program would save them, and then N returns are byte copies of those with the agency's name swapped
 (names of one length, so every XML part stays valid): 800 returns take seconds, not minutes.
 
 Only the public CLI and the workbook as users see it (sheet and header names) are used, so this keeps working
-whatever the package's internal layout becomes.
+whatever the package's internal layout becomes. Standard library only: the harness must stay small, because a
+child's peak memory as the kernel reports it starts from the parent's (openpyxl and python-calamine work in
+subprocesses: fill_return.py, dump_cells.py).
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import json
-import pickle
-import random
 import shutil
 import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
-import openpyxl
-from python_calamine import CalamineWorkbook
+HERE = Path(__file__).resolve().parent
 
 TEMPLATES = 5  # distinct filled returns; the N returns cycle through them
 NAME_WIDTH = 5  # "Bench Agency 00042": every agency name has one length, so a byte swap keeps the parts valid
 AREA = "Benchmark"
-YES_PARTIAL_NO = ["Yes", "Partial", "No"]
-STATUSES = ["Not started", "In progress", "Complete"]
 EXAMPLE_SECTORS = ["mental_health", "emergency_care", "primary_care", "social_care", "education",
                    "criminal_justice", "voluntary_sector", "acute_care", "ambulance"]
 
@@ -40,7 +37,7 @@ def agency_name(number: int) -> str:
 def cache_key(cli: Path) -> str:
     """The tool's version and a hash of its source: a changed writer means new returns."""
     version = subprocess.run([str(cli), "--version"], capture_output=True, text=True, check=True).stdout.split()[-1]
-    python = cli.parent / "python"
+    python = cli.parent / "python" if (cli.parent / "python").exists() else Path(sys.executable)
     package_dir = subprocess.run(
         [str(python), "-c", "import importlib.util,os; print(os.path.dirname(importlib.util.find_spec('baseline').origin))"],
         capture_output=True, text=True, check=True).stdout.strip()
@@ -50,49 +47,6 @@ def cache_key(cli: Path) -> str:
             digest.update(str(path.relative_to(package_dir)).encode())
             digest.update(path.read_bytes())
     return f"{version}-{digest.hexdigest()[:10]}"
-
-
-def _assessment_sheet(workbook):
-    for sheet in workbook.worksheets:
-        headers = [cell.value for cell in sheet[1]]
-        if "Recommendation" in headers and "Meets it?" in headers:
-            return sheet, {header: index + 1 for index, header in enumerate(headers) if header}
-    raise SystemExit("bench: no sheet with the headers 'Recommendation' and 'Meets it?' in the generated workbook")
-
-
-def fill(blank: Path, out: Path, seed: int, agency: str) -> None:
-    """Answer every recommendation of the blank workbook, as an agency would (openpyxl standing in for Excel)."""
-    workbook = openpyxl.load_workbook(blank)
-    sheet, column = _assessment_sheet(workbook)
-    needed = ["Relevant to us?", "Meets it?", "Evidence / current activity", "Action needed", "Action owner",
-              "Deadline", "Action status", "Risk if not done?", "Completed by"]
-    missing = [header for header in needed if header not in column]
-    if missing:
-        raise SystemExit(f"bench: the Assessment sheet has no column {missing}: update bench/corpus.py")
-    rng = random.Random(seed)
-    answered = 0
-    for row in range(2, sheet.max_row + 1):
-        rec_id = sheet.cell(row, column["Recommendation"]).value
-        if not rec_id:
-            continue  # a section heading row
-        meets = rng.choice(YES_PARTIAL_NO)
-        values = {
-            "Relevant to us?": rng.choice(["Yes", "Partial"]), "Meets it?": meets,
-            "Evidence / current activity": f"Evidence for {rec_id} from {agency}. " * rng.randint(1, 5),
-            "Risk if not done?": rng.choice(["Yes", "No"]), "Completed by": f"Person {seed}",
-        }
-        if meets != "Yes":
-            values.update({
-                "Action needed": f"Action on {rec_id}", "Action owner": f"Owner {rng.randint(1, 20)}",
-                "Deadline": dt.datetime(2027, 1, 1) + dt.timedelta(days=rng.randint(0, 365)),
-                "Action status": rng.choice(STATUSES),
-            })
-        for header, value in values.items():
-            sheet.cell(row, column[header]).value = value
-        answered += 1
-    if not answered:
-        raise SystemExit("bench: the generated workbook lists no recommendation")
-    workbook.save(out)
 
 
 def copy_as(template: Path, template_agency: str, out: Path, agency: str) -> None:
@@ -114,7 +68,8 @@ def templates(cli: Path, folder: Path) -> list[tuple[Path, str]]:
             blank = folder / f"blank-{seed}.xlsx"
             subprocess.run([str(cli), "generate", "--agency", agency, "--sector", "commissioning", "--area", AREA,
                             "--all-recommendations", "--force", "-o", str(blank)], check=True, capture_output=True)
-            fill(blank, path.with_suffix(".tmp.xlsx"), seed, agency)
+            subprocess.run([sys.executable, str(HERE / "fill_return.py"), str(blank), str(path.with_suffix(".tmp.xlsx")),
+                            str(seed), agency], check=True)
             path.with_suffix(".tmp.xlsx").rename(path)
         made.append((path, agency))
     return made
@@ -159,18 +114,6 @@ def generate_config(cli: Path, cache: Path, agencies: int) -> Path:
     return path
 
 
-def cell_values(path: Path) -> list[tuple[str, list[list]]]:
-    """Every sheet of a workbook as (name, rows of values), as python-calamine reads them."""
-    workbook = CalamineWorkbook.from_path(str(path))
-    try:
-        return [(name, workbook.get_sheet_by_name(name).to_python()) for name in workbook.sheet_names]
-    finally:
-        workbook.close()
-
-
-def dump_cells(paths: list[Path], dump: Path) -> int:
-    """The cells of these workbooks, for write_floor.py to write again; returns the number of non-blank cells."""
-    books = [(path.name, cell_values(path)) for path in paths]
-    with open(dump, "wb") as handle:
-        pickle.dump(books, handle, protocol=pickle.HIGHEST_PROTOCOL)
-    return sum(1 for _, sheets in books for _, rows in sheets for row in rows for value in row if value != "")
+def dump_cells(paths: list[Path], dump: Path) -> None:
+    """The cells of these workbooks, for write_floor.py to write again (in a subprocess: see the module's doc)."""
+    subprocess.run([sys.executable, str(HERE / "dump_cells.py"), str(dump), *map(str, paths)], check=True)

@@ -46,18 +46,27 @@ def slope(points: list[tuple[int, float]]) -> float | None:
 
 
 def growth(per_size: dict[int, dict]) -> dict[str, dict]:
-    """Seconds and MB added per 100 files, overall and over the last step; a last step much steeper than the first
-    is the sign of a step that grows faster than the number of files."""
+    """Seconds and MB added per 100 files, overall and per step between sizes. A command whose last step is much
+    steeper than its first, more so than the read floor's own (disk cache, a busy machine), has a step that grows
+    faster than the number of files."""
     sizes = sorted(per_size)
+
+    def steepening(name: str) -> float | None:
+        times = [(n, per_size[n]["measurements"][name]["seconds"]) for n in sizes]
+        first, last = slope(times[:2]), slope(times[-2:])
+        return last / first if first and first > 0 and last is not None else None
+
+    floor_steepening = steepening("read_returns") if len(sizes) >= 3 else None
     result = {}
     for name in SIZE_COMMANDS + SIZE_FLOORS:
         times = [(n, per_size[n]["measurements"][name]["seconds"]) for n in sizes]
         memory = [(n, per_size[n]["measurements"][name]["peak_mb"]) for n in sizes]
         entry = {"seconds_per_100": slope(times), "mb_per_100": slope(memory)}
         if len(sizes) >= 3:
-            first, last = slope(times[:2]), slope(times[-2:])
-            entry["seconds_per_100_first_step"], entry["seconds_per_100_last_step"] = first, last
-            entry["superlinear"] = bool(first and first > 0 and last > 1.5 * first)
+            entry["seconds_per_100_first_step"], entry["seconds_per_100_last_step"] = slope(times[:2]), slope(times[-2:])
+            ratio_ = steepening(name)
+            entry["steepening"] = None if ratio_ is None else round(ratio_, 2)
+            entry["superlinear"] = bool(ratio_ and ratio_ > 1.5 * max(1.0, floor_steepening or 1.0))
         result[name] = entry
     return result
 
@@ -129,12 +138,14 @@ def print_tables(results: dict, out) -> None:
     if results.get("growth_per_100"):
         print(file=out)
         print("Growth per 100 files (least squares over the sizes; first → last step)", file=out)
+        floor = results["growth_per_100"]["read_returns"].get("steepening") or 1.0
         for name, entry in results["growth_per_100"].items():
             steps = ""
             if "seconds_per_100_first_step" in entry:
                 steps = (f"  steps {_cell(entry['seconds_per_100_first_step'], 3)} → "
                          f"{_cell(entry['seconds_per_100_last_step'], 3)} s"
-                         + ("  SUPERLINEAR?" if entry["superlinear"] else ""))
+                         + (f" (×{entry['steepening']:.1f}, read floor ×{floor:.1f}: SUPERLINEAR?)"
+                            if entry["superlinear"] else ""))
             print(f"  {name:<16} {_cell(entry['seconds_per_100'], 3):>7} s  {_cell(entry['mb_per_100'], 1):>6} MB"
                   f"{steps}", file=out)
     fixed = results["fixed"]
