@@ -1,7 +1,8 @@
 """`make bench`: how long users wait for each command, side by side with the floors, in one run (issue 16).
 
     python bench/bench.py [--sizes 50,200,800] [--returns 2000] [--repeat N] [--agencies 50]
-                          [--json bench/results.json] [--cache .bench] [--profile] [--cli PATH]
+                          [--json bench/results.json] [--cache .bench] [--profile] [--compare OLD.json]
+                          [--cli PATH]
 
 Each command runs as a subprocess of the installed CLI, as a user runs it: `validate DIR`, `summary DIR` (over
 the returns), `merge DIR -o X`, `summary X` (over the merged workbook) at each size of full returns (every
@@ -13,7 +14,8 @@ constant-memory mode). Prints the times, ratios, peak memory, growth per 100 fil
 
 Sizes: --sizes replaces the default list (50,200,800); --returns adds sizes to it (e.g. --returns 2000). Runs:
 best of --repeat (default 3 up to 200 returns, 1 above). The returns, the config and the outputs live in the
-cache folder, keyed by the tool's version and source, so re-runs only measure.
+cache folder, keyed by the tool's version and source, so re-runs only measure. --compare bench/before.json shows
+the numbers recorded before the speed work (issue 16) beside this run's.
 """
 
 from __future__ import annotations
@@ -183,6 +185,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cache", type=Path, default=HERE.parent / ".bench", help="the build folder")
     parser.add_argument("--cli", type=Path, default=None, help="the baseline command (default: beside this python)")
     parser.add_argument("--profile", action="store_true", help="also cProfile validate and merge at the largest size")
+    parser.add_argument("--compare", type=Path, help="an earlier results JSON (e.g. bench/before.json) to show beside")
     args = parser.parse_args(argv)
     sizes = sorted(set(args.sizes) | set(args.returns))
     cli = args.cli.absolute() if args.cli else default_cli()
@@ -234,6 +237,8 @@ def main(argv: list[str] | None = None) -> int:
     report.print_tables(results, sys.stdout)
     if args.profile:
         report.print_profile({k: v for k, v in results["profile"].items() if isinstance(v, list)}, sys.stdout)
+    if args.compare:
+        report.print_comparison(json.loads(args.compare.read_text()), results, sys.stdout)
     print(f"\nload average before {load_before[0]:.2f}, after {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs; "
           f"the harness's own peak memory {results['meta']['harness_peak_mb']:.0f} MB (no child can show less); "
           f"results in {args.json}", file=sys.stdout)

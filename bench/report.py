@@ -66,7 +66,8 @@ def growth(per_size: dict[int, dict]) -> dict[str, dict]:
             entry["seconds_per_100_first_step"], entry["seconds_per_100_last_step"] = slope(times[:2]), slope(times[-2:])
             ratio_ = steepening(name)
             entry["steepening"] = None if ratio_ is None else round(ratio_, 2)
-            entry["superlinear"] = bool(ratio_ and ratio_ > 1.5 * max(1.0, floor_steepening or 1.0))
+            if name in SIZE_COMMANDS:  # the floors are the yardstick, not suspects
+                entry["superlinear"] = bool(ratio_ and ratio_ > 1.5 * max(1.0, floor_steepening or 1.0))
         result[name] = entry
     return result
 
@@ -145,7 +146,7 @@ def print_tables(results: dict, out) -> None:
                 steps = (f"  steps {_cell(entry['seconds_per_100_first_step'], 3)} → "
                          f"{_cell(entry['seconds_per_100_last_step'], 3)} s"
                          + (f" (×{entry['steepening']:.1f}, read floor ×{floor:.1f}: SUPERLINEAR?)"
-                            if entry["superlinear"] else ""))
+                            if entry.get("superlinear") else ""))
             print(f"  {name:<16} {_cell(entry['seconds_per_100'], 3):>7} s  {_cell(entry['mb_per_100'], 1):>6} MB"
                   f"{steps}", file=out)
     fixed = results["fixed"]
@@ -179,3 +180,24 @@ def print_profile(profile: dict, out) -> None:
         for row in rows:
             print(f"  {row['tottime']:7.3f} s own {row['cumtime']:7.3f} s cum {row['ncalls']:>9}  {row['function']}",
                   file=out)
+
+
+def print_comparison(before: dict, after: dict, out) -> None:
+    """Seconds and ratios of an earlier run (--compare) beside this one's, for the sizes both measured."""
+    print("\nBefore → now (seconds, and the ratio to the floor)", file=out)
+    for size in sorted(set(before["sizes"]) & set(after["sizes"]), key=int):
+        old, new = before["sizes"][size], after["sizes"][size]
+        parts = []
+        for name, ratio_name in [("validate", "validate_per_read_floor"), ("summary_returns", "summary_per_read_floor"),
+                                 ("merge", "merge_per_read_plus_write_floor"),
+                                 ("summary_merged", "summary_merged_per_its_read_floor")]:
+            parts.append(f"{name} {old['measurements'][name]['seconds']:.2f} → {new['measurements'][name]['seconds']:.2f} s"
+                         f" ({_cell(old['ratios'][ratio_name])}× → {_cell(new['ratios'][ratio_name])}×)")
+        merge_mb = f"merge peak {old['measurements']['merge']['peak_mb']:.0f} → {new['measurements']['merge']['peak_mb']:.0f} MB"
+        print(f"  {size:>5}: " + "; ".join(parts) + f"; {merge_mb}", file=out)
+    if "fixed" in before and "fixed" in after:
+        old, new = before["fixed"]["ratios"], after["fixed"]["ratios"]
+        print(f"  one-file validate {_cell(old['validate_one_per_read_floor'])}× → "
+              f"{_cell(new['validate_one_per_read_floor'])}×; generate {_cell(old['generate_per_write_floor'])}× → "
+              f"{_cell(new['generate_per_write_floor'])}×; --help {old['help_seconds']:.3f} → {new['help_seconds']:.3f} s",
+              file=out)
