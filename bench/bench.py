@@ -26,7 +26,6 @@ import json
 import os
 import platform
 import pstats
-import resource
 import shutil
 import subprocess
 import sys
@@ -35,7 +34,7 @@ from pathlib import Path
 
 import corpus
 import report
-from measure import Measurement, Run, run_once
+from measure import Launcher, Measurement, Run
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_SIZES = [50, 200, 800]
@@ -47,22 +46,24 @@ def default_repeat(size: int) -> int:
     return 3 if size <= 200 else 1
 
 
-def floor_run(argv: list[str]) -> Run:
-    """A write-floor run: the seconds it spent loading its cells (printed on stdout) are not writing."""
-    run = run_once(argv)
-    if run.returncode == 0:
-        run.seconds -= float(run.stdout.strip().splitlines()[-1])
-    return run
-
-
 class Session:
     """The measurements of one bench run, each a list of runs (repetitions interleave, so a burst of other work on
     the machine hits commands and floors alike)."""
 
-    def __init__(self, cli: Path, cache: Path, python: str):
-        self.cli, self.cache, self.python = cli, cache, python
+    def __init__(self, cli: Path, cache: Path, python: str, launcher: Launcher):
+        self.cli, self.cache, self.python, self.launcher = cli, cache, python, launcher
         self.out = cache / "out"
         self.out.mkdir(parents=True, exist_ok=True)
+
+    def run(self, argv: list[str]) -> Run:
+        return self.launcher.run(argv)
+
+    def floor_run(self, argv: list[str]) -> Run:
+        """A write-floor run: the seconds it spent loading its cells (printed on stdout) are not writing."""
+        run = self.run(argv)
+        if run.returncode == 0:
+            run.seconds -= float(run.stdout.strip().splitlines()[-1])
+        return run
 
     def command(self, *args: str) -> list[str]:
         return [str(self.cli), *args]
@@ -95,9 +96,9 @@ class Session:
                         continue
                     if not cells.exists() or cells.stat().st_mtime < merged.stat().st_mtime:
                         corpus.dump_cells([merged], cells)
-                    measured[name].runs.append(floor_run(argv))
+                    measured[name].runs.append(self.floor_run(argv))
                 else:
-                    measured[name].runs.append(run_once(argv))
+                    measured[name].runs.append(self.run(argv))
             log(f"  {size} returns, run {repetition + 1}/{repeat}: "
                 + ", ".join(f"{name} {m.runs[-1].seconds:.2f}s" for name, m in measured.items()))
         measurements = {name: m.as_json() for name, m in measured.items()}
@@ -126,9 +127,9 @@ class Session:
                         continue
                     if not cells.exists():
                         corpus.dump_cells(books, cells)
-                    measured[name].runs.append(floor_run(argv))
+                    measured[name].runs.append(self.floor_run(argv))
                 else:
-                    measured[name].runs.append(run_once(argv))
+                    measured[name].runs.append(self.run(argv))
             log(f"  fixed, run {repetition + 1}/{repeat}: "
                 + ", ".join(f"{name} {m.runs[-1].seconds:.3f}s" for name, m in measured.items()))
         measurements = {name: m.as_json() for name, m in measured.items()}
@@ -200,13 +201,14 @@ def main(argv: list[str] | None = None) -> int:
             if stale.is_dir() and stale.name != key:
                 shutil.rmtree(stale, ignore_errors=True)
     cache.mkdir(parents=True, exist_ok=True)
-    session = Session(cli, cache, sys.executable)
+    launcher = Launcher()  # started now, while the harness is small (see measure.py)
+    session = Session(cli, cache, sys.executable, launcher)
     started = time.perf_counter()
     for size in sizes:
         ready = time.perf_counter()
         corpus.returns(cli, cache, size)
         log(f"{size} full returns ready in {time.perf_counter() - ready:.1f} s ({cache / f'returns-{size}'})")
-    run_once(session.command("--version"))  # warm the bytecode caches before anything is timed
+    session.run(session.command("--version"))  # warm the bytecode caches before anything is timed
     load_before = os.getloadavg()
     results: dict = {
         "meta": {
@@ -226,8 +228,10 @@ def main(argv: list[str] | None = None) -> int:
     per_size = {size: results["sizes"][str(size)] for size in sizes}
     results["growth_per_100"] = report.growth(per_size) if len(sizes) > 1 else {}
     results["targets"] = report.targets(per_size, results["fixed"])
-    # A child's peak memory as the kernel reports it starts from the harness's own: figures below this mean nothing.
-    results["meta"]["harness_peak_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    # A child's peak memory as the kernel reports it starts from its parent's (the launcher's at that moment): at
+    # most this much of any figure can be the launcher's.
+    results["meta"]["launcher_peak_mb"] = round(launcher.run([]).peak_mb, 1)
+    launcher.close()
     if args.profile:
         results["profile"] = session.profile(sizes[-1])
     results["meta"]["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
@@ -240,7 +244,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.compare:
         report.print_comparison(json.loads(args.compare.read_text()), results, sys.stdout)
     print(f"\nload average before {load_before[0]:.2f}, after {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs; "
-          f"the harness's own peak memory {results['meta']['harness_peak_mb']:.0f} MB (no child can show less); "
+          f"the launcher's own peak memory {results['meta']['launcher_peak_mb']:.0f} MB (at most this much of any figure is its); "
           f"results in {args.json}", file=sys.stdout)
     return 0
 

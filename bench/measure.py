@@ -1,18 +1,20 @@
-"""Run one command as a fresh process and measure what its user waits for: wall time, CPU time, peak memory.
+"""Measurements of commands run as fresh processes: wall time, CPU time, peak memory, best of N runs.
 
-os.wait4 gives the child's own rusage (peak RSS, user and system CPU), so no polling and no extra package. A
-child that forks workers and waits for them reports the largest of them as its peak (Linux ru_maxrss semantics),
-not their sum: note this when the CLI grows a process pool.
+The commands are started by launcher.py, a bare Python process of its own: Linux starts a child's peak-memory
+figure from its parent's, so the parent must stay small whatever the harness holds. A child that forks workers
+and waits for them reports the largest of them as its peak (Linux ru_maxrss), not their sum: mind this when the
+CLI grows a process pool.
 """
 
 from __future__ import annotations
 
-import os
+import json
 import subprocess
-import tempfile
-import time
-from dataclasses import asdict, dataclass, field
+import sys
+from dataclasses import dataclass, field
 from pathlib import Path
+
+LAUNCHER = Path(__file__).resolve().parent / "launcher.py"
 
 
 @dataclass
@@ -63,16 +65,21 @@ class Measurement:
         return result
 
 
-def run_once(argv: list[str], env: dict[str, str] | None = None, cwd: Path | None = None) -> Run:
-    """Run argv to completion; stdout and stderr go to temporary files (a pipe left unread could block the child)."""
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        start = time.perf_counter()
-        process = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=out, stderr=err, env=env, cwd=cwd)
-        _, status, usage = os.wait4(process.pid, 0)
-        seconds = time.perf_counter() - start
-        process.returncode = os.waitstatus_to_exitcode(status)
-        out.seek(0)
-        err.seek(0)
-        return Run(seconds=seconds, cpu_seconds=usage.ru_utime + usage.ru_stime, peak_mb=usage.ru_maxrss / 1024,
-                   returncode=process.returncode, stdout=out.read().decode(errors="replace"),
-                   stderr=err.read().decode(errors="replace"))
+class Launcher:
+    """The process that starts each measured command (see the module's doc)."""
+
+    def __init__(self) -> None:
+        self.process = subprocess.Popen([sys.executable, str(LAUNCHER)], stdin=subprocess.PIPE,
+                                        stdout=subprocess.PIPE, text=True)
+
+    def run(self, argv: list[str]) -> Run:
+        self.process.stdin.write(json.dumps([str(part) for part in argv]) + "\n")
+        self.process.stdin.flush()
+        line = self.process.stdout.readline()
+        if not line:
+            raise RuntimeError("bench: the launcher process stopped")
+        return Run(**json.loads(line))
+
+    def close(self) -> None:
+        self.process.stdin.close()
+        self.process.wait()
