@@ -54,6 +54,12 @@ class Session:
         self.cli, self.cache, self.python, self.launcher = cli, cache, python, launcher
         self.out = cache / "out"
         self.out.mkdir(parents=True, exist_ok=True)
+        self.dumped: set[Path] = set()  # cells read back from this run's outputs, once each
+
+    def cells_of(self, books: list[Path], cells: Path) -> None:
+        if cells not in self.dumped:
+            corpus.dump_cells(books, cells)
+            self.dumped.add(cells)
 
     def run(self, argv: list[str]) -> Run:
         return self.launcher.run(argv)
@@ -94,8 +100,7 @@ class Session:
                     if not merged.exists():
                         measured[name].runs.append(Run(0.0, 0.0, 0.0, -1, "", "no merged workbook to copy"))
                         continue
-                    if not cells.exists() or cells.stat().st_mtime < merged.stat().st_mtime:
-                        corpus.dump_cells([merged], cells)
+                    self.cells_of([merged], cells)
                     measured[name].runs.append(self.floor_run(argv))
                 else:
                     measured[name].runs.append(self.run(argv))
@@ -125,8 +130,7 @@ class Session:
                     if not books:
                         measured[name].runs.append(Run(0.0, 0.0, 0.0, -1, "", "generate wrote no workbook"))
                         continue
-                    if not cells.exists():
-                        corpus.dump_cells(books, cells)
+                    self.cells_of(books, cells)
                     measured[name].runs.append(self.floor_run(argv))
                 else:
                     measured[name].runs.append(self.run(argv))

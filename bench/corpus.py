@@ -1,14 +1,13 @@
 """The benchmark's inputs, built once and cached under the build folder (keyed by the tool's version and source).
 
 Full returns: one blank workbook listing every recommendation is made by the CLI (`baseline generate --agency …
---all-recommendations`), a few copies are filled in (every recommendation answered) by fill_return.py (openpyxl), as a
+--all-recommendations`), answered in a few ways (every recommendation answered) by fill_return.py (openpyxl), as a
 person's spreadsheet program would save them, and then N returns are byte copies of those with the agency's name swapped
 (names of one length, so every XML part stays valid): 800 returns take seconds, not minutes.
 
 Only the public CLI and the workbook as users see it (sheet and header names) are used, so this keeps working
-whatever the package's internal layout becomes. Standard library only: the harness must stay small, because a
-child's peak memory as the kernel reports it starts from the parent's (openpyxl and python-calamine work in
-subprocesses: fill_return.py, dump_cells.py).
+whatever the package's internal layout becomes. openpyxl and python-calamine work in subprocesses (fill_return.py,
+dump_cells.py), which keeps the harness itself light.
 """
 
 from __future__ import annotations
@@ -35,7 +34,8 @@ def agency_name(number: int) -> str:
 
 
 def cache_key(cli: Path) -> str:
-    """The tool's version and a hash of its source: a changed writer means new returns."""
+    """The tool's version and a hash of its source and of the code here that builds the returns: a changed writer
+    or filler means new returns."""
     version = subprocess.run([str(cli), "--version"], capture_output=True, text=True, check=True).stdout.split()[-1]
     python = cli.parent / "python" if (cli.parent / "python").exists() else Path(sys.executable)
     package_dir = subprocess.run(
@@ -46,6 +46,8 @@ def cache_key(cli: Path) -> str:
         if path.is_file() and path.suffix in {".py", ".yaml", ".yml"}:
             digest.update(str(path.relative_to(package_dir)).encode())
             digest.update(path.read_bytes())
+    for builder in (HERE / "corpus.py", HERE / "fill_return.py"):
+        digest.update(builder.read_bytes())
     return f"{version}-{digest.hexdigest()[:10]}"
 
 
@@ -57,21 +59,18 @@ def copy_as(template: Path, template_agency: str, out: Path, agency: str) -> Non
             target.writestr(info, source.read(info).replace(old, new), compress_type=zipfile.ZIP_DEFLATED)
 
 
-def templates(cli: Path, folder: Path) -> list[tuple[Path, str]]:
-    """TEMPLATES filled returns (made once per cache key)."""
-    folder.mkdir(parents=True, exist_ok=True)
-    made = []
-    for seed in range(TEMPLATES):
-        agency = agency_name(seed)
-        path = folder / f"filled-{seed}.xlsx"
-        if not path.exists():
-            blank = folder / f"blank-{seed}.xlsx"
-            subprocess.run([str(cli), "generate", "--agency", agency, "--sector", "commissioning", "--area", AREA,
-                            "--all-recommendations", "--force", "-o", str(blank)], check=True, capture_output=True)
-            subprocess.run([sys.executable, str(HERE / "fill_return.py"), str(blank), str(path.with_suffix(".tmp.xlsx")),
-                            str(seed), agency], check=True)
-            path.with_suffix(".tmp.xlsx").rename(path)
-        made.append((path, agency))
+def templates(cli: Path, folder: Path) -> list[Path]:
+    """TEMPLATES filled returns of one agency (made once per cache key): one blank, answered TEMPLATES ways."""
+    made = [folder / f"filled-{seed}.xlsx" for seed in range(TEMPLATES)]
+    if all(path.exists() for path in made):
+        return made
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    blank = folder / "blank.xlsx"
+    subprocess.run([str(cli), "generate", "--agency", agency_name(0), "--sector", "commissioning", "--area", AREA,
+                    "--all-recommendations", "-o", str(blank)], check=True, capture_output=True)
+    subprocess.run([sys.executable, str(HERE / "fill_return.py"), str(blank), agency_name(0), str(folder),
+                    *map(str, range(TEMPLATES))], check=True)
     return made
 
 
@@ -85,8 +84,8 @@ def returns(cli: Path, cache: Path, count: int) -> Path:
     folder.mkdir(parents=True)
     filled = templates(cli, cache / "templates")
     for number in range(count):
-        template, template_agency = filled[number % len(filled)]
-        copy_as(template, template_agency, folder / f"agency-{number:0{NAME_WIDTH}d}.xlsx", agency_name(number))
+        copy_as(filled[number % len(filled)], agency_name(0), folder / f"agency-{number:0{NAME_WIDTH}d}.xlsx",
+                agency_name(number))
     done.touch()
     return folder
 

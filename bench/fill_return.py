@@ -1,6 +1,8 @@
 """Answer every recommendation of a blank workbook, as an agency would (openpyxl standing in for Excel).
 
-    python bench/fill_return.py BLANK.xlsx OUT.xlsx SEED AGENCY
+    python bench/fill_return.py BLANK.xlsx AGENCY OUT_DIR SEED...
+
+writes OUT_DIR/filled-SEED.xlsx for each seed: the same blank answered differently.
 
 A script of its own, run as a subprocess, so the harness itself stays small: a child's peak memory as the
 kernel reports it starts from the parent's.
@@ -9,6 +11,7 @@ kernel reports it starts from the parent's.
 import datetime as dt
 import random
 import sys
+from pathlib import Path
 
 import openpyxl
 
@@ -47,8 +50,7 @@ def answers(rng: random.Random, rec_id: str, agency: str, seed: int) -> dict:
     return values
 
 
-def main() -> int:
-    blank, out, seed, agency = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
+def fill(blank: str, agency: str, seed: int, out: Path) -> None:
     workbook = openpyxl.load_workbook(blank)
     sheet, column = assessment_sheet(workbook)
     rng = random.Random(seed)
@@ -63,6 +65,12 @@ def main() -> int:
     if not answered:
         raise SystemExit("bench: the generated workbook lists no recommendation")
     workbook.save(out)
+
+
+def main() -> int:
+    blank, agency, out_dir = sys.argv[1], sys.argv[2], Path(sys.argv[3])
+    for seed in map(int, sys.argv[4:]):
+        fill(blank, agency, seed, out_dir / f"filled-{seed}.xlsx")
     return 0
 
 
