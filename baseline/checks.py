@@ -57,6 +57,7 @@ def parse_choice(vocabulary: str, text: str):
 # --- dates ---------------------------------------------------------------------------------------------------
 
 NOT_A_DATE = "not a date"
+YEAR_OUT_OF_RANGE = "the year"  # how parse_date's out-of-range message begins
 EARLIEST_YEAR, LATEST_YEAR = 2000, 2100  # a deadline or NICE date outside these is a typo
 _MONTHS = {m.lower(): i for i, m in enumerate(
     ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November",

@@ -280,7 +280,8 @@ def _agency_map(as_agency: str | None, sectors: tuple[str, ...], agency_map: str
         raise click.BadParameter("the agency name is empty", param_hint="--as-agency")
     if not (as_agency or agency_map):
         return None
-    from baseline.config import AgencyMap, load_agency_map
+    from baseline.config import AgencyMap
+    from baseline.workflow import load_agency_map
 
     mapped = load_agency_map(agency_map) if agency_map else AgencyMap()
     return mapped.extended(AgencyMap.single(as_agency, sectors) if as_agency else None)
@@ -443,7 +444,7 @@ def generate(config: str | None, output: str, agencies: tuple[str, ...], as_agen
         if given:
             raise click.UsageError(f"{', '.join(given)} only go with --as-agency; with CONFIG.yaml they come from "
                                    "the config.")
-        from baseline.config import load_config
+        from baseline.workflow import load_config
 
         assessment_config, model = load_config(config)
         written = workflow.generate_workbooks(assessment_config, model, output, force=force,
@@ -481,3 +482,32 @@ def generate(config: str | None, output: str, agencies: tuple[str, ...], as_agen
 
 def main() -> None:  # pragma: no cover - console entry point alias
     cli()
+
+
+# --- report (appended apart from the rest until the restructure wires it through workflow) ---------------------
+
+
+@cli.command()
+@click.argument("merged", metavar="MERGED.xlsx", type=click.Path(dir_okay=False))
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="The report to write (.html).")
+@click.option("--as-of", "as_of", metavar="DATE",
+              help="Date for overdue actions (YYYY-MM-DD; default: the merged workbook's own).")
+@click.option("--force", is_flag=True, help="Overwrite the output file if it exists.")
+def report(merged: str, output: str, as_of: str | None, force: bool) -> None:
+    """A board report from a merged workbook: one self-contained HTML file that prints to A4.
+
+    The headline in both views (worst-of system status and agency answers), status by section, agencies by
+    section, the gaps with our summaries and flagged risks, owners and overdue actions, and the encoding caveat
+    when the encoding is partial. No scripts and nothing fetched: it reads the same offline and printed.
+    """
+    from pathlib import Path
+
+    from baseline import workflow
+    from baseline.report.html import render_report  # matplotlib and Jinja2: kept out of --help
+
+    if Path(output).suffix.lower() not in (".html", ".htm"):
+        raise click.BadParameter("the report must be an .html file", param_hint="-o/--output")
+    outcome = workflow.report_file(merged, output, render_report, as_of=_date_option(as_of, "--as-of"), force=force)
+    target, day, assessment_agencies = outcome.path, outcome.summary.as_of, outcome.summary.agencies
+    click.echo(str(target))
+    echo_err(f"Wrote the report on {len(assessment_agencies)} agencies as of {day.isoformat()} to {target}.")

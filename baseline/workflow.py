@@ -15,8 +15,8 @@ from typing import Callable, Iterable
 
 from baseline import catalogue
 from baseline.assessment import GAP_STATUSES, AgencyReturn, Status
-from baseline.config import Agency, AgencyMap, AssessmentConfig
-from baseline.files import expand_paths, refuse_overwrite, safe_filename
+from baseline.config import Agency, AgencyMap, AssessmentConfig, parse_agency_map, parse_config
+from baseline.files import atomic_write, expand_paths, load_yaml, refuse_overwrite, safe_filename
 from baseline.guideline import Guideline
 from baseline.issues import BaselineError, FileReport, ValidationReport
 from baseline.issues import strict as make_strict
@@ -24,13 +24,26 @@ from baseline.merge import MultiAgencyAssessment, check_same_guideline, merge_re
 from baseline.summary import Summary, summarise
 from baseline.text import name_key
 from baseline.xlsx.agency.writer import listed_recommendations, write_agency_workbook
-from baseline.xlsx.merged.reader import is_merged_workbook, read_merged_workbook
+from baseline.xlsx.merged.reader import is_merged_workbook, read_merged_meta, read_merged_workbook
 from baseline.xlsx.merged.writer import write_merged_workbook
 from baseline.xlsx.nice.encoding import ImportResult, VerifyResult, import_bat, verify_file
 from baseline.xlsx.returns import ReadResult, read_return
 
 Progress = Callable[[str], None]  # called with each path as it is read
 Reader = Callable[[Path], ReadResult]
+
+
+# --- the facilitator's YAML ----------------------------------------------------------------------------------
+
+
+def load_config(path: Path | str) -> tuple[AssessmentConfig, Guideline]:
+    """Read an assessment config file; BaselineError (every problem with its YAML path) if it is not valid."""
+    return parse_config(load_yaml(Path(path)), str(path), catalogue.load)
+
+
+def load_agency_map(path: Path | str) -> AgencyMap:
+    """Read an agency map file (`--agency-map`); BaselineError listing every problem if it is not valid."""
+    return parse_agency_map(load_yaml(Path(path)), str(path))
 
 
 # --- reading returns -----------------------------------------------------------------------------------------
@@ -215,6 +228,31 @@ def summarise_files(paths: Iterable[str | Path], *, as_of: dt.date | None = None
         assessment = restrict(assessment, sections=sections)
     gap_statuses = tuple(Status(s) for s in statuses or ()) or GAP_STATUSES
     return SummaryOutcome(outcome.report, summarise(assessment, as_of=as_of, gap_statuses=gap_statuses))
+
+
+# --- report --------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReportOutcome:
+    path: Path
+    summary: Summary
+
+
+def report_file(merged: Path | str, output: Path | str, render: Callable[[Summary, Guideline], str], *,
+                as_of: dt.date | None = None, force: bool = False) -> ReportOutcome:
+    """`baseline report`: the board report of a merged workbook, as of its own date unless told otherwise (so the
+    report agrees with the workbook's Actions sheet). `render` turns the summary into the page (the CLI passes
+    report.html.render_report, which keeps matplotlib out of every other command)."""
+    source, target = Path(merged), Path(output)
+    refuse_overwrite(target, force)
+    assessment = read_merged_workbook(source)
+    if as_of is None:
+        as_of = dt.date.fromisoformat(read_merged_meta(source)["as_of"])
+    summary = summarise(assessment, as_of=as_of)
+    html = render(summary, assessment.guideline)
+    atomic_write(target, lambda tmp: tmp.write_text(html, encoding="utf-8"), force=force, inputs=(source,))
+    return ReportOutcome(target, summary)
 
 
 # --- generate ------------------------------------------------------------------------------------------------

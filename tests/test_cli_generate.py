@@ -119,7 +119,7 @@ def test_bad_config_lists_every_problem_and_writes_nothing(run, tmp_path, write_
     lines = result.stderr.splitlines()
     assert lines[0] == f"Error: {config} is not a valid assessment config"
     assert lines[1:] == [
-        f"  {config}: return_by: 'next spring' is not a date in the form YYYY-MM-DD",
+        f"  {config}: return_by: 'next spring' is not a date: write it as YYYY-MM-DD or day first, DD/MM/YYYY",
         f"  {config}: colour: unknown key (not part of the format; check the spelling)",
         f"  {config}: agencies[0].sector: unknown sector 'astrology' for NG225 (known: mental_health, emergency_care, "
         "primary_care, acute_care, ambulance, social_care, education, criminal_justice, voluntary_sector, commissioning)",

@@ -52,7 +52,7 @@ def returns(tmp_path, ng225):
     return folder
 
 
-def test_merge_writes_the_workbook_and_summary_agrees(run, returns, tmp_path):
+def test_merge_writes_the_workbook_and_summary_agrees(run, returns, tmp_path, ng225):
     out = tmp_path / "merged.xlsx"
     result = run("merge", returns, "-o", out, "--as-of", AS_OF)
     assert result.exit_code == 0, result.output
@@ -67,11 +67,12 @@ def test_merge_writes_the_workbook_and_summary_agrees(run, returns, tmp_path):
     assert data == json.loads(json.dumps(library))
     assert data["agencies"] == ["North CAMHS", "North Schools"]
     gaps = {g["recommendation"]: g for g in data["gaps"]}
-    assert gaps["1.1.1"] == {"recommendation": "1.1.1", "status": "partially_met",
+    assert gaps["1.1.1"] == {"recommendation": "1.1.1", "summary": ng225.get("1.1.1").summary,
+                             "status": "partially_met", "risk": False,
                              "agencies": {"North CAMHS": "met", "North Schools": "partially_met"}}
     assert gaps["1.5.1"]["status"] == "not_met"
-    assert data["owners"][0] == {"owner": "CAMHS Lead", "actions": 2, "open": 2, "overdue": 1,
-                                 "next_deadline": "2027-01-31"}
+    assert data["owners"][0] == {"agency": "North CAMHS", "owner": "CAMHS Lead", "actions": 2, "open": 2,
+                                 "overdue": 1, "earliest_open_deadline": "2027-01-31"}
     # Formula-looking text from a return stays text in the merged workbook.
     sheet = openpyxl.load_workbook(out)["All answers"]
     cells = [c for row in sheet.iter_rows() for c in row if c.value == "=HYPERLINK(\"http://x\")"]

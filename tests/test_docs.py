@@ -8,6 +8,7 @@ import click
 import pytest
 
 from baseline.cli import cli
+from baseline.issues import ISSUE_CODES
 
 README = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
 
@@ -119,3 +120,8 @@ def test_messages_and_readme_name_commands_and_options_that_exist():
         unknown = set(_OPTION.findall(text)) - ALL_OPTIONS
         assert not unknown, f"{where} names {unknown}, which no command has"
     assert checked > 10  # the test saw the README's examples and the messages' hints
+
+
+def test_every_issue_code_is_documented_with_its_severity():
+    for code, severity in ISSUE_CODES.items():
+        assert f"| `{code}` | {severity} |" in README, f"README's issue table lacks `{code}` ({severity})"

@@ -12,9 +12,9 @@ import pytest
 
 from baseline import catalogue, workflow
 from baseline.assessment import Choice, Status, YesNo
-from baseline.config import AgencyAssignment, AgencyMap, load_agency_map
+from baseline.config import AgencyAssignment, AgencyMap
 from baseline.issues import BaselineError
-from baseline.workflow import validate_files
+from baseline.workflow import load_agency_map, validate_files
 from baseline.xlsx.agency.writer import build_agency_workbook
 from baseline.xlsx.nice import encoding as nice_encoding
 from baseline.xlsx.returns import read_return

@@ -36,7 +36,8 @@ def test_summary_counts_gaps_and_owners(ng225):
                      sectors=["emergency_care"])
     summary = summarise(merge_returns(ng225, [camhs, ed]), as_of=as_of)
     data = summary.to_dict()
-    assert set(data) == {"guideline", "version", "as_of", "agencies", "totals", "sections", "by_agency", "gaps", "owners"}
+    assert list(data) == ["area", "round", "guideline", "version", "as_of", "agencies", "missing_agencies", "totals",
+                          "agency_answers", "sections", "by_agency", "gaps", "owners"]
     assert data["as_of"] == "2027-03-01" and data["agencies"] == ["CAMHS", "ED"]
     assert sum(data["totals"].values()) == len(ng225.recommendations)
     section_11 = data["sections"][0]
@@ -45,11 +46,13 @@ def test_summary_counts_gaps_and_owners(ng225):
     assert data["by_agency"][1] == {"agency": "ED", "counts": {
         "met": 1, "partially_met": 0, "not_met": 0, "not_assessed": len(ed.answers) - 2, "not_applicable": 1}}
     gap = data["gaps"][0]
-    assert gap == {"recommendation": "1.1.1", "status": "partially_met", "agencies": {"CAMHS": "partially_met", "ED": "met"}}
+    assert gap == {"recommendation": "1.1.1", "summary": ng225.get("1.1.1").summary, "status": "partially_met",
+                   "risk": False, "agencies": {"CAMHS": "partially_met", "ED": "met"}}
     assert data["owners"] == [
-        {"owner": "Ann Lee", "actions": 2, "open": 2, "overdue": 1, "next_deadline": "2027-01-31"},
-        {"owner": "(no owner)", "actions": 1, "open": 1, "overdue": 0, "next_deadline": None},
-        {"owner": "Bob", "actions": 1, "open": 0, "overdue": 0, "next_deadline": None},
+        {"agency": "CAMHS", "owner": "Ann Lee", "actions": 2, "open": 2, "overdue": 1,
+         "earliest_open_deadline": "2027-01-31"},
+        {"agency": "CAMHS", "owner": "(no owner)", "actions": 1, "open": 1, "overdue": 0, "earliest_open_deadline": None},
+        {"agency": "CAMHS", "owner": "Bob", "actions": 1, "open": 0, "overdue": 0, "earliest_open_deadline": None},
     ]
     json.dumps(data)  # JSON-serialisable as is
     assert [a.recommendation for a in summary.actions] == ["1.1.1", "1.1.2", "1.1.3", "1.1.4"]

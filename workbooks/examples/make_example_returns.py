@@ -23,8 +23,8 @@ from pathlib import Path
 import openpyxl
 
 from baseline.assessment import ActionStatus, Answer, Choice, YesNo
-from baseline.config import load_config
 from baseline.files import safe_filename
+from baseline.workflow import load_config
 from baseline.xlsx.agency import layout
 from baseline.xlsx.agency.writer import write_agency_workbook
 from baseline.xlsx.cells import normalise_header

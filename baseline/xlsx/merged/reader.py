@@ -223,6 +223,16 @@ def read_merged_workbook(path: Path | str) -> MultiAgencyAssessment:
     return MultiAgencyAssessment(guideline, agencies, results, meta.get("merged_at", ""))
 
 
+def read_merged_meta(path: Path | str) -> dict[str, str]:
+    """A merged workbook's stamps (guideline, version, merged_at, as_of…) without reading its sheets."""
+    path = Path(path)
+    workbook = _open(path)
+    try:
+        return _read_meta(workbook, path)
+    finally:
+        workbook.close()
+
+
 def is_merged_workbook(path: Path | str) -> bool:
     """Cheap: does the file's hidden metadata sheet say kind=merged? Never raises."""
     path = Path(path)
