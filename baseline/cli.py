@@ -6,20 +6,27 @@ inside commands so that `baseline --help` and `--version` import nothing heavy.
 
 from __future__ import annotations
 
+import os
+import signal
 import sys
+import traceback
 
 import click
 
 from baseline import __version__
+from baseline.text import one_line, printable
 
 # Exit codes, set here and nowhere else.
 EXIT_OK = 0
-EXIT_INPUT_PROBLEM = 1  # invalid return, unreadable file, merge refused, bad YAML...
+EXIT_INPUT_PROBLEM = 1  # invalid return, unreadable file, merge refused, bad YAML, a write that failed...
 EXIT_USAGE = 2  # click's own code for usage errors
+EXIT_INTERNAL = 3  # a bug in baseline: one line saying so; the traceback only with BASELINE_DEBUG=1
+DEBUG_VARIABLE = "BASELINE_DEBUG"
 
 
 class BaselineGroup(click.Group):
-    """Turns the library's BaselineError into a clear message on stderr and exit code 1: no tracebacks."""
+    """Turns the library's BaselineError into a clear message on stderr and exit code 1, an interruption into one
+    line, and anything else (a bug) into one line and exit code 3: no tracebacks unless BASELINE_DEBUG=1."""
 
     def invoke(self, ctx: click.Context):
         from baseline.issues import BaselineError
@@ -27,12 +34,28 @@ class BaselineGroup(click.Group):
         try:
             return super().invoke(ctx)
         except BaselineError as exc:
-            click.echo(f"Error: {exc}", err=True)
+            echo_err(f"Error: {exc}")
             ctx.exit(EXIT_INPUT_PROBLEM)
+        except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise
+        except KeyboardInterrupt as exc:  # Ctrl+C, or SIGTERM/SIGHUP during a write (files.Interrupted)
+            from baseline.files import Interrupted
+
+            echo_err("Interrupted: any output being written was removed; existing files were left as they were.")
+            ctx.exit(128 + (signal.SIGTERM if isinstance(exc, Interrupted) else signal.SIGINT))
+        except Exception as exc:  # noqa: BLE001 - the last resort: a bug must not look like a crash of the input
+            if os.environ.get(DEBUG_VARIABLE) == "1":
+                traceback.print_exc()
+            detail = one_line(str(exc))[:200]
+            echo_err(f"Internal error in baseline {__version__} ({type(exc).__name__}{': ' + detail if detail else ''})"
+                     f": this is a bug. Please report it to the maintainers with the command you ran and this line; "
+                     f"run again with {DEBUG_VARIABLE}=1 to see the details.")
+            ctx.exit(EXIT_INTERNAL)
 
 
 def echo_err(message: str) -> None:
-    click.echo(message, err=True)
+    """A message on stderr; file and agency names in it cannot carry terminal escape sequences."""
+    click.echo(printable(message), err=True)
 
 
 # --- options shared by several commands: defined once, one meaning each -------------------------------------
@@ -93,7 +116,8 @@ def cli() -> None:
     A cycle: `generate` one workbook per agency, `validate` each return as it arrives, `merge` them into one
     multi-agency workbook, and `summary` the gaps and action owners.
 
-    Exit codes: 0 success; 1 the input has problems; 2 usage error.
+    Exit codes: 0 success; 1 the input has problems; 2 usage error; 3 internal error (a bug: set BASELINE_DEBUG=1
+    for the details).
     Guideline encodings are found in the shipped recommendations/ and in directories named by the
     BASELINE_RECOMMENDATIONS environment variable.
     """

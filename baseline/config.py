@@ -33,10 +33,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from baseline.checks import YEAR_OUT_OF_RANGE, parse_date
 from baseline.guideline import Guideline, pydantic_problems
 from baseline.issues import BaselineError, Problem
-from baseline.text import name_key
+from baseline.text import MAX_NAME_LENGTH, name_key
 
-# Agency and area names appear in print headers, whose limit in Excel is 255 characters for all parts together.
-MAX_NAME_LENGTH = 120
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
 # A phone number as people write it: "01234 567890", "+44 (0)1234 567890", "0800 123 4567 ext. 12".

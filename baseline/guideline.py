@@ -181,8 +181,54 @@ def id_key(identifier: str) -> tuple[int, ...]:
 # --- loading -------------------------------------------------------------------------------------------------
 
 
+MAX_YAML_DEPTH = 50  # the recommendation format nests 6 levels deep, a config 4
+MAX_YAML_NODES = 200_000  # values once aliases are expanded: the full NG225 encoding has a few thousand
+
+
 class _UniqueKeyLoader(yaml.SafeLoader):
-    """safe_load that refuses duplicate mapping keys (plain YAML silently keeps the last one)."""
+    """safe_load that refuses duplicate mapping keys (plain YAML silently keeps the last one), YAML nested more than
+    MAX_YAML_DEPTH levels (the composer recurses: a deep file would end in a RecursionError), and a document whose
+    anchors and aliases expand to more than MAX_YAML_NODES values (a few lines of "billion laughs" would otherwise
+    cost minutes and gigabytes in whatever walks the data next)."""
+
+    _depth = 0
+
+    def compose_node(self, parent, index):
+        if self._depth >= MAX_YAML_DEPTH:
+            raise yaml.composer.ComposerError(None, None, f"nested more than {MAX_YAML_DEPTH} levels deep",
+                                              self.peek_event().start_mark)
+        self._depth += 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+    def compose_document(self):
+        node = super().compose_document()
+        _expanded_size(node, {})
+        return node
+
+
+def _expanded_size(node: yaml.Node, sizes: dict[int, int | None]) -> int:
+    """How many values `node` stands for once every alias in it is expanded (each shared node counted once per use,
+    computed once); refuses an alias inside the node it names and a total over MAX_YAML_NODES."""
+    key = id(node)
+    if key in sizes:
+        if sizes[key] is None:
+            raise yaml.composer.ComposerError(None, None, "an alias (*) refers to the anchor (&) that contains it",
+                                              node.start_mark)
+        return sizes[key]
+    sizes[key] = None
+    size = 1
+    if isinstance(node, yaml.SequenceNode):
+        size += sum(_expanded_size(child, sizes) for child in node.value)
+    elif isinstance(node, yaml.MappingNode):
+        size += sum(_expanded_size(k, sizes) + _expanded_size(v, sizes) for k, v in node.value)
+    if size > MAX_YAML_NODES:
+        raise yaml.composer.ComposerError(None, None, f"its anchors and aliases (&, *) expand to more than "
+                                          f"{MAX_YAML_NODES:,} values", node.start_mark)
+    sizes[key] = size
+    return size
 
 
 def _construct_unique_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: bool = False) -> dict:

@@ -19,9 +19,11 @@ ISSUE_CODES: dict[str, str] = {
     "skipped-file": WARNING,
     "unreadable-file": ERROR,
     "unsafe-file": ERROR,
+    "sheet-too-large": ERROR,
     "encrypted-file": ERROR,
     "not-a-baseline-workbook": ERROR,
     "metadata-mismatch": ERROR,
+    "unknown-sector": ERROR,
     "unknown-guideline-version": ERROR,
     "fingerprint-mismatch": ERROR,
     "missing-sheet": ERROR,
@@ -91,6 +93,35 @@ def make_issue(code: str, message: str, **position) -> Issue:
     except KeyError:  # a programming error, not a user error
         raise ValueError(f"unknown issue code {code!r}") from None
     return Issue(code=code, severity=severity, message=message, **position)
+
+
+MAX_ISSUES_PER_CODE = 50  # per file: a sheet of 30,000 made-up rows is one problem, not 30,000 lines to read
+
+
+def capped(issues: list[Issue]) -> list[Issue]:
+    """At most MAX_ISSUES_PER_CODE issues of each code, in order; the rest of a code become one issue saying how
+    many more there are (same code, the worst severity among them), so a hostile sheet cannot flood a report."""
+    counts: dict[str, int] = {}
+    for issue in issues:
+        counts[issue.code] = counts.get(issue.code, 0) + 1
+    if all(n <= MAX_ISSUES_PER_CODE for n in counts.values()):
+        return issues
+    kept: list[Issue] = []
+    shown: dict[str, int] = {}
+    dropped: dict[str, list[Issue]] = {}
+    for issue in issues:
+        if shown.get(issue.code, 0) < MAX_ISSUES_PER_CODE:
+            shown[issue.code] = shown.get(issue.code, 0) + 1
+            kept.append(issue)
+        else:
+            dropped.setdefault(issue.code, []).append(issue)
+    for code, rest in dropped.items():
+        severity = ERROR if any(i.severity == ERROR for i in rest) else WARNING
+        kept.append(Issue(code=code, severity=severity, file=rest[0].file, sheet=rest[0].sheet, message=(
+            f"…and {len(rest):,} more like the {MAX_ISSUES_PER_CODE} above, not listed one by one. So many problems "
+            "of one kind usually mean rows or values were pasted into the sheet by mistake: remove them, save and "
+            "send the file again.")))
+    return kept
 
 
 def strict(issues: Iterable[Issue]) -> list[Issue]:

@@ -20,13 +20,29 @@ from rich.text import Text
 
 from baseline.assessment import applicable_count
 from baseline.guideline import KEEP_LOCAL, Guideline, GuidelineDiff, Recommendation
+from baseline.text import csv_cell, markdown_text, printable
 
 NOT_ENCODED = "(not yet encoded: see NICE)"
 
 
+class _InertConsole(Console):
+    """A Console for text from outside (agency and owner names, answers, file names): a string is never markup or an
+    emoji code ("Safeguarding lead [interim]" shows as typed, "[/]" cannot crash it) and loses its control
+    characters (no escape sequence reaches the terminal). Styles are given as Text objects, built with `styled`."""
+
+    def render_str(self, text: str, **options) -> Text:
+        return super().render_str(printable(text), **options)
+
+
 def console(stderr: bool = False):
     """A rich Console on the *current* stdout/stderr (CliRunner swaps them), long lines not wrapped mid-word."""
-    return Console(file=sys.stderr if stderr else sys.stdout, highlight=False, soft_wrap=True)
+    return _InertConsole(file=sys.stderr if stderr else sys.stdout, highlight=False, soft_wrap=True, markup=False,
+                         emoji=False)
+
+
+def styled(*parts: str | tuple[str, str]) -> Text:
+    """Text from parts, each plain or (text, style), control characters dropped: styles without markup."""
+    return Text.assemble(*[(printable(p[0]), p[1]) if isinstance(p, tuple) else printable(p) for p in parts])
 
 
 def progress_reader():
@@ -55,22 +71,14 @@ def to_csv(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(header)
     for row in rows:
-        writer.writerow([csv_safe(v) for v in row])
+        writer.writerow([csv_cell(v) for v in row])
     return buffer.getvalue()
 
 
-def csv_safe(value: Any) -> Any:
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
-
-
 def markdown_table(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
-    def cell(v: Any) -> str:
-        return str("" if v is None else v).replace("|", "\\|").replace("\n", " ")
-
-    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
-    lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in rows]
+    """A GFM table; every cell is plain text (markdown_text: no line break, pipe, HTML or formatting gets through)."""
+    lines = ["| " + " | ".join(map(markdown_text, header)) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    lines += ["| " + " | ".join(markdown_text("" if v is None else v) for v in row) + " |" for row in rows]
     return "\n".join(lines)
 
 
@@ -135,10 +143,10 @@ def completeness_sentence(guideline: Guideline) -> str:
 
 def print_listing(listing: dict, guideline: Guideline) -> None:
     out = console()
-    out.print(f"[bold]{guideline.guideline}[/bold] {guideline.title}")
+    out.print(styled((guideline.guideline, "bold"), f" {guideline.title}"))
     out.print(f"version {guideline.version} · fingerprint {guideline.fingerprint} · {guideline.source}")
     style = "green" if listing["completeness"]["complete"] else "bold yellow"
-    out.print(f"[{style}]{completeness_sentence(guideline)}[/{style}]")
+    out.print(styled((completeness_sentence(guideline), style)))
     table = Table(show_lines=False, expand=True)
     table.add_column("ID", no_wrap=True)
     table.add_column("Section", no_wrap=True)
@@ -169,7 +177,7 @@ def listing_csv(listing: dict) -> str:
 def print_recommendation(guideline: Guideline, rec: Recommendation) -> None:
     out = console()
     data = recommendation_dict(guideline, rec)
-    out.print(f"[bold]{rec.id}[/bold]  {guideline.ref}")
+    out.print(styled((rec.id, "bold"), f"  {guideline.ref}"))
     rows = [
         ("Section", guideline.section_of(rec.id).label + ("" if data["section_complete"] else " (section not known complete)")),
         ("Summary", rec.summary or NOT_ENCODED),
@@ -291,10 +299,10 @@ def honesty_notes(summary) -> list[str]:
 
 def print_summary(summary, by: str = "section") -> None:
     out = console()
-    out.print(f"[bold]{summary.guideline} {summary.title}[/bold]")
-    out.print(headline(summary), markup=False)
+    out.print(styled((f"{summary.guideline} {summary.title}", "bold")))
+    out.print(headline(summary))
     for note in honesty_notes(summary):
-        out.print(f"[yellow]Note:[/yellow] {note}")
+        out.print(styled(("Note:", "yellow"), f" {note}"))
 
     header, rows = breakdown(summary, by)
     table = Table(title=f"By {by}", title_justify="left")
@@ -309,7 +317,7 @@ def print_summary(summary, by: str = "section") -> None:
     for name in ("Recommendation", "System status", "Agencies with a gap"):
         gaps.add_column(name, overflow="fold")
     for gap, row in zip(summary.gaps, gap_rows(summary)):
-        gaps.add_row(row[0], f"[{STATUS_STYLES[gap['status']]}]{row[1]}[/]", row[2])
+        gaps.add_row(row[0], styled((row[1], STATUS_STYLES[gap["status"]])), row[2])
     out.print(gaps)
 
     if by != "owner":
@@ -323,7 +331,7 @@ def print_summary(summary, by: str = "section") -> None:
         out.print(owners)
     overdue = sum(o.overdue for o in summary.owners)
     if overdue:
-        out.print(f"[bold red]{overdue} overdue action(s)[/bold red] as of {summary.as_of.isoformat()}.")
+        out.print(styled((f"{overdue} overdue action(s)", "bold red"), f" as of {summary.as_of.isoformat()}."))
 
 
 def summary_csv(summary, by: str = "section") -> str:
@@ -332,8 +340,9 @@ def summary_csv(summary, by: str = "section") -> str:
 
 
 def summary_markdown(summary) -> str:
-    parts = [f"# {summary.guideline} baseline assessment summary", "", headline(summary), ""]
-    parts += [f"> {note}" for note in honesty_notes(summary)]
+    parts = [f"# {markdown_text(summary.guideline)} baseline assessment summary", "", markdown_text(headline(summary)),
+             ""]
+    parts += [f"> {markdown_text(note)}" for note in honesty_notes(summary)]
     for by, title in (("section", "By section"), ("agency", "By agency")):
         header, rows = breakdown(summary, by)
         parts += ["", f"## {title}", "", markdown_table(header, rows)]
@@ -374,7 +383,7 @@ def print_validation(report, only_problems: bool = False, stderr: bool = False) 
         if only_problems and not file_report.issues:
             continue
         style = "green" if file_report.valid else "bold red"
-        out.print(Text(file_heading(file_report), style=style))
+        out.print(styled((file_heading(file_report), style)))
         if not file_report.issues:
             continue
         table = Table(show_lines=False)
@@ -383,10 +392,9 @@ def print_validation(report, only_problems: bool = False, stderr: bool = False) 
         table.add_column("Code", no_wrap=True)
         table.add_column("Message", overflow="fold", ratio=1)
         for issue in file_report.issues:
-            # Text objects, not markup: messages quote what senders typed, "[" included.
-            code = Text(issue.code + "\n")
-            code.append(issue.severity, style="red" if issue.severity == "error" else "yellow")
-            table.add_row(Text(issue.position or "—"), Text(issue.recommendation or "—"), code, Text(issue.message))
+            # Plain strings are never markup here (see console): messages quote what senders typed, "[" included.
+            code = styled(issue.code + "\n", (issue.severity, "red" if issue.severity == "error" else "yellow"))
+            table.add_row(issue.position or "—", issue.recommendation or "—", code, issue.message)
         out.print(table)
 
 

@@ -8,25 +8,12 @@ and control characters (terminal escape sequences, line breaks) are flattened to
 from __future__ import annotations
 
 import datetime as dt
-import re
 
 from baseline.render import console, to_json
+from baseline.text import markdown_text, one_line
 from baseline.tracker import BLANK, DUPLICATE, INVALID, MISSING, STATES, VALID, AgencyRow, TrackerReport, saved_text
 
 STATE_STYLES = {VALID: "green", INVALID: "bold red", BLANK: "yellow", DUPLICATE: "yellow", MISSING: "bold red"}
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
-# Characters that Markdown (CommonMark/GFM) could read as formatting, a link, HTML, a table cell or a heading.
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>|#~])")
-
-
-def one_line(value: object) -> str:
-    """Text on one line, without control characters: a name cannot move the cursor or start a new line."""
-    return " ".join(_CONTROL.sub(" ", "" if value is None else str(value)).split())
-
-
-def markdown_text(value: object) -> str:
-    """Plain text made safe inside a Markdown table cell or list item: no line breaks, no HTML, no formatting."""
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", one_line(value))
 
 
 def long_date(day: dt.date) -> str:

@@ -18,7 +18,7 @@ from baseline.assessment import GAP_STATUSES, AgencyReturn, Status
 from baseline.config import Agency, AgencyMap, AssessmentConfig, parse_agency_map, parse_config
 from baseline.files import atomic_write, expand_paths, load_yaml, refuse_overwrite, safe_filename
 from baseline.guideline import Guideline
-from baseline.issues import BaselineError, FileReport, ValidationReport
+from baseline.issues import BaselineError, FileReport, ValidationReport, capped
 from baseline.issues import strict as make_strict
 from baseline.merge import MultiAgencyAssessment, check_same_guideline, merge_returns, restrict, select_returns
 from baseline.summary import Summary, summarise
@@ -75,6 +75,7 @@ def load_returns(paths: Iterable[str | Path], *, strict: bool = False, progress:
         if progress:
             progress(str(path))
         result = reader(path)
+        result.report.issues = capped(result.report.issues)
         loaded.files_read += 1
         agency = result.report.agency
         if agency:
@@ -330,9 +331,8 @@ def generate_workbook(path: Path | str, guideline: Guideline, *, agency: str, se
 
 def import_nice_tool(bat: Path | str, output: Path | str, *, version: str | None = None,
                      force: bool = False) -> ImportResult:
-    """`recs import`: NICE's tool -> a complete recommendation YAML at `output` (its folder created if missing,
-    e.g. ~/baseline-recs/ng225/ as the README suggests)."""
-    Path(output).parent.mkdir(parents=True, exist_ok=True)
+    """`recs import`: NICE's tool -> a complete recommendation YAML at `output` (its folder created if missing, once
+    the tool has been read)."""
     return import_bat(bat, output, version=version, force=force)
 
 

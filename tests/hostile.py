@@ -28,7 +28,7 @@ from baseline.cli import cli
 AGENCY = "North CAMHS"
 SECTOR = "mental_health"
 AREA = "Northshire"
-AS_AGENCY = "--agency"  # the option naming the agency of a file that carries none (generate, NICE-format returns)
+AS_AGENCY = "--as-agency"  # the option naming the agency of a file that carries none (generate, NICE-format returns)
 ASSESSMENT_SHEET = "Assessment"
 META_SHEET = "_baseline"
 HEADERS = {  # Assessment column headers (DESIGN.md contract) by the names the builders use
@@ -292,9 +292,9 @@ def with_renamed_part(path: Path, part: str, new_name: str, doctype: bytes) -> P
 
 
 def zip_bomb(path: Path) -> Path:
-    """A workbook-shaped zip whose sheet inflates from ~200 KB to 200 MB of spaces."""
+    """A workbook-shaped zip whose sheet inflates from ~20 KB to 20 MB of spaces (1000:1; real sheets are ~11:1)."""
     sheet = (b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
-             + b" " * (200 * 1024 * 1024) + b"</sheetData></worksheet>")
+             + b" " * (20 * 1024 * 1024) + b"</sheetData></worksheet>")
     path.write_bytes(zip_of({"[Content_Types].xml": b"<Types/>", "xl/workbook.xml": b"<workbook/>",
                              "xl/worksheets/sheet1.xml": sheet}))
     return path

@@ -1,5 +1,7 @@
 """Everything before a parser trusts a file: size, container type, zip entry count, total uncompressed size and
-compression ratio, a DTD/entity scan of every XML part, encryption (XLSX_PITFALLS.md §1).
+compression ratio, a DTD/entity scan of every part (by content, whatever its name), encryption (XLSX_PITFALLS.md
+§1), and the extent of every sheet, measured by streaming its XML before calamine or openpyxl allocate a grid for it
+(a single cell typed at XFD1048576 spans 17 billion cells).
 
 The bytes checked are the bytes parsed afterwards (no second read of the path, so no swap in between). Parts are
 read through CheckedFile.read_part, bounded by the size the zip directory declares.
@@ -9,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import re
 import stat
 import sys
 import zipfile
@@ -21,6 +24,7 @@ import defusedxml.ElementTree as DET
 from defusedxml.common import DefusedXmlException
 
 from baseline.issues import BaselineError
+from baseline.xlsx.cells import cell_ref, parse_cell_ref
 
 MAX_FILE_BYTES = 20 * 1024 * 1024  # a full NG225 return is well under 1 MB
 MAX_ZIP_ENTRIES = 500
@@ -28,6 +32,11 @@ MAX_UNCOMPRESSED_BYTES = 200 * 1024 * 1024
 MAX_COMPRESSION_RATIO = 100  # a real 100k-row sheet compresses about 11:1
 RATIO_CHECK_MIN_BYTES = 1024 * 1024  # small entries cannot bomb, whatever their ratio
 XML_PROLOG_SCAN_BYTES = 64 * 1024  # a DTD can only sit in the prolog, before the root element
+# A sheet's extent (last row and column holding a cell), bounded before any parser builds a grid for it. A return
+# has about 150 rows by 12 columns; a merged workbook of 800 returns about 120,000 rows by 15 columns.
+MAX_SHEET_ROWS = 150_000
+MAX_SHEET_CELLS = 2_000_000  # rows x columns of the extent
+SCAN_CHUNK_BYTES = 1024 * 1024
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy .xls, and password-protected .xlsx
 ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06")
@@ -162,6 +171,7 @@ def check_untrusted(path: Path | str) -> CheckedFile:
         _check_zip(infos)
         kind = _container_kind(archive)
         _scan_xml_prologs(data, infos)
+        _check_sheet_extents(data, archive, kind)
     except BaseException:
         archive.close()
         raise
@@ -230,13 +240,15 @@ def _container_kind(archive: zipfile.ZipFile) -> str:
 
 
 def _scan_xml_prologs(data: bytes, infos: list[zipfile.ZipInfo]) -> None:
-    """Refuse any XML part with a DTD or entity declaration before its root element (no spreadsheet needs one).
+    """Refuse any part with a DTD or entity declaration before its root element (no spreadsheet needs one).
 
-    The parsers behind calamine and openpyxl differ in how they treat entities; refusing the declarations up
-    front protects all of them. Only the start of each part is inflated.
+    Every part is looked at, whatever its name: the relationships decide which part a parser reads, so a sheet can
+    be named "sheet1.bin". A part that is not XML (a picture) ends the scan at its first byte. The parsers behind
+    calamine and openpyxl differ in how they treat entities; refusing the declarations up front protects all of
+    them. Only the start of each part is inflated.
     """
     for info in infos:
-        if not info.filename.endswith((".xml", ".rels", ".vml")):
+        if info.is_dir() or info.file_size == 0:
             continue
         # Almost every part's root element starts within its first few hundred bytes: look there first.
         head = inflate(data, info, 1024)
@@ -252,8 +264,9 @@ def _prolog_is_safe(head: bytes, complete: bool) -> bool | None:
     """True when the XML prolog (declaration, comments, processing instructions) ends in a root element, with no
     DOCTYPE or ENTITY declaration before it; False when it has one; None when `head` ends inside the prolog of a
     part we have not seen all of. Comments are skipped properly, so none can hide a DTD."""
-    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
-        head = head[: len(head) // 2 * 2].decode("utf-16", errors="replace").encode("utf-8")
+    if head.startswith((b"\xff\xfe", b"\xfe\xff", b"<\x00", b"\x00<")):  # UTF-16, with or without its mark
+        encoding = "utf-16" if head[:1] in (b"\xff", b"\xfe") else "utf-16-le" if head[:1] == b"<" else "utf-16-be"
+        head = head[: len(head) // 2 * 2].decode(encoding, errors="replace").encode("utf-8")
     elif head.startswith(b"\xef\xbb\xbf"):
         head = head[3:]
     position = 0
@@ -280,6 +293,166 @@ def _skip_space(data: bytes, position: int) -> int:
     while position < len(data) and data[position] in b" \t\r\n":
         position += 1
     return position
+
+
+# --- sheet extents -------------------------------------------------------------------------------------------------
+
+_XLSX_CELL_OR_ROW = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(row|c)(?=[\s/>])([^>]*)>")
+_REF_ATTRIBUTE = re.compile(rb"""(?:^|\s)r\s*=\s*["']([A-Za-z]{0,3})([0-9]{0,7})["']""")
+_ODS_ELEMENT = re.compile(rb"<(/?)table:(table|table-row|table-cell|covered-table-cell)(?=[\s/>])([^>]*?)(/?)>")
+_ROWS_REPEATED = re.compile(rb"""table:number-rows-repeated\s*=\s*["']([0-9]{1,10})["']""")
+_COLUMNS_REPEATED = re.compile(rb"""table:number-columns-repeated\s*=\s*["']([0-9]{1,10})["']""")
+_ODS_VALUE = re.compile(rb"office:value-type\s*=")
+_WORKSHEET_ROOT = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?worksheet[\s>]")
+
+
+def _check_sheet_extents(data: bytes, archive: zipfile.ZipFile, kind: str) -> None:
+    """Refuse a file with a sheet whose cells reach past MAX_SHEET_ROWS rows or MAX_SHEET_CELLS cells.
+
+    The extent is what a parser would allocate: from A1 to the last row and column holding a cell (an .xlsx <c>
+    element, empty or not: openpyxl keeps styled empty cells too; an .ods cell with a value, its row and column
+    repeats multiplied out: LibreOffice ends every sheet with a million repeated *empty* rows). A sheet's
+    <dimension> is not trusted: it can say anything. The XML is streamed through the bounded inflate, so the
+    check itself costs no memory.
+    """
+    for info in archive.infolist():
+        if kind == "ods":
+            if info.filename != "content.xml":
+                continue
+            extents = _ods_extents(_stream(data, info))
+        else:
+            head = inflate(data, info, 1024) if info.file_size else b""
+            if not _WORKSHEET_ROOT.search(head):
+                continue
+            extents = [(None, *_xlsx_extent(_stream(data, info)))]
+        for name, rows, columns in extents:
+            if rows > MAX_SHEET_ROWS or rows * columns > MAX_SHEET_CELLS:
+                sheet = name or _sheet_name(archive, data, info.filename)
+                raise FileRefused("sheet-too-large", (
+                    f"The sheet '{sheet}' has something in cell {cell_ref(rows - 1, columns - 1)}, far outside any "
+                    f"assessment table ({rows:,} rows by {columns:,} columns), so the file was not read. Something "
+                    "was typed or pasted far below or to the right of the table: on that sheet press Ctrl+End to "
+                    "find it, delete those rows and columns, save and send the file again."))
+
+
+def _stream(data: bytes, info: zipfile.ZipInfo):
+    """A zip entry's content in pieces, never more in all than the directory declares (see inflate)."""
+    view = memoryview(data)
+    header = bytes(view[info.header_offset: info.header_offset + 30])
+    if len(header) < 30 or header[:4] != b"PK\x03\x04":
+        return
+    start = info.header_offset + 30 + int.from_bytes(header[26:28], "little") + int.from_bytes(header[28:30], "little")
+    packed = view[start: start + info.compress_size]
+    left = info.file_size
+    if info.compress_type == zipfile.ZIP_STORED:
+        for offset in range(0, min(left, len(packed)), SCAN_CHUNK_BYTES):
+            yield bytes(packed[offset: min(offset + SCAN_CHUNK_BYTES, left)])
+        return
+    inflater = zlib.decompressobj(-zlib.MAX_WBITS)
+    try:
+        for offset in range(0, len(packed), SCAN_CHUNK_BYTES):
+            piece = inflater.decompress(packed[offset: offset + SCAN_CHUNK_BYTES], SCAN_CHUNK_BYTES)
+            while piece:
+                piece = piece[:left]
+                left -= len(piece)
+                yield piece
+                if left <= 0:
+                    return
+                piece = inflater.decompress(inflater.unconsumed_tail, SCAN_CHUNK_BYTES)
+    except zlib.error:
+        return  # damaged: the parser reports it, and nothing was allocated for it here
+
+
+def _tags(pieces, pattern: re.Pattern):
+    """Every match of a tag pattern over a stream of XML pieces (a tag cut between two pieces is joined first)."""
+    carry = b""
+    for piece in pieces:
+        buffer = carry + piece
+        cut = buffer.rfind(b"<")
+        if cut < 0:
+            carry = b""
+            continue
+        yield from pattern.finditer(buffer, 0, cut)
+        carry = buffer[cut:]
+    if carry:
+        yield from pattern.finditer(carry)
+
+
+def _xlsx_extent(pieces) -> tuple[int, int]:
+    """(last row, last column), 1-based, of the cells in a worksheet's XML; cells without an r attribute follow on
+    from the previous one, as parsers place them."""
+    row = column = last_row = last_column = 0
+    columns: dict[bytes, int] = {}
+    for match in _tags(pieces, _XLSX_CELL_OR_ROW):
+        ref = _REF_ATTRIBUTE.search(match.group(2))
+        if match.group(1) == b"row":
+            row = int(ref.group(2)) if ref and ref.group(2) else row + 1
+            column = 0
+            continue
+        if ref and ref.group(1):
+            letters = ref.group(1).upper()
+            if letters not in columns:
+                columns[letters] = parse_cell_ref(letters.decode() + "1")[1] + 1
+            column = columns[letters]
+            if ref.group(2):
+                row = int(ref.group(2))
+        else:
+            column += 1
+        last_row, last_column = max(last_row, row), max(last_column, column)
+    return last_row, last_column
+
+
+def _ods_extents(pieces) -> list[tuple[str | None, int, int]]:
+    """(sheet name, last row, last column) of each table of an .ods content.xml, counting only cells that hold
+    something (a value type or text), with their row and column repeats."""
+    out: list[tuple[str | None, int, int]] = []
+    name: str | None = None
+    row = column = last_row = last_column = 0
+    repeat, row_used = 1, False
+    for match in _tags(pieces, _ODS_ELEMENT):
+        closing, tag, attributes, empty = match.groups()
+        if tag == b"table":
+            if closing:
+                out.append((name, last_row, last_column))
+            else:
+                found = re.search(rb"""table:name\s*=\s*["']([^"']*)["']""", attributes)
+                name = found.group(1).decode("utf-8", "replace") if found else None
+                row = last_row = last_column = 0
+            continue
+        if tag == b"table-row":
+            if not closing:
+                found = _ROWS_REPEATED.search(attributes)
+                repeat, column, row_used = (int(found.group(1)) if found else 1), 0, False
+            if closing or empty:
+                if row_used:
+                    last_row = max(last_row, row + repeat)
+                row += repeat
+            continue
+        if closing:
+            continue
+        found = _COLUMNS_REPEATED.search(attributes)
+        span = int(found.group(1)) if found else 1
+        if not empty or _ODS_VALUE.search(attributes):
+            row_used = True
+            last_column = max(last_column, column + span)
+        column += span
+    return out
+
+
+def _sheet_name(archive: zipfile.ZipFile, data: bytes, part: str) -> str:
+    """The name a person sees for a worksheet part (from the workbook and its relationships), else the part."""
+    try:
+        rels = parse_xml(inflate(data, archive.getinfo("xl/_rels/workbook.xml.rels")))
+        workbook = parse_xml(inflate(data, archive.getinfo("xl/workbook.xml")))
+        targets = {rel.get("Id"): rel.get("Target", "").lstrip("/").removeprefix("xl/") for rel in rels}
+        for sheet in workbook.iter():
+            if sheet.tag.endswith("}sheet"):
+                rel_id = next((v for k, v in sheet.attrib.items() if k.endswith("}id")), None)
+                if targets.get(rel_id) == part.removeprefix("xl/"):
+                    return sheet.get("name") or part
+    except (FileRefused, KeyError):
+        pass
+    return part
 
 
 def damaged(exc: BaseException, what: str = "the file") -> str:

@@ -30,7 +30,7 @@ from baseline.assessment import Answer
 from baseline.files import atomic_write
 from baseline.guideline import Guideline, Recommendation
 from baseline.issues import BaselineError
-from baseline.text import clean_text, is_too_long
+from baseline.text import MAX_NAME_LENGTH, clean_text, is_too_long
 from baseline.xlsx.agency import layout
 from baseline.xlsx.agency.layout import WorkbookJob, iso_utc, listed_recommendations, recommendations_url
 from baseline.xlsx.agency.start_sheet import write_start
@@ -89,6 +89,10 @@ def build_agency_workbook(guideline: Guideline, *, agency: str, sectors: list[st
     area = " ".join(clean_text(area or "").split())
     if not agency:
         raise BaselineError("The agency name is empty.")
+    for what, name in (("agency", agency), ("area", area)):
+        if len(name) > MAX_NAME_LENGTH:  # it heads every printed page, whose header holds 255 characters in all
+            raise BaselineError(f"The {what} name is {len(name):,} characters long; keep it to {MAX_NAME_LENGTH} or "
+                                "fewer (an abbreviation will do). Nothing was written.")
     sectors = list(dict.fromkeys(s.strip() for s in sectors if s and s.strip()))
     if not sectors:
         raise BaselineError(f"Give the agency's sector (one or more of: {', '.join(guideline.sectors)}).")

@@ -58,6 +58,7 @@ from baseline.xlsx.merged.layout import (
 )
 from baseline.xlsx.merged.report_sheets import (
     Context,
+    fit_combined,
     write_actions,
     write_by_recommendation,
     write_gaps,
@@ -201,7 +202,8 @@ def _write_sources(sheet: TableSheet, ctx: Context) -> None:
         values = {
             "source": source.source, "agency": source.agency, "sectors": ", ".join(source.sectors),
             "source_format": source.source_format,
-            "completed_by": source.completed_by, "sha256": source.sha256, "generated_at": source.generated_at,
+            "completed_by": fit_combined(source.completed_by),  # every name joined: may pass a cell's limit
+            "sha256": source.sha256, "generated_at": source.generated_at,
             "merged_at": ctx.assessment.merged_at, "tool_version": __version__,
         }
         for col, column in enumerate(SOURCES_COLUMNS, start=1):
