@@ -188,9 +188,9 @@ def recs_check(files: tuple[str, ...]) -> None:
         if problems:
             bad += 1
             for problem in problems:
-                click.echo(str(problem))
+                click.echo(printable(str(problem)))
         else:
-            click.echo(f"{path}: OK")
+            click.echo(printable(f"{path}: OK"))
     if bad:
         echo_err(f"{bad} of {len(paths)} file(s) have problems.")
         sys.exit(EXIT_INPUT_PROBLEM)
@@ -255,7 +255,7 @@ def recs_verify(encoding: str, bat: str, fmt: str) -> None:
         click.echo(render.to_json(result.to_dict()))
     else:
         for line in result.lines():
-            click.echo(line)
+            click.echo(printable(line))
     for note in result.notes:
         echo_err(f"Note: {note}")
     if not result.identical:
