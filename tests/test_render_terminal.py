@@ -7,10 +7,20 @@ from __future__ import annotations
 import json
 
 import pytest
+from rich.text import Text
 
-from baseline import catalogue
-from tests.output_cases import (AS_OF, CAMHS, SHARED_OWNER, TYPED_MARKUP, YOUTH, broken_words, squash, write_return_with_mistakes,
-                                write_returns)
+from baseline import catalogue, render, workflow
+from tests.output_cases import (
+    AS_OF,
+    CAMHS,
+    SHARED_OWNER,
+    TYPED_MARKUP,
+    YOUTH,
+    broken_words,
+    squash,
+    write_return_with_mistakes,
+    write_returns,
+)
 
 WIDTHS = (80, 120, 160)
 
@@ -97,13 +107,19 @@ def test_summary_fits_the_terminal_and_breaks_no_word(run, merged, width):
     assert guideline.ref in out
 
 
-@pytest.mark.parametrize("by", ["section", "agency", "owner"])
+BREAKDOWN_WORDS = {
+    "section": ["Information and support", "Partially met", "Not applicable", "Not assessed", "% met"],
+    "agency": [CAMHS, YOUTH, "Partially met", "Not applicable", "Not assessed", "% met"],
+    "owner": [CAMHS, SHARED_OWNER, "Earliest open deadline"],
+}
+
+
+@pytest.mark.parametrize("by", sorted(BREAKDOWN_WORDS))
 def test_summary_breakdowns_at_80_columns_break_no_word(run, merged, by):
     result = run("summary", merged, "--by", by, env=terminal(80))
     assert result.exit_code == 0, result.output
     assert max(len(line) for line in result.stdout.splitlines()) <= 80
-    for words in ("Partially met", "Not applicable", "Not assessed", "% met", "Earliest open deadline",
-                  CAMHS, YOUTH):
+    for words in BREAKDOWN_WORDS[by]:
         assert broken_words(result.stdout, words) == [], words
 
 
@@ -138,4 +154,39 @@ def test_summary_owner_table_names_the_agency_and_earliest_open_deadline(run, me
     assert len(shared) == 2  # one job title in two agencies: two owners
     for owner in data["owners"]:
         if owner["earliest_open_deadline"] and owner["earliest_open_deadline"] < AS_OF:
-            assert f"overdue since {owner['earliest_open_deadline']}" in squash(out)
+            assert broken_words(out, f"overdue since {owner['earliest_open_deadline']}") == []
+
+
+# --- the layout rules themselves, on hand-built text ---------------------------------------------------------
+
+
+def test_fit_columns_never_narrower_than_a_word_and_never_wider_than_the_terminal():
+    header = ["Section", "Title", "Partially met"]
+    rows = [["1.10", "Consent and confidentiality in practice", "3"], ["1.2", "Safeguarding", "12"]]
+    for width in (40, 60, 80, 120):
+        widths = render.fit_columns(header, rows, width, no_wrap=(0,))
+        assert widths is not None
+        assert sum(widths) + render.table_chrome(3) <= width
+        assert widths[0] >= len("Section") and widths[1] >= len("confidentiality") and widths[2] >= len("Partially")
+    assert render.fit_columns(header, rows, 30, no_wrap=(0,)) is None  # the words cannot sit side by side
+
+
+def test_fit_columns_gives_short_columns_all_they_need_first():
+    header = ["Status", "Summary"]
+    rows = [["Partially met", "word " * 40]]
+    widths = render.fit_columns(header, rows, 60)
+    assert widths[0] == len("Partially met")  # never wrapped for want of a few cells
+    assert sum(widths) + render.table_chrome(2) == 60
+
+
+def test_wrap_words_breaks_at_spaces_and_keeps_a_long_path_whole():
+    path = "/a/very/long/folder/name/that/is/longer/than/a/line/late-return-with-mistakes.xlsx"
+    lines = [line.plain for line in render.wrap_words(Text(f"See {path} and fix the cells it names today."), 30)]
+    assert path in lines
+    assert " ".join(lines).split() == f"See {path} and fix the cells it names today.".split()
+    assert all(len(line) <= 30 for line in lines if line != path)
+
+
+def test_validate_text_is_the_library_text(run, mistakes):
+    result = run("validate", "--format", "text", mistakes)
+    assert result.stdout == render.validation_text(workflow.validate_files([mistakes]))

@@ -15,7 +15,6 @@ from baseline import catalogue
 from baseline.assessment import ActionStatus, Answer, Choice, YesNo
 from baseline.guideline import parse_guideline
 from baseline.merge import merge_returns
-from baseline.render import completeness_sentence
 from baseline.report.html import render_report
 from baseline.summary import summarise
 
@@ -219,7 +218,7 @@ def test_encoding_caveat_only_when_partial(guideline):
     assert "Caveat:" not in render_report(tiny_summary(guideline), guideline)
     partial = tiny_guideline(complete=False)
     page = visible_text(render_report(tiny_summary(partial), partial))
-    assert "Caveat: " + completeness_sentence(partial) in page
+    assert "Caveat: " + partial.completeness_sentence() in page
     assert "PARTIAL ENCODING" in page
 
 

@@ -19,7 +19,6 @@ from markupsafe import Markup
 from baseline import __version__
 from baseline.assessment import GAP_STATUSES, STATUS_ORDER, Status, applicable_count, system_status
 from baseline.guideline import Guideline
-from baseline.render import completeness_sentence
 from baseline.report.charts import stacked_bars
 from baseline.summary import Summary, met_percent
 
@@ -114,7 +113,7 @@ def _percent_text(counts: Mapping[str, int]) -> str:
 def _caveats(summary: Summary, guideline: Guideline) -> list[str]:
     notes = []
     if not guideline.encoding_complete:
-        notes.append(completeness_sentence(guideline) + " Recommendations missing from the encoding are not in "
+        notes.append(guideline.completeness_sentence() + " Recommendations missing from the encoding are not in "
                      "this report.")
     if summary.uncovered:
         notes.append(f"No returned workbook listed {len(summary.uncovered)} recommendation(s), so no agency was "
