@@ -1,6 +1,8 @@
-"""Presentation: library results -> rich tables, JSON, CSV, Markdown. No business logic here.
+"""Presentation: library results -> terminal text, plain text, JSON, CSV, Markdown. No business logic here.
 
-`rich` is imported inside functions so that `baseline --help` stays fast.
+Terminal output reads well at any width: tables only when every word fits its column (fit_columns), else one block
+per item; sentences wrapped at spaces (wrap_words), never mid-word. CSV survives a spreadsheet (to_csv). The CLI
+imports this module inside its commands, so `baseline --help` never loads rich.
 """
 
 from __future__ import annotations

@@ -216,6 +216,7 @@ def test_csv_table_option_is_refused_outside_csv(run, merged):
 
 def test_summary_of_a_merged_workbook_uses_its_own_as_of(run, merged):
     assert summary_json(run, merged)["as_of"] == AS_OF
+    assert summary_json(run, merged, "--agency", SCHOOLS)["as_of"] == AS_OF  # filtered, still the workbook's date
     assert summary_json(run, merged, "--as-of", "2027-06-30")["as_of"] == "2027-06-30"
 
 
