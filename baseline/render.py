@@ -146,26 +146,21 @@ def guideline_listing(guideline: Guideline, sector: str | None = None) -> dict:
 
 
 def print_listing(listing: dict, guideline: Guideline) -> None:
+    """`recs list`: a table that fits the terminal without breaking a word (else one block per recommendation)."""
     out = console()
-    out.print(f"[bold]{guideline.guideline}[/bold] {guideline.title}")
-    out.print(f"version {guideline.version} · fingerprint {guideline.fingerprint} · {guideline.source}")
-    style = "green" if listing["completeness"]["complete"] else "bold yellow"
-    out.print(f"[{style}]{guideline.completeness_sentence()}[/{style}]")
-    table = Table(show_lines=False, expand=True)
-    table.add_column("ID", no_wrap=True)
-    table.add_column("Section", no_wrap=True)
-    table.add_column("Summary", ratio=3, overflow="fold")  # the summary gets the room; sectors wrap
-    table.add_column("Sectors", ratio=1, overflow="fold")
-    table.add_column("Verified", no_wrap=True)
-    for rec in listing["recommendations"]:
-        section = f"{rec['section']}{'' if rec['section_complete'] else '*'}"
-        table.add_row(
-            rec["id"], section, rec["summary"] or NOT_ENCODED, ", ".join(rec["sectors"]), "yes" if rec["verified"] else "no"
-        )
-    out.print(table)
+    head = Text(guideline.guideline, style="bold")
+    head.append(f" {guideline.title}", style="")
+    say(out, head)
+    say(out, Text(f"version {guideline.version} · fingerprint {guideline.fingerprint} · {guideline.source}"))
+    say(out, Text(guideline.completeness_sentence(),
+                  style="green" if listing["completeness"]["complete"] else "bold yellow"))
+    rows = [[rec["id"], f"{rec['section']}{'' if rec['section_complete'] else '*'}", rec["summary"] or NOT_ENCODED,
+             ", ".join(rec["sectors"]), "yes" if rec["verified"] else "no"] for rec in listing["recommendations"]]
+    print_table_or_blocks(out, "Recommendations", ["ID", "Section", "Summary", "Sectors", "Verified"], rows,
+                          label_columns=1, no_wrap=(0, 1, 4), prefer=(2,))
     shown = len(listing["recommendations"])
     sector_note = f" for sector {listing['sector']}" if listing["sector"] else ""
-    out.print(f"{shown} recommendations{sector_note}. * section not known to be complete.")
+    say(out, Text(f"{shown} recommendations{sector_note}. * section not known to be complete."))
 
 
 def listing_csv(listing: dict) -> str:
@@ -247,10 +242,11 @@ def table_chrome(columns: int) -> int:
 
 
 def fit_columns(header: Sequence[str], rows: Sequence[Sequence[str]], width: int, *,
-                no_wrap: Iterable[int] = ()) -> list[int] | None:
+                no_wrap: Iterable[int] = (), prefer: Iterable[int] = ()) -> list[int] | None:
     """Widths for a table `width` cells wide in which no word is broken: each column at least as wide as its
-    longest word (its longest cell, for `no_wrap` columns such as ids), the room left shared by how much more each
-    column's longest line needs. None when even the longest words do not fit side by side."""
+    longest word (its longest cell, for `no_wrap` columns such as ids), the room left shared out (share_room),
+    first among the `prefer` columns (the one people read, such as a summary), then among the others. None when
+    even the longest words do not fit side by side."""
     no_wrap = set(no_wrap)
     least, most = [], []
     for index, texts in enumerate(zip(header, *rows)):
@@ -261,29 +257,40 @@ def fit_columns(header: Sequence[str], rows: Sequence[Sequence[str]], width: int
         return None
     if sum(most) <= room:
         return most
-    # Max-min fair shares: a column that needs little more gets all of it (a status, a date: never wrapped for
-    # want of a few cells); the long text columns share what is left by how much more they need.
-    wants = [m - n for m, n in zip(most, least)]
-    widths, spare = list(least), room - sum(least)
-    pending = sorted((i for i, want in enumerate(wants) if want), key=lambda i: wants[i])
+    widths = list(least)
+    prefer = [i for i in prefer if i < len(widths)]
+    for group in (prefer, [i for i in range(len(widths)) if i not in prefer]):
+        share_room(widths, most, group, room - sum(widths))
+    return widths
+
+
+def share_room(widths: list[int], most: Sequence[int], columns: Sequence[int], spare: int) -> None:
+    """Max-min fair shares of `spare` cells among `columns`: one that needs little more gets all of it (a status, a
+    date: never wrapped for want of a few cells); the long ones share what is left by how much more they need."""
+    wants = {i: most[i] - widths[i] for i in columns if most[i] > widths[i]}
+    pending = sorted(wants, key=wants.get)
     while pending and wants[pending[0]] <= spare // len(pending):
         index = pending.pop(0)
         widths[index] += wants[index]
         spare -= wants[index]
+    if not pending:
+        return
     wanted = sum(wants[i] for i in pending)
+    given = {i: spare * wants[i] // wanted for i in pending}
+    for index in sorted(pending, key=lambda i: given[i] - wants[i])[: spare - sum(given.values())]:
+        given[index] += 1  # what the rounding left, to the columns that still want most
     for index in pending:
-        widths[index] += spare * wants[index] // wanted
-    for index in sorted(pending, key=lambda i: widths[i] - most[i])[: room - sum(widths)]:
-        widths[index] += 1  # what the rounding left, to the columns that still want most
-    return widths
+        widths[index] += given[index]
 
 
 def table(header: Sequence[str], rows: Sequence[Sequence[Any]], width: int, *, title: str | None = None,
-          no_wrap: Iterable[int] = (), right: Iterable[int] = (), styles: Sequence[str | None] = ()) -> Table | None:
+          no_wrap: Iterable[int] = (), right: Iterable[int] = (), prefer: Iterable[int] = (),
+          styles: Sequence[str | None] = ()) -> Table | None:
     """A table that fits `width` and breaks no word (cells wrap at spaces), or None when it cannot: then the caller
     shows one block per row. Cells are shown as text, never as rich markup (they quote what people typed)."""
     cells = [[cell if isinstance(cell, Text) else Text(str(cell)) for cell in row] for row in rows]
-    widths = fit_columns(header, [[cell.plain for cell in row] for row in cells], width, no_wrap=no_wrap)
+    widths = fit_columns(header, [[cell.plain for cell in row] for row in cells], width, no_wrap=no_wrap,
+                         prefer=prefer)
     if widths is None:
         return None
     no_wrap, right = set(no_wrap), set(right)
@@ -337,10 +344,10 @@ def fields_line(header: Sequence[str], row: Sequence[Any]) -> str:
 
 def print_table_or_blocks(out: Console, title: str, header: Sequence[str], rows: Sequence[Sequence[Any]], *,
                           label_columns: int = 1, no_wrap: Iterable[int] = (), right: Iterable[int] = (),
-                          styles: Sequence[str | None] = ()) -> None:
+                          prefer: Iterable[int] = (), styles: Sequence[str | None] = ()) -> None:
     """A table when it fits the terminal without breaking a word; otherwise one block per row: the first
     `label_columns` cells as its head, the others as "Header: value" pairs."""
-    shown = table(header, rows, out.width, title=title, no_wrap=no_wrap, right=right, styles=styles)
+    shown = table(header, rows, out.width, title=title, no_wrap=no_wrap, right=right, prefer=prefer, styles=styles)
     if shown is not None:
         out.print(shown, soft_wrap=False)
         out.print()
