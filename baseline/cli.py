@@ -504,14 +504,18 @@ def generate(config: str | None, output: str, agencies: tuple[str, ...], as_agen
 @cli.command()
 @click.argument("merged", metavar="MERGED.xlsx", type=click.Path(dir_okay=False))
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="The report to write (.html).")
+@click.option("--compare", "compare_with", metavar="OLD.xlsx", type=click.Path(dir_okay=False),
+              help="The last round's merged workbook (same guideline version): show the progress since.")
 @as_of_option("the merged workbook's own as-of date")
 @force_option("the output file")
-def report(merged: str, output: str, as_of: str | None, force: bool) -> None:
+def report(merged: str, output: str, compare_with: str | None, as_of: str | None, force: bool) -> None:
     """A board report from a merged workbook: one self-contained HTML file that prints to A4.
 
     The headline in both views (worst-of system status and agency answers), status by section, agencies by
     section, the gaps with our summaries and flagged risks, owners and overdue actions, and the encoding caveat
-    when the encoding is partial. No scripts and nothing fetched: it reads the same offline and printed.
+    when the encoding is partial; with --compare, the progress since the last round (status changes, each section
+    then and now, actions closed, new and still overdue). No scripts and nothing fetched: it reads the same offline
+    and printed.
     """
     import datetime as dt
 
@@ -520,8 +524,8 @@ def report(merged: str, output: str, as_of: str | None, force: bool) -> None:
 
     if not output.lower().endswith((".html", ".htm")):
         raise click.BadParameter("the report must be an .html file", param_hint="-o/--output")
-    result = workflow.report_file(merged, output, render_report, as_of=_date_option(as_of, "--as-of"),
-                                  today=dt.date.today(), force=force)
+    result = workflow.report_file(merged, output, render_report, compare_with=compare_with,
+                                  as_of=_date_option(as_of, "--as-of"), today=dt.date.today(), force=force)
     click.echo(str(result.path))
     echo_err(f"Wrote the report on {len(result.summary.agencies)} agencies as of {result.summary.as_of.isoformat()} "
              f"to {result.path}.")

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from baseline import catalogue
+from baseline.actions import PlanRow, build_plan
 from baseline.assessment import GAP_STATUSES, AgencyReturn, Status
 from baseline.config import Agency, AgencyMap, AssessmentConfig, parse_agency_map, parse_config
 from baseline.files import atomic_write, expand_paths, load_yaml, refuse_overwrite, safe_filename
@@ -21,10 +22,11 @@ from baseline.guideline import Guideline
 from baseline.issues import BaselineError, FileReport, ValidationReport
 from baseline.issues import strict as make_strict
 from baseline.merge import MultiAgencyAssessment, check_same_guideline, merge_returns, restrict, select_returns
+from baseline.rounds import Comparison, RoundInfo, compare
 from baseline.summary import Summary, summarise
 from baseline.text import name_key
 from baseline.xlsx.agency.writer import listed_recommendations, write_agency_workbook
-from baseline.xlsx.merged.reader import is_merged_workbook, read_merged_workbook
+from baseline.xlsx.merged.reader import is_merged_workbook, read_merged_meta, read_merged_workbook
 from baseline.xlsx.merged.writer import write_merged_workbook
 from baseline.xlsx.nice.encoding import ImportResult, VerifyResult, import_bat, verify_file
 from baseline.xlsx.returns import ReadResult, read_return
@@ -240,26 +242,43 @@ def summarise_files(paths: Iterable[str | Path], *, as_of: dt.date | None = None
 class ReportOutcome:
     path: Path
     summary: Summary
+    progress: Comparison | None = None  # with a last round to compare with
 
 
-def report_file(merged: Path | str, output: Path | str, render: Callable[[Summary, Guideline], str], *,
-                as_of: dt.date | None = None, today: dt.date | None = None, force: bool = False) -> ReportOutcome:
+def read_round(path: Path | str) -> tuple[MultiAgencyAssessment, list[PlanRow], RoundInfo]:
+    """A merged workbook as one round of the assessment: what the agencies answered, the action plan, and which
+    merge it is. The plan is the one the returns give (actions.build_plan) until the Actions sheet is read back."""
+    path = Path(path)
+    assessment = read_merged_workbook(path)
+    meta = read_merged_meta(path)
+    info = RoundInfo(area=meta.get("area", ""), round=meta.get("round", ""), merged_at=assessment.merged_at,
+                     as_of=assessment.as_of)
+    return assessment, build_plan(assessment), info
+
+
+def report_file(merged: Path | str, output: Path | str, render: Callable[..., str], *,
+                compare_with: Path | str | None = None, as_of: dt.date | None = None, today: dt.date | None = None,
+                force: bool = False) -> ReportOutcome:
     """`baseline report`: a merged workbook -> one HTML board report at `output`, written atomically. Overdue
     counts against `as_of`, else the workbook's own as-of date (the report agrees with its Actions sheet), else
-    `today`. `render` is report.html.render_report, passed in so that the commands that never draw a chart never
-    load matplotlib."""
+    `today`. With `compare_with` (the last round's merged workbook, same guideline version) the report shows the
+    progress since (rounds.compare). `render` is report.html.render_report, passed in so that the commands that
+    never draw a chart never load matplotlib."""
     source, target = Path(merged), Path(output)
     if target.suffix.lower() not in (".html", ".htm"):
         raise BaselineError(f"{target}: the report must be an .html file.")
     refuse_overwrite(target, force)
-    assessment = read_merged_workbook(source)
+    assessment, plan, info = read_round(source)
     summary = summarise(assessment, as_of=as_of or assessment.as_of or today)
-    html = render(summary, assessment.guideline)
-    atomic_write(target, lambda tmp: tmp.write_text(html, encoding="utf-8"), force=force, inputs=(source,))
-    return ReportOutcome(target, summary)
-
-
-# --- report --------------------------------------------------------------------------------------------------
+    progress = None
+    if compare_with is not None:
+        old, old_plan, old_info = read_round(compare_with)
+        progress = compare(old, assessment, old_plan, plan, old_meta=old_info, new_meta=info,
+                           old_name=Path(compare_with).name, new_name=source.name)
+    html = render(summary, assessment.guideline, progress=progress)
+    inputs = (source,) if compare_with is None else (source, Path(compare_with))
+    atomic_write(target, lambda tmp: tmp.write_text(html, encoding="utf-8"), force=force, inputs=inputs)
+    return ReportOutcome(target, summary, progress)
 
 
 # --- generate ------------------------------------------------------------------------------------------------

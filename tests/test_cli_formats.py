@@ -8,12 +8,15 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 
 import openpyxl
 import pytest
 
-from baseline import render
+from baseline import render, workflow
 from baseline.issues import ISSUE_CODES
+from baseline.rounds import compare
+from tests.cases import builders
 from tests.libreoffice import convert, needs_soffice
 from tests.output_cases import (
     ANSI_ESCAPE,
@@ -263,3 +266,36 @@ def test_notes_below_the_table_are_shown(run, tmp_path):
     assert len(notes) == 1
     assert NOTE_BELOW in notes[0]["message"]
     assert NOTE_BELOW in squash(run("validate", "--format", "text", warned).stdout)
+
+
+# --- report --compare ----------------------------------------------------------------------------------------
+
+
+def test_report_compare_shows_the_progress_since_the_last_round(run, returns, merged, tmp_path):
+    camhs = returns / "return-0.xlsx"  # the last round: CAMHS did not yet meet 1.1.1
+    workbook = openpyxl.load_workbook(camhs)
+    builders.put(workbook, "1.1.1", meets="No")
+    workbook.save(camhs)
+    old = tmp_path / "last-round.xlsx"
+    assert run("merge", returns, "-o", old, "--as-of", "2026-03-01").exit_code == 0
+    page = tmp_path / "report.html"
+    result = run("report", merged, "-o", page, "--compare", old)
+    assert result.exit_code == 0, result.output
+    assert result.stdout == f"{page}\n"
+    assessment, plan, info = workflow.read_round(merged)
+    last, last_plan, last_info = workflow.read_round(old)
+    expected = compare(last, assessment, last_plan, plan, old_meta=last_info, new_meta=info)
+    improved = [r.recommendation for r in expected.recommendations if r.change == "improved"]
+    assert "1.1.1" in improved
+    text = squash(re.sub(r"<[^>]+>", " ", page.read_text(encoding="utf-8")))
+    assert "Progress since the merge of" in text and "(as of 1 March 2026)" in text
+    assert f"Improved ({len(improved)})" in text
+    actions = expected.actions.to_dict()
+    assert (f"Actions: {actions['closed']} closed, {actions['new']} new, {actions['still_open']} still open" in text)
+
+
+def test_report_compare_with_a_file_that_is_no_merged_workbook(run, returns, merged, tmp_path):
+    result = run("report", merged, "-o", tmp_path / "report.html", "--compare", returns / "return-0.xlsx")
+    assert result.exit_code == 1
+    assert "not a merged baseline workbook" in result.stderr
+    assert not (tmp_path / "report.html").exists()
