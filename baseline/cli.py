@@ -384,9 +384,9 @@ def merge(files: tuple[str, ...], output: str, agencies: tuple[str, ...], as_age
 @latest_option
 @as_agency_options
 @format_option("table", "json", "csv", "markdown")
-def summary(files: tuple[str, ...], by: str, table_name: str | None, as_of: str | None, agencies: tuple[str, ...], sections: tuple[str, ...],
-            statuses: tuple[str, ...], latest: bool, as_agency: str | None, sectors: tuple[str, ...],
-            agency_map: str | None, fmt: str) -> None:
+def summary(files: tuple[str, ...], by: str, table_name: str | None, as_of: str | None, agencies: tuple[str, ...],
+            sections: tuple[str, ...], statuses: tuple[str, ...], latest: bool, as_agency: str | None,
+            sectors: tuple[str, ...], agency_map: str | None, fmt: str) -> None:
     """Compliance gaps and action owners, over a merged workbook or directly over returns.
 
     FILES: one merged workbook, or agency returns (or folders of them), merged on the fly (nothing written).

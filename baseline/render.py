@@ -370,7 +370,6 @@ STATUS_STYLES = {
     "not_applicable": "dim",
 }
 STATUS_HEADERS = {s.value: s.label for s in STATUS_ORDER}
-SUMMARY_TABLES = ("section", "agency", "owner", "gaps", "actions")
 NO_SUMMARY = "(summary not yet encoded: see NICE)"
 RISK_FLAGGED = "risk flagged"
 
@@ -546,7 +545,7 @@ def actions_csv_table(summary) -> tuple[list[str], list[list]]:
 
 
 def summary_csv(summary, table_name: str = "section") -> str:
-    """`summary --format csv`: one of SUMMARY_TABLES, ids kept text."""
+    """`summary --format csv --table section|agency|owner|gaps|actions`, ids kept text."""
     if table_name == "gaps":
         header, rows = gaps_csv_table(summary)
         return to_csv(header, rows, keep_text=("Recommendation",))
