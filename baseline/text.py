@@ -53,11 +53,12 @@ def looks_like_formula(text: str) -> bool:
 
 
 def csv_cell(value: object) -> object:
-    """A value for CSV that opens inert in Excel and LibreOffice: text that could be read as a formula gets a leading
-    ' (OWASP), characters a spreadsheet cannot hold are removed; numbers and dates are left alone."""
+    """A value as a CSV cell a spreadsheet shows but never runs: text that could be read as a formula gets a leading
+    ' (OWASP); a lone carriage return, which LibreOffice takes for the end of a row even inside quotes, becomes a
+    line break; characters a spreadsheet cannot hold are removed. Numbers and dates are left alone."""
     if not isinstance(value, str):
         return value
-    value = clean_text(value)
+    value = clean_text(value.replace("\r\n", "\n").replace("\r", "\n"))
     return "'" + value if looks_like_formula(value) else value
 
 

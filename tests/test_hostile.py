@@ -5,7 +5,9 @@ subprocess with an address-space limit). Builders: tests/hostile.py.
 
 from __future__ import annotations
 
+import csv
 import errno
+import io
 import json
 import os
 import re
@@ -22,6 +24,7 @@ import openpyxl
 import pytest
 
 from . import hostile as h
+from .libreoffice import convert, needs_soffice
 from .nice_bat_builder import build_bat, rec, section
 
 SLOW_WRITER = """
@@ -389,9 +392,78 @@ def test_formula_text_is_inert_in_csv(folder):
     for by in ("section", "agency", "owner"):
         outcome = h.run_cli("summary", *returns, "--format", "csv", "--by", by)
         assert outcome.exit_code == 0, outcome.output
-        for line in outcome.stdout.splitlines():
-            for field in line.split(","):
-                assert not field.strip('"').startswith(("=", "+", "@", "\t", "\r")), line
+        assert_inert_csv(outcome.stdout)
+
+
+def assert_inert_csv(text: str) -> None:
+    """No field a spreadsheet would take for a formula (numbers such as -1 aside)."""
+    for row in csv.reader(io.StringIO(text)):
+        for field in row:
+            if re.fullmatch(r'="[0-9.]+"', field):
+                continue  # baseline's own ids kept as text (="1.10"): a formula that only holds that text
+            assert not field.startswith(("=", "+", "@", "\t", "\r", "\n")), row
+            assert not (field.startswith("-") and not field[1:].replace(".", "").isdigit()), row
+
+
+def merged_formulas(path: Path) -> list[bytes]:
+    with zipfile.ZipFile(path) as archive:
+        return [f for name in archive.namelist() if name.startswith("xl/worksheets/")
+                for f in re.findall(rb"<f>(.*?)</f>", archive.read(name))]
+
+
+@needs_soffice
+def test_formula_text_from_an_ods_return_stays_text(folder, tmp_path):
+    source = hostile_returns(tmp_path)[0]
+    ods = convert(source, folder, "ods")
+    merged = merge_agrees_with_validate(folder, ods)
+    assert merged is not None
+    assert not [f for f in merged_formulas(merged) if b"evil" in f or b"cmd" in f], merged_formulas(merged)
+
+
+def test_formula_text_from_a_nice_format_return_stays_text(folder):
+    # openpyxl would store "=..." as a formula in the source; these three are text as a person types them
+    answers = dict(relevant="Yes", meets="No", evidence=FORMULAS[1], action=FORMULAS[3], owner=FORMULAS[2],
+                   deadline="31/03/2027", completed_by=FORMULAS[1])
+    listing = json.loads(h.run_cli("recs", "list", "NG225", "--format", "json").stdout)["recommendations"]
+    rows = [rec(r["id"], **(answers if i == 0 else {})) for i, r in enumerate(listing)]
+    bat = build_bat(folder / "nice.xlsx", [section("1.1 Invented heading"), *rows])
+    before = h.snapshot(folder)
+    merged = h.run_cli("merge", bat, h.AS_AGENCY, "=cmd|' /C calc'!A0", "--sector", "social_care", "-o",
+                       folder / "merged.xlsx")
+    assert merged.exit_code == 0, merged.output
+    h.assert_untouched(before, folder, written=["merged.xlsx"])
+    assert not [f for f in merged_formulas(folder / "merged.xlsx") if b"cmd" in f or b"SUM(A1" in f]
+    wb = openpyxl.load_workbook(folder / "merged.xlsx")
+    texts = [c for ws in wb for row in ws.iter_rows() for c in row
+             if isinstance(c.value, str) and c.value.startswith(("+1+cmd", "@SUM", "=cmd"))]
+    assert texts and all(c.data_type == "s" for c in texts)
+
+
+def test_a_merged_workbook_with_hostile_names_reads_inert_everywhere(folder):
+    returns = hostile_returns(folder)
+    merged = merge_agrees_with_validate(folder, *returns)
+    before = h.snapshot(folder)
+    csv_out = h.run_cli("summary", merged, "--format", "csv", "--by", "agency")
+    assert csv_out.exit_code == 0
+    assert_inert_csv(csv_out.stdout)
+    assert any(field.startswith("'=HYPERLINK") for row in csv.reader(io.StringIO(csv_out.stdout)) for field in row)
+    markdown = h.run_cli("summary", merged, "--format", "markdown")
+    assert markdown.exit_code == 0
+    assert_tables_keep_their_shape(markdown.stdout)
+    table = h.run_cli("summary", merged, "--by", "owner")
+    assert table.exit_code == 0 and "=HYPERLINK" in table.stdout
+    h.assert_untouched(before, folder)
+
+
+def test_the_board_report_escapes_names(folder):
+    path = h.answered(h.generate_return(folder, "html.xlsx", agency="North <script>alert(1)</script> & Co"),
+                      owner="<img src=x onerror=alert(2)>")
+    merged = merge_agrees_with_validate(folder, path)
+    outcome = h.run_cli("report", merged, "-o", folder / "report.html")
+    assert outcome.exit_code == 0, outcome.output
+    html = (folder / "report.html").read_text(encoding="utf-8")
+    assert "<script>alert" not in html and "<img src=x" not in html
+    assert "North &lt;script&gt;alert(1)&lt;/script&gt; &amp; Co" in html
 
 
 def test_terminal_markup_in_owners_and_agencies_is_shown_as_typed(folder):
@@ -420,6 +492,13 @@ def test_markdown_keeps_agency_names_inert(folder):
     lines = outcome.stdout.replace("\r", "\n").splitlines()
     assert not any(line.lstrip().startswith("# Injected") for line in lines)
     assert "<script>" not in outcome.stdout
+    assert_tables_keep_their_shape(outcome.stdout)
+
+
+def assert_tables_keep_their_shape(markdown: str) -> None:
+    """Every row of each Markdown table has as many cells as its header: a raw pipe or line break in a cell would
+    add or cut one (and a CR counts as a line break to Markdown)."""
+    lines = markdown.replace("\r", "\n").splitlines()
     tables: list[list[str]] = []
     for previous, line in zip([""] + lines, lines):
         if line.startswith("|"):
@@ -427,7 +506,7 @@ def test_markdown_keeps_agency_names_inert(folder):
                 tables.append([])
             tables[-1].append(line)
     assert tables
-    for table in tables:  # a cell with a raw pipe or line break would give a row one cell too many or too few
+    for table in tables:
         widths = {len(re.findall(r"(?<!\\)\|", line)) for line in table}
         assert len(widths) == 1, table
 
