@@ -243,10 +243,23 @@ def sheet_xml(body: str, prefix: str = "") -> bytes:
     ('<row><c><v>1</v></c><c><v>2</v></c></row><row><c><v>3</v></c></row>', "", (2, 2)),  # no r attributes
     ('<x:row r="7"><x:c r="AZ7"><x:v>1</x:v></x:c></x:row>', "x:", (7, 52)),  # a namespace prefix
     ('<row r="2" spans="1:3"><c t="s" r="C2"><v>0</v></c></row><row r="9"/>', "", (2, 3)),  # empty rows cost nothing
+    ('<row r="5"><c r="C5"/><c r=\'XFD5\'><v>1</v></c><c xr="ZZZ9"/></row>', "", (5, 16385)),  # quotes differ; no r: next
+    ('<row r="1"><c r="AA1"><v>1</v></c><c r="B1048576"><v>1</v></c><c r="Z3"/></row>', "", (1048576, 27)),
+    ('<row r="1"><c r="A1"/><c r="AAAAA1"><v>1</v></c></row>', "", (1, 10 ** 8)),  # no sheet is that wide
+    ('<row r="1"><c\nr="XFD1048576"><v>1</v></c></row>', "", (1048576, 16384)),  # any whitespace
 ])
 def test_xlsx_extent_counts_every_cell_however_it_is_written(body, prefix, extent):
     pieces = [sheet_xml(body, prefix)[i:i + 7] for i in range(0, len(sheet_xml(body, prefix)), 7)]  # tags cut
-    assert untrusted._xlsx_extent(pieces) == extent
+    assert untrusted._xlsx_extent_cell_by_cell(iter(pieces)) == extent
+    fast = untrusted._xlsx_extent(lambda: iter(pieces))  # exact, or the bound (999, 702) of a small sheet
+    assert fast == extent or (fast == (999, 702) and extent[0] <= 999 and extent[1] <= 702)
+
+
+def test_a_small_sheet_is_passed_on_the_fast_path(monkeypatch):
+    monkeypatch.setattr(untrusted, "_xlsx_extent_cell_by_cell", None)  # would fail if called
+    body = "".join(f'<row r="{r}">' + "".join(f'<c r="{c}{r}" t="s"><v>1</v></c>' for c in "ABCDEFGHIJKL") + "</row>"
+                   for r in range(1, 200))
+    assert untrusted._xlsx_extent(lambda: iter([sheet_xml(body)])) == (999, 702)  # a bound, within the limits
 
 
 def test_a_dimension_is_not_trusted(workbook):
@@ -313,3 +326,12 @@ def test_stream_matches_the_part_stored_or_deflated(tmp_path):
         raw = zip_bytes({"xl/worksheets/sheet1.xml": data}, compression)
         info = zipfile.ZipFile(io.BytesIO(raw)).getinfo("xl/worksheets/sheet1.xml")
         assert b"".join(untrusted._stream(raw, info)) == data
+
+
+def test_a_utf16_sheet_is_measured_too(tmp_path):
+    body = '<row r="1048576"><c r="XFD1048576"><v>1</v></c></row>'
+    sheet = sheet_xml(body).decode().replace('<?xml version="1.0"?>', '<?xml version="1.0" encoding="UTF-16"?>')
+    path = tmp_path / "utf16.xlsx"
+    path.write_bytes(zip_bytes({"[Content_Types].xml": b"<Types/>", "xl/workbook.xml": b"<workbook/>",
+                                "xl/worksheets/sheet1.xml": sheet.encode("utf-16")}))
+    assert refused(path).code == "sheet-too-large"

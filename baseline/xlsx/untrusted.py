@@ -9,6 +9,7 @@ read through CheckedFile.read_part, bounded by the size the zip directory declar
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import io
 import re
@@ -170,8 +171,8 @@ def check_untrusted(path: Path | str) -> CheckedFile:
     try:
         _check_zip(infos)
         kind = _container_kind(archive)
-        _scan_xml_prologs(data, infos)
-        _check_sheet_extents(data, archive, kind)
+        heads = _scan_xml_prologs(data, infos)
+        _check_sheet_extents(data, archive, kind, heads)
     except BaseException:
         archive.close()
         raise
@@ -239,14 +240,15 @@ def _container_kind(archive: zipfile.ZipFile) -> str:
                                          f"spreadsheet (.ods): perhaps a Word document or a folder of files. {RESAVE}")
 
 
-def _scan_xml_prologs(data: bytes, infos: list[zipfile.ZipInfo]) -> None:
+def _scan_xml_prologs(data: bytes, infos: list[zipfile.ZipInfo]) -> dict[str, bytes]:
     """Refuse any part with a DTD or entity declaration before its root element (no spreadsheet needs one).
 
     Every part is looked at, whatever its name: the relationships decide which part a parser reads, so a sheet can
     be named "sheet1.bin". A part that is not XML (a picture) ends the scan at its first byte. The parsers behind
     calamine and openpyxl differ in how they treat entities; refusing the declarations up front protects all of
-    them. Only the start of each part is inflated.
+    them. Only the start of each part is inflated; those starts are returned (part name -> bytes).
     """
+    heads: dict[str, bytes] = {}
     for info in infos:
         if info.is_dir() or info.file_size == 0:
             continue
@@ -258,14 +260,27 @@ def _scan_xml_prologs(data: bytes, infos: list[zipfile.ZipInfo]) -> None:
             safe = _prolog_is_safe(head, complete=len(head) >= info.file_size)
         if not safe:  # a DTD, or still no root element after 64 KB
             raise FileRefused("unsafe-file", UNSAFE_XML)
+        heads[info.filename] = head
+    return heads
+
+
+def _utf16(head: bytes) -> str | None:
+    """The codec of an XML part in UTF-16 (with or without its byte-order mark), else None."""
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "utf-16"
+    if head.startswith(b"<\x00"):
+        return "utf-16-le"
+    if head.startswith(b"\x00<"):
+        return "utf-16-be"
+    return None
 
 
 def _prolog_is_safe(head: bytes, complete: bool) -> bool | None:
     """True when the XML prolog (declaration, comments, processing instructions) ends in a root element, with no
     DOCTYPE or ENTITY declaration before it; False when it has one; None when `head` ends inside the prolog of a
     part we have not seen all of. Comments are skipped properly, so none can hide a DTD."""
-    if head.startswith((b"\xff\xfe", b"\xfe\xff", b"<\x00", b"\x00<")):  # UTF-16, with or without its mark
-        encoding = "utf-16" if head[:1] in (b"\xff", b"\xfe") else "utf-16-le" if head[:1] == b"<" else "utf-16-be"
+    encoding = _utf16(head)
+    if encoding:
         head = head[: len(head) // 2 * 2].decode(encoding, errors="replace").encode("utf-8")
     elif head.startswith(b"\xef\xbb\xbf"):
         head = head[3:]
@@ -298,7 +313,18 @@ def _skip_space(data: bytes, position: int) -> int:
 # --- sheet extents -------------------------------------------------------------------------------------------------
 
 _XLSX_CELL_OR_ROW = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(row|c)(?=[\s/>])([^>]*)>")
-_REF_ATTRIBUTE = re.compile(rb"""(?:^|\s)r\s*=\s*["']([A-Za-z]{0,3})([0-9]{0,7})["']""")
+# The fast paths. Excel, LibreOffice, Google Sheets and openpyxl write every cell as <c r="B7" ...>; when every cell
+# tag starts so, a few regular-expression passes in C tell whether any reference is large (a row of 4 digits or
+# more, a column of 3 letters): if none is, the sheet is at most 999 rows by 702 columns, within the limits. Each
+# pattern starts with a literal, which the engine searches for fast. A cell tag written any other way (a prefix,
+# r elsewhere or missing) is counted as a cell but not as a reference, which sends the sheet down the slow path.
+_XLSX_CELL = re.compile(rb"<c[ />\t\r\n]")
+_XLSX_PREFIXED_CELL = re.compile(rb":c[ />\t\r\n]")  # <x:c ...> (and </x:c>)
+_XLSX_REF = re.compile(rb'<c r="[A-Z]')
+_XLSX_LARGE_REF = re.compile(rb'<c r="(?:[A-Z]{3}|[A-Z]{1,2}[0-9]{4})')
+_XLSX_CELL_REF = re.compile(rb'<c r="([A-Z]{1,3})([0-9]{1,7})"')
+_REF_ATTRIBUTE = re.compile(rb"""(?:^|\s)r\s*=\s*["']([A-Za-z]*)([0-9]*)["']""")
+_BEYOND = 10 ** 8  # a reference past any sheet's end (more than 3 letters, 8 digits): counted as far away
 _ODS_ELEMENT = re.compile(rb"<(/?)table:(table|table-row|table-cell|covered-table-cell)(?=[\s/>])([^>]*?)(/?)>")
 _ROWS_REPEATED = re.compile(rb"""table:number-rows-repeated\s*=\s*["']([0-9]{1,10})["']""")
 _COLUMNS_REPEATED = re.compile(rb"""table:number-columns-repeated\s*=\s*["']([0-9]{1,10})["']""")
@@ -306,7 +332,7 @@ _ODS_VALUE = re.compile(rb"office:value-type\s*=")
 _WORKSHEET_ROOT = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?worksheet[\s>]")
 
 
-def _check_sheet_extents(data: bytes, archive: zipfile.ZipFile, kind: str) -> None:
+def _check_sheet_extents(data: bytes, archive: zipfile.ZipFile, kind: str, heads: dict[str, bytes]) -> None:
     """Refuse a file with a sheet whose cells reach past MAX_SHEET_ROWS rows or MAX_SHEET_CELLS cells.
 
     The extent is what a parser would allocate: from A1 to the last row and column holding a cell (an .xlsx <c>
@@ -316,15 +342,20 @@ def _check_sheet_extents(data: bytes, archive: zipfile.ZipFile, kind: str) -> No
     check itself costs no memory.
     """
     for info in archive.infolist():
+        head = heads.get(info.filename, b"")
+        encoding = _utf16(head)
+
+        def stream(info=info, encoding=encoding):
+            return _stream(data, info) if encoding is None else _as_utf8(_stream(data, info), encoding)
+
         if kind == "ods":
             if info.filename != "content.xml":
                 continue
-            extents = _ods_extents(_stream(data, info))
+            extents = _ods_extents(stream())
         else:
-            head = inflate(data, info, 1024) if info.file_size else b""
-            if not _WORKSHEET_ROOT.search(head):
+            if not _WORKSHEET_ROOT.search(head if encoding is None else head.decode(encoding, "replace").encode()):
                 continue
-            extents = [(None, *_xlsx_extent(_stream(data, info)))]
+            extents = [(None, *_xlsx_extent(stream))]
         for name, rows, columns in extents:
             if rows > MAX_SHEET_ROWS or rows * columns > MAX_SHEET_CELLS:
                 sheet = name or _sheet_name(archive, data, info.filename)
@@ -363,43 +394,89 @@ def _stream(data: bytes, info: zipfile.ZipInfo):
         return  # damaged: the parser reports it, and nothing was allocated for it here
 
 
+def _as_utf8(pieces, encoding: str):
+    """A UTF-16 part's pieces as UTF-8 (the patterns here are written for it)."""
+    decoder = codecs.getincrementaldecoder(encoding)(errors="replace")
+    for piece in pieces:
+        yield decoder.decode(piece).encode("utf-8")
+
+
 def _tags(pieces, pattern: re.Pattern):
     """Every match of a tag pattern over a stream of XML pieces (a tag cut between two pieces is joined first)."""
+    for piece in _pieces_whole_tags(pieces):
+        yield from pattern.finditer(piece)
+
+
+def _xlsx_extent(stream) -> tuple[int, int]:
+    """(last row, last column), 1-based, of the cells in a worksheet's XML (`stream()` gives it in pieces), or a
+    bound of it: (999, 702) stands for "no larger than that", which is within the limits.
+
+    Cells without a reference written the usual way are followed one by one, those without any placed after the
+    previous one, as parsers place them.
+    """
+    cells = refs = 0
+    large = False
+    for piece in _pieces_whole_tags(stream()):
+        cells += len(_XLSX_CELL.findall(piece)) + len(_XLSX_PREFIXED_CELL.findall(piece))
+        refs += len(_XLSX_REF.findall(piece))
+        large = large or _XLSX_LARGE_REF.search(piece) is not None
+    if cells != refs:
+        return _xlsx_extent_cell_by_cell(stream())
+    if not large:
+        return 999, 702
+    last_row, widest, seen = 0, (0, b""), 0
+    for piece in _pieces_whole_tags(stream()):
+        found = _XLSX_CELL_REF.findall(piece)
+        seen += len(found)
+        if found:
+            columns, rows = zip(*found)
+            last_row = max(last_row, max(map(int, rows)))
+            widest = max(widest, max(zip(map(len, columns), columns)))
+    if seen != refs:  # a reference of another shape (4 letters, 8 digits): follow the cells one by one
+        return _xlsx_extent_cell_by_cell(stream())
+    return last_row, (parse_cell_ref(widest[1].decode() + "1")[1] + 1 if widest[1] else 0)
+
+
+def _pieces_whole_tags(pieces):
+    """The pieces of a stream re-cut so that no tag is split between two of them."""
     carry = b""
     for piece in pieces:
         buffer = carry + piece
         cut = buffer.rfind(b"<")
-        if cut < 0:
+        if cut < 0:  # text only: no tag starts here, so none can run on into the next piece
             carry = b""
+            yield buffer
             continue
-        yield from pattern.finditer(buffer, 0, cut)
+        yield buffer[:cut]
         carry = buffer[cut:]
     if carry:
-        yield from pattern.finditer(carry)
+        yield carry
 
 
-def _xlsx_extent(pieces) -> tuple[int, int]:
-    """(last row, last column), 1-based, of the cells in a worksheet's XML; cells without an r attribute follow on
-    from the previous one, as parsers place them."""
+def _xlsx_extent_cell_by_cell(pieces) -> tuple[int, int]:
     row = column = last_row = last_column = 0
     columns: dict[bytes, int] = {}
     for match in _tags(pieces, _XLSX_CELL_OR_ROW):
         ref = _REF_ATTRIBUTE.search(match.group(2))
         if match.group(1) == b"row":
-            row = int(ref.group(2)) if ref and ref.group(2) else row + 1
+            row = _number(ref.group(2)) if ref and ref.group(2) else row + 1
             column = 0
             continue
         if ref and ref.group(1):
             letters = ref.group(1).upper()
             if letters not in columns:
-                columns[letters] = parse_cell_ref(letters.decode() + "1")[1] + 1
+                columns[letters] = parse_cell_ref(letters.decode() + "1")[1] + 1 if len(letters) <= 3 else _BEYOND
             column = columns[letters]
             if ref.group(2):
-                row = int(ref.group(2))
+                row = _number(ref.group(2))
         else:
             column += 1
         last_row, last_column = max(last_row, row), max(last_column, column)
     return last_row, last_column
+
+
+def _number(digits: bytes) -> int:
+    return int(digits) if len(digits) <= 8 else _BEYOND
 
 
 def _ods_extents(pieces) -> list[tuple[str | None, int, int]]:
