@@ -375,6 +375,14 @@ class _NewMerge:
         return Orphan.CLEARED
 
 
+def mark_orphans(plan: Iterable[PlanRow], assessment: MultiAgencyAssessment) -> list[PlanRow]:
+    """A plan read back from a merged workbook, each row marked `orphaned` (and why) when the returns of that merge
+    did not have it: what `carry_forward` set when it kept the row (the sheet needs no column for it)."""
+    returned = returned_values(assessment)
+    merge = _NewMerge.of(assessment)
+    return [replace(row, orphaned=None if _was_returned(returned.get(row.key)) else merge.reason(row)) for row in plan]
+
+
 def _orphan_note(row: PlanRow, reason: Orphan, new_merge: _NewMerge) -> str:
     kept = "action kept as the group left it"
     if reason is Orphan.RETIRED:
@@ -427,7 +435,7 @@ def carry_forward(previous_plan: Iterable[PlanRow], previous_return_values: Mapp
     for key, old_row in previous.items():
         if key not in fresh:
             out.append(_keep_orphan(old_row, previous_return_values.get(key), today, new_merge, report))
-    out.sort(key=_plan_order)
+    out.sort(key=plan_order)
     check_unique_ids(out)
     return link_actions(out), report
 
@@ -486,7 +494,7 @@ def _id_order(recommendation: str) -> tuple:
         return (1, (recommendation,))
 
 
-def _plan_order(row: PlanRow) -> tuple:
+def plan_order(row: PlanRow) -> tuple:
     """Guideline order (ids ascend within an encoding), then agency order, as `merge_returns` orders them."""
     return _id_order(row.recommendation), agency_key(row.agency)
 

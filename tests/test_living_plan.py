@@ -12,6 +12,7 @@ import datetime as dt
 import json
 import re
 import shutil
+import zipfile
 
 import openpyxl
 import pytest
@@ -102,6 +103,8 @@ def edit_actions(path, edits, via="openpyxl", work=None):
         source = work / "edited-by-openpyxl.xlsx"
         shutil.move(path, source)
         shutil.move(convert(source, work / "lo"), path)
+        with zipfile.ZipFile(path) as package:  # the file read back is one LibreOffice wrote
+            assert b"LibreOffice" in package.read("docProps/app.xml")
 
 
 GROUP_EDITS = {
