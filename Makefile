@@ -21,6 +21,7 @@ test: $(STAMP)
 # The whole cycle on the bundled example (workbooks/examples/), into demo-output/ (rebuilt each time).
 DEMO := demo-output
 AS_OF := 2027-03-01
+LATER := 2027-04-01
 demo: $(STAMP)
 	rm -rf $(DEMO)
 	@echo "== 1. The guideline encoding (what the workbooks are built from)"
@@ -36,7 +37,17 @@ demo: $(STAMP)
 	$(BIN)/baseline merge $(DEMO)/returns -o $(DEMO)/merged.xlsx --as-of $(AS_OF)
 	$(BIN)/baseline summary $(DEMO)/merged.xlsx --as-of $(AS_OF)
 	$(BIN)/baseline summary $(DEMO)/merged.xlsx --as-of $(AS_OF) --format markdown > $(DEMO)/summary.md
-	@echo "== Done: open $(DEMO)/merged.xlsx; board-ready summary in $(DEMO)/summary.md"
+	@echo "== 6. The group's action plan: who is behind, and one workbook per owner to send"
+	$(BIN)/baseline actions $(DEMO)/merged.xlsx --as-of $(AS_OF) --overdue
+	$(BIN)/baseline actions $(DEMO)/merged.xlsx --as-of $(AS_OF) -o $(DEMO)/to-send
+	@echo "== 7. A month of the group's work in the Actions sheet (a script stands in for the group), then a late return"
+	$(BIN)/python workbooks/examples/a_month_later.py $(DEMO)/merged.xlsx --late-return $(DEMO)/returns/northshire-ambulance-service.xlsx
+	$(BIN)/baseline summary $(DEMO)/merged.xlsx --as-of $(LATER) --by owner
+	@echo "== 8. Merge the late return into the same workbook, carrying the group's work forward (--force alone would refuse)"
+	$(BIN)/baseline validate $(DEMO)/returns/northshire-ambulance-service.xlsx
+	$(BIN)/baseline merge $(DEMO)/returns -o $(DEMO)/merged.xlsx --update $(DEMO)/merged.xlsx --as-of $(LATER)
+	$(BIN)/baseline actions $(DEMO)/merged.xlsx --as-of $(LATER) --format markdown > $(DEMO)/actions.md
+	@echo "== Done: open $(DEMO)/merged.xlsx; board-ready summary in $(DEMO)/summary.md; action lists in $(DEMO)/to-send and $(DEMO)/actions.md"
 
 # What users wait for, against the read and write floors (issue 16); a report, exit 0. More: make bench ARGS="--returns 2000".
 ARGS ?=

@@ -54,24 +54,52 @@ def _counts(listed: ActionList) -> str:
             f"(listed first in each group).")
 
 
+WIDE = 120  # from this terminal width on, each group is a table; below it, a block per action (no word broken)
+
+
 def print_action_list(listed: ActionList, heading: str) -> None:
     out = console()
     out.print(Text(one_line(heading), style="bold"))
     out.print(Text(_counts(listed)))
     for group in listed.groups:
-        table = Table(title=Text(group_line(group), style="bold red" if group.overdue else "bold"),
-                      title_justify="left")
-        for name, ratio in (("Action ID", 2), ("Rec.", 1), ("Specific action", 4), ("Deadline", 2), ("Status", 2),
-                            ("Overdue", 1), ("Risk", 1), ("Progress notes", 4)):
-            table.add_column(name, overflow="fold", ratio=ratio)
-        for r in group.rows:
-            overdue = r.is_overdue(listed.as_of)
-            table.add_row(*(Text(v) for v in (r.action_id, r.recommendation, one_line(r.action), r.deadline_shown,
-                                              _status(r), _yes(overdue), "Yes" if r.risk else "", _notes(r.progress_notes))),
-                          style="red" if overdue else None)
-        out.print(table)
+        out.print()
+        out.print(Text(group_line(group), style="bold red" if group.overdue else "bold"))
+        if out.width >= WIDE:
+            out.print(_group_table(group, listed.as_of))
+        else:
+            for row in group.rows:
+                out.print(_block(row, listed.as_of))
     if not listed.groups:
         out.print("No actions match.")
+
+
+def _group_table(group: ActionGroup, as_of) -> Table:
+    table = Table(show_edge=False, pad_edge=False)
+    for name, ratio in (("Action ID", 2), ("Rec.", 1), ("Specific action", 5), ("Deadline", 2), ("Status", 2),
+                        ("Overdue", 1), ("Risk", 1), ("Progress notes", 5)):
+        table.add_column(name, overflow="fold", ratio=ratio)
+    for r in group.rows:
+        overdue = r.is_overdue(as_of)
+        table.add_row(*(Text(v) for v in (r.action_id, r.recommendation, one_line(r.action), r.deadline_shown,
+                                          _status(r), _yes(overdue), "Yes" if r.risk else "", _notes(r.progress_notes))),
+                      style="red" if overdue else None)
+    return table
+
+
+def _block(row: PlanRow, as_of) -> Text:
+    """One action on a narrow terminal: its facts on one line, then its action and notes, indented."""
+    overdue = row.is_overdue(as_of)
+    facts = [row.action_id, f"rec. {row.recommendation}", f"due {row.deadline_shown}" if row.deadline_shown else
+             "no deadline", _status(row) or "no status"]
+    block = Text("  " + " · ".join(facts))
+    if overdue:
+        block.append(" · OVERDUE", style="bold red")
+    if row.risk:
+        block.append(" · risk flagged", style="bold")
+    block.append("\n    " + (one_line(row.action) or "(no action written)"))
+    for line in _notes(row.progress_notes).splitlines():
+        block.append("\n    Note: " + line, style="dim")
+    return block
 
 
 def action_list_csv(listed: ActionList, themes: dict[str, str] | None = None) -> str:
