@@ -344,6 +344,22 @@ def has_group_edits(previous_plan: Iterable[PlanRow],
     return any(group_edits(row, previous_return_values.get(row.key)) for row in _by_key(previous_plan).values())
 
 
+def plan_digest(row: PlanRow) -> str:
+    """A short fingerprint of a row's editable values as written: a merged workbook keeps one per action, so the
+    next merge can tell which actions the group edited since (and date their "Last updated")."""
+    values = repr([_value(row, name) for name in EDITABLE_FIELDS])
+    return hashlib.sha256(values.encode("utf-8")).hexdigest()[:16]
+
+
+def stamp_edited(plan: Iterable[PlanRow], written: Mapping[str, str], today: dt.date) -> list[PlanRow]:
+    """The plan with `last_updated = today` on each row whose editable values differ from the digest written with
+    it (`written`: Action ID -> plan_digest): the group edited it since that merge. Rows without a digest (an older
+    workbook, a row the group added) are left as they are."""
+    return [replace(row, last_updated=today)
+            if row.action_id in written and written[row.action_id] != plan_digest(row) else row
+            for row in plan]
+
+
 def _note(today: dt.date, text: str) -> str:
     return f"[{today.isoformat()}] {text}"
 

@@ -8,7 +8,7 @@ files by the same route: files.expand_paths, then xlsx.returns.read_return for e
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
 from typing import Callable, Iterable
@@ -25,6 +25,7 @@ from baseline.actions import (
     list_plan,
     owner_name,
     returned_values,
+    stamp_edited,
 )
 from baseline.assessment import GAP_STATUSES, AgencyReturn, Status
 from baseline.config import Agency, AgencyMap, AssessmentConfig, parse_agency_map, parse_config
@@ -185,11 +186,15 @@ def merge_files(paths: Iterable[str | Path], output: Path | str | None = None, *
     if not outcome.ok:
         return outcome
     as_of = as_of or dt.date.today()
+    today = today or as_of
     plan = build_plan(outcome.assessment)
-    if previous is not None:
+    if previous is None:  # a first merge: every action enters the plan today
+        plan = [replace(row, last_updated=today) for row in plan]
+    else:
         _check_same_encoding(previous.assessment.guideline, outcome.assessment.guideline, previous_path)
-        plan, outcome.carry = carry_forward(previous.plan, returned_values(previous.assessment), plan,
-                                            today or as_of, assessment=outcome.assessment)
+        edited = stamp_edited(previous.plan, previous.written, today)  # "Last updated": when a merge first saw it
+        plan, outcome.carry = carry_forward(edited, returned_values(previous.assessment), plan, today,
+                                            assessment=outcome.assessment)
     outcome.plan = plan
     if target is not None:
         summary = summarise(outcome.assessment, as_of=as_of, actions=as_summary_actions(plan, as_of))

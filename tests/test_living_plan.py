@@ -348,3 +348,79 @@ def test_an_impossible_date_typed_by_the_group_is_refused_with_its_cell(run, wor
     assert result.exit_code == 1
     assert "Actions" in result.stderr and "31/13/2027" in result.stderr
 
+
+
+def test_a_status_not_in_the_list_and_a_copied_row_are_refused_with_their_cells(run, work):
+    _, merged = work
+    edit_actions(merged, {NURSE: {"Status": "Done-ish"}})
+    result = run("actions", merged, "--as-of", AS_OF)
+    assert result.exit_code == 1 and "Done-ish" in result.stderr and "Actions!" in result.stderr
+    edit_actions(merged, {NURSE: {"Status": "complete "}})  # case and spaces never matter
+    assert plan_json(run, merged)[NURSE]["status"] == "Complete"
+    workbook = openpyxl.load_workbook(merged)
+    sheet = workbook["Actions"]
+    header_row, columns = actions_table(sheet)
+    source = next(r for r in range(header_row + 1, sheet.max_row + 1)
+                  if sheet.cell(r, columns["Action ID"]).value == NURSE)
+    for column in range(1, sheet.max_column + 1):
+        sheet.cell(sheet.max_row + 1 if column == 1 else sheet.max_row, column).value = sheet.cell(source, column).value
+    workbook.save(merged)
+    result = run("actions", merged, "--as-of", AS_OF)
+    assert result.exit_code == 1 and "also on row" in result.stderr
+
+
+def test_the_first_merged_workbooks_actions_header_is_still_read(work):
+    """Merged workbooks made before the living plan head the notes column "Notes / progress"."""
+    _, merged = work
+    workbook = openpyxl.load_workbook(merged)
+    sheet = workbook["Actions"]
+    header_row, columns = actions_table(sheet)
+    sheet.cell(header_row, columns["Progress notes"]).value = "Notes / progress"
+    workbook.save(merged)
+    plan = {row.action_id: row for row in read_merged(merged).plan}
+    assert plan[LEAFLET].progress_notes == CLOSING_NOTE
+
+
+def test_a_row_deleted_from_the_plan_comes_back_from_its_return(run, work, tmp_path):
+    _, merged = work
+    workbook = openpyxl.load_workbook(merged)
+    sheet = workbook["Actions"]
+    header_row, columns = actions_table(sheet)
+    row = next(r for r in range(header_row + 1, sheet.max_row + 1)
+               if sheet.cell(r, columns["Action ID"]).value == NURSE)
+    sheet.delete_rows(row)
+    workbook.save(merged)
+    assert NURSE not in plan_json(run, merged)
+    new = tmp_path / "new.xlsx"
+    result = run("merge", work[0], "-o", new, "--update", merged, "--as-of", AS_OF)
+    assert result.exit_code == 0, result.output
+    assert "1 restored" in result.stderr
+    items = plan_json(run, new)
+    assert items[NURSE]["owner"] == "CAMHS Lead" and "missing from the previous plan" in items[NURSE]["progress_notes"]
+
+
+def test_last_updated_dates_each_change_by_the_merge_that_saw_it(work, tmp_path):
+    """The first merge dates every action; a later merge dates the actions the group (or a return) changed since."""
+    from baseline.workflow import merge_files
+
+    returns, _ = work
+    first, second = dt.date(2027, 3, 1), dt.date(2027, 4, 1)
+    merged = tmp_path / "dated.xlsx"
+    assert merge_files([returns], merged, as_of=first, today=first).ok
+    edit_actions(merged, {LEAFLET: {"Status": "Complete"}})
+    assert merge_files([returns], merged, as_of=second, today=second, update=merged).ok
+    dates = {row.action_id: row.last_updated for row in read_merged(merged).plan}
+    assert dates == {LEAFLET: second, NURSE: first, TRAINING: first}
+
+
+def test_summary_filters_and_report_use_the_plan(run, work, tmp_path):
+    _, merged = work
+    camhs = json.loads(run("summary", merged, "--as-of", AS_OF, "--format", "json", "--agency", CAMHS).stdout)
+    assert {o["owner"] for o in camhs["owners"]} == {"CAMHS Lead", NEW_OWNER}
+    assert sum(o["overdue"] for o in camhs["owners"]) == 0 and sum(o["open"] for o in camhs["owners"]) == 1
+    from baseline.workflow import report_file
+
+    outcome = report_file(merged, tmp_path / "report.html", lambda summary, guideline: "<p>report</p>",
+                          as_of=dt.date(2027, 3, 1))
+    assert sum(o.overdue for o in outcome.summary.owners) == 0  # the closed and re-dated actions
+    assert NEW_OWNER in {o.owner for o in outcome.summary.owners}

@@ -206,8 +206,9 @@ def test_columns_are_found_by_header_not_position(sample, sample_path, tmp_path)
 
 
 def test_sheets_order_and_hidden_metadata(book):
-    assert book.sheetnames == ["Summary", "By recommendation", "Actions", "Gaps", "All answers", "Sources", "_baseline"]
-    assert book["_baseline"].sheet_state == "hidden"
+    assert book.sheetnames == ["Summary", "By recommendation", "Actions", "Gaps", "All answers", "Sources", "_baseline",
+                               "_plan"]
+    assert book["_baseline"].sheet_state == book["_plan"].sheet_state == "hidden"
     meta = {r[0]: r[1] for r in book["_baseline"].iter_rows(min_row=2, values_only=True)}
     assert meta["kind"] == "merged" and meta["format"] == "1" and meta["tool_version"] == __version__
     assert (meta["guideline"], meta["version"]) == ("NG225", "2022-09-07")
@@ -345,6 +346,8 @@ def test_gaps_sheet(book, sample_summary):
     assert by_id["1.1.3"]["Open actions"] == 1  # CAMHS's is complete
     assert by_id["1.1.4"]["Not assessed"] == "=cmd|' /C calc'!A0, City ED, North CAMHS"
     assert by_id["1.8.1"]["Note"] == "In no returned workbook: no agency was asked about it."
+    assert by_id["1.1.2"]["Risk flagged by"] == "North CAMHS"  # "Risk if not done?" Yes
+    assert by_id["1.1.1"]["Risk flagged by"] is None and by_id["1.1.3"]["Risk flagged by"] is None  # blank, No
 
 
 def test_sources_sheet(book, sample):

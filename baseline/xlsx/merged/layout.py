@@ -152,6 +152,12 @@ ACTIONS_REQUIRED = ("recommendation", "agency", "action", "owner", "deadline", "
 ACTIONS_OLD_HEADERS = {"Notes / progress": "progress_notes"}
 
 
+# Hidden: each action's editable values as written (actions.plan_digest), so the next merge can date the group's
+# edits ("Last updated"). Losing the sheet loses only those dates.
+PLAN_DIGESTS_SHEET = "_plan"
+PLAN_DIGESTS_HEADER = ("Action ID", "Digest")
+
+
 # The columns the group may edit: unlocked, the rest of the sheet protected (without a password).
 ACTIONS_EDITABLE = ("action", "owner", "deadline", "status", "progress_notes")
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +38,7 @@ from baseline.xlsx.merged.layout import (
     KIND,
     MERGED_FORMAT,
     META_ORDER,
+    PLAN_DIGESTS_SHEET,
     SOURCES_COLUMNS,
     SOURCES_REQUIRED,
     SOURCES_SHEET,
@@ -210,6 +211,7 @@ class MergedWorkbook:
     assessment: MultiAgencyAssessment
     plan: list[PlanRow]
     meta: dict[str, str]
+    written: dict[str, str] = field(default_factory=dict)  # Action ID -> plan_digest as written (the _plan sheet)
 
     @property
     def as_of(self) -> dt.date | None:
@@ -245,9 +247,18 @@ def _read(path: Path, *, with_plan: bool) -> MergedWorkbook:
             raise BaselineError(f"{path}: the {ANSWERS_SHEET!r} sheet cannot be read back.", problems)
         assessment = _assessment(meta, guideline, agencies, answers)
         plan = _read_plan(workbook, path, assessment) if with_plan else []
+        written = _read_plan_digests(workbook) if with_plan else {}
     finally:
         workbook.close()
-    return MergedWorkbook(assessment, plan, meta)
+    return MergedWorkbook(assessment, plan, meta, written)
+
+
+def _read_plan_digests(workbook) -> dict[str, str]:
+    """Action ID -> digest of its editable values as written; empty for a workbook without the sheet."""
+    if PLAN_DIGESTS_SHEET not in workbook.sheet_names:
+        return {}
+    rows = _rows(workbook, PLAN_DIGESTS_SHEET)[1:]
+    return {cell_text(row[0]): cell_text(row[1]) for row in rows if len(row) >= 2 and cell_text(row[0])}
 
 
 def read_merged(path: Path | str) -> MergedWorkbook:

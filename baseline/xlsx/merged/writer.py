@@ -27,7 +27,7 @@ from openpyxl.utils.datetime import to_excel
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from baseline import __version__
-from baseline.actions import PlanRow, build_plan
+from baseline.actions import PlanRow, build_plan, plan_digest
 from baseline.assessment import ActionStatus, Choice, Status, YesNo
 from baseline.files import atomic_write, refuse_overwrite
 from baseline.issues import BaselineError, Problem
@@ -55,6 +55,8 @@ from baseline.xlsx.merged.layout import (
     NUMBER,
     PERCENT,
     PLAIN,
+    PLAN_DIGESTS_HEADER,
+    PLAN_DIGESTS_SHEET,
     POPULATION_LABELS,
     RISK,
     RISK_NOTE,
@@ -170,7 +172,7 @@ def build_merged_workbook(assessment: MultiAgencyAssessment, summary: Summary,
     write_summary(TableSheet(wb.active, styles, WRAPPED_STYLES), context)
     for title, write in ((BY_RECOMMENDATION_SHEET, write_by_recommendation), (ACTIONS_SHEET, _write_actions),
                          (GAPS_SHEET, write_gaps), (ANSWERS_SHEET, _write_answers), (SOURCES_SHEET, _write_sources),
-                         (META_SHEET, _write_meta)):
+                         (META_SHEET, _write_meta), (PLAN_DIGESTS_SHEET, _write_plan_digests)):
         write(TableSheet(wb.create_sheet(title), styles, WRAPPED_STYLES), context)
     wb.active = 0
     return wb
@@ -278,6 +280,15 @@ def _add_action_validations(ws, c: dict[str, int], last_row: int) -> None:
         letter = column_letter(c[key] - 1)
         validation.add(f"{letter}2:{letter}{last_row}")
         ws.add_data_validation(validation)
+
+
+def _write_plan_digests(sheet: TableSheet, ctx: Context) -> None:
+    for column, header in enumerate(PLAN_DIGESTS_HEADER, start=1):
+        sheet.text(1, column, header, HEADER)
+    for row, action in enumerate(ctx.plan, start=2):
+        sheet.text(row, 1, action.action_id, PLAIN)
+        sheet.text(row, 2, plan_digest(action), PLAIN)
+    sheet.ws.sheet_state = "hidden"
 
 
 def _write_sources(sheet: TableSheet, ctx: Context) -> None:
