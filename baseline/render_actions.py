@@ -2,7 +2,7 @@
 ActionList.to_dict()). Kept beside render_tracker.py until both fold into render.py.
 
 Every text came from a return or from the group: it is shown as text (rich Text, never markup), inert in CSV
-(render.to_csv) and escaped in Markdown (render_tracker.markdown_text).
+(render.to_csv, which also keeps ids such as 1.10 as text) and escaped in Markdown (render_tracker.markdown_text).
 """
 
 from __future__ import annotations
@@ -108,7 +108,7 @@ def action_list_csv(listed: ActionList, themes: dict[str, str] | None = None) ->
         [r.action_id, themes.get(r.section, r.section), r.recommendation, r.agency, r.owner, r.action, r.deadline_shown,
          _status(r), _yes(r.is_overdue(listed.as_of)), _yes(r.risk), r.links_shown, r.progress_notes,
          r.last_updated.strftime("%d/%m/%Y") if r.last_updated else ""]
-        for r in listed.rows))
+        for r in listed.rows), keep_text=("Recommendation",))
 
 
 def action_list_markdown(listed: ActionList, heading: str) -> str:

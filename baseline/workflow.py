@@ -41,6 +41,7 @@ from baseline.merge import (
     restrict,
     select_returns,
 )
+from baseline.rounds import Comparison, RoundInfo, compare
 from baseline.summary import Summary, summarise
 from baseline.text import name_key
 from baseline.xlsx.action_list import write_action_list_workbook
@@ -292,13 +293,15 @@ class SummaryOutcome:
     summary: Summary | None  # None when the files have errors
 
 
-def summarise_files(paths: Iterable[str | Path], *, as_of: dt.date | None = None, latest: bool = False,
+def summarise_files(paths: Iterable[str | Path], *, as_of: dt.date | None = None, today: dt.date | None = None,
+                    latest: bool = False,
                     agencies: Iterable[str] | None = None, sections: Iterable[str] | None = None,
                     statuses: Iterable[str] | None = None, progress: Progress | None = None,
                     agency_map: AgencyMap | None = None) -> SummaryOutcome:
     """`baseline summary`: compliance gaps and action owners over a merged workbook, or over returns merged on the
     fly. `agencies` and `sections` filter (a name that matches nothing is a BaselineError); `statuses` are the
-    system statuses listed as gaps (default not_met, partially_met, not_assessed)."""
+    system statuses listed as gaps (default not_met, partially_met, not_assessed). Overdue counts against `as_of`,
+    else a merged workbook's own as-of date (so the summary agrees with its Actions sheet), else `today`."""
     outcome = assessment_from_files(paths, latest=latest, progress=progress, agency_map=agency_map,
                                     agencies=agencies)
     if not outcome.ok:
@@ -313,11 +316,11 @@ def summarise_files(paths: Iterable[str | Path], *, as_of: dt.date | None = None
                                 f"Sections: {', '.join(section_ids)}.")
         assessment = restrict(assessment, sections=sections)
     gap_statuses = tuple(Status(s) for s in statuses or ()) or GAP_STATUSES
-    as_of = as_of or dt.date.today()
+    day = as_of or assessment.as_of or today or dt.date.today()
     actions = None  # returns merged on the fly: their own actions
     if outcome.plan is not None:  # a merged workbook: the group's plan, seen through the same filters
-        actions = as_summary_actions(_plan_within(outcome.plan, assessment), as_of)
-    return SummaryOutcome(outcome.report, summarise(assessment, as_of=as_of, gap_statuses=gap_statuses,
+        actions = as_summary_actions(_plan_within(outcome.plan, assessment), day)
+    return SummaryOutcome(outcome.report, summarise(assessment, as_of=day, gap_statuses=gap_statuses,
                                                     actions=actions))
 
 
@@ -328,21 +331,43 @@ def summarise_files(paths: Iterable[str | Path], *, as_of: dt.date | None = None
 class ReportOutcome:
     path: Path
     summary: Summary
+    progress: Comparison | None = None  # with a last round to compare with
 
 
-def report_file(merged: Path | str, output: Path | str, render: Callable[[Summary, Guideline], str], *,
-                as_of: dt.date | None = None, force: bool = False) -> ReportOutcome:
-    """`baseline report`: the board report of a merged workbook, as of its own date unless told otherwise (so the
-    report agrees with the workbook's Actions sheet). `render` turns the summary into the page (the CLI passes
-    report.html.render_report, which keeps matplotlib out of every other command)."""
+def read_round(path: Path | str) -> tuple[MultiAgencyAssessment, list[PlanRow], RoundInfo]:
+    """A merged workbook as one round of the assessment: what the agencies answered, the action plan, and which
+    merge it is. The plan is the group's, as its Actions sheet holds it."""
+    workbook = read_merged(path)
+    assessment, meta = workbook.assessment, workbook.meta
+    info = RoundInfo(area=meta.get("area", ""), round=meta.get("round", ""), merged_at=assessment.merged_at,
+                     as_of=assessment.as_of)
+    return assessment, workbook.plan, info
+
+
+def report_file(merged: Path | str, output: Path | str, render: Callable[..., str], *,
+                compare_with: Path | str | None = None, as_of: dt.date | None = None, today: dt.date | None = None,
+                force: bool = False) -> ReportOutcome:
+    """`baseline report`: a merged workbook -> one HTML board report at `output`, written atomically. Overdue
+    counts against `as_of`, else the workbook's own as-of date (the report agrees with its Actions sheet), else
+    `today`. With `compare_with` (the last round's merged workbook, same guideline version) the report shows the
+    progress since (rounds.compare). `render` is report.html.render_report, passed in so that the commands that
+    never draw a chart never load matplotlib."""
     source, target = Path(merged), Path(output)
+    if target.suffix.lower() not in (".html", ".htm"):
+        raise BaselineError(f"{target}: the report must be an .html file.")
     refuse_overwrite(target, force)
-    workbook = read_merged(source)
-    as_of = as_of or workbook.as_of or dt.date.today()
-    summary = summarise(workbook.assessment, as_of=as_of, actions=as_summary_actions(workbook.plan, as_of))
-    html = render(summary, workbook.assessment.guideline)
-    atomic_write(target, lambda tmp: tmp.write_text(html, encoding="utf-8"), force=force, inputs=(source,))
-    return ReportOutcome(target, summary)
+    assessment, plan, info = read_round(source)
+    day = as_of or assessment.as_of or today or dt.date.today()
+    summary = summarise(assessment, as_of=day, actions=as_summary_actions(plan, day))
+    progress = None
+    if compare_with is not None:
+        old, old_plan, old_info = read_round(compare_with)
+        progress = compare(old, assessment, old_plan, plan, old_meta=old_info, new_meta=info,
+                           old_name=Path(compare_with).name, new_name=source.name)
+    html = render(summary, assessment.guideline, progress=progress)
+    inputs = (source,) if compare_with is None else (source, Path(compare_with))
+    atomic_write(target, lambda tmp: tmp.write_text(html, encoding="utf-8"), force=force, inputs=inputs)
+    return ReportOutcome(target, summary, progress)
 
 
 # --- actions -------------------------------------------------------------------------------------------------
@@ -502,6 +527,6 @@ def verify_encoding(encoding: str, bat: Path | str) -> VerifyResult:
     return verify_file(encoding, bat)
 
 
-__all__ = ["LoadedReturns", "MergeOutcome", "SummaryOutcome", "GeneratedWorkbook", "load_returns", "validate_files",
+__all__ = ["LoadedReturns", "MergeOutcome", "SummaryOutcome", "ReportOutcome", "GeneratedWorkbook", "report_file", "load_returns", "validate_files",
            "merge_files", "merge_returns_in", "assessment_from_files", "summarise_files", "generate_workbooks",
            "generate_workbook", "import_nice_tool", "verify_encoding"]

@@ -125,12 +125,13 @@ def test_table(run, merged):
 def test_csv(run, merged):
     result = run("actions", merged, "--as-of", AS_OF, "--format", "csv")
     assert result.exit_code == 0, result.output
-    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert result.stdout.startswith("\ufeff")  # UTF-8 with a BOM, as every CSV of baseline (Excel reads it right)
+    rows = list(csv.DictReader(io.StringIO(result.stdout.lstrip("\ufeff"))))
     assert len(rows) == 5
     nurse = next(r for r in rows if r["Action ID"] == action_id(CAMHS, "1.5.1"))
     assert nurse["Specific action"] == "'=Recruit | liaison nurse"  # formula-looking text stays inert
     assert nurse["Risk"] == "Yes" and nurse["Overdue"] == "No"
-    leaflet = next(r for r in rows if r["Recommendation"] == "1.1.2")
+    leaflet = next(r for r in rows if r["Recommendation"] == '="1.1.2"')  # an id stays text in a spreadsheet
     assert leaflet["Overdue"] == "Yes" and leaflet["Deadline"] == "31/01/2027"
 
 

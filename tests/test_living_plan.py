@@ -420,7 +420,7 @@ def test_summary_filters_and_report_use_the_plan(run, work, tmp_path):
     assert sum(o["overdue"] for o in camhs["owners"]) == 0 and sum(o["open"] for o in camhs["owners"]) == 1
     from baseline.workflow import report_file
 
-    outcome = report_file(merged, tmp_path / "report.html", lambda summary, guideline: "<p>report</p>",
+    outcome = report_file(merged, tmp_path / "report.html", lambda summary, guideline, progress=None: "<p>report</p>",
                           as_of=dt.date(2027, 3, 1))
     assert sum(o.overdue for o in outcome.summary.owners) == 0  # the closed and re-dated actions
     assert NEW_OWNER in {o.owner for o in outcome.summary.owners}

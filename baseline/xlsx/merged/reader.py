@@ -215,15 +215,12 @@ class MergedWorkbook:
 
     @property
     def as_of(self) -> dt.date | None:
-        """The date the workbook's overdue flags were worked out for (None if its stamp is missing or damaged)."""
-        try:
-            return dt.date.fromisoformat(self.meta.get("as_of", ""))
-        except ValueError:
-            return None
+        """The date the workbook's overdue flags were worked out for (None if its stamp is missing)."""
+        return self.assessment.as_of
 
 
 def _assessment(meta: dict[str, str], guideline: Guideline, agencies: list[AgencySource],
-                answers: dict[tuple[str, str], Answer]) -> MultiAgencyAssessment:
+                answers: dict[tuple[str, str], Answer], path: Path) -> MultiAgencyAssessment:
     results = []
     for section in guideline.sections:
         for rec in section.recommendations:
@@ -233,7 +230,16 @@ def _assessment(meta: dict[str, str], guideline: Guideline, agencies: list[Agenc
                 if answer is not None:
                     result.answers[source.agency] = answer
             results.append(result)
-    return MultiAgencyAssessment(guideline, agencies, results, meta.get("merged_at", ""))
+    return MultiAgencyAssessment(guideline, agencies, results, meta.get("merged_at", ""), as_of=_as_of(meta, path))
+
+
+def _as_of(meta: dict[str, str], path: Path):
+    """The date the workbook was merged for; None in a workbook from before it was stamped."""
+    try:
+        return parse_date(meta.get("as_of") or None)
+    except ValueError:
+        raise BaselineError(f"{path}: its {META_SHEET} sheet has an as_of that is not a date "
+                            f"({meta['as_of']!r}).") from None
 
 
 def _read(path: Path, *, with_plan: bool) -> MergedWorkbook:
@@ -245,7 +251,7 @@ def _read(path: Path, *, with_plan: bool) -> MergedWorkbook:
         answers, problems = _read_answers(workbook, path, guideline, agencies)
         if problems:
             raise BaselineError(f"{path}: the {ANSWERS_SHEET!r} sheet cannot be read back.", problems)
-        assessment = _assessment(meta, guideline, agencies, answers)
+        assessment = _assessment(meta, guideline, agencies, answers, path)
         plan = _read_plan(workbook, path, assessment) if with_plan else []
         written = _read_plan_digests(workbook) if with_plan else {}
     finally:
