@@ -172,3 +172,17 @@ def test_one_markdown_file_per_agency(run, merged, tmp_path):
     assert len(files) == 2 and all(name.endswith(".md") for name in files)
     schools = next(p for p in out.iterdir() if "schools" in p.name.lower()).read_text(encoding="utf-8")
     assert "Train staff" in schools and "Update the leaflet" not in schools
+
+
+def test_one_json_or_csv_file_per_owner(run, merged, tmp_path):
+    out = tmp_path / "json"
+    result = run("actions", merged, "--as-of", AS_OF, "-o", out, "--format", "json", "--owner", "Head of Inclusion")
+    assert result.exit_code == 0, result.output
+    (path,) = out.iterdir()
+    assert path.name == "head-of-inclusion-north-schools.json"
+    everything = library(merged, owners=["Head of Inclusion"])
+    assert json.loads(path.read_text(encoding="utf-8")) == everything  # one group: the same as the library's list
+    out = tmp_path / "csv"
+    assert run("actions", merged, "--as-of", AS_OF, "-o", out, "--format", "csv").exit_code == 0
+    lead = (out / "camhs-lead-north-camhs.csv").read_text(encoding="utf-8").lstrip("\ufeff")
+    assert [r["Recommendation"] for r in csv.DictReader(io.StringIO(lead))] == ['="1.5.1"', '="1.1.2"']
