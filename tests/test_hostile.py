@@ -455,6 +455,28 @@ def test_a_merged_workbook_with_hostile_names_reads_inert_everywhere(folder):
     h.assert_untouched(before, folder)
 
 
+def test_the_action_plan_keeps_hostile_names_inert_in_every_format(folder, tmp_path):
+    merged = merge_agrees_with_validate(folder, *hostile_returns(folder))
+    before = h.snapshot(folder)
+    markdown = h.run_cli("actions", merged, "--format", "markdown")
+    assert markdown.exit_code == 0, markdown.output
+    assert_tables_keep_their_shape(markdown.stdout)
+    csv_out = h.run_cli("actions", merged, "--format", "csv", "--by", "agency")
+    assert csv_out.exit_code == 0
+    assert_inert_csv(csv_out.stdout)
+    table = h.run_cli("actions", merged)
+    assert table.exit_code == 0 and "=HYPERLINK" in table.stdout
+    h.assert_untouched(before, folder)
+    out = tmp_path / "to-send"
+    files = h.run_cli("actions", merged, "--by", "agency", "-o", out)
+    assert files.exit_code == 0, files.output
+    written = sorted(p.name for p in out.iterdir())
+    assert written and all(name.endswith(".xlsx") and "/" not in name and not name.startswith(("=", "+", "."))
+                           for name in written), written
+    for path in out.iterdir():
+        assert not [f for f in merged_formulas(path) if b"evil" in f or b"cmd" in f]
+
+
 def test_the_board_report_escapes_names(folder):
     path = h.answered(h.generate_return(folder, "html.xlsx", agency="North <script>alert(1)</script> & Co"),
                       owner="<img src=x onerror=alert(2)>")
