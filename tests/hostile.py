@@ -210,6 +210,19 @@ def add_far_cell(path: Path, ref: str, sheet: str = ASSESSMENT_SHEET, value: str
                                                                                 cell + b"</sheetData>"))
 
 
+def add_merge(path: Path, ref: str, sheet: str = ASSESSMENT_SHEET) -> Path:
+    """A merged range (`D3:XFD1048576`): one line of XML, and a parser that makes an object per covered cell, or a
+    reader that spreads the merged value over each, runs out of memory."""
+    merge = f'<mergeCell ref="{ref}"/>'.encode()
+
+    def change(xml: bytes) -> bytes:
+        if b"<mergeCells" in xml:
+            return re.sub(rb"<mergeCells[^>]*>", lambda m: m.group(0) + merge, xml, count=1)
+        return xml.replace(b"</sheetData>", b"</sheetData><mergeCells>" + merge + b"</mergeCells>")
+
+    return rewrite_part(path, sheet_part(path, sheet), change)
+
+
 def set_stamp(path: Path, key: str, value: str) -> Path:
     """Change a metadata stamp in both places a generated workbook keeps it as text (the _baseline sheet, the
     custom property), raw, so values openpyxl would refuse (too long, U+FFFF) get in, as another writer could."""

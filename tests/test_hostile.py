@@ -181,6 +181,17 @@ def test_a_far_cell_in_a_merged_workbook_stops_summary(folder, good):
     h.assert_untouched(before, folder)
 
 
+def test_a_huge_merged_range_is_refused_in_returns_and_in_nices_tool(folder):
+    bad = h.add_merge(h.answered(h.generate_return(folder, "merged-range.xlsx")), "D3:XFD1048576")
+    bat = h.add_merge(build_bat(folder / "nice.xlsx"), "N3:XFD1048576", sheet="Data sheet")
+    before = h.snapshot(folder)
+    outcome = in_subprocess(folder, "validate", bad, "--format", "json")
+    assert outcome.exit_code == 1 and file_codes(outcome)[bad.name] == ["sheet-too-large"], outcome.output
+    imported = in_subprocess(folder, "recs", "import", bat, "-o", folder / "out" / "ng225.yaml")
+    assert imported.exit_code == 1 and "merged over" in imported.stderr, imported.output  # openpyxl never sees it
+    h.assert_untouched(before, folder)
+
+
 def test_thirty_thousand_junk_recommendation_numbers_are_one_capped_report(folder):
     bad = h.junk_rows(h.generate_return(folder, "junk.xlsx"), 30_000)
     before = h.snapshot(folder)

@@ -317,7 +317,35 @@ def test_ods_extent_multiplies_repeats_of_cells_with_content_only():
         '</table:table-row></table:table><table:table table:name="Lists"><table:table-row><table:table-cell '
         'office:value-type="string"><text:p>x</text:p></table:table-cell></table:table-row></table:table>')
     pieces = [content[i:i + 11] for i in range(0, len(content), 11)]
-    assert untrusted._ods_extents(pieces) == [("Assessment", 6, 6), ("Lists", 1, 1)]
+    assert untrusted._ods_extents(pieces) == [("Assessment", 6, 6, 0, 0, 0), ("Lists", 1, 1, 0, 0, 0)]
+
+
+def test_ods_merged_cells_count_with_their_span():
+    content = ods_content(
+        '<table:table table:name="Data"><table:table-row><table:table-cell table:number-columns-spanned="13" '
+        'table:number-rows-spanned="2" office:value-type="string"><text:p>Heading</text:p></table:table-cell>'
+        '<table:covered-table-cell table:number-columns-repeated="12"/></table:table-row>'
+        '<table:table-row><table:table-cell table:number-rows-spanned="1048575"/></table:table-row></table:table>')
+    assert untrusted._ods_extents([content]) == [("Data", 1, 1, 1048576, 13, 26 + 1048575)]
+
+
+@pytest.mark.parametrize("refs, expected", [
+    (['A1:M1', 'A5:M6'], (6, 13, 13 + 26)),
+    (['$B$2:$C$3', 'E9:D8'], (9, 5, 4 + 4)),  # absolute references; corners in either order
+    (['N3:XFD1048576'], (1048576, 16384, 1048574 * 16371)),
+    (['A1:AAAA1'], (1, 10 ** 8, 10 ** 8)),  # no sheet is that wide
+])
+def test_xlsx_merges(refs, expected):
+    xml = sheet_xml("") + b"<mergeCells>" + b"".join(b'<mergeCell ref="%s"/>' % r.encode() for r in refs) + \
+        b"</mergeCells>"
+    assert untrusted._xlsx_merges([xml[i:i + 9] for i in range(0, len(xml), 9)]) == expected
+
+
+def test_a_huge_merged_range_is_refused_naming_it(workbook):
+    builders.rewrite_part(workbook, builders.sheet_part(workbook, "Assessment"), lambda xml: xml.replace(
+        b"</sheetData>", b'</sheetData><mergeCells count="1"><mergeCell ref="D3:XFD1048576"/></mergeCells>'))
+    problem = refused(workbook)
+    assert problem.code == "sheet-too-large" and "merged over" in problem.message and "XFD1048576" in problem.message
 
 
 def test_stream_matches_the_part_stored_or_deflated(tmp_path):

@@ -37,6 +37,9 @@ XML_PROLOG_SCAN_BYTES = 64 * 1024  # a DTD can only sit in the prolog, before th
 # has about 150 rows by 12 columns; a merged workbook of 800 returns about 120,000 rows by 15 columns.
 MAX_SHEET_ROWS = 150_000
 MAX_SHEET_CELLS = 2_000_000  # rows x columns of the extent
+# Cells covered by merged ranges in one sheet: openpyxl makes an object for each, and readers spread a merged value
+# over each (a return merges a few heading rows; NICE's tool about 50 rows by 13 columns).
+MAX_MERGED_CELLS = 100_000
 SCAN_CHUNK_BYTES = 1024 * 1024
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy .xls, and password-protected .xlsx
@@ -329,6 +332,8 @@ _ODS_ELEMENT = re.compile(rb"<(/?)table:(table|table-row|table-cell|covered-tabl
 _ROWS_REPEATED = re.compile(rb"""table:number-rows-repeated\s*=\s*["']([0-9]{1,10})["']""")
 _COLUMNS_REPEATED = re.compile(rb"""table:number-columns-repeated\s*=\s*["']([0-9]{1,10})["']""")
 _ODS_VALUE = re.compile(rb"office:value-type\s*=")
+_ROWS_SPANNED = re.compile(rb"""table:number-rows-spanned\s*=\s*["']([0-9]{1,10})["']""")
+_COLUMNS_SPANNED = re.compile(rb"""table:number-columns-spanned\s*=\s*["']([0-9]{1,10})["']""")
 _WORKSHEET_ROOT = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?worksheet[\s>]")
 
 
@@ -355,15 +360,30 @@ def _check_sheet_extents(data: bytes, archive: zipfile.ZipFile, kind: str, heads
         else:
             if not _WORKSHEET_ROOT.search(head if encoding is None else head.decode(encoding, "replace").encode()):
                 continue
-            extents = [(None, *_xlsx_extent(stream))]
-        for name, rows, columns in extents:
+            extents = [(None, *_xlsx_extent(stream), *_xlsx_merges(stream()))]
+        for name, rows, columns, merged_rows, merged_columns, merged in extents:
+            if merged > MAX_MERGED_CELLS or merged_rows > MAX_SHEET_ROWS or \
+                    merged_rows * merged_columns > MAX_SHEET_CELLS:
+                sheet = name or _sheet_name(archive, data, info.filename)
+                raise FileRefused("sheet-too-large", (
+                    f"The sheet '{sheet}' has cells merged over {merged:,} cells, as far as cell "
+                    f"{_shown_ref(merged_rows, merged_columns)}, far beyond any assessment table, so the file was "
+                    "not read. On that sheet select everything (Ctrl+A), choose Unmerge Cells, save and send the "
+                    "file again."))
             if rows > MAX_SHEET_ROWS or rows * columns > MAX_SHEET_CELLS:
                 sheet = name or _sheet_name(archive, data, info.filename)
                 raise FileRefused("sheet-too-large", (
-                    f"The sheet '{sheet}' has something in cell {cell_ref(rows - 1, columns - 1)}, far outside any "
+                    f"The sheet '{sheet}' has something in cell {_shown_ref(rows, columns)}, far outside any "
                     f"assessment table ({rows:,} rows by {columns:,} columns), so the file was not read. Something "
                     "was typed or pasted far below or to the right of the table: on that sheet press Ctrl+End to "
                     "find it, delete those rows and columns, save and send the file again."))
+
+
+def _shown_ref(rows: int, columns: int) -> str:
+    """The last cell of an extent as a person reads it ("XFD1048576"); beyond any sheet, "far beyond XFD1048576"."""
+    if rows > 1_048_576 or columns > 16_384:
+        return "far beyond XFD1048576"
+    return cell_ref(rows - 1, columns - 1)
 
 
 def _stream(data: bytes, info: zipfile.ZipInfo):
@@ -475,26 +495,54 @@ def _xlsx_extent_cell_by_cell(pieces) -> tuple[int, int]:
     return last_row, last_column
 
 
+_MERGE_REF = re.compile(rb"""mergeCell\b[^>]*?\sref\s*=\s*["']([^"']*)["']""")
+_REF_PARTS = re.compile(rb"\$?([A-Za-z]*)\$?([0-9]*)")
+
+
+def _xlsx_merges(pieces) -> tuple[int, int, int]:
+    """(last row, last column, cells covered) of the merged ranges (<mergeCell ref="A1:C3"/>) in a worksheet's
+    XML; a reference no sheet can have (no row, 4 letters) counts as far away."""
+    last_row = last_column = covered = 0
+    for ref in (m.group(1) for m in _tags(pieces, _MERGE_REF)):
+        corners = [_position(part) for part in ref.split(b":")[:2]]
+        (top, left), (bottom, right) = corners[0], corners[-1]
+        top, bottom = sorted((top, bottom))
+        left, right = sorted((left, right))
+        last_row, last_column = max(last_row, bottom), max(last_column, right)
+        covered += (bottom - top + 1) * (right - left + 1)
+    return last_row, last_column, covered
+
+
+def _position(ref: bytes) -> tuple[int, int]:
+    """(row, column), 1-based, of a cell reference as written ("B7", "$B$7"); _BEYOND for a part no sheet has."""
+    found = _REF_PARTS.fullmatch(ref.strip())
+    letters, digits = found.groups() if found else (b"", b"")
+    row = _number(digits) if digits else _BEYOND
+    column = parse_cell_ref(letters.decode().upper() + "1")[1] + 1 if 0 < len(letters) <= 3 else _BEYOND
+    return row, column
+
+
 def _number(digits: bytes) -> int:
     return int(digits) if len(digits) <= 8 else _BEYOND
 
 
-def _ods_extents(pieces) -> list[tuple[str | None, int, int]]:
-    """(sheet name, last row, last column) of each table of an .ods content.xml, counting only cells that hold
-    something (a value type or text), with their row and column repeats."""
-    out: list[tuple[str | None, int, int]] = []
+def _ods_extents(pieces) -> list[tuple[str | None, int, int, int, int, int]]:
+    """(sheet name, last row, last column, last merged row, last merged column, cells merged) of each table of an
+    .ods content.xml, counting only cells that hold something (a value type or text), with their row and column
+    repeats, and every merged (spanned) cell."""
+    out: list[tuple[str | None, int, int, int, int, int]] = []
     name: str | None = None
-    row = column = last_row = last_column = 0
+    row = column = last_row = last_column = merged_row = merged_column = merged = 0
     repeat, row_used = 1, False
     for match in _tags(pieces, _ODS_ELEMENT):
         closing, tag, attributes, empty = match.groups()
         if tag == b"table":
             if closing:
-                out.append((name, last_row, last_column))
+                out.append((name, last_row, last_column, merged_row, merged_column, merged))
             else:
                 found = re.search(rb"""table:name\s*=\s*["']([^"']*)["']""", attributes)
                 name = found.group(1).decode("utf-8", "replace") if found else None
-                row = last_row = last_column = 0
+                row = last_row = last_column = merged_row = merged_column = merged = 0
             continue
         if tag == b"table-row":
             if not closing:
@@ -512,6 +560,11 @@ def _ods_extents(pieces) -> list[tuple[str | None, int, int]]:
         if not empty or _ODS_VALUE.search(attributes):
             row_used = True
             last_column = max(last_column, column + span)
+        down, across = _ROWS_SPANNED.search(attributes), _COLUMNS_SPANNED.search(attributes)
+        down, across = int(down.group(1)) if down else 1, int(across.group(1)) if across else 1
+        if down * across > 1:
+            merged += down * across * span * repeat
+            merged_row, merged_column = max(merged_row, row + repeat - 1 + down), max(merged_column, column + span - 1 + across)
         column += span
     return out
 
