@@ -360,7 +360,7 @@ def _check_sheet_extents(data: bytes, archive: zipfile.ZipFile, kind: str, heads
         else:
             if not _WORKSHEET_ROOT.search(head if encoding is None else head.decode(encoding, "replace").encode()):
                 continue
-            extents = [(None, *_xlsx_extent(stream), *_xlsx_merges(stream()))]
+            extents = [(None, *_xlsx_extent(stream))]
         for name, rows, columns, merged_rows, merged_columns, merged in extents:
             if merged > MAX_MERGED_CELLS or merged_rows > MAX_SHEET_ROWS or \
                     merged_rows * merged_columns > MAX_SHEET_CELLS:
@@ -427,23 +427,27 @@ def _tags(pieces, pattern: re.Pattern):
         yield from pattern.finditer(piece)
 
 
-def _xlsx_extent(stream) -> tuple[int, int]:
-    """(last row, last column), 1-based, of the cells in a worksheet's XML (`stream()` gives it in pieces), or a
-    bound of it: (999, 702) stands for "no larger than that", which is within the limits.
+def _xlsx_extent(stream) -> tuple[int, int, int, int, int]:
+    """(last row, last column) of the cells in a worksheet's XML (`stream()` gives it in pieces), or a bound of it:
+    (999, 702) stands for "no larger than that", within the limits; then (last row, last column, cells covered) of
+    its merged ranges (see _xlsx_merges), found in the same pass.
 
     Cells without a reference written the usual way are followed one by one, those without any placed after the
     previous one, as parsers place them.
     """
     cells = refs = 0
     large = False
+    merges: list[bytes] = []
     for piece in _pieces_whole_tags(stream()):
         cells += len(_XLSX_CELL.findall(piece)) + len(_XLSX_PREFIXED_CELL.findall(piece))
         refs += len(_XLSX_REF.findall(piece))
         large = large or _XLSX_LARGE_REF.search(piece) is not None
+        merges += _MERGE_REF.findall(piece)
+    merged = _xlsx_merges(merges)
     if cells != refs:
-        return _xlsx_extent_cell_by_cell(stream())
+        return (*_xlsx_extent_cell_by_cell(stream()), *merged)
     if not large:
-        return 999, 702
+        return (999, 702, *merged)
     last_row, widest, seen = 0, (0, b""), 0
     for piece in _pieces_whole_tags(stream()):
         found = _XLSX_CELL_REF.findall(piece)
@@ -453,8 +457,8 @@ def _xlsx_extent(stream) -> tuple[int, int]:
             last_row = max(last_row, max(map(int, rows)))
             widest = max(widest, max(zip(map(len, columns), columns)))
     if seen != refs:  # a reference of another shape (4 letters, 8 digits): follow the cells one by one
-        return _xlsx_extent_cell_by_cell(stream())
-    return last_row, (parse_cell_ref(widest[1].decode() + "1")[1] + 1 if widest[1] else 0)
+        return (*_xlsx_extent_cell_by_cell(stream()), *merged)
+    return (last_row, parse_cell_ref(widest[1].decode() + "1")[1] + 1 if widest[1] else 0, *merged)
 
 
 def _pieces_whole_tags(pieces):
@@ -499,11 +503,11 @@ _MERGE_REF = re.compile(rb"""mergeCell\b[^>]*?\sref\s*=\s*["']([^"']*)["']""")
 _REF_PARTS = re.compile(rb"\$?([A-Za-z]*)\$?([0-9]*)")
 
 
-def _xlsx_merges(pieces) -> tuple[int, int, int]:
-    """(last row, last column, cells covered) of the merged ranges (<mergeCell ref="A1:C3"/>) in a worksheet's
-    XML; a reference no sheet can have (no row, 4 letters) counts as far away."""
+def _xlsx_merges(refs: list[bytes]) -> tuple[int, int, int]:
+    """(last row, last column, cells covered) of merged ranges (the refs of <mergeCell ref="A1:C3"/>); a reference
+    no sheet can have (no row, 4 letters) counts as far away."""
     last_row = last_column = covered = 0
-    for ref in (m.group(1) for m in _tags(pieces, _MERGE_REF)):
+    for ref in refs:
         corners = [_position(part) for part in ref.split(b":")[:2]]
         (top, left), (bottom, right) = corners[0], corners[-1]
         top, bottom = sorted((top, bottom))
