@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from baseline.guideline import Guideline, load_guideline
-from baseline.issues import BaselineError
+from baseline.files import load_yaml
+from baseline.guideline import Guideline, parse_guideline
+from baseline.issues import BaselineError, Problem
 
 ENV_VAR = "BASELINE_RECOMMENDATIONS"
 
@@ -80,6 +81,20 @@ def is_yaml_file(ref: str) -> bool:
     return ref.lower().endswith((".yaml", ".yml")) and Path(ref).is_file()
 
 
+def load_guideline(path: Path | str) -> Guideline:
+    """One recommendation YAML file, checked. Raises BaselineError listing every problem."""
+    return parse_guideline(load_yaml(Path(path)), str(path))
+
+
+def check_file(path: Path | str) -> list[Problem]:
+    """Every problem in one recommendation file (empty list: the file is fine)."""
+    try:
+        load_guideline(path)
+    except BaselineError as exc:
+        return exc.problems or [Problem(str(path), "", exc.message)]
+    return []
+
+
 @lru_cache(maxsize=32)
 def _load_cached(path: Path, mtime_ns: int) -> Guideline:
     return load_guideline(path)
@@ -91,11 +106,32 @@ def load(ref: str = "NG225", roots: list[Path] | None = None) -> Guideline:
     return _load_cached(path.resolve(), path.stat().st_mtime_ns)
 
 
+_FOUND: dict[tuple[str, ...], Guideline] = {}
+
+
 def find_by_fingerprint(guideline: str, version: str, fingerprint: str) -> Guideline | None:
-    """The encoding a workbook was generated from, if this installation has it."""
+    """The encoding a workbook was generated from, if this installation has it.
+
+    Remembered for the search path in force (a merge asks 200 times); only hits are remembered, so an encoding
+    added later is still found.
+    """
+    key = (guideline, version, fingerprint, os.environ.get(ENV_VAR, ""))
+    found = _FOUND.get(key)
+    if found is not None:
+        return found
     for entry in all_files():
         if entry.guideline == guideline.upper() and entry.version == version:
             candidate = load(str(entry.path))
             if candidate.fingerprint == fingerprint:
+                _FOUND[key] = candidate
                 return candidate
     return None
+
+
+def find_version(guideline: str, version: str) -> tuple[Guideline | None, list[str]]:
+    """The encoding of exactly this guideline version, and the versions known (for the message when there is
+    none)."""
+    known = [e.version for e in entries() if e.guideline == guideline.upper()]
+    if version not in known:
+        return None, known
+    return load(f"{guideline}@{version}"), known

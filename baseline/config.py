@@ -3,32 +3,45 @@
 ```yaml
 area: Northshire
 guideline: NG225                 # or NG225@2022-09-07
-return_by: 2027-01-31
-facilitator: {name: A. Facilitator, email: facilitator@example.org}
+round: "2027"                    # optional label
+return_by: 2027-01-31            # or UK day-first: 31/01/2027
+facilitator: {name: A. Facilitator, email: facilitator@example.org, phone: "01234 567890"}   # phone optional
 agencies:
-  - {name: North CAMHS, sector: mental_health}
-  - {name: North Schools Partnership, sectors: [education]}
+  - {name: North CAMHS, sector: mental_health, contact: {name: J. Smith, email: j.smith@example.org}}
+  - {name: North Schools Partnership, sectors: [education], files: ["*schools*.xlsx"]}
 ```
 
-Every problem is reported at once, each with its YAML path, so a facilitator fixes the file in one go.
+`files` are file-name patterns saying which returned files belong to an agency when the file itself carries no
+stamps (NICE's own tool, a CSV export): see `agency_for_file`.
+
+Every problem is reported at once, each with its YAML path, so a facilitator fixes the file in one go; an unknown
+sector suggests the nearest known one.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import re
+from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
 from pathlib import Path
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Iterable, Optional, Union
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from baseline.guideline import Guideline, load_yaml, pydantic_problems
+from baseline.checks import YEAR_OUT_OF_RANGE, parse_date
+from baseline.guideline import Guideline, pydantic_problems
 from baseline.issues import BaselineError, Problem
+from baseline.text import name_key
 
 # Agency and area names appear in print headers, whose limit in Excel is 255 characters for all parts together.
 MAX_NAME_LENGTH = 120
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
+# A phone number as people write it: "01234 567890", "+44 (0)1234 567890", "0800 123 4567 ext. 12".
+_PHONE = re.compile(r"^\+?[0-9 ()\-.]+(?:\s*(?:ext\.?|x)\s*[0-9]+)?$", re.IGNORECASE)
+# A return_by outside these years is a typo (31/01/207, 2207-01-31), not a plan.
 
 
 class _Strict(BaseModel):
@@ -48,14 +61,17 @@ def _name(value: Any, what: str) -> Any:
     return value
 
 
-class Facilitator(_Strict):
+class Contact(_Strict):
+    """Whom to write to: an agency's contact (optional) or the facilitator."""
+
     name: str
     email: str
+    phone: Optional[str] = None
 
     @field_validator("name", mode="before")
     @classmethod
     def _clean_name(cls, value: Any) -> Any:
-        return _name(value, "the facilitator's name")
+        return _name(value, "the name")
 
     @field_validator("email")
     @classmethod
@@ -65,16 +81,51 @@ class Facilitator(_Strict):
             raise ValueError(f"{value!r} does not look like an email address")
         return value
 
+    @field_validator("phone", mode="before")
+    @classmethod
+    def _phone_as_written(cls, value: Any) -> Any:
+        if isinstance(value, int) and not isinstance(value, bool):
+            # YAML reads 441234567890 as a number, losing a leading 0 or +: only quotes keep it as written.
+            raise ValueError(f'write the phone number in quotes (phone: "{value}") so that it is kept as written')
+        if not isinstance(value, str):
+            return value
+        value = " ".join(value.split())
+        if not _PHONE.match(value) or not any(c.isdigit() for c in value):
+            raise ValueError(f"{value!r} does not look like a phone number")
+        return value
+
+
+class Facilitator(Contact):
+    """The person who runs the assessment: shown on every workbook's Start here sheet."""
+
 
 class Agency(_Strict):
     name: str
     sector: Optional[str] = None
     sectors: Optional[list[str]] = None
+    contact: Optional[Contact] = None
+    files: Optional[list[str]] = None  # file-name patterns of its returns that carry no stamps
 
     @field_validator("name", mode="before")
     @classmethod
     def _clean_name(cls, value: Any) -> Any:
         return _name(value, "an agency name")
+
+    @field_validator("files")
+    @classmethod
+    def _file_name_patterns(cls, patterns: list[str]) -> list[str]:
+        if not patterns:
+            raise ValueError('list at least one file-name pattern (files: ["*camhs*.xlsx"]) or leave files out')
+        cleaned = []
+        for pattern in patterns:
+            pattern = pattern.strip()
+            if not pattern:
+                raise ValueError("a file-name pattern must not be empty")
+            if "/" in pattern or "\\" in pattern:
+                raise ValueError(f"{pattern!r}: a pattern matches a file's name, not its folder; "
+                                 f"write {_last_part(pattern)!r}")
+            cleaned.append(pattern)
+        return cleaned
 
     @model_validator(mode="after")
     def _one_way_of_giving_sectors(self) -> "Agency":
@@ -96,6 +147,7 @@ class Agency(_Strict):
 class AssessmentConfig(_Strict):
     area: str
     guideline: str = "NG225"
+    round: Optional[str] = None
     return_by: dt.date
     facilitator: Facilitator
     agencies: list[Agency] = Field(min_length=1)
@@ -104,6 +156,13 @@ class AssessmentConfig(_Strict):
     @classmethod
     def _clean_area(cls, value: Any) -> Any:
         return _name(value, "the area")
+
+    @field_validator("round", mode="before")
+    @classmethod
+    def _round_label(cls, value: Any) -> Any:
+        if isinstance(value, int) and not isinstance(value, bool):
+            value = str(value)  # round: 2027 means the label "2027"
+        return _name(value, "the round")
 
     @field_validator("guideline", mode="before")
     @classmethod
@@ -115,20 +174,87 @@ class AssessmentConfig(_Strict):
     def _date_only(cls, value: Any) -> Any:
         if isinstance(value, dt.datetime):
             raise ValueError("must be a date (YYYY-MM-DD), not a date and time")
-        if isinstance(value, str):
+        if isinstance(value, (str, dt.date)):  # the one date rule (checks.parse_date), years 2000-2100 included
             try:
-                return dt.date.fromisoformat(value.strip())
-            except ValueError:
-                raise ValueError(f"{value!r} is not a date in the form YYYY-MM-DD") from None
+                day = parse_date(value)
+            except ValueError as exc:
+                reason = f" ({exc})" if str(exc).startswith(YEAR_OUT_OF_RANGE) else ""  # ours, not Python's wording
+                raise ValueError(f"{str(value)!r} is not a date{reason}: write it as YYYY-MM-DD or day "
+                                 f"first, DD/MM/YYYY") from None
+            if day is None:
+                raise ValueError("must not be empty: write the date as YYYY-MM-DD or day first, DD/MM/YYYY")
+            value = day
         return value
 
+    def agency_named(self, name: str) -> Agency | None:
+        """The agency of this config with that name (case and spacing aside), or None."""
+        key = name_key(name)
+        return next((a for a in self.agencies if name_key(a.name) == key), None)
 
-def _name_key(name: str) -> str:
-    return " ".join(name.split()).casefold()
+
+def _last_part(path: str) -> str:
+    return re.split(r"[\\/]", path)[-1]
+
+
+# --- which agency a file belongs to, by its name --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AmbiguousFile:
+    """A file whose name matches the `files` patterns of more than one agency: the caller reports it."""
+
+    file_name: str
+    agencies: tuple[Agency, ...]
+
+    @property
+    def message(self) -> str:
+        names = " and ".join(repr(a.name) for a in self.agencies)
+        return (f"{self.file_name} matches the files patterns of {names} in the config, so its agency cannot be told. "
+                f"Rename the file, or make the patterns in the config more specific.")
+
+
+def agency_for_file(config: AssessmentConfig, path: str) -> Union[Agency, AmbiguousFile, None]:
+    """The agency whose `files` patterns match this file's name (case aside; the folder is ignored).
+
+    One agency -> that agency; several -> AmbiguousFile; none -> None.
+    """
+    name = _last_part(path)
+    folded = name.casefold()
+    matches = tuple(a for a in config.agencies
+                    if any(fnmatchcase(folded, pattern.casefold()) for pattern in a.files or ()))
+    if not matches:
+        return None
+    if len(matches) == 1:
+        return matches[0]
+    return AmbiguousFile(name, matches)
+
+
+# --- problems pydantic cannot see -----------------------------------------------------------------------------
+
+
+def _normal_sector(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "_", text.casefold()).strip("_")
+
+
+def nearest_sector(typed: str, guideline: Guideline) -> str | None:
+    """The sector the facilitator probably meant: the same id spelt differently ("Mental Health"), a near miss
+    ("mental_heath"), or the one sector whose label names the word typed ("schools" -> education)."""
+    normal = _normal_sector(typed)
+    if normal in guideline.sectors:
+        return normal
+    close = difflib.get_close_matches(normal, list(guideline.sectors), n=1, cutoff=0.75)
+    if close:
+        return close[0]
+    if len(normal) >= 4:
+        by_label = [sid for sid, label in guideline.sectors.items() if normal in _normal_sector(label).split("_")]
+        if len(by_label) == 1:
+            return by_label[0]
+    return None
 
 
 def agency_problems(file: str, agencies: Any, guideline: Guideline | None) -> list[Problem]:
-    """What pydantic cannot see: the same agency twice, sectors outside the guideline's vocabulary.
+    """What pydantic cannot see: the same agency twice, the same file pattern for two agencies, sectors outside the
+    guideline's vocabulary.
 
     Works on the raw YAML data, so these are listed even when other parts of the file are malformed.
     """
@@ -137,17 +263,26 @@ def agency_problems(file: str, agencies: Any, guideline: Guideline | None) -> li
     problems: list[Problem] = []
     known = ", ".join(guideline.sectors) if guideline else ""
     seen: dict[str, int] = {}
+    patterns_seen: dict[str, str] = {}
     for index, agency in enumerate(agencies):
         if not isinstance(agency, dict):
             continue
         where = f"agencies[{index}]"
         name = agency.get("name")
         if isinstance(name, str) and name.strip():
-            key = _name_key(name)
+            key = name_key(name)
             if key in seen:
                 problems.append(Problem(file, f"{where}.name",
                                         f"agency {' '.join(name.split())!r} is listed twice (also agencies[{seen[key]}])"))
             seen.setdefault(key, index)
+        for i, pattern in enumerate(agency.get("files") if isinstance(agency.get("files"), list) else []):
+            if isinstance(pattern, str) and pattern.strip():
+                pattern_key = pattern.strip().casefold()
+                first = patterns_seen.setdefault(pattern_key, f"{where}.files[{i}]")
+                if not first.startswith(f"{where}."):
+                    problems.append(Problem(file, f"{where}.files[{i}]",
+                                            f"pattern {pattern.strip()!r} is also given for {first.split('.')[0]}: "
+                                            f"a returned file must belong to one agency"))
         if guideline is None:
             continue
         given: list[tuple[str, Any]] = []
@@ -157,20 +292,17 @@ def agency_problems(file: str, agencies: Any, guideline: Guideline | None) -> li
             given += [(f"{where}.sectors[{i}]", s) for i, s in enumerate(agency["sectors"])]
         for path, sector in given:
             if isinstance(sector, str) and sector not in guideline.sectors:
-                problems.append(Problem(file, path, f"unknown sector {sector!r} for {guideline.guideline} (known: {known})"))
+                nearest = nearest_sector(sector, guideline)
+                hint = f": did you mean {nearest!r}?" if nearest else ""
+                problems.append(Problem(file, path, f"unknown sector {sector!r} for {guideline.guideline}{hint} (known: {known})"))
     return problems
 
 
-def parse_config(data: Any, file: str = "<config>",
-                 load_guideline: Callable[[str], Guideline] | None = None) -> tuple[AssessmentConfig, Guideline]:
+def parse_config(data: Any, file: str, load_guideline: Callable[[str], Guideline]) -> tuple[AssessmentConfig, Guideline]:
     """Validate already-loaded YAML data and resolve its guideline. Raises BaselineError listing every problem.
 
-    `load_guideline` turns "NG225@2022-09-07" into a Guideline (default: the catalogue).
+    `load_guideline` turns "NG225@2022-09-07" into a Guideline (the catalogue's, in workflow.load_config).
     """
-    if load_guideline is None:
-        from baseline import catalogue
-
-        load_guideline = catalogue.load
     if not isinstance(data, dict):
         raise BaselineError(f"{file} is not an assessment config",
                             [Problem(file, "", "the top level must be a mapping of keys (area, guideline, agencies...)")])
@@ -193,7 +325,77 @@ def parse_config(data: Any, file: str = "<config>",
     return config, guideline
 
 
-def load_config(path: Path | str,
-                load_guideline: Callable[[str], Guideline] | None = None) -> tuple[AssessmentConfig, Guideline]:
-    """Read an assessment config file; BaselineError (every problem with its YAML path) if it is not valid."""
-    return parse_config(load_yaml(Path(path)), str(path), load_guideline)
+# --- naming the agency of files that carry none (NICE's own tool) ----------------------------------------------
+
+
+@dataclass(frozen=True)
+class AgencyAssignment:
+    agency: str
+    sectors: tuple[str, ...] = ()
+
+
+@dataclass
+class AgencyMap:
+    """File-name patterns -> agency and sectors, for returns made with NICE's own tool. First match wins."""
+
+    entries: list[tuple[str, AgencyAssignment]] = field(default_factory=list)
+    source: str | None = None  # the mapping file, for messages
+
+    @classmethod
+    def single(cls, agency: str, sectors: Iterable[str] = ()) -> "AgencyMap":
+        """`--as-agency NAME`: every file that names no agency is that agency's."""
+        return cls([("*", AgencyAssignment(" ".join(agency.split()), tuple(sectors)))])
+
+    def extended(self, other: "AgencyMap | None") -> "AgencyMap":
+        """This map, then `other` for files this one does not name."""
+        return AgencyMap(self.entries + (other.entries if other else []), self.source or (other.source if other else None))
+
+    def for_path(self, path: Path | str) -> AgencyAssignment | None:
+        path = Path(path)
+        name, full = path.name.casefold(), path.as_posix().casefold()
+        for pattern, assignment in self.entries:
+            folded = pattern.casefold()
+            if fnmatchcase(name, folded) or fnmatchcase(full, folded) or fnmatchcase(full, "*/" + folded.lstrip("/")):
+                return assignment
+        return None
+
+
+def parse_agency_map(data: Any, file: str) -> AgencyMap:
+    """A mapping file's data: `"pattern": {agency: NAME, sector: ID}` (or `sectors: [ID, …]`) per line.
+
+    Patterns are file names or globs ("north-camhs*.xlsx"), matched case-insensitively against the file name and
+    the path. Any problem is a BaselineError listing every one, with its YAML path.
+    """
+    class _Entry(BaseModel):
+        model_config = ConfigDict(extra="forbid")
+        agency: str
+        sector: str | None = None
+        sectors: list[str] | None = None
+
+        @field_validator("agency")
+        @classmethod
+        def _named(cls, value: str) -> str:
+            if not value.strip():
+                raise ValueError("must not be empty")
+            return " ".join(value.split())
+
+    if not isinstance(data, dict) or not data:
+        raise BaselineError(f"{file} is not an agency map", [Problem(file, "", 'expected lines like "north-camhs*.xlsx": '
+                                                                               "{agency: North CAMHS, sector: mental_health}")])
+    entries: list[tuple[str, AgencyAssignment]] = []
+    problems: list[Problem] = []
+    for pattern, value in data.items():
+        try:
+            entry = _Entry.model_validate(value)
+        except ValidationError as exc:
+            problems += [Problem(file, f"{pattern}.{p.path}" if p.path else str(pattern), p.message)
+                         for p in pydantic_problems(file, exc)]
+            continue
+        if entry.sector is not None and entry.sectors is not None:
+            problems.append(Problem(file, str(pattern), "give sector or sectors, not both"))
+            continue
+        sectors = tuple(entry.sectors or ([entry.sector] if entry.sector else []))
+        entries.append((str(pattern), AgencyAssignment(entry.agency, sectors)))
+    if problems:
+        raise BaselineError(f"{file} is not a valid agency map", problems)
+    return AgencyMap(entries, file)

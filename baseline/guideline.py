@@ -8,7 +8,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Literal, Optional
 
 import yaml
@@ -18,6 +17,9 @@ from baseline.issues import BaselineError, Problem
 
 SCHEMA_VERSION = 1
 ALL_SECTORS = "all"
+# Said wherever an encoding holding NICE's own text is written (recs import).
+KEEP_LOCAL = ("It holds NICE's full recommendation text (© NICE): keep it on your own machine; do not commit it "
+              "to a public repository or share it publicly.")
 Population = Literal["all", "children_young_people", "adults"]
 
 
@@ -198,16 +200,13 @@ def _construct_unique_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, 
 _UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_unique_mapping)
 
 
-def load_yaml(path: Path) -> Any:
-    """Read a YAML file safely; any failure is a BaselineError naming the file (and line, when YAML gives one)."""
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise BaselineError(f"Cannot read {path}: {exc}") from None
+def parse_yaml(text: str, source: str = "<yaml>") -> Any:
+    """YAML text -> data, safely (no tags, no duplicate keys); a failure is a BaselineError naming `source` (and the
+    line, when YAML gives one). Reading the file is files.load_yaml's job."""
     try:
         return yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as exc:
-        raise BaselineError(f"{path}: not valid YAML: {exc}") from None
+        raise BaselineError(f"{source}: not valid YAML: {exc}") from None
 
 
 def yaml_path(loc: tuple) -> str:
@@ -260,16 +259,20 @@ def consistency_problems(file: str, guideline: Guideline) -> list[Problem]:
                     Problem(file, f"{where}[{i}]", f"unknown sector {sector!r} (known: {', '.join(sorted(known_sectors))})")
                 )
 
+    def placed(kind: str, identifier: str, where: str, ok: bool, seen: dict[str, str], previous: str | None):
+        """Unique and in ascending order, the same rule for sections and recommendations; the new `previous`."""
+        if identifier in seen:
+            problems.append(Problem(file, f"{where}.id", f"duplicate {kind} id {identifier!r} (also at {seen[identifier]})"))
+        seen.setdefault(identifier, where)
+        if ok and previous is not None and id_key(identifier) <= id_key(previous):
+            problems.append(Problem(file, f"{where}.id", f"{kind} {identifier} comes after {previous}: {kind}s must be in "
+                                                         "ascending order"))
+        return identifier if ok else previous
+
     for s_index, section in enumerate(guideline.sections):
         s_where = f"sections[{s_index}]"
         section_ok = numbered(section.id, f"{s_where}.id", 2)
-        if section.id in seen_sections:
-            problems.append(Problem(file, f"{s_where}.id", f"duplicate section id {section.id!r} (also at {seen_sections[section.id]})"))
-        seen_sections.setdefault(section.id, s_where)
-        if section_ok and previous_section is not None and id_key(section.id) <= id_key(previous_section):
-            problems.append(Problem(file, f"{s_where}.id", f"section {section.id} comes after {previous_section}: sections must be in ascending order"))
-        if section_ok:
-            previous_section = section.id
+        previous_section = placed("section", section.id, s_where, section_ok, seen_sections, previous_section)
         check_sectors(section.sectors, f"{s_where}.sectors")
         if not section.recommendations:
             problems.append(Problem(file, f"{s_where}.recommendations", "a section needs at least one recommendation"))
@@ -279,16 +282,10 @@ def consistency_problems(file: str, guideline: Guideline) -> list[Problem]:
         for r_index, rec in enumerate(section.recommendations):
             r_where = f"{s_where}.recommendations[{r_index}]"
             rec_ok = numbered(rec.id, f"{r_where}.id", 3)
-            if rec.id in seen_recs:
-                problems.append(Problem(file, f"{r_where}.id", f"duplicate recommendation id {rec.id!r} (also at {seen_recs[rec.id]})"))
-            seen_recs.setdefault(rec.id, r_where)
             own_ids.add(rec.id)
             if rec_ok and section_ok and not rec.id.startswith(section.id + "."):
                 problems.append(Problem(file, f"{r_where}.id", f"recommendation {rec.id} is outside its section {section.id}"))
-            if rec_ok and previous_rec is not None and id_key(rec.id) <= id_key(previous_rec):
-                problems.append(Problem(file, f"{r_where}.id", f"recommendation {rec.id} comes after {previous_rec}: recommendations must be in ascending order"))
-            if rec_ok:
-                previous_rec = rec.id
+            previous_rec = placed("recommendation", rec.id, r_where, rec_ok, seen_recs, previous_rec)
             check_sectors(rec.sectors, f"{r_where}.sectors")
             for key in ("summary", "text"):
                 value = getattr(rec, key)
@@ -317,19 +314,6 @@ def parse_guideline(data: Any, file: str = "<data>") -> Guideline:
     if problems:
         raise BaselineError(f"{file} is not a valid recommendation file", problems)
     return guideline
-
-
-def load_guideline(path: Path | str) -> Guideline:
-    return parse_guideline(load_yaml(Path(path)), str(path))
-
-
-def check_file(path: Path | str) -> list[Problem]:
-    """Every problem in one recommendation file (empty list: the file is fine)."""
-    try:
-        load_guideline(path)
-    except BaselineError as exc:
-        return exc.problems or [Problem(str(path), "", exc.message)]
-    return []
 
 
 _TOP_LEVEL_ORDER = ("schema", "guideline", "title", "version", "published", "updated", "source", "complete", "notes", "sectors", "sections")
@@ -380,26 +364,26 @@ def _field_changes(old: BaseModel, new: BaseModel, names: tuple[str, ...]) -> di
     return {n: [getattr(old, n), getattr(new, n)] for n in names if getattr(old, n) != getattr(new, n)}
 
 
+def _diff_by_id(old: dict, new: dict, fields: tuple[str, ...], moved=None) -> tuple[list, list, list]:
+    """(added ids, removed ids, [{"id", "fields": {name: [old, new]}}]) between two id -> model mappings;
+    `moved(id)` adds changes the fields do not show (a recommendation moved to another section)."""
+    changed = []
+    for item_id, new_item in new.items():
+        if item_id in old:
+            changes = _field_changes(old[item_id], new_item, fields) | (moved(item_id) if moved else {})
+            if changes:
+                changed.append({"id": item_id, "fields": changes})
+    return [i for i in new if i not in old], [i for i in old if i not in new], changed
+
+
 def diff_guidelines(old: Guideline, new: Guideline) -> GuidelineDiff:
+    def moved(rec_id: str) -> dict:
+        before, after = old.section_of(rec_id).id, new.section_of(rec_id).id
+        return {"section": [before, after]} if before != after else {}
+
     diff = GuidelineDiff(old=old.ref, new=new.ref)
-    old_recs = {r.id: r for r in old.recommendations}
-    new_recs = {r.id: r for r in new.recommendations}
-    diff.added = [i for i in new_recs if i not in old_recs]
-    diff.removed = [i for i in old_recs if i not in new_recs]
-    for rec_id, new_rec in new_recs.items():
-        if rec_id in old_recs:
-            changes = _field_changes(old_recs[rec_id], new_rec, _REC_FIELDS)
-            if old.section_of(rec_id).id != new.section_of(rec_id).id:
-                changes["section"] = [old.section_of(rec_id).id, new.section_of(rec_id).id]
-            if changes:
-                diff.changed.append({"id": rec_id, "fields": changes})
-    old_secs = {s.id: s for s in old.sections}
-    new_secs = {s.id: s for s in new.sections}
-    diff.sections_added = [i for i in new_secs if i not in old_secs]
-    diff.sections_removed = [i for i in old_secs if i not in new_secs]
-    for sec_id, new_sec in new_secs.items():
-        if sec_id in old_secs:
-            changes = _field_changes(old_secs[sec_id], new_sec, _SECTION_FIELDS)
-            if changes:
-                diff.sections_changed.append({"id": sec_id, "fields": changes})
+    diff.added, diff.removed, diff.changed = _diff_by_id(
+        {r.id: r for r in old.recommendations}, {r.id: r for r in new.recommendations}, _REC_FIELDS, moved)
+    diff.sections_added, diff.sections_removed, diff.sections_changed = _diff_by_id(
+        {s.id: s for s in old.sections}, {s.id: s for s in new.sections}, _SECTION_FIELDS)
     return diff

@@ -16,6 +16,7 @@ WARNING = "warning"
 # Every code the tool can emit, with its severity. Codes are part of the public contract: never rename one.
 ISSUE_CODES: dict[str, str] = {
     # the file itself
+    "skipped-file": WARNING,
     "unreadable-file": ERROR,
     "unsafe-file": ERROR,
     "encrypted-file": ERROR,
@@ -40,10 +41,17 @@ ISSUE_CODES: dict[str, str] = {
     "deadline-as-text": WARNING,
     "answer-without-relevance": WARNING,
     "answered-but-not-relevant": WARNING,
+    # rounds
+    "unchanged-return": WARNING,
     # merging
     "duplicate-agency": ERROR,
     "guideline-mismatch": ERROR,
     "agency-unknown": ERROR,
+    # the assessment config (--config, `baseline status`): who was asked, for which area
+    "other-area": ERROR,
+    "unexpected-agency": ERROR,
+    "agency-mismatch": WARNING,
+    "missing-agency": WARNING,
 }
 
 

@@ -17,6 +17,7 @@ from typing import Iterable
 from baseline.assessment import AgencyReturn, Answer, Status, system_status
 from baseline.guideline import Guideline
 from baseline.issues import Issue, make_issue
+from baseline.text import name_key
 
 
 @dataclass(frozen=True)
@@ -90,10 +91,7 @@ class MultiAgencyAssessment:
         return out
 
 
-def agency_key(name: str) -> str:
-    """Agencies are the same when their names differ only in case or spacing."""
-    return " ".join(name.split()).casefold()
-
+agency_key = name_key  # agencies are the same when their names differ only in case or spacing
 
 def _newer(a: AgencyReturn, b: AgencyReturn) -> AgencyReturn | None:
     """The return generated later, or None when their stamps cannot tell them apart."""

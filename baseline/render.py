@@ -8,21 +8,41 @@ from __future__ import annotations
 import csv
 import io
 import json
+import sys
+from contextlib import contextmanager, nullcontext
+from pathlib import Path
 from typing import Any, Iterable, Sequence
 
+from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn
+from rich.table import Table
+from rich.text import Text
+
 from baseline.assessment import applicable_count
-from baseline.guideline import Guideline, GuidelineDiff, Recommendation
+from baseline.guideline import KEEP_LOCAL, Guideline, GuidelineDiff, Recommendation
 
 NOT_ENCODED = "(not yet encoded: see NICE)"
 
 
 def console(stderr: bool = False):
     """A rich Console on the *current* stdout/stderr (CliRunner swaps them), long lines not wrapped mid-word."""
-    import sys
-
-    from rich.console import Console
-
     return Console(file=sys.stderr if stderr else sys.stdout, highlight=False, soft_wrap=True)
+
+
+def progress_reader():
+    """A transient progress line on stderr while files are read; only on a terminal, so pipes and logs stay clean.
+    A context manager giving a callable (path -> None), or None."""
+    if not sys.stderr.isatty():
+        return nullcontext(None)
+
+    @contextmanager
+    def bar():
+        with Progress(SpinnerColumn(), TextColumn("{task.completed} read · {task.description}"),
+                      console=console(stderr=True), transient=True) as progress:
+            task = progress.add_task("", total=None)
+            yield lambda path: progress.update(task, description=path, advance=1)
+
+    return bar()
 
 
 def to_json(data: Any) -> str:
@@ -114,8 +134,6 @@ def completeness_sentence(guideline: Guideline) -> str:
 
 
 def print_listing(listing: dict, guideline: Guideline) -> None:
-    from rich.table import Table
-
     out = console()
     out.print(f"[bold]{guideline.guideline}[/bold] {guideline.title}")
     out.print(f"version {guideline.version} · fingerprint {guideline.fingerprint} · {guideline.source}")
@@ -272,8 +290,6 @@ def honesty_notes(summary) -> list[str]:
 
 
 def print_summary(summary, by: str = "section") -> None:
-    from rich.table import Table
-
     out = console()
     out.print(f"[bold]{summary.guideline} {summary.title}[/bold]")
     out.print(headline(summary), markup=False)
@@ -353,9 +369,6 @@ def print_validation(report, only_problems: bool = False, stderr: bool = False) 
     `only_problems` leaves out the files without any issue, and `stderr` prints there: merge and summary list
     only what blocks them, as messages, keeping stdout for their data.
     """
-    from rich.table import Table
-    from rich.text import Text
-
     out = console(stderr=stderr)
     for file_report in report.files:
         if only_problems and not file_report.issues:
@@ -375,3 +388,25 @@ def print_validation(report, only_problems: bool = False, stderr: bool = False) 
             code.append(issue.severity, style="red" if issue.severity == "error" else "yellow")
             table.add_row(Text(issue.position or "—"), Text(issue.recommendation or "—"), code, Text(issue.message))
         out.print(table)
+
+
+def import_lines(result, output: str) -> list[str]:
+    """What `recs import` tells the facilitator (stderr): notes, counts, warnings, where it wrote and how to use it."""
+    g = result.guideline
+    lines = [f"Note: {note}" for note in result.notes]
+    reused = (f"{result.reused_summaries} summaries reused from {result.base}" if result.base
+              else "no encoding of this guideline to take summaries and sectors from (every section applies to all "
+                   "sectors)")
+    lines.append(f"Imported {g.guideline} version {g.version}: {result.sections} sections, {result.recommendations} "
+                 f"recommendations; {reused}; {result.recommendations - result.reused_summaries} without a summary.")
+    if result.base_only:
+        lines.append(f"Warning: {result.base} lists {len(result.base_only)} recommendation(s) that NICE's tool does "
+                     f"not have, left out: {', '.join(result.base_only)}.")
+    lines.append(f"Wrote {output}. {KEEP_LOCAL}")
+    target = Path(output)
+    if target.parent.name.upper() == g.guideline and target.stem == g.version:
+        lines.append(f"To use it: export BASELINE_RECOMMENDATIONS={target.parent.parent.resolve()}")
+    else:
+        lines.append(f"To use it: move it to DIR/{g.guideline.lower()}/{g.version}.yaml and export "
+                     "BASELINE_RECOMMENDATIONS=DIR")
+    return lines

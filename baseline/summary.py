@@ -1,17 +1,30 @@
-"""Summaries over a multi-agency assessment: totals, by section, by agency, gaps, actions and their owners.
+"""Summaries over a multi-agency assessment: both views of the statuses, by section, by agency, gaps, actions and
+their owners.
 
 Pure: no I/O. `Summary.to_dict()` is exactly the JSON of `baseline summary --format json` (DESIGN.md).
+Two views of the same answers, side by side everywhere (DESIGN.md "Statuses"):
+- the system view counts recommendations by their worst-of status (`totals`, `sections`);
+- the agency answers view counts each agency's own statuses over all agency x recommendation pairs
+  (`agency_answers`, `by_agency`, `agency_sections`), which still says something when seven agencies make every
+  worst-of status a gap.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Iterable, Mapping
 
-from baseline.assessment import GAP_STATUSES, ActionStatus, Answer, Status, applicable_count, count_statuses
-from baseline.merge import MultiAgencyAssessment
+from baseline.assessment import GAP_STATUSES, ActionStatus, Answer, Status, YesNo, applicable_count, count_statuses
+from baseline.merge import MultiAgencyAssessment, agency_key
 
 NO_OWNER = "(no owner)"
+
+
+def met_percent(counts: Mapping[str, int]) -> float | None:
+    """"% met" everywhere: met / applicable (everything but not_applicable), one decimal; None when nothing applies."""
+    applicable = applicable_count(dict(counts))
+    return round(100 * counts[Status.MET.value] / applicable, 1) if applicable else None
 
 
 @dataclass(frozen=True)
@@ -56,35 +69,47 @@ def _action(agency: str, rec_id: str, section: str, answer: Answer, population: 
 
 @dataclass
 class OwnerLoad:
+    """The actions of one owner in one agency: the same job title in two agencies is two owners."""
+
+    agency: str
     owner: str
     actions: int = 0
     open: int = 0
     overdue: int = 0
-    next_deadline: dt.date | None = None
+    earliest_open_deadline: dt.date | None = None  # "overdue since" when before the as-of date
+
+    @property
+    def next_deadline(self) -> dt.date | None:
+        """The name before (agency, owner) pairs; kept for callers not yet moved to `earliest_open_deadline`."""
+        return self.earliest_open_deadline
 
     def to_dict(self) -> dict:
         return {
+            "agency": self.agency,
             "owner": self.owner,
             "actions": self.actions,
             "open": self.open,
             "overdue": self.overdue,
-            "next_deadline": self.next_deadline.isoformat() if self.next_deadline else None,
+            "earliest_open_deadline": (self.earliest_open_deadline.isoformat()
+                                       if self.earliest_open_deadline else None),
         }
 
 
-def owner_loads(actions: list[Action]) -> list[OwnerLoad]:
-    """Actions grouped by owner (names compared without case and spacing), most overdue then most open first."""
-    loads: dict[str, OwnerLoad] = {}
+def owner_loads(actions: Iterable[Action]) -> list[OwnerLoad]:
+    """Actions grouped by (agency, owner) (names compared without case and spacing), most overdue then most open
+    first, then by owner and agency."""
+    loads: dict[tuple[str, str], OwnerLoad] = {}
     for action in actions:
         display = " ".join(action.owner.split()) or NO_OWNER
-        load = loads.setdefault(display.casefold(), OwnerLoad(display))
+        key = (agency_key(action.agency), display.casefold())
+        load = loads.setdefault(key, OwnerLoad(action.agency, display))
         load.actions += 1
         if action.is_open:
             load.open += 1
             load.overdue += action.overdue
-            if action.deadline and (load.next_deadline is None or action.deadline < load.next_deadline):
-                load.next_deadline = action.deadline
-    return sorted(loads.values(), key=lambda o: (-o.overdue, -o.open, o.owner.casefold()))
+            if action.deadline and (load.earliest_open_deadline is None or action.deadline < load.earliest_open_deadline):
+                load.earliest_open_deadline = action.deadline
+    return sorted(loads.values(), key=lambda o: (-o.overdue, -o.open, o.owner.casefold(), agency_key(o.agency)))
 
 
 @dataclass
@@ -94,22 +119,33 @@ class Summary:
     title: str
     as_of: dt.date
     agencies: list[str]
-    totals: dict[str, int]
-    sections: list[dict]
-    by_agency: list[dict]
-    gaps: list[dict]
+    totals: dict[str, int]  # recommendations by system status
+    sections: list[dict]  # {"id", "title", "counts"}: recommendations by system status
+    by_agency: list[dict]  # {"agency", "counts"}: each agency's own statuses
+    gaps: list[dict]  # {"recommendation", "summary", "status", "risk", "agencies"}
     owners: list[OwnerLoad]
     actions: list[Action] = field(default_factory=list)
     uncovered: list[str] = field(default_factory=list)  # recommendations no returned workbook listed
     encoding_complete: bool = True
+    area: str | None = None
+    round: str | None = None
+    missing_agencies: list[str] = field(default_factory=list)  # agencies asked (config) with no return
+    agency_answers: dict[str, int] = field(default_factory=dict)  # all agency x recommendation pairs by status
+    # Not in the JSON: per agency, its own statuses per section id ({"agency", "sections": {id: counts}}),
+    # only the sections its workbook lists. The report's agency x section grid.
+    agency_sections: list[dict] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         return {
+            "area": self.area,
+            "round": self.round,
             "guideline": self.guideline,
             "version": self.version,
             "as_of": self.as_of.isoformat(),
             "agencies": self.agencies,
+            "missing_agencies": self.missing_agencies,
             "totals": self.totals,
+            "agency_answers": self.agency_answers,
             "sections": self.sections,
             "by_agency": self.by_agency,
             "gaps": self.gaps,
@@ -123,15 +159,37 @@ class Summary:
 
     @property
     def percent_met(self) -> float | None:
-        return round(100 * self.totals[Status.MET.value] / self.assessed, 1) if self.assessed else None
+        return met_percent(self.totals)
+
+    @property
+    def answers_assessed(self) -> int:
+        """Agency x recommendation pairs that apply: the base of the agency answers' "% met"."""
+        return applicable_count(self.agency_answers)
+
+    @property
+    def answers_percent_met(self) -> float | None:
+        return met_percent(self.agency_answers)
+
+    @property
+    def overdue_actions(self) -> list[Action]:
+        return [a for a in self.actions if a.is_open and a.overdue]
 
 
 def summarise(assessment: MultiAgencyAssessment, *, as_of: dt.date | None = None,
-              gap_statuses: tuple[Status, ...] = GAP_STATUSES) -> Summary:
-    """The numbers a lead takes to a board. `gap_statuses` chooses which system statuses count as gaps."""
+              gap_statuses: tuple[Status, ...] = GAP_STATUSES, area: str | None = None, round: str | None = None,
+              missing_agencies: Iterable[str] = ()) -> Summary:
+    """The numbers a lead takes to a board. `gap_statuses` chooses which system statuses count as gaps.
+
+    `area` and `round` default to the assessment's own where it carries them; `missing_agencies` are the agencies
+    of the assessment config that sent no return (the tracker knows them; the merge does not).
+    """
     as_of = as_of or dt.date.today()
     guideline = assessment.guideline
     titles = {s.id: s.title for s in guideline.sections}
+    summaries = {r.id: r.summary for r in guideline.recommendations}
+    # The merged assessment may not carry its area and round yet (DESIGN.md v2 stamps them): take them when it does.
+    area = area if area is not None else getattr(assessment, "area", None)
+    round = round if round is not None else getattr(assessment, "round", None)
 
     totals = count_statuses(r.status for r in assessment.results)
     sections = []
@@ -140,13 +198,21 @@ def summarise(assessment: MultiAgencyAssessment, *, as_of: dt.date | None = None
         if results:
             sections.append({"id": section.id, "title": titles[section.id],
                              "counts": count_statuses(r.status for r in results)})
+    agency_sections = []
+    for source in assessment.agencies:
+        per_section: dict[str, list[Status]] = {}
+        for r in assessment.results:
+            answer = r.answers.get(source.agency)
+            if answer is not None:
+                per_section.setdefault(r.section, []).append(answer.status)
+        agency_sections.append({"agency": source.agency,
+                                "sections": {sid: count_statuses(s) for sid, s in per_section.items()}})
     by_agency = [
-        {"agency": a.agency,
-         "counts": count_statuses(r.answers[a.agency].status for r in assessment.results if a.agency in r.answers)}
-        for a in assessment.agencies
+        {"agency": entry["agency"], "counts": _add_counts(entry["sections"].values())} for entry in agency_sections
     ]
     gaps = [
-        {"recommendation": r.recommendation, "status": r.status.value,
+        {"recommendation": r.recommendation, "summary": summaries.get(r.recommendation), "status": r.status.value,
+         "risk": any(answer.risk is YesNo.YES for answer in r.answers.values()),
          "agencies": {agency: status.value for agency, status in r.statuses.items()}}
         for r in assessment.results
         if r.status in gap_statuses
@@ -158,4 +224,15 @@ def summarise(assessment: MultiAgencyAssessment, *, as_of: dt.date | None = None
         owners=owner_loads(actions), actions=actions,
         uncovered=[r.recommendation for r in assessment.results if r.uncovered],
         encoding_complete=guideline.encoding_complete,
+        area=area or None, round=round or None, missing_agencies=list(missing_agencies),
+        agency_answers=_add_counts(entry["counts"] for entry in by_agency), agency_sections=agency_sections,
     )
+
+
+def _add_counts(counts: Iterable[Mapping[str, int]]) -> dict[str, int]:
+    """Status counts added up, every status present, in display order."""
+    total = count_statuses(())
+    for one in counts:
+        for status, n in one.items():
+            total[status] += n
+    return total

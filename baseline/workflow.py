@@ -1,74 +1,115 @@
-"""The facilitator's jobs end to end: read many returns (one at a time), merge, summarise.
+"""One function per file-level command, named after it: which files are read, once each, in what order.
 
-This is where the pure core meets the files: it calls the reader per file and never holds more than one workbook
-open. The CLI calls these functions and only renders their results.
+This is where the pure core meets the files: it calls the readers per file and never holds more than one workbook
+open. The CLI (and `make bench`) call these functions and only render their results. Every command reaches the
+files by the same route: files.expand_paths, then xlsx.returns.read_return for each file.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Callable, Iterable
 
-from baseline.assessment import AgencyReturn
-from baseline.issues import BaselineError, FileReport, ValidationReport, strict as make_strict
-from baseline.merge import MultiAgencyAssessment, check_same_guideline, merge_returns, select_returns
+from baseline import catalogue
+from baseline.assessment import GAP_STATUSES, AgencyReturn, Status
+from baseline.config import Agency, AgencyMap, AssessmentConfig, parse_agency_map, parse_config
+from baseline.files import atomic_write, expand_paths, load_yaml, refuse_overwrite, safe_filename
+from baseline.guideline import Guideline
+from baseline.issues import BaselineError, FileReport, ValidationReport
+from baseline.issues import strict as make_strict
+from baseline.merge import MultiAgencyAssessment, check_same_guideline, merge_returns, restrict, select_returns
+from baseline.summary import Summary, summarise
+from baseline.text import name_key
+from baseline.xlsx.agency.writer import listed_recommendations, write_agency_workbook
+from baseline.xlsx.merged.reader import is_merged_workbook, read_merged_meta, read_merged_workbook
+from baseline.xlsx.merged.writer import write_merged_workbook
+from baseline.xlsx.nice.encoding import ImportResult, VerifyResult, import_bat, verify_file
+from baseline.xlsx.returns import ReadResult, read_return
 
-WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".ods")
 Progress = Callable[[str], None]  # called with each path as it is read
+Reader = Callable[[Path], ReadResult]
 
 
-def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
-    """Files as given; a directory stands for the workbooks inside it (sorted; Excel lock files "~$…" skipped).
+# --- the facilitator's YAML ----------------------------------------------------------------------------------
 
-    A file named twice (directly and through its folder, say) is read once: it is one return, not two agencies.
-    """
-    out: list[Path] = []
-    seen: set[Path] = set()
-    for raw in paths:
-        path = Path(raw)
-        if path.is_dir():
-            found = sorted(p for p in path.iterdir()
-                           if p.suffix.lower() in WORKBOOK_SUFFIXES and not p.name.startswith(("~$", ".~lock")))
-        else:
-            found = [path]
-        for candidate in found:
-            key = candidate.resolve()
-            if key not in seen:
-                seen.add(key)
-                out.append(candidate)
-    return out
+
+def load_config(path: Path | str) -> tuple[AssessmentConfig, Guideline]:
+    """Read an assessment config file; BaselineError (every problem with its YAML path) if it is not valid."""
+    return parse_config(load_yaml(Path(path)), str(path), catalogue.load)
+
+
+def load_agency_map(path: Path | str) -> AgencyMap:
+    """Read an agency map file (`--agency-map`); BaselineError listing every problem if it is not valid."""
+    return parse_agency_map(load_yaml(Path(path)), str(path))
+
+
+# --- reading returns -----------------------------------------------------------------------------------------
 
 
 @dataclass
 class LoadedReturns:
     report: ValidationReport
     returns: list[AgencyReturn] = field(default_factory=list)  # only those read without error
+    files_read: int = 0  # files opened (0: the paths held no workbook at all)
 
 
 def load_returns(paths: Iterable[str | Path], *, strict: bool = False, progress: Progress | None = None,
-                 reader: Callable | None = None, agencies=None) -> LoadedReturns:
-    """Read and validate each file in turn. One bad file never stops the others.
+                 reader: Reader | None = None, agency_map: AgencyMap | None = None,
+                 agencies: Iterable[str] | None = None) -> LoadedReturns:
+    """Read and validate each file in turn (a folder stands for the workbooks in it). One bad file never stops the
+    others.
 
-    `agencies` (nice_bat.AgencyMap) names the agencies of returns made with NICE's own tool.
+    `agency_map` names the agencies of returns that carry none (NICE's own tool). `agencies` is the --agency
+    filter: a return of another agency is left out (a file whose agency cannot be told stays in: it may be one of
+    them); naming an agency no file has is a BaselineError, so a typo never looks like "all is well".
     """
-    if reader is None:  # a reader given by the caller brings its own agencies
-        from functools import partial
-
-        from baseline.xlsx.reader import read_return
-
-        reader = partial(read_return, agencies=agencies)
+    reader = reader or partial(read_return, agencies=agency_map)
+    wanted = {name_key(a): a for a in agencies or ()}
+    expanded = expand_paths(paths)
     loaded = LoadedReturns(ValidationReport())
-    for path in expand_paths(paths):
+    seen: dict[str, str] = {}
+    for path in expanded.files:
         if progress:
             progress(str(path))
         result = reader(path)
+        loaded.files_read += 1
+        agency = result.report.agency
+        if agency:
+            seen.setdefault(name_key(agency), agency)
+            if wanted and name_key(agency) not in wanted:
+                continue
         if strict:
             result.report.issues = make_strict(result.report.issues)
         loaded.report.files.append(result.report)
         if result.agency_return is not None and result.report.valid:
             loaded.returns.append(result.agency_return)
+    loaded.report.files += expanded.reports  # then what was not read: skipped files, folders without workbooks
+    check_agency_filter(wanted.values(), seen.values())
     return loaded
+
+
+def check_agency_filter(wanted: Iterable[str], found: Iterable[str]) -> None:
+    """--agency names an agency that none of the files has: say so, with the agencies there are."""
+    found = list(found)
+    keys = {name_key(a) for a in found}
+    unknown = [a for a in wanted if name_key(a) not in keys]
+    if unknown:
+        raise BaselineError(f"No agency named {', '.join(map(repr, unknown))} in these files. "
+                            f"Agencies: {', '.join(sorted(found, key=name_key)) or 'none'}.")
+
+
+def validate_files(paths: Iterable[str | Path], *, strict: bool = False, agency_map: AgencyMap | None = None,
+                   agencies: Iterable[str] | None = None) -> ValidationReport:
+    """`baseline validate`: one report per file, every file accounted for (a missing path or a folder without
+    workbooks is reported, not raised, so the other files are still checked). `strict` turns every warning into an
+    error."""
+    return load_returns(paths, strict=strict, agency_map=agency_map, agencies=agencies).report
+
+
+# --- merge and summary ---------------------------------------------------------------------------------------
 
 
 @dataclass
@@ -81,11 +122,13 @@ class MergeOutcome:
         return self.assessment is not None
 
 
-def merge_files(paths: Iterable[str | Path], *, latest: bool = False, strict: bool = False,
-                progress: Progress | None = None, reader: Callable | None = None, agencies=None) -> MergeOutcome:
+def merge_returns_in(paths: Iterable[str | Path], *, latest: bool = False, strict: bool = False,
+                     progress: Progress | None = None, reader: Reader | None = None,
+                     agency_map: AgencyMap | None = None, agencies: Iterable[str] | None = None) -> MergeOutcome:
     """Validate every file, then merge them if (and only if) no error-level issue was found anywhere."""
-    loaded = load_returns(paths, strict=strict, progress=progress, reader=reader, agencies=agencies)
-    if not loaded.report.files:
+    loaded = load_returns(paths, strict=strict, progress=progress, reader=reader, agency_map=agency_map,
+                          agencies=agencies)
+    if not loaded.files_read:
         raise BaselineError("No workbooks to merge (no .xlsx, .xlsm or .ods files found).")
     chosen, duplicate_issues = select_returns(loaded.returns, latest=latest)
     guideline = _guideline_of(chosen)
@@ -96,10 +139,28 @@ def merge_files(paths: Iterable[str | Path], *, latest: bool = False, strict: bo
     return MergeOutcome(loaded.report, merge_returns(guideline, chosen))
 
 
-def _guideline_of(returns: list[AgencyReturn]):
-    """The encoding of the first return: the others must match it (check_same_guideline)."""
-    from baseline import catalogue
+def merge_files(paths: Iterable[str | Path], output: Path | str | None = None, *, as_of: dt.date | None = None,
+                force: bool = False, latest: bool = False, strict: bool = False, progress: Progress | None = None,
+                reader: Reader | None = None, agency_map: AgencyMap | None = None,
+                agencies: Iterable[str] | None = None) -> MergeOutcome:
+    """`baseline merge`: validate every return, merge them, and (with `output`) write the merged workbook. Nothing
+    is written when any file has an error. The output is checked before the returns are read, not after."""
+    target = Path(output) if output is not None else None
+    if target is not None:
+        if target.suffix.lower() != ".xlsx":
+            raise BaselineError(f"{target}: the merged workbook must be an .xlsx file.")
+        refuse_overwrite(target, force)
+    outcome = merge_returns_in(paths, latest=latest, strict=strict, progress=progress, reader=reader,
+                               agency_map=agency_map, agencies=agencies)
+    if target is not None and outcome.ok:
+        summary = summarise(outcome.assessment, as_of=as_of)
+        inputs = tuple(Path(f.path) for f in outcome.report.files)
+        write_merged_workbook(target, outcome.assessment, summary, force=force, inputs=inputs)
+    return outcome
 
+
+def _guideline_of(returns: list[AgencyReturn]) -> Guideline | None:
+    """The encoding of the first return: the others must match it (check_same_guideline)."""
     for r in returns:
         guideline = catalogue.find_by_fingerprint(r.guideline, r.version, r.fingerprint)
         if guideline is not None:
@@ -118,17 +179,168 @@ def _attach(report: ValidationReport, issues: list) -> None:
         target.issues.append(issue)
 
 
-def assessment_from_files(paths: Iterable[str | Path], *, latest: bool = False,
-                          progress: Progress | None = None, agencies=None) -> MergeOutcome:
-    """What `summary` reads: one merged workbook, or returns merged on the fly (nothing written)."""
-    from baseline.xlsx.merged import is_merged_workbook, read_merged_workbook
-
-    files = expand_paths(paths)
+def assessment_from_files(paths: Iterable[str | Path], *, latest: bool = False, progress: Progress | None = None,
+                          agency_map: AgencyMap | None = None, agencies: Iterable[str] | None = None) -> MergeOutcome:
+    """What `summary` reads: one merged workbook, or returns merged on the fly (nothing written); either way seen
+    through the --agency filter."""
+    files = expand_paths(paths).files
     merged = [p for p in files if p.is_file() and is_merged_workbook(p)]
-    if merged:
-        if len(files) > 1:
-            raise BaselineError(
-                f"{merged[0]} is a merged workbook: summarise it on its own, or give the agency returns instead."
-            )
-        return MergeOutcome(ValidationReport([FileReport(path=str(merged[0]))]), read_merged_workbook(merged[0]))
-    return merge_files(files, latest=latest, progress=progress, agencies=agencies)
+    if not merged:
+        outcome = merge_returns_in(paths, latest=latest, progress=progress, agency_map=agency_map, agencies=agencies)
+        if agencies and outcome.ok:  # as for a merged workbook: only what these agencies were asked about
+            outcome.assessment = restrict(outcome.assessment, agencies=agencies)
+        return outcome
+    if len(files) > 1:
+        raise BaselineError(
+            f"{merged[0]} is a merged workbook: summarise it on its own, or give the agency returns instead.")
+    assessment = read_merged_workbook(merged[0])
+    if agencies:
+        check_agency_filter(agencies, assessment.agency_names)
+        assessment = restrict(assessment, agencies=agencies)
+    return MergeOutcome(ValidationReport([FileReport(path=str(merged[0]))]), assessment)
+
+
+@dataclass
+class SummaryOutcome:
+    report: ValidationReport
+    summary: Summary | None  # None when the files have errors
+
+
+def summarise_files(paths: Iterable[str | Path], *, as_of: dt.date | None = None, latest: bool = False,
+                    agencies: Iterable[str] | None = None, sections: Iterable[str] | None = None,
+                    statuses: Iterable[str] | None = None, progress: Progress | None = None,
+                    agency_map: AgencyMap | None = None) -> SummaryOutcome:
+    """`baseline summary`: compliance gaps and action owners over a merged workbook, or over returns merged on the
+    fly. `agencies` and `sections` filter (a name that matches nothing is a BaselineError); `statuses` are the
+    system statuses listed as gaps (default not_met, partially_met, not_assessed)."""
+    outcome = assessment_from_files(paths, latest=latest, progress=progress, agency_map=agency_map,
+                                    agencies=agencies)
+    if not outcome.ok:
+        return SummaryOutcome(outcome.report, None)
+    assessment = outcome.assessment
+    sections = [s.strip() for s in sections or ()]
+    if sections:
+        section_ids = [s.id for s in assessment.guideline.sections]
+        unknown = [s for s in sections if s not in section_ids]
+        if unknown:
+            raise BaselineError(f"No section {', '.join(map(repr, unknown))} in {assessment.guideline.ref}. "
+                                f"Sections: {', '.join(section_ids)}.")
+        assessment = restrict(assessment, sections=sections)
+    gap_statuses = tuple(Status(s) for s in statuses or ()) or GAP_STATUSES
+    return SummaryOutcome(outcome.report, summarise(assessment, as_of=as_of, gap_statuses=gap_statuses))
+
+
+# --- report --------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReportOutcome:
+    path: Path
+    summary: Summary
+
+
+def report_file(merged: Path | str, output: Path | str, render: Callable[[Summary, Guideline], str], *,
+                as_of: dt.date | None = None, force: bool = False) -> ReportOutcome:
+    """`baseline report`: the board report of a merged workbook, as of its own date unless told otherwise (so the
+    report agrees with the workbook's Actions sheet). `render` turns the summary into the page (the CLI passes
+    report.html.render_report, which keeps matplotlib out of every other command)."""
+    source, target = Path(merged), Path(output)
+    refuse_overwrite(target, force)
+    assessment = read_merged_workbook(source)
+    if as_of is None:
+        as_of = dt.date.fromisoformat(read_merged_meta(source)["as_of"])
+    summary = summarise(assessment, as_of=as_of)
+    html = render(summary, assessment.guideline)
+    atomic_write(target, lambda tmp: tmp.write_text(html, encoding="utf-8"), force=force, inputs=(source,))
+    return ReportOutcome(target, summary)
+
+
+# --- generate ------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GeneratedWorkbook:
+    path: Path
+    agency: str
+    sectors: list[str]
+    recommendations: int
+
+def plan_workbooks(config: AssessmentConfig, out_dir: Path | str) -> list[tuple[Path, Agency]]:
+    """(target path, agency) for every agency of an AssessmentConfig, with safe and unique file names."""
+    taken: set[str] = set()
+    return [(Path(out_dir) / safe_filename(agency.name, taken), agency) for agency in config.agencies]
+
+
+def generate_workbooks(config: AssessmentConfig, guideline: Guideline, out_dir: Path | str, *, force: bool = False,
+                       all_recommendations: bool = False, generated_at: dt.datetime | None = None,
+                       agencies: Iterable[str] | None = None) -> list[GeneratedWorkbook]:
+    """`baseline generate CONFIG -o DIR`: one workbook per agency of an AssessmentConfig in `out_dir` (created if
+    missing); with `agencies` (the --agency filter), only theirs, under the same file names as in a full run.
+
+    Every target is checked before anything is written: if any exists and not `force`, nothing is written.
+    """
+    out_dir = Path(out_dir)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise BaselineError(f"{out_dir} is a file; give a folder for the workbooks (-o DIR).")
+    plan = plan_workbooks(config, out_dir)
+    if agencies:
+        check_agency_filter(agencies, [agency.name for agency in config.agencies])
+        wanted = {name_key(a) for a in agencies}
+        plan = [(path, agency) for path, agency in plan if name_key(agency.name) in wanted]
+    existing = [path for path, _ in plan if path.exists()]
+    if existing and not force:
+        listing = "\n".join(f"  {path}" for path in existing)
+        raise BaselineError(f"{len(existing)} workbook(s) already exist; nothing was written. "
+                            f"Use --force to overwrite them:\n{listing}")
+    directories = [path for path in existing if path.is_dir()]
+    if directories:
+        raise BaselineError(f"{directories[0]} is a folder; nothing was written.")
+    generated_at = generated_at or dt.datetime.now(dt.timezone.utc)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    for path, agency in plan:
+        sectors = agency.sector_ids
+        write_agency_workbook(
+            path, guideline, force=force, agency=agency.name, sectors=sectors, area=config.area,
+            return_by=config.return_by, facilitator_name=config.facilitator.name,
+            facilitator_email=config.facilitator.email, all_recommendations=all_recommendations,
+            generated_at=generated_at,
+        )
+        written.append(GeneratedWorkbook(path, agency.name, sectors,
+                                         len(listed_recommendations(guideline, sectors, all_recommendations))))
+    return written
+
+
+
+def generate_workbook(path: Path | str, guideline: Guideline, *, agency: str, sectors: list[str], area: str = "",
+                      return_by: dt.date | None = None, all_recommendations: bool = False,
+                      force: bool = False) -> GeneratedWorkbook:
+    """`generate --as-agency NAME --sector S -o FILE.xlsx`: one workbook, without a config."""
+    path = Path(path)
+    if path.is_dir():
+        raise BaselineError(f"{path} is a folder; with --as-agency, give a file name ending in .xlsx (-o FILE.xlsx).")
+    write_agency_workbook(path, guideline, force=force, agency=agency, sectors=list(sectors), area=area,
+                          return_by=return_by, all_recommendations=all_recommendations)
+    count = len(listed_recommendations(guideline, list(sectors), all_recommendations))
+    return GeneratedWorkbook(path, " ".join(agency.split()), list(sectors), count)
+
+
+# --- NICE's own tool -----------------------------------------------------------------------------------------
+
+
+def import_nice_tool(bat: Path | str, output: Path | str, *, version: str | None = None,
+                     force: bool = False) -> ImportResult:
+    """`recs import`: NICE's tool -> a complete recommendation YAML at `output` (its folder created if missing,
+    e.g. ~/baseline-recs/ng225/ as the README suggests)."""
+    Path(output).parent.mkdir(parents=True, exist_ok=True)
+    return import_bat(bat, output, version=version, force=force)
+
+
+def verify_encoding(encoding: str, bat: Path | str) -> VerifyResult:
+    """`recs verify`: an encoding (reference or YAML path) against NICE's tool."""
+    return verify_file(encoding, bat)
+
+
+__all__ = ["LoadedReturns", "MergeOutcome", "SummaryOutcome", "GeneratedWorkbook", "load_returns", "validate_files",
+           "merge_files", "merge_returns_in", "assessment_from_files", "summarise_files", "generate_workbooks",
+           "generate_workbook", "import_nice_tool", "verify_encoding"]

@@ -228,3 +228,48 @@ def cell_of(path: Path, number: str, key: str) -> str:
         if row[number_col - 1].value == number:
             return f"{get_column_letter(col)}{row[0].row}"
     raise KeyError(number)
+
+
+# --- what the standard tool holds (the invented NG225 of standard_rows) -----------------------------------------
+
+STANDARD_IDS = ["1.1.1", "1.1.2", "1.1.3", "1.1.4", "1.2.1", "1.2.2", "1.2.3", "1.5.1", "1.5.2", "1.10.1"]
+STANDARD_SECTIONS = [
+    ("1.1", "Invented information heading"),
+    ("1.2", "Invented consent heading"),
+    ("1.5", "Invented psychosocial heading"),
+    ("1.10", "Invented tenth heading"),
+]
+STANDARD_TEXT = {
+    "1.1.1": "Invented text one.\n• first invented point\n• second invented point",
+    "1.1.2": "Invented text two:\n• flattened point a\n• flattened point b",
+    "1.1.3": "Invented text three,\nwith a line break.",
+    "1.1.4": "Invented text four.",
+    "1.2.1": "Invented text 1.2.1.",
+    "1.2.2": "Invented text 1.2.2.",
+    "1.2.3": "Invented text 1.2.3.",
+    "1.5.1": "Invented text 1.5.1.",
+    "1.5.2": "Invented text 1.5.2.",
+    "1.10.1": "Invented text 1.10.1.",
+}
+
+
+
+def structure(bat) -> dict:
+    """What an import takes from the tool, as plain data: sections with their recommendations, text and years."""
+    return {
+        "sections": [(s.id, s.title) for s in bat.sections],
+        "ids": bat.ids,
+        "text": {r.id: r.text for r in bat.recommendations},
+        "years": {r.id: r.year for r in bat.recommendations},
+        "section_of": {r.id: s.id for s in bat.sections for r in s.recommendations},
+    }
+
+
+STANDARD = {
+    "sections": STANDARD_SECTIONS,
+    "ids": STANDARD_IDS,
+    "text": STANDARD_TEXT,
+    "years": {**{i: "2022" for i in STANDARD_IDS}, "1.1.2": "2004, amended 2022", "1.1.4": "2011"},
+    "section_of": {i: ".".join(i.split(".")[:2]) for i in STANDARD_IDS},
+}
+

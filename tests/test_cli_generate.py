@@ -9,7 +9,7 @@ import openpyxl
 import pytest
 
 from baseline import catalogue
-from baseline.xlsx import layout
+from baseline.xlsx.agency import layout
 
 EXAMPLE = Path(__file__).parent.parent / "workbooks" / "examples" / "assessment.yaml"
 EXAMPLE_FILES = [
@@ -119,7 +119,7 @@ def test_bad_config_lists_every_problem_and_writes_nothing(run, tmp_path, write_
     lines = result.stderr.splitlines()
     assert lines[0] == f"Error: {config} is not a valid assessment config"
     assert lines[1:] == [
-        f"  {config}: return_by: 'next spring' is not a date in the form YYYY-MM-DD",
+        f"  {config}: return_by: 'next spring' is not a date: write it as YYYY-MM-DD or day first, DD/MM/YYYY",
         f"  {config}: colour: unknown key (not part of the format; check the spelling)",
         f"  {config}: agencies[0].sector: unknown sector 'astrology' for NG225 (known: mental_health, emergency_care, "
         "primary_care, acute_care, ambulance, social_care, education, criminal_justice, voluntary_sector, commissioning)",
@@ -148,7 +148,7 @@ def test_output_folder_that_is_a_file(run, tmp_path, write_yaml):
 
 def test_single_agency(run, tmp_path):
     target = tmp_path / "yjs.xlsx"
-    result = run("generate", "--agency", "Northshire YJS", "--sector", "criminal_justice", "--sector", "social_care",
+    result = run("generate", "--as-agency", "Northshire YJS", "--sector", "criminal_justice", "--sector", "social_care",
                  "--area", "Northshire", "--guideline", "NG225@2022-09-07", "-o", target)
     assert result.exit_code == 0, result.stderr
     assert result.stdout == f"{target}\n"
@@ -165,29 +165,29 @@ def test_single_agency(run, tmp_path):
 def test_single_agency_refuses_to_overwrite(run, tmp_path):
     target = tmp_path / "a.xlsx"
     target.write_bytes(b"keep me")
-    result = run("generate", "--agency", "A", "--sector", "education", "-o", target)
+    result = run("generate", "--as-agency", "A", "--sector", "education", "-o", target)
     assert result.exit_code == 1
     assert result.stderr == f"Error: {target} already exists; nothing was written. Use --force to overwrite it.\n"
     assert target.read_bytes() == b"keep me"
-    assert run("generate", "--agency", "A", "--sector", "education", "-o", target, "--force").exit_code == 0
+    assert run("generate", "--as-agency", "A", "--sector", "education", "-o", target, "--force").exit_code == 0
     assert metadata(target)["agency"] == "A"
 
 
 def test_unknown_guideline_in_single_mode(run, tmp_path):
-    result = run("generate", "--agency", "A", "--sector", "education", "--guideline", "NG999", "-o", tmp_path / "a.xlsx")
+    result = run("generate", "--as-agency", "A", "--sector", "education", "--guideline", "NG999", "-o", tmp_path / "a.xlsx")
     assert result.exit_code == 1
     assert result.stderr == "Error: Unknown guideline 'NG999'. Available: NG225@2022-09-07.\n"
 
 
 @pytest.mark.parametrize("args, message", [
-    ([], "give either CONFIG.yaml or --agency NAME (not both)."),
-    (["CONFIG", "--agency", "A", "--sector", "education"], "give either CONFIG.yaml or --agency NAME (not both)."),
-    (["CONFIG", "--sector", "education"], "--sector only go with --agency"),
-    (["CONFIG", "--area", "X", "--guideline", "NG225"], "--area, --guideline only go with --agency"),
-    (["--agency", "A"], "--agency needs --sector (one or more of: mental_health, emergency_care,"),
-    (["--agency", "A", "--sector", "astrology"], "Invalid value for --sector: unknown sector 'astrology'; known: "),
-    (["--agency", "A", "--sector", "education", "-o", "FOLDER"], "give a file name ending in .xlsx, not a folder"),
-    (["--agency", "A", "--sector", "education", "-o", "a.csv"], "the workbook must be an .xlsx file"),
+    ([], "give either CONFIG.yaml or --as-agency NAME (not both)."),
+    (["CONFIG", "--as-agency", "A", "--sector", "education"], "give either CONFIG.yaml or --as-agency NAME (not both)."),
+    (["CONFIG", "--sector", "education"], "--sector only go with --as-agency"),
+    (["CONFIG", "--area", "X", "--guideline", "NG225"], "--area, --guideline only go with --as-agency"),
+    (["--as-agency", "A"], "--as-agency needs --sector (one or more of: mental_health, emergency_care,"),
+    (["--as-agency", "A", "--sector", "astrology"], "Invalid value for --sector: unknown sector 'astrology'; known: "),
+    (["--as-agency", "A", "--sector", "education", "-o", "FOLDER"], "with --as-agency, give a file name ending in .xlsx, not a folder"),
+    (["--as-agency", "A", "--sector", "education", "-o", "a.csv"], "the workbook must be an .xlsx file"),
 ])
 def test_usage_errors(run, tmp_path, write_yaml, args, message):
     config = write_yaml(config_data(), "assessment.yaml")
@@ -201,7 +201,7 @@ def test_usage_errors(run, tmp_path, write_yaml, args, message):
 
 
 def test_output_option_is_required(run):
-    result = run("generate", "--agency", "A", "--sector", "education")
+    result = run("generate", "--as-agency", "A", "--sector", "education")
     assert result.exit_code == 2
     assert "Missing option '-o' / '--output'" in result.stderr
 
@@ -210,4 +210,17 @@ def test_help_shows_both_forms(run):
     result = run("generate", "--help")
     assert result.exit_code == 0
     assert "baseline generate CONFIG.yaml -o DIR" in result.stdout
-    assert "baseline generate --agency NAME --sector S" in result.stdout
+    assert "baseline generate --as-agency NAME --sector S" in result.stdout
+
+
+def test_single_agency_takes_a_return_by_date_in_either_form(run, tmp_path):
+    target = tmp_path / "a.xlsx"
+    result = run("generate", "--as-agency", "A", "--sector", "education", "--return-by", "31/01/2027", "-o", target)
+    assert result.exit_code == 0, result.stderr
+    start = openpyxl.load_workbook(target)[layout.START_SHEET]
+    dates = {row[0].value: row[1].value for row in start.iter_rows(max_col=2) if row[0].value}
+    assert dates["Please return by"] == dt.datetime(2027, 1, 31)
+    bad = run("generate", "--as-agency", "A", "--sector", "education", "--return-by", "1/31/2027", "-o", target)
+    assert bad.exit_code == 2 and "--return-by" in bad.stderr
+    with_config = run("generate", "CONFIG", "--return-by", "31/01/2027", "-o", tmp_path / "out")
+    assert with_config.exit_code == 2 and "--return-by only go with --as-agency" in with_config.stderr

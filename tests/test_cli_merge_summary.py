@@ -14,9 +14,9 @@ from baseline import catalogue
 from baseline.assessment import ActionStatus, Answer, Choice
 from baseline.summary import summarise
 from baseline.workflow import merge_files
-from baseline.xlsx import layout
-from baseline.xlsx.merged import read_merged_workbook
-from baseline.xlsx.writer import write_agency_workbook
+from baseline.xlsx.agency import layout
+from baseline.xlsx.agency.writer import write_agency_workbook
+from baseline.xlsx.merged.reader import read_merged_workbook
 
 Y, P, N = Choice.YES, Choice.PARTIAL, Choice.NO
 AS_OF = "2027-03-01"
@@ -52,7 +52,7 @@ def returns(tmp_path, ng225):
     return folder
 
 
-def test_merge_writes_the_workbook_and_summary_agrees(run, returns, tmp_path):
+def test_merge_writes_the_workbook_and_summary_agrees(run, returns, tmp_path, ng225):
     out = tmp_path / "merged.xlsx"
     result = run("merge", returns, "-o", out, "--as-of", AS_OF)
     assert result.exit_code == 0, result.output
@@ -67,11 +67,12 @@ def test_merge_writes_the_workbook_and_summary_agrees(run, returns, tmp_path):
     assert data == json.loads(json.dumps(library))
     assert data["agencies"] == ["North CAMHS", "North Schools"]
     gaps = {g["recommendation"]: g for g in data["gaps"]}
-    assert gaps["1.1.1"] == {"recommendation": "1.1.1", "status": "partially_met",
+    assert gaps["1.1.1"] == {"recommendation": "1.1.1", "summary": ng225.get("1.1.1").summary,
+                             "status": "partially_met", "risk": False,
                              "agencies": {"North CAMHS": "met", "North Schools": "partially_met"}}
     assert gaps["1.5.1"]["status"] == "not_met"
-    assert data["owners"][0] == {"owner": "CAMHS Lead", "actions": 2, "open": 2, "overdue": 1,
-                                 "next_deadline": "2027-01-31"}
+    assert data["owners"][0] == {"agency": "North CAMHS", "owner": "CAMHS Lead", "actions": 2, "open": 2,
+                                 "overdue": 1, "earliest_open_deadline": "2027-01-31"}
     # Formula-looking text from a return stays text in the merged workbook.
     sheet = openpyxl.load_workbook(out)["All answers"]
     cells = [c for row in sheet.iter_rows() for c in row if c.value == "=HYPERLINK(\"http://x\")"]
@@ -169,7 +170,8 @@ def test_summary_filters(run, returns):
 
 
 def test_usage_errors(run, returns, tmp_path):
-    assert run("summary", returns, "--as-of", "31/12/2026").exit_code == 2
+    assert run("summary", returns, "--as-of", "12/31/2026").exit_code == 2  # day first: there is no month 31
+    assert run("summary", returns, "--as-of", "31/12/2026").exit_code == 0  # every date option reads UK day-first
     assert run("merge", returns).exit_code == 2  # -o is required
     wrong_type = run("merge", returns, "-o", tmp_path / "merged.csv")
     assert wrong_type.exit_code == 2 and ".xlsx" in wrong_type.stderr
@@ -210,5 +212,5 @@ def test_unknown_section_is_an_error(run, returns):
 
 
 def test_empty_agency_name_is_a_usage_error(run, tmp_path):
-    result = run("generate", "--agency", " ", "--sector", "education", "-o", tmp_path / "a.xlsx")
+    result = run("generate", "--as-agency", " ", "--sector", "education", "-o", tmp_path / "a.xlsx")
     assert result.exit_code == 2 and "the agency name is empty" in result.stderr

@@ -10,7 +10,7 @@ import zipfile
 import pytest
 
 from baseline.issues import ISSUE_CODES
-from baseline.validate import validate_files
+from baseline.workflow import validate_files
 from tests.cases import builders
 from tests.cases.builders import NEGATIVE, POSITIVE
 
@@ -108,7 +108,8 @@ def test_a_folder_stands_for_the_workbooks_inside_it(run, tmp_path):
     result = run("validate", "--format", "json", folder)
     assert result.exit_code == 0
     data = json.loads(result.stdout)
-    assert [f["path"] for f in data["files"]] == [str(a), str(b)]
+    assert [f["path"] for f in data["files"]] == [str(a), str(b), str(folder / "notes.txt")]
+    assert [i["code"] for i in data["files"][2]["issues"]] == ["skipped-file"]  # listed, not silently dropped
     assert data == validate_files([folder]).to_dict()
 
 

@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 
 from baseline import catalogue
-from baseline.config import MAX_NAME_LENGTH, load_config, parse_config
+from baseline.config import MAX_NAME_LENGTH, AmbiguousFile, agency_for_file, parse_config
 from baseline.issues import BaselineError, Problem
+from baseline.workflow import load_config
 
 EXAMPLE = Path(__file__).parent.parent / "workbooks" / "examples" / "assessment.yaml"
 
@@ -29,7 +30,7 @@ def valid() -> dict:
 
 def problems_of(data, file: str = "config.yaml") -> list[Problem]:
     with pytest.raises(BaselineError) as caught:
-        parse_config(data, file)
+        parse_config(data, file, catalogue.load)
     assert str(caught.value).startswith(f"{file} is not")
     return caught.value.problems
 
@@ -51,7 +52,7 @@ def test_example_config_is_valid_and_covers_the_sectors():
 
 
 def test_valid_config_parses():
-    config, guideline = parse_config(valid())
+    config, guideline = parse_config(valid(), "<config>", catalogue.load)
     assert guideline.guideline == "NG225"
     assert [a.sector_ids for a in config.agencies] == [["mental_health"], ["emergency_care", "acute_care"]]
 
@@ -59,27 +60,27 @@ def test_valid_config_parses():
 def test_guideline_defaults_to_ng225_and_accepts_a_version():
     data = valid()
     del data["guideline"]
-    assert parse_config(data)[0].guideline == "NG225"
+    assert parse_config(data, "<config>", catalogue.load)[0].guideline == "NG225"
     data["guideline"] = "ng225@2022-09-07"
-    assert parse_config(data)[1].version == "2022-09-07"
+    assert parse_config(data, "<config>", catalogue.load)[1].version == "2022-09-07"
 
 
 def test_iso_text_date_is_accepted():
     data = valid()
     data["return_by"] = "2027-01-31"
-    assert parse_config(data)[0].return_by == dt.date(2027, 1, 31)
+    assert parse_config(data, "<config>", catalogue.load)[0].return_by == dt.date(2027, 1, 31)
 
 
 def test_names_are_tidied():
     data = valid()
     data["agencies"][0]["name"] = "  North   CAMHS "
-    assert parse_config(data)[0].agencies[0].name == "North CAMHS"
+    assert parse_config(data, "<config>", catalogue.load)[0].agencies[0].name == "North CAMHS"
 
 
 def test_every_problem_is_listed_with_its_yaml_path():
     data = valid()
     data["area"] = ""
-    data["return_by"] = "31/01/2027"
+    data["return_by"] = "31/13/2027"
     data["facilitator"]["email"] = "not an address"
     data["colour"] = "blue"
     data["agencies"] = [
@@ -94,22 +95,23 @@ def test_every_problem_is_listed_with_its_yaml_path():
         "agencies[1].name", "agencies[1].sectors[1]", "agencies[3].sector",
     ]
     assert problems["area"] == "the area must not be empty"
-    assert problems["return_by"] == "'31/01/2027' is not a date in the form YYYY-MM-DD"
+    assert problems["return_by"] == ("'31/13/2027' is not a date: write it as YYYY-MM-DD or day first, "
+                                     "DD/MM/YYYY")
     assert problems["facilitator.email"] == "'not an address' does not look like an email address"
     assert problems["colour"] == "unknown key (not part of the format; check the spelling)"
     assert problems["agencies[0]"] == "give either sector or sectors, not both"
     assert problems["agencies[1].name"] == "agency 'north camhs' is listed twice (also agencies[0])"
     assert problems["agencies[2]"] == "give the agency's sector (sector: mental_health) or sectors (sectors: [a, b])"
     assert problems["agencies[1].sectors[1]"].startswith("unknown sector 'astrology' for NG225 (known: mental_health, ")
-    assert problems["agencies[3].sector"].startswith("unknown sector 'schools' for NG225 (known: ")
-    assert "education" in problems["agencies[3].sector"]
+    assert problems["agencies[3].sector"].startswith(
+        "unknown sector 'schools' for NG225: did you mean 'education'? (known: mental_health, ")
 
 
 def test_problems_render_as_file_path_reason():
     data = valid()
     data["agencies"][1]["sectors"] = ["astrology"]
     with pytest.raises(BaselineError) as caught:
-        parse_config(data, "assessment.yaml")
+        parse_config(data, "assessment.yaml", catalogue.load)
     lines = str(caught.value).splitlines()
     assert lines[0] == "assessment.yaml is not a valid assessment config"
     assert lines[1].startswith("  assessment.yaml: agencies[1].sectors[0]: unknown sector 'astrology'")
@@ -192,7 +194,7 @@ def test_guideline_loader_can_be_injected():
 
     data = valid()
     data["guideline"] = " NG225@2022-09-07 "
-    parse_config(data, load_guideline=load)
+    parse_config(data, "<config>", load)
     assert seen == ["NG225@2022-09-07"]
 
 
@@ -216,3 +218,151 @@ def test_duplicate_yaml_keys_and_bad_yaml_are_refused(tmp_path):
 def test_missing_file_is_a_clear_error(tmp_path):
     with pytest.raises(BaselineError, match="Cannot read"):
         load_config(tmp_path / "nope.yaml")
+
+
+# --- round, contacts, file patterns, UK dates, "did you mean" -------------------------------------------------
+
+
+def test_optional_round_phone_contact_and_files():
+    data = valid()
+    data["round"] = 2027  # YAML reads an unquoted year as a number: it is the label "2027"
+    data["facilitator"]["phone"] = "01234 567890"
+    data["agencies"][0]["contact"] = {"name": "J. Smith", "email": "j.smith@example.org"}
+    data["agencies"][1]["files"] = ["*acute*.xlsx", " ed-return*.csv "]
+    config, _ = parse_config(data, "<config>", catalogue.load)
+    assert config.round == "2027"
+    assert config.facilitator.phone == "01234 567890"
+    assert (config.agencies[0].contact.name, config.agencies[0].contact.email) == ("J. Smith", "j.smith@example.org")
+    assert config.agencies[0].files is None and config.agencies[1].contact is None
+    assert config.agencies[1].files == ["*acute*.xlsx", "ed-return*.csv"]
+
+
+def test_round_phone_and_contact_are_optional():
+    config, _ = parse_config(valid(), "<config>", catalogue.load)
+    assert config.round is None and config.facilitator.phone is None
+
+
+@pytest.mark.parametrize("text", ["31/01/2027", "31-01-2027", "31.01.2027", " 2027-01-31 "])
+def test_return_by_accepts_iso_and_uk_day_first(text):
+    data = valid()
+    data["return_by"] = text
+    assert parse_config(data, "<config>", catalogue.load)[0].return_by == dt.date(2027, 1, 31)
+
+
+@pytest.mark.parametrize("text", ["1/31/2027", "31/02/2027", "next Friday"])
+def test_return_by_that_is_not_a_day_first_date_is_refused(text):
+    data = valid()
+    data["return_by"] = text
+    assert paths_of(data) == {"return_by": f"{text!r} is not a date: write it as YYYY-MM-DD or day first, "
+                                           f"DD/MM/YYYY"}
+
+
+def test_return_by_in_an_implausible_year_is_refused():
+    data = valid()
+    data["return_by"] = "31/01/2207"
+    assert paths_of(data) == {"return_by": "'31/01/2207' is not a date (the year 2207 is not between 2000 "
+                                           "and 2100): write it as YYYY-MM-DD or day first, DD/MM/YYYY"}
+
+
+def test_new_keys_report_every_problem_with_its_path():
+    data = valid()
+    data["round"] = " "
+    data["facilitator"]["phone"] = 441234567890
+    data["agencies"][0]["contact"] = {"name": "J. Smith", "email": "nowhere", "role": "lead"}
+    data["agencies"][1]["files"] = ["returns/acute.xlsx", "", 7]
+    data["agencies"].append({"name": "Police", "sector": "criminal_justice", "files": []})
+    data["agencies"].append({"name": "GP", "sector": "primary_care", "contact": {"email": "gp@example.org"},
+                             "phone": "01234 567890"})
+    problems = paths_of(data)
+    assert problems == {
+        "round": "the round must not be empty",
+        "facilitator.phone": 'write the phone number in quotes (phone: "441234567890") so that it is kept as written',
+        "agencies[0].contact.email": "'nowhere' does not look like an email address",
+        "agencies[0].contact.role": "unknown key (not part of the format; check the spelling)",
+        "agencies[1].files[2]": "Input should be a valid string",
+        "agencies[2].files": 'list at least one file-name pattern (files: ["*camhs*.xlsx"]) or leave files out',
+        "agencies[3].contact.name": "required key is missing",
+        "agencies[3].phone": "unknown key (not part of the format; check the spelling)",
+    }
+
+
+def test_a_pattern_with_a_folder_or_an_empty_pattern_is_refused():
+    data = valid()
+    data["agencies"][1]["files"] = ["returns/acute*.xlsx"]
+    assert paths_of(data) == {"agencies[1].files": "'returns/acute*.xlsx': a pattern matches a file's name, not its "
+                                                   "folder; write 'acute*.xlsx'"}
+    data["agencies"][1]["files"] = ["  "]
+    assert paths_of(data) == {"agencies[1].files": "a file-name pattern must not be empty"}
+
+
+def test_a_phone_number_must_look_like_one():
+    data = valid()
+    data["facilitator"]["phone"] = "ring reception"
+    assert paths_of(data) == {"facilitator.phone": "'ring reception' does not look like a phone number"}
+    data["facilitator"]["phone"] = "+44 (0)1234 567890 ext. 12"
+    assert parse_config(data, "<config>", catalogue.load)[0].facilitator.phone == "+44 (0)1234 567890 ext. 12"
+
+
+def test_the_same_pattern_for_two_agencies_is_a_problem():
+    data = valid()
+    data["agencies"][0]["files"] = ["*north*.csv"]
+    data["agencies"][1]["files"] = ["*acute*.csv", "*NORTH*.csv"]
+    assert paths_of(data) == {"agencies[1].files[1]": "pattern '*NORTH*.csv' is also given for agencies[0]: "
+                                                      "a returned file must belong to one agency"}
+
+
+@pytest.mark.parametrize("typed, meant", [
+    ("mental-health", "mental_health"),   # the same id spelt differently
+    ("Mental Health", "mental_health"),
+    ("mental_heath", "mental_health"),    # a near miss
+    ("schools", "education"),             # a word of the sector's label
+    ("police", "criminal_justice"),
+])
+def test_unknown_sector_suggests_the_nearest(typed, meant):
+    data = valid()
+    data["agencies"][0]["sector"] = typed
+    message = paths_of(data)["agencies[0].sector"]
+    assert message.startswith(f"unknown sector {typed!r} for NG225: did you mean {meant!r}? (known: mental_health, ")
+
+
+def test_unknown_sector_without_a_near_one_suggests_nothing():
+    data = valid()
+    data["agencies"][0]["sector"] = "astrology"
+    assert paths_of(data)["agencies[0].sector"].startswith("unknown sector 'astrology' for NG225 (known: ")
+
+
+def test_agency_named_is_tolerant_of_case_and_spacing():
+    config, _ = parse_config(valid(), "<config>", catalogue.load)
+    assert config.agency_named("north  camhs").name == "North CAMHS"
+    assert config.agency_named("North CAMHS Eating Disorders") is None
+
+
+def _config_with_files() -> "object":
+    data = valid()
+    data["agencies"][0]["files"] = ["*camhs*.csv", "camhs-*.xlsx"]
+    data["agencies"][1]["files"] = ["*acute*"]
+    data["agencies"].append({"name": "Schools", "sector": "education"})
+    return parse_config(data, "<config>", catalogue.load)[0]
+
+
+def test_agency_for_file_one_agency():
+    config = _config_with_files()
+    assert agency_for_file(config, "returns/North CAMHS v2 FINAL.CSV").name == "North CAMHS"  # case aside
+    assert agency_for_file(config, "C:\\returns\\camhs-2027.xlsx").name == "North CAMHS"
+    assert agency_for_file(config, "acute-ed.ods").name == "North Acute Trust ED"
+
+
+def test_agency_for_file_none_and_folder_names_do_not_count():
+    config = _config_with_files()
+    assert agency_for_file(config, "schools.csv") is None
+    assert agency_for_file(config, "camhs/other.csv") is None  # the folder's name is not the file's
+
+
+def test_agency_for_file_several_is_ambiguous():
+    config = _config_with_files()
+    match = agency_for_file(config, "camhs-and-acute.csv")
+    assert isinstance(match, AmbiguousFile)
+    assert [a.name for a in match.agencies] == ["North CAMHS", "North Acute Trust ED"]
+    assert match.message == ("camhs-and-acute.csv matches the files patterns of 'North CAMHS' and 'North Acute Trust "
+                             "ED' in the config, so its agency cannot be told. Rename the file, or make the patterns "
+                             "in the config more specific.")

@@ -2,13 +2,12 @@ from __future__ import annotations
 
 import pytest
 
+from baseline.catalogue import check_file, load_guideline
 from baseline.guideline import (
-    check_file,
     diff_guidelines,
     dump_guideline,
     fingerprint,
     id_key,
-    load_guideline,
     parse_guideline,
 )
 from baseline.issues import BaselineError

@@ -17,9 +17,10 @@ import openpyxl
 
 from baseline import catalogue
 from baseline.assessment import Answer
-from baseline.xlsx import layout
-from baseline.xlsx.safety import write_text
-from baseline.xlsx.writer import build_agency_workbook
+from baseline.xlsx.agency import layout
+from baseline.xlsx.agency.writer import build_agency_workbook
+from baseline.xlsx.cells import normalise_header
+from baseline.xlsx.sheets import write_text
 
 AGENCY = "North CAMHS"
 SECTORS = ["mental_health"]
@@ -42,18 +43,18 @@ def assessment(wb: openpyxl.Workbook):
 
 def header_row(ws) -> int:
     """The header row (1 as generated; lower when a test inserted title rows above it)."""
-    wanted = layout.normalise_header(layout.COLUMNS_BY_KEY["recommendation"].header)
+    wanted = normalise_header(layout.COLUMNS_BY_KEY["recommendation"].header)
     for row in range(1, 31):
-        if any(layout.normalise_header(cell.value) == wanted for cell in ws[row]):
+        if any(normalise_header(cell.value) == wanted for cell in ws[row]):
             return row
     raise KeyError("header row")
 
 
 def column_of(ws, key: str) -> int:
     """1-based column of an Assessment column, found by its header text (as the reader does)."""
-    wanted = layout.normalise_header(layout.COLUMNS_BY_KEY[key].header)
+    wanted = normalise_header(layout.COLUMNS_BY_KEY[key].header)
     for cell in ws[header_row(ws)]:
-        if layout.normalise_header(cell.value) == wanted:
+        if normalise_header(cell.value) == wanted:
             return cell.column
     raise KeyError(key)
 
@@ -221,7 +222,7 @@ def build_invalid_choice(tmp: Path):
 
 def build_invalid_date(tmp: Path):
     wb = new_workbook()
-    put(wb, "1.5.1", relevant="Yes", meets="No", action="Audit", owner="Lead", deadline="end of March")
+    put(wb, "1.5.1", relevant="Yes", meets="No", action="Audit", owner="Lead", deadline="31/02/2027")
     return save(wb, tmp / "when.xlsx"), cell_of(assessment(wb), "1.5.1", "deadline"), "1.5.1"
 
 

@@ -23,9 +23,11 @@ from pathlib import Path
 import openpyxl
 
 from baseline.assessment import ActionStatus, Answer, Choice, YesNo
-from baseline.config import load_config
-from baseline.xlsx import layout
-from baseline.xlsx.writer import safe_filename, write_agency_workbook
+from baseline.files import safe_filename
+from baseline.workflow import load_config
+from baseline.xlsx.agency import layout
+from baseline.xlsx.agency.writer import write_agency_workbook
+from baseline.xlsx.cells import normalise_header
 
 HERE = Path(__file__).parent
 GENERATED_AT = dt.datetime(2026, 11, 2, 9, 0, tzinfo=dt.timezone.utc)
@@ -102,8 +104,8 @@ def write_problem_return(path: Path, guideline, agency: str, sectors: list[str],
                           force=True)
     workbook = openpyxl.load_workbook(path)
     sheet = workbook[layout.ASSESSMENT_SHEET]
-    header = {layout.normalise_header(c.value): c.column for c in sheet[layout.HEADER_ROW]}
-    col = {c.key: header[layout.normalise_header(c.header)] for c in layout.ASSESSMENT_COLUMNS}
+    header = {normalise_header(c.value): c.column for c in sheet[layout.HEADER_ROW]}
+    col = {c.key: header[normalise_header(c.header)] for c in layout.ASSESSMENT_COLUMNS}
     rows = [r for r in range(layout.FIRST_DATA_ROW, sheet.max_row + 1) if sheet.cell(r, col["recommendation"]).value]
     first, second, third = rows[0], rows[1], rows[2]
     sheet.cell(first, col["relevant"]).value = "yes "  # fine: normalised to Yes

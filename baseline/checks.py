@@ -1,0 +1,286 @@
+"""The answer rules every return format shares: choices, dates, lengths, formulas in answer cells, and the
+consistency warnings. Format readers only find the values and their cells, then call `AnswerRules.answer`.
+
+Pure: values in, an Answer and Issues out (DESIGN.md "Reading a return": one cell gets one message; an
+ambiguous or impossible date is an error; a month or quarter deadline is kept as text with a warning).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from typing import Any, Callable, Mapping
+
+from baseline.assessment import ActionStatus, Answer, Choice, YesNo
+from baseline.issues import Issue, make_issue
+from baseline.text import EXCEL_CELL_LIMIT, name_key, or_list, quote
+
+# --- vocabularies --------------------------------------------------------------------------------------------
+
+CHOICE_ENUMS = {"yes_partial_no": Choice, "action_status": ActionStatus, "yes_no": YesNo}
+VOCABULARIES: dict[str, tuple[str, ...]] = {name: tuple(m.value for m in enum) for name, enum in CHOICE_ENUMS.items()}
+
+
+@dataclass(frozen=True)
+class AnswerField:
+    key: str  # attribute of assessment.Answer
+    kind: str  # text | choice | date
+    vocabulary: str | None = None  # key into VOCABULARIES for kind == "choice"
+
+
+ANSWER_FIELDS: dict[str, AnswerField] = {f.key: f for f in (
+    AnswerField("relevant", "choice", "yes_partial_no"),
+    AnswerField("meets", "choice", "yes_partial_no"),
+    AnswerField("evidence", "text"),
+    AnswerField("action", "text"),
+    AnswerField("owner", "text"),
+    AnswerField("deadline", "date"),
+    AnswerField("action_status", "choice", "action_status"),
+    AnswerField("risk", "choice", "yes_no"),
+    AnswerField("completed_by", "text"),
+)}
+
+# Normalised spelling -> enum member, per vocabulary ("in progress" -> ActionStatus.IN_PROGRESS); and the exact
+# spellings the dropdowns write, for the fast path.
+_CHOICES = {name: {name_key(v): CHOICE_ENUMS[name](v) for v in values} for name, values in VOCABULARIES.items()}
+_EXACT = {name: {v: CHOICE_ENUMS[name](v) for v in values} for name, values in VOCABULARIES.items()}
+
+
+def parse_choice(vocabulary: str, text: str):
+    """"  yes " -> Choice.YES, "In   PROGRESS" -> ActionStatus.IN_PROGRESS: case and spaces never matter.
+    None when the text is not one of the vocabulary's values."""
+    exact = _EXACT[vocabulary].get(text)
+    return exact if exact is not None else _CHOICES[vocabulary].get(name_key(text))
+
+
+# --- dates ---------------------------------------------------------------------------------------------------
+
+NOT_A_DATE = "not a date"
+YEAR_OUT_OF_RANGE = "the year"  # how parse_date's out-of-range message begins
+EARLIEST_YEAR, LATEST_YEAR = 2000, 2100  # a deadline or NICE date outside these is a typo
+_MONTHS = {m.lower(): i for i, m in enumerate(
+    ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November",
+     "December"], start=1)}
+_MONTHS.update({name[:3]: number for name, number in list(_MONTHS.items())})
+_MONTHS["sept"] = 9
+_NUMERIC = r"(\d{1,4})\s*([/.\-])\s*(\d{1,2})\s*\2\s*(\d{1,4})"
+_WORDY = r"(\d{1,2})(?:st|nd|rd|th)?[\s\-]+([A-Za-z]+)\.?,?[\s\-]+(\d{4}|\d{2})"
+_WEEKDAY = r"(?:(?:mon|tues?|wed(?:nes)?|thu(?:rs?)?|fri|sat(?:ur)?|sun)(?:day)?\.?,?\s+)?"
+_NUMERIC_DATE = re.compile(rf"^{_NUMERIC}$")
+_WORDY_DATE = re.compile(rf"^{_WEEKDAY}{_WORDY}$", re.IGNORECASE)
+_DAY_MONTH = re.compile(r"^\d{1,2}\s*[/.\-]\s*\d{1,2}$")  # 31/03: a date without its year
+_NUMERIC_WITHIN = re.compile(rf"\b{_NUMERIC}\b")
+_WORDY_WITHIN = re.compile(rf"\b{_WORDY}\b", re.IGNORECASE)
+
+
+def _in_range(day: dt.date) -> dt.date:
+    if not EARLIEST_YEAR <= day.year <= LATEST_YEAR:
+        raise ValueError(f"the year {day.year} is not between {EARLIEST_YEAR} and {LATEST_YEAR}")
+    return day
+
+
+def _numeric(first: str, second: str, third: str) -> dt.date:
+    if len(first) == 4:  # 2027/03/31, 2027-03-31
+        return dt.date(int(first), int(second), int(third))
+    if len(first) > 2 or len(third) not in (2, 4):
+        raise ValueError(NOT_A_DATE)
+    year = int(third) + (2000 if len(third) == 2 else 0)
+    return dt.date(year, int(second), int(first))  # day first always: ValueError for 3/31/2027
+
+
+def _wordy(day: str, month: str, year: str) -> dt.date:
+    number = _MONTHS.get(month.lower())
+    if number is None:
+        raise ValueError(f"{month!r} is not a month")
+    return dt.date(int(year) + (2000 if len(year) == 2 else 0), number, int(day))
+
+
+def parse_date(value: Any) -> dt.date | None:
+    """THE date parser: a real date, ISO text (2027-03-31, 2027/03/31) or UK day-first text (31/03/2027, 31-03-27,
+    31.03.2027, 31 March 2027, 31st March 2027, 31-Mar-27, 30 Sept 2027, Wednesday 31 March 2027).
+
+    None for a blank cell; ValueError for anything else, including impossible or ambiguous dates (31/02/2027,
+    3/31/2027) and years outside 2000-2100. Day first always: this is an English tool.
+    """
+    if isinstance(value, dt.datetime):
+        return _in_range(value.date())
+    if isinstance(value, dt.date):
+        return _in_range(value)
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise ValueError(NOT_A_DATE)
+    text = " ".join(value.split())
+    if not text:
+        return None
+    if match := _NUMERIC_DATE.match(text):
+        return _in_range(_numeric(match.group(1), match.group(3), match.group(4)))
+    if match := _WORDY_DATE.match(text):
+        return _in_range(_wordy(*match.groups()))
+    try:
+        return _in_range(dt.datetime.fromisoformat(text).date())  # "2027-03-31 00:00:00", "2027-03-31T09:00"
+    except ValueError:
+        raise ValueError(NOT_A_DATE) from None
+
+
+def find_date(text: Any) -> dt.date | None:
+    """The first date written inside a text ("Published: 7 September 2022"), by parse_date's rules; a real date
+    cell as it is; None when there is none."""
+    if not isinstance(text, str):
+        try:
+            return parse_date(text) if text not in (None, "") else None
+        except ValueError:
+            return None
+    for pattern in (_WORDY_WITHIN, _NUMERIC_WITHIN):
+        for match in pattern.finditer(text):
+            try:
+                return parse_date(match.group(0))
+            except ValueError:
+                continue
+    return None
+
+
+def looks_like_a_date(text: str) -> bool:
+    """Text shaped like a date (31/13/2027, 3/31/2027, 31 Foo 2027): if it does not parse, it is a mistake to
+    fix, not a deadline written in words ("end of Q4", "March 2027")."""
+    text = " ".join(text.split())
+    return bool(_NUMERIC_DATE.match(text) or _WORDY_DATE.match(text) or _DAY_MONTH.match(text)
+                or re.match(r"^\d{4}-\d{2}-\d{2}", text))
+
+
+# --- one answer row ------------------------------------------------------------------------------------------
+
+_INVALID = object()  # a cell that was reported as an issue and is left out of the Answer
+_SHORT = (Choice.NO, Choice.PARTIAL)
+_RELEVANT = (Choice.YES, Choice.PARTIAL)
+# Answers that show the row was assessed (who filled it in is not an answer).
+_ANSWER_KEYS = ("meets", "evidence", "action", "owner", "deadline", "deadline_text", "action_status", "risk")
+
+Position = tuple[int, int]  # 0-based (row, col) on the sheet
+
+
+class AnswerRules:
+    """Turns the raw values of one return's answer rows into Answers; every problem is an Issue at its cell.
+
+    `labels` names each answer column as the return's own header says it (for messages); `cell_ref` turns a
+    0-based (row, col) into "E7".
+    """
+
+    def __init__(self, *, file: str, sheet: str, labels: Mapping[str, str], add: Callable[[Issue], None],
+                 cell_ref: Callable[[int, int], str]):
+        self.file = file
+        self.sheet = sheet
+        self.labels = labels
+        self.add = add
+        self.cell_ref = cell_ref
+
+    def issue(self, code: str, message: str, at: Position | None, recommendation: str | None) -> None:
+        cell = self.cell_ref(*at) if at is not None else None
+        self.add(make_issue(code, message, file=self.file, sheet=self.sheet, cell=cell, recommendation=recommendation))
+
+    def where(self, rec_id: str, key: str, at: Position) -> str:
+        return f"Cell {self.cell_ref(*at)} (recommendation {rec_id}, {quote(self.labels.get(key, key), 50)})"
+
+    def formula(self, rec_id: str, key: str, at: Position, formula: str, shown: str) -> str:
+        """A formula in an answer cell: warn, and read the value it shows (or the formula itself) as typed text."""
+        self.issue("formula-in-input",
+                   f"{self.where(rec_id, key, at)} contains a formula ({quote(formula, 40)}). Type the answer in "
+                   "directly; baseline reads "
+                   + (f"the value it shows, {quote(shown, 40)}, as plain text." if shown
+                      else "the formula itself as plain text."), at, rec_id)
+        return shown or formula
+
+    def answer(self, rec_id: str, cells: Mapping[str, tuple[Any, Position]], cell_text: Callable[[Any], str],
+               refs: Mapping[str, str] | None = None) -> Answer:
+        """`cells`: answer key -> (raw value, position) for every answer column the return has, blank or not.
+        `refs` (key -> "E7") is kept on the Answer; by default the positions given."""
+        values: dict[str, Any] = {}
+        invalid: set[str] = set()
+        for key, (raw, at) in cells.items():
+            if raw == "" or raw is None:
+                continue
+            field = ANSWER_FIELDS[key]
+            if field.kind == "text":
+                if raw.__class__ is str and raw.isprintable():  # the hot path: typed text
+                    text = raw.strip()
+                else:
+                    text = cell_text(raw)
+                if len(text) > EXCEL_CELL_LIMIT:
+                    self.issue("text-too-long",
+                               f"{self.where(rec_id, key, at)} holds {len(text):,} characters, more than the "
+                               f"{EXCEL_CELL_LIMIT:,} a spreadsheet cell can hold. Shorten it, or put the detail in "
+                               "a separate document and refer to it.", at, rec_id)
+                if text:
+                    values[key] = text
+            elif field.kind == "choice":
+                text = raw if raw.__class__ is str else cell_text(raw)
+                chosen = parse_choice(field.vocabulary, text)
+                if chosen is not None:
+                    values[key] = chosen
+                elif text.strip():
+                    self.issue("invalid-choice",
+                               f"{self.where(rec_id, key, at)} says {quote(text)}; choose "
+                               f"{or_list(VOCABULARIES[field.vocabulary])} from the list.", at, rec_id)
+                    invalid.add(key)
+            else:
+                deadline = self._deadline(rec_id, key, at, raw, cell_text)
+                if deadline is _INVALID:
+                    invalid.add(key)
+                elif isinstance(deadline, dt.date):
+                    values[key] = deadline
+                elif deadline:
+                    values["deadline_text"] = deadline
+        answer = Answer(rec_id, **values, cells=refs if refs is not None else
+                        {key: self.cell_ref(*at) for key, (_, at) in cells.items()})
+        if values or invalid:  # a blank row cannot be inconsistent
+            self._consistency(answer, {key: at for key, (_, at) in cells.items()}, invalid)
+        return answer
+
+    def _deadline(self, rec_id: str, key: str, at: Position, raw: Any, cell_text: Callable[[Any], str]):
+        """A date; the text of a deadline written in words (warning); or _INVALID (an impossible date: error)."""
+        try:
+            return parse_date(raw)
+        except ValueError as exc:
+            text = cell_text(raw)
+            if not isinstance(raw, str) or looks_like_a_date(text):
+                why = f" ({exc})" if str(exc) != NOT_A_DATE else ""  # "the year 1999 is not between 2000 and 2100"
+                self.issue("invalid-date",
+                           f"{self.where(rec_id, key, at)} says {quote(text)}, which is not a date{why}; enter a date "
+                           "such as 31/03/2027 (day first), or leave it blank.", at, rec_id)
+                return _INVALID
+            self.issue("deadline-as-text",
+                       f"{self.where(rec_id, key, at)} says {quote(text)}, which is not a date: it is kept as text, "
+                       "so the action cannot count as overdue. Put a date such as 31/03/2027 if there is one.",
+                       at, rec_id)
+            return text
+
+    def _consistency(self, answer: Answer, at: Mapping[str, Position], invalid: set[str]) -> None:
+        """Warnings: answers that do not hang together (reported; they do not block merging)."""
+        rec_id = answer.recommendation
+        relevant, meets, action, owner = answer.relevant, answer.meets, answer.action, answer.owner
+
+        def cell(key: str) -> str:
+            return f"{self.cell_ref(*at[key])} ({quote(self.labels.get(key, key), 50)})"
+
+        not_fully_met = relevant in _RELEVANT and meets in _SHORT  # status not_met or partially_met
+        if (action or not_fully_met) and not owner and "owner" in at:
+            reason = "has an action needed" if action else "is not fully met"
+            self.issue("owner-missing",
+                       f"Recommendation {rec_id} {reason} but no action owner: put the name or role of who owns "
+                       f"the action in cell {cell('owner')}.", at["owner"], rec_id)
+        is_open = (action or owner) and answer.action_status is not ActionStatus.COMPLETE
+        if is_open and answer.deadline is None and not answer.deadline_text and "deadline" not in invalid \
+                and "deadline" in at:
+            self.issue("deadline-missing",
+                       f"Recommendation {rec_id} has an open action but no deadline: put a date such as 31/03/2027 "
+                       f"in cell {cell('deadline')}.", at["deadline"], rec_id)
+        answered = "deadline" in invalid or any(getattr(answer, k) not in (None, "") for k in _ANSWER_KEYS)
+        if relevant is None and "relevant" not in invalid and answered and "relevant" in at:
+            self.issue("answer-without-relevance",
+                       f"Recommendation {rec_id} has answers but cell {cell('relevant')} is blank, so it counts as "
+                       f"not assessed: choose {or_list(VOCABULARIES['yes_partial_no'])}.", at["relevant"], rec_id)
+        if relevant is Choice.NO and meets is not None and "meets" in at:
+            self.issue("answered-but-not-relevant",
+                       f"Recommendation {rec_id} is marked not relevant (cell {cell('relevant')} says No) but cell "
+                       f"{cell('meets')} is answered: clear it, or change the relevance.", at["meets"], rec_id)

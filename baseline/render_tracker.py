@@ -1,0 +1,192 @@
+"""The return tracker for people: a terminal table, a Markdown chase list to paste into an email, and JSON.
+
+Kept apart from render.py only while that module is being reorganised; it belongs there. Text from returns and
+file names (agency names, Completed by, paths) is never markup: rich gets Text objects, Markdown gets it escaped,
+and control characters (terminal escape sequences, line breaks) are flattened to spaces in both.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from baseline.render import console, to_json
+from baseline.tracker import BLANK, DUPLICATE, INVALID, MISSING, STATES, VALID, AgencyRow, TrackerReport, saved_text
+
+STATE_STYLES = {VALID: "green", INVALID: "bold red", BLANK: "yellow", DUPLICATE: "yellow", MISSING: "bold red"}
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+# Characters that Markdown (CommonMark/GFM) could read as formatting, a link, HTML, a table cell or a heading.
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>|#~])")
+
+
+def one_line(value: object) -> str:
+    """Text on one line, without control characters: a name cannot move the cursor or start a new line."""
+    return " ".join(_CONTROL.sub(" ", "" if value is None else str(value)).split())
+
+
+def markdown_text(value: object) -> str:
+    """Plain text made safe inside a Markdown table cell or list item: no line breaks, no HTML, no formatting."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", one_line(value))
+
+
+def long_date(day: dt.date) -> str:
+    return f"{day.day} {day:%B %Y}"
+
+
+def headline(report: TrackerReport) -> str:
+    """"Northshire · round 2027 · NG225@2022-09-07 · return by 2027-01-31 · as of 2027-02-03"."""
+    parts = [report.area] + ([f"round {report.round}"] if report.round else [])
+    parts += [f"{report.guideline}@{report.version}", f"return by {report.return_by.isoformat()}",
+              f"as of {report.as_of.isoformat()}"]
+    return " · ".join(parts)
+
+
+def count_sentence(report: TrackerReport) -> str:
+    """"5 of 8 agencies have a valid return; 1 invalid, 1 blank, 1 missing; 3 overdue."."""
+    counts = report.counts
+    total = len(report.agencies)
+    others = [f"{counts[state]} {state}" for state in STATES if state != VALID and counts[state]]
+    overdue = sum(row.overdue for row in report.agencies)
+    sentence = f"{counts[VALID]} of {total} agenc{'y has' if total == 1 else 'ies have'} a valid return"
+    if others:
+        sentence += "; " + ", ".join(others)
+    if overdue:
+        sentence += f"; {overdue} overdue"
+    return sentence + "."
+
+
+def returned_sentence(expected: int, missing: list[str]) -> str:
+    """The summary headline's part about who returned: "7 of 8 agencies returned; missing: North CAMHS." (from
+    `tracker.missing_agencies`), so that a missing agency is never hidden by other agencies' answers."""
+    returned = expected - len(missing)
+    sentence = f"{returned} of {expected} agenc{'y' if expected == 1 else 'ies'} returned"
+    return sentence + (f"; missing: {', '.join(missing)}." if missing else ".")
+
+
+def state_text(row: AgencyRow) -> str:
+    return f"{row.state}, overdue" if row.overdue else row.state
+
+
+def _answered(row: AgencyRow) -> str:
+    # An unreadable file lists no recommendations: "0 of 0" would say nothing.
+    return f"{row.shown.answered} of {row.shown.total}" if row.shown and row.shown.total else ""
+
+
+def _contact(row: AgencyRow) -> str:
+    if row.contact is None:
+        return ""
+    phone = f", {row.contact.phone}" if row.contact.phone else ""
+    return f"{row.contact.name}, {row.contact.email}{phone}"
+
+
+# --- terminal -----------------------------------------------------------------------------------------------------
+
+
+def print_tracker(report: TrackerReport) -> None:
+    """`baseline status --format table`: the agencies, the files received, what is wrong, unexpected files."""
+    from rich.table import Table
+    from rich.text import Text
+
+    out = console()
+    out.print(Text(f"Returns: {one_line(headline(report))}", style="bold"))
+    out.print(Text(count_sentence(report)))
+    # Two narrow tables rather than one wide one, so that each reads at 80 columns without words broken.
+    table = Table(title_justify="left")
+    table.add_column("Agency", ratio=1)
+    table.add_column("State", no_wrap=True)
+    for name in ("Answered", "Errors", "Warnings"):
+        table.add_column(name, justify="right", no_wrap=True)
+    for row in report.agencies:
+        shown = row.shown
+        table.add_row(Text(one_line(row.agency)), Text(state_text(row), style=STATE_STYLES[row.state]),
+                      Text(_answered(row)), Text(str(shown.errors) if shown else ""),
+                      Text(str(shown.warnings) if shown else ""))
+    out.print(table)
+    received = [(row, f) for row in report.agencies for f in row.files]
+    if received:
+        files = Table(title=f"Files received ({len(received)})", title_justify="left")
+        files.add_column("File", overflow="fold", ratio=1)
+        files.add_column("Agency", ratio=1)
+        files.add_column("Last saved", no_wrap=True)
+        files.add_column("Completed by", ratio=1)
+        for row, f in received:
+            files.add_row(Text(one_line(f.path)), Text(one_line(row.agency)), Text(saved_text(f.last_saved)),
+                          Text(one_line(f.completed_by)))
+        out.print(files)
+    for row in report.agencies:
+        for problem in row.problems if row.state != MISSING else ():
+            out.print(Text(f"{one_line(row.agency)}: ", style=STATE_STYLES[row.state]) + Text(one_line(problem)))
+    if report.unexpected:
+        unexpected = Table(title=f"Files that belong to no agency of the config ({len(report.unexpected)})",
+                           title_justify="left")
+        unexpected.add_column("File", overflow="fold")
+        unexpected.add_column("Why", ratio=1)
+        for item in report.unexpected:
+            unexpected.add_row(Text(one_line(item.path)), Text(one_line(item.reason)))
+        out.print(unexpected)
+
+
+# --- Markdown chase list ------------------------------------------------------------------------------------------
+
+
+def _table(header: list[str], rows: list[list[str]]) -> list[str]:
+    """A Markdown table whose cells are already escaped."""
+    return ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|",
+            *("| " + " | ".join(row) + " |" for row in rows)]
+
+
+def tracker_markdown(report: TrackerReport) -> str:
+    """A chase list to paste into an email: who has not returned (and whom to contact), what is wrong with each
+    return that came back unusable, who is done, and the files that belong to no agency."""
+    md = markdown_text
+    round_part = f", round {md(report.round)}" if report.round else ""
+    lines = [f"# Returns for {md(report.area)}{round_part}: {md(report.guideline)}@{md(report.version)}", "",
+             f"Returns were due by {long_date(report.return_by)}. As of {long_date(report.as_of)}, "
+             f"{count_sentence(report)}", ""]
+
+    missing = [row for row in report.agencies if row.state == MISSING]
+    if missing:
+        lines += [f"## Not yet returned ({len(missing)})", ""]
+        lines += _table(["Agency", "State", "Contact"],
+                        [[md(row.agency), state_text(row), md(_contact(row)) or "(no contact in the config)"]
+                         for row in missing])
+        lines.append("")
+
+    problems = [row for row in report.agencies if row.state in (INVALID, BLANK, DUPLICATE)]
+    if problems:
+        lines += [f"## Returned, but not usable yet ({len(problems)})", ""]
+        for row in problems:
+            contact = f"; contact: {md(_contact(row))}" if row.contact else ""
+            lines.append(f"- **{md(row.agency)}** ({state_text(row)}{contact})")
+            lines += [f"  - {md(problem)}" for problem in row.problems]
+        lines.append("")
+
+    valid = [row for row in report.agencies if row.state == VALID]
+    to_check = [row for row in valid if row.problems]
+    if to_check:
+        lines += [f"## Returned, but please check ({len(to_check)})", ""]
+        for row in to_check:
+            lines.append(f"- **{md(row.agency)}**")
+            lines += [f"  - {md(problem)}" for problem in row.problems]
+        lines.append("")
+    if valid:
+        lines += [f"## Returned ({len(valid)})", ""]
+        lines += _table(["Agency", "File", "Last saved", "Completed by", "Answered", "Warnings"],
+                        [[md(row.agency), md(row.shown.path), saved_text(row.shown.last_saved),
+                          md(row.shown.completed_by), _answered(row), str(row.shown.warnings)]
+                         for row in valid if row.shown])
+        lines.append("")
+
+    if report.unexpected:
+        lines += [f"## Files that belong to no agency of this assessment ({len(report.unexpected)})", ""]
+        lines += [f"- **{md(item.path)}**: {md(item.reason)}" for item in report.unexpected]
+        lines.append("")
+    return "\n".join(lines)
+
+
+# --- JSON ---------------------------------------------------------------------------------------------------------
+
+
+def tracker_json(report: TrackerReport) -> str:
+    """Exactly the library result (DESIGN.md "The return tracker")."""
+    return to_json(report.to_dict())

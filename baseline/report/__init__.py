@@ -1,0 +1,1 @@
+"""The board report: one self-contained HTML file (html.py) with inline SVG charts (charts.py)."""

@@ -1,0 +1,282 @@
+"""A returned agency workbook (baseline's own, format 1) -> AgencyReturn + Issues, pointing at the exact cell.
+
+Columns are found by header text and rows by recommendation id, so sorted, filtered, re-saved, re-ordered,
+extra-column and extra-row workbooks read the same (DESIGN.md "Reading a return"). The answer rules themselves live
+in checks.py; this module only finds the values and their cells.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from baseline import catalogue
+from baseline.assessment import AgencyReturn, Answer
+from baseline.checks import AnswerRules
+from baseline.issues import FileReport, Issue, make_issue
+from baseline.text import quote
+from baseline.xlsx.agency import layout
+from baseline.xlsx.agency.layout import ASSESSMENT_SHEET, META_SHEET
+from baseline.xlsx.cells import (
+    cell_ref,
+    cell_text,
+    column_letter,
+    find_header_row,
+    grid_value,
+    normalise_header,
+    parse_cell_ref,
+)
+from baseline.xlsx.package import SourceWorkbook, custom_properties, defined_names, formula_cells
+
+HEADER_SEARCH_ROWS = 30  # the header row is row 1 as generated; people insert title rows above it
+REQUIRED_META = ("format", "guideline", "version", "fingerprint", "agency")
+RECOMMENDATION_ID = re.compile(r"^\d+(\.\d+)+$")
+
+
+@dataclass
+class Metadata:
+    values: dict[str, str]  # from the _baseline sheet, the one stamp every format keeps
+    cells: dict[str, str]  # key -> cell of its value on the _baseline sheet ("B3")
+    issues: list[Issue] = field(default_factory=list)
+
+
+def read_metadata(source: SourceWorkbook, file: str) -> Metadata:
+    """The three stamps (DESIGN.md "Agency workbook"): the _baseline sheet is mandatory; custom document
+    properties and defined names, when present (an .ods or a re-save may lack them), must agree with it."""
+    grid = source.rows(META_SHEET)
+    values: dict[str, str] = {}
+    cells: dict[str, str] = {}
+    for r, row in enumerate(grid):
+        if len(row) < 2:
+            continue
+        key = cell_text(row[0])
+        if key in layout.META_KEYS and key not in values:
+            values[key] = cell_text(row[1])
+            cells[key] = cell_ref(r, 1)
+    metadata = Metadata(values, cells)
+    if source.checked.kind != "xlsx":
+        return metadata
+
+    def disagree(key: str, where: str, other: str, cell: str | None = None, sheet: str | None = None) -> None:
+        metadata.issues.append(make_issue(
+            "metadata-mismatch",
+            f"The workbook's hidden stamps disagree: the '{META_SHEET}' sheet says {key} is {quote(values.get(key, ''))} "
+            f"but {where} says {quote(other)}. The workbook has been altered or pieced together from two workbooks; "
+            "ask the facilitator for a new one and copy your answers into it.",
+            file=file, sheet=sheet or META_SHEET, cell=cell or cells.get(key)))
+
+    for key, value in custom_properties(source.checked).items():
+        if key in layout.META_KEYS and value != values.get(key, ""):
+            disagree(key, f"the document property {layout.META_PREFIX}{key}", value)
+    for key, (sheet, ref) in defined_names(source.checked).items():
+        if key not in layout.META_KEYS:
+            continue
+        target = grid_value(grid, *parse_cell_ref(ref)) if sheet == META_SHEET and ref else None
+        if target is None or cell_text(target) != values.get(key):
+            shown = cell_text(target) if target is not None else f"{sheet}!{ref}"
+            disagree(key, f"the defined name {layout.META_PREFIX}{key}", shown)
+    return metadata
+
+
+def read_agency_source(source: SourceWorkbook, report: FileReport) -> AgencyReturn | None:
+    """A baseline agency workbook (already opened and safety-checked) -> AgencyReturn | None; every problem an Issue."""
+    file = report.path
+    add = report.issues.append
+    metadata = read_metadata(source, file)
+    meta = metadata.values
+    report.agency = meta.get("agency") or None
+    report.guideline = meta.get("guideline") or None
+    report.version = meta.get("version") or None
+    absent = [key for key in REQUIRED_META if not meta.get(key)]
+    if absent:
+        add(make_issue("not-a-baseline-workbook",
+                       f"The hidden '{META_SHEET}' sheet that identifies the workbook is incomplete (no "
+                       f"{', '.join(absent)}), so the return cannot be matched to the assessment. Ask the facilitator "
+                       "for a new workbook and copy your answers into it.", file=file, sheet=META_SHEET))
+        return None
+    if meta["format"] != str(layout.FORMAT):
+        add(make_issue("not-a-baseline-workbook",
+                       f"This workbook is in baseline's format {meta['format']}; this version of baseline reads format "
+                       f"{layout.FORMAT}. Use the baseline version that generated it, or ask for a new workbook.",
+                       file=file, sheet=META_SHEET, cell=metadata.cells.get("format")))
+        return None
+    report.issues.extend(metadata.issues)
+
+    guideline = catalogue.find_by_fingerprint(meta["guideline"], meta["version"], meta["fingerprint"])
+    if guideline is None:
+        same_version = any(e.guideline == meta["guideline"].upper() and e.version == meta["version"]
+                           for e in catalogue.entries())
+        if same_version:
+            add(make_issue("fingerprint-mismatch",
+                           f"The workbook was generated from a different list of {meta['guideline']} "
+                           f"({meta['version']}) recommendations than this installation has (fingerprint "
+                           f"{meta['fingerprint']}). The facilitator must validate it with the same recommendation "
+                           "files that generated it, or re-issue the workbook.",
+                           file=file, sheet=META_SHEET, cell=metadata.cells.get("fingerprint")))
+        else:
+            add(make_issue("unknown-guideline-version",
+                           f"The workbook is for {meta['guideline']} version {meta['version']}, which this installation "
+                           "does not know. The facilitator needs that guideline encoding (see `baseline recs list`).",
+                           file=file, sheet=META_SHEET, cell=metadata.cells.get("version")))
+
+    if ASSESSMENT_SHEET not in source.sheet_names:
+        add(make_issue("missing-sheet",
+                       f"The '{ASSESSMENT_SHEET}' sheet is missing (renamed or deleted?). Put it back with its original "
+                       "name, or copy your answers into a new workbook from the facilitator.", file=file))
+        return None
+
+    sectors = [s.strip() for s in meta.get("sector", "").split(",") if s.strip()]
+    grid = source.rows(ASSESSMENT_SHEET)
+    formulas = formula_cells(source.checked, ASSESSMENT_SHEET)
+    sheet = _AssessmentSheet(grid, formulas, file, guideline)
+    answers = sheet.read(add)
+    if answers is None:
+        return None
+    if guideline is not None:
+        view = _view(guideline)
+        for rec_id in view.expected(tuple(sectors)):
+            if rec_id not in answers:
+                add(make_issue("missing-recommendation",
+                               f"Recommendation {rec_id} is missing from the {ASSESSMENT_SHEET} sheet (its row was "
+                               "deleted or its number changed). Put the row back: copy it from the original workbook, "
+                               "or ask the facilitator for a new one.",
+                               file=file, sheet=ASSESSMENT_SHEET, recommendation=rec_id))
+        order = view.order
+    else:
+        order = {}
+    if all(rid in order for rid in answers):
+        ordered = sorted(answers, key=order.__getitem__)
+    else:
+        ordered = sorted(answers, key=lambda rid: (order.get(rid, len(order)), _id_key(rid)))
+    return AgencyReturn(
+        agency=meta["agency"], guideline=meta["guideline"], version=meta["version"], fingerprint=meta["fingerprint"],
+        sectors=sectors, area=meta.get("area", ""), generated_at=meta.get("generated_at", ""),
+        source=str(source.checked.path), source_format="baseline", sha256=source.checked.sha256,
+        answers={rid: answers[rid] for rid in ordered},
+    )
+
+
+class _GuidelineView:
+    """What reading needs from an encoding, computed once per encoding rather than once per file."""
+
+    def __init__(self, guideline):
+        self.guideline = guideline
+        self.order = {r.id: i for i, r in enumerate(guideline.recommendations)}
+        self._expected: dict[tuple[str, ...], tuple[str, ...]] = {}
+
+    def expected(self, sectors: tuple[str, ...]) -> tuple[str, ...]:
+        """The ids a workbook for these sectors lists (all of them when no sector is stamped)."""
+        if sectors not in self._expected:
+            recs = self.guideline.recommendations_for(list(sectors) or None)
+            self._expected[sectors] = tuple(r.id for r in recs)
+        return self._expected[sectors]
+
+
+_VIEWS: dict[tuple[str, str, str], _GuidelineView] = {}
+
+
+def _view(guideline) -> _GuidelineView:
+    key = (guideline.guideline, guideline.version, guideline.fingerprint)
+    view = _VIEWS.get(key)
+    if view is None or view.guideline is not guideline:  # a reloaded file (summaries edited) gets a new view
+        view = _VIEWS[key] = _GuidelineView(guideline)
+    return view
+
+
+def _id_key(identifier: str) -> tuple[int, ...]:
+    return tuple(int(p) for p in identifier.split(".")) if RECOMMENDATION_ID.match(identifier) else (10**9,)
+
+
+_WANTED = {normalise_header(c.header): c.key for c in layout.ASSESSMENT_COLUMNS}
+_LABELS = {c.key: c.header for c in layout.INPUT_COLUMNS}
+
+
+class _AssessmentSheet:
+    """Reads the Assessment grid: header row, columns by header text, one Answer per recommendation row."""
+
+    def __init__(self, grid: list[list[Any]], formulas: dict[tuple[int, int], str], file: str, guideline):
+        self.grid = grid
+        self.formulas = formulas
+        self.file = file
+        self.guideline = guideline
+        self.known_ids = _view(guideline).order if guideline is not None else None
+
+    def issue(self, code: str, message: str, row: int | None = None, col: int | None = None,
+              recommendation: str | None = None) -> Issue:
+        cell = cell_ref(row, col) if row is not None and col is not None else None
+        return make_issue(code, message, file=self.file, sheet=ASSESSMENT_SHEET, cell=cell,
+                          recommendation=recommendation)
+
+    def find_header(self) -> tuple[int, dict[str, int]] | None:
+        found = find_header_row(self.grid, lambda text: _WANTED.get(normalise_header(text)),
+                                search_rows=HEADER_SEARCH_ROWS,
+                                accept=lambda columns: "recommendation" in columns and len(columns) >= 2)
+        return (found.row, found.columns) if found is not None else None
+
+    def read(self, add: Callable[[Issue], None]) -> dict[str, Answer] | None:
+        found = self.find_header()
+        if found is None:
+            needed = ", ".join(f"'{layout.COLUMNS_BY_KEY[k].header}'" for k in layout.REQUIRED_COLUMNS)
+            add(self.issue("missing-column",
+                           f"The {ASSESSMENT_SHEET} sheet has no header row with the columns {needed}: the headers were "
+                           "changed or deleted. Put the original header texts back."))
+            return None
+        header_row, columns = found
+        for column in layout.ASSESSMENT_COLUMNS:
+            if (column.is_input or column.key in layout.REQUIRED_COLUMNS) and column.key not in columns:
+                add(self.issue("missing-column",
+                               f"The column '{column.header}' is missing from the {ASSESSMENT_SHEET} sheet (deleted, or "
+                               f"its header text changed). Put the header '{column.header}' back on row "
+                               f"{header_row + 1} above that column."))
+        if "recommendation" not in columns:
+            return None
+
+        rules = AnswerRules(file=self.file, sheet=ASSESSMENT_SHEET, labels=_LABELS, add=add, cell_ref=cell_ref)
+        answers: dict[str, Answer] = {}
+        first_row: dict[str, int] = {}
+        id_col = columns["recommendation"]
+        inputs = [(column.key, columns[column.key], column_letter(columns[column.key]))
+                  for column in layout.INPUT_COLUMNS if column.key in columns]
+        for r in range(header_row + 1, len(self.grid)):
+            row = self.grid[r]
+            rec_id = cell_text(row[id_col]) if id_col < len(row) else ""
+            if not rec_id:
+                continue  # a section heading row, or a blank one
+            listed = rec_id in self.known_ids if self.known_ids is not None else RECOMMENDATION_ID.match(rec_id)
+            if not listed:
+                if RECOMMENDATION_ID.match(rec_id) or self._has_answers(row, inputs):
+                    add(self.issue("unknown-recommendation",
+                                   f"Cell {cell_ref(r, id_col)} says {quote(rec_id)}, which is not a recommendation of "
+                                   f"this assessment. Put back the recommendation number that was there, or delete "
+                                   "the row if you added it.", r, id_col))
+                continue  # a note typed below the table, say
+            if rec_id in answers:
+                add(self.issue("duplicate-recommendation",
+                               f"Recommendation {rec_id} appears twice: on row {first_row[rec_id] + 1} and again in cell "
+                               f"{cell_ref(r, id_col)}. Keep one row with your answers and delete the other; only the "
+                               "first was read.", r, id_col, rec_id))
+                continue
+            first_row[rec_id] = r
+            answers[rec_id] = self._answer(rules, rec_id, r, row, inputs)
+        return answers
+
+    @staticmethod
+    def _has_answers(row: list[Any], inputs: list[tuple[str, int, str]]) -> bool:
+        return any(c < len(row) and cell_text(row[c]) for _, c, _ in inputs)
+
+    def _answer(self, rules: AnswerRules, rec_id: str, r: int, row: list[Any],
+                inputs: list[tuple[str, int, str]]) -> Answer:
+        # The hot loop of validate and merge (200 returns x 50 rows x 9 cells): keep it to lookups.
+        width = len(row)
+        formulas = self.formulas
+        number = str(r + 1)
+        cells: dict[str, tuple[Any, tuple[int, int]]] = {}
+        refs: dict[str, str] = {}
+        for key, c, letter in inputs:
+            raw = row[c] if c < width else ""
+            if formulas and (r, c) in formulas:
+                raw = rules.formula(rec_id, key, (r, c), formulas[(r, c)], cell_text(raw))
+            cells[key] = (raw, (r, c))
+            refs[key] = letter + number
+        return rules.answer(rec_id, cells, cell_text, refs)

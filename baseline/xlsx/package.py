@@ -1,0 +1,264 @@
+"""Raw parts of a workbook, read straight from its (already checked) zip: the values through python-calamine
+(SourceWorkbook), custom document properties, defined names, formula cells and merged ranges, and ONE walker over
+an ODS `content.xml`, which reads the part through the bounded read of untrusted.py.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from defusedxml.common import DefusedXmlException
+from defusedxml.ElementTree import iterparse
+from python_calamine import CalamineError, CalamineWorkbook, PasswordError
+
+from baseline.xlsx.cells import is_cell_ref, parse_cell_ref
+from baseline.xlsx.untrusted import CheckedFile, FileRefused, damaged, parse_xml
+
+META_PREFIX = "baseline_"  # custom properties and defined names baseline stamps are named META_PREFIX + key
+_TABLE_NS = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
+
+
+@dataclass
+class SourceWorkbook:
+    """A checked file opened with python-calamine (values) next to its zip (structure)."""
+
+    checked: CheckedFile
+    calamine: Any
+    sheet_names: list[str]
+
+    @classmethod
+    def open(cls, checked: CheckedFile) -> "SourceWorkbook":
+        try:
+            workbook = CalamineWorkbook.from_filelike(io.BytesIO(checked.data))
+            names = list(workbook.sheet_names)
+        except PasswordError:
+            raise FileRefused("encrypted-file", "The workbook is protected with a password, so it cannot be read. "
+                                                "Remove the password, save and send it again.") from None
+        except (CalamineError, ValueError, OSError, RuntimeError) as exc:
+            raise FileRefused("unreadable-file", damaged(exc)) from None
+        return cls(checked, workbook, names)
+
+    def close(self) -> None:
+        try:
+            self.calamine.close()
+        except Exception:  # already closed: nothing left to release
+            pass
+
+    def rows(self, sheet: str) -> list[list[Any]]:
+        """Every row of a sheet from A1 (0-based grid; empty cells are "")."""
+        try:
+            return self.calamine.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+        except (CalamineError, ValueError, OSError, RuntimeError) as exc:
+            raise FileRefused("unreadable-file", damaged(exc, f"the sheet '{sheet}'")) from None
+
+    def merged_ranges(self, sheet: str) -> list[tuple[tuple[int, int], tuple[int, int]]]:
+        """The merged ranges of one sheet, 0-based and inclusive ((first row, col), (last row, col))."""
+        try:
+            if self.checked.kind == "ods":  # calamine reports no merged cells for .ods
+                return ods_merged_ranges(self.checked, sheet)
+            return list(self.calamine.get_sheet_by_name(sheet).merged_cell_ranges or [])
+        except FileRefused:
+            raise
+        except Exception as exc:  # noqa: BLE001 - calamine raises its own types for damaged parts
+            raise FileRefused("unreadable-file", damaged(exc, f"the merged cells of '{sheet}'")) from None
+
+
+def custom_properties(checked: CheckedFile) -> dict[str, str]:
+    """Custom document properties named META_PREFIX + key -> text value (docProps/custom.xml)."""
+    root = checked.read_xml("docProps/custom.xml")
+    out: dict[str, str] = {}
+    if root is None:
+        return out
+    for prop in root:
+        name = prop.get("name") or ""
+        if not name.startswith(META_PREFIX) or len(prop) == 0:
+            continue
+        out.setdefault(name[len(META_PREFIX):], (prop[0].text or "").strip())
+    return out
+
+
+_DEFINED_REF = re.compile(r"^(?:'((?:[^']|'')+)'|([^'!]+))!\$?([A-Za-z]{1,3})\$?(\d+)$")
+
+
+def defined_names(checked: CheckedFile) -> dict[str, tuple[str, str]]:
+    """Defined names META_PREFIX + key -> (sheet, "B3") they point at (xl/workbook.xml)."""
+    root = checked.read_xml("xl/workbook.xml")
+    out: dict[str, tuple[str, str]] = {}
+    if root is None:
+        return out
+    for element in root.iter():
+        if _local(element.tag) != "definedName":
+            continue
+        name = element.get("name") or ""
+        if not name.startswith(META_PREFIX):
+            continue
+        match = _DEFINED_REF.match((element.text or "").strip())
+        if match is None:
+            out.setdefault(name[len(META_PREFIX):], ("", (element.text or "").strip()))
+            continue
+        sheet = (match.group(1) or "").replace("''", "'") or match.group(2)
+        out.setdefault(name[len(META_PREFIX):], (sheet, f"{match.group(3).upper()}{match.group(4)}"))
+    return out
+
+
+# --- formulas ---------------------------------------------------------------------------------------------------
+
+_F_ELEMENT = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s>/]")
+
+
+def _may_hold_formulas(raw: bytes) -> bool:
+    """Does the sheet's <sheetData> hold an <f> element? One substring search in the usual case.
+
+    Only cells live in sheetData, and their only child element starting with "f" is the formula, so "<f" there
+    is one (the <formula1> of data validations comes after sheetData). Namespace-prefixed XML takes the regex.
+    """
+    end = raw.rfind(b"sheetData>")
+    if end < 0:
+        end = len(raw)
+    if raw.find(b"<worksheet", 0, 4096) >= 0:
+        return raw.find(b"<f", 0, end) >= 0
+    return _F_ELEMENT.search(raw, 0, end) is not None
+
+
+_LITERAL_BOOLEAN_FORMULAS = {"TRUE()", "FALSE()"}  # how LibreOffice saves a typed TRUE/FALSE: not a formula
+
+
+def formula_cells(checked: CheckedFile, sheet: str) -> dict[tuple[int, int], str]:
+    """(row, col) 0-based -> formula text, for the cells of one sheet that hold a formula.
+
+    calamine only returns cached values, so formulas are found in the sheet's XML. Cheap: one regex pass over the
+    part, and a parse only when it has formulas at all.
+    """
+    if checked.kind == "xlsx":
+        part = _sheet_part(checked, sheet)
+        if part is None:
+            return {}
+        raw = checked.read_part(part) or b""
+        if not _may_hold_formulas(raw):
+            return {}
+        return _xlsx_formulas(raw)
+    return _ods_formulas(checked, sheet)
+
+
+def _sheet_part(checked: CheckedFile, sheet: str) -> str | None:
+    workbook = checked.read_xml("xl/workbook.xml")
+    rels = checked.read_xml("xl/_rels/workbook.xml.rels")
+    if workbook is None or rels is None:
+        return None
+    rel_id = None
+    for element in workbook.iter():
+        if _local(element.tag) == "sheet" and element.get("name") == sheet:
+            rel_id = next((v for k, v in element.attrib.items() if _local(k) == "id"), None)
+            break
+    for rel in rels:
+        if rel.get("Id") == rel_id:
+            target = rel.get("Target") or ""
+            part = target.lstrip("/") if target.startswith("/") else "xl/" + target
+            return part if part in checked.zip.NameToInfo else None
+    return None
+
+
+def _xlsx_formulas(raw: bytes) -> dict[tuple[int, int], str]:
+    root = parse_xml(raw, "worksheet")
+    out: dict[tuple[int, int], str] = {}
+    row_index = -1
+    for row in root.iter():
+        if _local(row.tag) != "row":
+            continue
+        row_index = int(row.get("r")) - 1 if (row.get("r") or "").isdigit() else row_index + 1
+        col_index = -1
+        for cell in row:
+            if _local(cell.tag) != "c":
+                continue
+            ref = cell.get("r")
+            col_index = parse_cell_ref(ref)[1] if ref and is_cell_ref(ref) else col_index + 1
+            formula = next((child for child in cell if _local(child.tag) == "f"), None)
+            if formula is None:
+                continue
+            text = (formula.text or "").strip()
+            if text.upper() in _LITERAL_BOOLEAN_FORMULAS:
+                continue
+            out[(row_index, col_index)] = "=" + text if text else "(a shared formula)"
+    return out
+
+
+
+# --- ODS content.xml ---------------------------------------------------------------------------------------------
+
+OdsVisit = Callable[[str, Any, int, int], None]  # (tag, element, row, col), 0-based, for each cell of one sheet
+
+
+def walk_ods_sheet(checked: CheckedFile, sheet: str, visit: OdsVisit, *, needle: bytes | None = None) -> None:
+    """Call `visit` for every cell (table-cell or covered-table-cell) of one sheet of an .ods, with its 0-based
+    position; repeated rows are visited once, at their first row. Reads content.xml through the bounded read, parses
+    it with defusedxml (no DTD), and stops at the end of the sheet. With `needle`, a part that does not contain it
+    is not parsed at all (a cheap test for formulas, say).
+    """
+    raw = checked.read_part("content.xml") or b""
+    if needle is not None and needle not in raw:
+        return
+    in_sheet = False
+    row = col = 0
+    row_repeat = 1
+    try:
+        for event, element in iterparse(io.BytesIO(raw), events=("start", "end"), forbid_dtd=True):
+            tag = _local(element.tag)
+            if event == "start":
+                if tag == "table":
+                    in_sheet = element.get(_TABLE_NS + "name") == sheet
+                    row = 0
+                elif in_sheet and tag == "table-row":
+                    col, row_repeat = 0, _repeat(element.get(_TABLE_NS + "number-rows-repeated"))
+                elif in_sheet and tag in ("table-cell", "covered-table-cell"):
+                    visit(tag, element, row, col)
+                    col += _repeat(element.get(_TABLE_NS + "number-columns-repeated"))
+            else:
+                if in_sheet and tag == "table-row":
+                    row += row_repeat
+                elif tag == "table" and in_sheet:
+                    break
+                if tag in ("table-row", "table"):
+                    element.clear()
+    except DefusedXmlException:
+        raise FileRefused("unsafe-file", "The file contains XML declarations that spreadsheets never need; it was "
+                                         "not read. Save it again from Excel or LibreOffice.") from None
+    except Exception as exc:  # noqa: BLE001 - any parse failure means the part is damaged
+        raise FileRefused("unreadable-file", damaged(exc)) from None
+
+
+def _ods_formulas(checked: CheckedFile, sheet: str) -> dict[tuple[int, int], str]:
+    out: dict[tuple[int, int], str] = {}
+
+    def visit(tag: str, element, row: int, col: int) -> None:
+        text = (element.get(_TABLE_NS + "formula") or "").removeprefix("of:")
+        if text and text.lstrip("=").strip().upper() not in _LITERAL_BOOLEAN_FORMULAS:
+            for k in range(min(_repeat(element.get(_TABLE_NS + "number-columns-repeated")), 1024)):
+                out[(row, col + k)] = text if text.startswith("=") else "=" + text
+
+    walk_ods_sheet(checked, sheet, visit, needle=b":formula=")
+    return out
+
+
+def ods_merged_ranges(checked: CheckedFile, sheet: str) -> list[tuple[tuple[int, int], tuple[int, int]]]:
+    """Merged ranges of one sheet of an .ods, as calamine gives them for .xlsx: 0-based, inclusive."""
+    out: list[tuple[tuple[int, int], tuple[int, int]]] = []
+
+    def visit(tag: str, element, row: int, col: int) -> None:
+        rows = _repeat(element.get(_TABLE_NS + "number-rows-spanned"))
+        cols = _repeat(element.get(_TABLE_NS + "number-columns-spanned"))
+        if tag == "table-cell" and (rows > 1 or cols > 1):
+            out.append(((row, col), (row + rows - 1, col + cols - 1)))
+
+    walk_ods_sheet(checked, sheet, visit)
+    return out
+
+
+def _repeat(value: str | None) -> int:
+    return int(value) if value and value.isdigit() else 1
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""

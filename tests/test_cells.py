@@ -1,0 +1,72 @@
+"""xlsx/cells.py: ONE cell_text, column letters and references, ONE header search."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from openpyxl.utils import get_column_letter
+
+from baseline.xlsx.cells import cell_ref, cell_text, column_letter, find_header_row, parse_cell_ref
+
+
+@pytest.mark.parametrize("value, expected", [
+    (None, ""), ("", ""),
+    (True, "TRUE"), (False, "FALSE"),  # as the spreadsheet shows them (one copy used to say "Yes"/"No")
+    ("  padded \n", "padded"),  # whitespace trimmed, in every reader
+    ("a\x00b\x1fc", "abc"),  # control characters a cell cannot hold are removed, in every reader
+    ("line one\nline two", "line one\nline two"),
+    (2.0, "2"), (2.5, "2.5"), (1e20, "1e+20"), (7, "7"),
+    (dt.datetime(2027, 3, 31, 0, 0), "2027-03-31"),  # a date cell, as calamine gives it: the date only
+    (dt.datetime(2027, 3, 31, 9, 30), "2027-03-31 09:30:00"),  # a time of day is kept, with a space, not "T"
+    (dt.date(2027, 3, 31), "2027-03-31"), (dt.time(9, 30), "09:30:00"),
+])
+def test_cell_text_is_what_a_person_sees(value, expected):
+    assert cell_text(value) == expected
+
+
+def test_cell_text_can_keep_a_text_exactly_as_written():
+    assert cell_text("  kept  ", strip=False) == "  kept  "
+    assert cell_text("a\x07b ", strip=False) == "ab "
+
+
+@pytest.mark.parametrize("index", [0, 1, 25, 26, 27, 51, 52, 701, 702, 16383])
+def test_column_letters_match_openpyxl_and_round_trip(index):
+    assert column_letter(index) == get_column_letter(index + 1)
+    assert parse_cell_ref(cell_ref(41, index)) == (41, index)
+    assert parse_cell_ref(f"${column_letter(index)}$42") == (41, index)
+
+
+def test_parse_cell_ref_refuses_anything_else():
+    with pytest.raises(ValueError):
+        parse_cell_ref("A0B")
+
+
+GRID = [
+    ["A title row", "", ""],
+    ["Recommendation", "Meets it?", ""],
+    ["Recommendation", "Relevant to us?", "Meets it?"],
+    ["1.1.1", "Yes", "No"],
+]
+MEANINGS = {"recommendation": "recommendation", "meets it?": "meets", "relevant to us?": "relevant"}
+
+
+def meaning(text: str):
+    return MEANINGS.get(" ".join(text.split()).casefold())
+
+
+def test_header_search_takes_the_first_row_accepted():
+    found = find_header_row(GRID, meaning, search_rows=10, accept=lambda c: "recommendation" in c and len(c) >= 2)
+    assert (found.row, found.columns) == (1, {"recommendation": 0, "meets": 1})
+
+
+def test_header_search_can_take_the_row_with_most_meanings():
+    found = find_header_row(GRID, meaning, search_rows=10, accept=lambda c: len(c) >= 2, most=True)
+    assert (found.row, found.columns) == (2, {"recommendation": 0, "relevant": 1, "meets": 2})
+    assert found.headers == {0: "Recommendation", 1: "Relevant to us?", 2: "Meets it?"}
+
+
+def test_header_search_looks_only_so_far_down_and_keeps_the_first_of_a_copied_column():
+    assert find_header_row(GRID, meaning, search_rows=1, accept=bool) is None
+    copied = [["Recommendation", "Meets it?", "Meets it?"]]
+    assert find_header_row(copied, meaning, search_rows=5, accept=bool).columns == {"recommendation": 0, "meets": 1}

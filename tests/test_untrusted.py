@@ -1,0 +1,230 @@
+"""Safe opening of untrusted returns (DESIGN.md "Safety"): every check runs before any parser sees the file."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import zipfile
+
+import openpyxl
+import pytest
+
+from baseline.issues import BaselineError
+from baseline.xlsx import untrusted
+from baseline.xlsx.returns import read_return
+from baseline.xlsx.untrusted import FileRefused, check_untrusted
+from tests.cases import builders
+
+
+@pytest.fixture
+def workbook(tmp_path):
+    return builders.save(builders.new_workbook(), tmp_path / "return.xlsx")
+
+
+def refused(path) -> FileRefused:
+    with pytest.raises(FileRefused) as info:
+        check_untrusted(path)
+    return info.value
+
+
+def zip_bytes(entries: dict[str, bytes], compression=zipfile.ZIP_DEFLATED) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression) as archive:
+        for name, data in entries.items():
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+def test_a_generated_workbook_passes_with_its_hash(workbook):
+    with check_untrusted(workbook) as checked:
+        assert checked.kind == "xlsx"
+        assert checked.sha256 == hashlib.sha256(workbook.read_bytes()).hexdigest()
+        assert checked.data == workbook.read_bytes()
+    assert checked.zip.fp is None  # closed on leaving the block
+
+
+def test_an_ods_container_is_recognised(tmp_path):
+    path = tmp_path / "return.ods"
+    path.write_bytes(zip_bytes({"mimetype": untrusted.ODS_MIMETYPE, "content.xml": b"<office:document-content/>"},
+                               zipfile.ZIP_STORED))
+    with check_untrusted(path) as checked:
+        assert checked.kind == "ods"
+
+
+@pytest.mark.parametrize("name, content, code, words", [
+    ("missing.xlsx", None, "unreadable-file", "no such file"),
+    ("empty.xlsx", b"", "unreadable-file", "empty"),
+    ("letter.xlsx", b"Dear facilitator", "unreadable-file", "not an Excel workbook"),
+    ("answers.csv", b"Recommendation,Relevant\n1.1.1,Yes\n", "unreadable-file", "not an Excel workbook"),
+    ("old.xls", untrusted.OLE_MAGIC + b"\0" * 2000, "unreadable-file", "97-2003"),
+    ("locked.xlsx", untrusted.OLE_MAGIC + b"\0" * 600 + "EncryptionInfo".encode("utf-16-le") + b"\0" * 600,
+     "encrypted-file", "password"),
+    ("report.docx", zip_bytes({"[Content_Types].xml": b"<Types/>", "word/document.xml": b"<w:document/>"}),
+     "unreadable-file", "Word document"),
+    ("binary.xlsb", zip_bytes({"[Content_Types].xml": b"<Types/>", "xl/workbook.bin": b"\0\1"}),
+     "unreadable-file", ".xlsb"),
+])
+def test_files_that_are_not_workbooks_get_their_own_issue(tmp_path, name, content, code, words):
+    path = tmp_path / name
+    if content is not None:
+        path.write_bytes(content)
+    problem = refused(path)
+    assert problem.code == code
+    assert words.lower() in problem.message.lower()
+
+
+def test_a_folder_is_not_a_workbook(tmp_path):
+    assert refused(tmp_path).code == "unreadable-file"
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")
+def test_a_named_pipe_is_refused_without_blocking(tmp_path):
+    pipe = tmp_path / "return.xlsx"
+    os.mkfifo(pipe)
+    problem = refused(pipe)  # reading it would wait for a writer for ever
+    assert problem.code == "unreadable-file" and "regular file" in problem.message
+
+
+@pytest.mark.parametrize("fraction", [0.3, 0.6, 0.95])
+def test_a_truncated_workbook_is_unreadable_not_a_crash(workbook, fraction):
+    data = workbook.read_bytes()
+    workbook.write_bytes(data[: int(len(data) * fraction)])
+    problem = refused(workbook)
+    assert problem.code == "unreadable-file"
+    assert "damaged or incomplete" in problem.message
+
+
+def test_a_corrupted_part_is_unreadable(workbook):
+    data = bytearray(workbook.read_bytes())
+    # Flip bytes in the middle of the compressed data: the zip directory still lists the parts.
+    middle = len(data) // 2
+    data[middle: middle + 200] = bytes(200)
+    workbook.write_bytes(bytes(data))
+    result = read_return(workbook)
+    assert [i.code for i in result.report.issues] == ["unreadable-file"]
+    assert result.agency_return is None
+
+
+def test_size_is_checked_before_reading(workbook, monkeypatch):
+    monkeypatch.setattr(untrusted, "MAX_FILE_BYTES", 1000)
+    problem = refused(workbook)
+    assert problem.code == "unsafe-file"
+    assert "MB" in problem.message
+
+
+def test_too_many_zip_entries_is_unsafe(tmp_path):
+    entries = {"[Content_Types].xml": b"<Types/>", "xl/workbook.xml": b"<workbook/>"}
+    entries.update({f"xl/media/image{i}.png": b"x" for i in range(untrusted.MAX_ZIP_ENTRIES)})
+    path = tmp_path / "many.xlsx"
+    path.write_bytes(zip_bytes(entries))
+    problem = refused(path)
+    assert problem.code == "unsafe-file"
+    assert str(untrusted.MAX_ZIP_ENTRIES) in problem.message
+
+
+def test_a_zip_bomb_entry_is_unsafe(tmp_path):
+    entries = {"[Content_Types].xml": b"<Types/>", "xl/workbook.xml": b"<workbook/>",
+               "xl/worksheets/sheet1.xml": b"<worksheet>" + b" " * (4 * 1024 * 1024) + b"</worksheet>"}
+    path = tmp_path / "bomb.xlsx"
+    path.write_bytes(zip_bytes(entries))
+    with zipfile.ZipFile(path) as archive:  # the premise: far beyond 100:1
+        info = archive.getinfo("xl/worksheets/sheet1.xml")
+        assert info.file_size > 100 * info.compress_size
+    problem = refused(path)
+    assert problem.code == "unsafe-file"
+    assert "zip bomb" in problem.message
+
+
+def test_total_uncompressed_size_is_capped(workbook, monkeypatch):
+    monkeypatch.setattr(untrusted, "MAX_UNCOMPRESSED_BYTES", 10_000)
+    assert refused(workbook).code == "unsafe-file"
+
+
+def test_an_encrypted_zip_entry_is_refused(tmp_path):
+    data = bytearray(zip_bytes({"[Content_Types].xml": b"<Types/>", "xl/workbook.xml": b"<workbook/>"}))
+    # Set the "encrypted" flag of xl/workbook.xml in its local header and central directory record (zipfile
+    # cannot write encrypted entries, and the check needs only the flag).
+    for signature, flags_at, name_length_at, name_at in ((b"PK\x03\x04", 6, 26, 30), (b"PK\x01\x02", 8, 28, 46)):
+        position = data.find(signature)
+        while position >= 0:
+            length = int.from_bytes(data[position + name_length_at: position + name_length_at + 2], "little")
+            if data[position + name_at: position + name_at + length] == b"xl/workbook.xml":
+                data[position + flags_at] |= 0x1
+            position = data.find(signature, position + 4)
+    path = tmp_path / "zipcrypto.xlsx"
+    path.write_bytes(bytes(data))
+    with zipfile.ZipFile(path) as archive:
+        assert archive.getinfo("xl/workbook.xml").flag_bits & 0x1
+    assert refused(path).code == "encrypted-file"
+
+
+BILLION_LAUGHS = (b'<?xml version="1.0"?>\n<!DOCTYPE lolz [\n <!ENTITY lol "lol">\n'
+                  + b"".join(b' <!ENTITY lol%d "%s">\n' % (i, (b"&lol%d;" % (i - 1) if i > 1 else b"&lol;") * 10)
+                             for i in range(1, 10))
+                  + b"]>\n")
+
+
+@pytest.mark.parametrize("part", ["xl/workbook.xml", "[Content_Types].xml", "docProps/custom.xml"])
+def test_entity_declarations_in_any_part_are_refused(workbook, part):
+    builders.rewrite_part(workbook, part, lambda data: BILLION_LAUGHS + data.split(b"?>", 1)[-1].lstrip())
+    problem = refused(workbook)
+    assert problem.code == "unsafe-file"
+    assert "entities" in problem.message
+
+
+def test_entity_declarations_in_the_sheet_are_refused_before_calamine_reads_it(workbook):
+    part = builders.sheet_part(workbook, "Assessment")
+    builders.rewrite_part(workbook, part, lambda data: BILLION_LAUGHS + data.split(b"?>", 1)[-1].lstrip())
+    result = read_return(workbook)
+    assert [i.code for i in result.report.issues] == ["unsafe-file"]
+
+
+@pytest.mark.parametrize("head, safe", [
+    (b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<workbook xmlns="x"/>', True),
+    (b"<workbook/>", True),
+    (b"\xef\xbb\xbf<?xml version='1.0'?><worksheet/>", True),
+    ('<?xml version="1.0" encoding="UTF-16"?><workbook/>'.encode("utf-16"), True),
+    (b'<?xml version="1.0"?><!-- a comment --><workbook/>', True),
+    (b'<?xml version="1.0"?><!DOCTYPE workbook><workbook/>', False),
+    (b'<?xml version="1.0"?><!-- <a> hides nothing --><!DOCTYPE a [<!ENTITY x "y">]><a>&x;</a>', False),
+    (b'<!ENTITY x "y"><a/>', False),
+    ('<?xml version="1.0"?><!DOCTYPE a><a/>'.encode("utf-16"), False),
+])
+def test_prolog_scan(head, safe):
+    assert untrusted._prolog_is_safe(head, complete=True) is safe
+
+
+def test_a_prolog_longer_than_the_scan_is_refused(workbook):
+    padding = b"<!--" + b"x" * untrusted.XML_PROLOG_SCAN_BYTES + b"-->"
+    builders.rewrite_part(workbook, "xl/workbook.xml", lambda data: padding + data.split(b"?>", 1)[-1])
+    assert refused(workbook).code == "unsafe-file"
+
+
+def test_defusedxml_is_installed_and_used_by_openpyxl():
+    assert openpyxl.DEFUSEDXML is True
+    untrusted.require_defusedxml()
+
+
+def test_openpyxl_without_defusedxml_is_refused(monkeypatch, workbook):
+    monkeypatch.setattr(openpyxl, "DEFUSEDXML", False)
+    with pytest.raises(BaselineError, match="defusedxml"):
+        untrusted.require_defusedxml()
+
+
+def test_parse_xml_refuses_entities_itself():
+    with pytest.raises(FileRefused) as info:
+        untrusted.parse_xml(BILLION_LAUGHS + b"<a>&lol9;</a>")
+    assert info.value.code == "unsafe-file"
+    with pytest.raises(FileRefused) as info:
+        untrusted.parse_xml(b"<a><b></a>", "xl/workbook.xml")
+    assert info.value.code == "unreadable-file"
+    assert "xl/workbook.xml" in info.value.message
+
+
+def test_reading_never_writes_to_the_input(workbook):
+    before = workbook.read_bytes()
+    stat = workbook.stat()
+    read_return(workbook)
+    assert workbook.read_bytes() == before
+    assert workbook.stat().st_mtime_ns == stat.st_mtime_ns
