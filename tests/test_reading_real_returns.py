@@ -164,8 +164,9 @@ def test_hidden_and_lock_files_are_ignored_not_reported(tmp_path: Path):
     (tmp_path / "readme.md").write_text("notes", encoding="utf-8")
     expanded = expand_paths([tmp_path])
     assert expanded.files == []
-    assert [(Path(r.path).name, [i.code for i in r.issues]) for r in expanded.reports] == [("readme.md",
-                                                                                           ["skipped-file"])]
+    reports = [(Path(r.path).name, [i.code for i in r.issues]) for r in expanded.reports]
+    # The note is listed as skipped; the folder itself, holding no return at all, is an error (nothing to read).
+    assert reports == [("readme.md", ["skipped-file"]), (tmp_path.name, ["unreadable-file"])]
 
 
 @pytest.mark.parametrize("suffix", [".xlsx", ".xlsm", ".ods", ".xls", ".xlsb", ".csv", ".numbers", ".XLSX"])

@@ -7,18 +7,19 @@ values -> properties, defined names and formula cells read straight from the zip
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
 from baseline.assessment import AgencyReturn
-from baseline.config import AgencyMap
 from baseline.issues import FileReport, make_issue
 from baseline.xlsx.agency.layout import META_SHEET
 from baseline.xlsx.agency.reader import read_agency_source
+from baseline.xlsx.csv_rescue import AgencyResolver, read_csv_return
 from baseline.xlsx.nice.layout import DATA_SHEET
 from baseline.xlsx.nice.reader import read_nice_source
 from baseline.xlsx.package import SourceWorkbook
-from baseline.xlsx.untrusted import FileRefused, check_untrusted
+from baseline.xlsx.untrusted import MAX_FILE_BYTES, OLE_MAGIC, FileRefused, check_untrusted
 
 
 @dataclass
@@ -27,14 +28,21 @@ class ReadResult:
     agency_return: AgencyReturn | None  # None when the file could not be read as a return at all
 
 
-def read_return(path: str | Path, agencies: AgencyMap | None = None) -> ReadResult:
-    """Read one returned workbook. Never raises for bad input; every failure is an Issue.
+def read_return(path: str | Path, agencies: AgencyResolver | None = None) -> ReadResult:
+    """Read one returned file. Never raises for bad input; every failure is an Issue.
 
-    `agencies` names the agency of a return made with NICE's own tool, which carries no agency stamp.
+    `agencies` names the agency of a return that carries none: NICE's own tool, or a CSV export of the Assessment
+    sheet (config.AgencyMap from `--as-agency` or a mapping file; later the config's `files`).
     """
     report = FileReport(path=str(path))
     try:
-        with check_untrusted(path) as checked:
+        suffix = Path(path).suffix.lower()
+        if suffix == ".csv":
+            return ReadResult(report, read_csv_return(path, report, agencies))
+        if suffix == ".numbers":
+            raise FileRefused("unreadable-file", "This is an Apple Numbers file, which baseline cannot read. In "
+                                                 "Numbers, choose File > Export To > Excel…, and send the .xlsx file.")
+        with _checked(path) as checked:
             source = SourceWorkbook.open(checked)
             try:
                 kind = detect_format(source)
@@ -43,12 +51,8 @@ def read_return(path: str | Path, agencies: AgencyMap | None = None) -> ReadResu
                 elif kind == "nice-bat":
                     agency_return = read_nice_source(source, report, agencies)
                 else:
-                    report.issues.append(make_issue(
-                        "not-a-baseline-workbook",
-                        f"This workbook was not made by baseline (it has no hidden '{META_SHEET}' sheet), so its "
-                        "answers cannot be matched to the assessment. Fill in the workbook the facilitator sent your "
-                        "agency, or ask for a new one.",
-                        file=str(path)))
+                    report.issues.append(make_issue("not-a-baseline-workbook", _not_baseline(checked.kind),
+                                                    file=str(path)))
                     agency_return = None
             finally:
                 source.close()
@@ -66,6 +70,64 @@ def read_return(path: str | Path, agencies: AgencyMap | None = None) -> ReadResu
             file=str(path)))
         return ReadResult(report, None)
     return ReadResult(report, agency_return)
+
+
+def _not_baseline(kind: str) -> str:
+    if kind == LEGACY_KIND:
+        return (f"This Excel 97-2003 (.xls) file has lost the workbook's hidden '{META_SHEET}' sheet that says which "
+                "assessment and agency it belongs to, so its answers cannot be matched. Open the workbook the "
+                "facilitator sent (the .xlsx), copy your answers into it, and save it as an Excel Workbook (.xlsx).")
+    return (f"This workbook was not made by baseline (it has no hidden '{META_SHEET}' sheet), so its answers cannot "
+            "be matched to the assessment. Fill in the workbook the facilitator sent your agency, or ask for a new "
+            "one.")
+
+
+LEGACY_KIND = "xls"
+
+
+@dataclass
+class LegacyFile:
+    """An Excel 97-2003 (.xls) file, which untrusted.check_untrusted does not open (it is no zip): calamine reads
+    its cells and merged ranges. It has no zip parts, so no properties, defined names or formulas are read from it;
+    it is read as a return only when its `_baseline` sheet (the stamps) survived the save (DESIGN.md "Folders")."""
+
+    path: Path
+    data: bytes
+    sha256: str
+    kind: str = LEGACY_KIND
+
+    def read_part(self, name: str, limit: int | None = None) -> None:
+        return None
+
+    def read_xml(self, name: str) -> None:
+        return None
+
+    def close(self) -> None:
+        self.data = b""
+
+    def __enter__(self) -> "LegacyFile":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def _checked(path: str | Path):
+    """The checked file: check_untrusted's, or — for an unencrypted .xls, which it refuses as "not an .xlsx" — the
+    legacy file's bytes, within the same size limit."""
+    try:
+        return check_untrusted(path)
+    except FileRefused as refused:
+        if refused.code != "unreadable-file":
+            raise
+        try:
+            with Path(path).open("rb") as handle:
+                data = handle.read(MAX_FILE_BYTES + 1)
+        except OSError:
+            raise refused from None
+        if not data.startswith(OLE_MAGIC) or len(data) > MAX_FILE_BYTES:
+            raise
+        return LegacyFile(Path(path), data, hashlib.sha256(data).hexdigest())
 
 
 def detect_format(source: "SourceWorkbook") -> str | None:

@@ -26,8 +26,17 @@ from openpyxl.utils import get_column_letter
 
 from baseline import catalogue
 from tests import nice_bat_builder as nice
-from tests.cases.builders import (AGENCY, assessment, column_of, new_workbook, put, rewrite_part, row_of, save,
-                                  sheet_part)
+from tests.cases.builders import (
+    AGENCY,
+    assessment,
+    column_of,
+    new_workbook,
+    put,
+    rewrite_part,
+    row_of,
+    save,
+    sheet_part,
+)
 from tests.libreoffice import SOFFICE, convert
 
 SECTOR = "mental_health"  # the sector of builders.new_workbook()
