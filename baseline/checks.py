@@ -160,7 +160,7 @@ _PLAIN_DATE = re.compile(r"^(?:\d{1,2}([/.\-])\d{1,2}\1\d{4}|\d{4}-\d{2}-\d{2}|\
 
 
 def is_plain_date(text: str) -> bool:
-    return _PLAIN_DATE.match(" ".join(text.split())) is not None
+    return _PLAIN_DATE.match(re.sub(r"\s*([/.\-])\s*", r"\1", " ".join(text.split()))) is not None
 
 
 def find_date(text: Any) -> dt.date | None:

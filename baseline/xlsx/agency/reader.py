@@ -37,6 +37,7 @@ from baseline.xlsx.package import SourceWorkbook, custom_properties, defined_nam
 HEADER_SEARCH_ROWS = 30  # the header row is row 1 as generated; people insert title rows above it
 REQUIRED_META = ("format", "guideline", "version", "fingerprint", "agency")
 RECOMMENDATION_ID = re.compile(r"^\d+(\.\d+)+$")
+_SECTION_NUMBER = re.compile(r"^\s*\d+\.\d+\b")  # "1.1 Information and support": a section heading row
 
 
 @dataclass
@@ -301,19 +302,21 @@ class _AssessmentSheet:
                 continue
             first_row[rec_id] = r
             answers[rec_id] = self._answer(rules, rec_id, r, row, inputs)
-        self._stray(rules, unnumbered, last_numbered, inputs)
+        self._stray(rules, unnumbered, last_numbered, inputs, columns.get("section"))
         rules.finish()
         return answers
 
     def _stray(self, rules: AnswerRules, rows: list[int], last_numbered: int,
-               inputs: list[tuple[str, int, str]]) -> None:
+               inputs: list[tuple[str, int, str]], section_col: int | None) -> None:
         """What people type outside the recommendation rows is reported, never silently dropped: in an answer
-        column of a heading row inside the table, or anywhere under the table. Values a merge spread there are
-        not typed there (a heading merged across the row)."""
+        column of a section heading row (wherever a sort put it) or of another row inside the table, or anywhere
+        under the table. Values a merge spread there were not typed there (a heading merged across the row)."""
         covered = self.merged_from
         for r in rows:
             row = self.grid[r]
-            if r < last_numbered:
+            heading = section_col is not None and section_col < len(row) and row[section_col].__class__ is str \
+                and _SECTION_NUMBER.match(row[section_col]) is not None
+            if heading or r < last_numbered:
                 for key, c, _ in inputs:
                     if c < len(row) and (r, c) not in covered and cell_text(row[c]):
                         rules.answer_on_heading_row((r, c), row[c], key, cell_text)

@@ -21,6 +21,7 @@ from baseline.xlsx.nice.layout import (
     ANSWER_KEYS,
     DATA_SHEET,
     INTRODUCTION_SHEET,
+    SECTION_HEADING,
     SOURCE_FORMAT,
     Grid,
     assign_columns,
@@ -109,18 +110,19 @@ class _ReturnSheet:
             first_row[number] = r
             answers[number] = self._answer(rules, number, r, inputs)
         answer_columns = [(key, columns[key]) for key in ANSWER_KEYS if key in columns]
-        self._stray(rules, unnumbered, last_numbered, answer_columns)
+        self._stray(rules, unnumbered, last_numbered, answer_columns, columns.get("text"))
         rules.finish()
         return answers
 
     def _stray(self, rules: AnswerRules, rows: list[int], last_numbered: int,
-               answer_columns: list[tuple[str, int]]) -> None:
-        """Answers typed on heading rows, and notes under the table, are reported (never silently dropped); a
-        heading merged across the row is not typed in the answer columns."""
+               answer_columns: list[tuple[str, int]], text_col: int | None) -> None:
+        """Answers typed on heading rows (wherever a sort put them), and notes under the table, are reported
+        (never silently dropped); a heading merged across the row is not typed in the answer columns."""
         covered = self.merged_from
         for r in rows:
             values = self.grid.values[r - 1]
-            if r < last_numbered:
+            heading = SECTION_HEADING.match(cell_text(self.grid.get(r, text_col))) is not None
+            if heading or r < last_numbered:
                 for key, col in answer_columns:
                     value = self.grid.get(r, col)
                     if (r - 1, col - 1) not in covered and cell_text(value):
