@@ -7,12 +7,14 @@ cells and deadlines the person who filled the workbook in meant.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 from collections import Counter
 from pathlib import Path
 
 import pytest
 
+from baseline import catalogue
 from baseline.assessment import count_statuses
 from baseline.config import AgencyMap
 from baseline.files import expand_paths
@@ -176,3 +178,18 @@ def test_every_spreadsheet_like_file_is_a_return(tmp_path: Path, suffix: str):
     assert [p.name for p in expanded.files] == [f"agency{suffix}"]
     [report] = [read_return(p).report for p in expanded.files]
     assert report.issues and all(i.severity == "error" for i in report.issues)
+
+
+def test_the_demo_late_return_shows_new_warnings_beside_its_errors(run, tmp_path: Path):
+    """`make demo` step 4: the late return with mistakes (workbooks/examples/make_example_returns.py)."""
+    script = Path(__file__).parent.parent / "workbooks" / "examples" / "make_example_returns.py"
+    spec = importlib.util.spec_from_file_location("make_example_returns", script)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    path = tmp_path / "late.xlsx"
+    module.write_problem_return(path, catalogue.load("NG225"), "Northshire Ambulance Service", ["ambulance"],
+                                "Northshire")
+    result, data = _validate(run, path)
+    assert result.exit_code == 1
+    found = {i["code"] for i in data["files"][0]["issues"]}
+    assert {"invalid-choice", "read-as", "meets-missing", "note-below-table", "deadline-as-text"} <= found
