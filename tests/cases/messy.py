@@ -172,6 +172,28 @@ def merged_openpyxl(tmp: Path) -> Built:
     return Built(path, {"1.1.1": "met", "1.1.2": "met", "1.1.3": "met"}, [])
 
 
+def merged_once(tmp: Path) -> Built:
+    """A value merged over three rows is one cell to the person who typed it: one message, at that cell."""
+    wb = new_workbook()
+    ws = assessment(wb)
+    for rec_id in ("1.1.1", "1.1.2", "1.1.3"):
+        put(wb, rec_id, relevant="Yes")
+    put(wb, "1.1.1", meets="Maybe")
+    put(wb, "1.2.1", relevant="Y", meets="Yes")
+    for first, last, key in (("1.1.1", "1.1.3", "meets"), ("1.2.1", "1.3.1", "relevant")):
+        col = column_of(ws, key)
+        ws.merge_cells(start_row=row_of(ws, first), start_column=col, end_row=row_of(ws, last), end_column=col)
+    put(wb, "1.3.1", meets="Yes")
+    # A header merged over the column beside it (its own notes column) is not a copied column.
+    header, last_col = row_of_header(ws), ws.max_column
+    ws.merge_cells(start_row=header, start_column=last_col, end_row=header, end_column=last_col + 1)
+    path = save(wb, tmp / "merged-once.xlsx")
+    return Built(path, {"1.1.1": "not_assessed", "1.1.2": "not_assessed", "1.1.3": "not_assessed", "1.2.1": "met",
+                        "1.3.1": "met"},
+                 [("invalid-choice", ref(ws, "1.1.1", "meets")), ("read-as", ref(ws, "1.2.1", "relevant"))],
+                 exit_code=1)
+
+
 def _hidden_under_merge(tmp: Path) -> Path:
     """Old answers left under a merge: 1.1.2 and 1.1.3 said No / not relevant before the cells were merged with
     1.1.1's Yes. LibreOffice keeps them in the file; nobody sees them."""
@@ -446,6 +468,7 @@ def csv_excel_utf8(tmp: Path) -> Built:
 
 AGENCY_CASES: tuple[Case, ...] = (
     Case("merged-openpyxl", merged_openpyxl),
+    Case("merged-once", merged_once),
     Case("merged-hidden-xlsx", merged_hidden_xlsx, soffice=True),
     Case("merged-hidden-ods", merged_hidden_ods, soffice=True),
     Case("merged-hidden-xls", merged_hidden_xls, soffice=True),

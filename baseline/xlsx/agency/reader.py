@@ -270,7 +270,7 @@ class _AssessmentSheet:
         rules = AnswerRules(file=self.file, sheet=self.sheet, labels=_LABELS, add=add, cell_ref=cell_ref,
                             merged_from=self.merged_from)
         for col, key in found.copies.items():
-            if key in _LABELS:
+            if key in _LABELS and (header_row, col) not in self.merged_from:  # a merged header is no copy
                 rules.duplicate_column(key, (header_row, columns[key]), (header_row, col))
         answers: dict[str, Answer] = {}
         first_row: dict[str, int] = {}

@@ -91,7 +91,7 @@ class _ReturnSheet:
                             merged_from=self.merged_from)
         for col, header in sorted(headers.items()):  # a copied answer column: the first is read, the copy reported
             key = column_meaning(header)
-            if key in labels and columns[key] != col:
+            if key in labels and columns[key] != col and (header_row - 1, col - 1) not in self.merged_from:
                 rules.duplicate_column(key, (header_row - 1, columns[key] - 1), (header_row - 1, col - 1))
         unnumbered: list[int] = []
         last_numbered = header_row
