@@ -70,6 +70,8 @@ def test_case_reads_as_meant(case: messy.Case, run, tmp_path: Path):
     for rec_id, status in built.statuses.items():
         assert statuses.pop(rec_id) == status, rec_id
     assert set(statuses.values()) <= {"not_assessed"}, statuses  # nothing else was invented
+    for rec_id, evidence in built.evidence.items():
+        assert read.agency_return.answers[rec_id].evidence == evidence
     for rec_id, deadline in built.deadlines.items():
         answer = read.agency_return.answers[rec_id]
         if isinstance(deadline, str):

@@ -53,7 +53,7 @@ class Built:
     strict_exit: int | None = None  # `baseline validate --strict FILE` (default: 1 when there are issues, else 0)
     args: tuple[str, ...] = ()  # extra arguments `validate` needs (naming the agency of a NICE tool or a CSV)
     deadlines: dict[str, Any] = field(default_factory=dict)  # recommendation -> Answer.deadline (or deadline_text)
-    sheet: str | None = None  # the sheet issues must name (default: not checked)
+    evidence: dict[str, str] = field(default_factory=dict)  # recommendation -> Answer.evidence, exactly
 
     @property
     def strict(self) -> int:
@@ -453,17 +453,31 @@ def csv_unnamed(tmp: Path) -> Built:
     return Built(path, {}, [("agency-unknown", None)], exit_code=1)
 
 
-def csv_excel_utf8(tmp: Path) -> Built:
-    """Excel's 'CSV UTF-8' of the Assessment sheet (byte-order mark, CRLF), written without LibreOffice."""
+def _excel_csv(tmp: Path, name: str, encoding: str, delimiter: str) -> Path:
     wb = openpyxl.load_workbook(_csv_source(tmp), data_only=True)
     ws = assessment(wb)
-    path = tmp / "assessment.csv"
-    with path.open("w", encoding="utf-8-sig", newline="") as handle:
-        writer = csv.writer(handle, lineterminator="\r\n")
+    ws.cell(row_of(ws, "1.1.3"), column_of(ws, "evidence")).value = "Adults only; see the café pathway"
+    path = tmp / name
+    with path.open("w", encoding=encoding, newline="") as handle:
+        writer = csv.writer(handle, delimiter=delimiter, lineterminator="\r\n")
         for row in ws.iter_rows(values_only=True):
             writer.writerow(["" if v is None else v.strftime("%d/%m/%Y") if isinstance(v, dt.datetime) else v
                              for v in row])
-    return Built(path, CSV_STATUSES, [("missing-stamps", None)], args=AS_AGENCY, deadlines={"1.1.2": MARCH_31})
+    return path
+
+
+def csv_excel_utf8(tmp: Path) -> Built:
+    """Excel's 'CSV UTF-8' of the Assessment sheet (byte-order mark, CRLF), written without LibreOffice."""
+    path = _excel_csv(tmp, "assessment.csv", "utf-8-sig", ",")
+    return Built(path, CSV_STATUSES, [("missing-stamps", None)], args=AS_AGENCY, deadlines={"1.1.2": MARCH_31},
+                 evidence={"1.1.3": "Adults only; see the café pathway"})
+
+
+def csv_excel_semicolon(tmp: Path) -> Built:
+    """Excel's plain 'CSV' where the decimal mark is a comma: semicolons, Windows-1252."""
+    path = _excel_csv(tmp, "assessment-fr.csv", "cp1252", ";")
+    return Built(path, CSV_STATUSES, [("missing-stamps", None)], args=AS_AGENCY, deadlines={"1.1.2": MARCH_31},
+                 evidence={"1.1.3": "Adults only; see the café pathway"})
 
 
 AGENCY_CASES: tuple[Case, ...] = (
@@ -490,6 +504,7 @@ AGENCY_CASES: tuple[Case, ...] = (
     Case("csv-named", csv_named, soffice=True),
     Case("csv-unnamed", csv_unnamed, soffice=True),
     Case("csv-excel-utf8", csv_excel_utf8),
+    Case("csv-excel-semicolon", csv_excel_semicolon),
 )
 
 
