@@ -661,10 +661,16 @@ def nice_copied_column(tmp: Path) -> Built:
     return Built(path, {"1.1.1": "met"}, [("duplicate-column", f"{get_column_letter(target)}2")], args=AS_AGENCY)
 
 
+def nice_merged_hidden_xls(tmp: Path) -> Built:
+    """NICE's tool saved as Excel 97-2003: its Data sheet is what identifies it, and it is read."""
+    return Built(convert(_nice_hidden(tmp), tmp / "lo", "xls"), HIDDEN_STATUSES, [], args=AS_AGENCY)
+
+
 NICE_CASES: tuple[Case, ...] = (
     Case("nice-merged", nice_merged),
     Case("nice-merged-hidden-xlsx", nice_merged_hidden_xlsx, soffice=True),
     Case("nice-merged-hidden-ods", nice_merged_hidden_ods, soffice=True),
+    Case("nice-merged-hidden-xls", nice_merged_hidden_xls, soffice=True),
     Case("nice-variants", nice_variants),
     Case("nice-dates", nice_dates),
     Case("nice-invalid-relevant", nice_invalid_relevant),
