@@ -195,3 +195,17 @@ def test_the_demo_late_return_shows_new_warnings_beside_its_errors(run, tmp_path
     assert result.exit_code == 1
     found = {i["code"] for i in data["files"][0]["issues"]}
     assert {"invalid-choice", "read-as", "meets-missing", "note-below-table", "deadline-as-text"} <= found
+
+
+@pytest.mark.skipif(SOFFICE is None, reason="LibreOffice (soffice) is not installed")
+def test_an_xls_reaching_far_outside_the_table_is_refused_before_parsing(run, tmp_path: Path):
+    """calamine would allocate the whole 65,536 x 256 extent of an .xls sheet (a gigabyte for a 6 KB file)."""
+    wb = messy.new_workbook()
+    messy.met(wb, "1.1.1")
+    messy.assessment(wb)["IV65536"] = "x"
+    source = messy.save(wb, tmp_path / "far.xlsx")
+    path = messy.convert(source, tmp_path / "lo", "xls")
+    result, data = _validate(run, path)
+    assert result.exit_code == 1
+    [issue] = data["files"][0]["issues"]
+    assert issue["code"] == "unsafe-file" and "IV65536" in issue["message"]

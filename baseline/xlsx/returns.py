@@ -8,18 +8,23 @@ values -> properties, defined names and formula cells read straight from the zip
 from __future__ import annotations
 
 import hashlib
+import io
+import struct
 from dataclasses import dataclass
 from pathlib import Path
+
+import olefile
 
 from baseline.assessment import AgencyReturn
 from baseline.issues import FileReport, make_issue
 from baseline.xlsx.agency.layout import META_SHEET
 from baseline.xlsx.agency.reader import read_agency_source
+from baseline.xlsx.cells import cell_ref
 from baseline.xlsx.csv_rescue import AgencyResolver, read_csv_return
 from baseline.xlsx.nice.layout import DATA_SHEET
 from baseline.xlsx.nice.reader import read_nice_source
 from baseline.xlsx.package import SourceWorkbook
-from baseline.xlsx.untrusted import MAX_FILE_BYTES, OLE_MAGIC, FileRefused, check_untrusted
+from baseline.xlsx.untrusted import MAX_FILE_BYTES, OLE_MAGIC, FileRefused, check_untrusted, damaged
 
 
 @dataclass
@@ -127,7 +132,58 @@ def _checked(path: str | Path):
             raise refused from None
         if not data.startswith(OLE_MAGIC) or len(data) > MAX_FILE_BYTES:
             raise
+        check_legacy_extents(data)
         return LegacyFile(Path(path), data, hashlib.sha256(data).hexdigest())
+
+
+# An .xls sheet is at most 65,536 x 256 cells, but calamine allocates the whole extent of a sheet's cells up front: a
+# 6 KB file with one cell at IV65536 costs a gigabyte. The cell records are read first (through olefile), and a
+# sheet reaching beyond these bounds is refused, as untrusted.py refuses an .xlsx or .ods one.
+MAX_LEGACY_ROWS = 150_000
+MAX_LEGACY_CELLS = 2_000_000
+_BOF = 0x0809
+_CELL_RECORDS = {0x0006, 0x00FD, 0x00D6, 0x0201, 0x0203, 0x0204, 0x0205, 0x027E}  # formula, label(sst), blank, ...
+_MULTI_CELL_RECORDS = {0x00BD, 0x00BE}  # MULRK, MULBLANK: row, first column, ..., last column
+
+
+def check_legacy_extents(data: bytes) -> None:
+    """Refuse an .xls whose cells reach past MAX_LEGACY_ROWS rows or MAX_LEGACY_CELLS cells on any sheet."""
+    try:
+        with olefile.OleFileIO(io.BytesIO(data)) as ole:
+            name = next((n for n in ("Workbook", "Book") if ole.exists(n)), None)
+            if name is None:
+                raise FileRefused("unreadable-file", "This Office file holds no workbook. Open it in Excel or "
+                                                     "LibreOffice, save it as an Excel Workbook (.xlsx) and send it "
+                                                     "again.")
+            stream = ole.openstream(name).read(MAX_FILE_BYTES)
+    except FileRefused:
+        raise
+    except Exception as exc:  # noqa: BLE001 - olefile raises its own types (and struct/IO errors) for damage
+        raise FileRefused("unreadable-file", damaged(exc)) from None
+    rows = columns = sheet = 0
+    position, end = 0, len(stream)
+    while position + 4 <= end:
+        kind, length = struct.unpack_from("<HH", stream, position)
+        payload = stream[position + 4: position + 4 + length]
+        position += 4 + length
+        if kind == _BOF:
+            rows = columns = 0
+            sheet += 1
+            continue
+        if kind in _CELL_RECORDS and len(payload) >= 4:
+            row, first = struct.unpack_from("<HH", payload)
+            last = first
+        elif kind in _MULTI_CELL_RECORDS and len(payload) >= 6:
+            row, first = struct.unpack_from("<HH", payload)
+            (last,) = struct.unpack_from("<H", payload, len(payload) - 2)
+        else:
+            continue
+        rows, columns = max(rows, row + 1), max(columns, first + 1, last + 1)
+        if rows > MAX_LEGACY_ROWS or rows * columns > MAX_LEGACY_CELLS:
+            raise FileRefused("unsafe-file", (
+                f"Sheet {max(sheet - 1, 1)} of this .xls file has something in cell {cell_ref(rows - 1, columns - 1)}, "
+                "far outside any assessment table, so the file was not read. On that sheet press Ctrl+End to find "
+                "it, delete those rows and columns, save the file as an Excel Workbook (.xlsx) and send it again."))
 
 
 def detect_format(source: "SourceWorkbook") -> str | None:
