@@ -209,3 +209,20 @@ def test_an_xls_reaching_far_outside_the_table_is_refused_before_parsing(run, tm
     assert result.exit_code == 1
     [issue] = data["files"][0]["issues"]
     assert issue["code"] == "unsafe-file" and "IV65536" in issue["message"]
+
+
+def test_a_csv_far_larger_than_any_table_is_refused(run, tmp_path: Path):
+    path = tmp_path / "huge.csv"
+    path.write_text("Recommendation,Relevant to us?\n" + "," * 3_000_000 + "\n", encoding="utf-8")
+    result, data = _validate(run, path, *messy.AS_AGENCY)
+    assert result.exit_code == 1
+    assert [i["code"] for i in data["files"][0]["issues"]] == ["unsafe-file"]
+
+
+def test_a_workbook_renamed_to_csv_is_read_as_the_workbook(run, tmp_path: Path):
+    wb = messy.new_workbook()
+    messy.met(wb, "1.1.1")
+    path = messy.save(wb, tmp_path / "renamed.csv")
+    result, data = _validate(run, path)
+    assert result.exit_code == 0, result.output
+    assert data["files"][0]["agency"] == messy.AGENCY and data["files"][0]["issues"] == []

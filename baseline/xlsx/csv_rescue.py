@@ -26,8 +26,10 @@ from baseline.xlsx.cells import recommendation_id
 from baseline.xlsx.untrusted import MAX_FILE_BYTES, FileRefused
 
 SOURCE_FORMAT = "csv"
+MAX_CSV_ROWS, MAX_CSV_CELLS = 150_000, 2_000_000
 _DELIMITERS = ",;\t"  # comma; semicolon (Excel in locales whose decimal mark is a comma); tab ("Unicode text")
 _ENCODINGS = ("utf-8-sig", "cp1252")  # LibreOffice and Excel's "CSV UTF-8"; Excel's plain "CSV" on Windows
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")  # Excel's "Unicode Text" (tab-separated)
 
 
 class AgencyResolver(Protocol):
@@ -99,7 +101,7 @@ def _read_bounded(path: Path) -> bytes:
     if len(data) > MAX_FILE_BYTES:
         raise FileRefused("unsafe-file", f"The file is larger than {MAX_FILE_BYTES // 1024 // 1024} MB; it was not "
                                          "read.")
-    if b"\0" in data[:4096]:
+    if b"\0" in data[:4096] and not data.startswith(_UTF16_BOMS):
         raise FileRefused("unreadable-file", "This file has a .csv name but is not text (perhaps a workbook renamed "
                                              "to .csv). Send the workbook itself, as .xlsx.")
     return data
@@ -107,7 +109,7 @@ def _read_bounded(path: Path) -> bytes:
 
 def parse_csv(data: bytes) -> list[list[Any]]:
     """The rows of a CSV file as a grid of text, whatever the encoding and separator a spreadsheet chose."""
-    for encoding in _ENCODINGS:
+    for encoding in ("utf-16",) if data.startswith(_UTF16_BOMS) else _ENCODINGS:
         try:
             text = data.decode(encoding)
             break
@@ -120,11 +122,20 @@ def parse_csv(data: bytes) -> list[list[Any]]:
         dialect: Any = csv.Sniffer().sniff(sample, delimiters=_DELIMITERS)
     except csv.Error:
         dialect = csv.excel
+    grid: list[list[Any]] = []
+    cells = 0
     try:
-        return [list(row) for row in csv.reader(io.StringIO(text, newline=""), dialect)]
+        for row in csv.reader(io.StringIO(text, newline=""), dialect):
+            grid.append(row)
+            cells += len(row)
+            if len(grid) > MAX_CSV_ROWS or cells > MAX_CSV_CELLS:  # as untrusted.py bounds a sheet's extent
+                raise FileRefused("unsafe-file", f"The CSV file holds more than {MAX_CSV_ROWS:,} rows or "
+                                                 f"{MAX_CSV_CELLS:,} cells, far more than an assessment table; it "
+                                                 "was not read. Send the workbook itself, as .xlsx.")
     except csv.Error as exc:
         raise FileRefused("unreadable-file", f"The CSV file is damaged ({exc}). Send the workbook itself, as .xlsx.") \
             from None
+    return grid
 
 
 def guess_guideline(grid: list[list[Any]]) -> Guideline | None:

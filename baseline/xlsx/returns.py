@@ -24,7 +24,7 @@ from baseline.xlsx.csv_rescue import AgencyResolver, read_csv_return
 from baseline.xlsx.nice.layout import DATA_SHEET
 from baseline.xlsx.nice.reader import read_nice_source
 from baseline.xlsx.package import SourceWorkbook
-from baseline.xlsx.untrusted import MAX_FILE_BYTES, OLE_MAGIC, FileRefused, check_untrusted, damaged
+from baseline.xlsx.untrusted import MAX_FILE_BYTES, OLE_MAGIC, ZIP_MAGICS, FileRefused, check_untrusted, damaged
 
 
 @dataclass
@@ -42,7 +42,7 @@ def read_return(path: str | Path, agencies: AgencyResolver | None = None) -> Rea
     report = FileReport(path=str(path))
     try:
         suffix = Path(path).suffix.lower()
-        if suffix == ".csv":
+        if suffix == ".csv" and not _is_workbook(path):  # a workbook renamed to .csv is read as the workbook
             return ReadResult(report, read_csv_return(path, report, agencies))
         if suffix == ".numbers":
             raise FileRefused("unreadable-file", "This is an Apple Numbers file, which baseline cannot read. In "
@@ -75,6 +75,15 @@ def read_return(path: str | Path, agencies: AgencyResolver | None = None) -> Rea
             file=str(path)))
         return ReadResult(report, None)
     return ReadResult(report, agency_return)
+
+
+def _is_workbook(path: str | Path) -> bool:
+    try:
+        with Path(path).open("rb") as handle:
+            head = handle.read(8)
+    except OSError:
+        return False  # the CSV reader reports it
+    return head.startswith((OLE_MAGIC, *ZIP_MAGICS))
 
 
 def _not_baseline(kind: str) -> str:

@@ -473,6 +473,13 @@ def csv_excel_utf8(tmp: Path) -> Built:
                  evidence={"1.1.3": "Adults only; see the café pathway"})
 
 
+def csv_excel_unicode_text(tmp: Path) -> Built:
+    """Excel's 'Unicode Text': UTF-16 with a byte-order mark, tab-separated, saved under a .csv name."""
+    path = _excel_csv(tmp, "assessment-unicode.csv", "utf-16", "\t")
+    return Built(path, CSV_STATUSES, [("missing-stamps", None)], args=AS_AGENCY, deadlines={"1.1.2": MARCH_31},
+                 evidence={"1.1.3": "Adults only; see the café pathway"})
+
+
 def csv_excel_semicolon(tmp: Path) -> Built:
     """Excel's plain 'CSV' where the decimal mark is a comma: semicolons, Windows-1252."""
     path = _excel_csv(tmp, "assessment-fr.csv", "cp1252", ";")
@@ -505,6 +512,7 @@ AGENCY_CASES: tuple[Case, ...] = (
     Case("csv-unnamed", csv_unnamed, soffice=True),
     Case("csv-excel-utf8", csv_excel_utf8),
     Case("csv-excel-semicolon", csv_excel_semicolon),
+    Case("csv-excel-unicode-text", csv_excel_unicode_text),
 )
 
 
