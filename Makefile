@@ -31,12 +31,17 @@ demo: $(STAMP)
 	$(BIN)/python workbooks/examples/make_example_returns.py $(DEMO)/returns --problem-dir $(DEMO)/late
 	@echo "== 4. Validate a late return with mistakes: validate points at each cell (exit 1 is expected here)"
 	-$(BIN)/baseline validate $(DEMO)/late
+	-$(BIN)/baseline validate $(DEMO)/late --format text > $(DEMO)/late-return-email.txt
 	@echo "== 5. Validate the returns, merge them, summarise the gaps and action owners"
 	$(BIN)/baseline validate $(DEMO)/returns
 	$(BIN)/baseline merge $(DEMO)/returns -o $(DEMO)/merged.xlsx --as-of $(AS_OF)
-	$(BIN)/baseline summary $(DEMO)/merged.xlsx --as-of $(AS_OF)
-	$(BIN)/baseline summary $(DEMO)/merged.xlsx --as-of $(AS_OF) --format markdown > $(DEMO)/summary.md
-	@echo "== Done: open $(DEMO)/merged.xlsx; board-ready summary in $(DEMO)/summary.md"
+	$(BIN)/baseline summary $(DEMO)/merged.xlsx
+	$(BIN)/baseline summary $(DEMO)/merged.xlsx --format markdown > $(DEMO)/summary.md
+	$(BIN)/baseline summary $(DEMO)/merged.xlsx --format csv --table gaps > $(DEMO)/gaps.csv
+	@echo "== 6. The board report: one self-contained HTML file (prints to A4)"
+	$(BIN)/baseline report $(DEMO)/merged.xlsx -o $(DEMO)/report.html
+	@echo "== Done: open $(DEMO)/merged.xlsx; the board report is $(DEMO)/report.html, a summary in $(DEMO)/summary.md,"
+	@echo "   the gaps for a spreadsheet in $(DEMO)/gaps.csv, the late return's email in $(DEMO)/late-return-email.txt"
 
 # What users wait for, against the read and write floors (issue 16); a report, exit 0. More: make bench ARGS="--returns 2000".
 ARGS ?=
