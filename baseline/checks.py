@@ -76,10 +76,12 @@ def read_choice(key: str, text: str):
     chosen = parse_choice(vocabulary, text)
     if chosen is not None:
         return chosen, False
-    typed = name_key(text).rstrip(".!") if not text.strip().lower().startswith("n.a") else name_key(text)
-    chosen = _VARIANTS[vocabulary].get(typed) or parse_choice(vocabulary, typed)
+    typed = name_key(text)
+    bare = typed.rstrip(".!")  # "Yes." and "No!" are Yes and No
+    variants = _VARIANTS[vocabulary]
+    chosen = parse_choice(vocabulary, bare) or variants.get(typed) or variants.get(bare)
     if chosen is None and key == "relevant":
-        chosen = _NOT_APPLICABLE.get(typed)
+        chosen = _NOT_APPLICABLE.get(typed) or _NOT_APPLICABLE.get(bare)
     return chosen, chosen is not None
 
 
