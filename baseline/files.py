@@ -38,8 +38,9 @@ class ExpandedPaths:
 def expand_paths(paths: Iterable[str | Path]) -> ExpandedPaths:
     """Files as given; a folder stands for the spreadsheets inside it (sorted; lock and hidden files ignored).
 
-    Every path is accounted for: any other file in a folder is listed as skipped (a warning), a folder with no
-    workbook is reported (unreadable-file), and a file named twice
+    Every path is accounted for: every spreadsheet-like file is a return (read, or an error saying why), any other
+    file in a folder is listed as skipped (a warning), a folder with no spreadsheet is reported (unreadable-file),
+    and a file named twice
     (directly and through its folder, say) is read once: it is one return, not two agencies.
     """
     out = ExpandedPaths()
@@ -56,7 +57,7 @@ def expand_paths(paths: Iterable[str | Path]) -> ExpandedPaths:
                 for p in inside if p not in found]
             if not found:
                 out.reports.append(FileReport(path=str(path), issues=[make_issue(
-                    "unreadable-file", f"The folder contains no workbooks ({', '.join(RETURN_SUFFIXES)} files).",
+                    "unreadable-file", f"The folder contains no spreadsheets ({', '.join(RETURN_SUFFIXES)} files).",
                     file=str(path))]))
         else:
             found = [path]
