@@ -380,9 +380,9 @@ class AnswerRules:
         """Something typed in an answer column of a row that has no recommendation number (a section heading)."""
         column = f" ({self.label(key)})" if key else ""
         self.issue("answer-on-heading-row",
-                   f"Cell {self.cell_ref(*at)}{column} says {quote(cell_text(value))}, but its row is a heading with "
-                   "no recommendation number, so it counts for no recommendation. Move it to the row of the "
-                   "recommendation it is about, or delete it.", at, None)
+                   f"Cell {self.cell_ref(*at)}{column} says {quote(cell_text(value))}, but its row has no "
+                   "recommendation number (a section heading, or a row added to the table), so it counts for no "
+                   "recommendation. Move it to the row of the recommendation it is about, or delete it.", at, None)
 
     def note_below_table(self, at: Position, value: Any, cell_text: Callable[[Any], str]) -> None:
         """Text typed under the last recommendation row."""
