@@ -20,6 +20,7 @@ from rich.text import Text
 
 from baseline.assessment import applicable_count
 from baseline.guideline import KEEP_LOCAL, Guideline, GuidelineDiff, Recommendation
+from baseline.summary import met_percent
 
 NOT_ENCODED = "(not yet encoded: see NICE)"
 
@@ -409,4 +410,116 @@ def import_lines(result, output: str) -> list[str]:
     else:
         lines.append(f"To use it: move it to DIR/{g.guideline.lower()}/{g.version}.yaml and export "
                      "BASELINE_RECOMMENDATIONS=DIR")
+    return lines
+
+
+# --- compare and migrate -------------------------------------------------------------------------------------
+
+CHANGE_LABELS = {"improved": "improved", "worse": "worse", "same": "same", "scope": "scope changed", "new": "new",
+                 "removed": "removed"}
+CHANGE_STYLES = {"improved": "green", "worse": "bold red", "scope": "yellow", "new": "cyan", "removed": "magenta"}
+_COMPARED_STATUSES = ("met", "partially_met", "not_met", "not_assessed", "not_applicable")
+
+
+def round_label(info) -> str:
+    """One side of a comparison: its round label (else its merge date) and its as-of date."""
+    name = f"round {info.round}" if info.round else f"merged {info.merged_at[:10] or 'at an unknown date'}"
+    return name + (f" (as of {info.as_of.isoformat()})" if info.as_of else "")
+
+
+def compare_headline(comparison) -> str:
+    area = comparison.new.area or comparison.old.area
+    return (f"{area + ' · ' if area else ''}{comparison.guideline} · "
+            f"{round_label(comparison.old)} → {round_label(comparison.new)}")
+
+
+def change_sentence(comparison) -> str:
+    counts = comparison.change_counts
+    parts = [f"{counts[change]} {label}" for change, label in CHANGE_LABELS.items() if counts[change]]
+    return f"{len(comparison.recommendations)} recommendations: {', '.join(parts) or 'none'}."
+
+
+def actions_sentence(comparison) -> str:
+    a = comparison.actions
+    return (f"Actions: {len(a.closed)} closed, {len(a.new)} new, {len(a.still_open)} still open "
+            f"({len(a.still_overdue)} overdue then and still overdue now).")
+
+
+def _then_now(old, new) -> str:
+    return f"{'–' if old is None else old} → {'–' if new is None else new}"
+
+
+def _met_percent_text(counts) -> str:
+    value = met_percent(counts) if counts else None
+    return "–" if value is None else f"{value:.0f}%"
+
+
+def _counts_then_now(old: dict | None, new: dict | None) -> list[str]:
+    cells = [_then_now(old[s] if old else None, new[s] if new else None) for s in _COMPARED_STATUSES]
+    return cells + [_then_now(_met_percent_text(old), _met_percent_text(new))]
+
+
+def compare_tables(comparison) -> list[tuple[str, list[str], list[list[str]]]]:
+    """(title, header, rows) of every table of a comparison, shared by the terminal and Markdown formats."""
+    changed = [r for r in comparison.recommendations if r.change != "same"]
+    counts_header = [STATUS_HEADERS[s] for s in _COMPARED_STATUSES] + ["% met"]
+    return [
+        (f"Recommendations that changed ({len(changed)})", ["Recommendation", "Section", "Then", "Now", "Change"],
+         [[r.recommendation, r.section, STATUS_HEADERS[r.old.value] if r.old else "–",
+           STATUS_HEADERS[r.new.value] if r.new else "–", CHANGE_LABELS[r.change]] for r in changed]),
+        ("By section (system status, then → now)", ["Section", "Title", *counts_header],
+         [[s["id"], s["title"] or "(heading not yet encoded)", *_counts_then_now(s["old"], s["new"])]
+          for s in comparison.sections]),
+        ("By agency (its own answers, then → now)", ["Agency", *counts_header],
+         [[a["agency"], *_counts_then_now(a["old"], a["new"])] for a in comparison.agencies]),
+    ]
+
+
+def print_compare(comparison) -> None:
+    out = console()
+    out.print(Text(compare_headline(comparison), style="bold"))
+    out.print(change_sentence(comparison), markup=False)
+    for title, header, rows in compare_tables(comparison):
+        table = Table(title=title, title_justify="left")
+        for name in header:  # words wrap, never broken mid-way; a count cell "33→35" is one word
+            table.add_column(name, min_width=12 if name in ("Title", "Agency") else None)
+        for row in rows:
+            row = [v.replace(" → ", "→") if isinstance(v, str) else v for v in row]
+            style = CHANGE_STYLES.get(next((k for k, v in CHANGE_LABELS.items() if v == row[-1]), ""))
+            table.add_row(*[Text(str(v)) for v in row], style=style if header[-1] == "Change" else None)
+        if rows:
+            out.print(table)
+        else:
+            out.print(f"{title}: none.", markup=False)
+    out.print(actions_sentence(comparison), markup=False)
+
+
+def compare_markdown(comparison) -> str:
+    parts = ["# Progress since the last round", "", compare_headline(comparison), "", change_sentence(comparison),
+             "", actions_sentence(comparison)]
+    for title, header, rows in compare_tables(comparison):
+        parts += ["", f"## {title}", "", markdown_table(header, rows) if rows else "None."]
+    return "\n".join(parts) + "\n"
+
+
+def migration_lines(outcome) -> list[str]:
+    """What `baseline migrate` tells the facilitator (stderr): kept, new (blank), removed and where they went."""
+    report = outcome.report
+    lines = [f"Moved {outcome.path} from {report.old} to {report.new}: {report.kept} answer(s) kept."]
+    if report.added:
+        lines.append(f"New in {report.new} (blank, flagged NEW, to be answered): {', '.join(report.added)}.")
+    if report.blank:
+        lines.append(f"{len(report.blank)} blank answer(s) added for recommendations the agencies are now asked "
+                     "about.")
+    for removed in report.removed:
+        lines.append(f"Removed: {removed.agency}'s answer to {removed.recommendation} "
+                     f"({removed.answer.status.label}) is on the Removed sheet.")
+    for action in report.removed_actions:
+        lines.append(f"Removed: action {action.action_id} ({action.agency}, {action.recommendation}) is on the "
+                     "Removed sheet.")
+    for change in report.sections_renamed:
+        lines.append(f"Section {change['id']} is now titled {change['new_title']!r}.")
+    for move in report.moved:
+        lines.append(f"Recommendation {move['recommendation']} moved from section {move['old_section']} to "
+                     f"{move['new_section']}.")
     return lines

@@ -26,6 +26,7 @@ from baseline.assessment import ActionStatus, Choice, Status, YesNo
 from baseline.files import atomic_write, refuse_overwrite
 from baseline.issues import BaselineError, Problem
 from baseline.merge import MultiAgencyAssessment
+from baseline.rounds import MigrationReport
 from baseline.summary import Summary
 from baseline.text import EXCEL_CELL_LIMIT, clean_text
 from baseline.xlsx.agency.layout import META_SHEET
@@ -63,6 +64,7 @@ from baseline.xlsx.merged.report_sheets import (
     write_gaps,
     write_summary,
 )
+from baseline.xlsx.removed_sheet import REMOVED_SHEET, write_removed_sheet
 from baseline.xlsx.sheets import (
     BORDER,
     DATE_FORMAT,
@@ -130,8 +132,12 @@ def _source_of(assessment: MultiAgencyAssessment, agency: str) -> str:
     return next((a.source for a in assessment.agencies if a.agency == agency), agency)
 
 
-def build_merged_workbook(assessment: MultiAgencyAssessment, summary: Summary) -> openpyxl.Workbook:
-    """The merged workbook in memory. Raises BaselineError if a single text is too long for Excel."""
+def build_merged_workbook(assessment: MultiAgencyAssessment, summary: Summary,
+                          migration: MigrationReport | None = None) -> openpyxl.Workbook:
+    """The merged workbook in memory. Raises BaselineError if a single text is too long for Excel.
+
+    `migration` (baseline migrate): the answers were moved from another version; a `Removed` sheet lists what the
+    target version no longer has."""
     problems = _oversized_texts(assessment)
     if problems:
         raise BaselineError("Some answers are too long for an Excel cell; nothing was written.", problems)
@@ -148,16 +154,19 @@ def build_merged_workbook(assessment: MultiAgencyAssessment, summary: Summary) -
                          (GAPS_SHEET, write_gaps), (ANSWERS_SHEET, _write_answers), (SOURCES_SHEET, _write_sources),
                          (META_SHEET, _write_meta)):
         write(TableSheet(wb.create_sheet(title), styles, WRAPPED_STYLES), context)
+    if migration is not None:
+        write_removed_sheet(wb.create_sheet(REMOVED_SHEET, index=wb.index(wb[META_SHEET])), migration)
     wb.active = 0
     return wb
 
 
 def write_merged_workbook(path: Path | str, assessment: MultiAgencyAssessment, summary: Summary, *,
-                          force: bool = False, inputs: Iterable[Path | str] = ()) -> Path:
+                          force: bool = False, inputs: Iterable[Path | str] = (),
+                          migration: MigrationReport | None = None) -> Path:
     """Build, then write atomically; never over an input, never over an existing file without `force`."""
     path = Path(path)
     refuse_overwrite(path, force)  # before the work of building, not after
-    wb = build_merged_workbook(assessment, summary)
+    wb = build_merged_workbook(assessment, summary, migration)
     return atomic_write(path, wb.save, force=force, inputs=tuple(Path(p) for p in inputs))
 
 
