@@ -32,12 +32,11 @@ from baseline.rounds import (
     unchanged_return,
 )
 
-from .factories import make_return
+from .factories import ADDED, NEXT_VERSION, REMOVED, RENAMED, make_return, next_version
 
 Y, P, N = Choice.YES, Choice.PARTIAL, Choice.NO
 MERGED_AT = dt.datetime(2027, 2, 1, 9, 0, tzinfo=dt.timezone.utc)
-TEST_VERSION = "2099-01-01"
-ADDED, REMOVED, RENAMED = "1.12.7", "1.1.4", "1.2"
+TEST_VERSION = NEXT_VERSION
 
 
 @pytest.fixture(scope="module")
@@ -47,13 +46,7 @@ def ng225() -> Guideline:
 
 @pytest.fixture(scope="module")
 def ng225_next(ng225) -> Guideline:
-    data = ng225.model_dump(by_alias=True)
-    data["version"] = TEST_VERSION
-    sections = {s["id"]: s for s in data["sections"]}
-    sections["1.1"]["recommendations"] = [r for r in sections["1.1"]["recommendations"] if r["id"] != REMOVED]
-    sections["1.12"]["recommendations"].append({"id": ADDED, "summary": None, "verified": False})
-    sections[RENAMED]["title"] = "Renamed in the test version"
-    return parse_guideline(data, "<test encoding>")
+    return next_version(ng225)
 
 
 def merged(guideline, *returns):
