@@ -21,6 +21,7 @@ test: $(STAMP)
 # The whole cycle on the bundled example (workbooks/examples/), into demo-output/ (rebuilt each time).
 DEMO := demo-output
 AS_OF := 2027-03-01
+AS_OF_2 := 2027-09-01
 demo: $(STAMP)
 	rm -rf $(DEMO)
 	@echo "== 1. The guideline encoding (what the workbooks are built from)"
@@ -36,7 +37,16 @@ demo: $(STAMP)
 	$(BIN)/baseline merge $(DEMO)/returns -o $(DEMO)/merged.xlsx --as-of $(AS_OF)
 	$(BIN)/baseline summary $(DEMO)/merged.xlsx --as-of $(AS_OF)
 	$(BIN)/baseline summary $(DEMO)/merged.xlsx --as-of $(AS_OF) --format markdown > $(DEMO)/summary.md
-	@echo "== Done: open $(DEMO)/merged.xlsx; board-ready summary in $(DEMO)/summary.md"
+	@echo "== 6. The next round: re-issue each agency's workbook with its last answers and the group's action updates"
+	$(BIN)/baseline generate workbooks/examples/assessment.yaml -o $(DEMO)/round2 --prefill $(DEMO)/merged.xlsx
+	@echo "== 7. The agencies review their rows (a deterministic script); one sends its workbook back untouched"
+	$(BIN)/python workbooks/examples/make_round_two.py $(DEMO)/round2
+	$(BIN)/baseline validate $(DEMO)/round2
+	$(BIN)/baseline merge $(DEMO)/round2 -o $(DEMO)/merged-round2.xlsx --as-of $(AS_OF_2)
+	@echo "== 8. What changed since the first round"
+	$(BIN)/baseline compare $(DEMO)/merged.xlsx $(DEMO)/merged-round2.xlsx
+	$(BIN)/baseline compare $(DEMO)/merged.xlsx $(DEMO)/merged-round2.xlsx --format markdown > $(DEMO)/progress.md
+	@echo "== Done: open $(DEMO)/merged.xlsx and $(DEMO)/merged-round2.xlsx; board-ready summary in $(DEMO)/summary.md, progress in $(DEMO)/progress.md"
 
 # What users wait for, against the read and write floors (issue 16); a report, exit 0. More: make bench ARGS="--returns 2000".
 ARGS ?=
