@@ -483,10 +483,10 @@ def print_compare(comparison) -> None:
         table = Table(title=title, title_justify="left")
         for name in header:  # words wrap, never broken mid-way; a count cell "33→35" is one word
             table.add_column(name, min_width=12 if name in ("Title", "Agency") else None)
+        change_of = {label: change for change, label in CHANGE_LABELS.items()} if header[-1] == "Change" else {}
         for row in rows:
-            row = [v.replace(" → ", "→") if isinstance(v, str) else v for v in row]
-            style = CHANGE_STYLES.get(next((k for k, v in CHANGE_LABELS.items() if v == row[-1]), ""))
-            table.add_row(*[Text(str(v)) for v in row], style=style if header[-1] == "Change" else None)
+            table.add_row(*[Text(str(v).replace(" → ", "→")) for v in row],
+                          style=CHANGE_STYLES.get(change_of.get(row[-1], "")))
         if rows:
             out.print(table)
         else:

@@ -9,6 +9,7 @@ test (tests/factories.py) and put on BASELINE_RECOMMENDATIONS only inside the te
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 from pathlib import Path
 
@@ -17,6 +18,7 @@ import pytest
 
 from baseline import catalogue
 from baseline.assessment import ActionStatus, Answer, Choice
+from baseline.workflow import compare_files
 from baseline.xlsx.agency import layout
 from baseline.xlsx.agency.layout import Continues
 from baseline.xlsx.agency.writer import write_agency_workbook
@@ -132,8 +134,6 @@ def test_two_rounds_end_to_end(tmp_path, run, round_one):
     result = run("compare", merged_1, merged_2, "--format", "json")
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
-    from baseline.workflow import compare_files
-
     assert data == json.loads(json.dumps(compare_files(merged_1, merged_2).to_dict()))
 
     # Counted by hand from ROUND_1 and ROUND_2_CHANGES. System status = the worst over the agencies asked.
@@ -179,8 +179,6 @@ def test_prefill_stamps_agree_three_ways(tmp_path, run, round_one):
     stamps = {row[0]: row[1] for row in sheet.iter_rows(min_row=2, values_only=True) if row[0]}
     assert stamps["prefilled_from"] == "merged-2027.xlsx"
     assert stamps["prefilled_from_merged_at"] == read_merged_workbook(merged_1).merged_at
-    import hashlib
-
     assert stamps["prefilled_from_sha256"] == hashlib.sha256(merged_1.read_bytes()).hexdigest()
     properties = {p.name: p.value for p in workbook.custom_doc_props.props}
     for key in ("prefilled_from", "prefilled_from_merged_at", "prefilled_from_sha256", "answers_digest"):
