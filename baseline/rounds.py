@@ -158,10 +158,10 @@ def compare(old: MultiAgencyAssessment, new: MultiAgencyAssessment, old_plan: It
     recommendations = []
     for rec in dict.fromkeys(order):
         before, after = old_results.get(rec), new_results.get(rec)
-        if before is None and after is None:
-            continue  # filtered out of both
-        recommendations.append(RecommendationChange(rec, (after or before).section, _covered_status(before),
-                                                    _covered_status(after)))
+        then, now = _covered_status(before), _covered_status(after)
+        if then is None and now is None:
+            continue  # filtered out of both, or no agency was asked about it in either round: not "new"
+        recommendations.append(RecommendationChange(rec, (after or before).section, then, now))
     return Comparison(
         old=old_meta, new=new_meta, guideline=new.guideline.ref, recommendations=recommendations,
         sections=_section_counts(old, new), agencies=_agency_counts(old, new),

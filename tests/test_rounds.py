@@ -300,3 +300,14 @@ def test_an_untouched_prefilled_return_is_reported(ng225):
     changed = replace(sent, answers={**sent.answers, "1.1.1": Answer("1.1.1", Y, P, evidence="Audit")})
     assert unchanged_return(changed, digest) is None
     assert unchanged_return(sent, "") is None  # not a prefilled workbook
+
+
+def test_a_recommendation_no_agency_was_asked_about_in_either_round_is_not_new(ng225):
+    then = make_return(ng225, "School", {"1.1.1": Answer("1.1.1", Y, N)}, sectors=["education"])
+    now = make_return(ng225, "School", {"1.1.1": Answer("1.1.1", Y, Y)}, sectors=["education"])
+    result = compare(merged(ng225, then), merged(ng225, now), [], [], old_meta=meta(dt.date(2027, 3, 1), "1"),
+                     new_meta=meta(dt.date(2028, 3, 1), "2"))
+    listed = {r.id for r in ng225.recommendations_for(["education"])}
+    assert {r.recommendation for r in result.recommendations} == listed
+    assert result.change_counts == {"improved": 1, "worse": 0, "same": len(listed) - 1, "new": 0, "removed": 0,
+                                    "scope": 0}
