@@ -27,6 +27,7 @@ from baseline.xlsx.merged.reader import read_merged_workbook
 from baseline.xlsx.returns import read_return
 
 from .factories import ADDED, NEXT_VERSION, REMOVED, install_encoding, next_version
+from .libreoffice import convert, needs_soffice
 
 CONFIG = """\
 area: Northshire
@@ -317,3 +318,14 @@ def test_migrate_refuses_what_it_cannot_do(tmp_path, run, round_one, next_encodi
     fill(broken, {"1.1.1": {"meets": "Maybe"}})
     result = run("migrate", broken, "--to", next_encoding, "-o", tmp_path / "y.xlsx")
     assert result.exit_code == 1 and "errors are fixed" in result.stderr and "Maybe" in result.stderr
+
+
+@needs_soffice
+@pytest.mark.parametrize("kind", ["xlsx", "ods"])
+def test_a_prefilled_workbook_resaved_by_libreoffice_untouched_is_still_unchanged(tmp_path, run, round_one, kind):
+    config, merged_1 = round_one
+    assert run("generate", config, "-o", tmp_path / "round2", "--prefill", merged_1).exit_code == 0
+    resaved = convert(tmp_path / "round2" / CAMHS, tmp_path / "resaved", kind)
+    result = run("validate", resaved, "--format", "json")
+    assert result.exit_code == 0, result.output
+    assert [i["code"] for i in json.loads(result.stdout)["files"][0]["issues"]] == ["unchanged-return"]
