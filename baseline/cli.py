@@ -91,7 +91,8 @@ def cli() -> None:
     """Multi-agency NICE guideline baseline assessments (NICE NG225, self-harm).
 
     A cycle: `generate` one workbook per agency, `validate` each return as it arrives, `merge` them into one
-    multi-agency workbook, and `summary` the gaps and action owners.
+    multi-agency workbook, and `summary` the gaps and action owners. The next round: `generate --prefill` with the
+    last merged workbook, then `compare` the two merged workbooks; a new guideline version: `migrate`.
 
     Exit codes: 0 success; 1 the input has problems; 2 usage error.
     Guideline encodings are found in the shipped recommendations/ and in directories named by the
