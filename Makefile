@@ -32,21 +32,28 @@ demo: $(STAMP)
 	$(BIN)/python workbooks/examples/make_example_returns.py $(DEMO)/returns --problem-dir $(DEMO)/late
 	@echo "== 4. Validate a late return with mistakes: validate points at each cell (exit 1 is expected here)"
 	-$(BIN)/baseline validate $(DEMO)/late
+	-$(BIN)/baseline validate $(DEMO)/late --format text > $(DEMO)/late-return-email.txt
 	@echo "== 5. Validate the returns, merge them, summarise the gaps and action owners"
 	$(BIN)/baseline validate $(DEMO)/returns
 	$(BIN)/baseline merge $(DEMO)/returns -o $(DEMO)/merged.xlsx --as-of $(AS_OF)
-	$(BIN)/baseline summary $(DEMO)/merged.xlsx --as-of $(AS_OF)
-	$(BIN)/baseline summary $(DEMO)/merged.xlsx --as-of $(AS_OF) --format markdown > $(DEMO)/summary.md
-	@echo "== 6. The next round: re-issue each agency's workbook with its last answers and the group's action updates"
+	$(BIN)/baseline summary $(DEMO)/merged.xlsx
+	$(BIN)/baseline summary $(DEMO)/merged.xlsx --format markdown > $(DEMO)/summary.md
+	$(BIN)/baseline summary $(DEMO)/merged.xlsx --format csv --table gaps > $(DEMO)/gaps.csv
+	@echo "== 6. The board report: one self-contained HTML file (prints to A4)"
+	$(BIN)/baseline report $(DEMO)/merged.xlsx -o $(DEMO)/report.html
+	@echo "== 7. The next round: re-issue each agency's workbook with its last answers and the group's action updates"
 	$(BIN)/baseline generate workbooks/examples/assessment.yaml -o $(DEMO)/round2 --prefill $(DEMO)/merged.xlsx
-	@echo "== 7. The agencies review their rows (a deterministic script); one sends its workbook back untouched"
+	@echo "== 8. The agencies review their rows (a deterministic script); one sends its workbook back untouched"
 	$(BIN)/python workbooks/examples/make_round_two.py $(DEMO)/round2
 	$(BIN)/baseline validate $(DEMO)/round2
 	$(BIN)/baseline merge $(DEMO)/round2 -o $(DEMO)/merged-round2.xlsx --as-of $(AS_OF_2)
-	@echo "== 8. What changed since the first round"
+	@echo "== 9. What changed since the first round"
 	$(BIN)/baseline compare $(DEMO)/merged.xlsx $(DEMO)/merged-round2.xlsx
 	$(BIN)/baseline compare $(DEMO)/merged.xlsx $(DEMO)/merged-round2.xlsx --format markdown > $(DEMO)/progress.md
-	@echo "== Done: open $(DEMO)/merged.xlsx and $(DEMO)/merged-round2.xlsx; board-ready summary in $(DEMO)/summary.md, progress in $(DEMO)/progress.md"
+	$(BIN)/baseline report $(DEMO)/merged-round2.xlsx --compare $(DEMO)/merged.xlsx -o $(DEMO)/report-round2.html
+	@echo "== Done: open $(DEMO)/merged.xlsx and $(DEMO)/merged-round2.xlsx; the board report is $(DEMO)/report.html,"
+	@echo "   a summary in $(DEMO)/summary.md, the gaps for a spreadsheet in $(DEMO)/gaps.csv, the late return's email"
+	@echo "   in $(DEMO)/late-return-email.txt, the progress since round 1 in $(DEMO)/progress.md and report-round2.html"
 
 # What users wait for, against the read and write floors (issue 16); a report, exit 0. More: make bench ARGS="--returns 2000".
 ARGS ?=

@@ -218,13 +218,15 @@ class SummaryOutcome:
     summary: Summary | None  # None when the files have errors
 
 
-def summarise_files(paths: Iterable[str | Path], *, as_of: dt.date | None = None, latest: bool = False,
+def summarise_files(paths: Iterable[str | Path], *, as_of: dt.date | None = None, today: dt.date | None = None,
+                    latest: bool = False,
                     agencies: Iterable[str] | None = None, sections: Iterable[str] | None = None,
                     statuses: Iterable[str] | None = None, progress: Progress | None = None,
                     agency_map: AgencyMap | None = None) -> SummaryOutcome:
     """`baseline summary`: compliance gaps and action owners over a merged workbook, or over returns merged on the
     fly. `agencies` and `sections` filter (a name that matches nothing is a BaselineError); `statuses` are the
-    system statuses listed as gaps (default not_met, partially_met, not_assessed)."""
+    system statuses listed as gaps (default not_met, partially_met, not_assessed). Overdue counts against `as_of`,
+    else a merged workbook's own as-of date (so the summary agrees with its Actions sheet), else `today`."""
     outcome = assessment_from_files(paths, latest=latest, progress=progress, agency_map=agency_map,
                                     agencies=agencies)
     if not outcome.ok:
@@ -239,7 +241,8 @@ def summarise_files(paths: Iterable[str | Path], *, as_of: dt.date | None = None
                                 f"Sections: {', '.join(section_ids)}.")
         assessment = restrict(assessment, sections=sections)
     gap_statuses = tuple(Status(s) for s in statuses or ()) or GAP_STATUSES
-    return SummaryOutcome(outcome.report, summarise(assessment, as_of=as_of, gap_statuses=gap_statuses))
+    day = as_of or assessment.as_of or today
+    return SummaryOutcome(outcome.report, summarise(assessment, as_of=day, gap_statuses=gap_statuses))
 
 
 # --- report --------------------------------------------------------------------------------------------------
@@ -249,22 +252,49 @@ def summarise_files(paths: Iterable[str | Path], *, as_of: dt.date | None = None
 class ReportOutcome:
     path: Path
     summary: Summary
+    progress: Comparison | None = None  # with a last round to compare with
 
 
-def report_file(merged: Path | str, output: Path | str, render: Callable[[Summary, Guideline], str], *,
-                as_of: dt.date | None = None, force: bool = False) -> ReportOutcome:
-    """`baseline report`: the board report of a merged workbook, as of its own date unless told otherwise (so the
-    report agrees with the workbook's Actions sheet). `render` turns the summary into the page (the CLI passes
-    report.html.render_report, which keeps matplotlib out of every other command)."""
+def read_round(path: Path | str) -> tuple[MultiAgencyAssessment, list[PlanRow], RoundInfo]:
+    """A merged workbook as one round of the assessment: what the agencies answered, the group's action plan, and
+    which merge it is (what compare, report --compare, migrate and generate --prefill read)."""
+    path = Path(path)
+    assessment = read_merged_workbook(path)
+    meta = read_merged_meta(path)
+    info = RoundInfo(area=meta.get("area", ""), round=meta.get("round", ""), merged_at=assessment.merged_at,
+                     as_of=assessment.as_of)
+    return assessment, _plan_of(path, assessment), info
+
+
+def _plan_of(path: Path, assessment: MultiAgencyAssessment) -> list[PlanRow]:
+    """The group's plan of a merged workbook (its Actions sheet). Until the Actions reader lands (issue 13), the plan
+    built from what the returns said: the same for a merged workbook the group has not edited."""
+    return build_plan(assessment)
+
+
+def report_file(merged: Path | str, output: Path | str, render: Callable[..., str], *,
+                compare_with: Path | str | None = None, as_of: dt.date | None = None, today: dt.date | None = None,
+                force: bool = False) -> ReportOutcome:
+    """`baseline report`: a merged workbook -> one HTML board report at `output`, written atomically. Overdue
+    counts against `as_of`, else the workbook's own as-of date (the report agrees with its Actions sheet), else
+    `today`. With `compare_with` (the last round's merged workbook, same guideline version) the report shows the
+    progress since (rounds.compare). `render` is report.html.render_report, passed in so that the commands that
+    never draw a chart never load matplotlib."""
     source, target = Path(merged), Path(output)
+    if target.suffix.lower() not in (".html", ".htm"):
+        raise BaselineError(f"{target}: the report must be an .html file.")
     refuse_overwrite(target, force)
-    assessment = read_merged_workbook(source)
-    if as_of is None:
-        as_of = dt.date.fromisoformat(read_merged_meta(source)["as_of"])
-    summary = summarise(assessment, as_of=as_of)
-    html = render(summary, assessment.guideline)
-    atomic_write(target, lambda tmp: tmp.write_text(html, encoding="utf-8"), force=force, inputs=(source,))
-    return ReportOutcome(target, summary)
+    assessment, plan, info = read_round(source)
+    summary = summarise(assessment, as_of=as_of or assessment.as_of or today)
+    progress = None
+    if compare_with is not None:
+        old, old_plan, old_info = read_round(compare_with)
+        progress = compare(old, assessment, old_plan, plan, old_meta=old_info, new_meta=info,
+                           old_name=Path(compare_with).name, new_name=source.name)
+    html = render(summary, assessment.guideline, progress=progress)
+    inputs = (source,) if compare_with is None else (source, Path(compare_with))
+    atomic_write(target, lambda tmp: tmp.write_text(html, encoding="utf-8"), force=force, inputs=inputs)
+    return ReportOutcome(target, summary, progress)
 
 
 # --- generate ------------------------------------------------------------------------------------------------
@@ -357,38 +387,12 @@ def generate_workbook(path: Path | str, guideline: Guideline, *, agency: str, se
 # --- rounds: compare, migrate, prefill --------------------------------------------------------------------------
 
 
-def _plan_of(path: Path, assessment: MultiAgencyAssessment) -> list[PlanRow]:
-    """The group's plan of a merged workbook (its Actions sheet). Until the Actions reader lands (issue 13), the plan
-    built from what the returns said: the same for a merged workbook the group has not edited."""
-    return build_plan(assessment)
-
-
-@dataclass(frozen=True)
-class MergedRound:
-    """One merged workbook as a round: its answers, the group's plan and which merge it is."""
-
-    path: Path
-    assessment: MultiAgencyAssessment
-    plan: list[PlanRow]
-    info: RoundInfo
-
-
-def read_round(path: Path | str) -> MergedRound:
-    path = Path(path)
-    assessment = read_merged_workbook(path)
-    meta = read_merged_meta(path)
-    as_of = meta.get("as_of", "")
-    info = RoundInfo(area=meta.get("area", ""), round=meta.get("round", ""), merged_at=meta.get("merged_at", ""),
-                     as_of=dt.date.fromisoformat(as_of) if as_of else None)
-    return MergedRound(path, assessment, _plan_of(path, assessment), info)
-
-
 def compare_files(old: Path | str, new: Path | str) -> Comparison:
     """`baseline compare OLD NEW`: progress between two merged workbooks of one guideline version (else a
     BaselineError that says how to `baseline migrate` the older one across)."""
-    before, after = read_round(old), read_round(new)
-    return compare(before.assessment, after.assessment, before.plan, after.plan, old_meta=before.info,
-                   new_meta=after.info, old_name=str(old), new_name=str(new))
+    (then, then_plan, then_info), (now, now_plan, now_info) = read_round(old), read_round(new)
+    return compare(then, now, then_plan, now_plan, old_meta=then_info, new_meta=now_info, old_name=str(old),
+                   new_name=str(new))
 
 
 @dataclass(frozen=True)
@@ -412,11 +416,11 @@ def migrate_file(source: Path | str, target: str, output: Path | str, *, force: 
     refuse_overwrite(output, force)
     new_guideline = catalogue.load(target)
     if is_merged_workbook(source):
-        previous = read_round(source)
-        _check_not_same(previous.assessment.guideline, new_guideline, source)
-        assessment, plan, report = migrate_assessment(previous.assessment, new_guideline, previous.plan)
+        previous, previous_plan, info = read_round(source)
+        _check_not_same(previous.guideline, new_guideline, source)
+        assessment, plan, report = migrate_assessment(previous, new_guideline, previous_plan)
         # `plan` (the group's plan, migrated) goes to the writer once it writes the Actions sheet from PlanRows.
-        summary = summarise(assessment, as_of=previous.info.as_of)
+        summary = summarise(assessment, as_of=info.as_of)
         write_merged_workbook(output, assessment, summary, force=force, inputs=(source,), migration=report)
         return MigrationOutcome(output, "merged", report)
     result = read_return(source)
@@ -456,17 +460,17 @@ def read_prefill(path: Path | str, guideline: Guideline, config_file: str = "CON
     """Each agency's last answers with the group's latest action updates, from a merged workbook of the same
     guideline version as the config (else say how to migrate it first)."""
     path = Path(path)
-    previous = read_round(path)
-    had = previous.assessment.guideline
+    previous, plan, info = read_round(path)
+    had = previous.guideline
     if (had.guideline.upper(), had.version, had.fingerprint) != (guideline.guideline.upper(), guideline.version,
                                                                  guideline.fingerprint):
         raise BaselineError(
             f"{path} is an assessment of {had.ref} but {config_file} asks for {guideline.ref}. Move last round's "
             f"answers across first: `baseline migrate {path} --to {guideline.ref} -o {path.stem}-{guideline.version}"
             f".xlsx`, and prefill from that (or set guideline: {had.ref} in the config).")
-    continues = Continues(file=path.name, merged_at=previous.info.merged_at,
+    continues = Continues(file=path.name, merged_at=info.merged_at,
                           sha256=hashlib.sha256(path.read_bytes()).hexdigest())
-    returns = prefill_returns(previous.assessment, previous.plan)
+    returns = prefill_returns(previous, plan)
     return PrefillSource(continues, {name_key(r.agency): r for r in returns})
 
 
@@ -486,7 +490,7 @@ def verify_encoding(encoding: str, bat: Path | str) -> VerifyResult:
     return verify_file(encoding, bat)
 
 
-__all__ = ["LoadedReturns", "MergeOutcome", "SummaryOutcome", "GeneratedWorkbook", "load_returns", "validate_files",
+__all__ = ["LoadedReturns", "MergeOutcome", "SummaryOutcome", "ReportOutcome", "GeneratedWorkbook", "report_file", "load_returns", "validate_files",
            "merge_files", "merge_returns_in", "assessment_from_files", "summarise_files", "generate_workbooks",
            "generate_workbook", "import_nice_tool", "verify_encoding", "compare_files", "migrate_file", "read_round",
-           "read_prefill", "MergedRound", "MigrationOutcome", "PrefillSource"]
+           "read_prefill", "MigrationOutcome", "PrefillSource"]
