@@ -222,10 +222,11 @@ def test_migrate_a_merged_assessment_and_its_plan(ng225, ng225_next):
     }, sectors=["mental_health"])
     school = make_return(ng225, "School", {"1.2.1": Answer("1.2.1", Y, N, action="Policy", owner="Head")},
                          sectors=["education"])
-    assessment = merged(ng225, camhs, school)
+    assessment = replace(merged(ng225, camhs, school), as_of=dt.date(2027, 3, 1))
     plan = [replace(row, progress_notes="group note") for row in build_plan(assessment)]
     moved, moved_plan, report = migrate_assessment(assessment, ng225_next, plan)
     assert moved.guideline is ng225_next and moved.agency_names == assessment.agency_names
+    assert (moved.merged_at, moved.as_of) == (assessment.merged_at, dt.date(2027, 3, 1))  # still the same merge
     assert [r.recommendation for r in moved.results] == [r.id for r in ng225_next.recommendations]
     by_id = {r.recommendation: r for r in moved.results}
     assert by_id["1.2.1"].answers == next(r.answers for r in assessment.results if r.recommendation == "1.2.1")
