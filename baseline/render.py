@@ -780,7 +780,7 @@ def compare_markdown(comparison) -> str:
 def migration_lines(outcome) -> list[str]:
     """What `baseline migrate` tells the facilitator (stderr): kept, new (blank), removed and where they went."""
     report = outcome.report
-    lines = [f"Moved {outcome.path} from {report.old} to {report.new}: {report.kept} answer(s) kept."]
+    lines = [f"Wrote {outcome.path}: answers moved from {report.old} to {report.new}, {report.kept} kept."]
     if report.added:
         lines.append(f"New in {report.new} (blank, flagged NEW, to be answered): {', '.join(report.added)}.")
     if report.blank:

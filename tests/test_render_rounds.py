@@ -51,6 +51,6 @@ def test_migration_lines_name_what_was_kept_added_and_removed():
     agency_return = make_return(ng225, "North CAMHS", {REMOVED: Answer(REMOVED, Choice.NO)}, sectors=["mental_health"])
     migrated, report = migrate_return(agency_return, ng225, target)
     lines = render.migration_lines(MigrationOutcome(Path("out.xlsx"), "return", report))
-    assert lines[0] == f"Moved out.xlsx from {ng225.ref} to {target.ref}: {report.kept} answer(s) kept."
+    assert lines[0] == f"Wrote out.xlsx: answers moved from {ng225.ref} to {target.ref}, {report.kept} kept."
     assert f"New in {target.ref} (blank, flagged NEW, to be answered): {ADDED}." in lines
     assert f"Removed: North CAMHS's answer to {REMOVED} (Not applicable) is on the Removed sheet." in lines
