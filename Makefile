@@ -21,6 +21,7 @@ test: $(STAMP)
 # The whole cycle on the bundled example (workbooks/examples/), into demo-output/ (rebuilt each time).
 DEMO := demo-output
 AS_OF := 2027-03-01
+LATER := 2027-04-01
 AS_OF_2 := 2027-09-01
 demo: $(STAMP)
 	rm -rf $(DEMO)
@@ -41,19 +42,30 @@ demo: $(STAMP)
 	$(BIN)/baseline summary $(DEMO)/merged.xlsx --format csv --table gaps > $(DEMO)/gaps.csv
 	@echo "== 6. The board report: one self-contained HTML file (prints to A4)"
 	$(BIN)/baseline report $(DEMO)/merged.xlsx -o $(DEMO)/report.html
-	@echo "== 7. The next round: re-issue each agency's workbook with its last answers and the group's action updates"
+	@echo "== 7. The group's action plan: who is behind, and one workbook per owner to send"
+	$(BIN)/baseline actions $(DEMO)/merged.xlsx --as-of $(AS_OF) --overdue
+	$(BIN)/baseline actions $(DEMO)/merged.xlsx --as-of $(AS_OF) -o $(DEMO)/to-send
+	@echo "== 8. A month of the group's work in the Actions sheet (a script stands in for the group), then a late return"
+	$(BIN)/python workbooks/examples/a_month_later.py $(DEMO)/merged.xlsx --late-return $(DEMO)/returns/northshire-ambulance-service.xlsx
+	$(BIN)/baseline summary $(DEMO)/merged.xlsx --as-of $(LATER) --by owner
+	@echo "== 9. Merge the late return into the same workbook, carrying the group's work forward (--force alone would refuse)"
+	$(BIN)/baseline validate $(DEMO)/returns/northshire-ambulance-service.xlsx
+	$(BIN)/baseline merge $(DEMO)/returns -o $(DEMO)/merged.xlsx --update $(DEMO)/merged.xlsx --as-of $(LATER)
+	$(BIN)/baseline actions $(DEMO)/merged.xlsx --as-of $(LATER) --format markdown > $(DEMO)/actions.md
+	@echo "== 10. The next round: re-issue each agency's workbook with its last answers and the group's latest action updates"
 	$(BIN)/baseline generate workbooks/examples/assessment.yaml -o $(DEMO)/round2 --prefill $(DEMO)/merged.xlsx
-	@echo "== 8. The agencies review their rows (a deterministic script); one sends its workbook back untouched"
+	@echo "== 11. The agencies review their rows (a deterministic script); one sends its workbook back untouched"
 	$(BIN)/python workbooks/examples/make_round_two.py $(DEMO)/round2
 	$(BIN)/baseline validate $(DEMO)/round2
 	$(BIN)/baseline merge $(DEMO)/round2 -o $(DEMO)/merged-round2.xlsx --as-of $(AS_OF_2)
-	@echo "== 9. What changed since the first round"
+	@echo "== 12. What changed since the first round"
 	$(BIN)/baseline compare $(DEMO)/merged.xlsx $(DEMO)/merged-round2.xlsx
 	$(BIN)/baseline compare $(DEMO)/merged.xlsx $(DEMO)/merged-round2.xlsx --format markdown > $(DEMO)/progress.md
 	$(BIN)/baseline report $(DEMO)/merged-round2.xlsx --compare $(DEMO)/merged.xlsx -o $(DEMO)/report-round2.html
-	@echo "== Done: open $(DEMO)/merged.xlsx and $(DEMO)/merged-round2.xlsx; the board report is $(DEMO)/report.html,"
-	@echo "   a summary in $(DEMO)/summary.md, the gaps for a spreadsheet in $(DEMO)/gaps.csv, the late return's email"
-	@echo "   in $(DEMO)/late-return-email.txt, the progress since round 1 in $(DEMO)/progress.md and report-round2.html"
+	@echo "== Done: open $(DEMO)/merged.xlsx and $(DEMO)/merged-round2.xlsx; the board reports are $(DEMO)/report.html"
+	@echo "   and $(DEMO)/report-round2.html (with the progress since round 1, also in $(DEMO)/progress.md), a summary in"
+	@echo "   $(DEMO)/summary.md, the gaps for a spreadsheet in $(DEMO)/gaps.csv, the late return's email in"
+	@echo "   $(DEMO)/late-return-email.txt, action lists to send in $(DEMO)/to-send and the plan in $(DEMO)/actions.md"
 
 # What users wait for, against the read and write floors (issue 16); a report, exit 0. More: make bench ARGS="--returns 2000".
 ARGS ?=

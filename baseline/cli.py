@@ -335,20 +335,30 @@ def validate(files: tuple[str, ...], agencies: tuple[str, ...], as_agency: str |
 @cli.command()
 @files_argument
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="The merged workbook to write (.xlsx).")
+@click.option("--update", "update", type=click.Path(dir_okay=False), metavar="PREV.xlsx",
+              help="Carry the group's work in PREV's Actions sheet into the new merge (OUTPUT may be PREV itself).")
 @agency_filter_option
 @as_agency_options
 @force_option("the output file")
 @latest_option
 @strict_option
 @as_of_option()
-def merge(files: tuple[str, ...], output: str, agencies: tuple[str, ...], as_agency: str | None,
+def merge(files: tuple[str, ...], output: str, update: str | None, agencies: tuple[str, ...], as_agency: str | None,
           sectors: tuple[str, ...], agency_map: str | None, force: bool, latest: bool, strict: bool,
           as_of: str | None) -> None:
     """Validate agency returns and merge them into one multi-agency workbook.
 
     FILES are returned workbooks, or folders of them. Any error-level issue in any file (or two returns for one
     agency) means nothing is written: the issues are listed and the exit code is 1.
+
+    The merged workbook's Actions sheet is the group's action plan. After the group has worked in it, merge again
+    (a late return, a resend) with --update PREV.xlsx: every edit is carried forward; where an agency's new return
+    changed the same field, the return wins and the group's value is reported and kept in the Progress notes; an
+    action gone from its return is kept and marked. A merged workbook holding the group's edits is never replaced
+    without --update, even with --force.
     """
+    import datetime as dt
+
     from baseline import render, workflow
 
     if not output.lower().endswith(".xlsx"):
@@ -357,7 +367,8 @@ def merge(files: tuple[str, ...], output: str, agencies: tuple[str, ...], as_age
     names = _agency_map(as_agency, sectors, agency_map)
     with render.progress_reader() as progress:
         outcome = workflow.merge_files(files, output, as_of=day, force=force, latest=latest, strict=strict,
-                                       progress=progress, agency_map=names, agencies=_agency_filter(agencies))
+                                       progress=progress, agency_map=names, agencies=_agency_filter(agencies),
+                                       update=update, today=dt.date.today())
     if not outcome.ok:
         render.print_validation(outcome.report, only_problems=True, stderr=True)
         bad = sum(not f.valid for f in outcome.report.files)
@@ -368,6 +379,11 @@ def merge(files: tuple[str, ...], output: str, agencies: tuple[str, ...], as_age
     click.echo(output)
     echo_err(f"Merged {len(outcome.assessment.agencies)} agencies into {output}"
              + (f" ({warnings} warning(s), listed above)." if warnings else "."))
+    if outcome.carry is not None:
+        from baseline.render_actions import carry_lines
+
+        for line in carry_lines(outcome.carry, update):
+            echo_err(line)
 
 
 @cli.command()
@@ -418,6 +434,52 @@ def summary(files: tuple[str, ...], by: str, table_name: str | None, as_of: str 
         click.echo(render.summary_markdown(outcome.summary))
     else:
         render.print_summary(outcome.summary, by)
+
+
+# --- actions -------------------------------------------------------------------------------------------------
+
+
+@cli.command()
+@click.argument("merged", metavar="MERGED.xlsx", type=click.Path(dir_okay=False))
+@click.option("--by", type=click.Choice(["owner", "agency"]), default="owner", show_default=True,
+              help="One group (and with -o one file) per owner, or per agency.")
+@agency_filter_option
+@click.option("--owner", "owners", multiple=True, metavar="NAME", help="Only these owners (repeatable).")
+@click.option("--overdue", is_flag=True, help="Only overdue actions.")
+@as_of_option()
+@format_option("table", "json", "csv", "markdown")
+@click.option("-o", "--output", "output_dir", type=click.Path(file_okay=False), metavar="DIR",
+              help="Write one file per owner or agency into DIR, ready to send: an .xlsx each (with --format "
+                   "markdown, csv or json: .md, .csv or .json files).")
+@force_option("files in DIR")
+def actions(merged: str, by: str, agencies: tuple[str, ...], owners: tuple[str, ...], overdue: bool,
+            as_of: str | None, fmt: str, output_dir: str | None, force: bool) -> None:
+    """The group's action plan from a merged workbook's Actions sheet, by owner or by agency.
+
+    Uses the plan as the group keeps it (their statuses, owners, deadlines and notes), not what the returns said.
+    Within each group, actions whose agency flagged a risk if not done come first, then guideline order. The paths
+    written with -o go to stdout, one per line.
+    """
+    from baseline import render, render_actions, workflow
+
+    text = {"json": lambda listed, outcome: render.to_json(listed.to_dict()) + "\n",
+            "csv": lambda listed, outcome: render_actions.action_list_csv(listed, outcome.themes),
+            "markdown": lambda listed, outcome: render_actions.action_list_markdown(listed, outcome.heading)}.get(fmt)
+    outcome = workflow.actions_file(merged, by=by, agencies=_agency_filter(agencies), owners=owners, overdue=overdue,
+                                    as_of=_as_of(as_of), output_dir=output_dir, fmt=fmt, text=text, force=force)
+    listed = outcome.actions
+    if output_dir is not None:
+        for path in outcome.written:
+            click.echo(str(path))
+        echo_err(f"Wrote {len(outcome.written)} file(s), one per {by}, to {output_dir} ({outcome.heading}).")
+    elif fmt == "json":
+        click.echo(render.to_json(listed.to_dict()))
+    elif fmt == "csv":
+        click.echo(render_actions.action_list_csv(listed, outcome.themes), nl=False)
+    elif fmt == "markdown":
+        click.echo(render_actions.action_list_markdown(listed, outcome.heading), nl=False)
+    else:
+        render_actions.print_action_list(listed, outcome.heading)
 
 
 # --- generate ------------------------------------------------------------------------------------------------

@@ -11,14 +11,16 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import shutil
 from pathlib import Path
 
 import openpyxl
 import pytest
 
 from baseline import catalogue
+from baseline.actions import action_id
 from baseline.assessment import ActionStatus, Answer, Choice
-from baseline.workflow import compare_files
+from baseline.workflow import compare_files, read_round
 from baseline.xlsx.agency import layout
 from baseline.xlsx.agency.layout import Continues
 from baseline.xlsx.agency.writer import write_agency_workbook
@@ -329,3 +331,56 @@ def test_a_prefilled_workbook_resaved_by_libreoffice_untouched_is_still_unchange
     result = run("validate", resaved, "--format", "json")
     assert result.exit_code == 0, result.output
     assert [i["code"] for i in json.loads(result.stdout)["files"][0]["issues"]] == ["unchanged-return"]
+
+
+# --- the group's plan (the Actions sheet) through the rounds ---------------------------------------------------
+
+
+def edit_actions(path: Path, edits: dict[str, dict[str, object]]) -> None:
+    """{action id: {header: value}} typed into the merged workbook's Actions sheet, as the group would."""
+    workbook = openpyxl.load_workbook(path)
+    sheet = workbook["Actions"]
+    header_row, columns = next((row[0].row, {str(c.value).strip(): c.column for c in row if c.value is not None})
+                               for row in sheet.iter_rows(min_row=1, max_row=10)
+                               if any(c.value == "Action ID" for c in row))
+    rows = {sheet.cell(r, columns["Action ID"]).value: r for r in range(header_row + 1, sheet.max_row + 1)}
+    for action, changes in edits.items():
+        for header, value in changes.items():
+            sheet.cell(rows[action], columns[header]).value = value
+    workbook.save(path)
+
+
+LEAFLETS, ASSEMBLIES = action_id("North CAMHS", "1.1.2"), action_id("North Schools", REMOVED)
+GROUP_EDITS = {
+    LEAFLETS: {"Owner": "New comms lead", "Deadline": dt.datetime(2027, 6, 30), "Progress notes": "Draft agreed"},
+    ASSEMBLIES: {"Status": "Complete", "Progress notes": "Done in March"},
+}
+
+
+def test_the_groups_plan_goes_into_prefill_compare_and_migrate(tmp_path, run, round_one, next_encoding):
+    config, merged_1 = round_one
+    edited = tmp_path / "merged-2027-edited.xlsx"
+    shutil.copy(merged_1, edited)
+    edit_actions(edited, GROUP_EDITS)
+
+    # compare: the group closed the schools' action (the returns say nothing of it)
+    result = run("compare", merged_1, edited, "--format", "json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["actions"] == {"closed": 1, "new": 0, "still_open": 2, "still_overdue": 1}
+
+    # generate --prefill: the group's latest values, not what CAMHS's return said
+    assert run("generate", config, "-o", tmp_path / "round2", "--prefill", edited).exit_code == 0
+    leaflets = read_return(tmp_path / "round2" / CAMHS).agency_return.answers["1.1.2"]
+    assert (leaflets.owner, leaflets.deadline, leaflets.action) == ("New comms lead", dt.date(2027, 6, 30), "Leaflets")
+    schools = read_return(tmp_path / "round2" / SCHOOLS).agency_return.answers[REMOVED]
+    assert schools.action_status is ActionStatus.COMPLETE
+
+    # migrate there and back: the group's values and notes on shared recommendations survive; the removed
+    # recommendation's action (with the group's note) is on the Removed sheet
+    forward, back = tmp_path / "forward.xlsx", tmp_path / "back.xlsx"
+    assert run("migrate", edited, "--to", next_encoding, "-o", forward).exit_code == 0
+    assert "Done in March" in sheet_text(forward, "Removed")
+    assert run("migrate", forward, "--to", "NG225@2022-09-07", "-o", back).exit_code == 0
+    _, plan, _ = read_round(back)
+    row = next(r for r in plan if r.action_id == LEAFLETS)
+    assert (row.owner, row.deadline, row.progress_notes) == ("New comms lead", dt.date(2027, 6, 30), "Draft agreed")
