@@ -786,15 +786,27 @@ def migration_lines(outcome) -> list[str]:
     if report.blank:
         lines.append(f"{len(report.blank)} blank answer(s) added for recommendations the agencies are now asked "
                      "about.")
+    # One line per removed recommendation (a merged workbook of 200 agencies would otherwise print 200 lines).
+    answers: dict[str, list[str]] = {}
     for removed in report.removed:
-        lines.append(f"Removed: {removed.agency}'s answer to {removed.recommendation} "
-                     f"({removed.answer.status.label}) is on the Removed sheet.")
+        answers.setdefault(removed.recommendation, []).append(f"{removed.agency} ({removed.answer.status.label})")
+    actions: dict[str, list[str]] = {}
     for action in report.removed_actions:
-        lines.append(f"Removed: action {action.action_id} ({action.agency}, {action.recommendation}) is on the "
-                     "Removed sheet.")
+        actions.setdefault(action.recommendation, []).append(action.action_id)
+    for recommendation, names in answers.items():
+        lines.append(f"Removed: {recommendation}, answered by {_some(names)}: on the Removed sheet.")
+    for recommendation, ids in actions.items():
+        lines.append(f"Removed: {recommendation}, action{'s' if len(ids) > 1 else ''} {_some(ids)}: on the Removed "
+                     "sheet.")
     for change in report.sections_renamed:
         lines.append(f"Section {change['id']} is now titled {change['new_title']!r}.")
     for move in report.moved:
         lines.append(f"Recommendation {move['recommendation']} moved from section {move['old_section']} to "
                      f"{move['new_section']}.")
     return lines
+
+
+def _some(items: list[str], shown: int = 5) -> str:
+    """The first few items, then how many more."""
+    more = len(items) - shown
+    return ", ".join(items[:shown]) + (f" and {more} more" if more > 0 else "")

@@ -241,7 +241,7 @@ def test_migrate_a_return_there_and_back(tmp_path, run, round_one, next_encoding
     result = run("migrate", original, "--to", next_encoding, "-o", forward)
     assert result.exit_code == 0, result.output
     assert result.stdout.strip() == str(forward)
-    assert f"Removed: North CAMHS's answer to {REMOVED}" in result.stderr
+    assert f"Removed: {REMOVED}, answered by North CAMHS (Not applicable)" in result.stderr
     assert f"New in {next_encoding}" in result.stderr and ADDED in result.stderr
 
     migrated = read_return(forward)
@@ -267,8 +267,9 @@ def test_migrate_a_merged_workbook_there_and_back_and_compare_points_at_migrate(
     forward, back = tmp_path / "merged-next.xlsx", tmp_path / "merged-back.xlsx"
     result = run("migrate", merged_1, "--to", next_encoding, "-o", forward)
     assert result.exit_code == 0, result.output
-    assert f"Removed: North Schools's answer to {REMOVED}" in result.stderr
-    assert f"Removed: action {REMOVED}-" in result.stderr  # the schools' action on it
+    assert (f"Removed: {REMOVED}, answered by North CAMHS (Not applicable), North Schools (Not met)"
+            in result.stderr)
+    assert f"Removed: {REMOVED}, action {action_id('North Schools', REMOVED)}:" in result.stderr  # the schools' action
 
     def answers(path):
         assessment = read_merged_workbook(path)

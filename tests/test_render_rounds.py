@@ -53,4 +53,22 @@ def test_migration_lines_name_what_was_kept_added_and_removed():
     lines = render.migration_lines(MigrationOutcome(Path("out.xlsx"), "return", report))
     assert lines[0] == f"Wrote out.xlsx: answers moved from {ng225.ref} to {target.ref}, {report.kept} kept."
     assert f"New in {target.ref} (blank, flagged NEW, to be answered): {ADDED}." in lines
-    assert f"Removed: North CAMHS's answer to {REMOVED} (Not applicable) is on the Removed sheet." in lines
+    assert f"Removed: {REMOVED}, answered by North CAMHS (Not applicable): on the Removed sheet." in lines
+
+
+def test_migration_lines_stay_short_for_many_agencies():
+    ng225 = catalogue.load("NG225@2022-09-07")
+    target = next_version(ng225)
+    report = None
+    for number in range(12):
+        agency_return = make_return(ng225, f"Agency {number:02d}", {REMOVED: Answer(REMOVED, Choice.YES, Choice.NO)},
+                                    sectors=["mental_health"])
+        _, one = migrate_return(agency_return, ng225, target)
+        if report is None:
+            report = one
+        else:
+            report.removed += one.removed
+    lines = render.migration_lines(MigrationOutcome(Path("out.xlsx"), "merged", report))
+    removed = [line for line in lines if line.startswith("Removed:")]
+    assert removed == [f"Removed: {REMOVED}, answered by Agency 00 (Not met), Agency 01 (Not met), Agency 02 (Not met), "
+                       "Agency 03 (Not met), Agency 04 (Not met) and 7 more: on the Removed sheet."]
