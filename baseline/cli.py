@@ -49,14 +49,15 @@ def agency_filter_option(command):
 
 
 def as_agency_options(command):
-    """Naming the agency of returns that carry none (NICE's own tool): --as-agency, --sector, --agency-map."""
+    """Naming the agency of returns that carry none (NICE's own tool, a CSV export): --as-agency, --sector,
+    --agency-map."""
     for option in reversed((
         click.option("--as-agency", "as_agency", metavar="NAME",
-                     help="The agency of returns made with NICE's own tool (it names none)."),
+                     help="The agency of returns that name none (NICE's own tool, a CSV export)."),
         click.option("--sector", "sectors", multiple=True, metavar="S",
                      help="With --as-agency: the agency's sector id (repeatable)."),
         click.option("--agency-map", "agency_map", type=click.Path(dir_okay=False), metavar="FILE.yaml",
-                     help="For returns made with NICE's own tool: file name or glob -> {agency, sector(s)} "
+                     help="For returns that name no agency: file name or glob -> {agency, sector(s)} "
                           "(tried first)."),
     )):
         command = option(command)
@@ -308,14 +309,15 @@ def validate(files: tuple[str, ...], agencies: tuple[str, ...], as_agency: str |
              agency_map: str | None, strict: bool, fmt: str) -> None:
     """Check returned workbooks and say exactly which cell to fix.
 
-    FILES are returned workbooks (.xlsx, .xlsm, .ods), or folders of them. Each file gets a one-line OK or its
+    FILES are returned workbooks (.xlsx, .xlsm, .ods; an .xls that kept its stamps), or folders of them: every
+    spreadsheet in a folder is a return, other files are listed as skipped. Each file gets a one-line OK or its
     issues (cell, recommendation, code, message): a table on a wide terminal, one block per issue on a narrow one;
     a file that cannot be read is reported and the others are still checked. --format text is a plain list per
     file to paste into an email to the agency. Exit 0 when every file is valid (warnings allowed, unless
     --strict), 1 otherwise.
 
-    Returns filled in on NICE's own baseline assessment tool are recognised too; name their agency with
-    --as-agency or --agency-map (the map is tried first).
+    Returns filled in on NICE's own baseline assessment tool, and CSV exports of the Assessment sheet, are read
+    too; name their agency with --as-agency or --agency-map (the map is tried first).
     """
     from baseline import render, workflow
 
