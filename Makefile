@@ -31,6 +31,7 @@ test: $(STAMP)
 DEMO := demo-output
 AS_OF := 2027-03-01
 LATER := 2027-04-01
+AS_OF_2 := 2027-09-01
 demo: $(STAMP)
 	rm -rf $(DEMO)
 	@echo "== 1. The guideline encoding (what the workbooks are built from)"
@@ -60,9 +61,20 @@ demo: $(STAMP)
 	$(BIN)/baseline validate $(DEMO)/returns/northshire-ambulance-service.xlsx
 	$(BIN)/baseline merge $(DEMO)/returns -o $(DEMO)/merged.xlsx --update $(DEMO)/merged.xlsx --as-of $(LATER)
 	$(BIN)/baseline actions $(DEMO)/merged.xlsx --as-of $(LATER) --format markdown > $(DEMO)/actions.md
-	@echo "== Done: open $(DEMO)/merged.xlsx; the board report is $(DEMO)/report.html, a summary in $(DEMO)/summary.md,"
-	@echo "   the gaps for a spreadsheet in $(DEMO)/gaps.csv, the late return's email in $(DEMO)/late-return-email.txt,"
-	@echo "   action lists to send in $(DEMO)/to-send and the plan after the late return in $(DEMO)/actions.md"
+	@echo "== 10. The next round: re-issue each agency's workbook with its last answers and the group's latest action updates"
+	$(BIN)/baseline generate workbooks/examples/assessment.yaml -o $(DEMO)/round2 --prefill $(DEMO)/merged.xlsx
+	@echo "== 11. The agencies review their rows (a deterministic script); one sends its workbook back untouched"
+	$(BIN)/python workbooks/examples/make_round_two.py $(DEMO)/round2
+	$(BIN)/baseline validate $(DEMO)/round2
+	$(BIN)/baseline merge $(DEMO)/round2 -o $(DEMO)/merged-round2.xlsx --as-of $(AS_OF_2)
+	@echo "== 12. What changed since the first round"
+	$(BIN)/baseline compare $(DEMO)/merged.xlsx $(DEMO)/merged-round2.xlsx
+	$(BIN)/baseline compare $(DEMO)/merged.xlsx $(DEMO)/merged-round2.xlsx --format markdown > $(DEMO)/progress.md
+	$(BIN)/baseline report $(DEMO)/merged-round2.xlsx --compare $(DEMO)/merged.xlsx -o $(DEMO)/report-round2.html
+	@echo "== Done: open $(DEMO)/merged.xlsx and $(DEMO)/merged-round2.xlsx; the board reports are $(DEMO)/report.html"
+	@echo "   and $(DEMO)/report-round2.html (with the progress since round 1, also in $(DEMO)/progress.md), a summary in"
+	@echo "   $(DEMO)/summary.md, the gaps for a spreadsheet in $(DEMO)/gaps.csv, the late return's email in"
+	@echo "   $(DEMO)/late-return-email.txt, action lists to send in $(DEMO)/to-send and the plan in $(DEMO)/actions.md"
 
 # What users wait for, against the read and write floors (issue 16); a report, exit 0. More: make bench ARGS="--returns 2000".
 ARGS ?=
