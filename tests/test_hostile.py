@@ -193,7 +193,7 @@ def test_a_huge_merged_range_is_refused_in_returns_and_in_nices_tool(folder):
 
 
 def test_thirty_thousand_junk_recommendation_numbers_are_one_capped_report(folder):
-    bad = h.junk_rows(h.generate_return(folder, "junk.xlsx"), 30_000)
+    bad = h.junk_rows(h.answered(h.generate_return(folder, "junk.xlsx")), 30_000)
     before = h.snapshot(folder)
     started = time.monotonic()
     outcome, codes = validate_json(bad)
@@ -272,10 +272,13 @@ def test_the_classics_together_in_bounded_memory(folder, good):
 
 
 def test_a_named_pipe_in_a_folder_is_reported_without_blocking(folder, good):
-    os.mkfifo(folder / "return.xlsx")
+    pipes = ["return.xlsx", "export.csv", "old.xls"]  # each kind of file has its own first read
+    for name in pipes:
+        os.mkfifo(folder / name)
     before = h.snapshot(folder)
-    outcome = in_subprocess(folder, "validate", folder, "--format", "json")
-    assert outcome.exit_code == 1 and file_codes(outcome)["return.xlsx"] == ["unreadable-file"]
+    outcome = in_subprocess(folder, "validate", folder, h.AS_AGENCY, "North CAMHS", "--format", "json")
+    assert outcome.exit_code == 1
+    assert {name: file_codes(outcome)[name] for name in pipes} == {name: ["unreadable-file"] for name in pipes}
     h.assert_untouched(before, folder)
 
 

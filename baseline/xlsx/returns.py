@@ -24,7 +24,15 @@ from baseline.xlsx.csv_rescue import AgencyResolver, read_csv_return
 from baseline.xlsx.nice.layout import DATA_SHEET
 from baseline.xlsx.nice.reader import read_nice_source
 from baseline.xlsx.package import SourceWorkbook
-from baseline.xlsx.untrusted import MAX_FILE_BYTES, OLE_MAGIC, ZIP_MAGICS, FileRefused, check_untrusted, damaged
+from baseline.xlsx.untrusted import (
+    MAX_FILE_BYTES,
+    OLE_MAGIC,
+    ZIP_MAGICS,
+    FileRefused,
+    check_untrusted,
+    damaged,
+    require_regular_file,
+)
 
 
 @dataclass
@@ -41,6 +49,7 @@ def read_return(path: str | Path, agencies: AgencyResolver | None = None) -> Rea
     """
     report = FileReport(path=str(path))
     try:
+        require_regular_file(path)  # issue 11: a named pipe would block every open below for ever
         suffix = Path(path).suffix.lower()
         if suffix == ".csv" and not _is_workbook(path):  # a workbook renamed to .csv is read as the workbook
             return ReadResult(report, read_csv_return(path, report, agencies))

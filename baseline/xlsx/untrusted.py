@@ -12,11 +12,13 @@ from __future__ import annotations
 import codecs
 import hashlib
 import io
+import os
 import re
 import stat
 import sys
 import zipfile
 import zlib
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from xml.etree.ElementTree import ParseError
@@ -182,24 +184,42 @@ def check_untrusted(path: Path | str) -> CheckedFile:
     return CheckedFile(path=path, data=data, sha256=hashlib.sha256(data).hexdigest(), kind=kind, zip=archive)
 
 
-def _read_limited(path: Path) -> bytes:
+def require_regular_file(path: Path | str) -> None:
+    """Refuse (FileRefused) a path that is missing, a folder, or not a regular file: a named pipe or a device would
+    block whoever opens it for ever. Call it before anything opens a file a user named."""
+    with _open_regular(Path(path)):
+        pass
+
+
+@contextmanager
+def _open_regular(path: Path):
+    """The file opened for reading, once it is known to be a regular file. Opened without blocking and checked on
+    the open descriptor, so a pipe swapped in after a check cannot block the read."""
     try:
-        status = path.stat()
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except FileNotFoundError:
+        raise FileRefused("unreadable-file", "There is no such file (or it is a broken link).") from None
+    except PermissionError:
+        raise FileRefused("unreadable-file", "The file cannot be opened: permission denied.") from None
+    except OSError as exc:
+        raise FileRefused("unreadable-file", f"The file cannot be opened: {exc.strerror or exc}.") from None
+    with os.fdopen(fd, "rb") as handle:
+        status = os.fstat(fd)
         if stat.S_ISDIR(status.st_mode):
             raise FileRefused("unreadable-file", "This is a folder, not a workbook.")
         if not stat.S_ISREG(status.st_mode):  # a pipe or a device would block or never end
             raise FileRefused("unreadable-file", "This is not a regular file (a pipe or a device?), not a workbook.")
-        size = status.st_size
-        if size > MAX_FILE_BYTES:
-            raise FileRefused("unsafe-file", f"The file is {size / 1024 / 1024:.1f} MB, more than the "
-                                             f"{MAX_FILE_BYTES // 1024 // 1024} MB a return can be; it was not read. "
-                                             "Remove pictures or extra sheets and send it again.")
-        with path.open("rb") as handle:
+        yield handle, status
+
+
+def _read_limited(path: Path) -> bytes:
+    try:
+        with _open_regular(path) as (handle, status):
+            if status.st_size > MAX_FILE_BYTES:
+                raise FileRefused("unsafe-file", f"The file is {status.st_size / 1024 / 1024:.1f} MB, more than the "
+                                                 f"{MAX_FILE_BYTES // 1024 // 1024} MB a return can be; it was not "
+                                                 "read. Remove pictures or extra sheets and send it again.")
             data = handle.read(MAX_FILE_BYTES + 1)  # the file may grow between stat and read
-    except FileNotFoundError:
-        raise FileRefused("unreadable-file", "There is no such file.") from None
-    except PermissionError:
-        raise FileRefused("unreadable-file", "The file cannot be opened: permission denied.") from None
     except OSError as exc:
         raise FileRefused("unreadable-file", f"The file cannot be opened: {exc.strerror or exc}.") from None
     if len(data) > MAX_FILE_BYTES:
