@@ -198,7 +198,7 @@ def _open_regular(path: Path):
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except FileNotFoundError:
-        raise FileRefused("unreadable-file", "There is no such file (or it is a broken link).") from None
+        raise FileRefused("unreadable-file", "There is no such file.") from None
     except PermissionError:
         raise FileRefused("unreadable-file", "The file cannot be opened: permission denied.") from None
     except OSError as exc:
