@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 import sys
@@ -20,6 +21,7 @@ from rich.text import Text
 
 from baseline.assessment import applicable_count
 from baseline.guideline import KEEP_LOCAL, Guideline, GuidelineDiff, Recommendation
+from baseline.tracker import CONFIG_CODES
 
 NOT_ENCODED = "(not yet encoded: see NICE)"
 
@@ -244,15 +246,28 @@ def count_row(counts: dict[str, int]) -> list[str]:
 def breakdown(summary, by: str) -> tuple[list[str], list[list]]:
     """The table behind `--by section|agency|owner`, as header + rows of plain values (shared by all formats)."""
     if by == "owner":
-        header = ["Owner", "Actions", "Open", "Overdue", "Next deadline"]
-        rows = [[o.owner, o.actions, o.open, o.overdue, o.next_deadline.isoformat() if o.next_deadline else ""]
-                for o in summary.owners]
-        return header, rows
+        return OWNER_HEADER, [owner_row(o, summary.as_of) for o in summary.owners]
     counts_header = list(STATUS_HEADERS.values()) + ["% met"]
     if by == "agency":
         return ["Agency", *counts_header], [[a["agency"], *count_row(a["counts"])] for a in summary.by_agency]
     return (["Section", "Title", *counts_header],
             [[s["id"], s["title"] or "(heading not yet encoded)", *count_row(s["counts"])] for s in summary.sections])
+
+
+# Owners are (agency, owner) pairs: the same job title in two agencies is two owners.
+OWNER_HEADER = ["Agency", "Owner", "Actions", "Open", "Overdue", "Earliest open deadline"]
+
+
+def open_deadline_text(deadline: dt.date | None, as_of: dt.date) -> str:
+    """"2027-06-30", or "overdue since 2027-01-31" when the earliest open deadline has passed."""
+    if deadline is None:
+        return ""
+    return f"overdue since {deadline.isoformat()}" if deadline < as_of else deadline.isoformat()
+
+
+def owner_row(owner, as_of: dt.date) -> list:
+    return [owner.agency, owner.owner, owner.actions, owner.open, owner.overdue,
+            open_deadline_text(owner.earliest_open_deadline, as_of)]
 
 
 def gap_rows(summary) -> list[list[str]]:
@@ -270,13 +285,31 @@ def gap_rows(summary) -> list[list[str]]:
     return rows
 
 
+def returned_sentence(expected: int, missing: list[str]) -> str:
+    """The summary headline's part about who returned: "7 of 8 agencies returned; missing: North CAMHS." (from
+    `tracker.missing_agencies`), so that a missing agency is never hidden by other agencies' answers."""
+    returned = expected - len(missing)
+    sentence = f"{returned} of {expected} agenc{'y' if expected == 1 else 'ies'} returned"
+    return sentence + (f"; missing: {', '.join(missing)}." if missing else ".")
+
+
+def where(summary) -> str:
+    """"Northshire · round 2027 · " (what the summary describes), or "" when the assessment names no area."""
+    parts = [summary.area] if summary.area else []
+    parts += [f"round {summary.round}"] if summary.round else []
+    return "".join(f"{part} · " for part in parts)
+
+
 def headline(summary) -> str:
     applicable = summary.assessed
     t = summary.totals
-    return (f"{summary.guideline}@{summary.version} · {len(summary.agencies)} agencies · as of {summary.as_of.isoformat()} · "
+    returned = (" " + returned_sentence(len(summary.agencies) + len(summary.missing_agencies),
+                                        summary.missing_agencies)) if summary.missing_agencies else ""
+    return (f"{where(summary)}{summary.guideline}@{summary.version} · {len(summary.agencies)} agencies · as of "
+            f"{summary.as_of.isoformat()} · "
             f"{applicable} recommendations apply: {t['met']} met ({percent(t['met'], applicable)}), "
             f"{t['partially_met']} partially met, {t['not_met']} not met, {t['not_assessed']} not assessed; "
-            f"{t['not_applicable']} not applicable.")
+            f"{t['not_applicable']} not applicable.{returned}")
 
 
 def honesty_notes(summary) -> list[str]:
@@ -291,7 +324,7 @@ def honesty_notes(summary) -> list[str]:
 
 def print_summary(summary, by: str = "section") -> None:
     out = console()
-    out.print(f"[bold]{summary.guideline} {summary.title}[/bold]")
+    out.print(Text(f"{where(summary)}{summary.guideline} {summary.title}", style="bold"))
     out.print(headline(summary), markup=False)
     for note in honesty_notes(summary):
         out.print(f"[yellow]Note:[/yellow] {note}")
@@ -299,9 +332,9 @@ def print_summary(summary, by: str = "section") -> None:
     header, rows = breakdown(summary, by)
     table = Table(title=f"By {by}", title_justify="left")
     for name in header:
-        table.add_column(name, overflow="fold", justify="left" if name in ("Section", "Title", "Agency", "Owner", "Next deadline") else "right")
+        table.add_column(name, overflow="fold", justify="left" if name in ("Section", "Title", "Agency", "Owner", "Earliest open deadline") else "right")
     for row in rows:
-        style = "bold red" if by == "owner" and row[3] else None
+        style = "bold red" if by == "owner" and row[OWNER_HEADER.index("Overdue")] else None
         table.add_row(*[str(v) for v in row], style=style)
     out.print(table)
 
@@ -314,12 +347,11 @@ def print_summary(summary, by: str = "section") -> None:
 
     if by != "owner":
         owners = Table(title="Action owners", title_justify="left")
-        for name in ("Owner", "Actions", "Open", "Overdue", "Next deadline"):
+        for name in OWNER_HEADER:
             owners.add_column(name, overflow="fold")
         for o in summary.owners:
-            owners.add_row(o.owner, str(o.actions), str(o.open), str(o.overdue),
-                           o.next_deadline.isoformat() if o.next_deadline else "",
-                           style="bold red" if o.overdue else None)
+            # Text, not markup: names come from the returns
+            owners.add_row(*(Text(str(v)) for v in owner_row(o, summary.as_of)), style="bold red" if o.overdue else None)
         out.print(owners)
     overdue = sum(o.overdue for o in summary.owners)
     if overdue:
@@ -332,7 +364,7 @@ def summary_csv(summary, by: str = "section") -> str:
 
 
 def summary_markdown(summary) -> str:
-    parts = [f"# {summary.guideline} baseline assessment summary", "", headline(summary), ""]
+    parts = [f"# {where(summary)}{summary.guideline} baseline assessment summary", "", headline(summary), ""]
     parts += [f"> {note}" for note in honesty_notes(summary)]
     for by, title in (("section", "By section"), ("agency", "By agency")):
         header, rows = breakdown(summary, by)
@@ -388,6 +420,21 @@ def print_validation(report, only_problems: bool = False, stderr: bool = False) 
             code.append(issue.severity, style="red" if issue.severity == "error" else "yellow")
             table.add_row(Text(issue.position or "—"), Text(issue.recommendation or "—"), code, Text(issue.message))
         out.print(table)
+    for issue in report.issues:  # about the set of files, not one of them (an agency with no return)
+        out.print(Text(f"{issue.severity.capitalize()} ({issue.code}): ", style="yellow") + Text(issue.message))
+
+
+def print_config_notes(report) -> None:
+    """After a merge or summary that went ahead: what --config found worth a look (a workbook filled in by the
+    wrong agency, agencies with no return), on stderr, so that warnings that matter are not left to `validate`."""
+    out = console(stderr=True)
+    for file_report in report.files:
+        for issue in file_report.issues:
+            if issue.code in CONFIG_CODES:
+                out.print(Text(f"Warning ({issue.code}): {file_report.path}: ", style="yellow") + Text(issue.message))
+    for issue in report.issues:
+        if issue.code in CONFIG_CODES:
+            out.print(Text(f"Warning ({issue.code}): ", style="yellow") + Text(issue.message))
 
 
 def import_lines(result, output: str) -> list[str]:

@@ -55,14 +55,6 @@ def count_sentence(report: TrackerReport) -> str:
     return sentence + "."
 
 
-def returned_sentence(expected: int, missing: list[str]) -> str:
-    """The summary headline's part about who returned: "7 of 8 agencies returned; missing: North CAMHS." (from
-    `tracker.missing_agencies`), so that a missing agency is never hidden by other agencies' answers."""
-    returned = expected - len(missing)
-    sentence = f"{returned} of {expected} agenc{'y' if expected == 1 else 'ies'} returned"
-    return sentence + (f"; missing: {', '.join(missing)}." if missing else ".")
-
-
 def state_text(row: AgencyRow) -> str:
     return f"{row.state}, overdue" if row.overdue else row.state
 

@@ -8,11 +8,11 @@ import re
 
 from markdown_it import MarkdownIt
 
+from baseline.render import returned_sentence
 from baseline.render_tracker import (
     markdown_text,
     one_line,
     print_tracker,
-    returned_sentence,
     tracker_json,
     tracker_markdown,
 )

@@ -17,7 +17,7 @@ from baseline.xlsx.agency.layout import META_SHEET
 from baseline.xlsx.agency.reader import read_agency_source
 from baseline.xlsx.nice.layout import DATA_SHEET
 from baseline.xlsx.nice.reader import read_nice_source
-from baseline.xlsx.package import SourceWorkbook
+from baseline.xlsx.package import SourceWorkbook, last_saved
 from baseline.xlsx.untrusted import FileRefused, check_untrusted
 
 
@@ -50,6 +50,8 @@ def read_return(path: str | Path, agencies: AgencyMap | None = None) -> ReadResu
                         "agency, or ask for a new one.",
                         file=str(path)))
                     agency_return = None
+                if agency_return is not None:
+                    agency_return.last_saved = last_saved(checked)
             finally:
                 source.close()
     except FileRefused as refused:

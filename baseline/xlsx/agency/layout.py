@@ -63,7 +63,7 @@ REQUIRED_COLUMNS = ("recommendation", "relevant", "meets")  # a return without t
 
 
 # Metadata stamped three ways (hidden sheet, custom document properties, defined names); they must agree.
-META_KEYS = ("tool_version", "format", "guideline", "version", "fingerprint", "area", "agency", "sector", "generated_at")
+META_KEYS = ("tool_version", "format", "guideline", "version", "fingerprint", "area", "round", "agency", "sector", "generated_at")
 META_PREFIX = "baseline_"  # custom property and defined name are META_PREFIX + key
 
 META_HEADER = ("key", "value")  # row 1 of the _baseline sheet; keys in column A from META_FIRST_ROW, values in B
@@ -125,6 +125,7 @@ class WorkbookJob:
     agency: str
     sectors: list[str]
     area: str
+    round: str  # the assessment round's label ("" when none was given)
     return_by: dt.date | None
     facilitator_name: str
     facilitator_email: str

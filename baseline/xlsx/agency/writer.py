@@ -60,7 +60,7 @@ __all__ = ["build_agency_workbook", "write_agency_workbook", "workbook_metadata"
 _VOCABULARY_TITLES = {"yes_partial_no": "Yes / Partial / No", "action_status": "Action status", "yes_no": "Yes / No"}
 
 def workbook_metadata(guideline: Guideline, *, agency: str, sectors: list[str], area: str,
-                      generated_at: dt.datetime) -> dict[str, str]:
+                      generated_at: dt.datetime, round: str = "") -> dict[str, str]:
     """The values stamped three ways (sheet, custom properties, defined names), keyed by layout.META_KEYS."""
     values = {
         "tool_version": __version__,
@@ -70,6 +70,7 @@ def workbook_metadata(guideline: Guideline, *, agency: str, sectors: list[str], 
         # Of the guideline's whole list, not the agency's filtered one: the reader finds the encoding by it.
         "fingerprint": guideline.fingerprint,
         "area": area,
+        "round": round,
         "agency": agency,
         "sector": ",".join(sectors),
         "generated_at": iso_utc(generated_at),
@@ -77,7 +78,7 @@ def workbook_metadata(guideline: Guideline, *, agency: str, sectors: list[str], 
     assert tuple(values) == layout.META_KEYS
     return values
 
-def build_agency_workbook(guideline: Guideline, *, agency: str, sectors: list[str], area: str = "",
+def build_agency_workbook(guideline: Guideline, *, agency: str, sectors: list[str], area: str = "", round: str = "",
                           return_by: dt.date | None = None, facilitator_name: str = "", facilitator_email: str = "",
                           all_recommendations: bool = False, generated_at: dt.datetime | None = None,
                           prefill: dict[str, Answer] | None = None) -> Workbook:
@@ -87,6 +88,7 @@ def build_agency_workbook(guideline: Guideline, *, agency: str, sectors: list[st
     """
     agency = " ".join(clean_text(agency or "").split())
     area = " ".join(clean_text(area or "").split())
+    round = " ".join(clean_text(round or "").split())
     if not agency:
         raise BaselineError("The agency name is empty.")
     sectors = list(dict.fromkeys(s.strip() for s in sectors if s and s.strip()))
@@ -101,7 +103,7 @@ def build_agency_workbook(guideline: Guideline, *, agency: str, sectors: list[st
         raise BaselineError(f"No {guideline.ref} recommendation applies to {', '.join(sectors)}; "
                             "use --all-recommendations to list them all.")
     _check_prefill(prefill or {}, listed)
-    job = WorkbookJob(guideline, agency, sectors, area, return_by, facilitator_name.strip(), facilitator_email.strip(),
+    job = WorkbookJob(guideline, agency, sectors, area, round, return_by, facilitator_name.strip(), facilitator_email.strip(),
                all_recommendations, generated_at or dt.datetime.now(dt.timezone.utc), listed)
 
     wb = Workbook()
@@ -117,7 +119,7 @@ def build_agency_workbook(guideline: Guideline, *, agency: str, sectors: list[st
     _write_lists(lists)
     write_start(start, job)
     _stamp_metadata(wb, meta, workbook_metadata(guideline, agency=agency, sectors=sectors, area=area,
-                                                generated_at=job.generated_at))
+                                                round=round, generated_at=job.generated_at))
 
     wb.active = 0
     # No password: it stops accidents (deleting or renaming sheets), not people (XLSX_PITFALLS.md §3).

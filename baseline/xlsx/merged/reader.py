@@ -220,7 +220,8 @@ def read_merged_workbook(path: Path | str) -> MultiAgencyAssessment:
                 if answer is not None:
                     result.answers[source.agency] = answer
             results.append(result)
-    return MultiAgencyAssessment(guideline, agencies, results, meta.get("merged_at", ""))
+    return MultiAgencyAssessment(guideline, agencies, results, meta.get("merged_at", ""), meta.get("area", ""),
+                                 meta.get("round", ""))
 
 
 def read_merged_meta(path: Path | str) -> dict[str, str]:
