@@ -29,14 +29,20 @@ demo: $(STAMP)
 	$(BIN)/baseline generate workbooks/examples/assessment.yaml -o $(DEMO)/blank
 	@echo "== 3. The agencies fill them in (a deterministic script stands in for them; one uses LibreOffice)"
 	$(BIN)/python workbooks/examples/make_example_returns.py $(DEMO)/returns --problem-dir $(DEMO)/late
-	@echo "== 4. Validate a late return with mistakes: validate points at each cell (exit 1 is expected here)"
+	@echo "== 4. Who has returned? One agency never did, one sent a late return with mistakes (exit 1 is expected)"
+	-$(BIN)/baseline status workbooks/examples/assessment.yaml $(DEMO)/returns $(DEMO)/late --as-of $(AS_OF)
+	-$(BIN)/baseline status workbooks/examples/assessment.yaml $(DEMO)/returns $(DEMO)/late --as-of $(AS_OF) \
+		--format markdown > $(DEMO)/chase-list.md
+	@echo "== 5. Validate the late return: validate points at each cell (exit 1 is expected here)"
 	-$(BIN)/baseline validate $(DEMO)/late
-	@echo "== 5. Validate the returns, merge them, summarise the gaps and action owners"
-	$(BIN)/baseline validate $(DEMO)/returns
-	$(BIN)/baseline merge $(DEMO)/returns -o $(DEMO)/merged.xlsx --as-of $(AS_OF)
-	$(BIN)/baseline summary $(DEMO)/merged.xlsx --as-of $(AS_OF)
-	$(BIN)/baseline summary $(DEMO)/merged.xlsx --as-of $(AS_OF) --format markdown > $(DEMO)/summary.md
-	@echo "== Done: open $(DEMO)/merged.xlsx; board-ready summary in $(DEMO)/summary.md"
+	@echo "== 6. Validate the returns that are in, merge them, summarise the gaps and action owners"
+	$(BIN)/baseline validate $(DEMO)/returns --config workbooks/examples/assessment.yaml
+	$(BIN)/baseline merge $(DEMO)/returns -o $(DEMO)/merged.xlsx --as-of $(AS_OF) \
+		--config workbooks/examples/assessment.yaml
+	$(BIN)/baseline summary $(DEMO)/merged.xlsx --as-of $(AS_OF) --config workbooks/examples/assessment.yaml
+	$(BIN)/baseline summary $(DEMO)/merged.xlsx --as-of $(AS_OF) --config workbooks/examples/assessment.yaml \
+		--format markdown > $(DEMO)/summary.md
+	@echo "== Done: open $(DEMO)/merged.xlsx; chase list in $(DEMO)/chase-list.md; board-ready summary in $(DEMO)/summary.md"
 
 # What users wait for, against the read and write floors (issue 16); a report, exit 0. More: make bench ARGS="--returns 2000".
 ARGS ?=
