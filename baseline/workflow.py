@@ -144,14 +144,16 @@ def _first_message(report: FileReport) -> str | None:
     return issue.message if issue else None
 
 
-def check_against_config(loaded: LoadedReturns, assessment: Assessment,
-                         agencies: Iterable[str] | None = None) -> None:
-    """What --config adds: each file's other-area, unexpected-agency and agency-mismatch issues, and a
-    missing-agency warning per agency asked (within the --agency filter) that sent nothing."""
+def check_against_config(loaded: LoadedReturns, assessment: Assessment, agencies: Iterable[str] | None = None, *,
+                         strict: bool = False) -> None:
+    """What --config adds: each file's other-area, unexpected-agency and agency-mismatch issues (errors with
+    `strict`, like the file's own warnings), and a missing-agency warning per agency asked (within the --agency
+    filter) that sent nothing."""
     by_path = {f.path: f for f in loaded.report.files}
     for received in loaded.received:
         if not received.skipped:
-            by_path[received.path].issues += tracker.file_config_issues(assessment.config, received)
+            issues = tracker.file_config_issues(assessment.config, received)
+            by_path[received.path].issues += make_strict(issues) if strict else issues
     returned = tracker.agencies_returned(assessment.config, assessment.guideline, loaded.received)
     loaded.report.issues += tracker.missing_agency_issues(assessment.asked(agencies), returned)
 
@@ -177,7 +179,7 @@ def validate_files(paths: Iterable[str | Path], *, strict: bool = False, agency_
     names = assessment.names(agency_map) if assessment else agency_map
     loaded = load_returns(paths, strict=strict, agency_map=names, agencies=agencies)
     if assessment:
-        check_against_config(loaded, assessment, agencies)
+        check_against_config(loaded, assessment, agencies, strict=strict)
     return loaded.report
 
 
@@ -223,7 +225,7 @@ def merge_returns_in(paths: Iterable[str | Path], *, latest: bool = False, keep:
         raise BaselineError(f"--keep {', '.join(map(repr, unknown))} names none of the returns given. "
                             f"Give the file's name or its path as listed by `baseline status`.")
     if assessment:
-        check_against_config(loaded, assessment, agencies)
+        check_against_config(loaded, assessment, agencies, strict=strict)
     else:
         _attach(loaded.report, tracker.area_issues(loaded.received))
     chosen, duplicate_issues = select_returns(loaded.returns, latest=latest, keep=keep)

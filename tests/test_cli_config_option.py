@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 
+import openpyxl
 import pytest
 
 from baseline import workflow
@@ -125,6 +126,44 @@ def test_merge_latest_keeps_the_return_saved_last_whatever_its_name(run, folder,
     assert data["missing_agencies"] == []
     with_config = run("summary", out, "--config", config, "--format", "json", "--as-of", AS_OF.isoformat())
     assert json.loads(with_config.stdout)["missing_agencies"] == [tf.SCHOOLS, tf.ED, tf.WELLBEING]
+
+
+def test_the_merged_workbook_names_the_area_and_round_in_its_titles_print_headers_and_stamps(run, folder, config,
+                                                                                             tmp_path):
+    out = tmp_path / "merged.xlsx"
+    files = tf.files_of(folder, "camhs.xlsx", "social-care.xlsx")
+    assert run("merge", *files, "--config", config, "-o", out, "--as-of", AS_OF.isoformat()).exit_code == 0
+    wb = openpyxl.load_workbook(out)
+    assert wb["Summary"]["A1"].value.startswith("Northshire · round 2027 · NG225 ")
+    printed = [ws for ws in wb.worksheets if ws.sheet_state == "visible"]
+    assert len(printed) >= 5
+    for ws in printed:
+        assert ws.oddHeader.center.text.startswith("Northshire · round 2027 · NG225 "), ws.title
+    meta = {row[0]: row[1] for row in wb["_baseline"].iter_rows(min_row=2, values_only=True)}
+    assert (meta["area"], meta["round"]) == ("Northshire", "2027")
+
+
+def test_merge_stamps_the_returns_area_without_a_config_and_the_configs_when_given(run, folder, tmp_path):
+    out = tmp_path / "merged.xlsx"
+    assert run("merge", folder / "camhs.xlsx", "-o", out).exit_code == 0
+    assert (merged_summary(run, out)["area"], merged_summary(run, out)["round"]) == ("Northshire", None)
+    data = tf.config_data()
+    data["round"] = "2027 autumn"
+    other_round = tf.write_config(tmp_path, data)
+    assert run("merge", folder / "camhs.xlsx", "-o", out, "--config", other_round, "--force").exit_code == 0
+    assert merged_summary(run, out)["round"] == "2027 autumn"
+    severnside = tf.config_data()
+    severnside["area"] = "Severnside"
+    refused = run("summary", out, "--config", tf.write_config(tmp_path, severnside, "severnside.yaml"))
+    assert refused.exit_code == 1
+    assert "is the merged assessment of Northshire, but" in one_line(refused.stderr)
+
+
+def test_strict_turns_the_config_warnings_of_a_file_into_errors(run, folder, config):
+    gp = folder / "north-camhs-final.xlsx"
+    assert run("validate", gp, "--config", config).exit_code == 0  # agency-mismatch warns
+    strict = json.loads(run("validate", gp, "--config", config, "--strict", "--format", "json").stdout)
+    assert {i["severity"] for i in strict["files"][0]["issues"]} == {"error"}
 
 
 def test_merge_keep_chooses_the_return_explicitly(run, folder, config, tmp_path):
