@@ -19,11 +19,14 @@ from baseline.tracker import (
     UNEXPECTED_AGENCY,
     UNPLACED,
     ReceivedFile,
+    area_issues,
     choose_latest,
     choose_return,
+    common_stamp,
     duplicate_issue,
     duplicate_message,
     file_config_issues,
+    kept_by,
     missing_agencies,
     missing_agency_issues,
     track_returns,
@@ -443,8 +446,6 @@ def test_missing_agencies_in_config_order():
 
 
 def test_the_area_most_returns_share_and_the_returns_of_another():
-    from baseline.tracker import area_issues, common_stamp
-
     assert common_stamp(["Northshire", "  northshire ", "Severnside", ""]) == "Northshire"
     assert common_stamp(["Severnside", "Northshire"]) == "Severnside"  # a tie: the first seen
     assert common_stamp(["", "  "]) == ""
@@ -459,8 +460,6 @@ def test_the_area_most_returns_share_and_the_returns_of_another():
 
 
 def test_keep_names_a_file_by_its_path_or_its_name():
-    from baseline.tracker import kept_by
-
     assert kept_by("returns/yj.xlsx", "./returns//yj.xlsx")
     assert kept_by("returns/yj.xlsx", "YJ.xlsx") and kept_by("C:\\returns\\yj.xlsx", "yj.xlsx")
     assert not kept_by("returns/yj.xlsx", "returns/yj v2.xlsx")
