@@ -86,10 +86,13 @@ def latest_option(command):
                              "time).")(command)
 
 
-def as_of_option(command):
+def as_of_option(default: str = "today"):
+    """`--as-of DATE`: the date actions count as overdue against, in any form the one date parser reads."""
     return click.option("--as-of", "as_of", metavar="DATE",
-                        help="The date to judge what is overdue on (31/03/2027 or 2027-03-31; default today)."
-                        )(command)
+                        help=f"The date to judge what is overdue on (31/03/2027 or 2027-03-31; default {default}).")
+
+
+MERGED_AS_OF = "a merged workbook's own as-of date, else today"
 
 
 def force_option(what: str):
@@ -312,14 +315,16 @@ def _agency_filter(agencies: tuple[str, ...]) -> tuple[str, ...]:
 @agency_filter_option
 @as_agency_options
 @strict_option
-@format_option("table", "json")
+@format_option("table", "json", "text")
 def validate(files: tuple[str, ...], config: str | None, agencies: tuple[str, ...], as_agency: str | None,
              sectors: tuple[str, ...], strict: bool, fmt: str) -> None:
     """Check returned workbooks and say exactly which cell to fix.
 
-    FILES are returned workbooks (.xlsx, .xlsm, .ods), or folders of them. Each file gets a one-line OK or a table
-    of issues (cell, recommendation, code, message); a file that cannot be read is reported and the others are
-    still checked. Exit 0 when every file is valid (warnings allowed, unless --strict), 1 otherwise.
+    FILES are returned workbooks (.xlsx, .xlsm, .ods), or folders of them. Each file gets a one-line OK or its
+    issues (cell, recommendation, code, message): a table on a wide terminal, one block per issue on a narrow one;
+    a file that cannot be read is reported and the others are still checked. --format text is a plain list per
+    file to paste into an email to the agency. Exit 0 when every file is valid (warnings allowed, unless
+    --strict), 1 otherwise.
 
     Returns filled in on NICE's own baseline assessment tool are recognised too; name their agency with
     --as-agency, or with the config's files patterns (--config).
@@ -330,6 +335,8 @@ def validate(files: tuple[str, ...], config: str | None, agencies: tuple[str, ..
                                      agencies=_agency_filter(agencies), config=config)
     if fmt == "json":
         click.echo(render.to_json(report.to_dict()))
+    elif fmt == "text":
+        click.echo(render.validation_text(report), nl=False)
     else:
         render.print_validation(report)
     echo_err(render.validation_count(report) + ".")
@@ -347,7 +354,7 @@ def validate(files: tuple[str, ...], config: str | None, agencies: tuple[str, ..
 @keep_option
 @latest_option
 @strict_option
-@as_of_option
+@as_of_option()
 def merge(files: tuple[str, ...], output: str, config: str | None, agencies: tuple[str, ...], as_agency: str | None,
           sectors: tuple[str, ...], force: bool, keep: tuple[str, ...], latest: bool, strict: bool,
           as_of: str | None) -> None:
@@ -372,11 +379,11 @@ def merge(files: tuple[str, ...], output: str, config: str | None, agencies: tup
         bad = sum(not f.valid for f in outcome.report.files)
         echo_err(f"Merge refused: {bad} of {len(outcome.report.files)} file(s) have errors. Nothing was written.")
         sys.exit(EXIT_INPUT_PROBLEM)
-    render.print_config_notes(outcome.report)
+    render.print_validation(outcome.report, only_problems=True, stderr=True)  # the warnings, as validate shows them
     warnings = sum(len(f.warnings) for f in outcome.report.files)
     click.echo(output)
     echo_err(f"Merged {len(outcome.assessment.agencies)} agencies into {output}"
-             + (f" ({warnings} warning(s): run `baseline validate` to see them)." if warnings else "."))
+             + (f" ({warnings} warning(s), listed above)." if warnings else "."))
 
 
 @cli.command()
@@ -384,7 +391,9 @@ def merge(files: tuple[str, ...], output: str, config: str | None, agencies: tup
 @config_option
 @click.option("--by", type=click.Choice(["section", "agency", "owner"]), default="section", show_default=True,
               help="The breakdown table (and the rows of --format csv).")
-@as_of_option
+@click.option("--table", "table_name", type=click.Choice(["section", "agency", "owner", "gaps", "actions"]),
+              help="With --format csv: the table to export (default: the --by table).")
+@as_of_option(MERGED_AS_OF)
 @agency_filter_option
 @click.option("--section", "sections", multiple=True, help="Only these sections, e.g. 1.7 (repeatable).")
 @click.option("--status", "statuses", multiple=True,
@@ -394,18 +403,24 @@ def merge(files: tuple[str, ...], output: str, config: str | None, agencies: tup
 @latest_option
 @as_agency_options
 @format_option("table", "json", "csv", "markdown")
-def summary(files: tuple[str, ...], config: str | None, by: str, as_of: str | None, agencies: tuple[str, ...],
-            sections: tuple[str, ...], statuses: tuple[str, ...], keep: tuple[str, ...], latest: bool,
-            as_agency: str | None, sectors: tuple[str, ...], fmt: str) -> None:
+def summary(files: tuple[str, ...], config: str | None, by: str, table_name: str | None, as_of: str | None,
+            agencies: tuple[str, ...], sections: tuple[str, ...], statuses: tuple[str, ...], keep: tuple[str, ...],
+            latest: bool, as_agency: str | None, sectors: tuple[str, ...], fmt: str) -> None:
     """Compliance gaps and action owners, over a merged workbook or directly over returns.
 
     FILES: one merged workbook, or agency returns (or folders of them), merged on the fly (nothing written).
+    The headline gives both views: recommendations by their worst agency answer, and the agencies' own answers.
+    CSV opens intact in Excel and LibreOffice (UTF-8, ids such as 1.10 kept as text, formulas inert).
     """
+    import datetime as dt
+
     from baseline import render, workflow
 
-    day = _as_of(as_of)
+    if table_name and fmt != "csv":
+        raise click.UsageError("--table chooses the table of --format csv; the other formats show every table.")
+    day = _date_option(as_of, "--as-of")
     with render.progress_reader() as progress:
-        outcome = workflow.summarise_files(files, as_of=day, latest=latest, keep=keep,
+        outcome = workflow.summarise_files(files, as_of=day, today=dt.date.today(), latest=latest, keep=keep,
                                            agencies=_agency_filter(agencies), sections=sections, statuses=statuses,
                                            progress=progress, agency_map=_agency_map(as_agency, sectors),
                                            config=config)
@@ -417,7 +432,7 @@ def summary(files: tuple[str, ...], config: str | None, by: str, as_of: str | No
     if fmt == "json":
         click.echo(render.to_json(outcome.summary.to_dict()))
     elif fmt == "csv":
-        click.echo(render.summary_csv(outcome.summary, by), nl=False)
+        click.echo(render.summary_csv(outcome.summary, table_name or by), nl=False)
     elif fmt == "markdown":
         click.echo(render.summary_markdown(outcome.summary))
     else:
@@ -427,7 +442,7 @@ def summary(files: tuple[str, ...], config: str | None, by: str, as_of: str | No
 @cli.command()
 @click.argument("config", type=click.Path(dir_okay=False), metavar="CONFIG.yaml")
 @click.argument("files", nargs=-1, required=True, type=click.Path(), metavar="RETURNS...")
-@as_of_option
+@as_of_option()
 @format_option("table", "json", "markdown")
 def status(config: str, files: tuple[str, ...], as_of: str | None, fmt: str) -> None:
     """Who has returned: one row per agency of CONFIG.yaml (valid, invalid, blank, duplicate or missing; overdue
@@ -531,34 +546,38 @@ def generate(config: str | None, output: str, agencies: tuple[str, ...], as_agen
         echo_err(f"Note: the {model.ref} encoding is partial; each workbook says so on its Start here sheet.")
 
 
-def main() -> None:  # pragma: no cover - console entry point alias
-    cli()
-
-
-# --- report (appended apart from the rest until the restructure wires it through workflow) ---------------------
+# --- report --------------------------------------------------------------------------------------------------
 
 
 @cli.command()
 @click.argument("merged", metavar="MERGED.xlsx", type=click.Path(dir_okay=False))
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="The report to write (.html).")
-@click.option("--as-of", "as_of", metavar="DATE",
-              help="Date for overdue actions (YYYY-MM-DD; default: the merged workbook's own).")
-@click.option("--force", is_flag=True, help="Overwrite the output file if it exists.")
-def report(merged: str, output: str, as_of: str | None, force: bool) -> None:
+@click.option("--compare", "compare_with", metavar="OLD.xlsx", type=click.Path(dir_okay=False),
+              help="The last round's merged workbook (same guideline version): show the progress since.")
+@as_of_option("the merged workbook's own as-of date")
+@force_option("the output file")
+def report(merged: str, output: str, compare_with: str | None, as_of: str | None, force: bool) -> None:
     """A board report from a merged workbook: one self-contained HTML file that prints to A4.
 
     The headline in both views (worst-of system status and agency answers), status by section, agencies by
     section, the gaps with our summaries and flagged risks, owners and overdue actions, and the encoding caveat
-    when the encoding is partial. No scripts and nothing fetched: it reads the same offline and printed.
+    when the encoding is partial; with --compare, the progress since the last round (status changes, each section
+    then and now, actions closed, new and still overdue). No scripts and nothing fetched: it reads the same offline
+    and printed.
     """
-    from pathlib import Path
+    import datetime as dt
 
     from baseline import workflow
-    from baseline.report.html import render_report  # matplotlib and Jinja2: kept out of --help
+    from baseline.report.html import render_report  # matplotlib and Jinja2: only this command loads them
 
-    if Path(output).suffix.lower() not in (".html", ".htm"):
+    if not output.lower().endswith((".html", ".htm")):
         raise click.BadParameter("the report must be an .html file", param_hint="-o/--output")
-    outcome = workflow.report_file(merged, output, render_report, as_of=_date_option(as_of, "--as-of"), force=force)
-    target, day, assessment_agencies = outcome.path, outcome.summary.as_of, outcome.summary.agencies
-    click.echo(str(target))
-    echo_err(f"Wrote the report on {len(assessment_agencies)} agencies as of {day.isoformat()} to {target}.")
+    result = workflow.report_file(merged, output, render_report, compare_with=compare_with,
+                                  as_of=_date_option(as_of, "--as-of"), today=dt.date.today(), force=force)
+    click.echo(str(result.path))
+    echo_err(f"Wrote the report on {len(result.summary.agencies)} agencies as of {result.summary.as_of.isoformat()} "
+             f"to {result.path}.")
+
+
+def main() -> None:  # pragma: no cover - console entry point alias
+    cli()

@@ -162,6 +162,24 @@ class Guideline(_Strict):
             "complete": self.encoding_complete,
         }
 
+    def completeness_sentence(self) -> str:
+        """One honest sentence about how much of the guideline this encoding holds (every output that shows the
+        guideline says it the same way)."""
+        c = self.completeness()
+        if c["complete"]:
+            return f"Complete encoding: {c['recommendations']} recommendations, {c['verified']} verified against NICE."
+        parts = [
+            f"PARTIAL ENCODING: {c['recommendations']} recommendations known in {c['sections']} sections",
+            f"{c['verified']} verified against a NICE source",
+            f"{c['with_summary']} with a summary",
+        ]
+        text = "; ".join(parts) + "."
+        if c["incomplete_sections"]:
+            text += f" Sections not known complete: {', '.join(c['incomplete_sections'])}."
+        if not c["sections_list_complete"]:
+            text += " Further sections may exist."
+        return text
+
 
 def fingerprint(guideline: str, version: str, ids: list[str]) -> str:
     """Short hash of guideline + version + recommendation ids in order.

@@ -11,7 +11,7 @@ agency of a sector it concerns has returned) is `not_assessed`, flagged `uncover
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Iterable
 
 from baseline.assessment import AgencyReturn, Answer, Status, system_status
@@ -76,6 +76,10 @@ class MultiAgencyAssessment:
     merged_at: str = ""
     area: str = ""  # the local system assessed (the config's, else the one the returns were generated for)
     round: str = ""  # the round's label, where one was given
+    # The date a merged workbook was merged for (its Actions sheet's overdue flags): what `summary` and `report`
+    # count overdue against unless told otherwise. None for returns merged on the fly. A reading date, not part of
+    # what the agencies answered, so two assessments compare equal whatever it is.
+    as_of: dt.date | None = field(default=None, compare=False)
 
     @property
     def agency_names(self) -> list[str]:
@@ -175,5 +179,4 @@ def restrict(assessment: MultiAgencyAssessment, *, agencies: Iterable[str] | Non
         if (keep_sections is None or r.section in keep_sections)
         and (keep_agencies is None or any(a in names for a in r.answers))
     ]
-    return MultiAgencyAssessment(assessment.guideline, kept_sources, results, assessment.merged_at, assessment.area,
-                                 assessment.round)
+    return replace(assessment, agencies=kept_sources, results=results)  # area, round, as-of and stamps kept

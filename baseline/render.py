@@ -1,6 +1,8 @@
-"""Presentation: library results -> rich tables, JSON, CSV, Markdown. No business logic here.
+"""Presentation: library results -> terminal text, plain text, JSON, CSV, Markdown. No business logic here.
 
-`rich` is imported inside functions so that `baseline --help` stays fast.
+Terminal output reads well at any width: tables only when every word fits its column (fit_columns), else one block
+per item; sentences wrapped at spaces (wrap_words), never mid-word. CSV survives a spreadsheet (to_csv). The CLI
+imports this module inside its commands, so `baseline --help` never loads rich.
 """
 
 from __future__ import annotations
@@ -9,18 +11,24 @@ import csv
 import datetime as dt
 import io
 import json
+import os
+import re
 import sys
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
+from rich import box
+from rich.cells import cell_len
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn
 from rich.table import Table
 from rich.text import Text
 
-from baseline.assessment import applicable_count
+from baseline.assessment import STATUS_ORDER, applicable_count
 from baseline.guideline import KEEP_LOCAL, Guideline, GuidelineDiff, Recommendation
+from baseline.summary import met_percent
+from baseline.text import clean_text, looks_like_formula, squash
 from baseline.tracker import CONFIG_CODES
 
 NOT_ENCODED = "(not yet encoded: see NICE)"
@@ -51,20 +59,41 @@ def to_json(data: Any) -> str:
     return json.dumps(data, indent=2, ensure_ascii=False, default=str)
 
 
-def to_csv(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
-    """CSV with spreadsheet-formula neutralisation: a leading = + - @ (or tab/CR) gets a ' (OWASP)."""
+CSV_BOM = "\ufeff"  # Excel on Windows reads a CSV as UTF-8 only when it starts with this mark
+_NUMBER_LIKE = re.compile(r"[0-9][0-9.]*")
+
+
+def to_csv(header: Sequence[str], rows: Iterable[Sequence[Any]], *, keep_text: Iterable[str] = ()) -> str:
+    """CSV that survives a spreadsheet: UTF-8 with a BOM, text a spreadsheet would run as a formula made inert
+    (csv_cell), and the columns named in `keep_text` (ids such as section 1.10) kept as text (spreadsheet_text)."""
+    keep = {header.index(name) for name in keep_text}
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(header)
     for row in rows:
-        writer.writerow([csv_safe(v) for v in row])
-    return buffer.getvalue()
+        writer.writerow([spreadsheet_text(v) if i in keep else csv_cell(v) for i, v in enumerate(row)])
+    return CSV_BOM + buffer.getvalue()
 
 
-def csv_safe(value: Any) -> Any:
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+def csv_cell(value: Any) -> Any:
+    """A value as a CSV cell a spreadsheet shows but never runs: text starting like a formula (text.py's rule),
+    or with a tab or carriage return, gets a leading ' (OWASP); a lone carriage return, which LibreOffice takes for
+    the end of a row even inside quotes, becomes a line break."""
+    if not isinstance(value, str):
+        return value
+    value = value.replace("\r\n", "\n").replace("\r", "\n") if "\r" in value else value
+    if looks_like_formula(value) or value[:1] in ("\t", "\n"):
         return "'" + value
     return value
+
+
+def spreadsheet_text(value: Any) -> Any:
+    """An id a spreadsheet would read as a number or a date (1.10 -> 1.1; 1.1.10 -> a date in some locales) as
+    ="1.10": a formula holding only that text, which computes nothing and reads no cell, so Excel, LibreOffice
+    and Google Sheets all show 1.10 as text. Anything else is an ordinary cell."""
+    if isinstance(value, str) and _NUMBER_LIKE.fullmatch(value):
+        return f'="{value}"'
+    return csv_cell(value)
 
 
 def markdown_table(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
@@ -117,45 +146,22 @@ def guideline_listing(guideline: Guideline, sector: str | None = None) -> dict:
     }
 
 
-def completeness_sentence(guideline: Guideline) -> str:
-    """One honest sentence about how much of the guideline this encoding holds."""
-    c = guideline.completeness()
-    if c["complete"]:
-        return f"Complete encoding: {c['recommendations']} recommendations, {c['verified']} verified against NICE."
-    parts = [
-        f"PARTIAL ENCODING: {c['recommendations']} recommendations known in {c['sections']} sections",
-        f"{c['verified']} verified against a NICE source",
-        f"{c['with_summary']} with a summary",
-    ]
-    text = "; ".join(parts) + "."
-    if c["incomplete_sections"]:
-        text += f" Sections not known complete: {', '.join(c['incomplete_sections'])}."
-    if not c["sections_list_complete"]:
-        text += " Further sections may exist."
-    return text
-
-
 def print_listing(listing: dict, guideline: Guideline) -> None:
+    """`recs list`: a table that fits the terminal without breaking a word (else one block per recommendation)."""
     out = console()
-    out.print(f"[bold]{guideline.guideline}[/bold] {guideline.title}")
-    out.print(f"version {guideline.version} · fingerprint {guideline.fingerprint} · {guideline.source}")
-    style = "green" if listing["completeness"]["complete"] else "bold yellow"
-    out.print(f"[{style}]{completeness_sentence(guideline)}[/{style}]")
-    table = Table(show_lines=False, expand=True)
-    table.add_column("ID", no_wrap=True)
-    table.add_column("Section", no_wrap=True)
-    table.add_column("Summary", ratio=3, overflow="fold")  # the summary gets the room; sectors wrap
-    table.add_column("Sectors", ratio=1, overflow="fold")
-    table.add_column("Verified", no_wrap=True)
-    for rec in listing["recommendations"]:
-        section = f"{rec['section']}{'' if rec['section_complete'] else '*'}"
-        table.add_row(
-            rec["id"], section, rec["summary"] or NOT_ENCODED, ", ".join(rec["sectors"]), "yes" if rec["verified"] else "no"
-        )
-    out.print(table)
+    head = Text(guideline.guideline, style="bold")
+    head.append(f" {guideline.title}", style="")
+    say(out, head)
+    say(out, Text(f"version {guideline.version} · fingerprint {guideline.fingerprint} · {guideline.source}"))
+    say(out, Text(guideline.completeness_sentence(),
+                  style="green" if listing["completeness"]["complete"] else "bold yellow"))
+    rows = [[rec["id"], f"{rec['section']}{'' if rec['section_complete'] else '*'}", rec["summary"] or NOT_ENCODED,
+             ", ".join(rec["sectors"]), "yes" if rec["verified"] else "no"] for rec in listing["recommendations"]]
+    print_table_or_blocks(out, "Recommendations", ["ID", "Section", "Summary", "Sectors", "Verified"], rows,
+                          label_columns=1, no_wrap=(0, 1, 4), prefer=(2,))
     shown = len(listing["recommendations"])
     sector_note = f" for sector {listing['sector']}" if listing["sector"] else ""
-    out.print(f"{shown} recommendations{sector_note}. * section not known to be complete.")
+    say(out, Text(f"{shown} recommendations{sector_note}. * section not known to be complete."))
 
 
 def listing_csv(listing: dict) -> str:
@@ -165,7 +171,7 @@ def listing_csv(listing: dict) -> str:
          r["population"], r["year"] or "", r["verified"]]
         for r in listing["recommendations"]
     ]
-    return to_csv(header, rows)
+    return to_csv(header, rows, keep_text=("id", "section"))
 
 
 def print_recommendation(guideline: Guideline, rec: Recommendation) -> None:
@@ -216,6 +222,145 @@ def _short(value: Any, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+# --- layout for people: tables that fit the terminal, or one block per item -----------------------------------
+
+WIDE = 100  # below this many columns, lists of sentences (issues, gaps) read better as one block each
+_BLOCK_INDENT = 4
+
+
+def longest_word(text: str) -> int:
+    return max((cell_len(word) for word in text.split()), default=0)
+
+
+def longest_line(text: str) -> int:
+    return max((cell_len(line) for line in text.splitlines()), default=0)
+
+
+def table_chrome(columns: int) -> int:
+    """Cells a table() takes besides its columns' text: one padding cell each side of a column and a separator
+    between columns (none at the outer edges)."""
+    return 3 * columns - 3
+
+
+def fit_columns(header: Sequence[str], rows: Sequence[Sequence[str]], width: int, *,
+                no_wrap: Iterable[int] = (), prefer: Iterable[int] = ()) -> list[int] | None:
+    """Widths for a table `width` cells wide in which no word is broken: each column at least as wide as its
+    longest word (its longest cell, for `no_wrap` columns such as ids), the room left shared out (share_room),
+    first among the `prefer` columns (the one people read, such as a summary), then among the others. None when
+    even the longest words do not fit side by side."""
+    no_wrap = set(no_wrap)
+    least, most = [], []
+    for index, texts in enumerate(zip(header, *rows)):
+        most.append(max(longest_line(str(t)) for t in texts))
+        least.append(most[-1] if index in no_wrap else max(longest_word(str(t)) for t in texts))
+    room = width - table_chrome(len(header))
+    if sum(least) > room:
+        return None
+    if sum(most) <= room:
+        return most
+    widths = list(least)
+    prefer = [i for i in prefer if i < len(widths)]
+    for group in (prefer, [i for i in range(len(widths)) if i not in prefer]):
+        share_room(widths, most, group, room - sum(widths))
+    return widths
+
+
+def share_room(widths: list[int], most: Sequence[int], columns: Sequence[int], spare: int) -> None:
+    """Max-min fair shares of `spare` cells among `columns`: one that needs little more gets all of it (a status, a
+    date: never wrapped for want of a few cells); the long ones share what is left by how much more they need."""
+    wants = {i: most[i] - widths[i] for i in columns if most[i] > widths[i]}
+    pending = sorted(wants, key=wants.get)
+    while pending and wants[pending[0]] <= spare // len(pending):
+        index = pending.pop(0)
+        widths[index] += wants[index]
+        spare -= wants[index]
+    if not pending:
+        return
+    wanted = sum(wants[i] for i in pending)
+    given = {i: spare * wants[i] // wanted for i in pending}
+    for index in sorted(pending, key=lambda i: given[i] - wants[i])[: spare - sum(given.values())]:
+        given[index] += 1  # what the rounding left, to the columns that still want most
+    for index in pending:
+        widths[index] += given[index]
+
+
+def table(header: Sequence[str], rows: Sequence[Sequence[Any]], width: int, *, title: str | None = None,
+          no_wrap: Iterable[int] = (), right: Iterable[int] = (), prefer: Iterable[int] = (),
+          styles: Sequence[str | None] = ()) -> Table | None:
+    """A table that fits `width` and breaks no word (cells wrap at spaces), or None when it cannot: then the caller
+    shows one block per row. Cells are shown as text, never as rich markup (they quote what people typed)."""
+    cells = [[cell if isinstance(cell, Text) else Text(str(cell)) for cell in row] for row in rows]
+    widths = fit_columns(header, [[cell.plain for cell in row] for row in cells], width, no_wrap=no_wrap,
+                         prefer=prefer)
+    if widths is None:
+        return None
+    no_wrap, right = set(no_wrap), set(right)
+    result = Table(title=title, title_justify="left", title_style="bold", box=box.SIMPLE_HEAD, show_edge=False,
+                   pad_edge=False)
+    for index, (name, column_width) in enumerate(zip(header, widths)):
+        result.add_column(name, width=column_width, no_wrap=index in no_wrap, overflow="fold",
+                          justify="right" if index in right else "left")
+    for index, row in enumerate(cells):
+        result.add_row(*row, style=styles[index] if index < len(styles) else None)
+    return result
+
+
+def wrap_words(text: Text, width: int) -> list[Text]:
+    """`text` wrapped at spaces to `width` cells. A word longer than a line (a long path) stays whole on a line of
+    its own, never folded: it can still be copied, and the terminal wraps it as it must."""
+    lines = []
+    for paragraph in text.split("\n"):
+        offsets, used = [], cell_len(paragraph.plain) - cell_len(paragraph.plain.lstrip())
+        for word in re.finditer(r"\S+\s*", paragraph.plain):
+            if used and used + cell_len(word.group().rstrip()) > width:
+                offsets.append(word.start())
+                used = 0
+            used += cell_len(word.group())
+        for line in paragraph.divide(offsets):
+            line.rstrip()
+            lines.append(line)
+    return lines
+
+
+def say(out: Console, text: Text | str, indent: int = 0) -> None:
+    """Print a sentence wrapped at spaces to the terminal (see wrap_words), `indent` cells in. Sent to a file or a
+    pipe with no COLUMNS to go by, it stays on one line, whole for grep and for pasting."""
+    text = text if isinstance(text, Text) else Text(text)
+    width = out.width if out.is_terminal or os.environ.get("COLUMNS") else sys.maxsize
+    for line in wrap_words(text, max(width - indent, 20)):
+        out.print(Text(" " * indent) + line if indent else line, soft_wrap=True)
+
+
+def block(out: Console, head: Text | str, lines: Iterable[Text | str] = ()) -> None:
+    """One item as a head line and its lines indented below it, each wrapped at spaces to the terminal."""
+    say(out, head)
+    for line in lines:
+        say(out, line, _BLOCK_INDENT)
+
+
+def fields_line(header: Sequence[str], row: Sequence[Any]) -> str:
+    """"Met: 3 · Partially met: 1 · …": the cells of a table row as one line of a block (empty cells left out)."""
+    return " · ".join(f"{name}: {value}" for name, value in zip(header, row) if str(value))
+
+
+def print_table_or_blocks(out: Console, title: str, header: Sequence[str], rows: Sequence[Sequence[Any]], *,
+                          label_columns: int = 1, no_wrap: Iterable[int] = (), right: Iterable[int] = (),
+                          prefer: Iterable[int] = (), styles: Sequence[str | None] = ()) -> None:
+    """A table when it fits the terminal without breaking a word; otherwise one block per row: the first
+    `label_columns` cells as its head, the others as "Header: value" pairs."""
+    shown = table(header, rows, out.width, title=title, no_wrap=no_wrap, right=right, prefer=prefer, styles=styles)
+    if shown is not None:
+        out.print(shown, soft_wrap=False)
+        out.print()
+        return
+    say(out, Text(title, style="bold"))
+    for index, row in enumerate(rows):
+        head = Text(" · ".join(str(v) for v in row[:label_columns] if str(v)),
+                    style=styles[index] if index < len(styles) and styles[index] else "")
+        block(out, head, [fields_line(header[label_columns:], row[label_columns:])])
+    out.print()
+
+
 # --- summary -------------------------------------------------------------------------------------------------
 
 STATUS_STYLES = {
@@ -225,28 +370,29 @@ STATUS_STYLES = {
     "not_assessed": "magenta",
     "not_applicable": "dim",
 }
-STATUS_HEADERS = {
-    "met": "Met",
-    "partially_met": "Partially met",
-    "not_met": "Not met",
-    "not_assessed": "Not assessed",
-    "not_applicable": "Not applicable",
-}
+STATUS_HEADERS = {s.value: s.label for s in STATUS_ORDER}
+NO_SUMMARY = "(summary not yet encoded: see NICE)"
+RISK_FLAGGED = "risk flagged"
 
 
-def percent(part: int, whole: int) -> str:
-    return f"{100 * part / whole:.0f}%" if whole else "–"
+def percent_met(counts: dict[str, int]) -> str:
+    """"% met" as people read it: summary.met_percent (met / applicable), whole percent; "–" when none apply."""
+    value = met_percent(counts)
+    return "–" if value is None else f"{value:.0f}%"
 
 
 def count_row(counts: dict[str, int]) -> list[str]:
     """Counts in status order, then % met of the recommendations that apply."""
-    return [str(counts[s]) for s in STATUS_HEADERS] + [percent(counts["met"], applicable_count(counts))]
+    return [str(counts[s]) for s in STATUS_HEADERS] + [percent_met(counts)]
 
 
 def breakdown(summary, by: str) -> tuple[list[str], list[list]]:
     """The table behind `--by section|agency|owner`, as header + rows of plain values (shared by all formats)."""
     if by == "owner":
-        return OWNER_HEADER, [owner_row(o, summary.as_of) for o in summary.owners]
+        header = ["Agency", "Owner", "Actions", "Open", "Overdue", "Earliest open deadline"]
+        rows = [[o.agency, o.owner, o.actions, o.open, o.overdue,
+                 o.earliest_open_deadline.isoformat() if o.earliest_open_deadline else ""] for o in summary.owners]
+        return header, rows
     counts_header = list(STATUS_HEADERS.values()) + ["% met"]
     if by == "agency":
         return ["Agency", *counts_header], [[a["agency"], *count_row(a["counts"])] for a in summary.by_agency]
@@ -254,35 +400,45 @@ def breakdown(summary, by: str) -> tuple[list[str], list[list]]:
             [[s["id"], s["title"] or "(heading not yet encoded)", *count_row(s["counts"])] for s in summary.sections])
 
 
-# Owners are (agency, owner) pairs: the same job title in two agencies is two owners.
-OWNER_HEADER = ["Agency", "Owner", "Actions", "Open", "Overdue", "Earliest open deadline"]
+def deadline_shown(deadline: str, as_of: dt.date) -> str:
+    """An earliest open deadline as people read it: "overdue since 2027-01-31" once it has passed."""
+    return f"overdue since {deadline}" if deadline and deadline < as_of.isoformat() else deadline
 
 
-def open_deadline_text(deadline: dt.date | None, as_of: dt.date) -> str:
-    """"2027-06-30", or "overdue since 2027-01-31" when the earliest open deadline has passed."""
-    if deadline is None:
-        return ""
-    return f"overdue since {deadline.isoformat()}" if deadline < as_of else deadline.isoformat()
+def owner_rows(summary) -> tuple[list[str], list[list], list[str | None]]:
+    """The owner table for people: (agency, owner) pairs, the earliest open deadline said "overdue since" when past,
+    overdue owners styled."""
+    header, rows = breakdown(summary, "owner")
+    shown = [[*row[:-1], deadline_shown(row[-1], summary.as_of)] for row in rows]
+    return header, shown, ["bold red" if o.overdue else None for o in summary.owners]
 
 
-def owner_row(owner, as_of: dt.date) -> list:
-    return [owner.agency, owner.owner, owner.actions, owner.open, owner.overdue,
-            open_deadline_text(owner.earliest_open_deadline, as_of)]
+def gap_agencies(gap: dict) -> str:
+    """The agencies behind a gap grouped by their own gap status (agencies that meet it or to which it does not
+    apply are left out, to keep a board paper readable)."""
+    groups = []
+    for status in ("not_met", "partially_met", "not_assessed"):
+        names = [agency for agency, s in gap["agencies"].items() if s == status]
+        if names:
+            groups.append(f"{STATUS_HEADERS[status]}: {', '.join(names)}")
+    return "; ".join(groups) or ("no agency was asked" if not gap["agencies"] else "")
+
+
+GAP_HEADER = ["Recommendation", "System status", "Risk", "Summary", "Agencies with a gap"]
 
 
 def gap_rows(summary) -> list[list[str]]:
-    """Per gap: the recommendation, its system status, and the agencies behind it grouped by their own gap status
-    (agencies that meet it or to which it does not apply are left out, to keep a board paper readable)."""
-    rows = []
-    for gap in summary.gaps:
-        groups = []
-        for status in ("not_met", "partially_met", "not_assessed"):
-            names = [agency for agency, s in gap["agencies"].items() if s == status]
-            if names:
-                groups.append(f"{STATUS_HEADERS[status]}: {', '.join(names)}")
-        rows.append([gap["recommendation"], STATUS_HEADERS[gap["status"]],
-                     "; ".join(groups) or ("no agency was asked" if not gap["agencies"] else "")])
-    return rows
+    """Per gap: the recommendation, its system status, whether an agency flagged a risk if not done, our summary,
+    and the agencies behind it."""
+    return [[gap["recommendation"], STATUS_HEADERS[gap["status"]], RISK_FLAGGED if gap["risk"] else "",
+             gap["summary"] or NO_SUMMARY, gap_agencies(gap)] for gap in summary.gaps]
+
+
+def summary_heading(summary) -> str:
+    """Area · round · guideline@version · as-of date: what every summary names first."""
+    parts = [summary.area, f"round {summary.round}" if summary.round else None,
+             f"{summary.guideline}@{summary.version}", f"as of {summary.as_of.isoformat()}"]
+    return " · ".join(part for part in parts if part)
 
 
 def returned_sentence(expected: int, missing: list[str]) -> str:
@@ -293,23 +449,32 @@ def returned_sentence(expected: int, missing: list[str]) -> str:
     return sentence + (f"; missing: {', '.join(missing)}." if missing else ".")
 
 
-def where(summary) -> str:
-    """"Northshire · round 2027 · " (what the summary describes), or "" when the assessment names no area."""
-    parts = [summary.area] if summary.area else []
-    parts += [f"round {summary.round}"] if summary.round else []
-    return "".join(f"{part} · " for part in parts)
+def agencies_sentence(summary) -> str:
+    """"4 agencies: A, B, C, D." or, when the config names agencies with no return, "4 of 7 agencies returned;
+    missing: E, F, G. Returned: A, B, C, D."."""
+    count = len(summary.agencies)
+    names = ", ".join(summary.agencies)
+    if summary.missing_agencies:
+        missing = summary.missing_agencies
+        return returned_sentence(count + len(missing), missing) + f" Returned: {names}."
+    return f"{count} agenc{'y' if count == 1 else 'ies'}: {names}."
 
 
-def headline(summary) -> str:
-    applicable = summary.assessed
-    t = summary.totals
-    returned = (" " + returned_sentence(len(summary.agencies) + len(summary.missing_agencies),
-                                        summary.missing_agencies)) if summary.missing_agencies else ""
-    return (f"{where(summary)}{summary.guideline}@{summary.version} · {len(summary.agencies)} agencies · as of "
-            f"{summary.as_of.isoformat()} · "
-            f"{applicable} recommendations apply: {t['met']} met ({percent(t['met'], applicable)}), "
-            f"{t['partially_met']} partially met, {t['not_met']} not met, {t['not_assessed']} not assessed; "
-            f"{t['not_applicable']} not applicable.{returned}")
+def view_sentences(summary) -> list[str]:
+    """The headline in both views (DESIGN.md "Statuses"): the worst-of system view, and the agencies' own answers,
+    which still says something when seven agencies make every worst-of status a gap."""
+    return [
+        _view("System view", summary.totals, "recommendations",
+              "each recommendation counted by the worst answer of the agencies it applies to"),
+        _view("Agency answers", summary.agency_answers, "agency answers",
+              "each agency's own answer to each recommendation it was asked"),
+    ]
+
+
+def _view(label: str, counts: dict[str, int], unit: str, meaning: str) -> str:
+    return (f"{label}: {counts['met']} of {applicable_count(counts)} {unit} met ({percent_met(counts)}); "
+            f"{counts['partially_met']} partially met, {counts['not_met']} not met, "
+            f"{counts['not_assessed']} not assessed; {counts['not_applicable']} not applicable ({meaning}).")
 
 
 def honesty_notes(summary) -> list[str]:
@@ -323,55 +488,96 @@ def honesty_notes(summary) -> list[str]:
 
 
 def print_summary(summary, by: str = "section") -> None:
+    """The summary at any terminal width: tables when they fit without breaking a word, blocks otherwise; the gap
+    list as one block per gap below WIDE columns."""
     out = console()
-    out.print(Text(f"{where(summary)}{summary.guideline} {summary.title}", style="bold"))
-    out.print(headline(summary), markup=False)
+    say(out, Text(summary_heading(summary), style="bold"))
+    say(out, Text(f"{summary.guideline} {summary.title}"))
+    say(out, Text(agencies_sentence(summary)))
+    for sentence in view_sentences(summary):
+        say(out, Text(sentence))
     for note in honesty_notes(summary):
-        out.print(f"[yellow]Note:[/yellow] {note}")
+        say(out, Text("Note: " + note, style="yellow"))
+    out.print()
 
-    header, rows = breakdown(summary, by)
-    table = Table(title=f"By {by}", title_justify="left")
-    for name in header:
-        table.add_column(name, overflow="fold", justify="left" if name in ("Section", "Title", "Agency", "Owner", "Earliest open deadline") else "right")
-    for row in rows:
-        style = "bold red" if by == "owner" and row[OWNER_HEADER.index("Overdue")] else None
-        table.add_row(*[str(v) for v in row], style=style)
-    out.print(table)
+    if by == "owner":
+        header, rows, styles = owner_rows(summary)
+        print_table_or_blocks(out, "By owner", header, rows, label_columns=2, right=(2, 3, 4), styles=styles)
+    else:
+        header, rows = breakdown(summary, by)
+        print_table_or_blocks(out, f"By {by}", header, rows, label_columns=2 if by == "section" else 1,
+                              no_wrap=(0,) if by == "section" else (), right=range(len(header) - 6, len(header)))
 
-    gaps = Table(title=f"Gaps ({len(summary.gaps)})", title_justify="left")
-    for name in ("Recommendation", "System status", "Agencies with a gap"):
-        gaps.add_column(name, overflow="fold")
-    for gap, row in zip(summary.gaps, gap_rows(summary)):
-        gaps.add_row(row[0], f"[{STATUS_STYLES[gap['status']]}]{row[1]}[/]", row[2])
-    out.print(gaps)
+    print_gaps(out, summary)
 
     if by != "owner":
-        owners = Table(title="Action owners", title_justify="left")
-        for name in OWNER_HEADER:
-            owners.add_column(name, overflow="fold")
-        for o in summary.owners:
-            # Text, not markup: names come from the returns
-            owners.add_row(*(Text(str(v)) for v in owner_row(o, summary.as_of)), style="bold red" if o.overdue else None)
-        out.print(owners)
+        header, rows, styles = owner_rows(summary)
+        print_table_or_blocks(out, "Action owners", header, rows, label_columns=2, right=(2, 3, 4), styles=styles)
     overdue = sum(o.overdue for o in summary.owners)
     if overdue:
-        out.print(f"[bold red]{overdue} overdue action(s)[/bold red] as of {summary.as_of.isoformat()}.")
+        say(out, Text(f"{overdue} overdue action(s) as of {summary.as_of.isoformat()}.", style="bold red"))
 
 
-def summary_csv(summary, by: str = "section") -> str:
-    header, rows = breakdown(summary, by)
-    return to_csv(header, rows)
+def print_gaps(out: Console, summary) -> None:
+    title = f"Gaps ({len(summary.gaps)})"
+    rows = gap_rows(summary)
+    styled = [[row[0], Text(row[1], style=STATUS_STYLES[gap["status"]]), *row[2:]] for gap, row in zip(summary.gaps, rows)]
+    shown = table(GAP_HEADER, styled, out.width, title=title, no_wrap=(0,)) if out.width >= WIDE else None
+    if shown is not None:
+        out.print(shown, soft_wrap=False)
+        out.print()
+        return
+    say(out, Text(title, style="bold"))
+    for gap, row in zip(summary.gaps, rows):
+        head = Text(row[0] + " · ")
+        head.append(row[1], style=STATUS_STYLES[gap["status"]])
+        if row[2]:
+            head.append(" · " + row[2], style="bold")
+        block(out, head, [line for line in row[3:] if line])
+    out.print()
+
+
+def gaps_csv_table(summary) -> tuple[list[str], list[list]]:
+    header = ["Recommendation", "Summary", "System status", "Risk flagged", "Not met", "Partially met", "Not assessed"]
+    rows = []
+    for gap in summary.gaps:
+        by_status = {status: ", ".join(a for a, s in gap["agencies"].items() if s == status)
+                     for status in ("not_met", "partially_met", "not_assessed")}
+        rows.append([gap["recommendation"], gap["summary"] or "", STATUS_HEADERS[gap["status"]],
+                     "Yes" if gap["risk"] else "No", *by_status.values()])
+    return header, rows
+
+
+def actions_csv_table(summary) -> tuple[list[str], list[list]]:
+    header = ["Recommendation", "Section", "Agency", "Specific action", "Owner", "Deadline", "Status", "Overdue"]
+    rows = [[a.recommendation, a.section, a.agency, a.action, a.owner,
+             a.deadline.isoformat() if a.deadline else a.deadline_text, a.status.value if a.status else "",
+             "Yes" if a.is_open and a.overdue else "No"] for a in summary.actions]
+    return header, rows
+
+
+def summary_csv(summary, table_name: str = "section") -> str:
+    """`summary --format csv --table section|agency|owner|gaps|actions`, ids kept text."""
+    if table_name == "gaps":
+        header, rows = gaps_csv_table(summary)
+        return to_csv(header, rows, keep_text=("Recommendation",))
+    if table_name == "actions":
+        header, rows = actions_csv_table(summary)
+        return to_csv(header, rows, keep_text=("Recommendation", "Section"))
+    header, rows = breakdown(summary, table_name)
+    return to_csv(header, rows, keep_text=("Section",) if table_name == "section" else ())
 
 
 def summary_markdown(summary) -> str:
-    parts = [f"# {where(summary)}{summary.guideline} baseline assessment summary", "", headline(summary), ""]
+    parts = [f"# {summary.guideline} baseline assessment summary", "", summary_heading(summary), "",
+             agencies_sentence(summary), ""]
+    parts += [f"- {sentence}" for sentence in view_sentences(summary)] + [""]
     parts += [f"> {note}" for note in honesty_notes(summary)]
     for by, title in (("section", "By section"), ("agency", "By agency")):
         header, rows = breakdown(summary, by)
         parts += ["", f"## {title}", "", markdown_table(header, rows)]
-    parts += ["", f"## Gaps ({len(summary.gaps)})", "",
-              markdown_table(["Recommendation", "System status", "Agencies with a gap"], gap_rows(summary))]
-    header, rows = breakdown(summary, "owner")
+    parts += ["", f"## Gaps ({len(summary.gaps)})", "", markdown_table(GAP_HEADER, gap_rows(summary))]
+    header, rows, _ = owner_rows(summary)
     parts += ["", "## Action owners", "", markdown_table(header, rows), ""]
     return "\n".join(parts)
 
@@ -395,8 +601,18 @@ def validation_count(report) -> str:
     return f"{valid} of {total} file{'' if total == 1 else 's'} valid"
 
 
+def issue_place(issue) -> str:
+    """"Assessment!E3, recommendation 1.1.1": where an issue is, as far as it is known ("" for the whole file)."""
+    return ", ".join(part for part in (issue.position, issue.recommendation and f"recommendation {issue.recommendation}")
+                     if part)
+
+
+ISSUE_HEADER = ["Cell", "Recommendation", "Code", "Message"]
+
+
 def print_validation(report, only_problems: bool = False, stderr: bool = False) -> None:
-    """One line per valid file without issues; otherwise the line and a table of where to fix what.
+    """One line per valid file without issues; otherwise the line and where to fix what: a table from WIDE columns
+    on, one block per issue below (or when a table would break a word).
 
     `only_problems` leaves out the files without any issue, and `stderr` prints there: merge and summary list
     only what blocks them, as messages, keeping stdout for their data.
@@ -406,35 +622,76 @@ def print_validation(report, only_problems: bool = False, stderr: bool = False) 
         if only_problems and not file_report.issues:
             continue
         style = "green" if file_report.valid else "bold red"
-        out.print(Text(file_heading(file_report), style=style))
+        say(out, Text(file_heading(file_report), style=style))
         if not file_report.issues:
             continue
-        table = Table(show_lines=False)
-        table.add_column("Cell", no_wrap=True)
-        table.add_column("Recommendation", no_wrap=True)
-        table.add_column("Code", no_wrap=True)
-        table.add_column("Message", overflow="fold", ratio=1)
+        rows = [[issue.position or "—", issue.recommendation or "—", _code(issue, "\n"), issue.message]
+                for issue in file_report.issues]
+        shown = table(ISSUE_HEADER, rows, out.width, no_wrap=(0, 1, 2)) if out.width >= WIDE else None
+        if shown is not None:
+            out.print(shown, soft_wrap=False)
+            continue
         for issue in file_report.issues:
-            # Text objects, not markup: messages quote what senders typed, "[" included.
-            code = Text(issue.code + "\n")
-            code.append(issue.severity, style="red" if issue.severity == "error" else "yellow")
-            table.add_row(Text(issue.position or "—"), Text(issue.recommendation or "—"), code, Text(issue.message))
-        out.print(table)
+            head = Text("  " + (issue_place(issue) + " · " if issue_place(issue) else ""))
+            head.append(issue.code + " (")
+            head.append_text(_severity(issue))
+            head.append(")")
+            block(out, head, [Text(issue.message)])
     for issue in report.issues:  # about the set of files, not one of them (an agency with no return)
-        out.print(Text(f"{issue.severity.capitalize()} ({issue.code}): ", style="yellow") + Text(issue.message))
+        say(out, Text(f"{issue.severity.capitalize()} ({issue.code}): ", style="yellow") + Text(issue.message))
+
+
+def _code(issue, between: str) -> Text:
+    code = Text(issue.code + between)
+    code.append_text(_severity(issue))
+    return code
+
+
+def _severity(issue) -> Text:
+    return Text(issue.severity, style="red" if issue.severity == "error" else "yellow")
+
+
+def one_line(message: str) -> str:
+    """A message as one line of plain text: control characters (a typed escape sequence) removed, line breaks
+    made spaces."""
+    return squash(clean_text(message))
+
+
+def validation_text(report) -> str:
+    """`validate --format text`: a plain list per file that a facilitator pastes into an email to the agency. No
+    table, no colour, no wrapping (the email wraps it): one line per issue, errors before warnings."""
+    parts = []
+    for file_report in report.files:
+        who = f" ({file_report.agency})" if file_report.agency else ""
+        errors, warnings = file_report.errors, file_report.warnings
+        if file_report.valid and not warnings:
+            parts.append(f"{file_report.path}{who}: valid, nothing to change.")
+            continue
+        counts = [f"{len(errors)} error{'' if len(errors) == 1 else 's'} to correct" if errors else "",
+                  f"{len(warnings)} warning{'' if len(warnings) == 1 else 's'} to check" if warnings else ""]
+        lines = [f"{file_report.path}{who}: {'valid' if file_report.valid else 'not valid yet'}; "
+                 f"{', '.join(c for c in counts if c)}."]
+        for title, issues in (("To correct (the return cannot be used until these are fixed):", errors),
+                              ("To check (accepted as shown, but please confirm):", warnings)):
+            if issues:
+                lines += ["", title]
+                lines += [f"- {issue_place(issue) + ': ' if issue_place(issue) else ''}{one_line(issue.message)}"
+                          for issue in issues]
+        parts.append("\n".join(lines))
+    return "\n\n".join(parts) + "\n"
 
 
 def print_config_notes(report) -> None:
-    """After a merge or summary that went ahead: what --config found worth a look (a workbook filled in by the
-    wrong agency, agencies with no return), on stderr, so that warnings that matter are not left to `validate`."""
+    """After a summary that went ahead: what --config found worth a look (a workbook filled in by the wrong
+    agency, agencies with no return), on stderr, so that warnings that matter are not left to `validate`."""
     out = console(stderr=True)
     for file_report in report.files:
         for issue in file_report.issues:
             if issue.code in CONFIG_CODES:
-                out.print(Text(f"Warning ({issue.code}): {file_report.path}: ", style="yellow") + Text(issue.message))
+                say(out, Text(f"Warning ({issue.code}): {file_report.path}: ", style="yellow") + Text(issue.message))
     for issue in report.issues:
         if issue.code in CONFIG_CODES:
-            out.print(Text(f"Warning ({issue.code}): ", style="yellow") + Text(issue.message))
+            say(out, Text(f"Warning ({issue.code}): ", style="yellow") + Text(issue.message))
 
 
 def import_lines(result, output: str) -> list[str]:

@@ -355,7 +355,8 @@ def migrate_assessment(assessment: MultiAgencyAssessment, new_guideline: Guideli
         RecommendationResult(rec.id, section.id, {a: migrated[a][rec.id] for a in migrated if rec.id in migrated[a]})
         for section in new_guideline.sections for rec in section.recommendations
     ]
-    new_assessment = MultiAgencyAssessment(new_guideline, list(assessment.agencies), results, assessment.merged_at)
+    new_assessment = MultiAgencyAssessment(new_guideline, list(assessment.agencies), results, assessment.merged_at,
+                                           area=assessment.area, round=assessment.round)  # the same area's round
     new_plan = _migrate_plan_rows(plan, new_guideline, report)
     return new_assessment, new_plan, report
 

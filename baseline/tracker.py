@@ -226,6 +226,12 @@ def saved_text(moment: dt.datetime | None) -> str:
     return moment.astimezone(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
 
 
+def by_last_saved(files: Iterable[ReceivedFile]) -> tuple[ReceivedFile, ...]:
+    """Oldest first by each file's own last-saved time; files that do not say come last, by path."""
+    return tuple(sorted(files, key=lambda f: (f.last_saved is None,
+                                              _comparable(f.last_saved) if f.last_saved else None, f.path)))
+
+
 def choose_latest(files: Sequence[ReceivedFile]) -> ReceivedFile | None:
     """The file saved last, by each file's own last-saved time; None when a time is missing or the latest is tied."""
     times = [f.last_saved for f in files]
@@ -239,7 +245,8 @@ def choose_latest(files: Sequence[ReceivedFile]) -> ReceivedFile | None:
 
 def duplicate_message(agency: str, files: Sequence[ReceivedFile]) -> str:
     """Two or more returns for one agency: each with its last-saved time and Completed by, and only the ways out
-    that can work (--latest only when the last-saved times tell the files apart)."""
+    that can work (--latest only when the last-saved times tell the files apart). Oldest first."""
+    files = by_last_saved(files)
     listed = "; ".join(f"{f.path} (last saved {saved_text(f.last_saved)}, "
                        f"Completed by: {f.completed_by or 'not given'})" for f in files)
     latest = choose_latest(files)
@@ -254,7 +261,7 @@ def duplicate_message(agency: str, files: Sequence[ReceivedFile]) -> str:
 
 
 def duplicate_issue(agency: str, files: Sequence[ReceivedFile]) -> Issue:
-    return make_issue("duplicate-agency", duplicate_message(agency, files), file=files[-1].path)
+    return make_issue("duplicate-agency", duplicate_message(agency, files), file=by_last_saved(files)[-1].path)
 
 
 def choose_return(files: Sequence[ReceivedFile], *, keep: Iterable[str] = (),
@@ -311,8 +318,7 @@ def track_returns(config: AssessmentConfig, guideline: Guideline, files: Iterabl
 
 
 def _row(config: AssessmentConfig, agency: Agency, files: list[ReceivedFile], late: bool) -> AgencyRow:
-    ordered = tuple(sorted(files, key=lambda f: (f.last_saved is None,
-                                                 _comparable(f.last_saved) if f.last_saved else None, f.path)))
+    ordered = by_last_saved(files)
     if not ordered:
         state, shown, problems = MISSING, None, ("No return has been received.",)
     elif len(ordered) > 1:

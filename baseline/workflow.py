@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from baseline import catalogue, tracker
+from baseline.actions import PlanRow, build_plan
 from baseline.assessment import GAP_STATUSES, AgencyReturn, Status
 from baseline.config import Agency, AgencyMap, AssessmentConfig, parse_config
 from baseline.files import atomic_write, expand_paths, load_yaml, refuse_overwrite, safe_filename
@@ -28,6 +29,7 @@ from baseline.merge import (
     select_returns,
     unused_keeps,
 )
+from baseline.rounds import Comparison, RoundInfo, compare
 from baseline.summary import Summary, summarise
 from baseline.text import name_key
 from baseline.tracker import ReceivedFile, TrackerReport
@@ -312,15 +314,17 @@ class SummaryOutcome:
     summary: Summary | None  # None when the files have errors
 
 
-def summarise_files(paths: Iterable[str | Path], *, as_of: dt.date | None = None, latest: bool = False,
-                    keep: Iterable[str] = (), agencies: Iterable[str] | None = None,
+def summarise_files(paths: Iterable[str | Path], *, as_of: dt.date | None = None, today: dt.date | None = None,
+                    latest: bool = False, keep: Iterable[str] = (), agencies: Iterable[str] | None = None,
                     sections: Iterable[str] | None = None, statuses: Iterable[str] | None = None,
                     progress: Progress | None = None, agency_map: AgencyMap | None = None,
                     config: Path | str | None = None) -> SummaryOutcome:
     """`baseline summary`: compliance gaps and action owners over a merged workbook, or over returns merged on the
     fly. `agencies` and `sections` filter (a name that matches nothing is a BaselineError); `statuses` are the
-    system statuses listed as gaps (default not_met, partially_met, not_assessed). With `config`, the agencies it
-    asks that have no return are named (`missing_agencies`), and its area and round head the summary."""
+    system statuses listed as gaps (default not_met, partially_met, not_assessed). Overdue counts against `as_of`,
+    else a merged workbook's own as-of date (so the summary agrees with its Actions sheet), else `today`. With
+    `config`, the agencies it asks that have no return are named (`missing_agencies`), and its area and round head
+    the summary."""
     asked = Assessment.load(config)
     outcome = assessment_from_files(paths, latest=latest, keep=keep, progress=progress, agency_map=agency_map,
                                     agencies=agencies, config=asked)
@@ -336,9 +340,10 @@ def summarise_files(paths: Iterable[str | Path], *, as_of: dt.date | None = None
                                 f"Sections: {', '.join(section_ids)}.")
         assessment = restrict(assessment, sections=sections)
     gap_statuses = tuple(Status(s) for s in statuses or ()) or GAP_STATUSES
+    day = as_of or assessment.as_of or today
     missing = tracker.missing_agencies(asked.asked(agencies), assessment.agency_names) if asked else []
     return SummaryOutcome(outcome.report, summarise(
-        assessment, as_of=as_of, gap_statuses=gap_statuses, missing_agencies=missing,
+        assessment, as_of=day, gap_statuses=gap_statuses, missing_agencies=missing,
         area=asked.config.area if asked else None, round=(asked.config.round or "") if asked else None))
 
 
@@ -349,22 +354,43 @@ def summarise_files(paths: Iterable[str | Path], *, as_of: dt.date | None = None
 class ReportOutcome:
     path: Path
     summary: Summary
+    progress: Comparison | None = None  # with a last round to compare with
 
 
-def report_file(merged: Path | str, output: Path | str, render: Callable[[Summary, Guideline], str], *,
-                as_of: dt.date | None = None, force: bool = False) -> ReportOutcome:
-    """`baseline report`: the board report of a merged workbook, as of its own date unless told otherwise (so the
-    report agrees with the workbook's Actions sheet). `render` turns the summary into the page (the CLI passes
-    report.html.render_report, which keeps matplotlib out of every other command)."""
+def read_round(path: Path | str) -> tuple[MultiAgencyAssessment, list[PlanRow], RoundInfo]:
+    """A merged workbook as one round of the assessment: what the agencies answered, the action plan, and which
+    merge it is. The plan is the one the returns give (actions.build_plan) until the Actions sheet is read back."""
+    path = Path(path)
+    assessment = read_merged_workbook(path)
+    meta = read_merged_meta(path)
+    info = RoundInfo(area=meta.get("area", ""), round=meta.get("round", ""), merged_at=assessment.merged_at,
+                     as_of=assessment.as_of)
+    return assessment, build_plan(assessment), info
+
+
+def report_file(merged: Path | str, output: Path | str, render: Callable[..., str], *,
+                compare_with: Path | str | None = None, as_of: dt.date | None = None, today: dt.date | None = None,
+                force: bool = False) -> ReportOutcome:
+    """`baseline report`: a merged workbook -> one HTML board report at `output`, written atomically. Overdue
+    counts against `as_of`, else the workbook's own as-of date (the report agrees with its Actions sheet), else
+    `today`. With `compare_with` (the last round's merged workbook, same guideline version) the report shows the
+    progress since (rounds.compare). `render` is report.html.render_report, passed in so that the commands that
+    never draw a chart never load matplotlib."""
     source, target = Path(merged), Path(output)
+    if target.suffix.lower() not in (".html", ".htm"):
+        raise BaselineError(f"{target}: the report must be an .html file.")
     refuse_overwrite(target, force)
-    assessment = read_merged_workbook(source)
-    if as_of is None:
-        as_of = dt.date.fromisoformat(read_merged_meta(source)["as_of"])
-    summary = summarise(assessment, as_of=as_of)
-    html = render(summary, assessment.guideline)
-    atomic_write(target, lambda tmp: tmp.write_text(html, encoding="utf-8"), force=force, inputs=(source,))
-    return ReportOutcome(target, summary)
+    assessment, plan, info = read_round(source)
+    summary = summarise(assessment, as_of=as_of or assessment.as_of or today)
+    progress = None
+    if compare_with is not None:
+        old, old_plan, old_info = read_round(compare_with)
+        progress = compare(old, assessment, old_plan, plan, old_meta=old_info, new_meta=info,
+                           old_name=Path(compare_with).name, new_name=source.name)
+    html = render(summary, assessment.guideline, progress=progress)
+    inputs = (source,) if compare_with is None else (source, Path(compare_with))
+    atomic_write(target, lambda tmp: tmp.write_text(html, encoding="utf-8"), force=force, inputs=inputs)
+    return ReportOutcome(target, summary, progress)
 
 
 # --- generate ------------------------------------------------------------------------------------------------
@@ -453,7 +479,7 @@ def verify_encoding(encoding: str, bat: Path | str) -> VerifyResult:
     return verify_file(encoding, bat)
 
 
-__all__ = ["LoadedReturns", "MergeOutcome", "SummaryOutcome", "GeneratedWorkbook", "Assessment", "load_returns",
-           "validate_files", "track_returns",
+__all__ = ["LoadedReturns", "MergeOutcome", "SummaryOutcome", "ReportOutcome", "GeneratedWorkbook", "Assessment",
+           "report_file", "load_returns", "validate_files", "track_returns",
            "merge_files", "merge_returns_in", "assessment_from_files", "summarise_files", "generate_workbooks",
            "generate_workbook", "import_nice_tool", "verify_encoding"]

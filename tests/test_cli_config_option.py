@@ -19,7 +19,7 @@ from baseline.workflow import load_config
 from .cases import tracker_folder as tf
 
 AS_OF = dt.date(2027, 3, 1)
-WIDE = {"COLUMNS": "300"}
+WIDE = {"COLUMNS": "1000"}
 
 
 @pytest.fixture(scope="module")

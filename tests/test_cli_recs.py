@@ -39,9 +39,11 @@ def test_list_table_says_the_encoding_is_partial(run):
 def test_list_csv_and_sector_filter(run):
     result = run("recs", "list", "--sector", "education", "--format", "csv")
     assert result.exit_code == 0
-    rows = list(csv.DictReader(io.StringIO(result.stdout)))
-    ids = [r["id"] for r in rows]
-    assert "1.8.1" in ids and "1.5.1" not in ids and "1.7.16" not in ids
+    assert result.stdout.startswith("\ufeff")  # UTF-8 that Excel reads
+    rows = list(csv.DictReader(io.StringIO(result.stdout.removeprefix("\ufeff"))))
+    ids = [r["id"] for r in rows]  # kept text in a spreadsheet: ="1.8.1"
+    assert '="1.8.1"' in ids and '="1.5.1"' not in ids and '="1.7.16"' not in ids
+    assert rows[0]["section"] == '="1.1"'
     assert rows[0]["verified"] == "True"
 
 

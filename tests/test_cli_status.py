@@ -14,7 +14,7 @@ from baseline.render_tracker import tracker_markdown
 
 from .cases import tracker_folder as tf
 
-WIDE = {"COLUMNS": "300"}  # one problem per line, so that sentences can be looked for whole
+WIDE = {"COLUMNS": "1000"}  # one problem per line, so that sentences can be looked for whole
 
 
 @pytest.fixture(scope="module")

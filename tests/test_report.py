@@ -12,11 +12,12 @@ from html.parser import HTMLParser
 import pytest
 
 from baseline import catalogue
+from baseline.actions import build_plan
 from baseline.assessment import ActionStatus, Answer, Choice, YesNo
 from baseline.guideline import parse_guideline
 from baseline.merge import merge_returns
-from baseline.render import completeness_sentence
 from baseline.report.html import render_report
+from baseline.rounds import RoundInfo, compare
 from baseline.summary import summarise
 
 from . import browser
@@ -219,7 +220,7 @@ def test_encoding_caveat_only_when_partial(guideline):
     assert "Caveat:" not in render_report(tiny_summary(guideline), guideline)
     partial = tiny_guideline(complete=False)
     page = visible_text(render_report(tiny_summary(partial), partial))
-    assert "Caveat: " + completeness_sentence(partial) in page
+    assert "Caveat: " + partial.completeness_sentence() in page
     assert "PARTIAL ENCODING" in page
 
 
@@ -235,9 +236,31 @@ def test_missing_agencies_and_uncovered_recommendations_are_said(guideline):
     assert "in no returned workbook: no agency was asked" in page
 
 
-def test_progress_waits_for_compare(guideline):
-    with pytest.raises(NotImplementedError, match="compare"):
-        render_report(tiny_summary(guideline), guideline, progress={"recommendations": []})
+def test_progress_since_the_last_round(guideline):
+    """--compare: the change counts, each section then and now, what improved or got worse, and the actions."""
+    before = make_return(guideline, "North School", {
+        "1.1.1": Answer("1.1.1", Y, N, action="Write a leaflet", owner="Lead", deadline=dt.date(2026, 12, 1)),
+        "1.1.2": Answer("1.1.2", Y, Y),
+        "1.2.2": Answer("1.2.2", Y, P, action="Book an audit", owner="Lead", deadline=dt.date(2026, 12, 1)),
+    }, sectors=["*"])
+    after = make_return(guideline, "North School", {
+        "1.1.1": Answer("1.1.1", Y, Y, action="Write a leaflet", owner="Lead", deadline=dt.date(2026, 12, 1),
+                        action_status=ActionStatus.COMPLETE),
+        "1.1.2": Answer("1.1.2", Y, N),
+        "1.2.2": Answer("1.2.2", Y, P, action="Book an audit", owner="Lead", deadline=dt.date(2026, 12, 1)),
+    }, sectors=["*"])
+    old, new = merge_returns(guideline, [before]), merge_returns(guideline, [after])
+    comparison = compare(old, new, build_plan(old), build_plan(new),
+                         old_meta=RoundInfo(round="2026", as_of=dt.date(2027, 1, 1)),
+                         new_meta=RoundInfo(round="2027", as_of=AS_OF))
+    page = visible_text(render_report(summarise(new, as_of=AS_OF), guideline, progress=comparison))
+    assert "Progress since round 2026" in page and "(as of 1 January 2027)" in page
+    assert "1 recommendation improved; 1 recommendation got worse; 3 recommendations stayed the same." in page
+    assert "1.1 First things 1 of 3 (33%) 1 of 3 (33%)" in page
+    assert "Improved (1) 1.1.1: ✗ Not met → ✓ Met" in page
+    assert "Got worse (1) 1.1.2: ✓ Met → ✗ Not met" in page
+    assert "Actions: 1 closed, 0 new, 1 still open, of which 1 overdue then and still overdue now." in page
+    assert "Progress since" not in visible_text(render_report(summarise(new, as_of=AS_OF), guideline))
 
 
 def test_a_report_with_no_actions_and_no_gaps(guideline):

@@ -19,8 +19,8 @@ from markupsafe import Markup
 from baseline import __version__
 from baseline.assessment import GAP_STATUSES, STATUS_ORDER, Status, applicable_count, system_status
 from baseline.guideline import Guideline
-from baseline.render import completeness_sentence
 from baseline.report.charts import stacked_bars
+from baseline.rounds import CHANGES, Comparison, RoundInfo
 from baseline.summary import Summary, met_percent
 
 # Only a link to NICE's own guidance pages is made a link; any other source in an encoding is shown as text.
@@ -53,12 +53,12 @@ class StatusView:
 STATUS_VIEWS = {s.value: StatusView(s.value, s.label, STATUS_SYMBOLS[s]) for s in STATUS_ORDER}
 
 
-def render_report(summary: Summary, guideline: Guideline, *, progress: object | None = None) -> str:
-    """The report's HTML. `progress` (the result of comparing with the last round) is for `--compare`, which
-    needs `baseline compare`: until that exists, passing one is a programming error rather than silently ignored."""
-    if progress is not None:
-        raise NotImplementedError("progress since the last round needs `baseline compare`, which is not built yet")
-    return _environment().get_template("report.html.j2").render(**report_context(summary, guideline))
+def render_report(summary: Summary, guideline: Guideline, *, progress: Comparison | None = None) -> str:
+    """The report's HTML; with `progress` (rounds.compare of the last round's merged workbook with this one), a
+    section on what changed since."""
+    context = report_context(summary, guideline)
+    context["progress"] = _progress(progress, summary) if progress is not None else None
+    return _environment().get_template("report.html.j2").render(**context)
 
 
 @lru_cache(maxsize=1)
@@ -114,7 +114,7 @@ def _percent_text(counts: Mapping[str, int]) -> str:
 def _caveats(summary: Summary, guideline: Guideline) -> list[str]:
     notes = []
     if not guideline.encoding_complete:
-        notes.append(completeness_sentence(guideline) + " Recommendations missing from the encoding are not in "
+        notes.append(guideline.completeness_sentence() + " Recommendations missing from the encoding are not in "
                      "this report.")
     if summary.uncovered:
         notes.append(f"No returned workbook listed {len(summary.uncovered)} recommendation(s), so no agency was "
@@ -213,3 +213,45 @@ def _overdue_by_agency(summary: Summary) -> list[dict]:
              "days": (summary.as_of - a.deadline).days if a.deadline else None}
             for a in actions]})
     return out
+
+
+CHANGE_WORDS = {"improved": "improved", "worse": "got worse", "same": "stayed the same", "new": "new this round",
+                "removed": "no longer assessed", "scope": "moved in or out of scope"}
+
+
+def _round_name(info: RoundInfo) -> str:
+    """"round 2026" or "the merge of 1 March 2026": how the page names a round."""
+    if info.round:
+        return f"round {info.round}"
+    merged = info.merged_at[:10]
+    try:
+        return f"the merge of {long_date(dt.date.fromisoformat(merged))}"
+    except ValueError:
+        return "the last round"
+
+
+def _progress(comparison: Comparison, summary: Summary) -> dict:
+    """Progress since the last round, as the page shows it: change counts, each section then and now, the
+    recommendations that improved or got worse, and what happened to the actions."""
+    titles = {s["id"]: s["title"] for s in summary.sections}
+
+    def share(counts: Mapping[str, int] | None) -> dict | None:
+        if counts is None:
+            return None
+        return {"met": counts["met"], "applicable": applicable_count(dict(counts)), "percent": _percent_text(counts)}
+
+    def moved(change: str) -> list[dict]:
+        return [{"recommendation": r.recommendation, "old": STATUS_VIEWS[r.old.value], "new": STATUS_VIEWS[r.new.value]}
+                for r in comparison.recommendations if r.change == change]
+
+    counts = comparison.change_counts
+    return {
+        "since": _round_name(comparison.old),
+        "old_as_of": long_date(comparison.old.as_of) if comparison.old.as_of else None,
+        "changes": [(CHANGE_WORDS[c], counts[c]) for c in CHANGES if counts[c]],
+        "sections": [{"id": s["id"], "title": titles.get(s["id"]), "old": share(s["old"]), "new": share(s["new"])}
+                     for s in comparison.sections],
+        "improved": moved("improved"),
+        "worse": moved("worse"),
+        "actions": comparison.actions.to_dict(),
+    }

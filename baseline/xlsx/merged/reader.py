@@ -220,8 +220,17 @@ def read_merged_workbook(path: Path | str) -> MultiAgencyAssessment:
                 if answer is not None:
                     result.answers[source.agency] = answer
             results.append(result)
-    return MultiAgencyAssessment(guideline, agencies, results, meta.get("merged_at", ""), meta.get("area", ""),
-                                 meta.get("round", ""))
+    return MultiAgencyAssessment(guideline, agencies, results, meta.get("merged_at", ""),
+                                 area=meta.get("area", ""), round=meta.get("round", ""), as_of=_as_of(meta, path))
+
+
+def _as_of(meta: dict[str, str], path: Path):
+    """The date the workbook was merged for; None in a workbook from before it was stamped."""
+    try:
+        return parse_date(meta.get("as_of") or None)
+    except ValueError:
+        raise BaselineError(f"{path}: its {META_SHEET} sheet has an as_of that is not a date "
+                            f"({meta['as_of']!r}).") from None
 
 
 def read_merged_meta(path: Path | str) -> dict[str, str]:
