@@ -21,6 +21,7 @@ test: $(STAMP)
 # The whole cycle on the bundled example (workbooks/examples/), into demo-output/ (rebuilt each time).
 DEMO := demo-output
 AS_OF := 2027-03-01
+LATER := 2027-04-01
 demo: $(STAMP)
 	rm -rf $(DEMO)
 	@echo "== 1. The guideline encoding (what the workbooks are built from)"
@@ -46,8 +47,19 @@ demo: $(STAMP)
 	$(BIN)/baseline summary $(DEMO)/merged.xlsx --format csv --table gaps > $(DEMO)/gaps.csv
 	@echo "== 7. The board report: one self-contained HTML file (prints to A4)"
 	$(BIN)/baseline report $(DEMO)/merged.xlsx -o $(DEMO)/report.html
+	@echo "== 8. The group's action plan: who is behind, and one workbook per owner to send"
+	$(BIN)/baseline actions $(DEMO)/merged.xlsx --as-of $(AS_OF) --overdue
+	$(BIN)/baseline actions $(DEMO)/merged.xlsx --as-of $(AS_OF) -o $(DEMO)/to-send
+	@echo "== 9. A month of the group's work in the Actions sheet (a script stands in for the group), then a late return"
+	$(BIN)/python workbooks/examples/a_month_later.py $(DEMO)/merged.xlsx --late-return $(DEMO)/returns/northshire-ambulance-service.xlsx
+	$(BIN)/baseline summary $(DEMO)/merged.xlsx --as-of $(LATER) --by owner
+	@echo "== 10. Merge the late return into the same workbook, carrying the group's work forward (--force alone would refuse)"
+	$(BIN)/baseline validate $(DEMO)/returns/northshire-ambulance-service.xlsx
+	$(BIN)/baseline merge $(DEMO)/returns -o $(DEMO)/merged.xlsx --update $(DEMO)/merged.xlsx --as-of $(LATER)
+	$(BIN)/baseline actions $(DEMO)/merged.xlsx --as-of $(LATER) --format markdown > $(DEMO)/actions.md
 	@echo "== Done: open $(DEMO)/merged.xlsx; the board report is $(DEMO)/report.html, a summary in $(DEMO)/summary.md,"
 	@echo "   the gaps for a spreadsheet in $(DEMO)/gaps.csv, the late return's email in $(DEMO)/late-return-email.txt,"
+	@echo "   action lists to send in $(DEMO)/to-send and the plan after the late return in $(DEMO)/actions.md,"
 	@echo "   the chase list for agencies not yet returned in $(DEMO)/chase-list.md"
 
 # What users wait for, against the read and write floors (issue 16); a report, exit 0. More: make bench ARGS="--returns 2000".

@@ -344,6 +344,22 @@ def has_group_edits(previous_plan: Iterable[PlanRow],
     return any(group_edits(row, previous_return_values.get(row.key)) for row in _by_key(previous_plan).values())
 
 
+def plan_digest(row: PlanRow) -> str:
+    """A short fingerprint of a row's editable values as written: a merged workbook keeps one per action, so the
+    next merge can tell which actions the group edited since (and date their "Last updated")."""
+    values = repr([_value(row, name) for name in EDITABLE_FIELDS])
+    return hashlib.sha256(values.encode("utf-8")).hexdigest()[:16]
+
+
+def stamp_edited(plan: Iterable[PlanRow], written: Mapping[str, str], today: dt.date) -> list[PlanRow]:
+    """The plan with `last_updated = today` on each row whose editable values differ from the digest written with
+    it (`written`: Action ID -> plan_digest): the group edited it since that merge. Rows without a digest (an older
+    workbook, a row the group added) are left as they are."""
+    return [replace(row, last_updated=today)
+            if row.action_id in written and written[row.action_id] != plan_digest(row) else row
+            for row in plan]
+
+
 def _note(today: dt.date, text: str) -> str:
     return f"[{today.isoformat()}] {text}"
 
@@ -373,6 +389,14 @@ class _NewMerge:
         if self.agencies is not None and agency_key(row.agency) not in self.agencies:
             return Orphan.NOT_MERGED
         return Orphan.CLEARED
+
+
+def mark_orphans(plan: Iterable[PlanRow], assessment: MultiAgencyAssessment) -> list[PlanRow]:
+    """A plan read back from a merged workbook, each row marked `orphaned` (and why) when the returns of that merge
+    did not have it: what `carry_forward` set when it kept the row (the sheet needs no column for it)."""
+    returned = returned_values(assessment)
+    merge = _NewMerge.of(assessment)
+    return [replace(row, orphaned=None if _was_returned(returned.get(row.key)) else merge.reason(row)) for row in plan]
 
 
 def _orphan_note(row: PlanRow, reason: Orphan, new_merge: _NewMerge) -> str:
@@ -427,7 +451,7 @@ def carry_forward(previous_plan: Iterable[PlanRow], previous_return_values: Mapp
     for key, old_row in previous.items():
         if key not in fresh:
             out.append(_keep_orphan(old_row, previous_return_values.get(key), today, new_merge, report))
-    out.sort(key=_plan_order)
+    out.sort(key=plan_order)
     check_unique_ids(out)
     return link_actions(out), report
 
@@ -486,7 +510,7 @@ def _id_order(recommendation: str) -> tuple:
         return (1, (recommendation,))
 
 
-def _plan_order(row: PlanRow) -> tuple:
+def plan_order(row: PlanRow) -> tuple:
     """Guideline order (ids ascend within an encoding), then agency order, as `merge_returns` orders them."""
     return _id_order(row.recommendation), agency_key(row.agency)
 

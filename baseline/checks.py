@@ -54,14 +54,45 @@ def parse_choice(vocabulary: str, text: str):
     return exact if exact is not None else _CHOICES[vocabulary].get(name_key(text))
 
 
+# What people type instead of a dropdown value, where the meaning is clear (DESIGN.md "Lenient but explicit"):
+# accepted, and reported as a `read-as` warning naming the cell and the reading.
+_VARIANTS: dict[str, dict[str, Any]] = {
+    "yes_partial_no": {"y": Choice.YES, "n": Choice.NO, "partially": Choice.PARTIAL, "partly": Choice.PARTIAL,
+                       "in part": Choice.PARTIAL},
+    "yes_no": {"y": YesNo.YES, "n": YesNo.NO},
+    "action_status": {"completed": ActionStatus.COMPLETE, "done": ActionStatus.COMPLETE,
+                      "not yet started": ActionStatus.NOT_STARTED, "ongoing": ActionStatus.IN_PROGRESS,
+                      "started": ActionStatus.IN_PROGRESS},
+}
+# "Not applicable" is how people say "not relevant to us": only in the relevance column.
+_NOT_APPLICABLE = {"n/a": Choice.NO, "na": Choice.NO, "n.a.": Choice.NO, "n.a": Choice.NO,
+                   "not applicable": Choice.NO}
+
+
+def read_choice(key: str, text: str):
+    """The dropdown value a typed answer means, and whether it was a variant (Y, Partially, n/a…) rather than the
+    value itself: (member, False) for "Yes" or " yes ", (member, True) for "Y", (None, False) when unclear."""
+    vocabulary = ANSWER_FIELDS[key].vocabulary
+    chosen = parse_choice(vocabulary, text)
+    if chosen is not None:
+        return chosen, False
+    typed = name_key(text)
+    bare = typed.rstrip(".!")  # "Yes." and "No!" are Yes and No
+    variants = _VARIANTS[vocabulary]
+    chosen = parse_choice(vocabulary, bare) or variants.get(typed) or variants.get(bare)
+    if chosen is None and key == "relevant":
+        chosen = _NOT_APPLICABLE.get(typed) or _NOT_APPLICABLE.get(bare)
+    return chosen, chosen is not None
+
+
 # --- dates ---------------------------------------------------------------------------------------------------
 
 NOT_A_DATE = "not a date"
 YEAR_OUT_OF_RANGE = "the year"  # how parse_date's out-of-range message begins
 EARLIEST_YEAR, LATEST_YEAR = 2000, 2100  # a deadline or NICE date outside these is a typo
-_MONTHS = {m.lower(): i for i, m in enumerate(
-    ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November",
-     "December"], start=1)}
+MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+               "November", "December")
+_MONTHS = {m.lower(): i for i, m in enumerate(MONTH_NAMES, start=1)}
 _MONTHS.update({name[:3]: number for name, number in list(_MONTHS.items())})
 _MONTHS["sept"] = 9
 _NUMERIC = r"(\d{1,4})\s*([/.\-])\s*(\d{1,2})\s*\2\s*(\d{1,4})"
@@ -124,6 +155,16 @@ def parse_date(value: Any) -> dt.date | None:
         raise ValueError(NOT_A_DATE) from None
 
 
+# The forms the workbook asks for (31/03/2027, 31-03-2027, 2027-03-31, 31 March 2027): read without a message.
+# Every other form parse_date accepts is read with a `read-as` warning saying which day it was taken to be.
+_PLAIN_DATE = re.compile(r"^(?:\d{1,2}([/.\-])\d{1,2}\1\d{4}|\d{4}-\d{2}-\d{2}|\d{1,2} (?:%s) \d{4})$"
+                         % "|".join(MONTH_NAMES), re.IGNORECASE)
+
+
+def is_plain_date(text: str) -> bool:
+    return _PLAIN_DATE.match(re.sub(r"\s*([/.\-])\s*", r"\1", " ".join(text.split()))) is not None
+
+
 def find_date(text: Any) -> dt.date | None:
     """The first date written inside a text ("Published: 7 September 2022"), by parse_date's rules; a real date
     cell as it is; None when there is none."""
@@ -163,24 +204,40 @@ Position = tuple[int, int]  # 0-based (row, col) on the sheet
 class AnswerRules:
     """Turns the raw values of one return's answer rows into Answers; every problem is an Issue at its cell.
 
-    `labels` names each answer column as the return's own header says it (for messages); `cell_ref` turns a
-    0-based (row, col) into "E7".
+    One instance per return (sheet): it also knows whether anything was answered at all (`finish` reports a blank
+    return) and gives each cell one message only. `labels` names each answer column as the return's own header says
+    it (for messages); `cell_ref` turns a 0-based (row, col) into "E7"; `merged_from` maps a cell covered by a merge
+    to the range's top-left cell (cells.spread_merges), which is where the person sees the value, so that is the cell
+    a message about the value names, once.
     """
 
     def __init__(self, *, file: str, sheet: str, labels: Mapping[str, str], add: Callable[[Issue], None],
-                 cell_ref: Callable[[int, int], str]):
+                 cell_ref: Callable[[int, int], str], merged_from: Mapping[Position, Position] | None = None):
         self.file = file
         self.sheet = sheet
         self.labels = labels
         self.add = add
         self.cell_ref = cell_ref
+        self.merged_from = merged_from or {}
+        self.answered = False  # some answer cell (Completed by aside) holds something
+        self._told: set[tuple[str, Position]] = set()  # (code, cell) of the messages about values already given
 
     def issue(self, code: str, message: str, at: Position | None, recommendation: str | None) -> None:
         cell = self.cell_ref(*at) if at is not None else None
         self.add(make_issue(code, message, file=self.file, sheet=self.sheet, cell=cell, recommendation=recommendation))
 
+    def _first_time(self, code: str, at: Position) -> bool:
+        """One message per cell: a value merged over several rows is one cell to the person who typed it."""
+        if (code, at) in self._told:
+            return False
+        self._told.add((code, at))
+        return True
+
     def where(self, rec_id: str, key: str, at: Position) -> str:
-        return f"Cell {self.cell_ref(*at)} (recommendation {rec_id}, {quote(self.labels.get(key, key), 50)})"
+        return f"Cell {self.cell_ref(*at)} (recommendation {rec_id}, {self.label(key)})"
+
+    def label(self, key: str) -> str:
+        return quote(self.labels.get(key, key), 50)
 
     def formula(self, rec_id: str, key: str, at: Position, formula: str, shown: str) -> str:
         """A formula in an answer cell: warn, and read the value it shows (or the formula itself) as typed text."""
@@ -194,66 +251,93 @@ class AnswerRules:
     def answer(self, rec_id: str, cells: Mapping[str, tuple[Any, Position]], cell_text: Callable[[Any], str],
                refs: Mapping[str, str] | None = None) -> Answer:
         """`cells`: answer key -> (raw value, position) for every answer column the return has, blank or not.
-        `refs` (key -> "E7") is kept on the Answer; by default the positions given."""
+        `refs` (key -> "E7") is kept on the Answer; by default the cells that hold the values."""
         values: dict[str, Any] = {}
         invalid: set[str] = set()
+        merged_from = self.merged_from
         for key, (raw, at) in cells.items():
             if raw == "" or raw is None:
                 continue
+            shown_at = merged_from.get(at, at) if merged_from else at
             field = ANSWER_FIELDS[key]
             if field.kind == "text":
                 if raw.__class__ is str and raw.isprintable():  # the hot path: typed text
                     text = raw.strip()
                 else:
                     text = cell_text(raw)
-                if len(text) > EXCEL_CELL_LIMIT:
+                if len(text) > EXCEL_CELL_LIMIT and self._first_time("text-too-long", shown_at):
                     self.issue("text-too-long",
-                               f"{self.where(rec_id, key, at)} holds {len(text):,} characters, more than the "
+                               f"{self.where(rec_id, key, shown_at)} holds {len(text):,} characters, more than the "
                                f"{EXCEL_CELL_LIMIT:,} a spreadsheet cell can hold. Shorten it, or put the detail in "
-                               "a separate document and refer to it.", at, rec_id)
+                               "a separate document and refer to it.", shown_at, rec_id)
                 if text:
                     values[key] = text
+                    self.answered = self.answered or key != "completed_by"
             elif field.kind == "choice":
                 text = raw if raw.__class__ is str else cell_text(raw)
-                chosen = parse_choice(field.vocabulary, text)
+                exact = _EXACT[field.vocabulary].get(text)  # the hot path: a dropdown pick
+                if exact is not None:
+                    values[key] = exact
+                    self.answered = True
+                    continue
+                chosen, variant = read_choice(key, text)
                 if chosen is not None:
                     values[key] = chosen
+                    self.answered = True
+                    if variant and self._first_time("read-as", shown_at):
+                        self.issue("read-as",
+                                   f"{self.where(rec_id, key, shown_at)} says {quote(text)}, which was read as "
+                                   f"{chosen.value}. If that is what you meant there is nothing to do; to avoid this "
+                                   f"message, choose {chosen.value} from the list.", shown_at, rec_id)
                 elif text.strip():
-                    self.issue("invalid-choice",
-                               f"{self.where(rec_id, key, at)} says {quote(text)}; choose "
-                               f"{or_list(VOCABULARIES[field.vocabulary])} from the list.", at, rec_id)
+                    self.answered = True
                     invalid.add(key)
+                    if self._first_time("invalid-choice", shown_at):
+                        self.issue("invalid-choice",
+                                   f"{self.where(rec_id, key, shown_at)} says {quote(text)}; choose "
+                                   f"{or_list(VOCABULARIES[field.vocabulary])} from the list.", shown_at, rec_id)
             else:
-                deadline = self._deadline(rec_id, key, at, raw, cell_text)
+                self.answered = True
+                deadline = self._deadline(rec_id, key, shown_at, raw, cell_text)
                 if deadline is _INVALID:
                     invalid.add(key)
                 elif isinstance(deadline, dt.date):
                     values[key] = deadline
                 elif deadline:
                     values["deadline_text"] = deadline
-        answer = Answer(rec_id, **values, cells=refs if refs is not None else
-                        {key: self.cell_ref(*at) for key, (_, at) in cells.items()})
+        if refs is None:
+            refs = {key: self.cell_ref(*(merged_from.get(at, at) if merged_from else at))
+                    for key, (_, at) in cells.items()}
+        answer = Answer(rec_id, **values, cells=refs)
         if values or invalid:  # a blank row cannot be inconsistent
             self._consistency(answer, {key: at for key, (_, at) in cells.items()}, invalid)
         return answer
 
     def _deadline(self, rec_id: str, key: str, at: Position, raw: Any, cell_text: Callable[[Any], str]):
-        """A date; the text of a deadline written in words (warning); or _INVALID (an impossible date: error)."""
+        """A date; the text of a deadline written in words (warning); or _INVALID (an impossible date: error).
+        A date typed in another form than the workbook asks for is read, and the reading reported (read-as)."""
         try:
-            return parse_date(raw)
+            day = parse_date(raw)
         except ValueError as exc:
             text = cell_text(raw)
             if not isinstance(raw, str) or looks_like_a_date(text):
-                why = f" ({exc})" if str(exc) != NOT_A_DATE else ""  # "the year 1999 is not between 2000 and 2100"
-                self.issue("invalid-date",
-                           f"{self.where(rec_id, key, at)} says {quote(text)}, which is not a date{why}; enter a date "
-                           "such as 31/03/2027 (day first), or leave it blank.", at, rec_id)
+                if self._first_time("invalid-date", at):
+                    self.issue("invalid-date",
+                               f"{self.where(rec_id, key, at)} says {quote(text)}, {_not_a_date(text, exc)}; enter "
+                               "a date such as 31/03/2027 (day first), or leave it blank.", at, rec_id)
                 return _INVALID
-            self.issue("deadline-as-text",
-                       f"{self.where(rec_id, key, at)} says {quote(text)}, which is not a date: it is kept as text, "
-                       "so the action cannot count as overdue. Put a date such as 31/03/2027 if there is one.",
-                       at, rec_id)
+            if self._first_time("deadline-as-text", at):
+                self.issue("deadline-as-text",
+                           f"{self.where(rec_id, key, at)} says {quote(text)}, which is not a date: it is kept as "
+                           "text, so the action cannot count as overdue. Put a date such as 31/03/2027 if there is "
+                           "one.", at, rec_id)
             return text
+        if day is not None and isinstance(raw, str) and not is_plain_date(raw) and self._first_time("read-as", at):
+            self.issue("read-as",
+                       f"{self.where(rec_id, key, at)} says {quote(raw)}, which was read as {day:%d/%m/%Y} "
+                       f"({day:%A} {day.day} {day:%B %Y}). If that is right there is nothing to do; to avoid this "
+                       "message, write dates as 31/03/2027.", at, rec_id)
+        return day
 
     def _consistency(self, answer: Answer, at: Mapping[str, Position], invalid: set[str]) -> None:
         """Warnings: answers that do not hang together (reported; they do not block merging)."""
@@ -261,7 +345,7 @@ class AnswerRules:
         relevant, meets, action, owner = answer.relevant, answer.meets, answer.action, answer.owner
 
         def cell(key: str) -> str:
-            return f"{self.cell_ref(*at[key])} ({quote(self.labels.get(key, key), 50)})"
+            return f"{self.cell_ref(*at[key])} ({self.label(key)})"
 
         not_fully_met = relevant in _RELEVANT and meets in _SHORT  # status not_met or partially_met
         if (action or not_fully_met) and not owner and "owner" in at:
@@ -280,7 +364,62 @@ class AnswerRules:
             self.issue("answer-without-relevance",
                        f"Recommendation {rec_id} has answers but cell {cell('relevant')} is blank, so it counts as "
                        f"not assessed: choose {or_list(VOCABULARIES['yes_partial_no'])}.", at["relevant"], rec_id)
+        if relevant in _RELEVANT and meets is None and "meets" not in invalid and "meets" in at:
+            self.issue("meets-missing",
+                       f"Recommendation {rec_id} is marked relevant (cell {cell('relevant')} says {relevant.value}) "
+                       f"but cell {cell('meets')} is blank, so it counts as not assessed: choose "
+                       f"{or_list(VOCABULARIES['yes_partial_no'])}.", at["meets"], rec_id)
         if relevant is Choice.NO and meets is not None and "meets" in at:
             self.issue("answered-but-not-relevant",
                        f"Recommendation {rec_id} is marked not relevant (cell {cell('relevant')} says No) but cell "
                        f"{cell('meets')} is answered: clear it, or change the relevance.", at["meets"], rec_id)
+
+    # --- what lies outside the answer rows: the format readers find it, the words are here --------------------
+
+    def answer_on_heading_row(self, at: Position, value: Any, key: str | None, cell_text: Callable[[Any], str]) -> None:
+        """Something typed in an answer column of a row that has no recommendation number (a section heading)."""
+        column = f" ({self.label(key)})" if key else ""
+        self.issue("answer-on-heading-row",
+                   f"Cell {self.cell_ref(*at)}{column} says {quote(cell_text(value))}, but its row has no "
+                   "recommendation number (a section heading, or a row added to the table), so it counts for no "
+                   "recommendation. Move it to the row of the recommendation it is about, or delete it.", at, None)
+
+    def note_below_table(self, at: Position, value: Any, cell_text: Callable[[Any], str]) -> None:
+        """Text typed under the last recommendation row."""
+        self.issue("note-below-table",
+                   f"Cell {self.cell_ref(*at)}, below the table, says {quote(cell_text(value))}. It is not read as an "
+                   "answer: if it is about a recommendation, put it in that recommendation's evidence cell; if it is "
+                   "a note for the facilitator, it can stay.", at, None)
+
+    def duplicate_column(self, key: str, used: Position, copy: Position) -> None:
+        """Two columns with the same header: the first is read (find_header_row keeps it), the copy reported."""
+        self.issue("duplicate-column",
+                   f"Column {_column(self.cell_ref(*copy))} (header cell {self.cell_ref(*copy)}) has the same header as "
+                   f"column "
+                   f"{_column(self.cell_ref(*used))} ({self.label(key)}): only column {_column(self.cell_ref(*used))} "
+                   "is read. Put every answer in that column and delete the copy, or give the copy another header.",
+                   copy, None)
+
+    def finish(self) -> None:
+        """After the last row: a return in which nothing was answered is reported once (blank-return)."""
+        if not self.answered:
+            self.issue("blank-return",
+                       f"Nothing has been filled in: every answer cell is blank ({self.label('relevant')} and "
+                       f"{self.label('meets')} included), so this return counts as not assessed. Fill in "
+                       f"{self.label('relevant')} for each recommendation, and {self.label('meets')} where it "
+                       "applies, then send it again.", None, None)
+
+
+def _column(cell: str) -> str:
+    return cell.rstrip("0123456789")
+
+
+def _not_a_date(text: str, exc: ValueError) -> str:
+    """Why a date-shaped text is not a date, in the words of someone who typed it."""
+    numbers = re.match(r"^\s*(\d{1,2})\s*([/.\-])\s*(\d{1,2})\s*\2\s*\d{2,4}\s*$", text)
+    if numbers and int(numbers.group(3)) > 12 >= int(numbers.group(1)):
+        return (f"which is not a date: dates are read day first, and there is no month {int(numbers.group(3))} "
+                f"(if you meant {numbers.group(3)}/{numbers.group(1)}, write the day first)")
+    if str(exc) != NOT_A_DATE:
+        return f"which is not a date ({exc})"  # "the year 1027 is not between 2000 and 2100", "month must be..."
+    return "which is not a date"

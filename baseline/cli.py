@@ -49,12 +49,12 @@ def agency_filter_option(command):
 
 
 def as_agency_options(command):
-    """Naming the agency of returns that carry none (NICE's own tool): --as-agency, --sector. (Several files at
-    once: the config's `files` patterns, through --config.)"""
+    """Naming the agency of returns that carry none (NICE's own tool, a CSV export): --as-agency, --sector. (Several
+    files at once: the config's `files` patterns, through --config.)"""
     for option in reversed((
         click.option("--as-agency", "as_agency", metavar="NAME",
-                     help="The agency of returns made with NICE's own tool (it names none); the config's files "
-                          "patterns are tried first."),
+                     help="The agency of returns that name none (NICE's own tool, a CSV export); the config's "
+                          "files patterns are tried first."),
         click.option("--sector", "sectors", multiple=True, metavar="S",
                      help="With --as-agency: the agency's sector id (repeatable)."),
     )):
@@ -320,14 +320,15 @@ def validate(files: tuple[str, ...], config: str | None, agencies: tuple[str, ..
              sectors: tuple[str, ...], strict: bool, fmt: str) -> None:
     """Check returned workbooks and say exactly which cell to fix.
 
-    FILES are returned workbooks (.xlsx, .xlsm, .ods), or folders of them. Each file gets a one-line OK or its
+    FILES are returned workbooks (.xlsx, .xlsm, .ods; an .xls that kept its stamps), or folders of them: every
+    spreadsheet in a folder is a return, other files are listed as skipped. Each file gets a one-line OK or its
     issues (cell, recommendation, code, message): a table on a wide terminal, one block per issue on a narrow one;
     a file that cannot be read is reported and the others are still checked. --format text is a plain list per
     file to paste into an email to the agency. Exit 0 when every file is valid (warnings allowed, unless
     --strict), 1 otherwise.
 
-    Returns filled in on NICE's own baseline assessment tool are recognised too; name their agency with
-    --as-agency, or with the config's files patterns (--config).
+    Returns filled in on NICE's own baseline assessment tool, and CSV exports of the Assessment sheet, are read
+    too; name their agency with --as-agency, or with the config's files patterns (--config).
     """
     from baseline import render, workflow
 
@@ -348,6 +349,8 @@ def validate(files: tuple[str, ...], config: str | None, agencies: tuple[str, ..
 @files_argument
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="The merged workbook to write (.xlsx).")
 @config_option
+@click.option("--update", "update", type=click.Path(dir_okay=False), metavar="PREV.xlsx",
+              help="Carry the group's work in PREV's Actions sheet into the new merge (OUTPUT may be PREV itself).")
 @agency_filter_option
 @as_agency_options
 @force_option("the output file")
@@ -355,16 +358,24 @@ def validate(files: tuple[str, ...], config: str | None, agencies: tuple[str, ..
 @latest_option
 @strict_option
 @as_of_option()
-def merge(files: tuple[str, ...], output: str, config: str | None, agencies: tuple[str, ...], as_agency: str | None,
-          sectors: tuple[str, ...], force: bool, keep: tuple[str, ...], latest: bool, strict: bool,
-          as_of: str | None) -> None:
+def merge(files: tuple[str, ...], output: str, config: str | None, update: str | None, agencies: tuple[str, ...],
+          as_agency: str | None, sectors: tuple[str, ...], force: bool, keep: tuple[str, ...], latest: bool,
+          strict: bool, as_of: str | None) -> None:
     """Validate agency returns and merge them into one multi-agency workbook.
 
     FILES are returned workbooks, or folders of them. Any error-level issue in any file (two returns for one
     agency that --keep or --latest do not decide, a return of another area) means nothing is written: the issues
     are listed and the exit code is 1. Agencies of --config with no return are named; merging what has come in is
     allowed.
+
+    The merged workbook's Actions sheet is the group's action plan. After the group has worked in it, merge again
+    (a late return, a resend) with --update PREV.xlsx: every edit is carried forward; where an agency's new return
+    changed the same field, the return wins and the group's value is reported and kept in the Progress notes; an
+    action gone from its return is kept and marked. A merged workbook holding the group's edits is never replaced
+    without --update, even with --force.
     """
+    import datetime as dt
+
     from baseline import render, workflow
 
     if not output.lower().endswith(".xlsx"):
@@ -373,7 +384,8 @@ def merge(files: tuple[str, ...], output: str, config: str | None, agencies: tup
     with render.progress_reader() as progress:
         outcome = workflow.merge_files(files, output, as_of=day, force=force, latest=latest, keep=keep,
                                        strict=strict, progress=progress, agency_map=_agency_map(as_agency, sectors),
-                                       agencies=_agency_filter(agencies), config=config)
+                                       agencies=_agency_filter(agencies), update=update, today=dt.date.today(),
+                                       config=config)
     if not outcome.ok:
         render.print_validation(outcome.report, only_problems=True, stderr=True)
         bad = sum(not f.valid for f in outcome.report.files)
@@ -384,6 +396,11 @@ def merge(files: tuple[str, ...], output: str, config: str | None, agencies: tup
     click.echo(output)
     echo_err(f"Merged {len(outcome.assessment.agencies)} agencies into {output}"
              + (f" ({warnings} warning(s), listed above)." if warnings else "."))
+    if outcome.carry is not None:
+        from baseline.render_actions import carry_lines
+
+        for line in carry_lines(outcome.carry, update):
+            echo_err(line)
 
 
 @cli.command()
@@ -465,6 +482,52 @@ def status(config: str, files: tuple[str, ...], as_of: str | None, fmt: str) -> 
         render_tracker.print_tracker(report)
     if not report.complete:
         sys.exit(EXIT_INPUT_PROBLEM)
+
+
+# --- actions -------------------------------------------------------------------------------------------------
+
+
+@cli.command()
+@click.argument("merged", metavar="MERGED.xlsx", type=click.Path(dir_okay=False))
+@click.option("--by", type=click.Choice(["owner", "agency"]), default="owner", show_default=True,
+              help="One group (and with -o one file) per owner, or per agency.")
+@agency_filter_option
+@click.option("--owner", "owners", multiple=True, metavar="NAME", help="Only these owners (repeatable).")
+@click.option("--overdue", is_flag=True, help="Only overdue actions.")
+@as_of_option()
+@format_option("table", "json", "csv", "markdown")
+@click.option("-o", "--output", "output_dir", type=click.Path(file_okay=False), metavar="DIR",
+              help="Write one file per owner or agency into DIR, ready to send: an .xlsx each (with --format "
+                   "markdown, csv or json: .md, .csv or .json files).")
+@force_option("files in DIR")
+def actions(merged: str, by: str, agencies: tuple[str, ...], owners: tuple[str, ...], overdue: bool,
+            as_of: str | None, fmt: str, output_dir: str | None, force: bool) -> None:
+    """The group's action plan from a merged workbook's Actions sheet, by owner or by agency.
+
+    Uses the plan as the group keeps it (their statuses, owners, deadlines and notes), not what the returns said.
+    Within each group, actions whose agency flagged a risk if not done come first, then guideline order. The paths
+    written with -o go to stdout, one per line.
+    """
+    from baseline import render, render_actions, workflow
+
+    text = {"json": lambda listed, outcome: render.to_json(listed.to_dict()) + "\n",
+            "csv": lambda listed, outcome: render_actions.action_list_csv(listed, outcome.themes),
+            "markdown": lambda listed, outcome: render_actions.action_list_markdown(listed, outcome.heading)}.get(fmt)
+    outcome = workflow.actions_file(merged, by=by, agencies=_agency_filter(agencies), owners=owners, overdue=overdue,
+                                    as_of=_as_of(as_of), output_dir=output_dir, fmt=fmt, text=text, force=force)
+    listed = outcome.actions
+    if output_dir is not None:
+        for path in outcome.written:
+            click.echo(str(path))
+        echo_err(f"Wrote {len(outcome.written)} file(s), one per {by}, to {output_dir} ({outcome.heading}).")
+    elif fmt == "json":
+        click.echo(render.to_json(listed.to_dict()))
+    elif fmt == "csv":
+        click.echo(render_actions.action_list_csv(listed, outcome.themes), nl=False)
+    elif fmt == "markdown":
+        click.echo(render_actions.action_list_markdown(listed, outcome.heading), nl=False)
+    else:
+        render_actions.print_action_list(listed, outcome.heading)
 
 
 # --- generate ------------------------------------------------------------------------------------------------

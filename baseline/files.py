@@ -18,7 +18,9 @@ from typing import Any, Callable, Iterable
 from baseline.guideline import parse_yaml
 from baseline.issues import BaselineError, FileReport, make_issue
 
-RETURN_SUFFIXES = (".xlsx", ".xlsm", ".ods")  # the workbooks a folder stands for
+# Spreadsheet-like files are returns (DESIGN.md "Folders"): each is read, or reported as an error saying why and
+# what to do; any other file in a folder is listed as skipped. Exit 0 never hides an unread return.
+RETURN_SUFFIXES = (".xlsx", ".xlsm", ".ods", ".xls", ".xlsb", ".csv", ".numbers")
 MAX_YAML_BYTES = 5 * 1024 * 1024  # the full NG225 encoding with NICE's text is about 200 KB
 
 
@@ -34,10 +36,11 @@ class ExpandedPaths:
 
 
 def expand_paths(paths: Iterable[str | Path]) -> ExpandedPaths:
-    """Files as given; a folder stands for the workbooks inside it (sorted; lock and hidden files ignored).
+    """Files as given; a folder stands for the spreadsheets inside it (sorted; lock and hidden files ignored).
 
-    Every path is accounted for: any other file in a folder is listed as skipped (a warning), a folder with no
-    workbook is reported (unreadable-file), and a file named twice
+    Every path is accounted for: every spreadsheet-like file is a return (read, or an error saying why), any other
+    file in a folder is listed as skipped (a warning), a folder with no spreadsheet is reported (unreadable-file),
+    and a file named twice
     (directly and through its folder, say) is read once: it is one return, not two agencies.
     """
     out = ExpandedPaths()
@@ -48,12 +51,13 @@ def expand_paths(paths: Iterable[str | Path]) -> ExpandedPaths:
             inside = sorted(p for p in path.iterdir() if not is_ignored(p))
             found = [p for p in inside if p.suffix.lower() in RETURN_SUFFIXES]
             out.reports += [FileReport(path=str(p), issues=[make_issue(
-                "skipped-file", f"Not read: {'a folder' if p.is_dir() else 'not a workbook'} (only "
-                                f"{', '.join(RETURN_SUFFIXES)} files in a folder are returns).", file=str(p))])
+                "skipped-file", f"Not read: {'a folder' if p.is_dir() else 'not a spreadsheet'} (only "
+                                f"{', '.join(RETURN_SUFFIXES)} files in a folder are returns). If it is a return, "
+                                "save it as .xlsx and give it again.", file=str(p))])
                 for p in inside if p not in found]
             if not found:
                 out.reports.append(FileReport(path=str(path), issues=[make_issue(
-                    "unreadable-file", f"The folder contains no workbooks ({', '.join(RETURN_SUFFIXES)} files).",
+                    "unreadable-file", f"The folder contains no spreadsheets ({', '.join(RETURN_SUFFIXES)} files).",
                     file=str(path))]))
         else:
             found = [path]

@@ -177,8 +177,12 @@ class Summary:
 
 def summarise(assessment: MultiAgencyAssessment, *, as_of: dt.date | None = None,
               gap_statuses: tuple[Status, ...] = GAP_STATUSES, area: str | None = None, round: str | None = None,
-              missing_agencies: Iterable[str] = ()) -> Summary:
+              missing_agencies: Iterable[str] = (), actions: Iterable[Action] | None = None) -> Summary:
     """The numbers a lead takes to a board. `gap_statuses` chooses which system statuses count as gaps.
+
+    `actions`: the group's action plan (a merged workbook's Actions sheet, `actions.as_summary_actions`), used
+    instead of what the returns said about actions (the caller filters it as it filtered the assessment). Without
+    it, the actions are the returns' own.
 
     `area` and `round` default to the assessment's own where it carries them; `missing_agencies` are the agencies
     of the assessment config that sent no return (the tracker knows them; the merge does not).
@@ -217,7 +221,7 @@ def summarise(assessment: MultiAgencyAssessment, *, as_of: dt.date | None = None
         for r in assessment.results
         if r.status in gap_statuses
     ]
-    actions = list_actions(assessment, as_of)
+    actions = list_actions(assessment, as_of) if actions is None else list(actions)
     return Summary(
         guideline=guideline.guideline, version=guideline.version, title=guideline.title, as_of=as_of,
         agencies=assessment.agency_names, totals=totals, sections=sections, by_agency=by_agency, gaps=gaps,

@@ -8,13 +8,25 @@ files by the same route: files.expand_paths, then xlsx.returns.read_return for e
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
 from typing import Callable, Iterable
 
 from baseline import catalogue, tracker
-from baseline.actions import PlanRow, build_plan
+from baseline.actions import (
+    ActionList,
+    CarryReport,
+    PlanRow,
+    as_summary_actions,
+    build_plan,
+    carry_forward,
+    group_edits,
+    list_plan,
+    owner_name,
+    returned_values,
+    stamp_edited,
+)
 from baseline.assessment import GAP_STATUSES, AgencyReturn, Status
 from baseline.config import Agency, AgencyMap, AssessmentConfig, parse_config
 from baseline.files import atomic_write, expand_paths, load_yaml, refuse_overwrite, safe_filename
@@ -23,6 +35,7 @@ from baseline.issues import ERROR, BaselineError, FileReport, ValidationReport
 from baseline.issues import strict as make_strict
 from baseline.merge import (
     MultiAgencyAssessment,
+    agency_key,
     check_same_guideline,
     merge_returns,
     restrict,
@@ -33,8 +46,9 @@ from baseline.rounds import Comparison, RoundInfo, compare
 from baseline.summary import Summary, summarise
 from baseline.text import name_key
 from baseline.tracker import ReceivedFile, TrackerReport
+from baseline.xlsx.action_list import write_action_list_workbook
 from baseline.xlsx.agency.writer import listed_recommendations, write_agency_workbook
-from baseline.xlsx.merged.reader import is_merged_workbook, read_merged_meta, read_merged_workbook
+from baseline.xlsx.merged.reader import MergedWorkbook, is_merged_workbook, read_merged
 from baseline.xlsx.merged.writer import write_merged_workbook
 from baseline.xlsx.nice.encoding import ImportResult, VerifyResult, import_bat, verify_file
 from baseline.xlsx.returns import ReadResult, read_return
@@ -201,6 +215,8 @@ def track_returns(config: Path | str, paths: Iterable[str | Path], *, as_of: dt.
 class MergeOutcome:
     report: ValidationReport  # per file: its own issues plus merge-level ones (duplicate agency, other guideline)
     assessment: MultiAgencyAssessment | None  # None when anything blocks the merge
+    plan: list[PlanRow] | None = None  # the group's action plan (None: the returns' own actions)
+    carry: CarryReport | None = None  # what `merge --update` carried forward, overrode and kept
 
     @property
     def ok(self) -> bool:
@@ -243,21 +259,75 @@ def merge_returns_in(paths: Iterable[str | Path], *, latest: bool = False, keep:
 def merge_files(paths: Iterable[str | Path], output: Path | str | None = None, *, as_of: dt.date | None = None,
                 force: bool = False, latest: bool = False, keep: Iterable[str] = (), strict: bool = False,
                 progress: Progress | None = None, reader: Reader | None = None, agency_map: AgencyMap | None = None,
-                agencies: Iterable[str] | None = None, config: Path | str | None = None) -> MergeOutcome:
+                agencies: Iterable[str] | None = None, update: Path | str | None = None,
+                today: dt.date | None = None, config: Path | str | None = None) -> MergeOutcome:
     """`baseline merge`: validate every return, merge them, and (with `output`) write the merged workbook. Nothing
-    is written when any file has an error. The output is checked before the returns are read, not after."""
+    is written when any file has an error. The output is checked before the returns are read, not after.
+
+    `update`: a previous merged workbook whose action plan (the group's edits) is carried into the new one
+    (`actions.carry_forward`; `outcome.carry` says what happened); `output` may be that same file, replaced
+    atomically. Without `update`, a merged workbook whose plan holds the group's edits is never replaced, even with
+    `force`. `today` dates the notes the carrying adds (default: as_of)."""
     target = Path(output) if output is not None else None
+    previous_path = Path(update) if update is not None else None
     if target is not None:
         if target.suffix.lower() != ".xlsx":
             raise BaselineError(f"{target}: the merged workbook must be an .xlsx file.")
-        refuse_overwrite(target, force)
+        _check_replaceable(target, previous_path, force)
+    previous = read_merged(previous_path) if previous_path is not None else None
     outcome = merge_returns_in(paths, latest=latest, keep=keep, strict=strict, progress=progress, reader=reader,
                                agency_map=agency_map, agencies=agencies, config=config)
-    if target is not None and outcome.ok:
-        summary = summarise(outcome.assessment, as_of=as_of)
+    if not outcome.ok:
+        return outcome
+    as_of = as_of or dt.date.today()
+    today = today or as_of
+    plan = build_plan(outcome.assessment)
+    if previous is None:  # a first merge: every action enters the plan today
+        plan = [replace(row, last_updated=today) for row in plan]
+    else:
+        _check_same_encoding(previous.assessment.guideline, outcome.assessment.guideline, previous_path)
+        edited = stamp_edited(previous.plan, previous.written, today)  # "Last updated": when a merge first saw it
+        plan, outcome.carry = carry_forward(edited, returned_values(previous.assessment), plan, today,
+                                            assessment=outcome.assessment)
+    outcome.plan = plan
+    if target is not None:
+        summary = summarise(outcome.assessment, as_of=as_of, actions=as_summary_actions(plan, as_of))
         inputs = tuple(Path(f.path) for f in outcome.report.files)
-        write_merged_workbook(target, outcome.assessment, summary, force=force, inputs=inputs)
+        in_place = previous_path is not None and _same_file(target, previous_path)
+        write_merged_workbook(target, outcome.assessment, summary, plan=plan, force=force or in_place,
+                              inputs=inputs)
     return outcome
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    return a.exists() and b.exists() and a.resolve() == b.resolve()
+
+
+def _edited_actions(merged: MergedWorkbook) -> int:
+    """How many actions of a merged workbook's plan the group edited: what a fresh merge would lose."""
+    returned = returned_values(merged.assessment)
+    return sum(bool(group_edits(row, returned.get(row.key))) for row in merged.plan)
+
+
+def _check_replaceable(target: Path, update: Path | None, force: bool) -> None:
+    """`merge` never replaces a merged workbook whose plan holds the group's edits, except by carrying them forward
+    (`--update` naming that same workbook); any other existing file needs --force."""
+    if not target.exists() or (update is not None and _same_file(target, update)):
+        return
+    if target.is_file() and is_merged_workbook(target):
+        edited = _edited_actions(read_merged(target))
+        if edited:
+            raise BaselineError(
+                f"{target} holds the group's work on its action plan ({edited} action(s) edited): replacing it would "
+                f"lose that work{', --force or not' if force else ''}. Nothing was written. Use --update {target} to "
+                f"carry the edits into the new merge (the output may be {target} itself), or write to another file.")
+    refuse_overwrite(target, force)
+
+
+def _check_same_encoding(old: Guideline, new: Guideline, previous: Path) -> None:
+    if (old.guideline, old.version, old.fingerprint) != (new.guideline, new.version, new.fingerprint):
+        raise BaselineError(f"{previous} was merged from {old.ref} and the returns are of {new.ref}: --update carries "
+                            f"a plan forward within one encoding only. Nothing was written.")
 
 
 def _guideline_of(returns: list[AgencyReturn]) -> Guideline | None:
@@ -298,14 +368,23 @@ def assessment_from_files(paths: Iterable[str | Path], *, latest: bool = False, 
     if len(files) > 1:
         raise BaselineError(
             f"{merged[0]} is a merged workbook: summarise it on its own, or give the agency returns instead.")
-    assessment = read_merged_workbook(merged[0])
+    workbook = read_merged(merged[0])
+    assessment, plan = workbook.assessment, workbook.plan
     if asked and assessment.area and name_key(assessment.area) != name_key(asked.config.area):
         raise BaselineError(f"{merged[0]} is the merged assessment of {assessment.area}, but {asked.path} is the "
                             f"assessment of {asked.config.area}: give the config of {assessment.area}.")
     if agencies:
         check_agency_filter(agencies, assessment.agency_names)
         assessment = restrict(assessment, agencies=agencies)
-    return MergeOutcome(ValidationReport([FileReport(path=str(merged[0]))]), assessment)
+        plan = _plan_within(plan, assessment)
+    return MergeOutcome(ValidationReport([FileReport(path=str(merged[0]))]), assessment, plan)
+
+
+def _plan_within(plan: list[PlanRow], assessment: MultiAgencyAssessment) -> list[PlanRow]:
+    """The plan seen through the same --agency / --section filter as a restricted assessment."""
+    agencies = {agency_key(a) for a in assessment.agency_names}
+    sections = {r.section for r in assessment.results}
+    return [row for row in plan if agency_key(row.agency) in agencies and row.section in sections]
 
 
 @dataclass
@@ -340,10 +419,13 @@ def summarise_files(paths: Iterable[str | Path], *, as_of: dt.date | None = None
                                 f"Sections: {', '.join(section_ids)}.")
         assessment = restrict(assessment, sections=sections)
     gap_statuses = tuple(Status(s) for s in statuses or ()) or GAP_STATUSES
-    day = as_of or assessment.as_of or today
+    day = as_of or assessment.as_of or today or dt.date.today()
+    actions = None  # returns merged on the fly: their own actions
+    if outcome.plan is not None:  # a merged workbook: the group's plan, seen through the same filters
+        actions = as_summary_actions(_plan_within(outcome.plan, assessment), day)
     missing = tracker.missing_agencies(asked.asked(agencies), assessment.agency_names) if asked else []
     return SummaryOutcome(outcome.report, summarise(
-        assessment, as_of=day, gap_statuses=gap_statuses, missing_agencies=missing,
+        assessment, as_of=day, gap_statuses=gap_statuses, actions=actions, missing_agencies=missing,
         area=asked.config.area if asked else None, round=(asked.config.round or "") if asked else None))
 
 
@@ -359,13 +441,12 @@ class ReportOutcome:
 
 def read_round(path: Path | str) -> tuple[MultiAgencyAssessment, list[PlanRow], RoundInfo]:
     """A merged workbook as one round of the assessment: what the agencies answered, the action plan, and which
-    merge it is. The plan is the one the returns give (actions.build_plan) until the Actions sheet is read back."""
-    path = Path(path)
-    assessment = read_merged_workbook(path)
-    meta = read_merged_meta(path)
+    merge it is. The plan is the group's, as its Actions sheet holds it."""
+    workbook = read_merged(path)
+    assessment, meta = workbook.assessment, workbook.meta
     info = RoundInfo(area=meta.get("area", ""), round=meta.get("round", ""), merged_at=assessment.merged_at,
                      as_of=assessment.as_of)
-    return assessment, build_plan(assessment), info
+    return assessment, workbook.plan, info
 
 
 def report_file(merged: Path | str, output: Path | str, render: Callable[..., str], *,
@@ -381,7 +462,8 @@ def report_file(merged: Path | str, output: Path | str, render: Callable[..., st
         raise BaselineError(f"{target}: the report must be an .html file.")
     refuse_overwrite(target, force)
     assessment, plan, info = read_round(source)
-    summary = summarise(assessment, as_of=as_of or assessment.as_of or today)
+    day = as_of or assessment.as_of or today or dt.date.today()
+    summary = summarise(assessment, as_of=day, actions=as_summary_actions(plan, day))
     progress = None
     if compare_with is not None:
         old, old_plan, old_info = read_round(compare_with)
@@ -391,6 +473,77 @@ def report_file(merged: Path | str, output: Path | str, render: Callable[..., st
     inputs = (source,) if compare_with is None else (source, Path(compare_with))
     atomic_write(target, lambda tmp: tmp.write_text(html, encoding="utf-8"), force=force, inputs=inputs)
     return ReportOutcome(target, summary, progress)
+
+
+# --- actions -------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class ActionsOutcome:
+    actions: ActionList  # what `baseline actions` shows (its JSON is actions.to_dict())
+    heading: str  # area, round, guideline@version and the as-of date, for every output's header
+    themes: dict[str, str]  # section id -> its label, for the Theme column
+    written: list[Path] = field(default_factory=list)  # with output_dir: one file per owner or agency
+
+
+ACTION_FILE_SUFFIXES = {"table": ".xlsx", "markdown": ".md", "csv": ".csv", "json": ".json"}
+
+
+def actions_file(merged: Path | str, *, by: str = "owner", agencies: Iterable[str] = (), owners: Iterable[str] = (),
+                 overdue: bool = False, as_of: dt.date | None = None, output_dir: Path | str | None = None,
+                 fmt: str = "table", text: Callable[[ActionList, ActionsOutcome], str] | None = None,
+                 force: bool = False) -> ActionsOutcome:
+    """`baseline actions`: the group's action plan from a merged workbook's Actions sheet, filtered (agency and
+    owner names compared without case or spacing; an unknown one is a BaselineError) and grouped by owner or by
+    agency, risks flagged by the agency first within each group. Overdue as of `as_of` (default today).
+
+    With `output_dir`: one file per group, ready to send, named after the owner or agency: an .xlsx for `fmt`
+    "table", otherwise `text(one-group list, outcome)` in a .md/.csv/.json file. Nothing is written if any of them exists
+    (unless `force`); each is written atomically."""
+    workbook = read_merged(merged)
+    plan = workbook.plan
+    agencies, owners = list(agencies), list(owners)
+    check_agency_filter(agencies, list(dict.fromkeys([*workbook.assessment.agency_names, *(r.agency for r in plan)])))
+    _check_owner_filter(owners, plan)
+    as_of = as_of or dt.date.today()
+    listed = list_plan(plan, as_of, by=by, agencies=agencies or None, owners=owners or None, overdue=overdue,
+                       risk_first_order=True)
+    guideline = workbook.assessment.guideline
+    where = [workbook.meta.get("area", ""), f"round {workbook.meta['round']}" if workbook.meta.get("round") else ""]
+    heading = " · ".join([*filter(None, where), guideline.ref, f"actions as of {as_of:%d/%m/%Y}"])
+    outcome = ActionsOutcome(listed, heading, {s.id: s.label for s in guideline.sections})
+    if output_dir is not None:
+        outcome.written = _write_action_files(outcome, Path(output_dir), fmt, text, force)
+    return outcome
+
+
+def _check_owner_filter(owners: list[str], plan: list[PlanRow]) -> None:
+    known = {owner_name(r.owner).casefold(): owner_name(r.owner) for r in plan}
+    unknown = [o for o in owners if owner_name(o).casefold() not in known]
+    if unknown:
+        raise BaselineError(f"No owner named {', '.join(map(repr, unknown))} in the action plan. "
+                            f"Owners: {', '.join(sorted(set(known.values()), key=str.casefold)) or 'none'}.")
+
+
+def _write_action_files(outcome: ActionsOutcome, folder: Path, fmt: str, text: Callable[[ActionList, ActionsOutcome], str] | None,
+                        force: bool) -> list[Path]:
+    listed = outcome.actions
+    suffix = ACTION_FILE_SUFFIXES[fmt]
+    taken: set[str] = set()
+    names = [Path(safe_filename(group.name, taken)).with_suffix(suffix).name for group in listed.groups]
+    targets = [folder / name for name in names]
+    existing = [t for t in targets if t.exists()]
+    if existing and not force:
+        raise BaselineError(f"{len(existing)} of the files to write already exist ({', '.join(map(str, existing[:3]))}"
+                            f"{' …' if len(existing) > 3 else ''}); nothing was written. Use --force to overwrite them.")
+    folder.mkdir(parents=True, exist_ok=True)
+    for group, target in zip(listed.groups, targets):
+        if text is None:
+            write_action_list_workbook(target, group, heading=outcome.heading, themes=outcome.themes, force=True)
+        else:
+            one = ActionList(listed.by, listed.as_of, [group])
+            atomic_write(target, lambda tmp, one=one: tmp.write_text(text(one, outcome), encoding="utf-8"), force=True)
+    return targets
 
 
 # --- generate ------------------------------------------------------------------------------------------------

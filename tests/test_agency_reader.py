@@ -44,7 +44,8 @@ FULL_ANSWER = dict(relevant=Choice.PARTIAL, meets=Choice.NO, evidence="Audit 202
 def test_a_blank_generated_workbook_reads_as_a_return(tmp_path):
     path = save(new_workbook(), tmp_path / "blank.xlsx")
     result = read_return(path)
-    assert result.report.issues == []
+    assert codes(result) == ["blank-return"]  # a warning: nothing answered yet
+    assert result.report.valid
     assert (result.report.agency, result.report.guideline, result.report.version) == ("North CAMHS", "NG225", "2022-09-07")
     ret = result.agency_return
     guideline = builders.guideline()
@@ -86,7 +87,7 @@ def test_a_multi_sector_workbook_lists_what_applies_to_any_of_its_sectors(tmp_pa
 def test_a_workbook_listing_every_recommendation_is_complete_too(tmp_path):
     path = save(new_workbook(sectors=["education"], all_recommendations=True), tmp_path / "all.xlsx")
     result = read_return(path)
-    assert result.report.issues == []
+    assert codes(result) == ["blank-return"]
     assert list(result.agency_return.answers) == [r.id for r in builders.guideline().recommendations]
 
 
@@ -176,11 +177,11 @@ def test_title_rows_notes_and_filtered_rows_read_the_same(tmp_path):
     write_text(ws.cell(row_of(ws, "1.3.1") - 1, 3), "Comment from the board: see minutes")
     ws.row_dimensions[row_of(ws, "1.5.1")].hidden = True  # a filter hides it
     note = ws.max_row + 3
-    write_text(ws.cell(note, 1), "Total")  # a note in the id column, with no answers: ignored
+    write_text(ws.cell(note, 1), "Total")  # a note under the table: reported, never silently dropped
     headers = [c.value for c in ws[4]]
     assert headers[0] == "Recommendation"
     result = read_return(save(wb, tmp_path / "rows.xlsx"))
-    assert result.report.issues == []
+    assert [(i.code, i.cell) for i in result.report.issues] == [("note-below-table", f"A{note}")]
     assert result.agency_return.answers == expected
     assert result.agency_return.answers["1.1.1"].cells["relevant"] == cell_of(ws, "1.1.1", "relevant")
 
@@ -215,9 +216,9 @@ def test_choices_are_normalised(tmp_path, key, typed, expected):
 
 
 @pytest.mark.parametrize("key, typed, allowed", [
-    ("relevant", "y", "Yes, Partial or No"),
+    ("relevant", "Maybe", "Yes, Partial or No"),
     ("meets", "Mostly", "Yes, Partial or No"),
-    ("action_status", "Done", "Not started, In progress or Complete"),
+    ("action_status", "Waiting", "Not started, In progress or Complete"),
     ("risk", "Partial", "Yes or No"),
     ("risk", True, "Yes or No"),
     ("meets", 1, "Yes, Partial or No"),
@@ -233,16 +234,18 @@ def test_other_choices_are_invalid_at_their_cell(tmp_path, key, typed, allowed):
     assert getattr(result.agency_return.answers["1.5.1"], key) is None
 
 
-@pytest.mark.parametrize("typed", [
-    dt.date(2027, 3, 31), dt.datetime(2027, 3, 31, 0, 0), dt.datetime(2027, 3, 31, 14, 30),
-    "2027-03-31", "31/03/2027", "31-03-2027", "31.03.27", "31/3/2027", " 31 / 03 / 2027 ", "31 March 2027",
-    "31 Mar 2027", "2027-03-31T00:00:00",
+@pytest.mark.parametrize("typed, read_as", [
+    (dt.date(2027, 3, 31), False), (dt.datetime(2027, 3, 31, 0, 0), False), (dt.datetime(2027, 3, 31, 14, 30), False),
+    ("2027-03-31", False), ("31/03/2027", False), ("31-03-2027", False), ("31/3/2027", False),
+    (" 31 / 03 / 2027 ", False), ("31 March 2027", False),
+    # Other forms are read, and the reading reported (a two-digit year, an abbreviated month, a time).
+    ("31.03.27", True), ("31 Mar 2027", True), ("2027-03-31T00:00:00", True),
 ])
-def test_dates_are_accepted_as_dates_iso_or_uk_text(tmp_path, typed):
+def test_dates_are_accepted_as_dates_iso_or_uk_text(tmp_path, typed, read_as):
     wb = new_workbook()
     put(wb, "1.5.1", relevant="Yes", meets="No", action="Audit", owner="Lead", deadline=typed)
     result = read_return(save(wb, tmp_path / "d.xlsx"))
-    assert result.report.issues == []
+    assert codes(result) == (["read-as"] if read_as else [])
     assert result.agency_return.answers["1.5.1"].deadline == dt.date(2027, 3, 31)
 
 
@@ -356,7 +359,7 @@ def test_formulas_outside_answer_cells_are_not_reported(tmp_path):
     ws = assessment(wb)
     ws.cell(row_of(ws, "1.5.1"), ws.max_column + 2).value = "=COUNTA(D:D)"  # someone's own tally column
     result = read_return(save(wb, tmp_path / "f.xlsx"))
-    assert result.report.issues == []
+    assert codes(result) == ["blank-return"]
 
 
 # --- the workbook's identity -----------------------------------------------------------------------------------
@@ -367,7 +370,7 @@ def test_a_defined_name_pointing_elsewhere_is_a_mismatch(tmp_path):
     name = layout.META_PREFIX + "agency"
     wb.defined_names[name].attr_text = f"'{layout.META_SHEET}'!$B${layout.meta_row('area')}"
     result = read_return(save(wb, tmp_path / "m.xlsx"))
-    [issue] = result.report.issues
+    [issue] = [i for i in result.report.issues if i.code != "blank-return"]
     assert issue.code == "metadata-mismatch" and name in issue.message and "Northshire" in issue.message
 
 
@@ -376,7 +379,7 @@ def test_an_edited_hidden_sheet_disagrees_with_the_document_property(tmp_path):
     builders.set_meta(wb, "agency", "South CAMHS", prop=False)
     result = read_return(save(wb, tmp_path / "m.xlsx"))
     # The defined name points at the edited cell, so only the property disagrees.
-    [issue] = result.report.issues
+    [issue] = [i for i in result.report.issues if i.code != "blank-return"]
     assert (issue.code, issue.sheet, issue.cell) == ("metadata-mismatch", "_baseline", f"B{layout.meta_row('agency')}")
     assert "'South CAMHS'" in issue.message and "'North CAMHS'" in issue.message
 
@@ -387,7 +390,7 @@ def test_stamps_may_be_missing_but_the_hidden_sheet_is_enough(tmp_path):
     for key in layout.META_KEYS:
         del wb.defined_names[layout.META_PREFIX + key]
     result = read_return(save(wb, tmp_path / "bare.xlsx"))
-    assert result.report.issues == []
+    assert codes(result) == ["blank-return"]
     assert result.agency_return.agency == "North CAMHS"
 
 
@@ -466,7 +469,7 @@ def test_a_missing_answer_column_is_an_error_but_the_rest_is_read(tmp_path):
     (dict(relevant="No", evidence="Adults only"), []),
     (dict(relevant="No", meets="No"), ["answered-but-not-relevant"]),
     (dict(evidence="Something"), ["answer-without-relevance"]),
-    (dict(completed_by="A. Lead"), []),  # who filled it in is not an answer
+    (dict(completed_by="A. Lead"), ["blank-return"]),  # who filled it in is not an answer
 ])
 def test_consistency_warnings(tmp_path, values, expected):
     wb = new_workbook()

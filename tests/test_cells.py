@@ -7,7 +7,16 @@ import datetime as dt
 import pytest
 from openpyxl.utils import get_column_letter
 
-from baseline.xlsx.cells import cell_ref, cell_text, column_letter, find_header_row, parse_cell_ref
+from baseline.xlsx.cells import (
+    cell_ref,
+    cell_text,
+    column_letter,
+    find_header_row,
+    header_matcher,
+    parse_cell_ref,
+    recommendation_id,
+    spread_merges,
+)
 
 
 @pytest.mark.parametrize("value, expected", [
@@ -70,3 +79,46 @@ def test_header_search_looks_only_so_far_down_and_keeps_the_first_of_a_copied_co
     assert find_header_row(GRID, meaning, search_rows=1, accept=bool) is None
     copied = [["Recommendation", "Meets it?", "Meets it?"]]
     assert find_header_row(copied, meaning, search_rows=5, accept=bool).columns == {"recommendation": 0, "meets": 1}
+
+
+# --- issue 10: merged cells, tolerant headers and ids -------------------------------------------------------------
+
+
+def test_spread_merges_gives_the_value_to_every_covered_cell_and_hides_what_was_under_it():
+    grid = [["Yes", "x", ""], ["No (hidden)", "", ""], ["", "", ""]]
+    covered = spread_merges(grid, [((0, 0), (1, 0)), ((2, 0), (2, 2))])
+    assert grid == [["Yes", "x", ""], ["Yes", "", ""], ["", "", ""]]
+    assert covered == {(1, 0): (0, 0), (2, 1): (2, 0), (2, 2): (2, 0)}
+
+
+def test_spread_merges_is_clipped_to_the_grid():
+    grid = [["a", ""]]
+    assert spread_merges(grid, [((0, 0), (1_048_575, 16_383)), ((5, 5), (6, 6))]) == {(0, 1): (0, 0)}
+    assert grid == [["a", "a"]]
+
+
+@pytest.mark.parametrize("header, key", [
+    ("Meets it?", "meets"), ("Meets it? (Yes/Partial/No)", "meets"), ("MEETS IT", "meets"),
+    ("meets it: yes / partial / no", "meets"), ("Action owner:", "owner"), ("Action needed", "action"),
+    ("Deadline [dd/mm/yyyy]", "deadline"), ("Our notes", None), ("Meets", None),
+])
+def test_header_matcher_ignores_case_punctuation_hints_and_suffixes(header, key):
+    meaning = header_matcher({"Meets it?": "meets", "Action owner": "owner", "Action needed": "action",
+                              "Deadline": "deadline"})
+    assert meaning(header) == key
+
+
+@pytest.mark.parametrize("value, expected", [
+    ("1.1.1", "1.1.1"), (" 1.1.1 ", "1.1.1"), ("1.1.1.", "1.1.1"), ("1.10.2\xa0", "1.10.2"),
+    ("1.1 Information", None), ("Notes", None), (1.1, None), ("", None),
+])
+def test_recommendation_id_is_tolerant_of_spaces_and_a_trailing_dot(value, expected):
+    assert recommendation_id(value) == expected
+
+
+def test_find_header_row_keeps_the_first_of_two_columns_and_lists_the_copy():
+    grid = [["Recommendation", "Meets it?", "Evidence", "Meets it? (copy)"]]
+    meaning = header_matcher({"Recommendation": "recommendation", "Meets it?": "meets"})
+    found = find_header_row(grid, meaning, search_rows=5, accept=lambda columns: "recommendation" in columns)
+    assert found.columns == {"recommendation": 0, "meets": 1}
+    assert found.copies == {3: "meets"}

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from python_calamine import CalamineWorkbook
 
 from baseline import __version__, catalogue
+from baseline.actions import action_id, build_plan
 from baseline.assessment import ActionStatus, Answer, Choice, Status, YesNo
 from baseline.guideline import parse_guideline
 from baseline.issues import BaselineError
@@ -205,8 +206,9 @@ def test_columns_are_found_by_header_not_position(sample, sample_path, tmp_path)
 
 
 def test_sheets_order_and_hidden_metadata(book):
-    assert book.sheetnames == ["Summary", "By recommendation", "Actions", "Gaps", "All answers", "Sources", "_baseline"]
-    assert book["_baseline"].sheet_state == "hidden"
+    assert book.sheetnames == ["Summary", "By recommendation", "Actions", "Gaps", "All answers", "Sources", "_baseline",
+                               "_plan"]
+    assert book["_baseline"].sheet_state == book["_plan"].sheet_state == "hidden"
     meta = {r[0]: r[1] for r in book["_baseline"].iter_rows(min_row=2, values_only=True)}
     assert meta["kind"] == "merged" and meta["format"] == "1" and meta["tool_version"] == __version__
     assert (meta["guideline"], meta["version"]) == ("NG225", "2022-09-07")
@@ -268,36 +270,54 @@ def test_by_recommendation_combines_evidence_and_actions_by_agency(book):
     assert rows["1.8.1"]["System status"] == "Not assessed (no agency asked)"
 
 
-def test_actions_sheet_is_an_action_plan(book, sample_summary):
+def test_actions_sheet_is_an_action_plan(book, sample, sample_summary):
     ws = book[mw.ACTIONS_SHEET]
     header = [c.value for c in ws[1]]
-    assert header == ["No.", "Theme", "Recommendation", "Age group", "Agency", "Specific action", "Owner",
-                      "Deadline", "Status", "Overdue", "Links to other actions", "Notes / progress"]
+    assert header == ["Action ID", "Theme", "Recommendation", "Age group", "Agency", "Specific action", "Owner",
+                      "Deadline", "Status", "Overdue", "Links to other actions", "Progress notes", "Last updated"]
     rows = rows_of(ws)
-    headings = [r["No."] for r in rows if r["Recommendation"] is None]
+    headings = [r["Action ID"] for r in rows if r["Recommendation"] is None]
     assert headings == ["1.1 Information and support",
                         "1.5 Psychosocial assessment and care by mental health professionals"]
     plan = [r for r in rows if r["Recommendation"] is not None]
     assert len(plan) == len(sample_summary.actions) == 5
-    assert [r["No."] for r in plan] == ["1.1-01", "1.1-02", "1.1-03", "1.1-04", "1.5-01"]
-    by_no = {r["No."]: r for r in plan}
-    assert by_no["1.1-01"]["Owner"] == "@SUM(A1)" and by_no["1.1-01"]["Theme"] == "1.1 Information and support"
-    assert by_no["1.1-01"]["Deadline"] == dt.datetime(2027, 1, 31)
-    assert by_no["1.1-01"]["Overdue"] == "Yes" and by_no["1.1-01"]["Age group"] == "All ages"
-    assert by_no["1.1-02"]["Deadline"] == "end of Q3" and by_no["1.1-02"]["Status"] == "In progress"
+    assert [r["Action ID"] for r in plan] == [p.action_id for p in build_plan(sample)]
+    by_pair = {(r["Agency"], r["Recommendation"]): r for r in plan}
+    leaflet, training = by_pair[("North CAMHS", "1.1.1")], by_pair[("North CAMHS", "1.1.2")]
+    audit, training_again = by_pair[("City ED", "1.1.3")], by_pair[("North CAMHS", "1.1.3")]
+    assert leaflet["Action ID"] == action_id("North CAMHS", "1.1.1")
+    assert leaflet["Owner"] == "@SUM(A1)" and leaflet["Theme"] == "1.1 Information and support"
+    assert leaflet["Deadline"] == dt.datetime(2027, 1, 31)
+    assert leaflet["Overdue"] == "Yes" and leaflet["Age group"] == "All ages"
+    assert training["Deadline"] == "end of Q3" and training["Status"] == "In progress"
     # 1.1.3 holds two actions; CAMHS's "Train staff" appears on 1.1.2 and 1.1.3.
-    assert (by_no["1.1-03"]["Agency"], by_no["1.1-03"]["Specific action"]) == ("City ED", "Audit")
-    assert by_no["1.1-03"]["Links to other actions"] == "1.1-04"
-    assert by_no["1.1-04"]["Links to other actions"] == "1.1-02, 1.1-03"
-    assert by_no["1.1-02"]["Links to other actions"] == "1.1-04"
-    assert by_no["1.1-04"]["Overdue"] == "No" and by_no["1.1-04"]["Status"] == "Complete"
-    assert by_no["1.5-01"]["Links to other actions"] is None
-    date_cells = [row[7] for row in ws.iter_rows(min_row=2) if isinstance(row[7].value, dt.datetime)]
+    assert audit["Specific action"] == "Audit"
+    assert audit["Links to other actions"] == training_again["Action ID"]
+    assert training_again["Links to other actions"] == f"{training['Action ID']}, {audit['Action ID']}"
+    assert training["Links to other actions"] == training_again["Action ID"]
+    assert training_again["Overdue"] == "No" and training_again["Status"] == "Complete"
+    assert by_pair[("North CAMHS", "1.5.1")]["Links to other actions"] is None
+    assert all(r["Progress notes"] is None and r["Last updated"] is None for r in plan)  # nothing to note yet
+    columns = {name: i for i, name in enumerate(header)}
+    data_rows = [row for row in ws.iter_rows(min_row=2) if row[columns["Recommendation"]].value]
+    date_cells = [row[columns["Deadline"]] for row in data_rows if isinstance(row[columns["Deadline"]].value, dt.datetime)]
     assert date_cells and all(c.number_format == "dd/mm/yyyy" for c in date_cells)
-    notes = [row[11] for row in ws.iter_rows(min_row=2) if row[2].value]
-    assert all(c.protection.locked is False and c.value is None for c in notes)
-    overdue = {c.value: c.fill.fgColor.rgb for row in ws.iter_rows(min_row=2) for c in row[9:10] if c.value}
+    # The group edits Specific action, Owner, Deadline, Status and Progress notes; the rest is protected.
+    for name in header:
+        unlocked = {row[columns[name]].protection.locked is False for row in data_rows}
+        assert unlocked == {name in ("Specific action", "Owner", "Deadline", "Status", "Progress notes")}, name
+    assert ws.protection.sheet and not ws.protection.sort and not ws.protection.autoFilter
+    validations = {str(v.sqref).split(":")[0][0]: v for v in ws.data_validations.dataValidation}
+    status = validations[chr(ord("A") + columns["Status"])]
+    assert status.type == "list" and status.formula1 == '"Not started,In progress,Complete"'
+    deadline = validations[chr(ord("A") + columns["Deadline"])]
+    assert deadline.type == "date" and deadline.errorStyle == "warning"  # "end of Q3" may stay as text
+    overdue = {row[columns["Overdue"]].value: row[columns["Overdue"]].fill.fgColor.rgb for row in data_rows}
     assert overdue["Yes"] != overdue["No"]
+    # The risk CAMHS flagged on 1.1.2 is marked on its Action ID (the columns are contract): bold, with a note.
+    risk_ids = {row[0].value for row in data_rows if row[0].comment is not None}
+    assert risk_ids == {training["Action ID"]}
+    assert next(row[0] for row in data_rows if row[0].value in risk_ids).font.b
 
 
 def test_age_group_comes_from_the_population(ng225_data):
@@ -326,6 +346,8 @@ def test_gaps_sheet(book, sample_summary):
     assert by_id["1.1.3"]["Open actions"] == 1  # CAMHS's is complete
     assert by_id["1.1.4"]["Not assessed"] == "=cmd|' /C calc'!A0, City ED, North CAMHS"
     assert by_id["1.8.1"]["Note"] == "In no returned workbook: no agency was asked about it."
+    assert by_id["1.1.2"]["Risk flagged by"] == "North CAMHS"  # "Risk if not done?" Yes
+    assert by_id["1.1.1"]["Risk flagged by"] is None and by_id["1.1.3"]["Risk flagged by"] is None  # blank, No
 
 
 def test_sources_sheet(book, sample):

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from baseline.text import clean_text, name_key
@@ -42,6 +42,45 @@ def cell_text(value: Any, *, strip: bool = True) -> str:
 def normalise_header(value: Any) -> str:
     """Header matching ignores case, surrounding and repeated whitespace, and line breaks."""
     return name_key(value if value is not None else "")
+
+
+_BRACKETED = re.compile(r"\([^)]*\)|\[[^\]]*\]")
+_PUNCTUATION = re.compile(r"[^\w\s]+")
+
+
+def header_key(value: Any) -> str:
+    """A header as people retype it, reduced to its words: "Meets it? (Yes/Partial/No)", "MEETS IT" and
+    "Meets it:" all give "meets it". Bracketed hints, punctuation, case and spacing never matter."""
+    text = _BRACKETED.sub(" ", normalise_header(value))
+    return " ".join(_PUNCTUATION.sub(" ", text).split())
+
+
+def header_matcher(wanted: dict[str, str]) -> Callable[[Any], str | None]:
+    """header text -> column key, for the headers `wanted` (header text -> key): by header_key, else the longest
+    wanted header a longer header starts with ("Meets it yes partial no" is "Meets it?")."""
+    exact = {header_key(text): key for text, key in wanted.items()}
+    by_length = sorted(exact.items(), key=lambda item: -len(item[0]))
+
+    def meaning(value: Any) -> str | None:
+        text = header_key(value)
+        if not text:
+            return None
+        if text in exact:
+            return exact[text]
+        return next((key for known, key in by_length if text.startswith(known + " ")), None)
+
+    return meaning
+
+
+_RECOMMENDATION_ID = re.compile(r"^\d+\.\d+(?:\.\d+)+$")
+
+
+def recommendation_id(value: Any) -> str | None:
+    """"1.1.1", " 1.1.1 ", "1.1.1." -> "1.1.1"; anything else (headings, notes, floats like 1.1) -> None."""
+    if not isinstance(value, str):
+        return None
+    text = value.replace("\xa0", " ").strip().rstrip(".").strip()
+    return text if _RECOMMENDATION_ID.match(text) else None
 
 
 def column_letter(index: int) -> str:
@@ -81,11 +120,41 @@ def grid_value(grid: list[list[Any]], row: int, col: int) -> Any:
     return ""
 
 
+# --- merged cells: one rule for every workbook kind -------------------------------------------------------------
+
+Position = tuple[int, int]  # 0-based (row, col)
+MergedRange = tuple[Position, Position]  # ((first row, first col), (last row, last col)), inclusive
+
+
+def spread_merges(grid: list[list[Any]], ranges: list[MergedRange]) -> dict[Position, Position]:
+    """Give a merged range's value to every cell it covers, in place, and return covered cell -> its range's
+    top-left cell (the top-left itself is not listed).
+
+    DESIGN.md "Reading a return": a value merged over several rows or columns applies to every cell it covers,
+    and whatever the covered cells still hold is never read (LibreOffice keeps the old contents of cells hidden by
+    a merge in the file). Ranges are clipped to the grid: cells outside it are blank to every reader anyway.
+    """
+    covered: dict[Position, Position] = {}
+    height = len(grid)
+    for (r0, c0), (r1, c1) in ranges:
+        if r0 >= height or r0 < 0 or c0 < 0:
+            continue
+        value = grid[r0][c0] if c0 < len(grid[r0]) else ""
+        for r in range(r0, min(r1, height - 1) + 1):
+            row = grid[r]
+            for c in range(c0, min(c1, len(row) - 1) + 1):
+                if (r, c) != (r0, c0):
+                    row[c] = value
+                    covered[(r, c)] = (r0, c0)
+    return covered
+
+
 @dataclass
 class HeaderRow:
     row: int  # 0-based
     columns: dict[str, int]  # key -> 0-based column; the first column with a meaning wins
     headers: dict[int, str]  # 0-based column -> header text as found (every non-blank text cell of the row)
+    copies: dict[int, str] = field(default_factory=dict)  # 0-based column -> key it repeats (a copied column)
 
 
 def find_header_row(grid: list[list[Any]], meaning: Callable[[str], str | None], *, search_rows: int,
@@ -94,12 +163,13 @@ def find_header_row(grid: list[list[Any]], meaning: Callable[[str], str | None],
     above the header), or with `most`, the one whose cells carry the most meanings (ties: the first).
 
     `meaning` maps a header text to a column key (None: not a column we know). A key found twice keeps its first
-    column (a copied column is ignored).
+    column; the later ones are listed in `copies` (a copied column: the reader reports it).
     """
     best: HeaderRow | None = None
     for index, row in enumerate(grid[:search_rows]):
         columns: dict[str, int] = {}
         headers: dict[int, str] = {}
+        copies: dict[int, str] = {}
         for col, value in enumerate(row):
             if not isinstance(value, str) or not value.strip():
                 continue
@@ -107,9 +177,11 @@ def find_header_row(grid: list[list[Any]], meaning: Callable[[str], str | None],
             key = meaning(value)
             if key is not None and key not in columns:
                 columns[key] = col
+            elif key is not None:
+                copies[col] = key
         if not accept(columns):
             continue
-        found = HeaderRow(index, columns, headers)
+        found = HeaderRow(index, columns, headers, copies)
         if not most:
             return found
         if best is None or len(columns) > len(best.columns):

@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from defusedxml.common import DefusedXmlException
@@ -29,6 +29,7 @@ class SourceWorkbook:
     checked: CheckedFile
     calamine: Any
     sheet_names: list[str]
+    _sheets: dict[str, Any] = field(default_factory=dict, repr=False)  # parsed once: values and merges both need it
 
     @classmethod
     def open(cls, checked: CheckedFile) -> "SourceWorkbook":
@@ -43,15 +44,21 @@ class SourceWorkbook:
         return cls(checked, workbook, names)
 
     def close(self) -> None:
+        self._sheets.clear()
         try:
             self.calamine.close()
         except Exception:  # already closed: nothing left to release
             pass
 
+    def _sheet(self, sheet: str) -> Any:
+        if sheet not in self._sheets:
+            self._sheets[sheet] = self.calamine.get_sheet_by_name(sheet)
+        return self._sheets[sheet]
+
     def rows(self, sheet: str) -> list[list[Any]]:
         """Every row of a sheet from A1 (0-based grid; empty cells are "")."""
         try:
-            return self.calamine.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+            return self._sheet(sheet).to_python(skip_empty_area=False)
         except (CalamineError, ValueError, OSError, RuntimeError) as exc:
             raise FileRefused("unreadable-file", damaged(exc, f"the sheet '{sheet}'")) from None
 
@@ -60,7 +67,7 @@ class SourceWorkbook:
         try:
             if self.checked.kind == "ods":  # calamine reports no merged cells for .ods
                 return ods_merged_ranges(self.checked, sheet)
-            return list(self.calamine.get_sheet_by_name(sheet).merged_cell_ranges or [])
+            return list(self._sheet(sheet).merged_cell_ranges or [])
         except FileRefused:
             raise
         except Exception as exc:  # noqa: BLE001 - calamine raises its own types for damaged parts
@@ -115,11 +122,14 @@ _W3CDTF = re.compile(r"^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2})?)(?:[.,](\d+))?
 
 def last_saved(checked: CheckedFile) -> dt.datetime | None:
     """When the file was last saved, by the file's own properties: `docProps/core.xml` dcterms:modified (.xlsx,
-    .xlsm) or `meta.xml` dc:date (.ods). None when the file does not say or says something unreadable.
+    .xlsm) or `meta.xml` dc:date (.ods). None when the file does not say or says something unreadable, and for an
+    old .xls (whose OLE properties are not read).
 
     This, never the generated-at stamp (the same in every copy of one blank workbook), tells a resubmission from
     the first return. A time without a zone (LibreOffice's .ods) stays naive: the caller decides how to compare it.
     """
+    if checked.kind not in _SAVED_PARTS:
+        return None
     part, tag = _SAVED_PARTS[checked.kind]
     try:
         root = checked.read_xml(part)

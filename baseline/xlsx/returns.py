@@ -7,18 +7,24 @@ values -> properties, defined names and formula cells read straight from the zip
 
 from __future__ import annotations
 
+import hashlib
+import io
+import struct
 from dataclasses import dataclass
 from pathlib import Path
 
+import olefile
+
 from baseline.assessment import AgencyReturn
-from baseline.config import AgencyMap
 from baseline.issues import FileReport, make_issue
 from baseline.xlsx.agency.layout import META_SHEET
 from baseline.xlsx.agency.reader import read_agency_source
+from baseline.xlsx.cells import cell_ref
+from baseline.xlsx.csv_rescue import AgencyResolver, read_csv_return
 from baseline.xlsx.nice.layout import DATA_SHEET
 from baseline.xlsx.nice.reader import read_nice_source
 from baseline.xlsx.package import SourceWorkbook, last_saved
-from baseline.xlsx.untrusted import FileRefused, check_untrusted
+from baseline.xlsx.untrusted import MAX_FILE_BYTES, OLE_MAGIC, ZIP_MAGICS, FileRefused, check_untrusted, damaged
 
 
 @dataclass
@@ -27,14 +33,21 @@ class ReadResult:
     agency_return: AgencyReturn | None  # None when the file could not be read as a return at all
 
 
-def read_return(path: str | Path, agencies: AgencyMap | None = None) -> ReadResult:
-    """Read one returned workbook. Never raises for bad input; every failure is an Issue.
+def read_return(path: str | Path, agencies: AgencyResolver | None = None) -> ReadResult:
+    """Read one returned file. Never raises for bad input; every failure is an Issue.
 
-    `agencies` names the agency of a return made with NICE's own tool, which carries no agency stamp.
+    `agencies` names the agency of a return that carries none: NICE's own tool, or a CSV export of the Assessment
+    sheet (config.AgencyMap from `--as-agency` or the assessment config's `files` patterns).
     """
     report = FileReport(path=str(path))
     try:
-        with check_untrusted(path) as checked:
+        suffix = Path(path).suffix.lower()
+        if suffix == ".csv" and not _is_workbook(path):  # a workbook renamed to .csv is read as the workbook
+            return ReadResult(report, read_csv_return(path, report, agencies))
+        if suffix == ".numbers":
+            raise FileRefused("unreadable-file", "This is an Apple Numbers file, which baseline cannot read. In "
+                                                 "Numbers, choose File > Export To > Excel…, and send the .xlsx file.")
+        with _checked(path) as checked:
             source = SourceWorkbook.open(checked)
             try:
                 kind = detect_format(source)
@@ -43,12 +56,8 @@ def read_return(path: str | Path, agencies: AgencyMap | None = None) -> ReadResu
                 elif kind == "nice-bat":
                     agency_return = read_nice_source(source, report, agencies)
                 else:
-                    report.issues.append(make_issue(
-                        "not-a-baseline-workbook",
-                        f"This workbook was not made by baseline (it has no hidden '{META_SHEET}' sheet), so its "
-                        "answers cannot be matched to the assessment. Fill in the workbook the facilitator sent your "
-                        "agency, or ask for a new one.",
-                        file=str(path)))
+                    report.issues.append(make_issue("not-a-baseline-workbook", _not_baseline(checked.kind),
+                                                    file=str(path)))
                     agency_return = None
                 if agency_return is not None:
                     agency_return.last_saved = last_saved(checked)
@@ -68,6 +77,124 @@ def read_return(path: str | Path, agencies: AgencyMap | None = None) -> ReadResu
             file=str(path)))
         return ReadResult(report, None)
     return ReadResult(report, agency_return)
+
+
+def _is_workbook(path: str | Path) -> bool:
+    try:
+        with Path(path).open("rb") as handle:
+            head = handle.read(8)
+    except OSError:
+        return False  # the CSV reader reports it
+    return head.startswith((OLE_MAGIC, *ZIP_MAGICS))
+
+
+def _not_baseline(kind: str) -> str:
+    if kind == LEGACY_KIND:
+        return (f"This Excel 97-2003 (.xls) file has lost the workbook's hidden '{META_SHEET}' sheet that says which "
+                "assessment and agency it belongs to, so its answers cannot be matched. Open the workbook the "
+                "facilitator sent (the .xlsx), copy your answers into it, and save it as an Excel Workbook (.xlsx).")
+    return (f"This workbook was not made by baseline (it has no hidden '{META_SHEET}' sheet), so its answers cannot "
+            "be matched to the assessment. Fill in the workbook the facilitator sent your agency, or ask for a new "
+            "one.")
+
+
+LEGACY_KIND = "xls"
+
+
+@dataclass
+class LegacyFile:
+    """An Excel 97-2003 (.xls) file, which untrusted.check_untrusted does not open (it is no zip): calamine reads
+    its cells and merged ranges. It has no zip parts, so no properties, defined names or formulas are read from it;
+    it is read as a return only when its `_baseline` sheet (the stamps) survived the save (DESIGN.md "Folders")."""
+
+    path: Path
+    data: bytes
+    sha256: str
+    kind: str = LEGACY_KIND
+
+    def read_part(self, name: str, limit: int | None = None) -> None:
+        return None
+
+    def read_xml(self, name: str) -> None:
+        return None
+
+    def close(self) -> None:
+        self.data = b""
+
+    def __enter__(self) -> "LegacyFile":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def _checked(path: str | Path):
+    """The checked file: check_untrusted's, or — for an unencrypted .xls, which it refuses as "not an .xlsx" — the
+    legacy file's bytes, within the same size limit."""
+    try:
+        return check_untrusted(path)
+    except FileRefused as refused:
+        if refused.code != "unreadable-file":
+            raise
+        try:
+            with Path(path).open("rb") as handle:
+                data = handle.read(MAX_FILE_BYTES + 1)
+        except OSError:
+            raise refused from None
+        if not data.startswith(OLE_MAGIC) or len(data) > MAX_FILE_BYTES:
+            raise
+        check_legacy_extents(data)
+        return LegacyFile(Path(path), data, hashlib.sha256(data).hexdigest())
+
+
+# An .xls sheet is at most 65,536 x 256 cells, but calamine allocates the whole extent of a sheet's cells up front: a
+# 6 KB file with one cell at IV65536 costs a gigabyte. The cell records are read first (through olefile), and a
+# sheet reaching beyond these bounds is refused, as untrusted.py refuses an .xlsx or .ods one.
+MAX_LEGACY_ROWS = 150_000
+MAX_LEGACY_CELLS = 2_000_000
+_BOF = 0x0809
+_CELL_RECORDS = {0x0006, 0x00FD, 0x00D6, 0x0201, 0x0203, 0x0204, 0x0205, 0x027E}  # formula, label(sst), blank, ...
+_MULTI_CELL_RECORDS = {0x00BD, 0x00BE}  # MULRK, MULBLANK: row, first column, ..., last column
+
+
+def check_legacy_extents(data: bytes) -> None:
+    """Refuse an .xls whose cells reach past MAX_LEGACY_ROWS rows or MAX_LEGACY_CELLS cells on any sheet."""
+    try:
+        with olefile.OleFileIO(io.BytesIO(data)) as ole:
+            name = next((n for n in ("Workbook", "Book") if ole.exists(n)), None)
+            if name is None:
+                raise FileRefused("unreadable-file", "This Office file holds no workbook. Open it in Excel or "
+                                                     "LibreOffice, save it as an Excel Workbook (.xlsx) and send it "
+                                                     "again.")
+            stream = ole.openstream(name).read(MAX_FILE_BYTES)
+    except FileRefused:
+        raise
+    except Exception as exc:  # noqa: BLE001 - olefile raises its own types (and struct/IO errors) for damage
+        raise FileRefused("unreadable-file", damaged(exc)) from None
+    rows = columns = sheet = 0
+    position, end = 0, len(stream)
+    while position + 4 <= end:
+        kind, length = struct.unpack_from("<HH", stream, position)
+        payload = stream[position + 4: position + 4 + length]
+        position += 4 + length
+        if kind == _BOF:
+            rows = columns = 0
+            sheet += 1
+            continue
+        if kind in _CELL_RECORDS and len(payload) >= 4:
+            row, first = struct.unpack_from("<HH", payload)
+            last = first
+        elif kind in _MULTI_CELL_RECORDS and len(payload) >= 6:
+            row, first = struct.unpack_from("<HH", payload)
+            (last,) = struct.unpack_from("<H", payload, len(payload) - 2)
+        else:
+            continue
+        rows, columns = max(rows, row + 1), max(columns, first + 1, last + 1)
+        if rows > MAX_LEGACY_ROWS or rows * columns > MAX_LEGACY_CELLS:
+            raise FileRefused("unsafe-file", (
+                f"Sheet {max(sheet - 1, 1)} of this .xls file has something in cell {cell_ref(rows - 1, columns - 1)}, "
+                "far outside any assessment table, so the file was not read. On that sheet press Ctrl+End to find "
+                "it, delete those rows and columns, save the file as an Excel Workbook (.xlsx) and send it again."))
 
 
 def detect_format(source: "SourceWorkbook") -> str | None:

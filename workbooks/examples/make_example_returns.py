@@ -119,7 +119,7 @@ def resave_with_libreoffice(path: Path) -> bool:
     return True
 
 
-def write_problem_return(path: Path, guideline, agency: str, sectors: list[str], area: str, round: str) -> None:
+def write_problem_return(path: Path, guideline, agency: str, sectors: list[str], area: str, round: str = "") -> None:
     """A return with typical mistakes, edited the way a person would (openpyxl standing in for Excel)."""
     write_agency_workbook(path, guideline, agency=agency, sectors=sectors, area=area, round=round,
                           generated_at=GENERATED_AT, force=True)
@@ -128,14 +128,21 @@ def write_problem_return(path: Path, guideline, agency: str, sectors: list[str],
     header = {normalise_header(c.value): c.column for c in sheet[layout.HEADER_ROW]}
     col = {c.key: header[normalise_header(c.header)] for c in layout.ASSESSMENT_COLUMNS}
     rows = [r for r in range(layout.FIRST_DATA_ROW, sheet.max_row + 1) if sheet.cell(r, col["recommendation"]).value]
-    first, second, third = rows[0], rows[1], rows[2]
+    first, second, third, fourth, fifth = rows[:5]
     sheet.cell(first, col["relevant"]).value = "yes "  # fine: normalised to Yes
     sheet.cell(first, col["meets"]).value = "Maybe"  # not a choice
     sheet.cell(second, col["relevant"]).value = "Yes"
     sheet.cell(second, col["meets"]).value = "No"
     sheet.cell(second, col["action"]).value = "Write a plan"
-    sheet.cell(second, col["deadline"]).value = "after the summer"  # not a date
+    sheet.cell(second, col["deadline"]).value = "after the summer"  # not a date: kept as text, with a warning
     sheet.cell(third, col["meets"]).value = "Yes"  # answered, but relevance left blank
+    sheet.cell(fourth, col["relevant"]).value = "Y"  # clear enough: read as Yes, and said so
+    sheet.cell(fourth, col["meets"]).value = "Partially"
+    sheet.cell(fourth, col["action"]).value = "Train the crews"
+    sheet.cell(fourth, col["owner"]).value = "Clinical Lead"
+    sheet.cell(fourth, col["deadline"]).value = "31st March 2027"
+    sheet.cell(fifth, col["relevant"]).value = "Yes"  # relevant, but "Meets it?" left blank
+    sheet.cell(sheet.max_row + 2, col["recommendation"]).value = "Signed off by the board on 12 February"  # a note
     workbook.save(path)
     stamp_last_saved(path, dt.datetime(2027, 2, 20, 14, 10))
 

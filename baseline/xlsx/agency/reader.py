@@ -19,19 +19,25 @@ from baseline.text import quote
 from baseline.xlsx.agency import layout
 from baseline.xlsx.agency.layout import ASSESSMENT_SHEET, META_SHEET
 from baseline.xlsx.cells import (
+    HeaderRow,
+    MergedRange,
     cell_ref,
     cell_text,
     column_letter,
     find_header_row,
     grid_value,
+    header_matcher,
     normalise_header,
     parse_cell_ref,
+    recommendation_id,
+    spread_merges,
 )
 from baseline.xlsx.package import SourceWorkbook, custom_properties, defined_names, formula_cells
 
 HEADER_SEARCH_ROWS = 30  # the header row is row 1 as generated; people insert title rows above it
 REQUIRED_META = ("format", "guideline", "version", "fingerprint", "agency")
 RECOMMENDATION_ID = re.compile(r"^\d+(\.\d+)+$")
+_SECTION_NUMBER = re.compile(r"^\s*\d+\.\d+\b")  # "1.1 Information and support": a section heading row
 
 
 @dataclass
@@ -120,29 +126,24 @@ def read_agency_source(source: SourceWorkbook, report: FileReport) -> AgencyRetu
                            "does not know. The facilitator needs that guideline encoding (see `baseline recs list`).",
                            file=file, sheet=META_SHEET, cell=metadata.cells.get("version")))
 
-    if ASSESSMENT_SHEET not in source.sheet_names:
+    sheet_name = find_assessment_sheet(source)
+    if sheet_name is None:
         add(make_issue("missing-sheet",
-                       f"The '{ASSESSMENT_SHEET}' sheet is missing (renamed or deleted?). Put it back with its original "
-                       "name, or copy your answers into a new workbook from the facilitator.", file=file))
+                       f"The '{ASSESSMENT_SHEET}' sheet is missing: no sheet of the workbook has its header row "
+                       f"('{layout.COLUMNS_BY_KEY['recommendation'].header}', "
+                       f"'{layout.COLUMNS_BY_KEY['relevant'].header}', '{layout.COLUMNS_BY_KEY['meets'].header}'…). "
+                       "Put the sheet back, or copy your answers into a new workbook from the facilitator.", file=file))
         return None
 
     sectors = [s.strip() for s in meta.get("sector", "").split(",") if s.strip()]
-    grid = source.rows(ASSESSMENT_SHEET)
-    formulas = formula_cells(source.checked, ASSESSMENT_SHEET)
-    sheet = _AssessmentSheet(grid, formulas, file, guideline)
-    answers = sheet.read(add)
+    answers = read_assessment_table(source.rows(sheet_name), source.merged_ranges(sheet_name),
+                                    formula_cells(source.checked, sheet_name), file=file, sheet=sheet_name,
+                                    guideline=guideline, add=add)
     if answers is None:
         return None
     if guideline is not None:
-        view = _view(guideline)
-        for rec_id in view.expected(tuple(sectors)):
-            if rec_id not in answers:
-                add(make_issue("missing-recommendation",
-                               f"Recommendation {rec_id} is missing from the {ASSESSMENT_SHEET} sheet (its row was "
-                               "deleted or its number changed). Put the row back: copy it from the original workbook, "
-                               "or ask the facilitator for a new one.",
-                               file=file, sheet=ASSESSMENT_SHEET, recommendation=rec_id))
-        order = view.order
+        report_missing_recommendations(answers, guideline, sectors, file=file, sheet=sheet_name, add=add)
+        order = _view(guideline).order
     else:
         order = {}
     if all(rid in order for rid in answers):
@@ -188,69 +189,111 @@ def _id_key(identifier: str) -> tuple[int, ...]:
     return tuple(int(p) for p in identifier.split(".")) if RECOMMENDATION_ID.match(identifier) else (10**9,)
 
 
-_WANTED = {normalise_header(c.header): c.key for c in layout.ASSESSMENT_COLUMNS}
+_HEADER_MEANING = header_matcher({c.header: c.key for c in layout.ASSESSMENT_COLUMNS})
 _LABELS = {c.key: c.header for c in layout.INPUT_COLUMNS}
+_OTHER_SHEETS = {normalise_header(name) for name in (META_SHEET, layout.START_SHEET, layout.SUMMARY_SHEET,
+                                                      layout.LISTS_SHEET)}
+
+
+def find_assessment_sheet(source: SourceWorkbook) -> str | None:
+    """The sheet holding the answers: 'Assessment' by name (any case), else — renamed ("Our answers") — the first
+    other sheet whose rows include the Assessment header row (DESIGN.md: a renamed sheet is read)."""
+    by_name = {normalise_header(name): name for name in source.sheet_names}
+    if normalise_header(ASSESSMENT_SHEET) in by_name:
+        return by_name[normalise_header(ASSESSMENT_SHEET)]
+    for name in source.sheet_names:
+        if normalise_header(name) not in _OTHER_SHEETS and find_columns(source.rows(name)) is not None:
+            return name
+    return None
+
+
+def find_columns(grid: list[list[Any]]) -> HeaderRow | None:
+    """The header row of an Assessment table, and its columns, found by header text (cells.header_matcher)."""
+    return find_header_row(grid, _HEADER_MEANING, search_rows=HEADER_SEARCH_ROWS,
+                           accept=lambda columns: "recommendation" in columns and len(columns) >= 2)
+
+
+def report_missing_recommendations(answers: dict[str, Answer], guideline, sectors: list[str], *, file: str,
+                                   sheet: str, add: Callable[[Issue], None]) -> None:
+    for rec_id in _view(guideline).expected(tuple(sectors)):
+        if rec_id not in answers:
+            add(make_issue("missing-recommendation",
+                           f"Recommendation {rec_id} is missing from the {sheet} sheet (its row was deleted or its "
+                           "number changed). Put the row back: copy it from the original workbook, or ask the "
+                           "facilitator for a new one.", file=file, sheet=sheet, recommendation=rec_id))
+
+
+def read_assessment_table(grid: list[list[Any]], merged: list[MergedRange], formulas: dict[tuple[int, int], str], *,
+                          file: str, sheet: str, guideline, add: Callable[[Issue], None]) -> dict[str, Answer] | None:
+    """An Assessment table (from the workbook, or a CSV export of it) -> one Answer per recommendation row, every
+    problem an Issue at its cell; None when it has no recognisable header row. `grid` is changed in place: merged
+    values spread over the cells they cover (cells.spread_merges)."""
+    return _AssessmentSheet(grid, merged, formulas, file, sheet, guideline).read(add)
 
 
 class _AssessmentSheet:
     """Reads the Assessment grid: header row, columns by header text, one Answer per recommendation row."""
 
-    def __init__(self, grid: list[list[Any]], formulas: dict[tuple[int, int], str], file: str, guideline):
+    def __init__(self, grid: list[list[Any]], merged: list[MergedRange], formulas: dict[tuple[int, int], str],
+                 file: str, sheet: str, guideline):
         self.grid = grid
+        self.merged_from = spread_merges(grid, merged) if merged else {}
         self.formulas = formulas
         self.file = file
+        self.sheet = sheet
         self.guideline = guideline
         self.known_ids = _view(guideline).order if guideline is not None else None
 
     def issue(self, code: str, message: str, row: int | None = None, col: int | None = None,
               recommendation: str | None = None) -> Issue:
         cell = cell_ref(row, col) if row is not None and col is not None else None
-        return make_issue(code, message, file=self.file, sheet=ASSESSMENT_SHEET, cell=cell,
-                          recommendation=recommendation)
-
-    def find_header(self) -> tuple[int, dict[str, int]] | None:
-        found = find_header_row(self.grid, lambda text: _WANTED.get(normalise_header(text)),
-                                search_rows=HEADER_SEARCH_ROWS,
-                                accept=lambda columns: "recommendation" in columns and len(columns) >= 2)
-        return (found.row, found.columns) if found is not None else None
+        return make_issue(code, message, file=self.file, sheet=self.sheet, cell=cell, recommendation=recommendation)
 
     def read(self, add: Callable[[Issue], None]) -> dict[str, Answer] | None:
-        found = self.find_header()
+        found = find_columns(self.grid)
         if found is None:
             needed = ", ".join(f"'{layout.COLUMNS_BY_KEY[k].header}'" for k in layout.REQUIRED_COLUMNS)
             add(self.issue("missing-column",
-                           f"The {ASSESSMENT_SHEET} sheet has no header row with the columns {needed}: the headers were "
+                           f"The {self.sheet} sheet has no header row with the columns {needed}: the headers were "
                            "changed or deleted. Put the original header texts back."))
             return None
-        header_row, columns = found
+        header_row, columns = found.row, found.columns
         for column in layout.ASSESSMENT_COLUMNS:
             if (column.is_input or column.key in layout.REQUIRED_COLUMNS) and column.key not in columns:
                 add(self.issue("missing-column",
-                               f"The column '{column.header}' is missing from the {ASSESSMENT_SHEET} sheet (deleted, or "
+                               f"The column '{column.header}' is missing from the {self.sheet} sheet (deleted, or "
                                f"its header text changed). Put the header '{column.header}' back on row "
                                f"{header_row + 1} above that column."))
         if "recommendation" not in columns:
             return None
 
-        rules = AnswerRules(file=self.file, sheet=ASSESSMENT_SHEET, labels=_LABELS, add=add, cell_ref=cell_ref)
+        rules = AnswerRules(file=self.file, sheet=self.sheet, labels=_LABELS, add=add, cell_ref=cell_ref,
+                            merged_from=self.merged_from)
+        for col, key in found.copies.items():
+            if key in _LABELS and (header_row, col) not in self.merged_from:  # a merged header is no copy
+                rules.duplicate_column(key, (header_row, columns[key]), (header_row, col))
         answers: dict[str, Answer] = {}
         first_row: dict[str, int] = {}
+        unnumbered: list[int] = []  # rows with no recommendation number: headings, notes, blank rows
+        last_numbered = header_row
         id_col = columns["recommendation"]
         inputs = [(column.key, columns[column.key], column_letter(columns[column.key]))
                   for column in layout.INPUT_COLUMNS if column.key in columns]
         for r in range(header_row + 1, len(self.grid)):
             row = self.grid[r]
-            rec_id = cell_text(row[id_col]) if id_col < len(row) else ""
-            if not rec_id:
-                continue  # a section heading row, or a blank one
-            listed = rec_id in self.known_ids if self.known_ids is not None else RECOMMENDATION_ID.match(rec_id)
+            typed = row[id_col] if id_col < len(row) else ""
+            rec_id = recommendation_id(typed) if typed.__class__ is str else None
+            if rec_id is None:
+                unnumbered.append(r)
+                continue
+            last_numbered = r
+            listed = rec_id in self.known_ids if self.known_ids is not None else True
             if not listed:
-                if RECOMMENDATION_ID.match(rec_id) or self._has_answers(row, inputs):
-                    add(self.issue("unknown-recommendation",
-                                   f"Cell {cell_ref(r, id_col)} says {quote(rec_id)}, which is not a recommendation of "
-                                   f"this assessment. Put back the recommendation number that was there, or delete "
-                                   "the row if you added it.", r, id_col))
-                continue  # a note typed below the table, say
+                add(self.issue("unknown-recommendation",
+                               f"Cell {cell_ref(r, id_col)} says {quote(typed)}, which is not a recommendation of "
+                               f"this assessment. Put back the recommendation number that was there, or delete "
+                               "the row if you added it.", r, id_col))
+                continue
             if rec_id in answers:
                 add(self.issue("duplicate-recommendation",
                                f"Recommendation {rec_id} appears twice: on row {first_row[rec_id] + 1} and again in cell "
@@ -259,22 +302,44 @@ class _AssessmentSheet:
                 continue
             first_row[rec_id] = r
             answers[rec_id] = self._answer(rules, rec_id, r, row, inputs)
+        self._stray(rules, unnumbered, last_numbered, inputs, columns.get("section"))
+        rules.finish()
         return answers
 
-    @staticmethod
-    def _has_answers(row: list[Any], inputs: list[tuple[str, int, str]]) -> bool:
-        return any(c < len(row) and cell_text(row[c]) for _, c, _ in inputs)
+    def _stray(self, rules: AnswerRules, rows: list[int], last_numbered: int,
+               inputs: list[tuple[str, int, str]], section_col: int | None) -> None:
+        """What people type outside the recommendation rows is reported, never silently dropped: in an answer
+        column of a section heading row (wherever a sort put it) or of another row inside the table, or anywhere
+        under the table. Values a merge spread there were not typed there (a heading merged across the row)."""
+        covered = self.merged_from
+        for r in rows:
+            row = self.grid[r]
+            heading = section_col is not None and section_col < len(row) and row[section_col].__class__ is str \
+                and _SECTION_NUMBER.match(row[section_col]) is not None
+            if heading or r < last_numbered:
+                for key, c, _ in inputs:
+                    if c < len(row) and (r, c) not in covered and cell_text(row[c]):
+                        rules.answer_on_heading_row((r, c), row[c], key, cell_text)
+                continue
+            first = next((c for c, value in enumerate(row) if (r, c) not in covered and cell_text(value)), None)
+            if first is not None:
+                rules.note_below_table((r, first), row[first], cell_text)
 
     def _answer(self, rules: AnswerRules, rec_id: str, r: int, row: list[Any],
                 inputs: list[tuple[str, int, str]]) -> Answer:
         # The hot loop of validate and merge (200 returns x 50 rows x 9 cells): keep it to lookups.
         width = len(row)
         formulas = self.formulas
+        covered = self.merged_from
         number = str(r + 1)
         cells: dict[str, tuple[Any, tuple[int, int]]] = {}
         refs: dict[str, str] = {}
         for key, c, letter in inputs:
             raw = row[c] if c < width else ""
+            if covered and (r, c) in covered:  # the merged range's value, held by its top-left cell
+                cells[key] = (raw, (r, c))
+                refs[key] = cell_ref(*covered[(r, c)])
+                continue
             if formulas and (r, c) in formulas:
                 raw = rules.formula(rec_id, key, (r, c), formulas[(r, c)], cell_text(raw))
             cells[key] = (raw, (r, c))

@@ -53,9 +53,6 @@ HEADER_SEARCH_ROWS = 10  # the reader looks for a table's header row this far do
 POPULATION_LABELS = {"all": "All ages", "children_young_people": "Children and young people", "adults": "Adults"}
 
 
-MAX_LINKS = 20  # "Links to other actions" lists at most this many numbers, then says how many more
-
-
 @dataclass(frozen=True)
 class MergedColumn:
     key: str
@@ -128,8 +125,11 @@ BY_RECOMMENDATION_COLUMNS = _columns(
 AGENCY_STATUS_WIDTH = 16
 
 
+# The group's action plan: read back (DESIGN.md "The merged workbook — and the living action plan"; the header
+# texts are contract). Action ID, Theme, Age group, Overdue and Links are recomputed on reading; the risk flag
+# comes from All answers.
 ACTIONS_COLUMNS = _columns(
-    ("number", "No.", 9),
+    ("action_id", "Action ID", 21),
     ("theme", "Theme", 26),
     ("recommendation", "Recommendation", 17),
     ("age_group", "Age group", 14),
@@ -139,9 +139,31 @@ ACTIONS_COLUMNS = _columns(
     ("deadline", "Deadline", 13),
     ("status", "Status", 13),
     ("overdue", "Overdue", 10),
-    ("links", "Links to other actions", 18),
-    ("notes", "Notes / progress", 40),
+    ("links", "Links to other actions", 24),
+    ("progress_notes", "Progress notes", 50),
+    ("last_updated", "Last updated", 13),
 )
+
+
+ACTIONS_REQUIRED = ("recommendation", "agency", "action", "owner", "deadline", "status")
+
+
+# Headers of the first merged workbooks' Actions sheet, still read ("No." was a number within the section).
+ACTIONS_OLD_HEADERS = {"Notes / progress": "progress_notes"}
+
+
+# Hidden: each action's editable values as written (actions.plan_digest), so the next merge can date the group's
+# edits ("Last updated"). Losing the sheet loses only those dates.
+PLAN_DIGESTS_SHEET = "_plan"
+PLAN_DIGESTS_HEADER = ("Action ID", "Digest")
+
+
+# The columns the group may edit: unlocked, the rest of the sheet protected (without a password).
+ACTIONS_EDITABLE = ("action", "owner", "deadline", "status", "progress_notes")
+
+
+# On the Action ID of an action whose agency answered "Risk if not done?" Yes (the sheet's columns are contract).
+RISK_NOTE = "Risk if not done: the agency flagged a risk if this is not done."
 
 
 GAPS_COLUMNS = _columns(
@@ -149,6 +171,7 @@ GAPS_COLUMNS = _columns(
     ("section", "Section", 10),
     ("summary", "Summary", 45),
     ("status", "System status", 15),
+    ("risk", "Risk flagged by", 22),  # agencies that answered "Risk if not done?" Yes
     ("not_met", "Not met", 28),
     ("partially_met", "Partially met", 28),
     ("not_assessed", "Not assessed", 28),
@@ -173,6 +196,8 @@ SECTION = "Baseline section"
 TITLE = "Baseline title"
 NOTE = "Baseline note"
 EDITABLE = "Baseline editable"
+EDITABLE_DATE = "Baseline editable date"
+RISK = "Baseline risk"
 
 
 def status_style(status: Status) -> str:

@@ -1,27 +1,35 @@
-"""A merged workbook read back losslessly: the assessment it was written from.
+"""A merged workbook read back losslessly: the assessment it was written from, and the group's action plan.
 
-Reading needs only `_baseline`, `Sources` and `All answers` (found by header text, like the agency reader), so
-people may sort, filter, add columns or re-save in LibreOffice; the other sheets are for people.
+Reading needs only `_baseline`, `Sources`, `All answers` (what the returns said) and `Actions` (the group's plan),
+each table found by header text like the agency reader, so people may sort, filter, add columns or re-save in
+LibreOffice; the other sheets are for people.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from python_calamine import CalamineWorkbook
 
 from baseline import __version__, catalogue
-from baseline.assessment import Answer
-from baseline.checks import ANSWER_FIELDS, VOCABULARIES, parse_choice, parse_date
+from baseline.actions import PlanRow, action_id, action_key, check_unique_ids, link_actions, mark_orphans, plan_order
+from baseline.assessment import Answer, YesNo
+from baseline.checks import ANSWER_FIELDS, NOT_A_DATE, VOCABULARIES, looks_like_a_date, parse_choice, parse_date
 from baseline.guideline import Guideline
 from baseline.issues import BaselineError, Problem
-from baseline.merge import AgencySource, MultiAgencyAssessment, RecommendationResult
+from baseline.merge import AgencySource, MultiAgencyAssessment, RecommendationResult, agency_key
+from baseline.text import or_list, quote, squash
 from baseline.xlsx.agency.layout import META_SHEET
 from baseline.xlsx.cells import cell_text, column_letter, find_header_row, normalise_header
 from baseline.xlsx.merged.layout import (
+    ACTIONS_COLUMNS,
+    ACTIONS_OLD_HEADERS,
+    ACTIONS_REQUIRED,
+    ACTIONS_SHEET,
     ANSWER_TEXT_KEYS,
     ANSWERS_COLUMNS,
     ANSWERS_REQUIRED,
@@ -30,6 +38,7 @@ from baseline.xlsx.merged.layout import (
     KIND,
     MERGED_FORMAT,
     META_ORDER,
+    PLAN_DIGESTS_SHEET,
     SOURCES_COLUMNS,
     SOURCES_REQUIRED,
     SOURCES_SHEET,
@@ -194,23 +203,24 @@ def _read_answers(workbook, path: Path, guideline: Guideline,
     return answers, problems
 
 
-def read_merged_workbook(path: Path | str) -> MultiAgencyAssessment:
-    """The assessment a merged workbook was written from: every agency's answers, sources and stamps.
+@dataclass
+class MergedWorkbook:
+    """What a merged workbook holds: the assessment (what the returns said, `All answers`), the group's action plan
+    (`Actions`) and the stamps (`_baseline`: guideline, merged_at, as_of…)."""
 
-    Raises BaselineError (with every problem found) when the file is not a merged workbook, its guideline encoding
-    is not installed, or its All answers sheet was edited into something that cannot be read.
-    """
-    path = Path(path)
-    workbook = _open(path)
-    try:
-        meta = _read_meta(workbook, path)
-        guideline = _resolve_guideline(meta, path)
-        agencies = _read_sources(workbook, path)
-        answers, problems = _read_answers(workbook, path, guideline, agencies)
-    finally:
-        workbook.close()
-    if problems:
-        raise BaselineError(f"{path}: the {ANSWERS_SHEET!r} sheet cannot be read back.", problems)
+    assessment: MultiAgencyAssessment
+    plan: list[PlanRow]
+    meta: dict[str, str]
+    written: dict[str, str] = field(default_factory=dict)  # Action ID -> plan_digest as written (the _plan sheet)
+
+    @property
+    def as_of(self) -> dt.date | None:
+        """The date the workbook's overdue flags were worked out for (None if its stamp is missing)."""
+        return self.assessment.as_of
+
+
+def _assessment(meta: dict[str, str], guideline: Guideline, agencies: list[AgencySource],
+                answers: dict[tuple[str, str], Answer], path: Path) -> MultiAgencyAssessment:
     results = []
     for section in guideline.sections:
         for rec in section.recommendations:
@@ -231,6 +241,120 @@ def _as_of(meta: dict[str, str], path: Path):
     except ValueError:
         raise BaselineError(f"{path}: its {META_SHEET} sheet has an as_of that is not a date "
                             f"({meta['as_of']!r}).") from None
+
+
+def _read(path: Path, *, with_plan: bool) -> MergedWorkbook:
+    workbook = _open(path)
+    try:
+        meta = _read_meta(workbook, path)
+        guideline = _resolve_guideline(meta, path)
+        agencies = _read_sources(workbook, path)
+        answers, problems = _read_answers(workbook, path, guideline, agencies)
+        if problems:
+            raise BaselineError(f"{path}: the {ANSWERS_SHEET!r} sheet cannot be read back.", problems)
+        assessment = _assessment(meta, guideline, agencies, answers, path)
+        plan = _read_plan(workbook, path, assessment) if with_plan else []
+        written = _read_plan_digests(workbook) if with_plan else {}
+    finally:
+        workbook.close()
+    return MergedWorkbook(assessment, plan, meta, written)
+
+
+def _read_plan_digests(workbook) -> dict[str, str]:
+    """Action ID -> digest of its editable values as written; empty for a workbook without the sheet."""
+    if PLAN_DIGESTS_SHEET not in workbook.sheet_names:
+        return {}
+    rows = _rows(workbook, PLAN_DIGESTS_SHEET)[1:]
+    return {cell_text(row[0]): cell_text(row[1]) for row in rows if len(row) >= 2 and cell_text(row[0])}
+
+
+def read_merged(path: Path | str) -> MergedWorkbook:
+    """A merged workbook: its assessment, the group's action plan and its stamps.
+
+    Raises BaselineError (with every problem found) when the file is not a merged workbook, its guideline encoding
+    is not installed, or its All answers or Actions sheet was edited into something that cannot be read (a date
+    that cannot be one, a status not in the list, one action on two rows).
+    """
+    return _read(Path(path), with_plan=True)
+
+
+def read_merged_workbook(path: Path | str) -> MultiAgencyAssessment:
+    """The assessment a merged workbook was written from (what the returns said): every agency's answers, sources
+    and stamps. Commands that show actions use `read_merged`, whose plan holds the group's edits."""
+    return _read(Path(path), with_plan=False).assessment
+
+
+def _plan_table(workbook, path: Path) -> _Table:
+    """The Actions table; the first merged workbooks' header texts are read too."""
+    columns = ACTIONS_COLUMNS + tuple(MergedColumn(key, header, 0) for header, key in ACTIONS_OLD_HEADERS.items())
+    return _find_table(workbook, ACTIONS_SHEET, columns, ACTIONS_REQUIRED, path)
+
+
+def _read_plan(workbook, path: Path, assessment: MultiAgencyAssessment) -> list[PlanRow]:
+    """The group's plan from the Actions sheet, matched on Agency + Recommendation (heading rows, blank rows and
+    any order are fine). Action ID, Theme, Age group, Links and Overdue are recomputed; the risk flag is what the
+    agency answered in All answers. Dates are read by the one date rule (31/03/2027 is 31 March)."""
+    table = _plan_table(workbook, path)
+    guideline = assessment.guideline
+    recommendations = {r.id: r for r in guideline.recommendations}
+    sections = {r.recommendation: r.section for r in assessment.results}
+    agencies = {agency_key(a): a for a in assessment.agency_names}
+    risks = {action_key(agency, result.recommendation): answer.risk is YesNo.YES
+             for result in assessment.results for agency, answer in result.answers.items()}
+    plan: list[PlanRow] = []
+    problems: list[Problem] = []
+    seen: dict[tuple[str, str], str] = {}
+
+    def problem(offset: int, key: str, message: str) -> None:
+        problems.append(Problem(str(path), f"{table.sheet}!{table.cell(offset, key)}", message))
+
+    for offset, row in enumerate(table.rows):
+        agency_text = squash(cell_text(table.get(row, "agency")))
+        rec_id = cell_text(table.get(row, "recommendation")).strip().rstrip(".").strip()
+        if not agency_text or not rec_id:
+            continue  # a section heading row, or a blank line
+        agency = agencies.get(agency_key(agency_text), agency_text)  # an agency no longer merged keeps its name
+        key = action_key(agency, rec_id)
+        if key in seen:
+            problem(offset, "recommendation", f"{agency} on recommendation {rec_id} is also on row {seen[key]}: keep "
+                                              "one row (move anything worth keeping into its Progress notes)")
+            continue
+        seen[key] = str(table.header_row + 1 + offset)
+        deadline, deadline_text = None, ""
+        raw_deadline = table.get(row, "deadline")
+        try:
+            deadline = parse_date(raw_deadline)
+        except ValueError as exc:
+            text = cell_text(raw_deadline)
+            if looks_like_a_date(text) or not isinstance(raw_deadline, str):
+                why = f" ({exc})" if str(exc) != NOT_A_DATE else ""  # "no such month", "the year 1999 is not…"
+                problem(offset, "deadline", f"{quote(text)} is not a date{why}: write it as 31/03/2027, or in words "
+                                            "such as \"end of Q4\"")
+            else:
+                deadline_text = squash(text)  # "end of Q4": kept as written, never overdue
+        status_text = cell_text(table.get(row, "status"))
+        status = parse_choice("action_status", status_text) if status_text else None
+        if status_text and status is None:
+            problem(offset, "status", f"{quote(status_text)} is not a status: choose {or_list(VOCABULARIES['action_status'])}")
+        try:
+            last_updated = parse_date(table.get(row, "last_updated"))
+        except ValueError:
+            last_updated = None  # the tool's own stamp: a damaged one is simply unknown
+        rec = recommendations.get(rec_id)
+        plan.append(PlanRow(
+            action_id=action_id(agency, rec_id),
+            section=sections.get(rec_id) or rec_id.rsplit(".", 1)[0],
+            recommendation=rec_id, population=rec.population if rec else "all", agency=agency,
+            action=cell_text(table.get(row, "action")), owner=cell_text(table.get(row, "owner")),
+            deadline=deadline, deadline_text=deadline_text, status=status, risk=risks.get(key, False),
+            progress_notes=cell_text(table.get(row, "progress_notes")), last_updated=last_updated,
+        ))
+    if problems:
+        raise BaselineError(f"{path}: the {ACTIONS_SHEET!r} sheet (the group's action plan) cannot be read back.",
+                            problems)
+    plan.sort(key=plan_order)
+    check_unique_ids(plan)
+    return link_actions(mark_orphans(plan, assessment))
 
 
 def read_merged_meta(path: Path | str) -> dict[str, str]:

@@ -1,5 +1,5 @@
-"""The merged workbook's sheets for people (never read back): Summary (with its chart), By recommendation,
-Actions (the multi-agency action plan) and Gaps."""
+"""The merged workbook's sheets for people (never read back): Summary (with its chart), By recommendation and Gaps.
+(The Actions sheet is the group's plan, read back: writer.py writes it.)"""
 
 from __future__ import annotations
 
@@ -7,28 +7,24 @@ import datetime as dt
 
 from openpyxl.chart import BarChart, Reference
 
-from baseline.assessment import STATUS_ORDER, ActionStatus, Answer, Status
+from baseline.actions import PlanRow
+from baseline.assessment import STATUS_ORDER, Answer, Status, YesNo
 from baseline.guideline import Guideline
 from baseline.merge import MultiAgencyAssessment, RecommendationResult
 from baseline.summary import Action, Summary
 from baseline.text import EXCEL_CELL_LIMIT, clean_text
 from baseline.xlsx.merged.layout import (
-    ACTIONS_COLUMNS,
     AGENCIES_TABLE,
     AGENCY_STATUS_WIDTH,
     BY_RECOMMENDATION_COLUMNS,
-    DATE,
-    EDITABLE,
     GAPS_COLUMNS,
     HEADER,
     HEADLINE_TABLE,
-    MAX_LINKS,
     NOTE,
     NUMBER,
     PERCENT,
     PLAIN,
-    POPULATION_LABELS,
-    SECTION,
+    RISK,
     SECTIONS_TABLE,
     TEXT,
     TITLE,
@@ -44,14 +40,6 @@ _CHART_COLOURS = {
     Status.NOT_MET: "C00000",
     Status.NOT_ASSESSED: "7F7F7F",
     Status.NOT_APPLICABLE: "D9D9D9",
-}
-
-
-# Action statuses and "overdue" reuse the status colours.
-_ACTION_STATUS_LOOK = {
-    ActionStatus.COMPLETE: Status.MET,
-    ActionStatus.IN_PROGRESS: Status.PARTIALLY_MET,
-    ActionStatus.NOT_STARTED: Status.NOT_ASSESSED,
 }
 
 
@@ -79,9 +67,10 @@ def date_text(day: dt.date | None, fallback: str = "") -> str:
 class Context:
     """What several sheets need, computed once."""
 
-    def __init__(self, assessment: MultiAgencyAssessment, summary: Summary):
+    def __init__(self, assessment: MultiAgencyAssessment, summary: Summary, plan: list[PlanRow]):
         self.assessment = assessment
         self.summary = summary
+        self.plan = plan  # the group's action plan, in plan order (actions.build_plan / carry_forward)
         self.guideline: Guideline = assessment.guideline
         self.recommendations = {r.id: r for r in self.guideline.recommendations}
         self.sections = {s.id: s for s in self.guideline.sections}
@@ -260,77 +249,6 @@ def write_by_recommendation(sheet: TableSheet, ctx: Context) -> None:
     sheet.finish_table(f"{ctx.title}: by recommendation", width + len(agencies), row, freeze="B2")
 
 
-def _action_numbers(actions: list[Action]) -> list[str]:
-    """"1.1-01", "1.1-02", ... numbered within each section, in the plan's order."""
-    numbers, per_section = [], {}
-    for action in actions:
-        per_section[action.section] = per_section.get(action.section, 0) + 1
-        numbers.append(f"{action.section}-{per_section[action.section]:02d}")
-    return numbers
-
-
-def _action_links(actions: list[Action], numbers: list[str]) -> list[str]:
-    """Other actions on the same recommendation, and the same agency's identical action elsewhere."""
-    by_recommendation: dict[str, list[int]] = {}
-    by_text: dict[tuple[str, str], list[int]] = {}
-    for i, action in enumerate(actions):
-        by_recommendation.setdefault(action.recommendation, []).append(i)
-        text = " ".join(action.action.split()).casefold()
-        if text:
-            by_text.setdefault((action.agency, text), []).append(i)
-    links = []
-    for i, action in enumerate(actions):
-        related = set(by_recommendation[action.recommendation])
-        text = " ".join(action.action.split()).casefold()
-        if text:
-            related.update(by_text[(action.agency, text)])
-        related.discard(i)
-        ordered = [numbers[j] for j in sorted(related)]
-        shown = ", ".join(ordered[:MAX_LINKS])
-        if len(ordered) > MAX_LINKS:
-            shown += f" and {len(ordered) - MAX_LINKS} more"
-        links.append(shown)
-    return links
-
-
-def write_actions(sheet: TableSheet, ctx: Context) -> None:
-    """The action plan: section heading rows, then that section's actions, numbered within the section."""
-    width = sheet.header(ACTIONS_COLUMNS, HEADER)
-    c = positions(ACTIONS_COLUMNS)
-    actions = ctx.summary.actions
-    numbers = _action_numbers(actions)
-    links = _action_links(actions, numbers)
-    row, current_section = 1, None
-    for action, number, link in zip(actions, numbers, links):
-        if action.section != current_section:
-            current_section = action.section
-            row += 1
-            sheet.text(row, c["number"], ctx.section_label(action.section), SECTION)
-            for col in range(2, width + 1):
-                sheet.style(sheet.ws.cell(row=row, column=col), SECTION)
-        row += 1
-        sheet.text(row, c["number"], number, PLAIN)
-        sheet.text(row, c["theme"], ctx.section_label(action.section), TEXT)
-        sheet.text(row, c["recommendation"], action.recommendation, PLAIN)
-        sheet.text(row, c["age_group"], POPULATION_LABELS.get(action.population, action.population), TEXT)
-        sheet.text(row, c["agency"], action.agency, TEXT)
-        sheet.text(row, c["action"], action.action, TEXT)
-        sheet.text(row, c["owner"], action.owner, TEXT)
-        if action.deadline:
-            sheet.value(row, c["deadline"], action.deadline, DATE)
-        else:
-            sheet.text(row, c["deadline"], action.deadline_text, TEXT)
-        if action.status:
-            sheet.text(row, c["status"], action.status.value, status_style(_ACTION_STATUS_LOOK[action.status]))
-        else:
-            sheet.text(row, c["status"], "", TEXT)
-        look = Status.NOT_MET if action.overdue else Status.MET
-        sheet.text(row, c["overdue"], "Yes" if action.overdue else "No", status_style(look))
-        sheet.text(row, c["links"], link, TEXT)
-        sheet.text(row, c["notes"], "", EDITABLE)  # for the group to keep working in the plan
-    sheet.finish_table(f"{ctx.title}: action plan (overdue as of {date_text(ctx.summary.as_of)})", width, row)
-
-
 def write_gaps(sheet: TableSheet, ctx: Context) -> None:
     width = sheet.header(GAPS_COLUMNS, HEADER)
     c = positions(GAPS_COLUMNS)
@@ -347,6 +265,8 @@ def write_gaps(sheet: TableSheet, ctx: Context) -> None:
         sheet.text(row, c["section"], result.section if result else "", PLAIN)
         sheet.text(row, c["summary"], ctx.summary_text(rec_id), TEXT)
         sheet.text(row, c["status"], status.label, status_style(status))
+        flagged = [agency for agency, answer in result.answers.items() if answer.risk is YesNo.YES] if result else []
+        sheet.text(row, c["risk"], fit_combined(", ".join(flagged)), RISK if flagged else TEXT)
         for wanted in (Status.NOT_MET, Status.PARTIALLY_MET, Status.NOT_ASSESSED):
             names = [agency for agency, s in gap["agencies"].items() if s == wanted.value]
             sheet.text(row, c[wanted.value], fit_combined(", ".join(names)), TEXT)

@@ -1,12 +1,13 @@
-"""The merged multi-agency workbook, written from a MultiAgencyAssessment + Summary.
+"""The merged multi-agency workbook, written from a MultiAgencyAssessment + Summary + the group's action plan.
 
 Sheets, in order:
   Summary            headline counts, tables by section and by agency, a stacked bar chart (values, not formulas:
                      the same numbers as `baseline summary --format json`)      (report_sheets.py)
   By recommendation  one row per recommendation: system status, combined evidence and actions, a status per agency
-  Actions            the multi-agency action plan: grouped by section, numbered, owner, deadline, status, overdue
+  Actions            the group's action plan (PlanRows): Action ID, owner, deadline, status, progress notes; the
+                     editable columns unlocked; read back, so the group's edits survive every later merge
   Gaps               recommendations not met / partially met / not assessed, who is behind, who owns actions
-  All answers        long format, one row per agency x recommendation in its workbook: what the reader reads back
+  All answers        long format, one row per agency x recommendation in its workbook: what the returns said
   Sources            one row per return: file, agency, sectors, format, completed by, SHA-256, stamps
   _baseline          hidden metadata: kind=merged, format, tool version, guideline, version, fingerprint, merged at
 
@@ -15,21 +16,28 @@ Every text that came from a return is written with sheets.write_text: text, neve
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Iterable
 
 import openpyxl
+from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, NamedStyle, PatternFill
+from openpyxl.utils.datetime import to_excel
+from openpyxl.worksheet.datavalidation import DataValidation
 
 from baseline import __version__
+from baseline.actions import PlanRow, build_plan, plan_digest
 from baseline.assessment import ActionStatus, Choice, Status, YesNo
 from baseline.files import atomic_write, refuse_overwrite
 from baseline.issues import BaselineError, Problem
 from baseline.merge import MultiAgencyAssessment
 from baseline.summary import Summary
-from baseline.text import EXCEL_CELL_LIMIT, clean_text
-from baseline.xlsx.agency.layout import META_SHEET
+from baseline.text import EXCEL_CELL_LIMIT, clean_text, or_list
+from baseline.xlsx.agency.layout import EARLIEST_DEADLINE, LATEST_DEADLINE, META_SHEET
+from baseline.xlsx.cells import column_letter
 from baseline.xlsx.merged.layout import (
+    ACTIONS_COLUMNS,
     ACTIONS_SHEET,
     ANSWER_TEXT_KEYS,
     ANSWERS_COLUMNS,
@@ -37,6 +45,7 @@ from baseline.xlsx.merged.layout import (
     BY_RECOMMENDATION_SHEET,
     DATE,
     EDITABLE,
+    EDITABLE_DATE,
     GAPS_SHEET,
     HEADER,
     KIND,
@@ -46,6 +55,11 @@ from baseline.xlsx.merged.layout import (
     NUMBER,
     PERCENT,
     PLAIN,
+    PLAN_DIGESTS_HEADER,
+    PLAN_DIGESTS_SHEET,
+    POPULATION_LABELS,
+    RISK,
+    RISK_NOTE,
     SECTION,
     SOURCES_COLUMNS,
     SOURCES_SHEET,
@@ -58,7 +72,7 @@ from baseline.xlsx.merged.layout import (
 )
 from baseline.xlsx.merged.report_sheets import (
     Context,
-    write_actions,
+    date_text,
     write_by_recommendation,
     write_gaps,
     write_summary,
@@ -74,6 +88,7 @@ from baseline.xlsx.sheets import (
     UNLOCKED,
     StyleCache,
     TableSheet,
+    protect,
 )
 
 # Colour is never alone: every coloured cell also carries its label ("Not met", "Overdue: Yes").
@@ -103,6 +118,9 @@ def _register_styles(wb: openpyxl.Workbook) -> None:
         NamedStyle(TITLE, font=TITLE_FONT),
         NamedStyle(NOTE, font=Font(italic=True, color="9C5700"), alignment=top),
         NamedStyle(EDITABLE, alignment=wrap, protection=UNLOCKED),
+        NamedStyle(EDITABLE_DATE, alignment=Alignment(vertical="top", horizontal="left"), number_format=DATE_FORMAT,
+                   protection=UNLOCKED),
+        NamedStyle(RISK, font=Font(bold=True, color="9C0006"), alignment=wrap),
     ]
     for status, (fill, font) in _STATUS_COLOURS.items():
         styles.append(NamedStyle(status_style(status), font=Font(color=font), fill=PatternFill("solid", fgColor=fill),
@@ -111,9 +129,14 @@ def _register_styles(wb: openpyxl.Workbook) -> None:
         wb.add_named_style(style)
 
 
-def _oversized_texts(assessment: MultiAgencyAssessment) -> list[Problem]:
+def _oversized_texts(assessment: MultiAgencyAssessment, plan: list[PlanRow]) -> list[Problem]:
     """Individual texts are never cut: one over Excel's limit stops the write, naming where it came from."""
     problems = []
+    for row in plan:  # Progress notes grow with every merge that notes something
+        if len(clean_text(row.progress_notes)) > EXCEL_CELL_LIMIT:
+            problems.append(Problem(ACTIONS_SHEET, f"action {row.action_id}, progress notes",
+                                    f"{len(row.progress_notes):,} characters, over Excel's limit of "
+                                    f"{EXCEL_CELL_LIMIT:,}: move the older notes elsewhere"))
     for result in assessment.results:
         for agency, answer in result.answers.items():
             for key in ANSWER_TEXT_KEYS:
@@ -130,9 +153,12 @@ def _source_of(assessment: MultiAgencyAssessment, agency: str) -> str:
     return next((a.source for a in assessment.agencies if a.agency == agency), agency)
 
 
-def build_merged_workbook(assessment: MultiAgencyAssessment, summary: Summary) -> openpyxl.Workbook:
-    """The merged workbook in memory. Raises BaselineError if a single text is too long for Excel."""
-    problems = _oversized_texts(assessment)
+def build_merged_workbook(assessment: MultiAgencyAssessment, summary: Summary,
+                          plan: list[PlanRow] | None = None) -> openpyxl.Workbook:
+    """The merged workbook in memory. `plan` is the group's action plan (default: as the returns give it, i.e.
+    `actions.build_plan`). Raises BaselineError if a single text is too long for Excel."""
+    plan = build_plan(assessment) if plan is None else plan
+    problems = _oversized_texts(assessment, plan)
     if problems:
         raise BaselineError("Some answers are too long for an Excel cell; nothing was written.", problems)
     guideline = assessment.guideline
@@ -140,24 +166,25 @@ def build_merged_workbook(assessment: MultiAgencyAssessment, summary: Summary) -
     _register_styles(wb)
     wb.properties.title = f"{guideline.ref} multi-agency baseline assessment"
     wb.properties.creator = f"baseline {__version__}"
-    context = Context(assessment, summary)
+    context = Context(assessment, summary, plan)
     styles = StyleCache()
     wb.active.title = SUMMARY_SHEET
     write_summary(TableSheet(wb.active, styles, WRAPPED_STYLES), context)
-    for title, write in ((BY_RECOMMENDATION_SHEET, write_by_recommendation), (ACTIONS_SHEET, write_actions),
+    for title, write in ((BY_RECOMMENDATION_SHEET, write_by_recommendation), (ACTIONS_SHEET, _write_actions),
                          (GAPS_SHEET, write_gaps), (ANSWERS_SHEET, _write_answers), (SOURCES_SHEET, _write_sources),
-                         (META_SHEET, _write_meta)):
+                         (META_SHEET, _write_meta), (PLAN_DIGESTS_SHEET, _write_plan_digests)):
         write(TableSheet(wb.create_sheet(title), styles, WRAPPED_STYLES), context)
     wb.active = 0
     return wb
 
 
 def write_merged_workbook(path: Path | str, assessment: MultiAgencyAssessment, summary: Summary, *,
-                          force: bool = False, inputs: Iterable[Path | str] = ()) -> Path:
+                          plan: list[PlanRow] | None = None, force: bool = False,
+                          inputs: Iterable[Path | str] = ()) -> Path:
     """Build, then write atomically; never over an input, never over an existing file without `force`."""
     path = Path(path)
     refuse_overwrite(path, force)  # before the work of building, not after
-    wb = build_merged_workbook(assessment, summary)
+    wb = build_merged_workbook(assessment, summary, plan)
     return atomic_write(path, wb.save, force=force, inputs=tuple(Path(p) for p in inputs))
 
 
@@ -191,6 +218,77 @@ def _write_answers(sheet: TableSheet, ctx: Context) -> None:
             sheet.text(row, c["risk"], _choice_text(answer.risk), PLAIN)
             sheet.text(row, c["completed_by"], answer.completed_by, TEXT)
     sheet.finish_table(f"{ctx.title}: all answers", width, row, freeze="C2")
+
+
+_ACTION_STATUSES = tuple(s.value for s in ActionStatus)
+
+
+def _write_actions(sheet: TableSheet, ctx: Context) -> None:
+    """The group's action plan, one row per plan row under section heading rows. The columns the group may edit
+    are unlocked, with the agency workbook's Status dropdown and a date check on Deadline (a warning only: "end of
+    Q4" may stay as text); the rest of the sheet is protected without a password, and sorting and filtering stay
+    allowed. A risk the agency flagged is marked on the Action ID (bold red, and a note saying so)."""
+    width = sheet.header(ACTIONS_COLUMNS, HEADER)
+    c = positions(ACTIONS_COLUMNS)
+    as_of = ctx.summary.as_of
+    row, current_section = 1, None
+    for action in ctx.plan:
+        if action.section != current_section:
+            current_section = action.section
+            row += 1
+            sheet.text(row, c["action_id"], ctx.section_label(action.section), SECTION)
+            for col in range(2, width + 1):
+                sheet.style(sheet.ws.cell(row=row, column=col), SECTION)
+        row += 1
+        id_cell = sheet.text(row, c["action_id"], action.action_id, RISK if action.risk else PLAIN)
+        if action.risk:
+            id_cell.comment = Comment(RISK_NOTE, "baseline", width=220, height=60)
+        sheet.text(row, c["theme"], ctx.section_label(action.section), TEXT)
+        sheet.text(row, c["recommendation"], action.recommendation, PLAIN)
+        sheet.text(row, c["age_group"], POPULATION_LABELS.get(action.population, action.population), TEXT)
+        sheet.text(row, c["agency"], action.agency, TEXT)
+        sheet.text(row, c["action"], action.action, EDITABLE)
+        sheet.text(row, c["owner"], action.owner, EDITABLE)
+        if action.deadline:
+            sheet.value(row, c["deadline"], action.deadline, EDITABLE_DATE)
+        else:
+            sheet.text(row, c["deadline"], action.deadline_text, EDITABLE_DATE)
+        sheet.text(row, c["status"], action.status.value if action.status else "", EDITABLE)
+        overdue = action.is_overdue(as_of)
+        sheet.text(row, c["overdue"], "Yes" if overdue else "No",
+                   status_style(Status.NOT_MET if overdue else Status.MET))
+        sheet.text(row, c["links"], action.links_shown, TEXT)
+        sheet.text(row, c["progress_notes"], action.progress_notes, EDITABLE)
+        if action.last_updated:
+            sheet.value(row, c["last_updated"], action.last_updated, DATE)
+    _add_action_validations(sheet.ws, c, max(row, 2))
+    sheet.finish_table(f"{ctx.title}: action plan (overdue as of {date_text(as_of)})", width, row)
+    protect(sheet.ws)
+
+
+def _add_action_validations(ws, c: dict[str, int], last_row: int) -> None:
+    status = DataValidation(
+        type="list", formula1='"' + ",".join(_ACTION_STATUSES) + '"', allow_blank=True, showErrorMessage=True,
+        errorStyle="stop", errorTitle="Choose from the list",
+        error=f"Choose {or_list(_ACTION_STATUSES)} from the list, or leave the cell blank.")
+    earliest, latest = dt.date.fromisoformat(EARLIEST_DEADLINE), dt.date.fromisoformat(LATEST_DEADLINE)
+    deadline = DataValidation(
+        type="date", operator="between", formula1=str(int(to_excel(earliest))), formula2=str(int(to_excel(latest))),
+        allow_blank=True, showErrorMessage=True, errorStyle="warning", errorTitle="Not a date",
+        error="Type a date such as 31/03/2027. Text such as \"end of Q4\" is kept as written, but is never overdue.")
+    for validation, key in ((status, "status"), (deadline, "deadline")):
+        letter = column_letter(c[key] - 1)
+        validation.add(f"{letter}2:{letter}{last_row}")
+        ws.add_data_validation(validation)
+
+
+def _write_plan_digests(sheet: TableSheet, ctx: Context) -> None:
+    for column, header in enumerate(PLAN_DIGESTS_HEADER, start=1):
+        sheet.text(1, column, header, HEADER)
+    for row, action in enumerate(ctx.plan, start=2):
+        sheet.text(row, 1, action.action_id, PLAIN)
+        sheet.text(row, 2, plan_digest(action), PLAIN)
+    sheet.ws.sheet_state = "hidden"
 
 
 def _write_sources(sheet: TableSheet, ctx: Context) -> None:

@@ -19,7 +19,7 @@ from typing import Any, Iterable
 
 from baseline.checks import find_date
 from baseline.text import clean_text, quote, squash
-from baseline.xlsx.cells import cell_text, column_letter, find_header_row, normalise_header
+from baseline.xlsx.cells import cell_text, column_letter, find_header_row, normalise_header, recommendation_id
 
 SOURCE_FORMAT = "nice-bat"
 
@@ -44,9 +44,6 @@ EXPLANATORY_FILL = "EAD054"
 
 
 HEADER_SEARCH_ROWS = 20
-
-
-RECOMMENDATION_ID = re.compile(r"^\d+\.\d+(?:\.\d+)+$")
 
 
 SECTION_HEADING = re.compile(r"^(?:section\s+)?(\d+\.\d+)\s*[:.\-\u2013\u2014]?\s+(\S.*)$", re.IGNORECASE | re.DOTALL)
@@ -99,14 +96,6 @@ def normalise_text(value: Any) -> str:
     text = _BULLET.sub("\n• ", text)  # a bullet inside a line starts a new line (NICE flattens lists)
     lines = (" ".join(line.split()) for line in text.split("\n"))
     return "\n".join(line for line in lines if line and line != "•")
-
-
-def recommendation_id(value: Any) -> str | None:
-    """"1.1.1", " 1.1.1 ", "1.1.1." -> "1.1.1"; anything else (headings, floats like 1.1) -> None."""
-    if not isinstance(value, str):
-        return None
-    text = value.replace("\xa0", " ").strip().rstrip(".")
-    return text if RECOMMENDATION_ID.match(text) else None
 
 
 def column_meaning(header: Any) -> str | None:

@@ -16,17 +16,18 @@ from baseline.checks import AnswerRules
 from baseline.config import AgencyAssignment, AgencyMap
 from baseline.guideline import Guideline
 from baseline.issues import FileReport, make_issue
-from baseline.xlsx.cells import cell_ref, cell_text, normalise_header
+from baseline.xlsx.cells import MergedRange, cell_ref, cell_text, normalise_header, recommendation_id, spread_merges
 from baseline.xlsx.nice.layout import (
     ANSWER_KEYS,
     DATA_SHEET,
     INTRODUCTION_SHEET,
+    SECTION_HEADING,
     SOURCE_FORMAT,
     Grid,
     assign_columns,
+    column_meaning,
     facts_from_grids,
     find_nice_header,
-    recommendation_id,
 )
 from baseline.xlsx.package import SourceWorkbook, formula_cells
 
@@ -39,13 +40,12 @@ def _import_hint(path: str, guideline_id: str, version: str) -> str:
 class _ReturnSheet:
     """The Data sheet of a filled-in NICE tool, read into Answers with issues at the exact cell."""
 
-    def __init__(self, rows: list[list[Any]], merged: list, formulas: dict[tuple[int, int], str], sheet: str,
-                 file: str, add):
-        merged_from: dict[tuple[int, int], tuple[int, int]] = {}
-        for (r0, c0), (r1, _c1) in merged:  # calamine: 0-based, inclusive
-            for r in range(r0 + 1, r1 + 1):
-                merged_from[(r + 1, c0 + 1)] = (r0 + 1, c0 + 1)
-        self.grid = Grid(rows, [], merged_from)
+    def __init__(self, rows: list[list[Any]], merged: list[MergedRange], formulas: dict[tuple[int, int], str],
+                 sheet: str, file: str, add):
+        # NICE suggests merging one answer over several recommendations: the one rule for merged cells
+        # (cells.spread_merges) gives the value to every row it covers, and never reads what is hidden under it.
+        self.merged_from = spread_merges(rows, merged) if merged else {}  # 0-based
+        self.grid = Grid(rows, [], {})
         self.formulas = formulas
         self.sheet = sheet
         self.file = file
@@ -87,38 +87,70 @@ class _ReturnSheet:
         # Cost and capacity have no place in an Answer (see the README).
         inputs = [(key, columns[key]) for key in ANSWER_KEYS if key in columns and key not in ("cost", "capacity")]
         labels = {key: headers.get(col, key) for key, col in inputs}
-        rules = AnswerRules(file=self.file, sheet=self.sheet, labels=labels, add=self.add, cell_ref=cell_ref)
+        rules = AnswerRules(file=self.file, sheet=self.sheet, labels=labels, add=self.add, cell_ref=cell_ref,
+                            merged_from=self.merged_from)
+        for col, header in sorted(headers.items()):  # a copied answer column: the first is read, the copy reported
+            key = column_meaning(header)
+            if key in labels and columns[key] != col and (header_row - 1, col - 1) not in self.merged_from:
+                rules.duplicate_column(key, (header_row - 1, columns[key] - 1), (header_row - 1, col - 1))
+        unnumbered: list[int] = []
+        last_numbered = header_row
         for r in range(header_row + 1, len(self.grid.values) + 1):
             number = recommendation_id(self.grid.get(r, number_col))
             if number is None:
-                continue  # headings, explanations, blank rows and notes below the table
+                unnumbered.append(r)  # headings, explanations, blank rows and notes below the table
+                continue
+            last_numbered = r
             if number in answers:
                 self.issue("duplicate-recommendation",
-                           f"Recommendation {number} appears twice: on row {first_row[number]} and again on row {r}. "
-                           "Keep one row with your answers and delete the other; only the first was read.",
-                           r, number_col, number)
+                           f"Recommendation {number} appears twice: on row {first_row[number]} and again in cell "
+                           f"{cell_ref(r - 1, number_col - 1)}. Keep one row with your answers and delete the other; "
+                           "only the first was read.", r, number_col, number)
                 continue
             first_row[number] = r
             answers[number] = self._answer(rules, number, r, inputs)
+        answer_columns = [(key, columns[key]) for key in ANSWER_KEYS if key in columns]
+        self._stray(rules, unnumbered, last_numbered, answer_columns, columns.get("text"))
+        rules.finish()
         return answers
 
+    def _stray(self, rules: AnswerRules, rows: list[int], last_numbered: int,
+               answer_columns: list[tuple[str, int]], text_col: int | None) -> None:
+        """Answers typed on heading rows (wherever a sort put them), and notes under the table, are reported
+        (never silently dropped); a heading merged across the row is not typed in the answer columns."""
+        covered = self.merged_from
+        for r in rows:
+            values = self.grid.values[r - 1]
+            heading = SECTION_HEADING.match(cell_text(self.grid.get(r, text_col))) is not None
+            if heading or r < last_numbered:
+                for key, col in answer_columns:
+                    value = self.grid.get(r, col)
+                    if (r - 1, col - 1) not in covered and cell_text(value):
+                        rules.answer_on_heading_row((r - 1, col - 1), value, key if key in rules.labels else None,
+                                                    cell_text)
+                continue
+            first = next((c for c, value in enumerate(values) if (r - 1, c) not in covered and cell_text(value)), None)
+            if first is not None:
+                rules.note_below_table((r - 1, first), values[first], cell_text)
+
     def _answer(self, rules: AnswerRules, number: str, r: int, inputs: list[tuple[str, int]]) -> Answer:
-        """A value merged over several rows applies to each row it covers (NICE suggests merging one answer over
-        several recommendations); the Answer points at the cell that holds it, the messages at this row."""
+        """The values of one recommendation row (a merged value is already spread over the rows it covers; the
+        Answer points at the cell that holds it)."""
         cells: dict[str, tuple[Any, tuple[int, int]]] = {}
         refs: dict[str, str] = {}
+        covered = self.merged_from
         for key, col in inputs:
-            source_row = self.grid.merged_from.get((r, col), (r, col))[0]
-            raw = self.grid.get(r, col, fill_down=True)
-            formula = self.formulas.get((source_row - 1, col - 1))
+            at = (r - 1, col - 1)
+            raw = self.grid.get(r, col)
+            source = covered.get(at, at)
+            formula = self.formulas.get(source)
             if formula is not None:
-                shown = cell_text(raw)
-                if source_row == r:  # a merged formula is reported once, on its own row
-                    raw = rules.formula(number, key, (r - 1, col - 1), formula, shown)
+                if source == at:  # a merged formula is reported once, on its own row
+                    raw = rules.formula(number, key, at, formula, cell_text(raw))
                 else:
-                    raw = shown or formula
-            cells[key] = (raw, (r - 1, col - 1))
-            refs[key] = cell_ref(source_row - 1, col - 1)
+                    raw = cell_text(raw) or formula
+            cells[key] = (raw, at)
+            refs[key] = cell_ref(*source)
         return rules.answer(number, cells, cell_text, refs)
 
 

@@ -14,7 +14,7 @@ import openpyxl
 
 from baseline.guideline import id_key
 from baseline.issues import BaselineError
-from baseline.xlsx.cells import cell_text, normalise_header
+from baseline.xlsx.cells import cell_text, normalise_header, recommendation_id
 from baseline.xlsx.nice.layout import (
     DATA_SHEET,
     EXPLANATORY_FILL,
@@ -30,7 +30,6 @@ from baseline.xlsx.nice.layout import (
     find_nice_header,
     letter,
     normalise_text,
-    recommendation_id,
 )
 from baseline.xlsx.untrusted import FileRefused, check_untrusted
 
