@@ -12,6 +12,7 @@ import pytest
 from baseline import workflow
 from baseline.render_tracker import tracker_markdown
 
+from .cases import messy
 from .cases import tracker_folder as tf
 
 WIDE = {"COLUMNS": "1000"}  # one problem per line, so that sentences can be looked for whole
@@ -156,3 +157,21 @@ def test_usage_errors(run, folder, config):
     assert run("status", config).exit_code == 2  # no returns given
     bad_date = run("status", config, folder, "--as-of", "someday")
     assert bad_date.exit_code == 2 and "--as-of" in bad_date.stderr
+
+
+def test_a_csv_export_is_placed_by_the_config_files_pattern(run, tmp_path):
+    """A CSV carries no stamps: the agency whose `files` pattern matches its name is the one it belongs to (the
+    config stands in for --as-agency), and it has no last-saved time of its own."""
+    csv_return = messy.csv_excel_utf8(tmp_path).path  # North CAMHS's Assessment sheet saved as CSV by Excel
+    data = tf.config_data()
+    data["agencies"] = [{"name": "North CAMHS", "sector": "mental_health", "files": ["assessment*.csv"]},
+                        {"name": tf.SCHOOLS, "sector": "education"}]
+    config = tf.write_config(tmp_path, data)
+    status = json.loads(run("status", config, csv_return, "--as-of", "2027-01-20", "--format", "json").stdout)
+    assert [(a["agency"], a["state"]) for a in status["agencies"]] == [("North CAMHS", "valid"),
+                                                                       (tf.SCHOOLS, "missing")]
+    assert status["agencies"][0]["files"] == [{"path": str(csv_return), "last_saved": None, "completed_by": ""}]
+    validated = json.loads(run("validate", csv_return, "--config", config, "--format", "json").stdout)
+    assert validated["files"][0]["agency"] == "North CAMHS"
+    assert [i["code"] for i in validated["files"][0]["issues"]] == ["missing-stamps"]
+    assert [i["code"] for i in validated["issues"]] == ["missing-agency"]
