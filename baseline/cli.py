@@ -109,7 +109,8 @@ def cli() -> None:
     """Multi-agency NICE guideline baseline assessments (NICE NG225, self-harm).
 
     A cycle: `generate` one workbook per agency, `validate` each return as it arrives, `merge` them into one
-    multi-agency workbook, and `summary` the gaps and action owners.
+    multi-agency workbook, and `summary` the gaps and action owners. The next round: `generate --prefill` with the
+    last merged workbook, then `compare` the two merged workbooks; a new guideline version: `migrate`.
 
     Exit codes: 0 success; 1 the input has problems; 2 usage error.
     Guideline encodings are found in the shipped recommendations/ and in directories named by the
@@ -547,19 +548,23 @@ def actions(merged: str, by: str, agencies: tuple[str, ...], owners: tuple[str, 
               help="With --as-agency: the guideline (default NG225). With CONFIG it comes from the config.")
 @click.option("--all-recommendations", is_flag=True,
               help="List every recommendation, not only those that apply to the agency's sector(s).")
+@click.option("--prefill", type=click.Path(dir_okay=False), metavar="MERGED.xlsx",
+              help="With CONFIG: last round's merged workbook; each workbook carries its agency's last answers and "
+                   "the group's latest action updates.")
 @force_option("workbooks")
 def generate(config: str | None, output: str, agencies: tuple[str, ...], as_agency: str | None,
              sectors: tuple[str, ...], area: str, return_by: str | None, guideline_ref: str | None,
-             all_recommendations: bool, force: bool) -> None:
+             all_recommendations: bool, prefill: str | None, force: bool) -> None:
     """Generate one Excel workbook per agency for the agencies to fill in.
 
     \b
-    baseline generate CONFIG.yaml -o DIR [--agency NAME ...]
+    baseline generate CONFIG.yaml -o DIR [--agency NAME ...] [--prefill MERGED.xlsx]
     baseline generate --as-agency NAME --sector S [--sector S2] [--area A] -o FILE.xlsx
 
     Each workbook lists the recommendations that apply to the agency's sector(s), with instructions, dropdowns,
-    date checks and a live summary. Existing files are never overwritten without --force. The paths written go
-    to stdout, one per line.
+    date checks and a live summary. With --prefill (the next round), each holds its agency's answers from that
+    merged workbook and asks the agency to review every row. Existing files are never overwritten without --force.
+    The paths written go to stdout, one per line.
     """
     from pathlib import Path
 
@@ -578,14 +583,19 @@ def generate(config: str | None, output: str, agencies: tuple[str, ...], as_agen
         assessment_config, model = load_config(config)
         written = workflow.generate_workbooks(assessment_config, model, output, force=force,
                                               all_recommendations=all_recommendations,
-                                              agencies=_agency_filter(agencies))
+                                              agencies=_agency_filter(agencies), prefill=prefill,
+                                              note=lambda text: echo_err(f"Note: {text}"))
         for item in written:
             click.echo(str(item.path))
-            echo_err(f"{item.agency}: {item.recommendations} recommendations -> {item.path.name}")
-        echo_err(f"Generated {len(written)} workbook(s) for {assessment_config.area} ({model.ref}) in {output}.")
+            echo_err(f"{item.agency}: {item.recommendations} recommendations -> {item.path.name}"
+                     + (" (prefilled with last round's answers)" if item.prefilled else ""))
+        echo_err(f"Generated {len(written)} workbook(s) for {assessment_config.area} ({model.ref}) in {output}"
+                 + (f", {sum(i.prefilled for i in written)} prefilled from {prefill}." if prefill else "."))
     else:
         if agencies:
             raise click.UsageError("--agency chooses agencies of CONFIG.yaml; with --as-agency there is one.")
+        if prefill:
+            raise click.UsageError("--prefill goes with CONFIG.yaml (it re-issues every agency's workbook).")
         if not as_agency.strip():
             raise click.BadParameter("the agency name is empty", param_hint="--as-agency")
         model = catalogue.load(guideline_ref or "NG225")
@@ -607,6 +617,55 @@ def generate(config: str | None, output: str, agencies: tuple[str, ...], as_agen
         echo_err(f"{item.agency}: {item.recommendations} recommendations -> {item.path}")
     if not model.encoding_complete:
         echo_err(f"Note: the {model.ref} encoding is partial; each workbook says so on its Start here sheet.")
+
+
+# --- rounds and versions: compare, migrate ---------------------------------------------------------------------
+
+
+@cli.command()
+@click.argument("old", metavar="OLD.xlsx", type=click.Path(dir_okay=False))
+@click.argument("new", metavar="NEW.xlsx", type=click.Path(dir_okay=False))
+@format_option("table", "json", "markdown")
+def compare(old: str, new: str, fmt: str) -> None:
+    """Progress between two rounds: two merged workbooks of the same guideline version.
+
+    Per recommendation the system status then and now (improved, worse, same, scope changed, new, removed); per
+    section and per agency the counts then and now; the group's actions closed, new, still open and still overdue.
+    Workbooks of two guideline versions: migrate the older one first (the message says how).
+    """
+    from baseline import render, workflow
+
+    comparison = workflow.compare_files(old, new)
+    if fmt == "json":
+        click.echo(render.to_json(comparison.to_dict()))
+    elif fmt == "markdown":
+        click.echo(render.compare_markdown(comparison), nl=False)
+    else:
+        render.print_compare(comparison)
+
+
+@cli.command()
+@click.argument("file", metavar="FILE", type=click.Path(dir_okay=False))
+@click.option("--to", "target", required=True, metavar="GUIDELINE@VERSION",
+              help="The guideline version to move the answers to, e.g. NG225@2022-09-07.")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="The workbook to write (.xlsx).")
+@force_option("the output file")
+def migrate(file: str, target: str, output: str, force: bool) -> None:
+    """Move a return or a merged workbook to another version of its guideline.
+
+    FILE is an agency's return or a merged workbook. Answers (and the group's actions) of the recommendations both
+    versions share are kept; recommendations new in the target version are left blank and flagged; answers and
+    actions of recommendations it no longer has are listed here and on a Removed sheet in the output. Moving there
+    and back loses nothing both versions share.
+    """
+    from baseline import render, workflow
+
+    if not output.lower().endswith(".xlsx"):
+        raise click.BadParameter("the migrated workbook must be an .xlsx file", param_hint="-o/--output")
+    outcome = workflow.migrate_file(file, target, output, force=force)
+    click.echo(str(outcome.path))
+    for line in render.migration_lines(outcome):
+        echo_err(line)
 
 
 # --- report --------------------------------------------------------------------------------------------------

@@ -158,10 +158,10 @@ def compare(old: MultiAgencyAssessment, new: MultiAgencyAssessment, old_plan: It
     recommendations = []
     for rec in dict.fromkeys(order):
         before, after = old_results.get(rec), new_results.get(rec)
-        if before is None and after is None:
-            continue  # filtered out of both
-        recommendations.append(RecommendationChange(rec, (after or before).section, _covered_status(before),
-                                                    _covered_status(after)))
+        then, now = _covered_status(before), _covered_status(after)
+        if then is None and now is None:
+            continue  # filtered out of both, or no agency was asked about it in either round: not "new"
+        recommendations.append(RecommendationChange(rec, (after or before).section, then, now))
     return Comparison(
         old=old_meta, new=new_meta, guideline=new.guideline.ref, recommendations=recommendations,
         sections=_section_counts(old, new), agencies=_agency_counts(old, new),
@@ -356,7 +356,8 @@ def migrate_assessment(assessment: MultiAgencyAssessment, new_guideline: Guideli
         for section in new_guideline.sections for rec in section.recommendations
     ]
     new_assessment = MultiAgencyAssessment(new_guideline, list(assessment.agencies), results, assessment.merged_at,
-                                           area=assessment.area, round=assessment.round)  # the same area's round
+                                           area=assessment.area, round=assessment.round,  # the same area's round
+                                           as_of=assessment.as_of)
     new_plan = _migrate_plan_rows(plan, new_guideline, report)
     return new_assessment, new_plan, report
 

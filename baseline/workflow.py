@@ -8,6 +8,7 @@ files by the same route: files.expand_paths, then xlsx.returns.read_return for e
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
@@ -31,7 +32,7 @@ from baseline.assessment import GAP_STATUSES, AgencyReturn, Status
 from baseline.config import Agency, AgencyMap, AssessmentConfig, parse_config
 from baseline.files import atomic_write, expand_paths, load_yaml, refuse_overwrite, safe_filename
 from baseline.guideline import Guideline
-from baseline.issues import ERROR, BaselineError, FileReport, ValidationReport
+from baseline.issues import ERROR, BaselineError, FileReport, Problem, ValidationReport
 from baseline.issues import strict as make_strict
 from baseline.merge import (
     MultiAgencyAssessment,
@@ -42,11 +43,20 @@ from baseline.merge import (
     select_returns,
     unused_keeps,
 )
-from baseline.rounds import Comparison, RoundInfo, compare
+from baseline.rounds import (
+    Comparison,
+    MigrationReport,
+    RoundInfo,
+    compare,
+    migrate_assessment,
+    migrate_return,
+    prefill_returns,
+)
 from baseline.summary import Summary, summarise
 from baseline.text import name_key
 from baseline.tracker import ReceivedFile, TrackerReport
 from baseline.xlsx.action_list import write_action_list_workbook
+from baseline.xlsx.agency.layout import Continues
 from baseline.xlsx.agency.writer import listed_recommendations, write_agency_workbook
 from baseline.xlsx.merged.reader import MergedWorkbook, is_merged_workbook, read_merged
 from baseline.xlsx.merged.writer import write_merged_workbook
@@ -441,7 +451,8 @@ class ReportOutcome:
 
 def read_round(path: Path | str) -> tuple[MultiAgencyAssessment, list[PlanRow], RoundInfo]:
     """A merged workbook as one round of the assessment: what the agencies answered, the action plan, and which
-    merge it is. The plan is the group's, as its Actions sheet holds it."""
+    merge it is (what compare, report --compare, migrate and generate --prefill read). The plan is the group's, as
+    its Actions sheet holds it."""
     workbook = read_merged(path)
     assessment, meta = workbook.assessment, workbook.meta
     info = RoundInfo(area=meta.get("area", ""), round=meta.get("round", ""), merged_at=assessment.merged_at,
@@ -555,6 +566,7 @@ class GeneratedWorkbook:
     agency: str
     sectors: list[str]
     recommendations: int
+    prefilled: bool = False  # holds the agency's answers from last round (generate --prefill)
 
 def plan_workbooks(config: AssessmentConfig, out_dir: Path | str) -> list[tuple[Path, Agency]]:
     """(target path, agency) for every agency of an AssessmentConfig, with safe and unique file names."""
@@ -564,9 +576,14 @@ def plan_workbooks(config: AssessmentConfig, out_dir: Path | str) -> list[tuple[
 
 def generate_workbooks(config: AssessmentConfig, guideline: Guideline, out_dir: Path | str, *, force: bool = False,
                        all_recommendations: bool = False, generated_at: dt.datetime | None = None,
-                       agencies: Iterable[str] | None = None) -> list[GeneratedWorkbook]:
+                       agencies: Iterable[str] | None = None, prefill: Path | str | None = None,
+                       note: Callable[[str], None] | None = None) -> list[GeneratedWorkbook]:
     """`baseline generate CONFIG -o DIR`: one workbook per agency of an AssessmentConfig in `out_dir` (created if
     missing); with `agencies` (the --agency filter), only theirs, under the same file names as in a full run.
+
+    `prefill` (a merged workbook of last round): each agency's workbook carries its last answers and the group's
+    latest action updates, and is stamped with what it continues. `note` is told of agencies with nothing to
+    prefill (new to this round) and of last round's agencies the config no longer has.
 
     Every target is checked before anything is written: if any exists and not `force`, nothing is written.
     """
@@ -586,19 +603,30 @@ def generate_workbooks(config: AssessmentConfig, guideline: Guideline, out_dir: 
     directories = [path for path in existing if path.is_dir()]
     if directories:
         raise BaselineError(f"{directories[0]} is a folder; nothing was written.")
+    last_round = read_prefill(prefill, guideline) if prefill is not None else None
+    if last_round is not None and note is not None:
+        config_keys = {name_key(agency.name) for agency in config.agencies}
+        for key, previous in last_round.returns.items():
+            if key not in config_keys:
+                note(f"{previous.agency} answered last round but is not in the config: no workbook for it.")
     generated_at = generated_at or dt.datetime.now(dt.timezone.utc)
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
     for path, agency in plan:
         sectors = agency.sector_ids
+        previous = last_round.returns.get(name_key(agency.name)) if last_round is not None else None
+        if last_round is not None and previous is None and note is not None:
+            note(f"{agency.name} has no answers in {last_round.continues.file}: its workbook is blank.")
         write_agency_workbook(
             path, guideline, force=force, agency=agency.name, sectors=sectors, area=config.area,
             round=config.round or "", return_by=config.return_by, facilitator_name=config.facilitator.name,
             facilitator_email=config.facilitator.email, all_recommendations=all_recommendations,
-            generated_at=generated_at,
+            generated_at=generated_at, prefill=previous.answers if previous is not None else None,
+            continues=last_round.continues if previous is not None else None,
         )
         written.append(GeneratedWorkbook(path, agency.name, sectors,
-                                         len(listed_recommendations(guideline, sectors, all_recommendations))))
+                                         len(listed_recommendations(guideline, sectors, all_recommendations)),
+                                         prefilled=previous is not None))
     return written
 
 
@@ -614,6 +642,96 @@ def generate_workbook(path: Path | str, guideline: Guideline, *, agency: str, se
                           return_by=return_by, all_recommendations=all_recommendations)
     count = len(listed_recommendations(guideline, list(sectors), all_recommendations))
     return GeneratedWorkbook(path, " ".join(agency.split()), list(sectors), count)
+
+
+# --- rounds: compare, migrate, prefill --------------------------------------------------------------------------
+
+
+def compare_files(old: Path | str, new: Path | str) -> Comparison:
+    """`baseline compare OLD NEW`: progress between two merged workbooks of one guideline version (else a
+    BaselineError that says how to `baseline migrate` the older one across)."""
+    (then, then_plan, then_info), (now, now_plan, now_info) = read_round(old), read_round(new)
+    return compare(then, now, then_plan, now_plan, old_meta=then_info, new_meta=now_info, old_name=str(old),
+                   new_name=str(new))
+
+
+@dataclass(frozen=True)
+class MigrationOutcome:
+    path: Path  # the workbook written
+    kind: str  # "return" or "merged"
+    report: MigrationReport
+
+
+def migrate_file(source: Path | str, target: str, output: Path | str, *, force: bool = False,
+                 generated_at: dt.datetime | None = None) -> MigrationOutcome:
+    """`baseline migrate FILE --to GUIDELINE@VERSION -o OUT`: a return (agency workbook) or a merged workbook moved
+    to another version of its guideline. Answers (and the group's actions) of the recommendations both versions
+    share are kept; new recommendations are blank and flagged; what the target no longer has goes to the report
+    and to a `Removed` sheet in OUT."""
+    source, output = Path(source), Path(output)
+    if output.suffix.lower() != ".xlsx":
+        raise BaselineError(f"{output}: the migrated workbook must be an .xlsx file.")
+    if output.resolve() == source.resolve():
+        raise BaselineError(f"{output} is the file being migrated: give another output file (-o).")
+    refuse_overwrite(output, force)
+    new_guideline = catalogue.load(target)
+    if is_merged_workbook(source):
+        previous, previous_plan, info = read_round(source)
+        _check_not_same(previous.guideline, new_guideline, source)
+        assessment, plan, report = migrate_assessment(previous, new_guideline, previous_plan)
+        summary = summarise(assessment, as_of=info.as_of, actions=as_summary_actions(plan, info.as_of))
+        write_merged_workbook(output, assessment, summary, plan=plan, force=force, inputs=(source,),
+                              migration=report)
+        return MigrationOutcome(output, "merged", report)
+    result = read_return(source)
+    agency_return = result.agency_return
+    if agency_return is None or not result.report.valid:
+        problems = [Problem(str(source), i.position, i.message)
+                    for i in result.report.errors]
+        raise BaselineError(f"{source} cannot be migrated until its errors are fixed (see `baseline validate`).",
+                            problems)
+    old_guideline = catalogue.find_by_fingerprint(agency_return.guideline, agency_return.version,
+                                                  agency_return.fingerprint)
+    if old_guideline is None:  # the reader has already said so; kept as a guard
+        raise BaselineError(f"{source} is of {agency_return.guideline}@{agency_return.version}, which this "
+                            "installation does not have.")
+    _check_not_same(old_guideline, new_guideline, source)
+    migrated, report = migrate_return(agency_return, old_guideline, new_guideline)
+    write_agency_workbook(output, new_guideline, force=force, agency=migrated.agency, sectors=migrated.sectors,
+                          area=migrated.area, round=migrated.round, prefill=migrated.answers, migration=report,
+                          generated_at=generated_at or dt.datetime.now(dt.timezone.utc))
+    return MigrationOutcome(output, "return", report)
+
+
+def _check_not_same(old: Guideline, new: Guideline, source: Path) -> None:
+    if (old.guideline.upper(), old.version) == (new.guideline.upper(), new.version):
+        raise BaselineError(f"{source} is already of {new.ref}: nothing to migrate.")
+
+
+@dataclass(frozen=True)
+class PrefillSource:
+    """Last round, to re-issue workbooks from (`generate --prefill`)."""
+
+    continues: Continues
+    returns: dict[str, AgencyReturn]  # by name_key of the agency
+
+
+def read_prefill(path: Path | str, guideline: Guideline, config_file: str = "CONFIG.yaml") -> PrefillSource:
+    """Each agency's last answers with the group's latest action updates, from a merged workbook of the same
+    guideline version as the config (else say how to migrate it first)."""
+    path = Path(path)
+    previous, plan, info = read_round(path)
+    had = previous.guideline
+    if (had.guideline.upper(), had.version, had.fingerprint) != (guideline.guideline.upper(), guideline.version,
+                                                                 guideline.fingerprint):
+        raise BaselineError(
+            f"{path} is an assessment of {had.ref} but {config_file} asks for {guideline.ref}. Move last round's "
+            f"answers across first: `baseline migrate {path} --to {guideline.ref} -o {path.stem}-{guideline.version}"
+            f".xlsx`, and prefill from that (or set guideline: {had.ref} in the config).")
+    continues = Continues(file=path.name, merged_at=info.merged_at,
+                          sha256=hashlib.sha256(path.read_bytes()).hexdigest())
+    returns = prefill_returns(previous, plan)
+    return PrefillSource(continues, {name_key(r.agency): r for r in returns})
 
 
 # --- NICE's own tool -----------------------------------------------------------------------------------------
@@ -635,4 +753,5 @@ def verify_encoding(encoding: str, bat: Path | str) -> VerifyResult:
 __all__ = ["LoadedReturns", "MergeOutcome", "SummaryOutcome", "ReportOutcome", "GeneratedWorkbook", "Assessment",
            "report_file", "load_returns", "validate_files", "track_returns",
            "merge_files", "merge_returns_in", "assessment_from_files", "summarise_files", "generate_workbooks",
-           "generate_workbook", "import_nice_tool", "verify_encoding"]
+           "generate_workbook", "import_nice_tool", "verify_encoding", "compare_files", "migrate_file", "read_round",
+           "read_prefill", "MigrationOutcome", "PrefillSource"]

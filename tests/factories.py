@@ -2,8 +2,33 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from baseline.assessment import AgencyReturn, Answer
-from baseline.guideline import Guideline
+from baseline.guideline import Guideline, dump_guideline, parse_guideline
+
+# The second encoding version the tests build (never shipped): one recommendation added (no summary: no NICE content
+# invented), one removed, one section renamed.
+NEXT_VERSION = "2099-01-01"
+ADDED, REMOVED, RENAMED = "1.12.7", "1.1.4", "1.2"
+
+
+def next_version(guideline: Guideline) -> Guideline:
+    data = guideline.model_dump(by_alias=True)
+    data["version"] = NEXT_VERSION
+    sections = {s["id"]: s for s in data["sections"]}
+    sections["1.1"]["recommendations"] = [r for r in sections["1.1"]["recommendations"] if r["id"] != REMOVED]
+    sections["1.12"]["recommendations"].append({"id": ADDED, "summary": None, "verified": False})
+    sections[RENAMED]["title"] = "Renamed in the test version"
+    return parse_guideline(data, "<test encoding>")
+
+
+def install_encoding(root: Path, guideline: Guideline) -> Path:
+    """Write an encoding where the catalogue finds it when `root` is on BASELINE_RECOMMENDATIONS."""
+    path = root / guideline.guideline.lower() / f"{guideline.version}.yaml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(dump_guideline(guideline), encoding="utf-8")
+    return path
 
 
 def make_return(guideline: Guideline, agency: str, answers: dict[str, Answer] | None = None, *,

@@ -428,9 +428,17 @@ def test_prefill_fills_the_answer_cells(tmp_path, ng225):
     assert value("1.1.2", "relevant").value is None
 
 
-def test_prefill_for_a_recommendation_not_listed_is_refused(ng225):
-    with pytest.raises(BaselineError, match="does not list: 1.5.1"):
-        build_agency_workbook(ng225, **options(prefill={"1.5.1": Answer("1.5.1", relevant=Choice.YES)}))
+def test_a_prefilled_answer_the_sectors_do_not_give_is_listed_not_dropped(ng225):
+    sectors = options()["sectors"]
+    not_given = next(r.id for r in ng225.recommendations if r not in ng225.recommendations_for(sectors))
+    wb = build_agency_workbook(ng225, **options(prefill={not_given: Answer(not_given, relevant=Choice.YES)}))
+    ids = [row[0].value for row in wb[layout.ASSESSMENT_SHEET].iter_rows(min_row=layout.FIRST_DATA_ROW) if row[0].value]
+    assert ids == [r.id for r in ng225.recommendations if r in ng225.recommendations_for(sectors) or r.id == not_given]
+
+
+def test_prefill_for_a_recommendation_the_encoding_lacks_is_refused(ng225):
+    with pytest.raises(BaselineError, match="does not have: 9.9.9"):
+        build_agency_workbook(ng225, **options(prefill={"9.9.9": Answer("9.9.9", relevant=Choice.YES)}))
 
 
 def test_prefill_longer_than_a_cell_is_refused(ng225):

@@ -32,12 +32,11 @@ from baseline.rounds import (
     unchanged_return,
 )
 
-from .factories import make_return
+from .factories import ADDED, NEXT_VERSION, REMOVED, RENAMED, make_return, next_version
 
 Y, P, N = Choice.YES, Choice.PARTIAL, Choice.NO
 MERGED_AT = dt.datetime(2027, 2, 1, 9, 0, tzinfo=dt.timezone.utc)
-TEST_VERSION = "2099-01-01"
-ADDED, REMOVED, RENAMED = "1.12.7", "1.1.4", "1.2"
+TEST_VERSION = NEXT_VERSION
 
 
 @pytest.fixture(scope="module")
@@ -47,13 +46,7 @@ def ng225() -> Guideline:
 
 @pytest.fixture(scope="module")
 def ng225_next(ng225) -> Guideline:
-    data = ng225.model_dump(by_alias=True)
-    data["version"] = TEST_VERSION
-    sections = {s["id"]: s for s in data["sections"]}
-    sections["1.1"]["recommendations"] = [r for r in sections["1.1"]["recommendations"] if r["id"] != REMOVED]
-    sections["1.12"]["recommendations"].append({"id": ADDED, "summary": None, "verified": False})
-    sections[RENAMED]["title"] = "Renamed in the test version"
-    return parse_guideline(data, "<test encoding>")
+    return next_version(ng225)
 
 
 def merged(guideline, *returns):
@@ -229,10 +222,11 @@ def test_migrate_a_merged_assessment_and_its_plan(ng225, ng225_next):
     }, sectors=["mental_health"])
     school = make_return(ng225, "School", {"1.2.1": Answer("1.2.1", Y, N, action="Policy", owner="Head")},
                          sectors=["education"])
-    assessment = merged(ng225, camhs, school)
+    assessment = replace(merged(ng225, camhs, school), as_of=dt.date(2027, 3, 1))
     plan = [replace(row, progress_notes="group note") for row in build_plan(assessment)]
     moved, moved_plan, report = migrate_assessment(assessment, ng225_next, plan)
     assert moved.guideline is ng225_next and moved.agency_names == assessment.agency_names
+    assert (moved.merged_at, moved.as_of) == (assessment.merged_at, dt.date(2027, 3, 1))  # still the same merge
     assert [r.recommendation for r in moved.results] == [r.id for r in ng225_next.recommendations]
     by_id = {r.recommendation: r for r in moved.results}
     assert by_id["1.2.1"].answers == next(r.answers for r in assessment.results if r.recommendation == "1.2.1")
@@ -307,3 +301,14 @@ def test_an_untouched_prefilled_return_is_reported(ng225):
     changed = replace(sent, answers={**sent.answers, "1.1.1": Answer("1.1.1", Y, P, evidence="Audit")})
     assert unchanged_return(changed, digest) is None
     assert unchanged_return(sent, "") is None  # not a prefilled workbook
+
+
+def test_a_recommendation_no_agency_was_asked_about_in_either_round_is_not_new(ng225):
+    then = make_return(ng225, "School", {"1.1.1": Answer("1.1.1", Y, N)}, sectors=["education"])
+    now = make_return(ng225, "School", {"1.1.1": Answer("1.1.1", Y, Y)}, sectors=["education"])
+    result = compare(merged(ng225, then), merged(ng225, now), [], [], old_meta=meta(dt.date(2027, 3, 1), "1"),
+                     new_meta=meta(dt.date(2028, 3, 1), "2"))
+    listed = {r.id for r in ng225.recommendations_for(["education"])}
+    assert {r.recommendation for r in result.recommendations} == listed
+    assert result.change_counts == {"improved": 1, "worse": 0, "same": len(listed) - 1, "new": 0, "removed": 0,
+                                    "scope": 0}

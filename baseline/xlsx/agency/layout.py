@@ -64,6 +64,12 @@ REQUIRED_COLUMNS = ("recommendation", "relevant", "meets")  # a return without t
 
 # Metadata stamped three ways (hidden sheet, custom document properties, defined names); they must agree.
 META_KEYS = ("tool_version", "format", "guideline", "version", "fingerprint", "area", "round", "agency", "sector", "generated_at")
+# Stamped (the same three ways) only on some workbooks: a prefilled one names the merged workbook it continues and
+# the digest of the answers it was sent with (rounds.answers_digest: an untouched return is told by it); a migrated
+# one, the guideline version its answers came from.
+OPTIONAL_META_KEYS = ("prefilled_from", "prefilled_from_merged_at", "prefilled_from_sha256", "answers_digest",
+                      "migrated_from")
+STAMP_KEYS = META_KEYS + OPTIONAL_META_KEYS
 META_PREFIX = "baseline_"  # custom property and defined name are META_PREFIX + key
 
 META_HEADER = ("key", "value")  # row 1 of the _baseline sheet; keys in column A from META_FIRST_ROW, values in B
@@ -95,7 +101,7 @@ def list_range(vocabulary: str) -> str:
 
 
 def meta_row(key: str) -> int:
-    return META_FIRST_ROW + META_KEYS.index(key)
+    return META_FIRST_ROW + STAMP_KEYS.index(key)
 
 
 def meta_reference(key: str) -> str:
@@ -118,6 +124,15 @@ def recommendations_url(guideline: Guideline) -> str:
 
 
 @dataclass(frozen=True)
+class Continues:
+    """The merged workbook a prefilled workbook continues (`generate --prefill`): stamped, and named on Start here."""
+
+    file: str  # its file name
+    merged_at: str  # its own merged_at stamp
+    sha256: str  # of its bytes: which file exactly, whatever it is renamed to
+
+
+@dataclass(frozen=True)
 class WorkbookJob:
     """One agency workbook to write: what every sheet writer needs."""
 
@@ -132,3 +147,7 @@ class WorkbookJob:
     all_recommendations: bool
     generated_at: dt.datetime
     listed: list[Recommendation]
+    continues: Continues | None = None  # prefilled from a merged workbook
+    migrated_from: str = ""  # GUIDELINE@VERSION the answers were moved from (`baseline migrate`)
+    new_recommendations: tuple[str, ...] = ()  # with migrated_from: ids new in this version (blank, flagged)
+    removed_answers: int = 0  # with migrated_from: answers listed on the Removed sheet

@@ -15,6 +15,7 @@ from baseline import catalogue
 from baseline.assessment import AgencyReturn, Answer
 from baseline.checks import AnswerRules
 from baseline.issues import FileReport, Issue, make_issue
+from baseline.rounds import unchanged_return
 from baseline.text import quote
 from baseline.xlsx.agency import layout
 from baseline.xlsx.agency.layout import ASSESSMENT_SHEET, META_SHEET
@@ -57,7 +58,7 @@ def read_metadata(source: SourceWorkbook, file: str) -> Metadata:
         if len(row) < 2:
             continue
         key = cell_text(row[0])
-        if key in layout.META_KEYS and key not in values:
+        if key in layout.STAMP_KEYS and key not in values:
             values[key] = cell_text(row[1])
             cells[key] = cell_ref(r, 1)
     metadata = Metadata(values, cells)
@@ -73,10 +74,10 @@ def read_metadata(source: SourceWorkbook, file: str) -> Metadata:
             file=file, sheet=sheet or META_SHEET, cell=cell or cells.get(key)))
 
     for key, value in custom_properties(source.checked).items():
-        if key in layout.META_KEYS and value != values.get(key, ""):
+        if key in layout.STAMP_KEYS and value != values.get(key, ""):
             disagree(key, f"the document property {layout.META_PREFIX}{key}", value)
     for key, (sheet, ref) in defined_names(source.checked).items():
-        if key not in layout.META_KEYS:
+        if key not in layout.STAMP_KEYS:
             continue
         target = grid_value(grid, *parse_cell_ref(ref)) if sheet == META_SHEET and ref else None
         if target is None or cell_text(target) != values.get(key):
@@ -150,12 +151,16 @@ def read_agency_source(source: SourceWorkbook, report: FileReport) -> AgencyRetu
         ordered = sorted(answers, key=order.__getitem__)
     else:
         ordered = sorted(answers, key=lambda rid: (order.get(rid, len(order)), _id_key(rid)))
-    return AgencyReturn(
+    agency_return = AgencyReturn(
         agency=meta["agency"], guideline=meta["guideline"], version=meta["version"], fingerprint=meta["fingerprint"],
         sectors=sectors, area=meta.get("area", ""), round=meta.get("round", ""), generated_at=meta.get("generated_at", ""),
         source=str(source.checked.path), source_format="baseline", sha256=source.checked.sha256,
         answers={rid: answers[rid] for rid in ordered},
     )
+    untouched = unchanged_return(agency_return, meta.get("answers_digest", ""))  # a prefilled workbook sent back as is
+    if untouched is not None:
+        add(untouched)
+    return agency_return
 
 
 class _GuidelineView:

@@ -52,6 +52,30 @@ def encoding_note(guideline: Guideline) -> str:
              "If you find a recommendation that applies to you but is missing here, tell the facilitator.")
     return text
 
+def round_notes(job: WorkbookJob) -> list[tuple[str, str]]:
+    """What Start here says about a re-issued workbook: prefilled from last round, or moved to a new version."""
+    notes = []
+    if job.continues is not None:
+        merged = f", merged {job.continues.merged_at[:10]}" if job.continues.merged_at else ""
+        notes.append(("Last round's answers",
+                      f"This workbook already holds {job.agency}'s answers from the last round and the group's latest "
+                      f"updates to its actions (from {job.continues.file}{merged}). Please review every row: change "
+                      "what is no longer true, bring Deadline and Action status up to date, answer any row left "
+                      "blank, and put your name under Completed by. Send it back even if nothing has changed."))
+    if job.migrated_from:
+        new = job.new_recommendations
+        text = (f"These answers were moved from {job.migrated_from} to {job.guideline.ref}, keeping every answer to "
+                f"a recommendation both versions share.")
+        if new:
+            text += (f" Recommendation{'s' if len(new) > 1 else ''} new in this version ({', '.join(new)}) "
+                     "are marked NEW in the Summary column and are blank: please answer them.")
+        if job.removed_answers:
+            text += (f" {job.removed_answers} answer(s) to recommendations this version no longer has are listed "
+                     "on the Removed sheet.")
+        notes.append(("New guideline version", text))
+    return notes
+
+
 _HOW_TO = (
     "Go to the Assessment sheet. Each row is one NICE recommendation that applies to your service; the grey rows "
     "are section headings. Click a recommendation number to open NICE's recommendations page.",
@@ -138,6 +162,8 @@ def write_start(ws: Worksheet, job: WorkbookJob) -> None:
         scope = (f"{len(job.listed)} of the {total} recommendations in this encoding: those that apply to "
                  f"{sector_labels}, or to everybody.")
     put("Recommendations listed", scope)
+    for label, text in round_notes(job):
+        put(label, text, value_font=WARNING_FONT)
     gap()
     complete = g.completeness()["complete"]
     put("About this list", encoding_note(g), value_font=None if complete else WARNING_FONT)

@@ -13,6 +13,7 @@ Everything taken from outside (agency and area names, prefilled answers) goes th
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from pathlib import Path
 from typing import Mapping
 
@@ -30,11 +31,13 @@ from baseline.assessment import Answer
 from baseline.files import atomic_write
 from baseline.guideline import Guideline, Recommendation
 from baseline.issues import BaselineError
+from baseline.rounds import MigrationReport, answers_digest
 from baseline.text import clean_text, is_too_long
 from baseline.xlsx.agency import layout
-from baseline.xlsx.agency.layout import WorkbookJob, iso_utc, listed_recommendations, recommendations_url
+from baseline.xlsx.agency.layout import Continues, WorkbookJob, iso_utc, listed_recommendations, recommendations_url
 from baseline.xlsx.agency.start_sheet import write_start
 from baseline.xlsx.agency.summary_sheet import write_summary
+from baseline.xlsx.removed_sheet import REMOVED_SHEET, write_removed_sheet
 from baseline.xlsx.sheets import (
     BOLD,
     BORDER,
@@ -55,7 +58,8 @@ from baseline.xlsx.sheets import (
     write_text,
 )
 
-__all__ = ["build_agency_workbook", "write_agency_workbook", "workbook_metadata", "listed_recommendations", "iso_utc"]
+__all__ = ["build_agency_workbook", "write_agency_workbook", "workbook_metadata", "listed_recommendations", "iso_utc",
+           "sent_answers", "Continues"]
 
 _VOCABULARY_TITLES = {"yes_partial_no": "Yes / Partial / No", "action_status": "Action status", "yes_no": "Yes / No"}
 
@@ -81,10 +85,15 @@ def workbook_metadata(guideline: Guideline, *, agency: str, sectors: list[str], 
 def build_agency_workbook(guideline: Guideline, *, agency: str, sectors: list[str], area: str = "", round: str = "",
                           return_by: dt.date | None = None, facilitator_name: str = "", facilitator_email: str = "",
                           all_recommendations: bool = False, generated_at: dt.datetime | None = None,
-                          prefill: dict[str, Answer] | None = None) -> Workbook:
+                          prefill: dict[str, Answer] | None = None, continues: Continues | None = None,
+                          migration: MigrationReport | None = None) -> Workbook:
     """One agency's workbook, in memory. BaselineError for an empty agency name, unknown sectors, or nothing to list.
 
-    `prefill` (answers keyed by recommendation id) fills the answer cells, e.g. to re-issue last round's answers.
+    `prefill` (answers keyed by recommendation id) fills the answer cells, e.g. to re-issue last round's answers; a
+    recommendation with an answer is listed even if the agency's sectors no longer give it (nothing is lost).
+    `continues` (generate --prefill): the merged workbook the answers come from, stamped with the digest of the
+    answers as they will be read back, and named on Start here. `migration` (baseline migrate): the answers were
+    moved from another version; new recommendations are flagged, removed answers go to a `Removed` sheet.
     """
     agency = " ".join(clean_text(agency or "").split())
     area = " ".join(clean_text(area or "").split())
@@ -102,9 +111,13 @@ def build_agency_workbook(guideline: Guideline, *, agency: str, sectors: list[st
     if not listed:
         raise BaselineError(f"No {guideline.ref} recommendation applies to {', '.join(sectors)}; "
                             "use --all-recommendations to list them all.")
-    _check_prefill(prefill or {}, listed)
+    _check_prefill(prefill or {}, guideline)
+    listed = _with_answered(guideline, listed, prefill or {})
     job = WorkbookJob(guideline, agency, sectors, area, round, return_by, facilitator_name.strip(), facilitator_email.strip(),
-               all_recommendations, generated_at or dt.datetime.now(dt.timezone.utc), listed)
+                      all_recommendations, generated_at or dt.datetime.now(dt.timezone.utc), listed,
+                      continues=continues, migrated_from=migration.old if migration else "",
+                      new_recommendations=tuple(migration.added) if migration else (),
+                      removed_answers=len(migration.removed) if migration else 0)
 
     wb = Workbook()
     start = wb.active
@@ -118,8 +131,16 @@ def build_agency_workbook(guideline: Guideline, *, agency: str, sectors: list[st
     write_summary(summary, job, rows)
     _write_lists(lists)
     write_start(start, job)
-    _stamp_metadata(wb, meta, workbook_metadata(guideline, agency=agency, sectors=sectors, area=area,
-                                                round=round, generated_at=job.generated_at))
+    stamps = workbook_metadata(guideline, agency=agency, sectors=sectors, area=area, round=round,
+                                generated_at=job.generated_at)
+    if continues is not None:
+        stamps.update(prefilled_from=continues.file, prefilled_from_merged_at=continues.merged_at,
+                      prefilled_from_sha256=continues.sha256,
+                      answers_digest=answers_digest(sent_answers(listed, prefill or {})))
+    if migration is not None:
+        stamps["migrated_from"] = migration.old
+        write_removed_sheet(wb.create_sheet(REMOVED_SHEET, index=wb.index(meta)), migration)
+    _stamp_metadata(wb, meta, stamps)
 
     wb.active = 0
     # No password: it stops accidents (deleting or renaming sheets), not people (XLSX_PITFALLS.md §3).
@@ -137,18 +158,43 @@ def write_agency_workbook(path: Path | str, guideline: Guideline, *, force: bool
     workbook = build_agency_workbook(guideline, **keywords)
     return atomic_write(path, workbook.save, force=force)
 
-def _check_prefill(prefill: Mapping[str, Answer], listed: list[Recommendation]) -> None:
-    listed_ids = {r.id for r in listed}
-    stray = [rec_id for rec_id, answer in prefill.items() if rec_id not in listed_ids and not answer.is_blank]
+def _check_prefill(prefill: Mapping[str, Answer], guideline: Guideline) -> None:
+    known = {r.id for r in guideline.recommendations}
+    stray = [rec_id for rec_id, answer in prefill.items() if rec_id not in known and not answer.is_blank]
     if stray:
-        raise BaselineError(f"Answers to prefill for recommendations this workbook does not list: {', '.join(stray)}. "
-                            "Nothing was written (were the answers given for another version or other sectors?).")
+        raise BaselineError(f"Answers to prefill for recommendations {guideline.ref} does not have: {', '.join(stray)}. "
+                            "Nothing was written (were the answers given for another version? See `baseline migrate`).")
     for rec_id, answer in prefill.items():
         for column in layout.INPUT_COLUMNS:
             value = getattr(answer, column.key, None)
             if isinstance(value, str) and is_too_long(clean_text(value)):
                 raise BaselineError(f"The answer to prefill for {rec_id} ({column.header}) is longer than Excel's "
                                     f"limit of {layout.EXCEL_CELL_LIMIT} characters.")
+
+def _with_answered(guideline: Guideline, listed: list[Recommendation],
+                   prefill: Mapping[str, Answer]) -> list[Recommendation]:
+    """The listed recommendations plus any with a prefilled answer (the agency's sectors changed, or a migrated
+    answer the new version no longer gives its sectors): an answer is never dropped by re-issuing it."""
+    answered = {rec_id for rec_id, answer in prefill.items() if not answer.is_blank}
+    if answered <= {r.id for r in listed}:
+        return listed
+    wanted = answered | {r.id for r in listed}
+    return [r for r in guideline.recommendations if r.id in wanted]
+
+
+def sent_answers(listed: list[Recommendation], prefill: Mapping[str, Answer]) -> dict[str, Answer]:
+    """The answers a prefilled workbook will read back as, untouched: one per listed row (blank where nothing was
+    prefilled), texts as written to the cells (cleaned, trimmed), a date deadline without any text beside it."""
+    out = {}
+    for rec in listed:
+        answer = prefill.get(rec.id) or Answer(rec.id)
+        texts = {key: clean_text(getattr(answer, key)).strip()
+                 for key in ("evidence", "action", "owner", "deadline_text", "completed_by")}
+        if answer.deadline is not None:
+            texts["deadline_text"] = ""
+        out[rec.id] = replace(answer, recommendation=rec.id, **texts)
+    return out
+
 
 def _prefill_row(ws: Worksheet, row: int, answer: Answer) -> None:
     for column in layout.INPUT_COLUMNS:
@@ -199,11 +245,10 @@ def _write_assessment(ws: Worksheet, job: WorkbookJob, prefill: Mapping[str, Ans
         write_text(ws.cell(row, 3), heading)
         row += 1
         for rec in recs:
-            values = {
-                "recommendation": rec.id,
-                "section": section.label,
-                "summary": rec.summary or f"(summary not yet encoded: see NICE {rec.id})",
-            }
+            summary = rec.summary or f"(summary not yet encoded: see NICE {rec.id})"
+            if rec.id in job.new_recommendations:  # migrated: flag what this version adds (blank, to answer)
+                summary = f"NEW in {job.guideline.ref}: please answer. {summary}"
+            values = {"recommendation": rec.id, "section": section.label, "summary": summary}
             for index, column in enumerate(columns, start=1):
                 cell = ws.cell(row, index)
                 if column.is_input:

@@ -32,6 +32,7 @@ from baseline.assessment import ActionStatus, Choice, Status, YesNo
 from baseline.files import atomic_write, refuse_overwrite
 from baseline.issues import BaselineError, Problem
 from baseline.merge import MultiAgencyAssessment
+from baseline.rounds import MigrationReport
 from baseline.summary import Summary
 from baseline.text import EXCEL_CELL_LIMIT, clean_text, or_list
 from baseline.xlsx.agency.layout import EARLIEST_DEADLINE, LATEST_DEADLINE, META_SHEET
@@ -77,6 +78,7 @@ from baseline.xlsx.merged.report_sheets import (
     write_gaps,
     write_summary,
 )
+from baseline.xlsx.removed_sheet import REMOVED_SHEET, write_removed_sheet
 from baseline.xlsx.sheets import (
     BORDER,
     DATE_FORMAT,
@@ -154,9 +156,11 @@ def _source_of(assessment: MultiAgencyAssessment, agency: str) -> str:
 
 
 def build_merged_workbook(assessment: MultiAgencyAssessment, summary: Summary,
-                          plan: list[PlanRow] | None = None) -> openpyxl.Workbook:
+                          plan: list[PlanRow] | None = None,
+                          migration: MigrationReport | None = None) -> openpyxl.Workbook:
     """The merged workbook in memory. `plan` is the group's action plan (default: as the returns give it, i.e.
-    `actions.build_plan`). Raises BaselineError if a single text is too long for Excel."""
+    `actions.build_plan`). `migration` (baseline migrate): the answers were moved from another version; a `Removed`
+    sheet lists what the target version no longer has. Raises BaselineError if a single text is too long for Excel."""
     plan = build_plan(assessment) if plan is None else plan
     problems = _oversized_texts(assessment, plan)
     if problems:
@@ -174,17 +178,19 @@ def build_merged_workbook(assessment: MultiAgencyAssessment, summary: Summary,
                          (GAPS_SHEET, write_gaps), (ANSWERS_SHEET, _write_answers), (SOURCES_SHEET, _write_sources),
                          (META_SHEET, _write_meta), (PLAN_DIGESTS_SHEET, _write_plan_digests)):
         write(TableSheet(wb.create_sheet(title), styles, WRAPPED_STYLES), context)
+    if migration is not None:
+        write_removed_sheet(wb.create_sheet(REMOVED_SHEET, index=wb.index(wb[META_SHEET])), migration)
     wb.active = 0
     return wb
 
 
 def write_merged_workbook(path: Path | str, assessment: MultiAgencyAssessment, summary: Summary, *,
                           plan: list[PlanRow] | None = None, force: bool = False,
-                          inputs: Iterable[Path | str] = ()) -> Path:
+                          inputs: Iterable[Path | str] = (), migration: MigrationReport | None = None) -> Path:
     """Build, then write atomically; never over an input, never over an existing file without `force`."""
     path = Path(path)
     refuse_overwrite(path, force)  # before the work of building, not after
-    wb = build_merged_workbook(assessment, summary, plan)
+    wb = build_merged_workbook(assessment, summary, plan, migration)
     return atomic_write(path, wb.save, force=force, inputs=tuple(Path(p) for p in inputs))
 
 

@@ -1,0 +1,95 @@
+"""The `Removed` sheet of a migrated workbook (an agency return or a merged workbook, `baseline migrate`): the answers
+and actions of recommendations the target version no longer has, every value kept, and the recommendations new in
+the target version (blank, to answer). For people: never read back.
+"""
+
+from __future__ import annotations
+
+from openpyxl.styles import Alignment
+from openpyxl.worksheet.worksheet import Worksheet
+
+from baseline.rounds import MigrationReport
+from baseline.xlsx.sheets import (
+    BORDER,
+    HEADER_FILL,
+    HEADER_FONT,
+    TITLE_FONT,
+    WRAP_TOP,
+    fit_row_heights,
+    print_setup,
+    write_text,
+)
+
+REMOVED_SHEET = "Removed"
+
+_ANSWER_COLUMNS = (  # (answer_to_dict key or a RemovedAnswer attribute, header, width)
+    ("agency", "Agency", 24), ("recommendation", "Recommendation", 16), ("section", "Section (old version)", 12),
+    ("status", "Agency status", 15), ("relevant", "Relevant?", 11), ("meets", "Meets it?", 11),
+    ("evidence", "Evidence", 45), ("action", "Action", 40), ("owner", "Owner", 22), ("deadline", "Deadline", 13),
+    ("action_status", "Action status", 14), ("risk", "Risk", 8), ("completed_by", "Completed by", 22),
+)
+_ACTION_COLUMNS = (
+    ("action_id", "Action ID"), ("agency", "Agency"), ("recommendation", "Recommendation"),
+    ("action", "Specific action"), ("owner", "Owner"), ("deadline", "Deadline"), ("status", "Status"),
+    ("progress_notes", "Progress notes"),
+)
+
+
+def write_removed_sheet(ws: Worksheet, report: MigrationReport) -> None:
+    """Fill `ws` (titled REMOVED_SHEET by the caller's workbook) from a migration report."""
+    ws.title = REMOVED_SHEET
+    row = 1
+    write_text(ws.cell(row, 1), f"Moved from {report.old} to {report.new}: what {report.new} no longer has")
+    ws.cell(row, 1).font = TITLE_FONT
+    row += 2
+    added = ", ".join(report.added) or "none"
+    notes = [
+        f"Recommendations new in {report.new} (left blank, to be answered): {added}.",
+        f"Answers kept for the recommendations both versions share: {report.kept}.",
+        f"Answers to recommendations {report.new} no longer has: {len(report.removed)} (below, every value kept).",
+    ]
+    if report.removed_actions:
+        notes.append(f"Actions on those recommendations: {len(report.removed_actions)} (below the answers).")
+    for change in report.sections_renamed:
+        notes.append(f"Section {change['id']} renamed: {change['old_title']!r} is now {change['new_title']!r}.")
+    for move in report.moved:
+        notes.append(f"Recommendation {move['recommendation']} moved from section {move['old_section']} to "
+                     f"{move['new_section']}.")
+    for note in notes:
+        write_text(ws.cell(row, 1), note)
+        row += 1
+    row += 1
+    row = _table(ws, row, [header for _, header, _ in _ANSWER_COLUMNS], [
+        [removed.agency, removed.recommendation, removed.section, removed.answer.status.label]
+        + [removed.to_dict()["answer"][key] for key, _, _ in _ANSWER_COLUMNS[4:]]
+        for removed in report.removed
+    ])
+    if report.removed_actions:
+        row += 1
+        actions = report.to_dict()["removed_actions"]
+        _table(ws, row, [header for _, header in _ACTION_COLUMNS],
+               [[action[key] for key, _ in _ACTION_COLUMNS] for action in actions])
+    for index, (_, _, width) in enumerate(_ANSWER_COLUMNS, start=1):
+        ws.column_dimensions[ws.cell(1, index).column_letter].width = width
+    print_setup(ws, landscape=True, title=f"Moved from {report.old} to {report.new}: removed")
+
+
+def _table(ws: Worksheet, row: int, header: list[str], rows: list[list]) -> int:
+    """A header row and its rows from `row`; returns the next free row. Every value is written as text."""
+    for col, text in enumerate(header, start=1):
+        cell = ws.cell(row, col)
+        write_text(cell, text)
+        cell.font, cell.fill, cell.border = HEADER_FONT, HEADER_FILL, BORDER
+        cell.alignment = Alignment(wrap_text=True, vertical="center")
+    first = row + 1
+    for values in rows:
+        row += 1
+        for col, value in enumerate(values, start=1):
+            cell = ws.cell(row, col)
+            write_text(cell, "" if value is None else str(value))
+            cell.alignment, cell.border = WRAP_TOP, BORDER
+    if not rows:
+        row += 1
+        write_text(ws.cell(row, 1), "(none)")
+    fit_row_heights(ws, first, row)
+    return row + 1
