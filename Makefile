@@ -67,13 +67,13 @@ demo: $(STAMP)
 	$(BIN)/baseline validate $(DEMO)/returns/northshire-ambulance-service.xlsx
 	$(BIN)/baseline merge $(DEMO)/returns -o $(DEMO)/merged.xlsx --update $(DEMO)/merged.xlsx --as-of $(LATER)
 	$(BIN)/baseline actions $(DEMO)/merged.xlsx --as-of $(LATER) --format markdown > $(DEMO)/actions.md
-	@echo "== 10. The next round: re-issue each agency's workbook with its last answers and the group's latest action updates"
+	@echo "== 11. The next round: re-issue each agency's workbook with its last answers and the group's latest action updates"
 	$(BIN)/baseline generate workbooks/examples/assessment.yaml -o $(DEMO)/round2 --prefill $(DEMO)/merged.xlsx
-	@echo "== 11. The agencies review their rows (a deterministic script); one sends its workbook back untouched"
+	@echo "== 12. The agencies review their rows (a deterministic script); one sends its workbook back untouched"
 	$(BIN)/python workbooks/examples/make_round_two.py $(DEMO)/round2
 	$(BIN)/baseline validate $(DEMO)/round2
 	$(BIN)/baseline merge $(DEMO)/round2 -o $(DEMO)/merged-round2.xlsx --as-of $(AS_OF_2)
-	@echo "== 12. What changed since the first round"
+	@echo "== 13. What changed since the first round"
 	$(BIN)/baseline compare $(DEMO)/merged.xlsx $(DEMO)/merged-round2.xlsx
 	$(BIN)/baseline compare $(DEMO)/merged.xlsx $(DEMO)/merged-round2.xlsx --format markdown > $(DEMO)/progress.md
 	$(BIN)/baseline report $(DEMO)/merged-round2.xlsx --compare $(DEMO)/merged.xlsx -o $(DEMO)/report-round2.html
