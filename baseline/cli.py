@@ -72,19 +72,31 @@ def agency_filter_option(command):
 
 
 def as_agency_options(command):
-    """Naming the agency of returns that carry none (NICE's own tool, a CSV export): --as-agency, --sector,
-    --agency-map."""
+    """Naming the agency of returns that carry none (NICE's own tool, a CSV export): --as-agency, --sector. (Several
+    files at once: the config's `files` patterns, through --config.)"""
     for option in reversed((
         click.option("--as-agency", "as_agency", metavar="NAME",
-                     help="The agency of returns that name none (NICE's own tool, a CSV export)."),
+                     help="The agency of returns that name none (NICE's own tool, a CSV export); the config's "
+                          "files patterns are tried first."),
         click.option("--sector", "sectors", multiple=True, metavar="S",
                      help="With --as-agency: the agency's sector id (repeatable)."),
-        click.option("--agency-map", "agency_map", type=click.Path(dir_okay=False), metavar="FILE.yaml",
-                     help="For returns that name no agency: file name or glob -> {agency, sector(s)} "
-                          "(tried first)."),
     )):
         command = option(command)
     return command
+
+
+def config_option(command):
+    """`--config CONFIG.yaml`: the assessment the returns belong to (the same file `generate` and `status` take)."""
+    return click.option("--config", "config", type=click.Path(dir_okay=False), metavar="CONFIG.yaml",
+                        help="The assessment config: returns of another area, of agencies not in it or filled in "
+                             "by the wrong agency are issues, agencies with no return are named, and its files "
+                             "patterns name the agency of NICE-format returns.")(command)
+
+
+def keep_option(command):
+    return click.option("--keep", "keep", multiple=True, metavar="FILE",
+                        help="Two returns for one agency: use this one (its name or path; repeatable, one per "
+                             "agency).")(command)
 
 
 def strict_option(command):
@@ -93,13 +105,14 @@ def strict_option(command):
 
 def latest_option(command):
     return click.option("--latest", is_flag=True,
-                        help="Two returns for one agency: keep the newer by its generated-at stamp.")(command)
+                        help="Two returns for one agency: keep the one saved last (by the file's own last-saved "
+                             "time).")(command)
 
 
 def as_of_option(default: str = "today"):
     """`--as-of DATE`: the date actions count as overdue against, in any form the one date parser reads."""
     return click.option("--as-of", "as_of", metavar="DATE",
-                        help=f"Date for overdue actions (31/03/2027 or 2027-03-31; default {default}).")
+                        help=f"The date to judge what is overdue on (31/03/2027 or 2027-03-31; default {default}).")
 
 
 MERGED_AS_OF = "a merged workbook's own as-of date, else today"
@@ -302,19 +315,17 @@ def _as_of(value: str | None):
     return _date_option(value, "--as-of") or dt.date.today()  # the CLI reads the clock; the library never does
 
 
-def _agency_map(as_agency: str | None, sectors: tuple[str, ...], agency_map: str | None):
-    """--as-agency / --sector / --agency-map -> the AgencyMap naming returns that carry no agency (None if none)."""
+def _agency_map(as_agency: str | None, sectors: tuple[str, ...]):
+    """--as-agency / --sector -> the AgencyMap naming returns that carry no agency (None if not given)."""
     if sectors and not as_agency:
-        raise click.UsageError("--sector goes with --as-agency (a mapping file gives each agency its sectors)")
+        raise click.UsageError("--sector goes with --as-agency (the config's agencies carry their own sectors)")
     if as_agency is not None and not as_agency.strip():
         raise click.BadParameter("the agency name is empty", param_hint="--as-agency")
-    if not (as_agency or agency_map):
+    if not as_agency:
         return None
     from baseline.config import AgencyMap
-    from baseline.workflow import load_agency_map
 
-    mapped = load_agency_map(agency_map) if agency_map else AgencyMap()
-    return mapped.extended(AgencyMap.single(as_agency, sectors) if as_agency else None)
+    return AgencyMap.single(as_agency, sectors)
 
 
 def _agency_filter(agencies: tuple[str, ...]) -> tuple[str, ...]:
@@ -325,12 +336,13 @@ def _agency_filter(agencies: tuple[str, ...]) -> tuple[str, ...]:
 
 @cli.command()
 @files_argument
+@config_option
 @agency_filter_option
 @as_agency_options
 @strict_option
 @format_option("table", "json", "text")
-def validate(files: tuple[str, ...], agencies: tuple[str, ...], as_agency: str | None, sectors: tuple[str, ...],
-             agency_map: str | None, strict: bool, fmt: str) -> None:
+def validate(files: tuple[str, ...], config: str | None, agencies: tuple[str, ...], as_agency: str | None,
+             sectors: tuple[str, ...], strict: bool, fmt: str) -> None:
     """Check returned workbooks and say exactly which cell to fix.
 
     FILES are returned workbooks (.xlsx, .xlsm, .ods; an .xls that kept its stamps), or folders of them: every
@@ -341,12 +353,12 @@ def validate(files: tuple[str, ...], agencies: tuple[str, ...], as_agency: str |
     --strict), 1 otherwise.
 
     Returns filled in on NICE's own baseline assessment tool, and CSV exports of the Assessment sheet, are read
-    too; name their agency with --as-agency or --agency-map (the map is tried first).
+    too; name their agency with --as-agency, or with the config's files patterns (--config).
     """
     from baseline import render, workflow
 
-    report = workflow.validate_files(files, strict=strict, agency_map=_agency_map(as_agency, sectors, agency_map),
-                                     agencies=_agency_filter(agencies))
+    report = workflow.validate_files(files, strict=strict, agency_map=_agency_map(as_agency, sectors),
+                                     agencies=_agency_filter(agencies), config=config)
     if fmt == "json":
         click.echo(render.to_json(report.to_dict()))
     elif fmt == "text":
@@ -361,21 +373,25 @@ def validate(files: tuple[str, ...], agencies: tuple[str, ...], as_agency: str |
 @cli.command()
 @files_argument
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="The merged workbook to write (.xlsx).")
+@config_option
 @click.option("--update", "update", type=click.Path(dir_okay=False), metavar="PREV.xlsx",
               help="Carry the group's work in PREV's Actions sheet into the new merge (OUTPUT may be PREV itself).")
 @agency_filter_option
 @as_agency_options
 @force_option("the output file")
+@keep_option
 @latest_option
 @strict_option
 @as_of_option()
-def merge(files: tuple[str, ...], output: str, update: str | None, agencies: tuple[str, ...], as_agency: str | None,
-          sectors: tuple[str, ...], agency_map: str | None, force: bool, latest: bool, strict: bool,
-          as_of: str | None) -> None:
+def merge(files: tuple[str, ...], output: str, config: str | None, update: str | None, agencies: tuple[str, ...],
+          as_agency: str | None, sectors: tuple[str, ...], force: bool, keep: tuple[str, ...], latest: bool,
+          strict: bool, as_of: str | None) -> None:
     """Validate agency returns and merge them into one multi-agency workbook.
 
-    FILES are returned workbooks, or folders of them. Any error-level issue in any file (or two returns for one
-    agency) means nothing is written: the issues are listed and the exit code is 1.
+    FILES are returned workbooks, or folders of them. Any error-level issue in any file (two returns for one
+    agency that --keep or --latest do not decide, a return of another area) means nothing is written: the issues
+    are listed and the exit code is 1. Agencies of --config with no return are named; merging what has come in is
+    allowed.
 
     The merged workbook's Actions sheet is the group's action plan. After the group has worked in it, merge again
     (a late return, a resend) with --update PREV.xlsx: every edit is carried forward; where an agency's new return
@@ -390,11 +406,11 @@ def merge(files: tuple[str, ...], output: str, update: str | None, agencies: tup
     if not output.lower().endswith(".xlsx"):
         raise click.BadParameter("the merged workbook must be an .xlsx file", param_hint="-o/--output")
     day = _as_of(as_of)
-    names = _agency_map(as_agency, sectors, agency_map)
     with render.progress_reader() as progress:
-        outcome = workflow.merge_files(files, output, as_of=day, force=force, latest=latest, strict=strict,
-                                       progress=progress, agency_map=names, agencies=_agency_filter(agencies),
-                                       update=update, today=dt.date.today())
+        outcome = workflow.merge_files(files, output, as_of=day, force=force, latest=latest, keep=keep,
+                                       strict=strict, progress=progress, agency_map=_agency_map(as_agency, sectors),
+                                       agencies=_agency_filter(agencies), update=update, today=dt.date.today(),
+                                       config=config)
     if not outcome.ok:
         render.print_validation(outcome.report, only_problems=True, stderr=True)
         bad = sum(not f.valid for f in outcome.report.files)
@@ -414,6 +430,7 @@ def merge(files: tuple[str, ...], output: str, update: str | None, agencies: tup
 
 @cli.command()
 @files_argument
+@config_option
 @click.option("--by", type=click.Choice(["section", "agency", "owner"]), default="section", show_default=True,
               help="The breakdown table (and the rows of --format csv).")
 @click.option("--table", "table_name", type=click.Choice(["section", "agency", "owner", "gaps", "actions"]),
@@ -424,12 +441,13 @@ def merge(files: tuple[str, ...], output: str, update: str | None, agencies: tup
 @click.option("--status", "statuses", multiple=True,
               type=click.Choice(["not_met", "partially_met", "not_assessed", "met", "not_applicable"]),
               help="Which system statuses are listed as gaps (repeatable; default not_met, partially_met, not_assessed).")
+@keep_option
 @latest_option
 @as_agency_options
 @format_option("table", "json", "csv", "markdown")
-def summary(files: tuple[str, ...], by: str, table_name: str | None, as_of: str | None, agencies: tuple[str, ...],
-            sections: tuple[str, ...], statuses: tuple[str, ...], latest: bool, as_agency: str | None,
-            sectors: tuple[str, ...], agency_map: str | None, fmt: str) -> None:
+def summary(files: tuple[str, ...], config: str | None, by: str, table_name: str | None, as_of: str | None,
+            agencies: tuple[str, ...], sections: tuple[str, ...], statuses: tuple[str, ...], keep: tuple[str, ...],
+            latest: bool, as_agency: str | None, sectors: tuple[str, ...], fmt: str) -> None:
     """Compliance gaps and action owners, over a merged workbook or directly over returns.
 
     FILES: one merged workbook, or agency returns (or folders of them), merged on the fly (nothing written).
@@ -444,14 +462,15 @@ def summary(files: tuple[str, ...], by: str, table_name: str | None, as_of: str 
         raise click.UsageError("--table chooses the table of --format csv; the other formats show every table.")
     day = _date_option(as_of, "--as-of")
     with render.progress_reader() as progress:
-        outcome = workflow.summarise_files(files, as_of=day, today=dt.date.today(), latest=latest,
-                                           agencies=_agency_filter(agencies),
-                                           sections=sections, statuses=statuses, progress=progress,
-                                           agency_map=_agency_map(as_agency, sectors, agency_map))
+        outcome = workflow.summarise_files(files, as_of=day, today=dt.date.today(), latest=latest, keep=keep,
+                                           agencies=_agency_filter(agencies), sections=sections, statuses=statuses,
+                                           progress=progress, agency_map=_agency_map(as_agency, sectors),
+                                           config=config)
     if outcome.summary is None:
         render.print_validation(outcome.report, only_problems=True, stderr=True)
         echo_err("Cannot summarise: fix the errors above (or summarise the files that are valid).")
         sys.exit(EXIT_INPUT_PROBLEM)
+    render.print_config_notes(outcome.report)
     if fmt == "json":
         click.echo(render.to_json(outcome.summary.to_dict()))
     elif fmt == "csv":
@@ -460,6 +479,34 @@ def summary(files: tuple[str, ...], by: str, table_name: str | None, as_of: str 
         click.echo(render.summary_markdown(outcome.summary))
     else:
         render.print_summary(outcome.summary, by)
+
+
+@cli.command()
+@click.argument("config", type=click.Path(dir_okay=False), metavar="CONFIG.yaml")
+@click.argument("files", nargs=-1, required=True, type=click.Path(), metavar="RETURNS...")
+@as_of_option()
+@format_option("table", "json", "markdown")
+def status(config: str, files: tuple[str, ...], as_of: str | None, fmt: str) -> None:
+    """Who has returned: one row per agency of CONFIG.yaml (valid, invalid, blank, duplicate or missing; overdue
+    when past its return-by date), with each file's last-saved time and Completed by, then the files that belong
+    to no agency of the config (another area, an agency not in it, not a workbook).
+
+    RETURNS are returned workbooks, or folders of them. --format markdown is a chase list to paste into an email.
+    Exit 0 only when every agency has a valid return, 1 otherwise.
+    """
+    from baseline import render_tracker, workflow
+    from baseline.render import progress_reader
+
+    with progress_reader() as progress:
+        report = workflow.track_returns(config, files, as_of=_as_of(as_of), progress=progress)
+    if fmt == "json":
+        click.echo(render_tracker.tracker_json(report))
+    elif fmt == "markdown":
+        click.echo(render_tracker.tracker_markdown(report))
+    else:
+        render_tracker.print_tracker(report)
+    if not report.complete:
+        sys.exit(EXIT_INPUT_PROBLEM)
 
 
 # --- actions -------------------------------------------------------------------------------------------------

@@ -172,13 +172,15 @@ class FileReport:
 @dataclass
 class ValidationReport:
     files: list[FileReport] = field(default_factory=list)
+    # Issues about the set of files rather than one of them (with --config: an agency with no return)
+    issues: list[Issue] = field(default_factory=list)
 
     @property
     def valid(self) -> bool:
-        return all(f.valid for f in self.files)
+        return all(f.valid for f in self.files) and not any(i.severity == ERROR for i in self.issues)
 
     def to_dict(self) -> dict:
-        return {"files": [f.to_dict() for f in self.files]}
+        return {"files": [f.to_dict() for f in self.files], "issues": [i.to_dict() for i in self.issues]}
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,7 @@ from baseline.assessment import STATUS_ORDER, applicable_count
 from baseline.guideline import KEEP_LOCAL, Guideline, GuidelineDiff, Recommendation
 from baseline.summary import met_percent
 from baseline.text import csv_cell, markdown_text, one_line, printable
+from baseline.tracker import CONFIG_CODES
 
 NOT_ENCODED = "(not yet encoded: see NICE)"
 
@@ -441,12 +442,23 @@ def summary_heading(summary) -> str:
     return " · ".join(part for part in parts if part)
 
 
+def returned_sentence(expected: int, missing: list[str]) -> str:
+    """The summary headline's part about who returned: "7 of 8 agencies returned; missing: North CAMHS." (from
+    `tracker.missing_agencies`), so that a missing agency is never hidden by other agencies' answers."""
+    returned = expected - len(missing)
+    sentence = f"{returned} of {expected} agenc{'y' if expected == 1 else 'ies'} returned"
+    return sentence + (f"; missing: {', '.join(missing)}." if missing else ".")
+
+
 def agencies_sentence(summary) -> str:
+    """"4 agencies: A, B, C, D." or, when the config names agencies with no return, "4 of 7 agencies returned;
+    missing: E, F, G. Returned: A, B, C, D."."""
     count = len(summary.agencies)
-    text = f"{count} agenc{'y' if count == 1 else 'ies'}: {', '.join(summary.agencies)}"
+    names = ", ".join(summary.agencies)
     if summary.missing_agencies:
-        text += f"; no return from {', '.join(summary.missing_agencies)}"
-    return text + "."
+        missing = summary.missing_agencies
+        return returned_sentence(count + len(missing), missing) + f" Returned: {names}."
+    return f"{count} agenc{'y' if count == 1 else 'ies'}: {names}."
 
 
 def view_sentences(summary) -> list[str]:
@@ -627,6 +639,8 @@ def print_validation(report, only_problems: bool = False, stderr: bool = False) 
             head.append_text(_severity(issue))
             head.append(")")
             block(out, head, [Text(issue.message)])
+    for issue in report.issues:  # about the set of files, not one of them (an agency with no return)
+        say(out, Text(f"{issue.severity.capitalize()} ({issue.code}): ", style="yellow") + Text(issue.message))
 
 
 def _code(issue, between: str) -> Text:
@@ -661,6 +675,19 @@ def validation_text(report) -> str:
                           for issue in issues]
         parts.append("\n".join(lines))
     return "\n\n".join(parts) + "\n"
+
+
+def print_config_notes(report) -> None:
+    """After a summary that went ahead: what --config found worth a look (a workbook filled in by the wrong
+    agency, agencies with no return), on stderr, so that warnings that matter are not left to `validate`."""
+    out = console(stderr=True)
+    for file_report in report.files:
+        for issue in file_report.issues:
+            if issue.code in CONFIG_CODES:
+                say(out, Text(f"Warning ({issue.code}): {file_report.path}: ", style="yellow") + Text(issue.message))
+    for issue in report.issues:
+        if issue.code in CONFIG_CODES:
+            say(out, Text(f"Warning ({issue.code}): ", style="yellow") + Text(issue.message))
 
 
 def import_lines(result, output: str) -> list[str]:

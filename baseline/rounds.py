@@ -356,6 +356,7 @@ def migrate_assessment(assessment: MultiAgencyAssessment, new_guideline: Guideli
         for section in new_guideline.sections for rec in section.recommendations
     ]
     new_assessment = MultiAgencyAssessment(new_guideline, list(assessment.agencies), results, assessment.merged_at,
+                                           area=assessment.area, round=assessment.round,  # the same area's round
                                            as_of=assessment.as_of)
     new_plan = _migrate_plan_rows(plan, new_guideline, report)
     return new_assessment, new_plan, report

@@ -14,7 +14,7 @@ from functools import partial
 from pathlib import Path
 from typing import Callable, Iterable
 
-from baseline import catalogue
+from baseline import catalogue, tracker
 from baseline.actions import (
     ActionList,
     CarryReport,
@@ -29,10 +29,10 @@ from baseline.actions import (
     stamp_edited,
 )
 from baseline.assessment import GAP_STATUSES, AgencyReturn, Status
-from baseline.config import Agency, AgencyMap, AssessmentConfig, parse_agency_map, parse_config
+from baseline.config import Agency, AgencyMap, AssessmentConfig, parse_config
 from baseline.files import atomic_write, expand_paths, load_yaml, refuse_overwrite, safe_filename
 from baseline.guideline import Guideline
-from baseline.issues import BaselineError, FileReport, Problem, ValidationReport, capped
+from baseline.issues import ERROR, BaselineError, FileReport, Problem, ValidationReport, capped
 from baseline.issues import strict as make_strict
 from baseline.merge import (
     MultiAgencyAssessment,
@@ -41,6 +41,7 @@ from baseline.merge import (
     merge_returns,
     restrict,
     select_returns,
+    unused_keeps,
 )
 from baseline.rounds import (
     Comparison,
@@ -53,6 +54,7 @@ from baseline.rounds import (
 )
 from baseline.summary import Summary, summarise
 from baseline.text import name_key
+from baseline.tracker import ReceivedFile, TrackerReport
 from baseline.xlsx.action_list import write_action_list_workbook
 from baseline.xlsx.agency.layout import Continues
 from baseline.xlsx.agency.writer import listed_recommendations, write_agency_workbook
@@ -73,9 +75,32 @@ def load_config(path: Path | str) -> tuple[AssessmentConfig, Guideline]:
     return parse_config(load_yaml(Path(path)), str(path), catalogue.load)
 
 
-def load_agency_map(path: Path | str) -> AgencyMap:
-    """Read an agency map file (`--agency-map`); BaselineError listing every problem if it is not valid."""
-    return parse_agency_map(load_yaml(Path(path)), str(path))
+@dataclass(frozen=True)
+class Assessment:
+    """An assessment config, read: who is asked about which guideline (`--config`, `status`)."""
+
+    config: AssessmentConfig
+    guideline: Guideline
+    path: str
+
+    @classmethod
+    def load(cls, config: "Path | str | Assessment | None") -> "Assessment | None":
+        """The config file read (once: an Assessment passed on stays as it is); None without one."""
+        if config is None or isinstance(config, Assessment):
+            return config
+        return cls(*load_config(config), str(config))
+
+    def names(self, agency_map: AgencyMap | None) -> AgencyMap:
+        """The config's `files` patterns name the agency of returns that carry none; --as-agency comes after."""
+        return AgencyMap.from_config(self.config, self.path).extended(agency_map)
+
+    def asked(self, agencies: Iterable[str] | None) -> AssessmentConfig:
+        """The config as far as the --agency filter goes: who is missing is said of those agencies only."""
+        if not agencies:
+            return self.config
+        wanted = {name_key(a) for a in agencies}
+        return self.config.model_copy(update={"agencies": [a for a in self.config.agencies
+                                                           if name_key(a.name) in wanted]})
 
 
 # --- reading returns -----------------------------------------------------------------------------------------
@@ -86,6 +111,7 @@ class LoadedReturns:
     report: ValidationReport
     returns: list[AgencyReturn] = field(default_factory=list)  # only those read without error
     files_read: int = 0  # files opened (0: the paths held no workbook at all)
+    received: list[ReceivedFile] = field(default_factory=list)  # every file accounted for, as the tracker sees it
 
 
 def load_returns(paths: Iterable[str | Path], *, strict: bool = False, progress: Progress | None = None,
@@ -117,11 +143,46 @@ def load_returns(paths: Iterable[str | Path], *, strict: bool = False, progress:
         if strict:
             result.report.issues = make_strict(result.report.issues)
         loaded.report.files.append(result.report)
+        loaded.received.append(received_file(result))
         if result.agency_return is not None and result.report.valid:
             loaded.returns.append(result.agency_return)
     loaded.report.files += expanded.reports  # then what was not read: skipped files, folders without workbooks
+    loaded.received += [ReceivedFile.from_report(r, reason=_first_message(r), skipped=True) for r in expanded.reports]
     check_agency_filter(wanted.values(), seen.values())
     return loaded
+
+
+def received_file(result: ReadResult) -> ReceivedFile:
+    """What the tracker needs of one file read: its report's figures, the area, how much is answered, the file's
+    own last-saved time and who completed it (never the generated-at stamp: the same in every copy)."""
+    found = result.agency_return
+    if found is None:
+        return ReceivedFile.from_report(result.report, reason=_first_message(result.report))
+    answers = found.answers.values()
+    return ReceivedFile.from_report(
+        result.report, area=found.area, blank=all(a.is_blank for a in answers),
+        answered=sum(a.relevant is not None for a in answers), total=len(found.answers),
+        last_saved=found.last_saved, completed_by=found.completed_by)
+
+
+def _first_message(report: FileReport) -> str | None:
+    """Why a file could not be read (or was not): its first error, else its first issue."""
+    issue = next((i for i in report.issues if i.severity == ERROR), None) or next(iter(report.issues), None)
+    return issue.message if issue else None
+
+
+def check_against_config(loaded: LoadedReturns, assessment: Assessment, agencies: Iterable[str] | None = None, *,
+                         strict: bool = False) -> None:
+    """What --config adds: each file's other-area, unexpected-agency and agency-mismatch issues (errors with
+    `strict`, like the file's own warnings), and a missing-agency warning per agency asked (within the --agency
+    filter) that sent nothing."""
+    by_path = {f.path: f for f in loaded.report.files}
+    for received in loaded.received:
+        if not received.skipped:
+            issues = tracker.file_config_issues(assessment.config, received)
+            by_path[received.path].issues += make_strict(issues) if strict else issues
+    returned = tracker.agencies_returned(assessment.config, assessment.guideline, loaded.received)
+    loaded.report.issues += tracker.missing_agency_issues(assessment.asked(agencies), returned)
 
 
 def check_agency_filter(wanted: Iterable[str], found: Iterable[str]) -> None:
@@ -135,11 +196,27 @@ def check_agency_filter(wanted: Iterable[str], found: Iterable[str]) -> None:
 
 
 def validate_files(paths: Iterable[str | Path], *, strict: bool = False, agency_map: AgencyMap | None = None,
-                   agencies: Iterable[str] | None = None) -> ValidationReport:
+                   agencies: Iterable[str] | None = None, config: Path | str | None = None) -> ValidationReport:
     """`baseline validate`: one report per file, every file accounted for (a missing path or a folder without
     workbooks is reported, not raised, so the other files are still checked). `strict` turns every warning into an
-    error."""
-    return load_returns(paths, strict=strict, agency_map=agency_map, agencies=agencies).report
+    error. With `config` (an assessment config file): its `files` name the agencies of returns that carry none, and
+    returns of another area, of an agency not in it or filled in by the wrong agency, and agencies with no return,
+    are issues too."""
+    assessment = Assessment.load(config)
+    names = assessment.names(agency_map) if assessment else agency_map
+    loaded = load_returns(paths, strict=strict, agency_map=names, agencies=agencies)
+    if assessment:
+        check_against_config(loaded, assessment, agencies, strict=strict)
+    return loaded.report
+
+
+def track_returns(config: Path | str, paths: Iterable[str | Path], *, as_of: dt.date,
+                  progress: Progress | None = None, agency_map: AgencyMap | None = None) -> TrackerReport:
+    """`baseline status`: each agency of the config with the state of what it sent (valid, invalid, blank,
+    duplicate, missing), and the files that belong to none of them. Each file is read once."""
+    assessment = Assessment.load(config)
+    loaded = load_returns(paths, progress=progress, agency_map=assessment.names(agency_map))
+    return tracker.track_returns(assessment.config, assessment.guideline, loaded.received, as_of)
 
 
 # --- merge and summary ---------------------------------------------------------------------------------------
@@ -157,28 +234,44 @@ class MergeOutcome:
         return self.assessment is not None
 
 
-def merge_returns_in(paths: Iterable[str | Path], *, latest: bool = False, strict: bool = False,
-                     progress: Progress | None = None, reader: Reader | None = None,
-                     agency_map: AgencyMap | None = None, agencies: Iterable[str] | None = None) -> MergeOutcome:
-    """Validate every file, then merge them if (and only if) no error-level issue was found anywhere."""
-    loaded = load_returns(paths, strict=strict, progress=progress, reader=reader, agency_map=agency_map,
-                          agencies=agencies)
+def merge_returns_in(paths: Iterable[str | Path], *, latest: bool = False, keep: Iterable[str] = (),
+                     strict: bool = False, progress: Progress | None = None, reader: Reader | None = None,
+                     agency_map: AgencyMap | None = None, agencies: Iterable[str] | None = None,
+                     config: Path | str | Assessment | None = None) -> MergeOutcome:
+    """Validate every file, then merge them if (and only if) no error-level issue was found anywhere.
+
+    Two returns for one agency: `keep` (file paths or names) chooses, else `latest` takes the one saved last.
+    One assessment is of one area: with `config`, its area (and `check_against_config`); without, the area most
+    returns share; a return of another area is an error either way."""
+    keep = tuple(keep)
+    assessment = Assessment.load(config)
+    loaded = load_returns(paths, strict=strict, progress=progress, reader=reader,
+                          agency_map=assessment.names(agency_map) if assessment else agency_map, agencies=agencies)
     if not loaded.files_read:
         raise BaselineError("No workbooks to merge (no .xlsx, .xlsm or .ods files found).")
-    chosen, duplicate_issues = select_returns(loaded.returns, latest=latest)
-    guideline = _guideline_of(chosen)
+    unknown = unused_keeps([f.path for f in loaded.received if not f.skipped], keep)
+    if unknown:
+        raise BaselineError(f"--keep {', '.join(map(repr, unknown))} names none of the returns given. "
+                            f"Give the file's name or its path as listed by `baseline status`.")
+    if assessment:
+        check_against_config(loaded, assessment, agencies, strict=strict)
+    else:
+        _attach(loaded.report, tracker.area_issues(loaded.received))
+    chosen, duplicate_issues = select_returns(loaded.returns, latest=latest, keep=keep)
+    guideline = assessment.guideline if assessment else _guideline_of(chosen)
     mismatch_issues = check_same_guideline(guideline, chosen) if guideline else []
     _attach(loaded.report, duplicate_issues + mismatch_issues)
     if not loaded.report.valid or guideline is None:
         return MergeOutcome(loaded.report, None)
-    return MergeOutcome(loaded.report, merge_returns(guideline, chosen))
+    area, round = (assessment.config.area, assessment.config.round or "") if assessment else (None, None)
+    return MergeOutcome(loaded.report, merge_returns(guideline, chosen, area=area, round=round))
 
 
 def merge_files(paths: Iterable[str | Path], output: Path | str | None = None, *, as_of: dt.date | None = None,
-                force: bool = False, latest: bool = False, strict: bool = False, progress: Progress | None = None,
-                reader: Reader | None = None, agency_map: AgencyMap | None = None,
+                force: bool = False, latest: bool = False, keep: Iterable[str] = (), strict: bool = False,
+                progress: Progress | None = None, reader: Reader | None = None, agency_map: AgencyMap | None = None,
                 agencies: Iterable[str] | None = None, update: Path | str | None = None,
-                today: dt.date | None = None) -> MergeOutcome:
+                today: dt.date | None = None, config: Path | str | None = None) -> MergeOutcome:
     """`baseline merge`: validate every return, merge them, and (with `output`) write the merged workbook. Nothing
     is written when any file has an error. The output is checked before the returns are read, not after.
 
@@ -193,8 +286,8 @@ def merge_files(paths: Iterable[str | Path], output: Path | str | None = None, *
             raise BaselineError(f"{target}: the merged workbook must be an .xlsx file.")
         _check_replaceable(target, previous_path, force)
     previous = read_merged(previous_path) if previous_path is not None else None
-    outcome = merge_returns_in(paths, latest=latest, strict=strict, progress=progress, reader=reader,
-                               agency_map=agency_map, agencies=agencies)
+    outcome = merge_returns_in(paths, latest=latest, keep=keep, strict=strict, progress=progress, reader=reader,
+                               agency_map=agency_map, agencies=agencies, config=config)
     if not outcome.ok:
         return outcome
     as_of = as_of or dt.date.today()
@@ -268,14 +361,18 @@ def _attach(report: ValidationReport, issues: list) -> None:
         target.issues.append(issue)
 
 
-def assessment_from_files(paths: Iterable[str | Path], *, latest: bool = False, progress: Progress | None = None,
-                          agency_map: AgencyMap | None = None, agencies: Iterable[str] | None = None) -> MergeOutcome:
+def assessment_from_files(paths: Iterable[str | Path], *, latest: bool = False, keep: Iterable[str] = (),
+                          progress: Progress | None = None, agency_map: AgencyMap | None = None,
+                          agencies: Iterable[str] | None = None,
+                          config: Path | str | Assessment | None = None) -> MergeOutcome:
     """What `summary` reads: one merged workbook, or returns merged on the fly (nothing written); either way seen
     through the --agency filter."""
+    asked = Assessment.load(config)
     files = expand_paths(paths).files
     merged = [p for p in files if p.is_file() and is_merged_workbook(p)]
     if not merged:
-        outcome = merge_returns_in(paths, latest=latest, progress=progress, agency_map=agency_map, agencies=agencies)
+        outcome = merge_returns_in(paths, latest=latest, keep=keep, progress=progress, agency_map=agency_map,
+                                   agencies=agencies, config=asked)
         if agencies and outcome.ok:  # as for a merged workbook: only what these agencies were asked about
             outcome.assessment = restrict(outcome.assessment, agencies=agencies)
         return outcome
@@ -284,6 +381,9 @@ def assessment_from_files(paths: Iterable[str | Path], *, latest: bool = False, 
             f"{merged[0]} is a merged workbook: summarise it on its own, or give the agency returns instead.")
     workbook = read_merged(merged[0])
     assessment, plan = workbook.assessment, workbook.plan
+    if asked and assessment.area and name_key(assessment.area) != name_key(asked.config.area):
+        raise BaselineError(f"{merged[0]} is the merged assessment of {assessment.area}, but {asked.path} is the "
+                            f"assessment of {asked.config.area}: give the config of {assessment.area}.")
     if agencies:
         check_agency_filter(agencies, assessment.agency_names)
         assessment = restrict(assessment, agencies=agencies)
@@ -305,16 +405,19 @@ class SummaryOutcome:
 
 
 def summarise_files(paths: Iterable[str | Path], *, as_of: dt.date | None = None, today: dt.date | None = None,
-                    latest: bool = False,
-                    agencies: Iterable[str] | None = None, sections: Iterable[str] | None = None,
-                    statuses: Iterable[str] | None = None, progress: Progress | None = None,
-                    agency_map: AgencyMap | None = None) -> SummaryOutcome:
+                    latest: bool = False, keep: Iterable[str] = (), agencies: Iterable[str] | None = None,
+                    sections: Iterable[str] | None = None, statuses: Iterable[str] | None = None,
+                    progress: Progress | None = None, agency_map: AgencyMap | None = None,
+                    config: Path | str | None = None) -> SummaryOutcome:
     """`baseline summary`: compliance gaps and action owners over a merged workbook, or over returns merged on the
     fly. `agencies` and `sections` filter (a name that matches nothing is a BaselineError); `statuses` are the
     system statuses listed as gaps (default not_met, partially_met, not_assessed). Overdue counts against `as_of`,
-    else a merged workbook's own as-of date (so the summary agrees with its Actions sheet), else `today`."""
-    outcome = assessment_from_files(paths, latest=latest, progress=progress, agency_map=agency_map,
-                                    agencies=agencies)
+    else a merged workbook's own as-of date (so the summary agrees with its Actions sheet), else `today`. With
+    `config`, the agencies it asks that have no return are named (`missing_agencies`), and its area and round head
+    the summary."""
+    asked = Assessment.load(config)
+    outcome = assessment_from_files(paths, latest=latest, keep=keep, progress=progress, agency_map=agency_map,
+                                    agencies=agencies, config=asked)
     if not outcome.ok:
         return SummaryOutcome(outcome.report, None)
     assessment = outcome.assessment
@@ -331,8 +434,10 @@ def summarise_files(paths: Iterable[str | Path], *, as_of: dt.date | None = None
     actions = None  # returns merged on the fly: their own actions
     if outcome.plan is not None:  # a merged workbook: the group's plan, seen through the same filters
         actions = as_summary_actions(_plan_within(outcome.plan, assessment), day)
-    return SummaryOutcome(outcome.report, summarise(assessment, as_of=day, gap_statuses=gap_statuses,
-                                                    actions=actions))
+    missing = tracker.missing_agencies(asked.asked(agencies), assessment.agency_names) if asked else []
+    return SummaryOutcome(outcome.report, summarise(
+        assessment, as_of=day, gap_statuses=gap_statuses, actions=actions, missing_agencies=missing,
+        area=asked.config.area if asked else None, round=(asked.config.round or "") if asked else None))
 
 
 # --- report --------------------------------------------------------------------------------------------------
@@ -515,7 +620,7 @@ def generate_workbooks(config: AssessmentConfig, guideline: Guideline, out_dir: 
             note(f"{agency.name} has no answers in {last_round.continues.file}: its workbook is blank.")
         write_agency_workbook(
             path, guideline, force=force, agency=agency.name, sectors=sectors, area=config.area,
-            return_by=config.return_by, facilitator_name=config.facilitator.name,
+            round=config.round or "", return_by=config.return_by, facilitator_name=config.facilitator.name,
             facilitator_email=config.facilitator.email, all_recommendations=all_recommendations,
             generated_at=generated_at, prefill=previous.answers if previous is not None else None,
             continues=last_round.continues if previous is not None else None,
@@ -594,7 +699,7 @@ def migrate_file(source: Path | str, target: str, output: Path | str, *, force: 
     _check_not_same(old_guideline, new_guideline, source)
     migrated, report = migrate_return(agency_return, old_guideline, new_guideline)
     write_agency_workbook(output, new_guideline, force=force, agency=migrated.agency, sectors=migrated.sectors,
-                          area=migrated.area, prefill=migrated.answers, migration=report,
+                          area=migrated.area, round=migrated.round, prefill=migrated.answers, migration=report,
                           generated_at=generated_at or dt.datetime.now(dt.timezone.utc))
     return MigrationOutcome(output, "return", report)
 
@@ -645,7 +750,8 @@ def verify_encoding(encoding: str, bat: Path | str) -> VerifyResult:
     return verify_file(encoding, bat)
 
 
-__all__ = ["LoadedReturns", "MergeOutcome", "SummaryOutcome", "ReportOutcome", "GeneratedWorkbook", "report_file", "load_returns", "validate_files",
+__all__ = ["LoadedReturns", "MergeOutcome", "SummaryOutcome", "ReportOutcome", "GeneratedWorkbook", "Assessment",
+           "report_file", "load_returns", "validate_files", "track_returns",
            "merge_files", "merge_returns_in", "assessment_from_files", "summarise_files", "generate_workbooks",
            "generate_workbook", "import_nice_tool", "verify_encoding", "compare_files", "migrate_file", "read_round",
            "read_prefill", "MigrationOutcome", "PrefillSource"]

@@ -20,6 +20,8 @@ EXAMPLE_FILES = [
     "northshire-schools-partnership.xlsx",
     "northshire-youth-justice-service.xlsx",
     "northshire-young-peoples-wellbeing-trust-charity.xlsx",
+    "northshire-ambulance-service.xlsx",
+    "northshire-police.xlsx",
 ]
 
 
@@ -56,12 +58,13 @@ def test_generates_one_workbook_per_agency_of_the_example(run, tmp_path):
     assert sorted(p.name for p in out.iterdir()) == sorted(EXAMPLE_FILES)
     stderr = result.stderr.splitlines()
     assert stderr[0] == "Northshire CAMHS: 50 recommendations -> northshire-camhs.xlsx"
-    assert f"Generated 7 workbook(s) for Northshire (NG225@2022-09-07) in {out}." in stderr
+    assert f"Generated 9 workbook(s) for Northshire (NG225@2022-09-07) in {out}." in stderr
     assert stderr[-1] == "Note: the NG225@2022-09-07 encoding is partial; each workbook says so on its Start here sheet."
     ed = metadata(out / EXAMPLE_FILES[1])
     assert ed["agency"] == "Northshire Hospitals NHS Trust Emergency Department"
     assert ed["sector"] == "emergency_care,acute_care"
     assert ed["area"] == "Northshire"
+    assert ed["round"] == "2027"  # the config's round, stamped
     stamps = {metadata(out / name)["generated_at"] for name in EXAMPLE_FILES}
     assert len(stamps) == 1  # one run, one stamp
 

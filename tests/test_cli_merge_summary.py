@@ -18,6 +18,8 @@ from baseline.xlsx.agency import layout
 from baseline.xlsx.agency.writer import write_agency_workbook
 from baseline.xlsx.merged.reader import read_merged_workbook
 
+from .cases.tracker_folder import set_last_saved
+
 Y, P, N = Choice.YES, Choice.PARTIAL, Choice.NO
 AS_OF = "2027-03-01"
 
@@ -125,8 +127,12 @@ def test_merge_refuses_to_overwrite_and_to_write_onto_an_input(run, returns, tmp
 
 
 def test_duplicate_agency_and_latest(run, returns, tmp_path, ng225):
-    make_return(returns, ng225, "North CAMHS", ["mental_health"], {"1.1.1": Answer("1.1.1", Y, N)},
-                name="camhs-resent.xlsx", generated_at=dt.datetime(2026, 12, 1, tzinfo=dt.timezone.utc))
+    # The resent workbook was saved last, though generated from an older blank workbook: its own last-saved time
+    # decides, never the generated-at stamp
+    resent = make_return(returns, ng225, "North CAMHS", ["mental_health"], {"1.1.1": Answer("1.1.1", Y, N)},
+                         name="camhs-resent.xlsx", generated_at=dt.datetime(2026, 10, 1, tzinfo=dt.timezone.utc))
+    set_last_saved(resent, dt.datetime(2027, 1, 26, 9, 5, tzinfo=dt.timezone.utc))
+    set_last_saved(returns / "north-camhs.xlsx", dt.datetime(2027, 1, 12, 16, 30, tzinfo=dt.timezone.utc))
     out = tmp_path / "merged.xlsx"
     refused = run("merge", returns, "-o", out)
     assert refused.exit_code == 1 and not out.exists()
@@ -142,7 +148,7 @@ def test_duplicate_agency_and_latest(run, returns, tmp_path, ng225):
 def test_summary_table_csv_markdown(run, returns):
     table = run("summary", returns, "--as-of", AS_OF)
     assert table.exit_code == 0
-    assert "NG225@2022-09-07 · as of 2027-03-01" in table.stdout and "2 agencies: North CAMHS, North Schools" in table.stdout
+    assert "Northshire · NG225@2022-09-07 · as of 2027-03-01" in table.stdout and "2 agencies: North CAMHS, North Schools" in table.stdout
     assert "partial" in table.stdout  # the honest note about the encoding
     assert "Gaps" in table.stdout and "Action owners" in table.stdout
     assert "overdue action(s)" in table.stdout
@@ -150,10 +156,13 @@ def test_summary_table_csv_markdown(run, returns):
     rows = list(csv.reader(io.StringIO(by_agency.stdout.removeprefix("\ufeff"))))
     assert rows[0][0] == "Agency" and [r[0] for r in rows[1:]] == ["North CAMHS", "North Schools"]
     owners = run("summary", returns, "--by", "owner", "--format", "csv", "--as-of", AS_OF)
-    assert list(csv.reader(io.StringIO(owners.stdout.removeprefix("\ufeff"))))[1] == \
-        ["North CAMHS", "CAMHS Lead", "2", "2", "1", "2027-01-31"]
+    owner_rows = list(csv.reader(io.StringIO(owners.stdout.removeprefix("\ufeff"))))
+    assert owner_rows[0] == ["Agency", "Owner", "Actions", "Open", "Overdue", "Earliest open deadline"]
+    assert owner_rows[1] == ["North CAMHS", "CAMHS Lead", "2", "2", "1", "2027-01-31"]
+    assert owner_rows[2] == ["North Schools", "Head of Inclusion", "1", "1", "1", "2027-02-01"]
     markdown = run("summary", returns, "--format", "markdown", "--as-of", AS_OF)
     assert markdown.stdout.startswith("# NG225 baseline assessment summary")
+    assert "Northshire · NG225@2022-09-07 · as of 2027-03-01" in markdown.stdout  # the returns' area
     assert "## Gaps" in markdown.stdout and "| 1.5.1 | Not met |" in markdown.stdout
 
 

@@ -196,20 +196,27 @@ def test_agency_names_compare_without_case_and_spacing():
 
 
 def test_duplicate_agency_messages(guideline):
+    utc = dt.timezone.utc
     a = make_return(guideline, "North CAMHS", source="a.xlsx", generated_at="2026-10-01T00:00:00+00:00")
     b = make_return(guideline, "north  camhs", source="b.xlsx", generated_at="2026-11-01T00:00:00+00:00")
+    a.last_saved = dt.datetime(2027, 1, 26, 9, 5, tzinfo=utc)  # saved last, though from the older blank workbook
+    b.last_saved = dt.datetime(2027, 1, 12, 16, 30, tzinfo=utc)
     c = make_return(guideline, "School", source="c.xlsx")
     _, (issue,) = select_returns([a, b, c])
-    assert issue.file == "b.xlsx" and issue.message == (
-        "Two returns for agency 'north  camhs': a.xlsx and b.xlsx. "
-        "Remove one, or use --latest to keep the newer by its generated-at stamp.")
+    assert issue.file == "a.xlsx" and issue.message == (
+        "2 returns for agency 'North CAMHS': b.xlsx (last saved 2027-01-12 16:30 UTC, Completed by: not given); "
+        "a.xlsx (last saved 2027-01-26 09:05 UTC, Completed by: not given). If different people filled them in, "
+        "check which is the agency's answer before choosing. Merge with --latest to keep a.xlsx (saved last), or "
+        "with --keep FILE to choose.")
     kept, issues = select_returns([a, b, c], latest=True)
-    assert (kept, issues) == ([b, c], [])  # the agency after a resolved duplicate is still kept
+    assert (kept, issues) == ([a, c], [])  # the agency after a resolved duplicate is still kept
     same = make_return(guideline, "North CAMHS", source="d.xlsx", generated_at=a.generated_at)
     _, (issue,) = select_returns([a, same], latest=True)
     assert issue.file == "d.xlsx" and issue.message == (
-        "Two returns for agency 'North CAMHS': a.xlsx and d.xlsx. "
-        "Their generated-at stamps are the same, so --latest cannot choose.")
+        "2 returns for agency 'North CAMHS': a.xlsx (last saved 2027-01-26 09:05 UTC, Completed by: not given); "
+        "d.xlsx (last saved unknown, Completed by: not given). If different people filled them in, check which is "
+        "the agency's answer before choosing. --latest cannot choose (a last-saved time is missing): merge with "
+        "--keep FILE to choose, or remove one.")
 
 
 def test_guideline_mismatch_names_both_versions(guideline):

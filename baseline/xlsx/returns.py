@@ -23,7 +23,7 @@ from baseline.xlsx.cells import cell_ref
 from baseline.xlsx.csv_rescue import AgencyResolver, read_csv_return
 from baseline.xlsx.nice.layout import DATA_SHEET
 from baseline.xlsx.nice.reader import read_nice_source
-from baseline.xlsx.package import SourceWorkbook
+from baseline.xlsx.package import SourceWorkbook, last_saved
 from baseline.xlsx.untrusted import (
     MAX_FILE_BYTES,
     OLE_MAGIC,
@@ -45,7 +45,7 @@ def read_return(path: str | Path, agencies: AgencyResolver | None = None) -> Rea
     """Read one returned file. Never raises for bad input; every failure is an Issue.
 
     `agencies` names the agency of a return that carries none: NICE's own tool, or a CSV export of the Assessment
-    sheet (config.AgencyMap from `--as-agency` or a mapping file; later the config's `files`).
+    sheet (config.AgencyMap from `--as-agency` or the assessment config's `files` patterns).
     """
     report = FileReport(path=str(path))
     try:
@@ -68,6 +68,8 @@ def read_return(path: str | Path, agencies: AgencyResolver | None = None) -> Rea
                     report.issues.append(make_issue("not-a-baseline-workbook", _not_baseline(checked.kind),
                                                     file=str(path)))
                     agency_return = None
+                if agency_return is not None:
+                    agency_return.last_saved = last_saved(checked)
             finally:
                 source.close()
     except FileRefused as refused:

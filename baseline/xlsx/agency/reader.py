@@ -154,7 +154,7 @@ def read_agency_source(source: SourceWorkbook, report: FileReport) -> AgencyRetu
         ordered = sorted(answers, key=lambda rid: (order.get(rid, len(order)), _id_key(rid)))
     agency_return = AgencyReturn(
         agency=meta["agency"], guideline=meta["guideline"], version=meta["version"], fingerprint=meta["fingerprint"],
-        sectors=sectors, area=meta.get("area", ""), generated_at=meta.get("generated_at", ""),
+        sectors=sectors, area=meta.get("area", ""), round=meta.get("round", ""), generated_at=meta.get("generated_at", ""),
         source=str(source.checked.path), source_format="baseline", sha256=source.checked.sha256,
         answers={rid: answers[rid] for rid in ordered},
     )

@@ -230,7 +230,8 @@ def _assessment(meta: dict[str, str], guideline: Guideline, agencies: list[Agenc
                 if answer is not None:
                     result.answers[source.agency] = answer
             results.append(result)
-    return MultiAgencyAssessment(guideline, agencies, results, meta.get("merged_at", ""), as_of=_as_of(meta, path))
+    return MultiAgencyAssessment(guideline, agencies, results, meta.get("merged_at", ""),
+                                 area=meta.get("area", ""), round=meta.get("round", ""), as_of=_as_of(meta, path))
 
 
 def _as_of(meta: dict[str, str], path: Path):

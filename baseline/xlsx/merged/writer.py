@@ -320,7 +320,7 @@ def _write_meta(sheet: TableSheet, ctx: Context) -> None:
     values = {
         "kind": KIND, "format": str(MERGED_FORMAT), "tool_version": __version__,
         "guideline": guideline.guideline, "version": guideline.version, "fingerprint": guideline.fingerprint,
-        "merged_at": ctx.assessment.merged_at, "as_of": ctx.summary.as_of.isoformat(),
+        "area": ctx.assessment.area, "round": ctx.assessment.round, "merged_at": ctx.assessment.merged_at, "as_of": ctx.summary.as_of.isoformat(),
         "agencies": str(len(ctx.assessment.agencies)),
     }
     sheet.text(1, 1, "key", HEADER)
