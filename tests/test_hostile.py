@@ -491,6 +491,26 @@ def test_the_action_plan_keeps_hostile_names_inert_in_every_format(folder, tmp_p
         assert not [f for f in merged_formulas(path) if b"evil" in f or b"cmd" in f]
 
 
+def test_the_return_tracker_keeps_names_inert_and_reads_hostile_files_safely(folder, tmp_path):
+    agency = "North | CAMHS <b>[bold]</b> # 1"
+    config = tmp_path / "assessment.yaml"
+    config.write_text(
+        "area: Northshire\nguideline: NG225\nreturn_by: 2027-01-31\n"
+        "facilitator: {name: A. Facilitator, email: facilitator@example.org}\n"
+        f"agencies:\n  - {{name: '{agency}', sector: mental_health}}\n"
+        "  - {name: South CAMHS, sector: mental_health}\n", encoding="utf-8")
+    h.answered(h.generate_return(folder, "north.xlsx", agency=agency))
+    h.add_far_cell(h.answered(h.generate_return(folder, "south.xlsx", agency="South CAMHS")), "XFD1048576")
+    os.mkfifo(folder / "pipe.xlsx")
+    before = h.snapshot(folder)
+    markdown = in_subprocess(folder, "status", config, folder, "--format", "markdown", "--as-of", "2027-02-01")
+    assert markdown.exit_code == 1, markdown.output  # not every agency has a valid return
+    assert "<b>" not in markdown.stdout and "North \\| CAMHS" in markdown.stdout
+    table = h.run_cli("status", config, folder, "--as-of", "2027-02-01", env={"COLUMNS": "200"})
+    assert table.exit_code == 1 and "North | CAMHS <b>[bold]</b> # 1" in table.stdout, table.stdout  # as typed
+    h.assert_untouched(before, folder)
+
+
 def test_the_board_report_escapes_names(folder):
     path = h.answered(h.generate_return(folder, "html.xlsx", agency="North <script>alert(1)</script> & Co"),
                       owner="<img src=x onerror=alert(2)>")
