@@ -285,7 +285,7 @@ def _agency_map(as_agency: str | None, sectors: tuple[str, ...], agency_map: str
     if not (as_agency or agency_map):
         return None
     from baseline.config import AgencyMap
-    from baseline.workflow import load_agency_map
+    from baseline.intake import load_agency_map
 
     mapped = load_agency_map(agency_map) if agency_map else AgencyMap()
     return mapped.extended(AgencyMap.single(as_agency, sectors) if as_agency else None)
@@ -316,10 +316,10 @@ def validate(files: tuple[str, ...], agencies: tuple[str, ...], as_agency: str |
     Returns filled in on NICE's own baseline assessment tool are recognised too; name their agency with
     --as-agency or --agency-map (the map is tried first).
     """
-    from baseline import render, workflow
+    from baseline import intake, render  # intake, not workflow: validate imports no workbook writer
 
-    report = workflow.validate_files(files, strict=strict, agency_map=_agency_map(as_agency, sectors, agency_map),
-                                     agencies=_agency_filter(agencies))
+    report = intake.validate_files(files, strict=strict, agency_map=_agency_map(as_agency, sectors, agency_map),
+                                   agencies=_agency_filter(agencies))
     if fmt == "json":
         click.echo(render.to_json(report.to_dict()))
     elif fmt == "text":
@@ -395,16 +395,16 @@ def summary(files: tuple[str, ...], by: str, table_name: str | None, as_of: str 
     """
     import datetime as dt
 
-    from baseline import render, workflow
+    from baseline import intake, render  # intake, not workflow: summary imports no workbook writer
 
     if table_name and fmt != "csv":
         raise click.UsageError("--table chooses the table of --format csv; the other formats show every table.")
     day = _date_option(as_of, "--as-of")
     with render.progress_reader() as progress:
-        outcome = workflow.summarise_files(files, as_of=day, today=dt.date.today(), latest=latest,
-                                           agencies=_agency_filter(agencies),
-                                           sections=sections, statuses=statuses, progress=progress,
-                                           agency_map=_agency_map(as_agency, sectors, agency_map))
+        outcome = intake.summarise_files(files, as_of=day, today=dt.date.today(), latest=latest,
+                                         agencies=_agency_filter(agencies),
+                                         sections=sections, statuses=statuses, progress=progress,
+                                         agency_map=_agency_map(as_agency, sectors, agency_map))
     if outcome.summary is None:
         render.print_validation(outcome.report, only_problems=True, stderr=True)
         echo_err("Cannot summarise: fix the errors above (or summarise the files that are valid).")

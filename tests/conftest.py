@@ -15,6 +15,14 @@ from baseline.cli import cli
 SHIPPED_NG225 = catalogue.shipped_root() / "ng225" / "2022-09-07.yaml"
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _own_cache_dir(tmp_path_factory):
+    """The encoding cache (catalogue.cache_dir) goes to a folder of the test session, never the user's ~/.cache."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("cache")))
+        yield
+
+
 @pytest.fixture
 def runner() -> CliRunner:
     return CliRunner()
