@@ -9,10 +9,16 @@ workflow.py re-exports every name here, so `workflow.validate_files` stays the o
 from __future__ import annotations
 
 import datetime as dt
+import multiprocessing
+import os
+import sys
+import threading
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Iterator
 
 from baseline import catalogue
 from baseline.assessment import GAP_STATUSES, AgencyReturn, Status
@@ -56,23 +62,28 @@ class LoadedReturns:
 
 def load_returns(paths: Iterable[str | Path], *, strict: bool = False, progress: Progress | None = None,
                  reader: Reader | None = None, agency_map: AgencyMap | None = None,
-                 agencies: Iterable[str] | None = None) -> LoadedReturns:
+                 agencies: Iterable[str] | None = None, keep_answers: bool = True,
+                 workers: int | None = None) -> LoadedReturns:
     """Read and validate each file in turn (a folder stands for the workbooks in it). One bad file never stops the
     others.
 
     `agency_map` names the agencies of returns that carry none (NICE's own tool). `agencies` is the --agency
     filter: a return of another agency is left out (a file whose agency cannot be told stays in: it may be one of
     them); naming an agency no file has is a BaselineError, so a typo never looks like "all is well".
+    `keep_answers=False` keeps only the reports (validate), so memory does not grow with the answers read.
+    `workers`: processes reading files side by side (None: pool_size decides; 1: in this process). The result is
+    the same either way, in the order of the files.
     """
-    reader = reader or partial(read_return, agencies=agency_map)
     wanted = {name_key(a): a for a in agencies or ()}
     expanded = expand_paths(paths)
     loaded = LoadedReturns(ValidationReport())
     seen: dict[str, str] = {}
-    for path in expanded.files:
-        if progress:
-            progress(str(path))
-        result = reader(path)
+    if reader is None:
+        reader = partial(read_kept, agency_map=agency_map, keep_answers=keep_answers)
+        workers = pool_size(len(expanded.files)) if workers is None else workers
+    else:
+        workers = 1  # a reader passed in need not survive pickling to another process
+    for path, result in _read_each(expanded.files, reader, progress, workers):
         loaded.files_read += 1
         agency = result.report.agency
         if agency:
@@ -82,11 +93,56 @@ def load_returns(paths: Iterable[str | Path], *, strict: bool = False, progress:
         if strict:
             result.report.issues = make_strict(result.report.issues)
         loaded.report.files.append(result.report)
-        if result.agency_return is not None and result.report.valid:
+        if keep_answers and result.agency_return is not None and result.report.valid:
             loaded.returns.append(result.agency_return)
     loaded.report.files += expanded.reports  # then what was not read: skipped files, folders without workbooks
     check_agency_filter(wanted.values(), seen.values())
     return loaded
+
+
+# --- reading on every core ---------------------------------------------------------------------------------------
+
+POOL_MIN_FILES = 40  # below this, starting the processes (an import of baseline each) costs more than it saves
+
+
+def pool_size(files: int) -> int:
+    """How many processes read `files` files: one per core this process may use, from POOL_MIN_FILES files on. 1 (no
+    pool) on one core, for fewer files, where processes cannot be forked (not Linux), and while another thread
+    runs: a forked child gets only this thread, and a lock another thread held at the fork would stay held."""
+    if files < POOL_MIN_FILES or not sys.platform.startswith("linux") or threading.active_count() > 1:
+        return 1
+    return max(1, min(len(os.sched_getaffinity(0)), files))
+
+
+def read_kept(path: Path, *, agency_map: AgencyMap | None, keep_answers: bool) -> ReadResult:
+    """read_return, in this process or a pool's; without the answers when only the report is wanted (less to send
+    back between processes, less to keep)."""
+    result = read_return(path, agencies=agency_map)
+    return result if keep_answers else ReadResult(result.report, None)
+
+
+def _read_each(files: list[Path], reader: Reader, progress: Progress | None,
+               workers: int) -> Iterator[tuple[Path, ReadResult]]:
+    """(path, result) for each file, in order. With workers > 1 a pool of forked processes reads them (a fork
+    starts in milliseconds with everything imported, and sees this process's folder and environment: a fresh
+    interpreter would take longer to start than the 200 files it would read). A pool that cannot start or breaks
+    (a worker killed) leaves the files it has not answered to this process, so every file is still read, once.
+    read_return never raises, so a worker's result is what this process would have got."""
+    done = 0
+    if workers > 1:
+        try:
+            with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+                for result in pool.map(reader, files, chunksize=max(1, min(8, len(files) // (workers * 4)))):
+                    if progress:
+                        progress(str(files[done]))
+                    yield files[done], result
+                    done += 1
+        except (BrokenProcessPool, OSError):
+            pass  # read what is left here
+    for path in files[done:]:
+        if progress:
+            progress(str(path))
+        yield path, reader(path)
 
 
 def check_agency_filter(wanted: Iterable[str], found: Iterable[str]) -> None:
@@ -104,7 +160,7 @@ def validate_files(paths: Iterable[str | Path], *, strict: bool = False, agency_
     """`baseline validate`: one report per file, every file accounted for (a missing path or a folder without
     workbooks is reported, not raised, so the other files are still checked). `strict` turns every warning into an
     error."""
-    return load_returns(paths, strict=strict, agency_map=agency_map, agencies=agencies).report
+    return load_returns(paths, strict=strict, agency_map=agency_map, agencies=agencies, keep_answers=False).report
 
 
 # --- merge and summary ---------------------------------------------------------------------------------------
