@@ -218,20 +218,30 @@ def assessment_from_files(paths: Iterable[str | Path], *, latest: bool = False, 
     """What `summary` reads: one merged workbook, or returns merged on the fly (nothing written); either way seen
     through the --agency filter."""
     files = expand_paths(paths).files
-    merged = [p for p in files if p.is_file() and is_merged_workbook(p)]
-    if not merged:
+    if len(files) == 1 and files[0].is_file() and is_merged_workbook(files[0]):
+        assessment = read_merged_workbook(files[0])
+        if agencies:
+            check_agency_filter(agencies, assessment.agency_names)
+            assessment = restrict(assessment, agencies=agencies)
+        return MergeOutcome(ValidationReport([FileReport(path=str(files[0]))]), assessment)
+    # Several files: a merged workbook among them never reads as a return, so only the files that did not are
+    # asked whether they are one (every return is opened once, not twice).
+    try:
         outcome = merge_returns_in(paths, latest=latest, progress=progress, agency_map=agency_map, agencies=agencies)
-        if agencies and outcome.ok:  # as for a merged workbook: only what these agencies were asked about
-            outcome.assessment = restrict(outcome.assessment, agencies=agencies)
-        return outcome
-    if len(files) > 1:
+    except BaselineError:
+        _refuse_merged_among(files)  # the clearer message first
+        raise
+    _refuse_merged_among([Path(f.path) for f in outcome.report.files if not f.valid])
+    if agencies and outcome.ok:  # as for a merged workbook: only what these agencies were asked about
+        outcome.assessment = restrict(outcome.assessment, agencies=agencies)
+    return outcome
+
+
+def _refuse_merged_among(files: list[Path]) -> None:
+    merged = next((p for p in files if p.is_file() and is_merged_workbook(p)), None)
+    if merged is not None:
         raise BaselineError(
-            f"{merged[0]} is a merged workbook: summarise it on its own, or give the agency returns instead.")
-    assessment = read_merged_workbook(merged[0])
-    if agencies:
-        check_agency_filter(agencies, assessment.agency_names)
-        assessment = restrict(assessment, agencies=agencies)
-    return MergeOutcome(ValidationReport([FileReport(path=str(merged[0]))]), assessment)
+            f"{merged} is a merged workbook: summarise it on its own, or give the agency returns instead.")
 
 
 @dataclass

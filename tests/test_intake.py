@@ -115,3 +115,28 @@ def test_pool_size(monkeypatch):
     finally:
         stop.set()
         other.join()
+
+
+@pytest.fixture(scope="module")
+def merged(returns, tmp_path_factory):
+    from baseline import workflow
+
+    good = [p for p in sorted(returns.iterdir()) if "damaged" not in p.name]
+    target = tmp_path_factory.mktemp("merged") / "merged.xlsx"
+    assert workflow.merge_files(good, target, as_of=dt.date(2027, 3, 1)).ok
+    return target, good
+
+
+@pytest.mark.parametrize("agencies", [None, ["North ED"], ["Nobody"]])
+def test_a_merged_workbook_among_returns_is_refused_by_name(merged, agencies):
+    target, good = merged
+    with pytest.raises(intake.BaselineError, match=f"{target.name} is a merged workbook: summarise it on its own"):
+        intake.assessment_from_files([*good, target], agencies=agencies)
+
+
+def test_a_merged_workbook_alone_is_summarised_and_returns_are_merged(merged):
+    target, good = merged
+    alone = intake.assessment_from_files([target])
+    on_the_fly = intake.assessment_from_files(good)
+    assert alone.ok and on_the_fly.ok
+    assert alone.assessment.agency_names == on_the_fly.assessment.agency_names
