@@ -355,10 +355,10 @@ def validate(files: tuple[str, ...], config: str | None, agencies: tuple[str, ..
     Returns filled in on NICE's own baseline assessment tool, and CSV exports of the Assessment sheet, are read
     too; name their agency with --as-agency, or with the config's files patterns (--config).
     """
-    from baseline import render, workflow
+    from baseline import intake, render  # intake, not workflow: validate imports no workbook writer
 
-    report = workflow.validate_files(files, strict=strict, agency_map=_agency_map(as_agency, sectors),
-                                     agencies=_agency_filter(agencies), config=config)
+    report = intake.validate_files(files, strict=strict, agency_map=_agency_map(as_agency, sectors),
+                                   agencies=_agency_filter(agencies), config=config)
     if fmt == "json":
         click.echo(render.to_json(report.to_dict()))
     elif fmt == "text":
@@ -456,13 +456,13 @@ def summary(files: tuple[str, ...], config: str | None, by: str, table_name: str
     """
     import datetime as dt
 
-    from baseline import render, workflow
+    from baseline import intake, render  # intake, not workflow: summary imports no workbook writer
 
     if table_name and fmt != "csv":
         raise click.UsageError("--table chooses the table of --format csv; the other formats show every table.")
     day = _date_option(as_of, "--as-of")
     with render.progress_reader() as progress:
-        outcome = workflow.summarise_files(files, as_of=day, today=dt.date.today(), latest=latest, keep=keep,
+        outcome = intake.summarise_files(files, as_of=day, today=dt.date.today(), latest=latest, keep=keep,
                                            agencies=_agency_filter(agencies), sections=sections, statuses=statuses,
                                            progress=progress, agency_map=_agency_map(as_agency, sectors),
                                            config=config)
@@ -494,11 +494,11 @@ def status(config: str, files: tuple[str, ...], as_of: str | None, fmt: str) -> 
     RETURNS are returned workbooks, or folders of them. --format markdown is a chase list to paste into an email.
     Exit 0 only when every agency has a valid return, 1 otherwise.
     """
-    from baseline import render_tracker, workflow
+    from baseline import intake, render_tracker  # intake, not workflow: status imports no workbook writer
     from baseline.render import progress_reader
 
     with progress_reader() as progress:
-        report = workflow.track_returns(config, files, as_of=_as_of(as_of), progress=progress)
+        report = intake.track_returns(config, files, as_of=_as_of(as_of), progress=progress)
     if fmt == "json":
         click.echo(render_tracker.tracker_json(report))
     elif fmt == "markdown":

@@ -24,7 +24,9 @@ Population = Literal["all", "children_young_people", "adults"]
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # defer_build: pydantic builds a model's validator when it first validates, not at import, so a command that
+    # takes its encoding from the cache (rebuild_guideline) never pays for it
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class Recommendation(_Strict):
@@ -90,7 +92,7 @@ class Guideline(_Strict):
     sectors: dict[str, str]
     sections: list[Section]
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, defer_build=True)
 
     @field_validator("version", "published", "updated", mode="before")
     @classmethod
@@ -378,6 +380,28 @@ def parse_guideline(data: Any, file: str = "<data>") -> Guideline:
     if problems:
         raise BaselineError(f"{file} is not a valid recommendation file", problems)
     return guideline
+
+
+def guideline_data(guideline: Guideline) -> dict:
+    """A checked Guideline as plain data (JSON-safe), for the encoding cache; rebuild_guideline reads it back."""
+    return guideline.model_dump(by_alias=True)
+
+
+def rebuild_guideline(data: dict) -> Guideline:
+    """guideline_data's output -> the same Guideline, without validating again: only for data of a Guideline that
+    parse_guideline accepted (the encoding cache, keyed by the YAML's content)."""
+    def section(s: dict) -> Section:
+        return Section.model_construct(**{
+            **s, "subsections": [Subsection.model_construct(**sub) for sub in s["subsections"]],
+            "recommendations": [Recommendation.model_construct(**r) for r in s["recommendations"]]})
+
+    return Guideline.model_construct(**{**data, "sections": [section(s) for s in data["sections"]]})
+
+
+def model_shape() -> str:
+    """The fields of the guideline models: part of the encoding cache's key, so a changed model never reads an entry
+    written for the old one."""
+    return ";".join(f"{m.__name__}:{','.join(m.model_fields)}" for m in (Guideline, Section, Subsection, Recommendation))
 
 
 _TOP_LEVEL_ORDER = ("schema", "guideline", "title", "version", "published", "updated", "source", "complete", "notes", "sectors", "sections")

@@ -62,10 +62,11 @@ def progress_reader():
 
     @contextmanager
     def bar():
+        # redrawn as each file is read, not by a thread of its own: reading may fork processes (intake.pool_size)
         with Progress(SpinnerColumn(), TextColumn("{task.completed} read · {task.description}", markup=False),
-                      console=console(stderr=True), transient=True) as progress:
+                      console=console(stderr=True), transient=True, auto_refresh=False) as progress:
             task = progress.add_task("", total=None)
-            yield lambda path: progress.update(task, description=path, advance=1)
+            yield lambda path: progress.update(task, description=path, advance=1, refresh=True)
 
     return bar()
 
