@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from click.testing import CliRunner
 
-from baseline import workflow
+from baseline import intake
 from baseline.cli import EXIT_INTERNAL, cli
 
 
@@ -14,7 +14,7 @@ def crash(*args, **kwargs):
 
 
 def test_an_unexpected_exception_is_one_line_and_exit_3(monkeypatch, tmp_path):
-    monkeypatch.setattr(workflow, "validate_files", crash)
+    monkeypatch.setattr(intake, "validate_files", crash)
     result = CliRunner().invoke(cli, ["validate", str(tmp_path)], env={"BASELINE_DEBUG": None})
     assert result.exit_code == EXIT_INTERNAL == 3
     lines = result.stderr.strip().splitlines()
@@ -24,7 +24,7 @@ def test_an_unexpected_exception_is_one_line_and_exit_3(monkeypatch, tmp_path):
 
 
 def test_baseline_debug_shows_the_traceback(monkeypatch, tmp_path):
-    monkeypatch.setattr(workflow, "validate_files", crash)
+    monkeypatch.setattr(intake, "validate_files", crash)
     result = CliRunner().invoke(cli, ["validate", str(tmp_path)], env={"BASELINE_DEBUG": "1"})
     assert result.exit_code == 3
     assert "Traceback (most recent call last)" in result.stderr and "RuntimeError" in result.stderr
@@ -34,7 +34,7 @@ def test_ctrl_c_is_one_line(monkeypatch, tmp_path):
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(workflow, "validate_files", interrupted)
+    monkeypatch.setattr(intake, "validate_files", interrupted)
     result = CliRunner().invoke(cli, ["validate", str(tmp_path)])
     assert result.exit_code == 130 and result.stderr.startswith("Interrupted:")
     assert len(result.stderr.strip().splitlines()) == 1
