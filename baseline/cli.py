@@ -160,6 +160,7 @@ def recs_check(files: tuple[str, ...]) -> None:
     Each problem is printed as FILE: YAML.PATH: reason. Exit 1 if any file has a problem.
     """
     from baseline import catalogue
+    from baseline.render import counted
 
     paths = list(files) or [str(e.path) for e in catalogue.all_files()]
     if not paths:
@@ -174,9 +175,9 @@ def recs_check(files: tuple[str, ...]) -> None:
         else:
             click.echo(f"{path}: OK")
     if bad:
-        echo_err(f"{bad} of {len(paths)} file(s) have problems.")
+        echo_err(f"{bad} of {counted(len(paths), 'file')} {'has' if bad == 1 else 'have'} problems.")
         sys.exit(EXIT_INPUT_PROBLEM)
-    echo_err(f"All {len(paths)} file(s) are valid.")
+    echo_err("The file is valid." if len(paths) == 1 else f"All {counted(len(paths), 'file')} are valid.")
 
 
 @recs.command("diff")
@@ -373,14 +374,17 @@ def merge(files: tuple[str, ...], output: str, update: str | None, agencies: tup
                                        update=update, today=dt.date.today())
     if not outcome.ok:
         render.print_validation(outcome.report, only_problems=True, stderr=True)
-        bad = sum(not f.valid for f in outcome.report.files)
-        echo_err(f"Merge refused: {bad} of {len(outcome.report.files)} file(s) have errors. Nothing was written.")
+        bad = sum(bool(f.errors) for f in outcome.report.files)
+        echo_err(f"Merge refused: {bad} of {render.counted(len(outcome.report.returns), 'file')} "
+                 f"{'has' if bad == 1 else 'have'} errors. Nothing was written.")
         sys.exit(EXIT_INPUT_PROBLEM)
     render.print_validation(outcome.report, only_problems=True, stderr=True)  # the warnings, as validate shows them
-    warnings = sum(len(f.warnings) for f in outcome.report.files)
+    warnings = sum(len(f.warnings) for f in outcome.report.returns)
+    skipped = len(outcome.report.skipped)
+    noted = [render.counted(warnings, "warning") if warnings else "", f"{skipped} skipped" if skipped else ""]
     click.echo(output)
-    echo_err(f"Merged {len(outcome.assessment.agencies)} agencies into {output}"
-             + (f" ({warnings} warning(s), listed above)." if warnings else "."))
+    echo_err(f"Merged {render.counted(len(outcome.assessment.agencies), 'agency')} into {output}"
+             + (f" ({', '.join(filter(None, noted))}: listed above)." if warnings or skipped else "."))
     if outcome.carry is not None:
         from baseline.render_actions import carry_lines
 
@@ -473,7 +477,7 @@ def actions(merged: str, by: str, agencies: tuple[str, ...], owners: tuple[str, 
     if output_dir is not None:
         for path in outcome.written:
             click.echo(str(path))
-        echo_err(f"Wrote {len(outcome.written)} file(s), one per {by}, to {output_dir} ({outcome.heading}).")
+        echo_err(f"Wrote {render.counted(len(outcome.written), 'file')}, one per {by}, to {output_dir} ({outcome.heading}).")
     elif fmt == "json":
         click.echo(render.to_json(listed.to_dict()))
     elif fmt == "csv":
@@ -522,9 +526,13 @@ def generate(config: str | None, output: str, agencies: tuple[str, ...], as_agen
     from pathlib import Path
 
     from baseline import catalogue, workflow
+    from baseline.render import counted
 
-    if (config is None) == (as_agency is None):
-        raise click.UsageError("give either CONFIG.yaml or --as-agency NAME (not both).")
+    if config is None and as_agency is None:
+        raise click.UsageError("say what to generate: CONFIG.yaml (one workbook per agency of the config) or "
+                               "--as-agency NAME --sector S (one workbook).")
+    if config is not None and as_agency is not None:
+        raise click.UsageError("give either CONFIG.yaml or --as-agency NAME, not both.")
     if config is not None:
         given = [name for name, value in (("--sector", sectors), ("--area", area), ("--return-by", return_by),
                                           ("--guideline", guideline_ref)) if value]
@@ -542,7 +550,7 @@ def generate(config: str | None, output: str, agencies: tuple[str, ...], as_agen
             click.echo(str(item.path))
             echo_err(f"{item.agency}: {item.recommendations} recommendations -> {item.path.name}"
                      + (" (prefilled with last round's answers)" if item.prefilled else ""))
-        echo_err(f"Generated {len(written)} workbook(s) for {assessment_config.area} ({model.ref}) in {output}"
+        echo_err(f"Generated {counted(len(written), 'workbook')} for {assessment_config.area} ({model.ref}) in {output}"
                  + (f", {sum(i.prefilled for i in written)} prefilled from {prefill}." if prefill else "."))
     else:
         if agencies:

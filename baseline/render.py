@@ -95,6 +95,15 @@ def spreadsheet_text(value: Any) -> Any:
     return csv_cell(value)
 
 
+def counted(n: int, word: str, plural: str | None = None) -> str:
+    """"1 agency", "2 agencies", "0 files": a count with its noun in the right number (the one plural rule)."""
+    if n == 1:
+        return f"{n} {word}"
+    if plural is None:
+        plural = word[:-1] + "ies" if word.endswith("y") and word[-2:-1] not in "aeiou" else word + "s"
+    return f"{n} {plural}"
+
+
 def markdown_table(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
     def cell(v: Any) -> str:
         return str("" if v is None else v).replace("|", "\\|").replace("\n", " ")
@@ -503,7 +512,7 @@ def print_summary(summary, by: str = "section") -> None:
         print_table_or_blocks(out, "Action owners", header, rows, label_columns=2, right=(2, 3, 4), styles=styles)
     overdue = sum(o.overdue for o in summary.owners)
     if overdue:
-        say(out, Text(f"{overdue} overdue action(s) as of {summary.as_of.isoformat()}.", style="bold red"))
+        say(out, Text(f"{counted(overdue, 'overdue action')} as of {summary.as_of.isoformat()}.", style="bold red"))
 
 
 def print_gaps(out: Console, summary) -> None:
@@ -576,6 +585,8 @@ def summary_markdown(summary) -> str:
 def file_heading(file_report) -> str:
     """"✓ returns/camhs.xlsx — North CAMHS: valid (2 warnings)" or "✗ … : 3 errors, 1 warning"."""
     who = f" — {file_report.agency}" if file_report.agency else ""
+    if file_report.skipped:
+        return f"– {file_report.path}: skipped, not read"
     errors, warnings = len(file_report.errors), len(file_report.warnings)
     warned = f"{warnings} warning{'' if warnings == 1 else 's'}"
     if file_report.valid:
@@ -584,9 +595,10 @@ def file_heading(file_report) -> str:
 
 
 def validation_count(report) -> str:
-    valid = sum(f.valid for f in report.files)
-    total = len(report.files)
-    return f"{valid} of {total} file{'' if total == 1 else 's'} valid"
+    """"1 of 2 files valid, 3 skipped": returns only; files that are not returns are counted apart."""
+    returns, skipped = report.returns, len(report.skipped)
+    valid = sum(f.valid for f in returns)
+    return f"{valid} of {counted(len(returns), 'file')} valid" + (f", {skipped} skipped" if skipped else "")
 
 
 def issue_place(issue) -> str:
@@ -609,7 +621,7 @@ def print_validation(report, only_problems: bool = False, stderr: bool = False) 
     for file_report in report.files:
         if only_problems and not file_report.issues:
             continue
-        style = "green" if file_report.valid else "bold red"
+        style = "green" if file_report.valid else "yellow" if file_report.skipped else "bold red"
         say(out, Text(file_heading(file_report), style=style))
         if not file_report.issues:
             continue
@@ -650,6 +662,9 @@ def validation_text(report) -> str:
     for file_report in report.files:
         who = f" ({file_report.agency})" if file_report.agency else ""
         errors, warnings = file_report.errors, file_report.warnings
+        if file_report.skipped:
+            parts.append(f"{file_report.path}: skipped, not read. {' '.join(one_line(i.message) for i in warnings)}")
+            continue
         if file_report.valid and not warnings:
             parts.append(f"{file_report.path}{who}: valid, nothing to change.")
             continue

@@ -11,7 +11,7 @@ from rich.table import Table
 from rich.text import Text
 
 from baseline.actions import FIELD_LABELS, ActionGroup, ActionList, CarryReport, Orphan, PlanRow
-from baseline.render import console, to_csv
+from baseline.render import console, counted, to_csv
 from baseline.render_tracker import markdown_text, one_line
 from baseline.text import quote
 
@@ -49,7 +49,7 @@ def _counts(listed: ActionList) -> str:
     rows = listed.rows
     overdue = sum(r.is_overdue(listed.as_of) for r in rows)
     risks = sum(r.risk for r in rows)
-    return (f"{len(rows)} action(s) in {len(listed.groups)} group(s) by {listed.by}: "
+    return (f"{counted(len(rows), 'action')} in {counted(len(listed.groups), 'group')} by {listed.by}: "
             f"{sum(r.is_open for r in rows)} open, {overdue} overdue, {risks} with a risk flagged by the agency "
             f"(listed first in each group).")
 

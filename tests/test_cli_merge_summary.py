@@ -103,7 +103,7 @@ def test_merge_refuses_when_any_return_has_errors(run, returns, tmp_path):
     assert result.exit_code == 1
     assert not out.exists()
     assert "invalid-choice" in result.stderr and "Perhaps" in result.stderr
-    assert "Merge refused: 1 of 2 file(s) have errors. Nothing was written." in result.stderr
+    assert "Merge refused: 1 of 2 files has errors. Nothing was written." in result.stderr
     summary = run("summary", returns)
     assert summary.exit_code == 1 and "Cannot summarise" in summary.stderr
 
@@ -145,7 +145,7 @@ def test_summary_table_csv_markdown(run, returns):
     assert "NG225@2022-09-07 · as of 2027-03-01" in table.stdout and "2 agencies: North CAMHS, North Schools" in table.stdout
     assert "partial" in table.stdout  # the honest note about the encoding
     assert "Gaps" in table.stdout and "Action owners" in table.stdout
-    assert "overdue action(s)" in table.stdout
+    assert "2 overdue actions as of" in table.stdout
     by_agency = run("summary", returns, "--by", "agency", "--format", "csv")
     rows = list(csv.reader(io.StringIO(by_agency.stdout.removeprefix("\ufeff"))))
     assert rows[0][0] == "Agency" and [r[0] for r in rows[1:]] == ["North CAMHS", "North Schools"]
@@ -215,3 +215,16 @@ def test_unknown_section_is_an_error(run, returns):
 def test_empty_agency_name_is_a_usage_error(run, tmp_path):
     result = run("generate", "--as-agency", " ", "--sector", "education", "-o", tmp_path / "a.xlsx")
     assert result.exit_code == 2 and "the agency name is empty" in result.stderr
+
+
+def test_merge_counts_skipped_files_apart_from_warnings(run, tmp_path, ng225):
+    folder = tmp_path / "one"
+    folder.mkdir()
+    make_return(folder, ng225, "North CAMHS", ["mental_health"], {"1.1.1": Answer("1.1.1", Y, Y)})
+    (folder / "letter.docx").write_bytes(b"not a return")
+    (folder / "cover.pdf").write_bytes(b"%PDF")
+    out = tmp_path / "merged.xlsx"
+    result = run("merge", folder, "-o", out, "--as-of", AS_OF)
+    assert result.exit_code == 0, result.output
+    assert f"Merged 1 agency into {out} (2 skipped: listed above)." in result.stderr
+    assert "warning(s)" not in result.stderr and "1 agencies" not in result.stderr

@@ -126,6 +126,33 @@ def test_a_folder_stands_for_the_workbooks_inside_it(run, tmp_path):
     assert data == validate_files([folder]).to_dict()
 
 
+def test_files_that_are_not_returns_are_skipped_not_valid(run, tmp_path):
+    folder = tmp_path / "returns"
+    folder.mkdir()
+    good = builders.save(builders.new_workbook(agency="A agency"), folder / "a.xlsx")
+    (folder / "letter.docx").write_bytes(b"PK not a return")
+    (folder / "notes.txt").write_text("not a workbook")
+    (folder / "old").mkdir()
+    data = json.loads(run("validate", "--format", "json", folder).stdout)
+    assert data == validate_files([folder]).to_dict()
+    by_name = {f["path"].rsplit("/", 1)[-1]: f for f in data["files"]}
+    assert by_name["a.xlsx"]["valid"] is True and by_name["a.xlsx"]["skipped"] is False
+    for name in ("letter.docx", "notes.txt", "old"):
+        assert by_name[name]["skipped"] is True and by_name[name]["valid"] is False, name
+    nested = by_name["old"]["issues"][0]["message"]
+    assert "a folder inside" in nested and "folders inside them are not" in nested and "save it as" not in nested
+    assert "save it as .xlsx" in by_name["letter.docx"]["issues"][0]["message"]
+
+    result = run("validate", folder, env={"COLUMNS": "200"})
+    assert result.exit_code == 0  # a skipped file is a warning: nothing unread is a return
+    assert f"✓ {good} — A agency: valid" in result.stdout
+    assert f"– {folder / 'letter.docx'}: skipped, not read" in result.stdout
+    assert f"{folder / 'letter.docx'}: valid" not in result.stdout
+    assert result.stderr == "1 of 1 file valid, 3 skipped.\n"
+    text = run("validate", "--format", "text", folder).stdout
+    assert f"{folder / 'old'}: skipped, not read. Not read: a folder inside" in text
+
+
 def test_an_empty_folder_is_reported_not_ignored(run, tmp_path):
     result = run("validate", "--format", "json", tmp_path)
     assert result.exit_code == 1
