@@ -123,13 +123,14 @@ def load_returns(paths: Iterable[str | Path], *, strict: bool = False, progress:
     return loaded
 
 
-def check_agency_filter(wanted: Iterable[str], found: Iterable[str]) -> None:
-    """--agency names an agency that none of the files has: say so, with the agencies there are."""
+def check_agency_filter(wanted: Iterable[str], found: Iterable[str], where: str = "these files") -> None:
+    """--agency names an agency that none of the files (or the config: `where`) has: say so, with the agencies
+    there are."""
     found = list(found)
     keys = {name_key(a) for a in found}
     unknown = [a for a in wanted if name_key(a) not in keys]
     if unknown:
-        raise BaselineError(f"No agency named {', '.join(map(repr, unknown))} in these files. "
+        raise BaselineError(f"No agency named {', '.join(map(repr, unknown))} in {where}. "
                             f"Agencies: {', '.join(sorted(found, key=name_key)) or 'none'}.")
 
 
@@ -487,7 +488,7 @@ def generate_workbooks(config: AssessmentConfig, guideline: Guideline, out_dir: 
         raise BaselineError(f"{out_dir} is a file; give a folder for the workbooks (-o DIR).")
     plan = plan_workbooks(config, out_dir)
     if agencies:
-        check_agency_filter(agencies, [agency.name for agency in config.agencies])
+        check_agency_filter(agencies, [agency.name for agency in config.agencies], where="the config")
         wanted = {name_key(a) for a in agencies}
         plan = [(path, agency) for path, agency in plan if name_key(agency.name) in wanted]
     existing = [path for path, _ in plan if path.exists()]
