@@ -22,6 +22,20 @@ CHOICE_ENUMS = {"yes_partial_no": Choice, "action_status": ActionStatus, "yes_no
 VOCABULARIES: dict[str, tuple[str, ...]] = {name: tuple(m.value for m in enum) for name, enum in CHOICE_ENUMS.items()}
 
 
+# --- formulas typed into text cells ----------------------------------------------------------------------------
+
+# What Excel and LibreOffice show for a formula that fails ("- revise leaflet" typed is a formula to both).
+_ERROR_VALUE = re.compile(r"#(?:VALUE!|NAME\?|REF!|DIV/0!|N/A|NUM!|NULL!|SPILL!|CALC!|GETTING_DATA)|Err:\d{3}",
+                          re.IGNORECASE)
+
+
+def formula_value(formula: str, shown: str) -> str:
+    """What a formula in a cell meant for text is read as: the value it shows, or the formula itself when it shows
+    nothing or an error (#VALUE!, #NAME?, Err:509) — so what the person typed is never lost."""
+    shown_text = shown.strip()
+    return shown if shown_text and not _ERROR_VALUE.fullmatch(shown_text) else formula
+
+
 @dataclass(frozen=True)
 class AnswerField:
     key: str  # attribute of assessment.Answer
@@ -241,12 +255,13 @@ class AnswerRules:
 
     def formula(self, rec_id: str, key: str, at: Position, formula: str, shown: str) -> str:
         """A formula in an answer cell: warn, and read the value it shows (or the formula itself) as typed text."""
+        value = formula_value(formula, shown)
         self.issue("formula-in-input",
                    f"{self.where(rec_id, key, at)} contains a formula ({quote(formula, 40)}). Type the answer in "
                    "directly; baseline reads "
-                   + (f"the value it shows, {quote(shown, 40)}, as plain text." if shown
+                   + (f"the value it shows, {quote(shown, 40)}, as plain text." if value == shown
                       else "the formula itself as plain text."), at, rec_id)
-        return shown or formula
+        return value
 
     def answer(self, rec_id: str, cells: Mapping[str, tuple[Any, Position]], cell_text: Callable[[Any], str],
                refs: Mapping[str, str] | None = None) -> Answer:

@@ -385,6 +385,8 @@ def merge(files: tuple[str, ...], output: str, update: str | None, agencies: tup
     click.echo(output)
     echo_err(f"Merged {render.counted(len(outcome.assessment.agencies), 'agency')} into {output}"
              + (f" ({', '.join(filter(None, noted))}: listed above)." if warnings or skipped else "."))
+    for note in outcome.notes:
+        echo_err(f"Warning: {note}")
     if outcome.carry is not None:
         from baseline.render_actions import carry_lines
 
@@ -474,6 +476,8 @@ def actions(merged: str, by: str, agencies: tuple[str, ...], owners: tuple[str, 
     outcome = workflow.actions_file(merged, by=by, agencies=_agency_filter(agencies), owners=owners, overdue=overdue,
                                     as_of=_as_of(as_of), output_dir=output_dir, fmt=fmt, text=text, force=force)
     listed = outcome.actions
+    for note in outcome.notes:
+        echo_err(f"Warning: {note}")
     if output_dir is not None:
         for path in outcome.written:
             click.echo(str(path))

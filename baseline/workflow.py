@@ -151,6 +151,7 @@ class MergeOutcome:
     assessment: MultiAgencyAssessment | None  # None when anything blocks the merge
     plan: list[PlanRow] | None = None  # the group's action plan (None: the returns' own actions)
     carry: CarryReport | None = None  # what `merge --update` carried forward, overrode and kept
+    notes: list[str] = field(default_factory=list)  # warnings about PREV's plan as read (a formula in a cell)
 
     @property
     def ok(self) -> bool:
@@ -204,6 +205,7 @@ def merge_files(paths: Iterable[str | Path], output: Path | str | None = None, *
         plan = [replace(row, last_updated=today) for row in plan]
     else:
         _check_same_encoding(previous.assessment.guideline, outcome.assessment.guideline, previous_path)
+        outcome.notes += [str(p) for p in previous.warnings]
         edited = stamp_edited(previous.plan, previous.written, today)  # "Last updated": when a merge first saw it
         plan, outcome.carry = carry_forward(edited, returned_values(previous.assessment), plan, today,
                                             assessment=outcome.assessment)
@@ -350,10 +352,13 @@ def read_round(path: Path | str) -> tuple[MultiAgencyAssessment, list[PlanRow], 
     merge it is (what compare, report --compare, migrate and generate --prefill read). The plan is the group's, as
     its Actions sheet holds it."""
     workbook = read_merged(path)
-    assessment, meta = workbook.assessment, workbook.meta
-    info = RoundInfo(area=meta.get("area", ""), round=meta.get("round", ""), merged_at=assessment.merged_at,
-                     as_of=assessment.as_of)
-    return assessment, workbook.plan, info
+    return workbook.assessment, workbook.plan, _round_info(workbook)
+
+
+def _round_info(workbook: MergedWorkbook) -> RoundInfo:
+    meta = workbook.meta
+    return RoundInfo(area=meta.get("area", ""), round=meta.get("round", ""), merged_at=workbook.assessment.merged_at,
+                     as_of=workbook.assessment.as_of)
 
 
 def report_file(merged: Path | str, output: Path | str, render: Callable[..., str], *,
@@ -391,6 +396,7 @@ class ActionsOutcome:
     heading: str  # area, round, guideline@version and the as-of date, for every output's header
     themes: dict[str, str]  # section id -> its label, for the Theme column
     written: list[Path] = field(default_factory=list)  # with output_dir: one file per owner or agency
+    notes: list[str] = field(default_factory=list)  # warnings about the plan as read (a formula in a cell)
 
 
 ACTION_FILE_SUFFIXES = {"table": ".xlsx", "markdown": ".md", "csv": ".csv", "json": ".json"}
@@ -418,7 +424,8 @@ def actions_file(merged: Path | str, *, by: str = "owner", agencies: Iterable[st
     guideline = workbook.assessment.guideline
     where = [workbook.meta.get("area", ""), f"round {workbook.meta['round']}" if workbook.meta.get("round") else ""]
     heading = " · ".join([*filter(None, where), guideline.ref, f"actions as of {as_of:%d/%m/%Y}"])
-    outcome = ActionsOutcome(listed, heading, {s.id: s.label for s in guideline.sections})
+    outcome = ActionsOutcome(listed, heading, {s.id: s.label for s in guideline.sections},
+                             notes=[str(p) for p in workbook.warnings])
     if output_dir is not None:
         outcome.written = _write_action_files(outcome, Path(output_dir), fmt, text, force)
     return outcome
@@ -501,6 +508,8 @@ def generate_workbooks(config: AssessmentConfig, guideline: Guideline, out_dir: 
         raise BaselineError(f"{directories[0]} is a folder; nothing was written.")
     last_round = read_prefill(prefill, guideline) if prefill is not None else None
     if last_round is not None and note is not None:
+        for warning in last_round.warnings:
+            note(warning)
         config_keys = {name_key(agency.name) for agency in config.agencies}
         for key, previous in last_round.returns.items():
             if key not in config_keys:
@@ -610,13 +619,15 @@ class PrefillSource:
 
     continues: Continues
     returns: dict[str, AgencyReturn]  # by name_key of the agency
+    warnings: tuple[str, ...] = ()  # about its plan as read (a formula in an Actions cell)
 
 
 def read_prefill(path: Path | str, guideline: Guideline, config_file: str = "CONFIG.yaml") -> PrefillSource:
     """Each agency's last answers with the group's latest action updates, from a merged workbook of the same
     guideline version as the config (else say how to migrate it first)."""
     path = Path(path)
-    previous, plan, info = read_round(path)
+    workbook = read_merged(path)
+    previous, plan, info = workbook.assessment, workbook.plan, _round_info(workbook)
     had = previous.guideline
     if (had.guideline.upper(), had.version, had.fingerprint) != (guideline.guideline.upper(), guideline.version,
                                                                  guideline.fingerprint):
@@ -627,7 +638,7 @@ def read_prefill(path: Path | str, guideline: Guideline, config_file: str = "CON
     continues = Continues(file=path.name, merged_at=info.merged_at,
                           sha256=hashlib.sha256(path.read_bytes()).hexdigest())
     returns = prefill_returns(previous, plan)
-    return PrefillSource(continues, {name_key(r.agency): r for r in returns})
+    return PrefillSource(continues, {name_key(r.agency): r for r in returns}, tuple(map(str, workbook.warnings)))
 
 
 # --- NICE's own tool -----------------------------------------------------------------------------------------
