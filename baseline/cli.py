@@ -372,6 +372,8 @@ def merge(files: tuple[str, ...], output: str, update: str | None, agencies: tup
         outcome = workflow.merge_files(files, output, as_of=day, force=force, latest=latest, strict=strict,
                                        progress=progress, agency_map=names, agencies=_agency_filter(agencies),
                                        update=update, today=dt.date.today())
+    for note in outcome.notes:
+        echo_err(f"Note: {note}")
     if not outcome.ok:
         render.print_validation(outcome.report, only_problems=True, stderr=True)
         bad = sum(bool(f.errors) for f in outcome.report.files)
@@ -385,8 +387,6 @@ def merge(files: tuple[str, ...], output: str, update: str | None, agencies: tup
     click.echo(output)
     echo_err(f"Merged {render.counted(len(outcome.assessment.agencies), 'agency')} into {output}"
              + (f" ({', '.join(filter(None, noted))}: listed above)." if warnings or skipped else "."))
-    for note in outcome.notes:
-        echo_err(f"Warning: {note}")
     if outcome.carry is not None:
         from baseline.render_actions import carry_lines
 

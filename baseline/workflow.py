@@ -86,24 +86,30 @@ class LoadedReturns:
     report: ValidationReport
     returns: list[AgencyReturn] = field(default_factory=list)  # only those read without error
     files_read: int = 0  # files opened (0: the paths held no workbook at all)
+    left_out: list[Path] = field(default_factory=list)  # given (or in a folder given) but not read: see leave_out
 
 
 def load_returns(paths: Iterable[str | Path], *, strict: bool = False, progress: Progress | None = None,
                  reader: Reader | None = None, agency_map: AgencyMap | None = None,
-                 agencies: Iterable[str] | None = None) -> LoadedReturns:
+                 agencies: Iterable[str] | None = None, leave_out: Iterable[Path] = ()) -> LoadedReturns:
     """Read and validate each file in turn (a folder stands for the workbooks in it). One bad file never stops the
     others.
 
     `agency_map` names the agencies of returns that carry none (NICE's own tool). `agencies` is the --agency
     filter: a return of another agency is left out (a file whose agency cannot be told stays in: it may be one of
     them); naming an agency no file has is a BaselineError, so a typo never looks like "all is well".
+    `leave_out`: files never read as returns (the merge's own output and --update workbook), listed in `left_out`.
     """
     reader = reader or partial(read_return, agencies=agency_map)
     wanted = {name_key(a): a for a in agencies or ()}
     expanded = expand_paths(paths)
     loaded = LoadedReturns(ValidationReport())
     seen: dict[str, str] = {}
+    excluded = {p.resolve() for p in leave_out if p.exists()}
     for path in expanded.files:
+        if excluded and path.resolve() in excluded:
+            loaded.left_out.append(path)
+            continue
         if progress:
             progress(str(path))
         result = reader(path)
@@ -160,10 +166,19 @@ class MergeOutcome:
 
 def merge_returns_in(paths: Iterable[str | Path], *, latest: bool = False, strict: bool = False,
                      progress: Progress | None = None, reader: Reader | None = None,
-                     agency_map: AgencyMap | None = None, agencies: Iterable[str] | None = None) -> MergeOutcome:
-    """Validate every file, then merge them if (and only if) no error-level issue was found anywhere."""
+                     agency_map: AgencyMap | None = None, agencies: Iterable[str] | None = None,
+                     leave_out: Iterable[tuple[Path, str]] = ()) -> MergeOutcome:
+    """Validate every file, then merge them if (and only if) no error-level issue was found anywhere.
+    `leave_out`: merged workbooks of this very merge ((path, "output" or "--update workbook")) among the returns."""
+    leave_out = list(leave_out)
     loaded = load_returns(paths, strict=strict, progress=progress, reader=reader, agency_map=agency_map,
-                          agencies=agencies)
+                          agencies=agencies, leave_out=[p for p, _ in leave_out])
+    roles: dict[Path, str] = {}
+    for p, role in leave_out:  # the same file as both: "--update workbook and output"
+        if p.exists():
+            roles[p.resolve()] = f"{roles[p.resolve()]} and {role}" if p.resolve() in roles else role
+    notes = [f"{path} is this merge's {roles[path.resolve()]}, a merged workbook, not a return: left out of the "
+             "returns read." for path in loaded.left_out]
     if not loaded.files_read:
         raise BaselineError("No workbooks to merge (no .xlsx, .xlsm or .ods files found).")
     chosen, duplicate_issues = select_returns(loaded.returns, latest=latest)
@@ -171,8 +186,8 @@ def merge_returns_in(paths: Iterable[str | Path], *, latest: bool = False, stric
     mismatch_issues = check_same_guideline(guideline, chosen) if guideline else []
     _attach(loaded.report, duplicate_issues + mismatch_issues)
     if not loaded.report.valid or guideline is None:
-        return MergeOutcome(loaded.report, None)
-    return MergeOutcome(loaded.report, merge_returns(guideline, chosen))
+        return MergeOutcome(loaded.report, None, notes=notes)
+    return MergeOutcome(loaded.report, merge_returns(guideline, chosen), notes=notes)
 
 
 def merge_files(paths: Iterable[str | Path], output: Path | str | None = None, *, as_of: dt.date | None = None,
@@ -195,7 +210,10 @@ def merge_files(paths: Iterable[str | Path], output: Path | str | None = None, *
         _check_replaceable(target, previous_path, force)
     previous = read_merged(previous_path) if previous_path is not None else None
     outcome = merge_returns_in(paths, latest=latest, strict=strict, progress=progress, reader=reader,
-                               agency_map=agency_map, agencies=agencies)
+                               agency_map=agency_map, agencies=agencies,
+                               leave_out=[(p, role) for p, role in ((previous_path, "--update workbook"),
+                                                                    (target, "output"))
+                                          if p is not None and p.is_file() and is_merged_workbook(p)])
     if not outcome.ok:
         return outcome
     as_of = as_of or dt.date.today()

@@ -228,3 +228,24 @@ def test_merge_counts_skipped_files_apart_from_warnings(run, tmp_path, ng225):
     assert result.exit_code == 0, result.output
     assert f"Merged 1 agency into {out} (2 skipped: listed above)." in result.stderr
     assert "warning(s)" not in result.stderr and "1 agencies" not in result.stderr
+
+
+def test_a_merged_workbook_in_the_returns_folder(run, returns, tmp_path, ng225):
+    """`merge ret -o ret/merged.xlsx`, then `--update ret/merged.xlsx`: this merge's own workbook is left out of
+    the returns with a note; any other merged workbook there is named as one, not as a broken return."""
+    target = returns / "merged.xlsx"
+    first = run("merge", returns, "-o", target, "--as-of", AS_OF)
+    assert first.exit_code == 0, first.output
+    again = run("merge", returns, "-o", target, "--update", target, "--as-of", AS_OF)
+    assert again.exit_code == 0, again.output
+    assert (f"Note: {target} is this merge's --update workbook and output, a merged workbook, not a return: left "
+            "out of the returns read.") in again.stderr
+    assert "Merged 2 agencies" in again.stderr and "not-a-baseline-workbook" not in again.stderr
+
+    other = tmp_path / "elsewhere.xlsx"
+    blocked = run("merge", returns, "-o", other, "--as-of", AS_OF)
+    assert blocked.exit_code == 1
+    assert "This is a merged workbook (made by `baseline merge`), not an agency's return." in blocked.stderr
+    assert "incomplete" not in blocked.stderr and not other.exists()
+    data = json.loads(run("validate", "--format", "json", target).stdout)
+    assert data["files"][0]["issues"][0]["message"].startswith("This is a merged workbook")
