@@ -601,6 +601,8 @@ def compare(old: str, new: str, fmt: str) -> None:
     from baseline import render, workflow
 
     comparison = workflow.compare_files(old, new)
+    for note in comparison.notes:
+        echo_err(f"Note: {note}")
     if fmt == "json":
         click.echo(render.to_json(comparison.to_dict()))
     elif fmt == "markdown":

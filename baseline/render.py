@@ -733,7 +733,18 @@ def change_sentence(comparison) -> str:
 def actions_sentence(comparison) -> str:
     a = comparison.actions
     return (f"Actions: {len(a.closed)} closed, {len(a.new)} new, {len(a.still_open)} still open "
-            f"({len(a.still_overdue)} overdue then and still overdue now).")
+            f"({len(a.still_overdue)} overdue then and still overdue now), {len(a.dropped)} open then and no longer "
+            "in the plan.")
+
+
+def agencies_warning(comparison) -> str:
+    """"" when both rounds cover the same agencies; otherwise a sentence saying the totals compare different sets."""
+    gone, joined = comparison.agencies_only_old, comparison.agencies_only_new
+    if not gone and not joined:
+        return ""
+    parts = ([f"only in the old round: {', '.join(gone)}"] if gone else []) + (
+        [f"only in the new round: {', '.join(joined)}"] if joined else [])
+    return f"Warning: the rounds cover different agencies ({'; '.join(parts)}), so the totals are not like for like."
 
 
 def _then_now(old, new) -> str:
@@ -765,6 +776,8 @@ def print_compare(comparison) -> None:
     """The comparison at any terminal width: tables when they fit without breaking a word, blocks otherwise."""
     out = console()
     say(out, Text(compare_headline(comparison), style="bold"))
+    if agencies_warning(comparison):
+        say(out, Text(agencies_warning(comparison), style="bold yellow"))
     say(out, Text(change_sentence(comparison)))
     out.print()
     for title, header, rows in compare_tables(comparison):
@@ -785,8 +798,9 @@ def print_compare(comparison) -> None:
 
 
 def compare_markdown(comparison) -> str:
-    parts = ["# Progress since the last round", "", compare_headline(comparison), "", change_sentence(comparison),
-             "", actions_sentence(comparison)]
+    parts = ["# Progress since the last round", "", compare_headline(comparison), "",
+             *([agencies_warning(comparison), ""] if agencies_warning(comparison) else []),
+             change_sentence(comparison), "", actions_sentence(comparison)]
     for title, header, rows in compare_tables(comparison):
         parts += ["", f"## {title}", "", markdown_table(header, rows) if rows else "None."]
     return "\n".join(parts) + "\n"

@@ -574,8 +574,17 @@ def compare_files(old: Path | str, new: Path | str) -> Comparison:
     """`baseline compare OLD NEW`: progress between two merged workbooks of one guideline version (else a
     BaselineError that says how to `baseline migrate` the older one across)."""
     (then, then_plan, then_info), (now, now_plan, now_info) = read_round(old), read_round(new)
-    return compare(then, now, then_plan, now_plan, old_meta=then_info, new_meta=now_info, old_name=str(old),
-                   new_name=str(new))
+    comparison = compare(then, now, then_plan, now_plan, old_meta=then_info, new_meta=now_info, old_name=str(old),
+                         new_name=str(new))
+    if _same_file(Path(old), Path(new)) or _same_content(Path(old), Path(new)):
+        comparison.notes.append(f"{old} and {new} are the same workbook: nothing can have changed. Give last "
+                                "round's merged workbook first, then this round's.")
+    return comparison
+
+
+def _same_content(a: Path, b: Path) -> bool:
+    """Two copies of one workbook (same bytes): comparing them shows no progress."""
+    return a.stat().st_size == b.stat().st_size and a.read_bytes() == b.read_bytes()
 
 
 @dataclass(frozen=True)

@@ -249,3 +249,15 @@ def test_a_merged_workbook_in_the_returns_folder(run, returns, tmp_path, ng225):
     assert "incomplete" not in blocked.stderr and not other.exists()
     data = json.loads(run("validate", "--format", "json", target).stdout)
     assert data["files"][0]["issues"][0]["message"].startswith("This is a merged workbook")
+
+
+def test_report_compare_names_the_old_round_by_its_as_of_date_without_a_round_label(run, returns, tmp_path):
+    old, new = tmp_path / "old.xlsx", tmp_path / "new.xlsx"
+    assert run("merge", returns, "-o", old, "--as-of", "2027-03-01").exit_code == 0
+    assert run("merge", returns, "-o", new, "--as-of", "2027-09-01").exit_code == 0
+    report = tmp_path / "report.html"
+    result = run("report", new, "-o", report, "--compare", old)
+    assert result.exit_code == 0, result.output
+    html = report.read_text(encoding="utf-8")
+    assert "Progress since the assessment as of 1 March 2027" in html
+    assert "the merge of" not in html  # not by its merge timestamp
