@@ -454,7 +454,7 @@ def summary(files: tuple[str, ...], by: str, table_name: str | None, as_of: str 
 @agency_filter_option
 @click.option("--owner", "owners", multiple=True, metavar="NAME", help="Only these owners (repeatable).")
 @click.option("--overdue", is_flag=True, help="Only overdue actions.")
-@as_of_option()
+@as_of_option("the merged workbook's own as-of date")
 @format_option("table", "json", "csv", "markdown")
 @click.option("-o", "--output", "output_dir", type=click.Path(file_okay=False), metavar="DIR",
               help="Write one file per owner or agency into DIR, ready to send: an .xlsx each (with --format "
@@ -468,13 +468,16 @@ def actions(merged: str, by: str, agencies: tuple[str, ...], owners: tuple[str, 
     Within each group, actions whose agency flagged a risk if not done come first, then guideline order. The paths
     written with -o go to stdout, one per line.
     """
+    import datetime as dt
+
     from baseline import render, render_actions, workflow
 
     text = {"json": lambda listed, outcome: render.to_json(listed.to_dict()) + "\n",
             "csv": lambda listed, outcome: render_actions.action_list_csv(listed, outcome.themes),
             "markdown": lambda listed, outcome: render_actions.action_list_markdown(listed, outcome.heading)}.get(fmt)
     outcome = workflow.actions_file(merged, by=by, agencies=_agency_filter(agencies), owners=owners, overdue=overdue,
-                                    as_of=_as_of(as_of), output_dir=output_dir, fmt=fmt, text=text, force=force)
+                                    as_of=_date_option(as_of, "--as-of"), today=dt.date.today(),
+                                    output_dir=output_dir, fmt=fmt, text=text, force=force)
     listed = outcome.actions
     for note in outcome.notes:
         echo_err(f"Warning: {note}")

@@ -421,12 +421,14 @@ ACTION_FILE_SUFFIXES = {"table": ".xlsx", "markdown": ".md", "csv": ".csv", "jso
 
 
 def actions_file(merged: Path | str, *, by: str = "owner", agencies: Iterable[str] = (), owners: Iterable[str] = (),
-                 overdue: bool = False, as_of: dt.date | None = None, output_dir: Path | str | None = None,
+                 overdue: bool = False, as_of: dt.date | None = None, today: dt.date | None = None,
+                 output_dir: Path | str | None = None,
                  fmt: str = "table", text: Callable[[ActionList, ActionsOutcome], str] | None = None,
                  force: bool = False) -> ActionsOutcome:
     """`baseline actions`: the group's action plan from a merged workbook's Actions sheet, filtered (agency and
     owner names compared without case or spacing; an unknown one is a BaselineError) and grouped by owner or by
-    agency, risks flagged by the agency first within each group. Overdue as of `as_of` (default today).
+    agency, risks flagged by the agency first within each group. Overdue as of `as_of`, else the workbook's own
+    as-of date (as summary and report: the list agrees with its Actions sheet), else `today`.
 
     With `output_dir`: one file per group, ready to send, named after the owner or agency: an .xlsx for `fmt`
     "table", otherwise `text(one-group list, outcome)` in a .md/.csv/.json file. Nothing is written if any of them exists
@@ -436,7 +438,7 @@ def actions_file(merged: Path | str, *, by: str = "owner", agencies: Iterable[st
     agencies, owners = list(agencies), list(owners)
     check_agency_filter(agencies, list(dict.fromkeys([*workbook.assessment.agency_names, *(r.agency for r in plan)])))
     _check_owner_filter(owners, plan)
-    as_of = as_of or dt.date.today()
+    as_of = as_of or workbook.as_of or today or dt.date.today()
     listed = list_plan(plan, as_of, by=by, agencies=agencies or None, owners=owners or None, overdue=overdue,
                        risk_first_order=True)
     guideline = workbook.assessment.guideline

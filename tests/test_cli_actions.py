@@ -186,3 +186,15 @@ def test_one_json_or_csv_file_per_owner(run, merged, tmp_path):
     assert run("actions", merged, "--as-of", AS_OF, "-o", out, "--format", "csv").exit_code == 0
     lead = (out / "camhs-lead-north-camhs.csv").read_text(encoding="utf-8").lstrip("\ufeff")
     assert [r["Recommendation"] for r in csv.DictReader(io.StringIO(lead))] == ['="1.5.1"', '="1.1.2"']
+
+
+def test_as_of_defaults_to_the_workbooks_own_date(run, merged):
+    """As summary and report: overdue is judged at the date the workbook was merged for, not at today's date."""
+    result = run("actions", merged, "--format", "json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["as_of"] == AS_OF
+    assert data == library(merged)
+    summary = json.loads(run("summary", merged, "--format", "json").stdout)
+    assert summary["as_of"] == data["as_of"]
+    assert sum(g["overdue"] for g in data["groups"]) == sum(o["overdue"] for o in summary["owners"])
