@@ -198,3 +198,17 @@ def test_as_of_defaults_to_the_workbooks_own_date(run, merged):
     summary = json.loads(run("summary", merged, "--format", "json").stdout)
     assert summary["as_of"] == data["as_of"]
     assert sum(g["overdue"] for g in data["groups"]) == sum(o["overdue"] for o in summary["owners"])
+
+
+@pytest.mark.parametrize("width", [80, 120, 160])
+def test_table_fits_the_terminal(run, merged, width):
+    """A table where it fits without breaking a word, else a block per action: never lines wider than the
+    terminal (as summary and compare)."""
+    result = run("actions", merged, env={"COLUMNS": str(width), "NO_COLOR": "1"})
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert max(len(line) for line in lines) <= width
+    flat = " ".join(result.stdout.split())
+    for item in library(merged)["groups"][0]["items"]:
+        assert item["action_id"] in result.stdout
+    assert "Update the leaflet" in flat and "In progress" in flat
