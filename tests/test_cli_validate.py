@@ -234,3 +234,49 @@ def test_readme_lists_every_issue_code_with_its_severity():
     table = readme[readme.index("#### Issue codes"):]
     for code, severity in ISSUE_CODES.items():
         assert f"| `{code}` | {severity} |" in table, code
+
+
+def _csv_with_deadlines(tmp_path, deadlines: dict[str, str]):
+    """The Assessment sheet exported as CSV (as Excel in a US locale writes it): text dates as typed."""
+    import csv
+
+    wb = builders.new_workbook()
+    for rec_id, deadline in deadlines.items():
+        builders.put(wb, rec_id, relevant="Yes", meets="No", action="Train staff", owner="Lead", deadline=deadline)
+    ws = builders.assessment(wb)
+    cells = {rec_id: builders.cell_of(ws, rec_id, "deadline") for rec_id in deadlines}
+    path = tmp_path / "camhs.csv"
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        for row in ws.iter_rows(values_only=True):
+            writer.writerow(["" if v is None else v for v in row])
+    return path, cells
+
+
+def test_a_csv_with_a_month_first_date_makes_its_either_way_dates_errors(run, tmp_path):
+    path, cells = _csv_with_deadlines(tmp_path, {"1.1.1": "03/05/2027", "1.1.2": "03/14/2027"})
+    result = run("validate", "--format", "json", path, "--as-agency", builders.AGENCY, "--sector", "mental_health")
+    assert result.exit_code == 1
+    [file] = json.loads(result.stdout)["files"]
+    errors = {i["cell"]: i["message"] for i in file["issues"] if i["code"] == "invalid-date"}
+    assert set(errors) == {cells["1.1.1"], cells["1.1.2"]}  # 03/05/2027 is not silently 3 May
+    assert "could be 3 May 2027 or 5 March 2027" in errors[cells["1.1.1"]]
+    assert "'03/14/2027', written month first" in errors[cells["1.1.1"]]
+
+
+def test_either_way_dates_are_read_day_first_when_nothing_says_otherwise(run, tmp_path):
+    path, _ = _csv_with_deadlines(tmp_path, {"1.1.1": "03/05/2027", "1.1.2": "31/03/2027"})
+    result = run("validate", "--format", "json", path, "--as-agency", builders.AGENCY, "--sector", "mental_health")
+    assert result.exit_code == 0, result.output
+    [file] = json.loads(result.stdout)["files"]
+    assert not [i for i in file["issues"] if i["code"] == "invalid-date"]
+
+
+def test_the_same_rule_holds_for_text_dates_in_a_workbook(run, tmp_path):
+    wb = builders.new_workbook()
+    for rec_id, deadline in {"1.1.1": "03/05/2027", "1.1.2": "03/14/2027"}.items():
+        builders.put(wb, rec_id, relevant="Yes", meets="No", action="Train staff", owner="Lead", deadline=deadline)
+    cell = builders.cell_of(builders.assessment(wb), "1.1.1", "deadline")
+    path = builders.save(wb, tmp_path / "camhs.xlsx")
+    [file] = json.loads(run("validate", "--format", "json", path).stdout)["files"]
+    assert cell in {i["cell"] for i in file["issues"] if i["code"] == "invalid-date"}
