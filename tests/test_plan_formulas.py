@@ -55,3 +55,23 @@ def test_a_formula_in_an_action_cell_keeps_its_text(run, runner, tmp_path, via):
 ])
 def test_formula_value_is_what_it_shows_unless_that_is_nothing_or_an_error(formula, shown, read):
     assert formula_value(formula, shown) == read
+
+
+def test_update_with_a_renamed_actions_header_names_the_missing_column(run, runner, tmp_path):
+    import openpyxl
+
+    from tests.test_living_plan import actions_table
+
+    ng225 = catalogue.load("NG225")
+    returns = build_returns(tmp_path / "returns", ng225)
+    merged = tmp_path / "merged.xlsx"
+    assert merge_cli(runner, returns, "-o", merged, "--as-of", AS_OF).exit_code == 0
+    workbook = openpyxl.load_workbook(merged)
+    sheet = workbook["Actions"]
+    header_row, columns = actions_table(sheet)
+    sheet.cell(header_row, columns["Owner"]).value = "Lead officer"
+    workbook.save(merged)
+    result = run("merge", returns, "-o", tmp_path / "new.xlsx", "--update", merged, "--as-of", AS_OF)
+    assert result.exit_code == 1
+    assert (f"the 'Actions' sheet's header row (row {header_row}) has no 'Owner' column: give it back its header "
+            "text") in result.stderr

@@ -145,9 +145,27 @@ def _find_table(workbook, sheet: str, columns: tuple[MergedColumn, ...], require
     found = find_header_row(rows, lambda text: wanted.get(normalise_header(text)), search_rows=HEADER_SEARCH_ROWS,
                             accept=lambda positions: all(key in positions for key in required))
     if found is None:
-        headers = ", ".join(c.header for c in columns if c.key in required)
-        raise BaselineError(f"{path}: the {sheet!r} sheet has no header row with the columns {headers}.")
+        raise BaselineError(_missing_columns(path, sheet, rows, columns, required, wanted))
     return _Table(sheet, found.row + 1, found.columns, rows[found.row + 1:])
+
+
+def _missing_columns(path: Path, sheet: str, rows: list[list[Any]], columns: tuple[MergedColumn, ...],
+                     required: tuple[str, ...], wanted: dict[str, str]) -> str:
+    """Which required columns the sheet's likeliest header row (the one with most of them) lacks, by name: a
+    renamed header is then one edit to undo, not a hunt."""
+    headers = {c.key: c.header for c in columns if c.key in required}
+    best_row, best = None, set()
+    for index, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
+        keys = {wanted.get(normalise_header(cell_text(value))) for value in row} & set(required)
+        if len(keys) > len(best):
+            best_row, best = index, keys
+    if best_row is None:
+        return f"{path}: the {sheet!r} sheet has no header row with the columns {', '.join(headers.values())}."
+    missing = [headers[key] for key in required if key not in best]
+    plural = len(missing) > 1
+    return (f"{path}: the {sheet!r} sheet's header row (row {best_row + 1}) has no {', '.join(map(repr, missing))} "
+            f"column{'s' if plural else ''}: give {'them' if plural else 'it'} back {'their' if plural else 'its'} "
+            "header text (a renamed header cannot be matched). Nothing was written.")
 
 
 def _read_sources(workbook, path: Path) -> list[AgencySource]:
