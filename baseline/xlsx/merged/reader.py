@@ -165,7 +165,7 @@ def _missing_columns(path: Path, sheet: str, rows: list[list[Any]], columns: tup
     plural = len(missing) > 1
     return (f"{path}: the {sheet!r} sheet's header row (row {best_row + 1}) has no {', '.join(map(repr, missing))} "
             f"column{'s' if plural else ''}: give {'them' if plural else 'it'} back {'their' if plural else 'its'} "
-            "header text (a renamed header cannot be matched). Nothing was written.")
+            "header text (a renamed header cannot be matched).")
 
 
 def _read_sources(workbook, path: Path) -> list[AgencySource]:
