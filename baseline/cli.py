@@ -485,6 +485,10 @@ def actions(merged: str, by: str, agencies: tuple[str, ...], owners: tuple[str, 
         for path in outcome.written:
             click.echo(str(path))
         echo_err(f"Wrote {render.counted(len(outcome.written), 'file')}, one per {by}, to {output_dir} ({outcome.heading}).")
+        for group in outcome.unowned:
+            echo_err(f"No file for {render.counted(len(group.rows), 'action')} of {group.agency} with no owner: "
+                     f"give {'it' if len(group.rows) == 1 else 'them'} an owner in the Actions sheet "
+                     f"({', '.join(r.action_id for r in group.rows)}).")
     elif fmt == "json":
         click.echo(render.to_json(listed.to_dict()))
     elif fmt == "csv":

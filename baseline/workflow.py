@@ -16,6 +16,7 @@ from typing import Callable, Iterable
 
 from baseline import catalogue
 from baseline.actions import (
+    ActionGroup,
     ActionList,
     CarryReport,
     PlanRow,
@@ -51,7 +52,7 @@ from baseline.rounds import (
     migrate_return,
     prefill_returns,
 )
-from baseline.summary import Summary, summarise
+from baseline.summary import NO_OWNER, Summary, summarise
 from baseline.text import name_key
 from baseline.xlsx.action_list import write_action_list_workbook
 from baseline.xlsx.agency.layout import Continues
@@ -415,6 +416,7 @@ class ActionsOutcome:
     themes: dict[str, str]  # section id -> its label, for the Theme column
     written: list[Path] = field(default_factory=list)  # with output_dir: one file per owner or agency
     notes: list[str] = field(default_factory=list)  # warnings about the plan as read (a formula in a cell)
+    unowned: list[ActionGroup] = field(default_factory=list)  # with output_dir by owner: no file (nobody to send to)
 
 
 ACTION_FILE_SUFFIXES = {"table": ".xlsx", "markdown": ".md", "csv": ".csv", "json": ".json"}
@@ -461,17 +463,21 @@ def _check_owner_filter(owners: list[str], plan: list[PlanRow]) -> None:
 
 def _write_action_files(outcome: ActionsOutcome, folder: Path, fmt: str, text: Callable[[ActionList, ActionsOutcome], str] | None,
                         force: bool) -> list[Path]:
+    """One file per group; actions without an owner get no file ("(no owner)" is nobody to send it to): they are
+    left in `outcome.unowned`, for the facilitator to give an owner."""
     listed = outcome.actions
+    outcome.unowned = [group for group in listed.groups if group.owner == NO_OWNER]
+    groups = [group for group in listed.groups if group.owner != NO_OWNER]
     suffix = ACTION_FILE_SUFFIXES[fmt]
     taken: set[str] = set()
-    names = [Path(safe_filename(group.name, taken)).with_suffix(suffix).name for group in listed.groups]
+    names = [Path(safe_filename(group.name, taken)).with_suffix(suffix).name for group in groups]
     targets = [folder / name for name in names]
     existing = [t for t in targets if t.exists()]
     if existing and not force:
         raise BaselineError(f"{len(existing)} of the files to write already exist ({', '.join(map(str, existing[:3]))}"
                             f"{' …' if len(existing) > 3 else ''}); nothing was written. Use --force to overwrite them.")
     folder.mkdir(parents=True, exist_ok=True)
-    for group, target in zip(listed.groups, targets):
+    for group, target in zip(groups, targets):
         if text is None:
             write_action_list_workbook(target, group, heading=outcome.heading, themes=outcome.themes, force=True)
         else:
