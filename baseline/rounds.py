@@ -403,13 +403,15 @@ def _migrate_plan_rows(plan: Iterable[PlanRow], new: Guideline, report: Migratio
 def prefill_returns(assessment: MultiAgencyAssessment, plan: Iterable[PlanRow]) -> list[AgencyReturn]:
     """Each agency's last answers, with the group's latest action values (the plan: Specific action, Owner, Deadline,
     Status) in place of what the return said, to re-issue its workbook for the next round. A plan row for a
-    recommendation the agency's workbook does not list (or an agency not in the assessment) has nowhere to go."""
+    recommendation the agency's workbook does not list (or an agency not in the assessment) has nowhere to go.
+    Completed by is left blank: the workbook asks whoever reviews this round's answers to put their name there."""
     by_key = {row.key: row for row in plan}
     out = []
     for agency_return in assessment.returns():
         answers = {}
         for rec_id, answer in agency_return.answers.items():
             row = by_key.get(action_key(agency_return.agency, rec_id))
+            answer = replace(answer, completed_by="")
             answers[rec_id] = answer if row is None else replace(
                 answer, action=row.action, owner=row.owner, deadline=row.deadline, deadline_text=row.deadline_text,
                 action_status=row.status)

@@ -203,6 +203,25 @@ def test_compare_a_workbook_with_itself_says_so(tmp_path, run, round_one):
         assert f"Note: {merged} and {other} are the same workbook: nothing can have changed." in result.stderr
 
 
+def test_prefill_leaves_completed_by_for_this_rounds_reviewer(tmp_path, run):
+    config = tmp_path / "assessment.yaml"
+    config.write_text(CONFIG, encoding="utf-8")
+    assert run("generate", config, "-o", tmp_path / "round1").exit_code == 0
+    for name, answers in ROUND_1.items():
+        fill(tmp_path / "round1" / name, {rec: {**values, "completed_by": "R. Shah"} for rec, values in answers.items()})
+    merged = tmp_path / "merged.xlsx"
+    assert run("merge", tmp_path / "round1", "-o", merged, "--as-of", "2027-03-01").exit_code == 0
+    assert run("generate", config, "-o", tmp_path / "round2", "--prefill", merged).exit_code == 0
+    before = read_return(tmp_path / "round1" / CAMHS).agency_return.answers
+    after = read_return(tmp_path / "round2" / CAMHS).agency_return.answers
+    assert before["1.1.1"].completed_by == "R. Shah"
+    assert all(a.completed_by == "" for a in after.values())  # Start here asks the reviewer to sign there
+    assert after["1.1.1"].action == before["1.1.1"].action  # the answers themselves are kept
+    # Sent back untouched, it is still told apart (the digest is of the answers as sent, Completed by blank).
+    result = run("validate", tmp_path / "round2" / CAMHS, "--format", "json")
+    assert [i["code"] for i in json.loads(result.stdout)["files"][0]["issues"]] == ["unchanged-return"]
+
+
 def test_prefill_stamps_agree_three_ways(tmp_path, run, round_one):
     config, merged_1 = round_one
     assert run("generate", config, "-o", tmp_path / "round2", "--prefill", merged_1).exit_code == 0
