@@ -197,6 +197,7 @@ def recs_check(files: tuple[str, ...]) -> None:
     Each problem is printed as FILE: YAML.PATH: reason. Exit 1 if any file has a problem.
     """
     from baseline import catalogue
+    from baseline.render import counted
 
     paths = list(files) or [str(e.path) for e in catalogue.all_files()]
     if not paths:
@@ -211,9 +212,9 @@ def recs_check(files: tuple[str, ...]) -> None:
         else:
             click.echo(printable(f"{path}: OK"))
     if bad:
-        echo_err(f"{bad} of {len(paths)} file(s) have problems.")
+        echo_err(f"{bad} of {counted(len(paths), 'file')} {'has' if bad == 1 else 'have'} problems.")
         sys.exit(EXIT_INPUT_PROBLEM)
-    echo_err(f"All {len(paths)} file(s) are valid.")
+    echo_err("The file is valid." if len(paths) == 1 else f"All {counted(len(paths), 'file')} are valid.")
 
 
 @recs.command("diff")
@@ -411,16 +412,21 @@ def merge(files: tuple[str, ...], output: str, config: str | None, update: str |
                                        strict=strict, progress=progress, agency_map=_agency_map(as_agency, sectors),
                                        agencies=_agency_filter(agencies), update=update, today=dt.date.today(),
                                        config=config)
+    for note in outcome.notes:
+        echo_err(f"Note: {note}")
     if not outcome.ok:
         render.print_validation(outcome.report, only_problems=True, stderr=True)
-        bad = sum(not f.valid for f in outcome.report.files)
-        echo_err(f"Merge refused: {bad} of {len(outcome.report.files)} file(s) have errors. Nothing was written.")
+        bad = sum(bool(f.errors) for f in outcome.report.files)
+        echo_err(f"Merge refused: {bad} of {render.counted(len(outcome.report.returns), 'file')} "
+                 f"{'has' if bad == 1 else 'have'} errors. Nothing was written.")
         sys.exit(EXIT_INPUT_PROBLEM)
     render.print_validation(outcome.report, only_problems=True, stderr=True)  # the warnings, as validate shows them
-    warnings = sum(len(f.warnings) for f in outcome.report.files)
+    warnings = sum(len(f.warnings) for f in outcome.report.returns)
+    skipped = len(outcome.report.skipped)
+    noted = [render.counted(warnings, "warning") if warnings else "", f"{skipped} skipped" if skipped else ""]
     click.echo(output)
-    echo_err(f"Merged {len(outcome.assessment.agencies)} agencies into {output}"
-             + (f" ({warnings} warning(s), listed above)." if warnings else "."))
+    echo_err(f"Merged {render.counted(len(outcome.assessment.agencies), 'agency')} into {output}"
+             + (f" ({', '.join(filter(None, noted))}: listed above)." if warnings or skipped else "."))
     if outcome.carry is not None:
         from baseline.render_actions import carry_lines
 
@@ -519,7 +525,7 @@ def status(config: str, files: tuple[str, ...], as_of: str | None, fmt: str) -> 
 @agency_filter_option
 @click.option("--owner", "owners", multiple=True, metavar="NAME", help="Only these owners (repeatable).")
 @click.option("--overdue", is_flag=True, help="Only overdue actions.")
-@as_of_option()
+@as_of_option("the merged workbook's own as-of date")
 @format_option("table", "json", "csv", "markdown")
 @click.option("-o", "--output", "output_dir", type=click.Path(file_okay=False), metavar="DIR",
               help="Write one file per owner or agency into DIR, ready to send: an .xlsx each (with --format "
@@ -533,18 +539,27 @@ def actions(merged: str, by: str, agencies: tuple[str, ...], owners: tuple[str, 
     Within each group, actions whose agency flagged a risk if not done come first, then guideline order. The paths
     written with -o go to stdout, one per line.
     """
+    import datetime as dt
+
     from baseline import render, render_actions, workflow
 
     text = {"json": lambda listed, outcome: render.to_json(listed.to_dict()) + "\n",
             "csv": lambda listed, outcome: render_actions.action_list_csv(listed, outcome.themes),
             "markdown": lambda listed, outcome: render_actions.action_list_markdown(listed, outcome.heading)}.get(fmt)
     outcome = workflow.actions_file(merged, by=by, agencies=_agency_filter(agencies), owners=owners, overdue=overdue,
-                                    as_of=_as_of(as_of), output_dir=output_dir, fmt=fmt, text=text, force=force)
+                                    as_of=_date_option(as_of, "--as-of"), today=dt.date.today(),
+                                    output_dir=output_dir, fmt=fmt, text=text, force=force)
     listed = outcome.actions
+    for note in outcome.notes:
+        echo_err(f"Warning: {note}")
     if output_dir is not None:
         for path in outcome.written:
             click.echo(str(path))
-        echo_err(f"Wrote {len(outcome.written)} file(s), one per {by}, to {output_dir} ({outcome.heading}).")
+        echo_err(f"Wrote {render.counted(len(outcome.written), 'file')}, one per {by}, to {output_dir} ({outcome.heading}).")
+        for group in outcome.unowned:
+            echo_err(f"No file for {render.counted(len(group.rows), 'action')} of {group.agency} with no owner: "
+                     f"give {'it' if len(group.rows) == 1 else 'them'} an owner in the Actions sheet "
+                     f"({', '.join(r.action_id for r in group.rows)}).")
     elif fmt == "json":
         click.echo(render.to_json(listed.to_dict()))
     elif fmt == "csv":
@@ -593,9 +608,13 @@ def generate(config: str | None, output: str, agencies: tuple[str, ...], as_agen
     from pathlib import Path
 
     from baseline import catalogue, workflow
+    from baseline.render import counted
 
-    if (config is None) == (as_agency is None):
-        raise click.UsageError("give either CONFIG.yaml or --as-agency NAME (not both).")
+    if config is None and as_agency is None:
+        raise click.UsageError("say what to generate: CONFIG.yaml (one workbook per agency of the config) or "
+                               "--as-agency NAME --sector S (one workbook).")
+    if config is not None and as_agency is not None:
+        raise click.UsageError("give either CONFIG.yaml or --as-agency NAME, not both.")
     if config is not None:
         given = [name for name, value in (("--sector", sectors), ("--area", area), ("--return-by", return_by),
                                           ("--guideline", guideline_ref)) if value]
@@ -613,7 +632,7 @@ def generate(config: str | None, output: str, agencies: tuple[str, ...], as_agen
             click.echo(str(item.path))
             echo_err(f"{item.agency}: {item.recommendations} recommendations -> {item.path.name}"
                      + (" (prefilled with last round's answers)" if item.prefilled else ""))
-        echo_err(f"Generated {len(written)} workbook(s) for {assessment_config.area} ({model.ref}) in {output}"
+        echo_err(f"Generated {counted(len(written), 'workbook')} for {assessment_config.area} ({model.ref}) in {output}"
                  + (f", {sum(i.prefilled for i in written)} prefilled from {prefill}." if prefill else "."))
     else:
         if agencies:
@@ -660,6 +679,8 @@ def compare(old: str, new: str, fmt: str) -> None:
     from baseline import render, workflow
 
     comparison = workflow.compare_files(old, new)
+    for note in comparison.notes:
+        echo_err(f"Note: {note}")
     if fmt == "json":
         click.echo(render.to_json(comparison.to_dict()))
     elif fmt == "markdown":

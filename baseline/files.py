@@ -39,6 +39,15 @@ class ExpandedPaths:
     reports: list[FileReport] = field(default_factory=list)  # paths that hold nothing to read, said so
 
 
+def skipped_reason(path: Path) -> str:
+    """Why a file in a folder was not read, and what to do if it should have been."""
+    if path.is_dir():
+        return (f"Not read: a folder inside {path.parent}. Folders given to the command are read, folders inside "
+                f"them are not; if it holds returns, give it as well ({path}).")
+    return (f"Not read: not a spreadsheet (only {', '.join(RETURN_SUFFIXES)} files in a folder are returns). "
+            "If it is a return, save it as .xlsx and give it again.")
+
+
 def expand_paths(paths: Iterable[str | Path]) -> ExpandedPaths:
     """Files as given; a folder stands for the spreadsheets inside it (sorted; lock and hidden files ignored).
 
@@ -54,11 +63,8 @@ def expand_paths(paths: Iterable[str | Path]) -> ExpandedPaths:
         if path.is_dir():
             inside = sorted(p for p in path.iterdir() if not is_ignored(p))
             found = [p for p in inside if p.suffix.lower() in RETURN_SUFFIXES]
-            out.reports += [FileReport(path=str(p), issues=[make_issue(
-                "skipped-file", f"Not read: {'a folder' if p.is_dir() else 'not a spreadsheet'} (only "
-                                f"{', '.join(RETURN_SUFFIXES)} files in a folder are returns). If it is a return, "
-                                "save it as .xlsx and give it again.", file=str(p))])
-                for p in inside if p not in found]
+            out.reports += [FileReport(path=str(p), skipped=True, issues=[make_issue(
+                "skipped-file", skipped_reason(p), file=str(p))]) for p in inside if p not in found]
             if not found:
                 out.reports.append(FileReport(path=str(path), issues=[make_issue(
                     "unreadable-file", f"The folder contains no spreadsheets ({', '.join(RETURN_SUFFIXES)} files).",

@@ -92,12 +92,13 @@ class LoadedReturns:
     returns: list[AgencyReturn] = field(default_factory=list)  # only those read without error
     files_read: int = 0  # files opened (0: the paths held no workbook at all)
     received: list[ReceivedFile] = field(default_factory=list)  # every file accounted for, as the tracker sees it
+    left_out: list[Path] = field(default_factory=list)  # given (or in a folder given) but not read: see leave_out
 
 
 def load_returns(paths: Iterable[str | Path], *, strict: bool = False, progress: Progress | None = None,
                  reader: Reader | None = None, agency_map: AgencyMap | None = None,
                  agencies: Iterable[str] | None = None, keep_answers: bool = True,
-                 workers: int | None = None) -> LoadedReturns:
+                 workers: int | None = None, leave_out: Iterable[Path] = ()) -> LoadedReturns:
     """Read and validate each file in turn (a folder stands for the workbooks in it). One bad file never stops the
     others.
 
@@ -107,17 +108,21 @@ def load_returns(paths: Iterable[str | Path], *, strict: bool = False, progress:
     `keep_answers=False` keeps only the reports and what the tracker needs (validate), so memory does not grow with
     the answers read. `workers`: processes reading files side by side (None: pool_size decides; 1: in this
     process). The result is the same either way, in the order of the files.
+    `leave_out`: files never read as returns (the merge's own output and --update workbook), listed in `left_out`.
     """
     wanted = {name_key(a): a for a in agencies or ()}
     expanded = expand_paths(paths)
     loaded = LoadedReturns(ValidationReport())
     seen: dict[str, str] = {}
+    excluded = {p.resolve() for p in leave_out if p.exists()}
+    files = [p for p in expanded.files if not (excluded and p.resolve() in excluded)]
+    loaded.left_out = [p for p in expanded.files if p not in files]
     if reader is None:
         reader = partial(read_kept, agency_map=agency_map, keep_answers=keep_answers)
-        workers = pool_size(len(expanded.files)) if workers is None else workers
+        workers = pool_size(len(files)) if workers is None else workers
     else:
         workers = 1  # a reader passed in need not survive pickling to another process
-    for path, (result, received) in _read_each(expanded.files, reader, progress, workers):
+    for path, (result, received) in _read_each(files, reader, progress, workers):
         result.report.issues = capped(result.report.issues)
         loaded.files_read += 1
         agency = result.report.agency
@@ -221,13 +226,14 @@ def check_against_config(loaded: LoadedReturns, assessment: Assessment, agencies
     loaded.report.issues += tracker.missing_agency_issues(assessment.asked(agencies), returned)
 
 
-def check_agency_filter(wanted: Iterable[str], found: Iterable[str]) -> None:
-    """--agency names an agency that none of the files has: say so, with the agencies there are."""
+def check_agency_filter(wanted: Iterable[str], found: Iterable[str], where: str = "these files") -> None:
+    """--agency names an agency that none of the files (or the config: `where`) has: say so, with the agencies
+    there are."""
     found = list(found)
     keys = {name_key(a) for a in found}
     unknown = [a for a in wanted if name_key(a) not in keys]
     if unknown:
-        raise BaselineError(f"No agency named {', '.join(map(repr, unknown))} in these files. "
+        raise BaselineError(f"No agency named {', '.join(map(repr, unknown))} in {where}. "
                             f"Agencies: {', '.join(sorted(found, key=name_key)) or 'none'}.")
 
 
@@ -264,6 +270,7 @@ class MergeOutcome:
     assessment: MultiAgencyAssessment | None  # None when anything blocks the merge
     plan: list[PlanRow] | None = None  # the group's action plan (None: the returns' own actions)
     carry: CarryReport | None = None  # what `merge --update` carried forward, overrode and kept
+    notes: list[str] = field(default_factory=list)  # warnings about PREV's plan as read (a formula in a cell)
 
     @property
     def ok(self) -> bool:
@@ -273,16 +280,26 @@ class MergeOutcome:
 def merge_returns_in(paths: Iterable[str | Path], *, latest: bool = False, keep: Iterable[str] = (),
                      strict: bool = False, progress: Progress | None = None, reader: Reader | None = None,
                      agency_map: AgencyMap | None = None, agencies: Iterable[str] | None = None,
-                     config: Path | str | Assessment | None = None) -> MergeOutcome:
+                     config: Path | str | Assessment | None = None,
+                     leave_out: Iterable[tuple[Path, str]] = ()) -> MergeOutcome:
     """Validate every file, then merge them if (and only if) no error-level issue was found anywhere.
 
     Two returns for one agency: `keep` (file paths or names) chooses, else `latest` takes the one saved last.
     One assessment is of one area: with `config`, its area (and `check_against_config`); without, the area most
-    returns share; a return of another area is an error either way."""
+    returns share; a return of another area is an error either way.
+    `leave_out`: merged workbooks of this very merge ((path, "output" or "--update workbook")) among the returns."""
     keep = tuple(keep)
+    leave_out = list(leave_out)
     assessment = Assessment.load(config)
     loaded = load_returns(paths, strict=strict, progress=progress, reader=reader,
-                          agency_map=assessment.names(agency_map) if assessment else agency_map, agencies=agencies)
+                          agency_map=assessment.names(agency_map) if assessment else agency_map, agencies=agencies,
+                          leave_out=[p for p, _ in leave_out])
+    roles: dict[Path, str] = {}
+    for p, role in leave_out:  # the same file as both: "--update workbook and output"
+        if p.exists():
+            roles[p.resolve()] = f"{roles[p.resolve()]} and {role}" if p.resolve() in roles else role
+    notes = [f"{path} is this merge's {roles[path.resolve()]}, a merged workbook, not a return: left out of the "
+             "returns read." for path in loaded.left_out]
     if not loaded.files_read:
         raise BaselineError("No workbooks to merge (no .xlsx, .xlsm or .ods files found).")
     unknown = unused_keeps([f.path for f in loaded.received if not f.skipped], keep)
@@ -298,9 +315,9 @@ def merge_returns_in(paths: Iterable[str | Path], *, latest: bool = False, keep:
     mismatch_issues = check_same_guideline(guideline, chosen) if guideline else []
     _attach(loaded.report, duplicate_issues + mismatch_issues)
     if not loaded.report.valid or guideline is None:
-        return MergeOutcome(loaded.report, None)
+        return MergeOutcome(loaded.report, None, notes=notes)
     area, round = (assessment.config.area, assessment.config.round or "") if assessment else (None, None)
-    return MergeOutcome(loaded.report, merge_returns(guideline, chosen, area=area, round=round))
+    return MergeOutcome(loaded.report, merge_returns(guideline, chosen, area=area, round=round), notes=notes)
 
 
 def _guideline_of(returns: list[AgencyReturn]) -> Guideline | None:

@@ -145,6 +145,7 @@ class FileReport:
     guideline: str | None = None
     version: str | None = None
     issues: list[Issue] = field(default_factory=list)
+    skipped: bool = False  # not a return (a document, a nested folder): listed with skipped-file, never read
 
     @property
     def errors(self) -> list[Issue]:
@@ -156,12 +157,14 @@ class FileReport:
 
     @property
     def valid(self) -> bool:
-        return not self.errors
+        """A return read without an error (a skipped file is not a return, so never valid)."""
+        return not self.errors and not self.skipped
 
     def to_dict(self) -> dict:
         return {
             "path": self.path,
             "valid": self.valid,
+            "skipped": self.skipped,
             "agency": self.agency,
             "guideline": self.guideline,
             "version": self.version,
@@ -177,7 +180,17 @@ class ValidationReport:
 
     @property
     def valid(self) -> bool:
-        return all(f.valid for f in self.files) and not any(i.severity == ERROR for i in self.issues)
+        """No error anywhere (files, or the report-level issues of --config): skipped files block nothing."""
+        return not any(f.errors for f in self.files) and not any(i.severity == ERROR for i in self.issues)
+
+    @property
+    def returns(self) -> list[FileReport]:
+        """The files that are returns (read, or that failed to be): everything but the skipped ones."""
+        return [f for f in self.files if not f.skipped]
+
+    @property
+    def skipped(self) -> list[FileReport]:
+        return [f for f in self.files if f.skipped]
 
     def to_dict(self) -> dict:
         return {"files": [f.to_dict() for f in self.files], "issues": [i.to_dict() for i in self.issues]}

@@ -100,6 +100,15 @@ def spreadsheet_text(value: Any) -> Any:
     return csv_cell(value)
 
 
+def counted(n: int, word: str, plural: str | None = None) -> str:
+    """"1 agency", "2 agencies", "0 files": a count with its noun in the right number (the one plural rule)."""
+    if n == 1:
+        return f"{n} {word}"
+    if plural is None:
+        plural = word[:-1] + "ies" if word.endswith("y") and word[-2:-1] not in "aeiou" else word + "s"
+    return f"{n} {plural}"
+
+
 def markdown_table(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
     """A GFM table; every cell is plain text (markdown_text: no line break, pipe, HTML or formatting gets through)."""
     lines = ["| " + " | ".join(map(markdown_text, header)) + " |", "|" + "|".join("---" for _ in header) + "|"]
@@ -517,7 +526,7 @@ def print_summary(summary, by: str = "section") -> None:
         print_table_or_blocks(out, "Action owners", header, rows, label_columns=2, right=(2, 3, 4), styles=styles)
     overdue = sum(o.overdue for o in summary.owners)
     if overdue:
-        say(out, Text(f"{overdue} overdue action(s) as of {summary.as_of.isoformat()}.", style="bold red"))
+        say(out, Text(f"{counted(overdue, 'overdue action')} as of {summary.as_of.isoformat()}.", style="bold red"))
 
 
 def print_gaps(out: Console, summary) -> None:
@@ -591,6 +600,8 @@ def summary_markdown(summary) -> str:
 def file_heading(file_report) -> str:
     """"✓ returns/camhs.xlsx — North CAMHS: valid (2 warnings)" or "✗ … : 3 errors, 1 warning"."""
     who = f" — {file_report.agency}" if file_report.agency else ""
+    if file_report.skipped:
+        return f"– {file_report.path}: skipped, not read"
     errors, warnings = len(file_report.errors), len(file_report.warnings)
     warned = f"{warnings} warning{'' if warnings == 1 else 's'}"
     if file_report.valid:
@@ -599,9 +610,10 @@ def file_heading(file_report) -> str:
 
 
 def validation_count(report) -> str:
-    valid = sum(f.valid for f in report.files)
-    total = len(report.files)
-    return f"{valid} of {total} file{'' if total == 1 else 's'} valid"
+    """"1 of 2 files valid, 3 skipped": returns only; files that are not returns are counted apart."""
+    returns, skipped = report.returns, len(report.skipped)
+    valid = sum(f.valid for f in returns)
+    return f"{valid} of {counted(len(returns), 'file')} valid" + (f", {skipped} skipped" if skipped else "")
 
 
 def issue_place(issue) -> str:
@@ -624,7 +636,7 @@ def print_validation(report, only_problems: bool = False, stderr: bool = False) 
     for file_report in report.files:
         if only_problems and not file_report.issues:
             continue
-        style = "green" if file_report.valid else "bold red"
+        style = "green" if file_report.valid else "yellow" if file_report.skipped else "bold red"
         say(out, Text(file_heading(file_report), style=style))
         if not file_report.issues:
             continue
@@ -661,6 +673,9 @@ def validation_text(report) -> str:
     for file_report in report.files:
         who = f" ({file_report.agency})" if file_report.agency else ""
         errors, warnings = file_report.errors, file_report.warnings
+        if file_report.skipped:
+            parts.append(f"{file_report.path}: skipped, not read. {' '.join(one_line(i.message) for i in warnings)}")
+            continue
         if file_report.valid and not warnings:
             parts.append(f"{file_report.path}{who}: valid, nothing to change.")
             continue
@@ -742,7 +757,18 @@ def change_sentence(comparison) -> str:
 def actions_sentence(comparison) -> str:
     a = comparison.actions
     return (f"Actions: {len(a.closed)} closed, {len(a.new)} new, {len(a.still_open)} still open "
-            f"({len(a.still_overdue)} overdue then and still overdue now).")
+            f"({len(a.still_overdue)} overdue then and still overdue now), {len(a.dropped)} open then and no longer "
+            "in the plan.")
+
+
+def agencies_warning(comparison) -> str:
+    """"" when both rounds cover the same agencies; otherwise a sentence saying the totals compare different sets."""
+    gone, joined = comparison.agencies_only_old, comparison.agencies_only_new
+    if not gone and not joined:
+        return ""
+    parts = ([f"only in the old round: {', '.join(gone)}"] if gone else []) + (
+        [f"only in the new round: {', '.join(joined)}"] if joined else [])
+    return f"Warning: the rounds cover different agencies ({'; '.join(parts)}), so the totals are not like for like."
 
 
 def _then_now(old, new) -> str:
@@ -774,6 +800,8 @@ def print_compare(comparison) -> None:
     """The comparison at any terminal width: tables when they fit without breaking a word, blocks otherwise."""
     out = console()
     say(out, Text(compare_headline(comparison), style="bold"))
+    if agencies_warning(comparison):
+        say(out, Text(agencies_warning(comparison), style="bold yellow"))
     say(out, Text(change_sentence(comparison)))
     out.print()
     for title, header, rows in compare_tables(comparison):
@@ -794,8 +822,9 @@ def print_compare(comparison) -> None:
 
 
 def compare_markdown(comparison) -> str:
-    parts = ["# Progress since the last round", "", compare_headline(comparison), "", change_sentence(comparison),
-             "", actions_sentence(comparison)]
+    parts = ["# Progress since the last round", "", compare_headline(comparison), "",
+             *([agencies_warning(comparison), ""] if agencies_warning(comparison) else []),
+             change_sentence(comparison), "", actions_sentence(comparison)]
     for title, header, rows in compare_tables(comparison):
         parts += ["", f"## {title}", "", markdown_table(header, rows) if rows else "None."]
     return "\n".join(parts) + "\n"

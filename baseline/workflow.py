@@ -16,6 +16,7 @@ from typing import Callable, Iterable
 
 from baseline import catalogue
 from baseline.actions import (
+    ActionGroup,
     ActionList,
     PlanRow,
     as_summary_actions,
@@ -61,7 +62,7 @@ from baseline.rounds import (
     migrate_return,
     prefill_returns,
 )
-from baseline.summary import Summary, summarise
+from baseline.summary import NO_OWNER, Summary, summarise
 from baseline.text import name_key
 from baseline.xlsx.action_list import write_action_list_workbook
 from baseline.xlsx.agency.layout import Continues
@@ -99,7 +100,10 @@ def merge_files(paths: Iterable[str | Path], output: Path | str | None = None, *
         _check_replaceable(target, previous_path, force)
     previous = read_merged(previous_path) if previous_path is not None else None
     outcome = merge_returns_in(paths, latest=latest, keep=keep, strict=strict, progress=progress, reader=reader,
-                               agency_map=agency_map, agencies=agencies, config=config)
+                               agency_map=agency_map, agencies=agencies, config=config,
+                               leave_out=[(p, role) for p, role in ((previous_path, "--update workbook"),
+                                                                    (target, "output"))
+                                          if p is not None and p.is_file() and is_merged_workbook(p)])
     if not outcome.ok:
         return outcome
     as_of = as_of or dt.date.today()
@@ -109,6 +113,7 @@ def merge_files(paths: Iterable[str | Path], output: Path | str | None = None, *
         plan = [replace(row, last_updated=today) for row in plan]
     else:
         _check_same_encoding(previous.assessment.guideline, outcome.assessment.guideline, previous_path)
+        outcome.notes += [str(p) for p in previous.warnings]
         edited = stamp_edited(previous.plan, previous.written, today)  # "Last updated": when a merge first saw it
         plan, outcome.carry = carry_forward(edited, returned_values(previous.assessment), plan, today,
                                             assessment=outcome.assessment)
@@ -168,10 +173,13 @@ def read_round(path: Path | str) -> tuple[MultiAgencyAssessment, list[PlanRow], 
     merge it is (what compare, report --compare, migrate and generate --prefill read). The plan is the group's, as
     its Actions sheet holds it."""
     workbook = read_merged(path)
-    assessment, meta = workbook.assessment, workbook.meta
-    info = RoundInfo(area=meta.get("area", ""), round=meta.get("round", ""), merged_at=assessment.merged_at,
-                     as_of=assessment.as_of)
-    return assessment, workbook.plan, info
+    return workbook.assessment, workbook.plan, _round_info(workbook)
+
+
+def _round_info(workbook: MergedWorkbook) -> RoundInfo:
+    meta = workbook.meta
+    return RoundInfo(area=meta.get("area", ""), round=meta.get("round", ""), merged_at=workbook.assessment.merged_at,
+                     as_of=workbook.assessment.as_of)
 
 
 def report_file(merged: Path | str, output: Path | str, render: Callable[..., str], *,
@@ -209,18 +217,22 @@ class ActionsOutcome:
     heading: str  # area, round, guideline@version and the as-of date, for every output's header
     themes: dict[str, str]  # section id -> its label, for the Theme column
     written: list[Path] = field(default_factory=list)  # with output_dir: one file per owner or agency
+    notes: list[str] = field(default_factory=list)  # warnings about the plan as read (a formula in a cell)
+    unowned: list[ActionGroup] = field(default_factory=list)  # with output_dir by owner: no file (nobody to send to)
 
 
 ACTION_FILE_SUFFIXES = {"table": ".xlsx", "markdown": ".md", "csv": ".csv", "json": ".json"}
 
 
 def actions_file(merged: Path | str, *, by: str = "owner", agencies: Iterable[str] = (), owners: Iterable[str] = (),
-                 overdue: bool = False, as_of: dt.date | None = None, output_dir: Path | str | None = None,
+                 overdue: bool = False, as_of: dt.date | None = None, today: dt.date | None = None,
+                 output_dir: Path | str | None = None,
                  fmt: str = "table", text: Callable[[ActionList, ActionsOutcome], str] | None = None,
                  force: bool = False) -> ActionsOutcome:
     """`baseline actions`: the group's action plan from a merged workbook's Actions sheet, filtered (agency and
     owner names compared without case or spacing; an unknown one is a BaselineError) and grouped by owner or by
-    agency, risks flagged by the agency first within each group. Overdue as of `as_of` (default today).
+    agency, risks flagged by the agency first within each group. Overdue as of `as_of`, else the workbook's own
+    as-of date (as summary and report: the list agrees with its Actions sheet), else `today`.
 
     With `output_dir`: one file per group, ready to send, named after the owner or agency: an .xlsx for `fmt`
     "table", otherwise `text(one-group list, outcome)` in a .md/.csv/.json file. Nothing is written if any of them exists
@@ -230,13 +242,14 @@ def actions_file(merged: Path | str, *, by: str = "owner", agencies: Iterable[st
     agencies, owners = list(agencies), list(owners)
     check_agency_filter(agencies, list(dict.fromkeys([*workbook.assessment.agency_names, *(r.agency for r in plan)])))
     _check_owner_filter(owners, plan)
-    as_of = as_of or dt.date.today()
+    as_of = as_of or workbook.as_of or today or dt.date.today()
     listed = list_plan(plan, as_of, by=by, agencies=agencies or None, owners=owners or None, overdue=overdue,
                        risk_first_order=True)
     guideline = workbook.assessment.guideline
     where = [workbook.meta.get("area", ""), f"round {workbook.meta['round']}" if workbook.meta.get("round") else ""]
     heading = " · ".join([*filter(None, where), guideline.ref, f"actions as of {as_of:%d/%m/%Y}"])
-    outcome = ActionsOutcome(listed, heading, {s.id: s.label for s in guideline.sections})
+    outcome = ActionsOutcome(listed, heading, {s.id: s.label for s in guideline.sections},
+                             notes=[str(p) for p in workbook.warnings])
     if output_dir is not None:
         outcome.written = _write_action_files(outcome, Path(output_dir), fmt, text, force)
     return outcome
@@ -252,17 +265,21 @@ def _check_owner_filter(owners: list[str], plan: list[PlanRow]) -> None:
 
 def _write_action_files(outcome: ActionsOutcome, folder: Path, fmt: str, text: Callable[[ActionList, ActionsOutcome], str] | None,
                         force: bool) -> list[Path]:
+    """One file per group; actions without an owner get no file ("(no owner)" is nobody to send it to): they are
+    left in `outcome.unowned`, for the facilitator to give an owner."""
     listed = outcome.actions
+    outcome.unowned = [group for group in listed.groups if group.owner == NO_OWNER]
+    groups = [group for group in listed.groups if group.owner != NO_OWNER]
     suffix = ACTION_FILE_SUFFIXES[fmt]
     taken: set[str] = set()
-    names = [Path(safe_filename(group.name, taken)).with_suffix(suffix).name for group in listed.groups]
+    names = [Path(safe_filename(group.name, taken)).with_suffix(suffix).name for group in groups]
     targets = [folder / name for name in names]
     existing = [t for t in targets if t.exists()]
     if existing and not force:
         raise BaselineError(f"{len(existing)} of the files to write already exist ({', '.join(map(str, existing[:3]))}"
                             f"{' …' if len(existing) > 3 else ''}); nothing was written. Use --force to overwrite them.")
     folder.mkdir(parents=True, exist_ok=True)
-    for group, target in zip(listed.groups, targets):
+    for group, target in zip(groups, targets):
         if text is None:
             write_action_list_workbook(target, group, heading=outcome.heading, themes=outcome.themes, force=True)
         else:
@@ -306,7 +323,7 @@ def generate_workbooks(config: AssessmentConfig, guideline: Guideline, out_dir: 
         raise BaselineError(f"{out_dir} is a file; give a folder for the workbooks (-o DIR).")
     plan = plan_workbooks(config, out_dir)
     if agencies:
-        check_agency_filter(agencies, [agency.name for agency in config.agencies])
+        check_agency_filter(agencies, [agency.name for agency in config.agencies], where="the config")
         wanted = {name_key(a) for a in agencies}
         plan = [(path, agency) for path, agency in plan if name_key(agency.name) in wanted]
     existing = [path for path, _ in plan if path.exists()]
@@ -319,6 +336,8 @@ def generate_workbooks(config: AssessmentConfig, guideline: Guideline, out_dir: 
         raise BaselineError(f"{directories[0]} is a folder; nothing was written.")
     last_round = read_prefill(prefill, guideline) if prefill is not None else None
     if last_round is not None and note is not None:
+        for warning in last_round.warnings:
+            note(warning)
         config_keys = {name_key(agency.name) for agency in config.agencies}
         for key, previous in last_round.returns.items():
             if key not in config_keys:
@@ -365,8 +384,17 @@ def compare_files(old: Path | str, new: Path | str) -> Comparison:
     """`baseline compare OLD NEW`: progress between two merged workbooks of one guideline version (else a
     BaselineError that says how to `baseline migrate` the older one across)."""
     (then, then_plan, then_info), (now, now_plan, now_info) = read_round(old), read_round(new)
-    return compare(then, now, then_plan, now_plan, old_meta=then_info, new_meta=now_info, old_name=str(old),
-                   new_name=str(new))
+    comparison = compare(then, now, then_plan, now_plan, old_meta=then_info, new_meta=now_info, old_name=str(old),
+                         new_name=str(new))
+    if _same_file(Path(old), Path(new)) or _same_content(Path(old), Path(new)):
+        comparison.notes.append(f"{old} and {new} are the same workbook: nothing can have changed. Give last "
+                                "round's merged workbook first, then this round's.")
+    return comparison
+
+
+def _same_content(a: Path, b: Path) -> bool:
+    """Two copies of one workbook (same bytes): comparing them shows no progress."""
+    return a.stat().st_size == b.stat().st_size and a.read_bytes() == b.read_bytes()
 
 
 @dataclass(frozen=True)
@@ -428,13 +456,15 @@ class PrefillSource:
 
     continues: Continues
     returns: dict[str, AgencyReturn]  # by name_key of the agency
+    warnings: tuple[str, ...] = ()  # about its plan as read (a formula in an Actions cell)
 
 
 def read_prefill(path: Path | str, guideline: Guideline, config_file: str = "CONFIG.yaml") -> PrefillSource:
     """Each agency's last answers with the group's latest action updates, from a merged workbook of the same
     guideline version as the config (else say how to migrate it first)."""
     path = Path(path)
-    previous, plan, info = read_round(path)
+    workbook = read_merged(path)
+    previous, plan, info = workbook.assessment, workbook.plan, _round_info(workbook)
     had = previous.guideline
     if (had.guideline.upper(), had.version, had.fingerprint) != (guideline.guideline.upper(), guideline.version,
                                                                  guideline.fingerprint):
@@ -445,7 +475,7 @@ def read_prefill(path: Path | str, guideline: Guideline, config_file: str = "CON
     continues = Continues(file=path.name, merged_at=info.merged_at,
                           sha256=hashlib.sha256(path.read_bytes()).hexdigest())
     returns = prefill_returns(previous, plan)
-    return PrefillSource(continues, {name_key(r.agency): r for r in returns})
+    return PrefillSource(continues, {name_key(r.agency): r for r in returns}, tuple(map(str, workbook.warnings)))
 
 
 # --- NICE's own tool -----------------------------------------------------------------------------------------

@@ -20,7 +20,7 @@ def test_a_folder_stands_for_its_workbooks_lock_and_hidden_files_ignored(tmp_pat
         (tmp_path / name).write_bytes(b"x")
     expanded = expand_paths([tmp_path, tmp_path / "b.xlsx"])
     assert [p.name for p in expanded.files] == ["a.ods", "b.xlsx", "c.XLSM"]  # sorted; b.xlsx read once
-    assert [(r.path, [i.code for i in r.issues], r.valid) for r in expanded.reports] == [
+    assert [(r.path, [i.code for i in r.issues], r.skipped) for r in expanded.reports] == [
         (str(tmp_path / "notes.txt"), ["skipped-file"], True)]  # listed, never silently dropped
 
 

@@ -128,7 +128,7 @@ def test_generate_from_the_wheel(installed):
     out = installed.work / "out"
     written = [Path(line) for line in result.stdout.splitlines()]
     assert written and sorted(p.name for p in out.iterdir()) == sorted(p.name for p in written)
-    assert "Generated 9 workbook(s) for Northshire (NG225@2022-09-07)" in result.stderr
+    assert "Generated 9 workbooks for Northshire (NG225@2022-09-07)" in result.stderr
 
     # Each workbook lists its agency's recommendations of the shipped encoding (read here with the checkout's code).
     config_model, ng225 = load_config(EXAMPLE)
