@@ -428,7 +428,7 @@ def merge(files: tuple[str, ...], output: str, config: str | None, update: str |
     echo_err(f"Merged {render.counted(len(outcome.assessment.agencies), 'agency')} into {output}"
              + (f" ({', '.join(filter(None, noted))}: listed above)." if warnings or skipped else "."))
     if outcome.carry is not None:
-        from baseline.render_actions import carry_lines
+        from baseline.render.actions import carry_lines
 
         for line in carry_lines(outcome.carry, update):
             echo_err(line)
@@ -500,17 +500,16 @@ def status(config: str, files: tuple[str, ...], as_of: str | None, fmt: str) -> 
     RETURNS are returned workbooks, or folders of them. --format markdown is a chase list to paste into an email.
     Exit 0 only when every agency has a valid return, 1 otherwise.
     """
-    from baseline import intake, render_tracker  # intake, not workflow: status imports no workbook writer
-    from baseline.render import progress_reader
+    from baseline import intake, render  # intake, not workflow: status imports no workbook writer
 
-    with progress_reader() as progress:
+    with render.progress_reader() as progress:
         report = intake.track_returns(config, files, as_of=_as_of(as_of), progress=progress)
     if fmt == "json":
-        click.echo(render_tracker.tracker_json(report))
+        click.echo(render.tracker_json(report))
     elif fmt == "markdown":
-        click.echo(render_tracker.tracker_markdown(report))
+        click.echo(render.tracker_markdown(report))
     else:
-        render_tracker.print_tracker(report)
+        render.print_tracker(report)
     if not report.complete:
         sys.exit(EXIT_INPUT_PROBLEM)
 
@@ -541,11 +540,11 @@ def actions(merged: str, by: str, agencies: tuple[str, ...], owners: tuple[str, 
     """
     import datetime as dt
 
-    from baseline import render, render_actions, workflow
+    from baseline import render, workflow
 
     text = {"json": lambda listed, outcome: render.to_json(listed.to_dict()) + "\n",
-            "csv": lambda listed, outcome: render_actions.action_list_csv(listed, outcome.themes),
-            "markdown": lambda listed, outcome: render_actions.action_list_markdown(listed, outcome.heading)}.get(fmt)
+            "csv": lambda listed, outcome: render.action_list_csv(listed, outcome.themes),
+            "markdown": lambda listed, outcome: render.action_list_markdown(listed, outcome.heading)}.get(fmt)
     outcome = workflow.actions_file(merged, by=by, agencies=_agency_filter(agencies), owners=owners, overdue=overdue,
                                     as_of=_date_option(as_of, "--as-of"), today=dt.date.today(),
                                     output_dir=output_dir, fmt=fmt, text=text, force=force)
@@ -563,11 +562,11 @@ def actions(merged: str, by: str, agencies: tuple[str, ...], owners: tuple[str, 
     elif fmt == "json":
         click.echo(render.to_json(listed.to_dict()))
     elif fmt == "csv":
-        click.echo(render_actions.action_list_csv(listed, outcome.themes), nl=False)
+        click.echo(render.action_list_csv(listed, outcome.themes), nl=False)
     elif fmt == "markdown":
-        click.echo(render_actions.action_list_markdown(listed, outcome.heading), nl=False)
+        click.echo(render.action_list_markdown(listed, outcome.heading), nl=False)
     else:
-        render_actions.print_action_list(listed, outcome.heading)
+        render.print_action_list(listed, outcome.heading)
 
 
 # --- generate ------------------------------------------------------------------------------------------------

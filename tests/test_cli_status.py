@@ -10,7 +10,7 @@ import json
 import pytest
 
 from baseline import workflow
-from baseline.render_tracker import tracker_markdown
+from baseline.render.tracker import tracker_markdown
 
 from .cases import messy
 from .cases import tracker_folder as tf

@@ -1,4 +1,4 @@
-"""The tracker for people (baseline/render_tracker.py), on hand-built reports: chase list, terminal table, JSON."""
+"""The tracker for people (baseline/render/tracker.py), on hand-built reports: chase list, terminal table, JSON."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import re
 from markdown_it import MarkdownIt
 
 from baseline.render import returned_sentence
-from baseline.render_tracker import (
+from baseline.render.tracker import (
     markdown_text,
     one_line,
     print_tracker,

@@ -12,7 +12,7 @@ import datetime as dt
 
 from rich.text import Text
 
-from baseline.render import console, print_table_or_blocks, say, to_json
+from baseline.render.common import console, print_table_or_blocks, say, to_json
 from baseline.text import markdown_text, one_line
 from baseline.tracker import BLANK, DUPLICATE, INVALID, MISSING, STATES, VALID, AgencyRow, TrackerReport, saved_text
 
