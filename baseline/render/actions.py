@@ -1,8 +1,8 @@
 """`baseline actions` for people: the action list as a terminal table, CSV and Markdown (JSON is the library's
-ActionList.to_dict()). Kept beside render_tracker.py until both fold into render.py.
+ActionList.to_dict()).
 
 Every text came from a return or from the group: it is shown as text (rich Text, never markup), inert in CSV
-(render.to_csv, which also keeps ids such as 1.10 as text) and escaped in Markdown (render_tracker.markdown_text).
+(render.to_csv, which also keeps ids such as 1.10 as text) and escaped in Markdown (text.markdown_text).
 """
 
 from __future__ import annotations

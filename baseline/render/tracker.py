@@ -1,7 +1,6 @@
 """The return tracker for people: a terminal table, a Markdown chase list to paste into an email, and JSON.
 
-A render module of its own beside render.py (whose tables that fit the terminal it uses): together they would pass
-600 lines. Text from returns and file names (agency names, Completed by, paths) is never markup: rich gets Text
+It uses the tables that fit the terminal of render/common.py. Text from returns and file names (agency names, Completed by, paths) is never markup: rich gets Text
 objects, Markdown gets it escaped, and control characters (terminal escape sequences, line breaks) are flattened to
 spaces in both.
 """
@@ -66,7 +65,7 @@ def _contact(row: AgencyRow) -> str:
 
 def print_tracker(report: TrackerReport) -> None:
     """`baseline status --format table`: the agencies, the files received, what is wrong, unexpected files. Tables
-    fit the terminal without breaking a word (else one block per row), as every table of render.py."""
+    fit the terminal without breaking a word (else one block per row), as every table of render/."""
     out = console()
     say(out, Text(f"Returns: {one_line(headline(report))}", style="bold"))
     say(out, Text(count_sentence(report)))
