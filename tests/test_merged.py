@@ -22,9 +22,9 @@ from baseline.summary import summarise
 from baseline.xlsx.agency.layout import EXCEL_CELL_LIMIT, META_SHEET
 from baseline.xlsx.agency.writer import write_agency_workbook
 from baseline.xlsx.merged import layout as mw
-from baseline.xlsx.merged.reader import is_merged_workbook, read_merged_workbook
+from baseline.xlsx.merged.reader import is_merged_workbook, read_merged, read_merged_workbook
 from baseline.xlsx.merged.report_sheets import fit_combined
-from baseline.xlsx.merged.writer import build_merged_workbook, write_merged_workbook
+from baseline.xlsx.merged.writer import write_merged_workbook
 
 from .factories import make_return
 from .libreoffice import convert, needs_soffice
@@ -222,7 +222,8 @@ def test_table_sheets_have_filters_frozen_headers_and_print_setup(book, sheet, f
     assert ws.freeze_panes == freeze
     assert ws.auto_filter.ref == f"A1:{ws.cell(1, ws.max_column).column_letter}{ws.max_row}"
     assert ws.page_setup.orientation == "landscape"
-    assert ws.page_setup.fitToWidth == 1 and ws.page_setup.fitToHeight == 0
+    # fitToWidth may be left out: 1 is its default in OOXML (ECMA-376 CT_PageSetup), and xlsxwriter omits defaults.
+    assert (ws.page_setup.fitToWidth or 1) == 1 and ws.page_setup.fitToHeight == 0
     assert ws.sheet_properties.pageSetUpPr.fitToPage
     assert ws.print_title_rows == "$1:$1"
     assert all(c.font.bold for c in ws[1] if c.value)
@@ -320,7 +321,7 @@ def test_actions_sheet_is_an_action_plan(book, sample, sample_summary):
     assert next(row[0] for row in data_rows if row[0].value in risk_ids).font.b
 
 
-def test_age_group_comes_from_the_population(ng225_data):
+def test_age_group_comes_from_the_population(ng225_data, tmp_path):
     for section in ng225_data["sections"]:
         for rec in section["recommendations"]:
             if rec["id"] == "1.1.2":
@@ -330,7 +331,8 @@ def test_age_group_comes_from_the_population(ng225_data):
     guideline = parse_guideline(ng225_data)
     answers = {i: Answer(i, Y, N, action="Do it") for i in ("1.1.1", "1.1.2", "1.1.3")}
     assessment = merge_returns(guideline, [make_return(guideline, "A", answers)])
-    ws = build_merged_workbook(assessment, summarise(assessment, as_of=AS_OF))[mw.ACTIONS_SHEET]
+    path = write_merged_workbook(tmp_path / "merged.xlsx", assessment, summarise(assessment, as_of=AS_OF))
+    ws = openpyxl.load_workbook(path)[mw.ACTIONS_SHEET]
     ages = {r["Recommendation"]: r["Age group"] for r in rows_of(ws) if r["Recommendation"]}
     assert ages == {"1.1.1": "All ages", "1.1.2": "Children and young people", "1.1.3": "Adults"}
 
@@ -526,3 +528,31 @@ def test_formula_looking_text_survives_a_libreoffice_round_trip(sample, sample_p
     texts = {c.value for row in values[mw.ANSWERS_SHEET].iter_rows() for c in row}
     assert set(FORMULAS) <= texts and 2 not in texts and -2 not in texts
     assert read_merged_workbook(resaved) == sample
+
+
+@needs_soffice
+def test_actions_protection_unlocked_cells_and_dropdown_survive_libreoffice(sample_path, tmp_path):
+    """The group edits the plan in whatever spreadsheet it has: after LibreOffice saves the workbook, the Actions
+    sheet is still protected (sorting and filtering allowed), its editable columns still unlocked, the Status
+    dropdown and the Deadline date check still there, the risk note still on its Action ID."""
+    resaved = convert(sample_path, tmp_path / "lo", "xlsx")
+    for path in (sample_path, resaved):
+        ws = openpyxl.load_workbook(path)[mw.ACTIONS_SHEET]
+        header = [c.value for c in ws[1]]
+        columns = {name: i for i, name in enumerate(header)}
+        data_rows = [row for row in ws.iter_rows(min_row=2) if row[columns["Recommendation"]].value]
+        assert data_rows, path
+        for name in header:
+            unlocked = {row[columns[name]].protection.locked is False for row in data_rows}
+            assert unlocked == {name in ("Specific action", "Owner", "Deadline", "Status", "Progress notes")}, \
+                (path, name)
+        assert ws.protection.sheet and not ws.protection.sort and not ws.protection.autoFilter, path
+        validations = {str(v.sqref).split(":")[0]: v for v in ws.data_validations.dataValidation}
+        status_letter = chr(ord("A") + columns["Status"])
+        deadline_letter = chr(ord("A") + columns["Deadline"])
+        status, deadline = validations[f"{status_letter}2"], validations[f"{deadline_letter}2"]
+        assert status.type == "list" and status.formula1 == '"Not started,In progress,Complete"', path
+        assert str(status.sqref) == f"{status_letter}2:{status_letter}{ws.max_row}", path
+        assert deadline.type == "date" and deadline.errorStyle == "warning", path
+        assert sum(row[0].comment is not None for row in data_rows) == 1, path
+    assert read_merged(resaved).plan == read_merged(sample_path).plan

@@ -11,12 +11,16 @@ from openpyxl.worksheet.worksheet import Worksheet
 from baseline.rounds import MigrationReport
 from baseline.xlsx.sheets import (
     BORDER,
+    BORDER_COLOUR,
+    HEADER_COLOURS,
     HEADER_FILL,
     HEADER_FONT,
     TITLE_FONT,
     WRAP_TOP,
+    StreamSheet,
     fit_row_heights,
     print_setup,
+    stream_print_setup,
     write_text,
 )
 
@@ -35,13 +39,9 @@ _ACTION_COLUMNS = (
 )
 
 
-def write_removed_sheet(ws: Worksheet, report: MigrationReport) -> None:
-    """Fill `ws` (titled REMOVED_SHEET by the caller's workbook) from a migration report."""
-    ws.title = REMOVED_SHEET
-    row = 1
-    write_text(ws.cell(row, 1), f"Moved from {report.old} to {report.new}: what {report.new} no longer has")
-    ws.cell(row, 1).font = TITLE_FONT
-    row += 2
+def _content(report: MigrationReport) -> tuple[str, list[str], list[tuple[list[str], list[list]]]]:
+    """The sheet's title, notes and tables (header, rows), whichever back-end writes them."""
+    title = f"Moved from {report.old} to {report.new}: what {report.new} no longer has"
     added = ", ".join(report.added) or "none"
     notes = [
         f"Recommendations new in {report.new} (left blank, to be answered): {added}.",
@@ -55,23 +55,38 @@ def write_removed_sheet(ws: Worksheet, report: MigrationReport) -> None:
     for move in report.moved:
         notes.append(f"Recommendation {move['recommendation']} moved from section {move['old_section']} to "
                      f"{move['new_section']}.")
-    for note in notes:
-        write_text(ws.cell(row, 1), note)
-        row += 1
-    row += 1
-    row = _table(ws, row, [header for _, header, _ in _ANSWER_COLUMNS], [
+    tables = [([header for _, header, _ in _ANSWER_COLUMNS], [
         [removed.agency, removed.recommendation, removed.section, removed.answer.status.label]
         + [removed.to_dict()["answer"][key] for key, _, _ in _ANSWER_COLUMNS[4:]]
         for removed in report.removed
-    ])
+    ])]
     if report.removed_actions:
-        row += 1
         actions = report.to_dict()["removed_actions"]
-        _table(ws, row, [header for _, header in _ACTION_COLUMNS],
-               [[action[key] for key, _ in _ACTION_COLUMNS] for action in actions])
+        tables.append(([header for _, header in _ACTION_COLUMNS],
+                       [[action[key] for key, _ in _ACTION_COLUMNS] for action in actions]))
+    return title, notes, tables
+
+
+def _print_title(report: MigrationReport) -> str:
+    return f"Moved from {report.old} to {report.new}: removed"
+
+
+def write_removed_sheet(ws: Worksheet, report: MigrationReport) -> None:
+    """Fill `ws` (an openpyxl sheet of the agency workbook) from a migration report."""
+    ws.title = REMOVED_SHEET
+    title, notes, tables = _content(report)
+    row = 1
+    write_text(ws.cell(row, 1), title)
+    ws.cell(row, 1).font = TITLE_FONT
+    row += 2
+    for note in notes:
+        write_text(ws.cell(row, 1), note)
+        row += 1
+    for header, rows in tables:
+        row = _table(ws, row + 1, header, rows)  # a blank row before each table
     for index, (_, _, width) in enumerate(_ANSWER_COLUMNS, start=1):
         ws.column_dimensions[ws.cell(1, index).column_letter].width = width
-    print_setup(ws, landscape=True, title=f"Moved from {report.old} to {report.new}: removed")
+    print_setup(ws, landscape=True, title=_print_title(report))
 
 
 def _table(ws: Worksheet, row: int, header: list[str], rows: list[list]) -> int:
@@ -93,3 +108,44 @@ def _table(ws: Worksheet, row: int, header: list[str], rows: list[list]) -> int:
         write_text(ws.cell(row, 1), "(none)")
     fit_row_heights(ws, first, row)
     return row + 1
+
+
+# --- the same sheet streamed (the merged workbook) -------------------------------------------------------------
+
+REMOVED_TITLE, REMOVED_HEADER, REMOVED_CELL, REMOVED_NOTE = ("Removed title", "Removed header", "Removed cell",
+                                                             "Removed note")
+# Formats the merged writer adds to its own (xlsxwriter spelling of the look above).
+REMOVED_STYLES = {
+    REMOVED_TITLE: {"bold": True, "font_size": 14},
+    REMOVED_HEADER: {"bold": True, "font_color": "#" + HEADER_COLOURS[0], "bg_color": "#" + HEADER_COLOURS[1],
+                     "pattern": 1, "border": 1, "border_color": "#" + BORDER_COLOUR, "text_wrap": True,
+                     "valign": "vcenter"},
+    REMOVED_CELL: {"border": 1, "border_color": "#" + BORDER_COLOUR, "text_wrap": True, "valign": "top"},
+    REMOVED_NOTE: {},
+}
+
+
+def stream_removed_sheet(sheet: StreamSheet, report: MigrationReport) -> None:
+    """Write the Removed sheet into a streamed sheet whose formats include REMOVED_STYLES (rows top to bottom;
+    REMOVED_CELL must be among the sheet's wrapped styles for rows to grow)."""
+    for index, (_, _, width) in enumerate(_ANSWER_COLUMNS, start=1):
+        sheet.width(index, width)
+    title, notes, tables = _content(report)
+    sheet.text(1, 1, title, REMOVED_TITLE)
+    row = 2
+    for note in notes:
+        row += 1
+        sheet.text(row, 1, note, REMOVED_NOTE)
+    for header, rows in tables:
+        row += 2
+        for col, text in enumerate(header, start=1):
+            sheet.text(row, col, text, REMOVED_HEADER)
+        for values in rows:
+            row += 1
+            for col, value in enumerate(values, start=1):
+                sheet.text(row, col, "" if value is None else str(value), REMOVED_CELL)
+        if not rows:
+            row += 1
+            sheet.text(row, 1, "(none)", REMOVED_NOTE)
+    sheet.fit_rows()
+    stream_print_setup(sheet.ws, landscape=True, title=_print_title(report))

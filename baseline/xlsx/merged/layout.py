@@ -185,7 +185,7 @@ META_ORDER = ("kind", "format", "tool_version", "guideline", "version", "fingerp
               "as_of", "agencies")
 
 
-# Named styles of the merged workbook (registered by the writer).
+# The merged workbook's cell styles, by name (the writer makes one xlsxwriter format for each, writer._STYLES).
 HEADER = "Baseline header"
 TEXT = "Baseline text"
 PLAIN = "Baseline plain"

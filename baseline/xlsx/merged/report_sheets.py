@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from openpyxl.chart import BarChart, Reference
-
 from baseline.actions import PlanRow
 from baseline.assessment import STATUS_ORDER, Answer, Status, YesNo
 from baseline.guideline import Guideline
@@ -32,7 +30,7 @@ from baseline.xlsx.merged.layout import (
     positions,
     status_style,
 )
-from baseline.xlsx.sheets import TableSheet, print_setup
+from baseline.xlsx.sheets import StreamSheet, stream_print_setup
 
 _CHART_COLOURS = {
     Status.MET: "70AD47",
@@ -89,7 +87,7 @@ class Context:
         return section.label if section else section_id
 
 
-def write_summary(sheet: TableSheet, ctx: Context) -> None:
+def write_summary(sheet: StreamSheet, ctx: Context) -> None:
     summary, guideline = ctx.summary, ctx.guideline
     for column, width in enumerate((16, 50, 15, 14, 11, 14, 15, 9, 9), start=1):
         sheet.width(column, width)
@@ -132,7 +130,7 @@ def write_summary(sheet: TableSheet, ctx: Context) -> None:
         _count_cells(sheet, row, 3, section["counts"])
     sections_end = row
     if summary.sections:
-        _add_chart(sheet.ws, section_header, sections_end)
+        _add_chart(sheet, section_header, sections_end)
 
     # By agency: each agency's own statuses over the recommendations in its workbook.
     row += 2
@@ -146,7 +144,7 @@ def write_summary(sheet: TableSheet, ctx: Context) -> None:
         sheet.text(row, 2, ", ".join(sectors.get(entry["agency"], ())), TEXT)
         _count_cells(sheet, row, 3, entry["counts"])
     sheet.fit_rows()
-    print_setup(sheet.ws, title=f"{ctx.title}: summary")
+    stream_print_setup(sheet.ws, title=f"{ctx.title}: summary")
 
 
 def _summary_notes(ctx: Context) -> list[str]:
@@ -169,7 +167,7 @@ def _summary_notes(ctx: Context) -> list[str]:
     return notes
 
 
-def _count_header(sheet: TableSheet, row: int, first: tuple[str, str]) -> None:
+def _count_header(sheet: StreamSheet, row: int, first: tuple[str, str]) -> None:
     for col, header in enumerate(first, start=1):
         sheet.text(row, col, header, HEADER)
     for col, status in enumerate(STATUS_ORDER, start=len(first) + 1):
@@ -178,7 +176,7 @@ def _count_header(sheet: TableSheet, row: int, first: tuple[str, str]) -> None:
     sheet.text(row, len(first) + len(STATUS_ORDER) + 2, "% met", HEADER)
 
 
-def _count_cells(sheet: TableSheet, row: int, first_col: int, counts: dict[str, int]) -> None:
+def _count_cells(sheet: StreamSheet, row: int, first_col: int, counts: dict[str, int]) -> None:
     for offset, status in enumerate(STATUS_ORDER):
         sheet.value(row, first_col + offset, counts[status.value], NUMBER)
     total = sum(counts.values())
@@ -188,27 +186,23 @@ def _count_cells(sheet: TableSheet, row: int, first_col: int, counts: dict[str, 
         sheet.value(row, first_col + len(STATUS_ORDER) + 1, counts[Status.MET.value] / applicable, PERCENT)
 
 
-def _add_chart(ws, header_row: int, last_row: int) -> None:
-    chart = BarChart()
-    chart.type = "col"
-    chart.grouping = "stacked"
-    chart.overlap = 100
-    chart.title = "Recommendations by system status and section"
-    chart.y_axis.title = "Recommendations"
-    chart.x_axis.title = "Section"
-    chart.y_axis.majorGridlines = None
-    # openpyxl 3.1 writes axes that Excel hides unless told otherwise; ask for them explicitly.
-    chart.x_axis.delete = False
-    chart.y_axis.delete = False
-    data = Reference(ws, min_col=3, max_col=2 + len(STATUS_ORDER), min_row=header_row, max_row=last_row)
-    categories = Reference(ws, min_col=1, min_row=header_row + 1, max_row=last_row)
-    chart.add_data(data, titles_from_data=True)
-    chart.set_categories(categories)
-    for series, status in zip(chart.series, STATUS_ORDER):
-        series.graphicalProperties.solidFill = _CHART_COLOURS[status]
-        series.graphicalProperties.line.solidFill = _CHART_COLOURS[status]
-    chart.width, chart.height = 22, 11
-    ws.add_chart(chart, f"K{header_row}")
+def _add_chart(sheet: StreamSheet, header_row: int, last_row: int) -> None:
+    """A stacked column per section, one series per status (the counts table's columns C onwards), beside it."""
+    name = sheet.ws.get_name()
+    chart = sheet.workbook.add_chart({"type": "column", "subtype": "stacked"})
+    for offset, status in enumerate(STATUS_ORDER):
+        column, colour = 2 + offset, "#" + _CHART_COLOURS[status]  # 0-based column of the status's counts
+        chart.add_series({
+            "name": [name, header_row - 1, column],
+            "categories": [name, header_row, 0, last_row - 1, 0],
+            "values": [name, header_row, column, last_row - 1, column],
+            "fill": {"color": colour}, "border": {"color": colour}, "overlap": 100,
+        })
+    chart.set_title({"name": "Recommendations by system status and section"})
+    chart.set_y_axis({"name": "Recommendations", "major_gridlines": {"visible": False}})
+    chart.set_x_axis({"name": "Section"})
+    chart.set_size({"width": 831, "height": 416})  # 22 x 11 cm, as before
+    sheet.ws.insert_chart(f"K{header_row}", chart)
 
 
 def _combined_evidence(result: RecommendationResult) -> str:
@@ -225,7 +219,7 @@ def _combined_actions(result: RecommendationResult) -> str:
     return "\n".join(_action_line(agency, a) for agency, a in result.answers.items() if a.is_action)
 
 
-def write_by_recommendation(sheet: TableSheet, ctx: Context) -> None:
+def write_by_recommendation(sheet: StreamSheet, ctx: Context) -> None:
     width = sheet.header(BY_RECOMMENDATION_COLUMNS, HEADER)
     c = positions(BY_RECOMMENDATION_COLUMNS)
     agencies = ctx.assessment.agency_names
@@ -249,7 +243,7 @@ def write_by_recommendation(sheet: TableSheet, ctx: Context) -> None:
     sheet.finish_table(f"{ctx.title}: by recommendation", width + len(agencies), row, freeze="B2")
 
 
-def write_gaps(sheet: TableSheet, ctx: Context) -> None:
+def write_gaps(sheet: StreamSheet, ctx: Context) -> None:
     width = sheet.header(GAPS_COLUMNS, HEADER)
     c = positions(GAPS_COLUMNS)
     actions_by_rec: dict[str, list[Action]] = {}

@@ -11,7 +11,8 @@ Sheets, in order:
   Sources            one row per return: file, agency, sectors, format, completed by, SHA-256, stamps
   _baseline          hidden metadata: kind=merged, format, tool version, guideline, version, fingerprint, merged at
 
-Every text that came from a return is written with sheets.write_text: text, never a formula.
+Streamed with xlsxwriter in constant-memory mode (sheets.StreamSheet): every sheet is written top to bottom, once.
+Every text that came from a return is written with StreamSheet.text: text, never a formula.
 """
 
 from __future__ import annotations
@@ -19,12 +20,6 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 from typing import Iterable
-
-import openpyxl
-from openpyxl.comments import Comment
-from openpyxl.styles import Alignment, Font, NamedStyle, PatternFill
-from openpyxl.utils.datetime import to_excel
-from openpyxl.worksheet.datavalidation import DataValidation
 
 from baseline import __version__
 from baseline.actions import PlanRow, build_plan, plan_digest
@@ -36,7 +31,6 @@ from baseline.rounds import MigrationReport
 from baseline.summary import Summary
 from baseline.text import EXCEL_CELL_LIMIT, clean_text, or_list
 from baseline.xlsx.agency.layout import EARLIEST_DEADLINE, LATEST_DEADLINE, META_SHEET
-from baseline.xlsx.cells import column_letter
 from baseline.xlsx.merged.layout import (
     ACTIONS_COLUMNS,
     ACTIONS_SHEET,
@@ -79,19 +73,16 @@ from baseline.xlsx.merged.report_sheets import (
     write_gaps,
     write_summary,
 )
-from baseline.xlsx.removed_sheet import REMOVED_SHEET, write_removed_sheet
+from baseline.xlsx.removed_sheet import REMOVED_CELL, REMOVED_SHEET, REMOVED_STYLES, stream_removed_sheet
 from baseline.xlsx.sheets import (
-    BORDER,
+    BORDER_COLOUR,
     DATE_FORMAT,
-    HEADER_FILL,
-    HEADER_FONT,
-    SECTION_FILL,
-    SECTION_FONT,
-    TITLE_FONT,
-    UNLOCKED,
-    StyleCache,
-    TableSheet,
-    protect,
+    HEADER_COLOURS,
+    SECTION_COLOURS,
+    StreamFormats,
+    StreamSheet,
+    stream_protect,
+    stream_workbook,
 )
 
 # Colour is never alone: every coloured cell also carries its label ("Not met", "Overdue: Yes").
@@ -104,32 +95,34 @@ _STATUS_COLOURS = {  # fill, font (Excel's Good / Neutral / Bad palette, plus gr
 }
 
 
-def _register_styles(wb: openpyxl.Workbook) -> None:
-    """Named styles, so the tens of thousands of cells share a handful of style records; the look (header, section
-    rows, title, borders) is the agency workbook's, from sheets.py."""
-    top = Alignment(vertical="top")
-    wrap = Alignment(vertical="top", wrap_text=True)
-    styles = [
-        NamedStyle(HEADER, font=HEADER_FONT, fill=HEADER_FILL, border=BORDER,
-                   alignment=Alignment(vertical="center", wrap_text=True)),
-        NamedStyle(TEXT, alignment=wrap),
-        NamedStyle(PLAIN, alignment=top),
-        NamedStyle(DATE, alignment=Alignment(vertical="top", horizontal="left"), number_format=DATE_FORMAT),
-        NamedStyle(NUMBER, alignment=Alignment(vertical="top", horizontal="center"), number_format="0"),
-        NamedStyle(PERCENT, alignment=top, number_format="0.0%"),
-        NamedStyle(SECTION, font=SECTION_FONT, fill=SECTION_FILL, alignment=top),
-        NamedStyle(TITLE, font=TITLE_FONT),
-        NamedStyle(NOTE, font=Font(italic=True, color="9C5700"), alignment=top),
-        NamedStyle(EDITABLE, alignment=wrap, protection=UNLOCKED),
-        NamedStyle(EDITABLE_DATE, alignment=Alignment(vertical="top", horizontal="left"), number_format=DATE_FORMAT,
-                   protection=UNLOCKED),
-        NamedStyle(RISK, font=Font(bold=True, color="9C0006"), alignment=wrap),
-    ]
-    for status, (fill, font) in _STATUS_COLOURS.items():
-        styles.append(NamedStyle(status_style(status), font=Font(color=font), fill=PatternFill("solid", fgColor=fill),
-                                 alignment=wrap))
-    for style in styles:
-        wb.add_named_style(style)
+_TOP = {"valign": "top"}
+_WRAP = {"valign": "top", "text_wrap": True}
+_DATE = {"valign": "top", "align": "left", "num_format": DATE_FORMAT}
+
+
+def _solid(font: str, fill: str) -> dict:
+    return {"font_color": "#" + font, "bg_color": "#" + fill, "pattern": 1}
+
+
+# The named styles' look (xlsxwriter formats, made once per workbook); header, section rows, title and borders
+# are the agency workbook's, from sheets.py. Fonts are the workbook default, Calibri 11, unless said.
+_STYLES = {
+    HEADER: {**_solid(*HEADER_COLOURS), "bold": True, "border": 1, "border_color": "#" + BORDER_COLOUR,
+             "valign": "vcenter", "text_wrap": True},
+    TEXT: _WRAP,
+    PLAIN: _TOP,
+    DATE: _DATE,
+    NUMBER: {"valign": "top", "align": "center", "num_format": "0"},
+    PERCENT: {**_TOP, "num_format": "0.0%"},
+    SECTION: {**_solid(*SECTION_COLOURS), "bold": True, **_TOP},
+    TITLE: {"bold": True, "font_size": 14},
+    NOTE: {"italic": True, "font_color": "#9C5700", **_TOP},
+    EDITABLE: {**_WRAP, "locked": False},
+    EDITABLE_DATE: {**_DATE, "locked": False},
+    RISK: {"bold": True, "font_color": "#9C0006", **_WRAP},
+    **{status_style(status): {**_solid(font, fill), **_WRAP} for status, (fill, font) in _STATUS_COLOURS.items()},
+    **REMOVED_STYLES,
+}
 
 
 def _oversized_texts(assessment: MultiAgencyAssessment, plan: list[PlanRow]) -> list[Problem]:
@@ -156,50 +149,53 @@ def _source_of(assessment: MultiAgencyAssessment, agency: str) -> str:
     return next((a.source for a in assessment.agencies if a.agency == agency), agency)
 
 
-def build_merged_workbook(assessment: MultiAgencyAssessment, summary: Summary,
-                          plan: list[PlanRow] | None = None,
-                          migration: MigrationReport | None = None) -> openpyxl.Workbook:
-    """The merged workbook in memory. `plan` is the group's action plan (default: as the returns give it, i.e.
-    `actions.build_plan`). `migration` (baseline migrate): the answers were moved from another version; a `Removed`
-    sheet lists what the target version no longer has. Raises BaselineError if a single text is too long for Excel."""
-    plan = build_plan(assessment) if plan is None else plan
-    problems = _oversized_texts(assessment, plan)
-    if problems:
-        raise BaselineError("Some answers are too long for an Excel cell; nothing was written.", problems)
+def _stream_workbook(target: Path, assessment: MultiAgencyAssessment, summary: Summary, plan: list[PlanRow],
+                     migration: MigrationReport | None) -> None:
+    """Stream the merged workbook into `target` (write_merged_workbook's temporary file; texts already checked)."""
     guideline = assessment.guideline
-    wb = openpyxl.Workbook()
-    _register_styles(wb)
-    wb.properties.title = f"{guideline.ref} multi-agency baseline assessment"
-    wb.properties.creator = f"baseline {__version__}"
-    context = Context(assessment, summary, plan)
-    styles = StyleCache()
-    wb.active.title = SUMMARY_SHEET
-    write_summary(TableSheet(wb.active, styles, WRAPPED_STYLES), context)
-    for title, write in ((BY_RECOMMENDATION_SHEET, write_by_recommendation), (ACTIONS_SHEET, _write_actions),
-                         (GAPS_SHEET, write_gaps), (ANSWERS_SHEET, _write_answers), (SOURCES_SHEET, _write_sources),
-                         (META_SHEET, _write_meta), (PLAN_DIGESTS_SHEET, _write_plan_digests)):
-        write(TableSheet(wb.create_sheet(title), styles, WRAPPED_STYLES), context)
-    if migration is not None:
-        write_removed_sheet(wb.create_sheet(REMOVED_SHEET, index=wb.index(wb[META_SHEET])), migration)
-    wb.active = 0
-    return wb
+    with stream_workbook(target) as wb:
+        wb.set_properties({"title": f"{guideline.ref} multi-agency baseline assessment",
+                           "author": f"baseline {__version__}"})
+        formats = StreamFormats(wb, _STYLES)
+        context = Context(assessment, summary, plan)
+
+        def sheet(title: str, wrapped: frozenset[str] = WRAPPED_STYLES) -> StreamSheet:
+            return StreamSheet(wb, title, formats, wrapped)
+
+        # Sheets stream in their final order: each is written once, top to bottom.
+        for title, write in ((SUMMARY_SHEET, write_summary), (BY_RECOMMENDATION_SHEET, write_by_recommendation),
+                             (ACTIONS_SHEET, _write_actions), (GAPS_SHEET, write_gaps),
+                             (ANSWERS_SHEET, _write_answers), (SOURCES_SHEET, _write_sources)):
+            write(sheet(title), context)
+        if migration is not None:
+            stream_removed_sheet(sheet(REMOVED_SHEET, WRAPPED_STYLES | {REMOVED_CELL}), migration)
+        _write_meta(sheet(META_SHEET), context)
+        _write_plan_digests(sheet(PLAN_DIGESTS_SHEET), context)
 
 
 def write_merged_workbook(path: Path | str, assessment: MultiAgencyAssessment, summary: Summary, *,
                           plan: list[PlanRow] | None = None, force: bool = False,
                           inputs: Iterable[Path | str] = (), migration: MigrationReport | None = None) -> Path:
-    """Build, then write atomically; never over an input, never over an existing file without `force`."""
+    """Write the merged workbook atomically; never over an input, never over an existing file without `force`.
+
+    `plan` is the group's action plan (default: as the returns give it, i.e. `actions.build_plan`). `migration`
+    (baseline migrate): the answers were moved from another version; a `Removed` sheet lists what the target version
+    no longer has. Raises BaselineError, writing nothing, if a single text is too long for Excel."""
     path = Path(path)
     refuse_overwrite(path, force)  # before the work of building, not after
-    wb = build_merged_workbook(assessment, summary, plan, migration)
-    return atomic_write(path, wb.save, force=force, inputs=tuple(Path(p) for p in inputs))
+    plan = build_plan(assessment) if plan is None else plan
+    problems = _oversized_texts(assessment, plan)
+    if problems:  # before the temporary file: nothing is written at all
+        raise BaselineError("Some answers are too long for an Excel cell; nothing was written.", problems)
+    return atomic_write(path, lambda target: _stream_workbook(target, assessment, summary, plan, migration),
+                        force=force, inputs=tuple(Path(p) for p in inputs))
 
 
 def _choice_text(value: Choice | YesNo | ActionStatus | None) -> str:
     return value.value if value is not None else ""
 
 
-def _write_answers(sheet: TableSheet, ctx: Context) -> None:
+def _write_answers(sheet: StreamSheet, ctx: Context) -> None:
     width = sheet.header(ANSWERS_COLUMNS, HEADER)
     c = positions(ANSWERS_COLUMNS)
     row = 1
@@ -230,7 +226,7 @@ def _write_answers(sheet: TableSheet, ctx: Context) -> None:
 _ACTION_STATUSES = tuple(s.value for s in ActionStatus)
 
 
-def _write_actions(sheet: TableSheet, ctx: Context) -> None:
+def _write_actions(sheet: StreamSheet, ctx: Context) -> None:
     """The group's action plan, one row per plan row under section heading rows. The columns the group may edit
     are unlocked, with the agency workbook's Status dropdown and a date check on Deadline (a warning only: "end of
     Q4" may stay as text); the rest of the sheet is protected without a password, and sorting and filtering stay
@@ -245,11 +241,11 @@ def _write_actions(sheet: TableSheet, ctx: Context) -> None:
             row += 1
             sheet.text(row, c["action_id"], ctx.section_label(action.section), SECTION)
             for col in range(2, width + 1):
-                sheet.style(sheet.ws.cell(row=row, column=col), SECTION)
+                sheet.blank(row, col, SECTION)
         row += 1
-        id_cell = sheet.text(row, c["action_id"], action.action_id, RISK if action.risk else PLAIN)
+        sheet.text(row, c["action_id"], action.action_id, RISK if action.risk else PLAIN)
         if action.risk:
-            id_cell.comment = Comment(RISK_NOTE, "baseline", width=220, height=60)
+            sheet.comment(row, c["action_id"], RISK_NOTE)
         sheet.text(row, c["theme"], ctx.section_label(action.section), TEXT)
         sheet.text(row, c["recommendation"], action.recommendation, PLAIN)
         sheet.text(row, c["age_group"], POPULATION_LABELS.get(action.population, action.population), TEXT)
@@ -268,37 +264,36 @@ def _write_actions(sheet: TableSheet, ctx: Context) -> None:
         sheet.text(row, c["progress_notes"], action.progress_notes, EDITABLE)
         if action.last_updated:
             sheet.value(row, c["last_updated"], action.last_updated, DATE)
-    _add_action_validations(sheet.ws, c, max(row, 2))
+    _add_action_validations(sheet, c, max(row, 2))
     sheet.finish_table(f"{ctx.title}: action plan (overdue as of {date_text(as_of)})", width, row)
-    protect(sheet.ws)
+    stream_protect(sheet.ws)
 
 
-def _add_action_validations(ws, c: dict[str, int], last_row: int) -> None:
-    status = DataValidation(
-        type="list", formula1='"' + ",".join(_ACTION_STATUSES) + '"', allow_blank=True, showErrorMessage=True,
-        errorStyle="stop", errorTitle="Choose from the list",
-        error=f"Choose {or_list(_ACTION_STATUSES)} from the list, or leave the cell blank.")
-    earliest, latest = dt.date.fromisoformat(EARLIEST_DEADLINE), dt.date.fromisoformat(LATEST_DEADLINE)
-    deadline = DataValidation(
-        type="date", operator="between", formula1=str(int(to_excel(earliest))), formula2=str(int(to_excel(latest))),
-        allow_blank=True, showErrorMessage=True, errorStyle="warning", errorTitle="Not a date",
-        error="Type a date such as 31/03/2027. Text such as \"end of Q4\" is kept as written, but is never overdue.")
+def _add_action_validations(sheet: StreamSheet, c: dict[str, int], last_row: int) -> None:
+    status = {
+        "validate": "list", "source": list(_ACTION_STATUSES), "ignore_blank": True, "error_type": "stop",
+        "error_title": "Choose from the list",
+        "error_message": f"Choose {or_list(_ACTION_STATUSES)} from the list, or leave the cell blank."}
+    deadline = {
+        "validate": "date", "criteria": "between", "minimum": dt.date.fromisoformat(EARLIEST_DEADLINE),
+        "maximum": dt.date.fromisoformat(LATEST_DEADLINE), "ignore_blank": True, "error_type": "warning",
+        "error_title": "Not a date",
+        "error_message": "Type a date such as 31/03/2027. Text such as \"end of Q4\" is kept as written, but is "
+                         "never overdue."}
     for validation, key in ((status, "status"), (deadline, "deadline")):
-        letter = column_letter(c[key] - 1)
-        validation.add(f"{letter}2:{letter}{last_row}")
-        ws.add_data_validation(validation)
+        sheet.ws.data_validation(1, c[key] - 1, last_row - 1, c[key] - 1, validation)
 
 
-def _write_plan_digests(sheet: TableSheet, ctx: Context) -> None:
+def _write_plan_digests(sheet: StreamSheet, ctx: Context) -> None:
     for column, header in enumerate(PLAN_DIGESTS_HEADER, start=1):
         sheet.text(1, column, header, HEADER)
     for row, action in enumerate(ctx.plan, start=2):
         sheet.text(row, 1, action.action_id, PLAIN)
         sheet.text(row, 2, plan_digest(action), PLAIN)
-    sheet.ws.sheet_state = "hidden"
+    sheet.ws.hide()
 
 
-def _write_sources(sheet: TableSheet, ctx: Context) -> None:
+def _write_sources(sheet: StreamSheet, ctx: Context) -> None:
     width = sheet.header(SOURCES_COLUMNS, HEADER)
     row = 1
     for source in ctx.assessment.agencies:
@@ -315,7 +310,7 @@ def _write_sources(sheet: TableSheet, ctx: Context) -> None:
     sheet.finish_table(f"{ctx.title}: sources", width, row)
 
 
-def _write_meta(sheet: TableSheet, ctx: Context) -> None:
+def _write_meta(sheet: StreamSheet, ctx: Context) -> None:
     guideline = ctx.guideline
     values = {
         "kind": KIND, "format": str(MERGED_FORMAT), "tool_version": __version__,
@@ -323,11 +318,11 @@ def _write_meta(sheet: TableSheet, ctx: Context) -> None:
         "area": ctx.assessment.area, "round": ctx.assessment.round, "merged_at": ctx.assessment.merged_at, "as_of": ctx.summary.as_of.isoformat(),
         "agencies": str(len(ctx.assessment.agencies)),
     }
+    sheet.width(1, 14)
+    sheet.width(2, 30)
     sheet.text(1, 1, "key", HEADER)
     sheet.text(1, 2, "value", HEADER)
     for row, key in enumerate(META_ORDER, start=2):
         sheet.text(row, 1, key, PLAIN)
         sheet.text(row, 2, values[key], PLAIN)
-    sheet.width(1, 14)
-    sheet.width(2, 30)
-    sheet.ws.sheet_state = "hidden"
+    sheet.ws.hide()
