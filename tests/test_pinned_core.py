@@ -14,23 +14,43 @@ from baseline import catalogue, render
 from baseline.assessment import Answer, Choice
 from baseline.issues import BaselineError, FileReport, Problem, make_issue
 from baseline.merge import agency_key, check_same_guideline, merge_returns, restrict, select_returns
-from baseline.summary import OwnerLoad, Summary, summarise
+from baseline.summary import OwnerLoad, Summary, met_percent, summarise
 from tests.factories import make_return
 
 
-@pytest.mark.parametrize("text", ["=1+1", "+44 1234", "-2", "@SUM(A1)", "\tx", "\rx"])
-def test_csv_neutralises_every_formula_start(text):
-    assert render.csv_safe(text) == "'" + text
+@pytest.mark.parametrize("text, cell", [("=1+1", "'=1+1"), ("+44 1234", "'+44 1234"), ("-2", "'-2"),
+                                        ("@SUM(A1)", "'@SUM(A1)"), ("\tx", "'\tx"),
+                                        ("\rx", "'\nx"), ("\r\nx", "'\nx")])  # a CR becomes a line break
+def test_csv_neutralises_every_formula_start(text, cell):
+    assert render.csv_cell(text) == cell
 
 
-@pytest.mark.parametrize("value", ["a=b", "", "1-2", " =x", "'=x", -2, None, 3.5])
+@pytest.mark.parametrize("value", ["a=b", "", "1-2", " =x", "'=x", "x\ty", -2, None, 3.5])
 def test_csv_leaves_everything_else_alone(value):
-    assert render.csv_safe(value) == value
+    assert render.csv_cell(value) == value
+
+
+def test_csv_turns_a_lone_carriage_return_inside_text_into_a_line_break():
+    # LibreOffice ends a row at a lone CR even inside quotes
+    assert render.csv_cell("one\rtwo\r\nthree") == "one\ntwo\nthree"
 
 
 def test_to_csv_exactly():
     text = render.to_csv(["Name", "Count"], [["=cmd", None], ["a, b", -1], ['say "hi"', 0]])
-    assert text == "Name,Count\n'=cmd,\n\"a, b\",-1\n\"say \"\"hi\"\"\",0\n"
+    assert text == "\ufeffName,Count\n'=cmd,\n\"a, b\",-1\n\"say \"\"hi\"\"\",0\n"
+
+
+def test_to_csv_keeps_id_columns_as_text_and_still_neutralises_them():
+    text = render.to_csv(["id", "section", "note"], [["1.10", "1.1.10", "1.10"], ["=1+1", "x", "2"]],
+                         keep_text=("id", "section"))
+    assert text == '\ufeffid,section,note\n"=""1.10""","=""1.1.10""",1.10\n\'=1+1,x,2\n'
+
+
+@pytest.mark.parametrize("value, shown", [("1.10", '="1.10"'), ("12", '="12"'), ("1.", '="1."'),
+                                          ("v1.10", "v1.10"), (".1", ".1"), ("1.1a", "1.1a"), ("", ""),
+                                          ("-1.1", "'-1.1"), (7, 7)])
+def test_spreadsheet_text_only_wraps_number_like_ids(value, shown):
+    assert render.spreadsheet_text(value) == shown
 
 
 def test_markdown_table_escapes_pipes_and_joins_lines():
@@ -42,65 +62,98 @@ def test_to_json_keeps_non_ascii_and_writes_dates_as_text():
     assert render.to_json({"name": "Café", "on": dt.date(2027, 1, 2)}) == '{\n  "name": "Café",\n  "on": "2027-01-02"\n}'
 
 
-@pytest.mark.parametrize("part, whole, shown", [(1, 3, "33%"), (2, 3, "67%"), (0, 5, "0%"), (5, 5, "100%"),
-                                                (0, 0, "–")])
-def test_percent(part, whole, shown):
-    assert render.percent(part, whole) == shown
-
-
-def test_percent_met_leaves_out_the_not_applicable():
-    counts = {"met": 1, "partially_met": 1, "not_met": 0, "not_assessed": 1, "not_applicable": 2}
-    assert render.count_row(counts) == ["1", "1", "0", "1", "2", "33%"]  # 1 of the 3 that apply, not 1 of 5
-
-
 def counts(met=0, partially_met=0, not_met=0, not_assessed=0, not_applicable=0) -> dict[str, int]:
     return {"met": met, "partially_met": partially_met, "not_met": not_met, "not_assessed": not_assessed,
             "not_applicable": not_applicable}
+
+
+@pytest.mark.parametrize("numbers, value, shown", [
+    (counts(met=1, not_met=2), 33.3, "33%"),
+    (counts(met=2, partially_met=1), 66.7, "67%"),
+    (counts(not_met=5), 0.0, "0%"),
+    (counts(met=5), 100.0, "100%"),
+    (counts(met=1, not_assessed=7), 12.5, "12%"),  # one decimal kept by the number; the text rounds it
+    (counts(), None, "–"),
+    (counts(not_applicable=4), None, "–"),  # nothing applies: no percentage, not 0 %
+])
+def test_percent_met(numbers, value, shown):
+    assert met_percent(numbers) == value
+    assert render.percent_met(numbers) == shown
+
+
+def test_percent_met_leaves_out_the_not_applicable():
+    numbers = counts(met=1, partially_met=1, not_assessed=1, not_applicable=2)
+    assert met_percent(numbers) == 33.3  # 1 of the 3 that apply, not 1 of 5
+    assert render.count_row(numbers) == ["1", "1", "0", "1", "2", "33%"]
 
 
 @pytest.fixture
 def summary() -> Summary:
     return Summary(
         guideline="NG999", version="2030-01-01", title="A made-up guideline", as_of=dt.date(2031, 3, 1),
-        agencies=["Alpha", "Beta|Gamma"],
+        agencies=["Alpha", "Beta|Gamma"], area="Northshire", round="2", missing_agencies=["Delta"],
         totals=counts(met=1, partially_met=1, not_met=1, not_applicable=1),
+        agency_answers=counts(met=1, partially_met=1, not_met=1, not_assessed=1, not_applicable=1),
         sections=[{"id": "1.1", "title": "First", "counts": counts(met=1, not_met=1)},
-                  {"id": "1.2", "title": None, "counts": counts(partially_met=1, not_applicable=1)}],
+                  {"id": "1.10", "title": None, "counts": counts(partially_met=1, not_applicable=1)}],
         by_agency=[{"agency": "Alpha", "counts": counts(met=1, not_met=1, not_applicable=1)},
                    {"agency": "Beta|Gamma", "counts": counts(partially_met=1, not_assessed=1)}],
-        gaps=[{"recommendation": "1.1.2", "status": "not_met",
+        gaps=[{"recommendation": "1.1.2", "summary": "Train | staff", "status": "not_met", "risk": True,
                "agencies": {"Alpha": "not_met", "Beta|Gamma": "not_assessed"}},
-              {"recommendation": "1.2.1", "status": "partially_met",
+              {"recommendation": "1.10.1", "summary": None, "status": "partially_met", "risk": False,
                "agencies": {"Alpha": "not_applicable", "Beta|Gamma": "partially_met"}},
-              {"recommendation": "1.2.2", "status": "not_assessed", "agencies": {}}],
-        owners=[OwnerLoad("Lead, Alpha", actions=2, open=1, overdue=1, next_deadline=dt.date(2031, 2, 1)),
-                OwnerLoad("=Board", actions=1)],
-        uncovered=["1.2.2"], encoding_complete=False,
+              {"recommendation": "1.10.2", "summary": "=cmd", "status": "not_assessed", "risk": False,
+               "agencies": {}}],
+        owners=[OwnerLoad("Alpha", "Lead, Alpha", actions=2, open=1, overdue=1,
+                          earliest_open_deadline=dt.date(2031, 2, 1)),
+                OwnerLoad("Beta|Gamma", "Head", actions=3, open=2, earliest_open_deadline=dt.date(2031, 3, 1)),
+                OwnerLoad("Beta|Gamma", "=Board", actions=1)],
+        uncovered=["1.10.2"], encoding_complete=False,
     )
 
 
-def test_headline_counts_the_recommendations_that_apply(summary):
-    assert render.headline(summary) == (
-        "NG999@2030-01-01 · 2 agencies · as of 2031-03-01 · 3 recommendations apply: 1 met (33%), "
-        "1 partially met, 1 not met, 0 not assessed; 1 not applicable.")
+def test_heading_and_both_views_count_only_what_applies(summary):
+    assert render.summary_heading(summary) == "Northshire · round 2 · NG999@2030-01-01 · as of 2031-03-01"
+    assert render.agencies_sentence(summary) == "2 agencies: Alpha, Beta|Gamma; no return from Delta."
+    assert render.view_sentences(summary) == [
+        "System view: 1 of 3 recommendations met (33%); 1 partially met, 1 not met, 0 not assessed; "
+        "1 not applicable (each recommendation counted by the worst answer of the agencies it applies to).",
+        "Agency answers: 1 of 4 agency answers met (25%); 1 partially met, 1 not met, 1 not assessed; "
+        "1 not applicable (each agency's own answer to each recommendation it was asked).",
+    ]
+    assert (summary.assessed, summary.percent_met) == (3, 33.3)
+    assert (summary.answers_assessed, summary.answers_percent_met) == (4, 25.0)
+
+
+def test_heading_without_area_or_round_and_one_agency(summary):
+    summary.area = summary.round = None
+    summary.agencies, summary.missing_agencies = ["Alpha"], []
+    assert render.summary_heading(summary) == "NG999@2030-01-01 · as of 2031-03-01"
+    assert render.agencies_sentence(summary) == "1 agency: Alpha."
 
 
 def test_summary_markdown_exactly(summary):
     assert render.summary_markdown(summary) == "\n".join([
         "# NG999 baseline assessment summary",
         "",
-        "NG999@2030-01-01 · 2 agencies · as of 2031-03-01 · 3 recommendations apply: 1 met (33%), "
-        "1 partially met, 1 not met, 0 not assessed; 1 not applicable.",
+        "Northshire · round 2 · NG999@2030-01-01 · as of 2031-03-01",
+        "",
+        "2 agencies: Alpha, Beta|Gamma; no return from Delta.",
+        "",
+        "- System view: 1 of 3 recommendations met (33%); 1 partially met, 1 not met, 0 not assessed; "
+        "1 not applicable (each recommendation counted by the worst answer of the agencies it applies to).",
+        "- Agency answers: 1 of 4 agency answers met (25%); 1 partially met, 1 not met, 1 not assessed; "
+        "1 not applicable (each agency's own answer to each recommendation it was asked).",
         "",
         "> The guideline encoding is partial: recommendations missing from it are not assessed here.",
-        "> No returned workbook listed 1 recommendation(s) (1.2.2): counted as not assessed.",
+        "> No returned workbook listed 1 recommendation(s) (1.10.2): counted as not assessed.",
         "",
         "## By section",
         "",
         "| Section | Title | Met | Partially met | Not met | Not assessed | Not applicable | % met |",
         "|---|---|---|---|---|---|---|---|",
         "| 1.1 | First | 1 | 0 | 1 | 0 | 0 | 50% |",
-        "| 1.2 | (heading not yet encoded) | 0 | 1 | 0 | 0 | 1 | 0% |",
+        "| 1.10 | (heading not yet encoded) | 0 | 1 | 0 | 0 | 1 | 0% |",
         "",
         "## By agency",
         "",
@@ -111,28 +164,38 @@ def test_summary_markdown_exactly(summary):
         "",
         "## Gaps (3)",
         "",
-        "| Recommendation | System status | Agencies with a gap |",
-        "|---|---|---|",
-        "| 1.1.2 | Not met | Not met: Alpha; Not assessed: Beta\\|Gamma |",
-        "| 1.2.1 | Partially met | Partially met: Beta\\|Gamma |",
-        "| 1.2.2 | Not assessed | no agency was asked |",
+        "| Recommendation | System status | Risk | Summary | Agencies with a gap |",
+        "|---|---|---|---|---|",
+        "| 1.1.2 | Not met | risk flagged | Train \\| staff | Not met: Alpha; Not assessed: Beta\\|Gamma |",
+        "| 1.10.1 | Partially met |  | (summary not yet encoded: see NICE) | Partially met: Beta\\|Gamma |",
+        "| 1.10.2 | Not assessed |  | =cmd | no agency was asked |",
         "",
         "## Action owners",
         "",
-        "| Owner | Actions | Open | Overdue | Next deadline |",
-        "|---|---|---|---|---|",
-        "| Lead, Alpha | 2 | 1 | 1 | 2031-02-01 |",
-        "| =Board | 1 | 0 | 0 |  |",
+        "| Agency | Owner | Actions | Open | Overdue | Earliest open deadline |",
+        "|---|---|---|---|---|---|",
+        "| Alpha | Lead, Alpha | 2 | 1 | 1 | overdue since 2031-02-01 |",
+        "| Beta\\|Gamma | Head | 3 | 2 | 0 | 2031-03-01 |",  # due on the as-of date: not yet overdue
+        "| Beta\\|Gamma | =Board | 1 | 0 | 0 |  |",
         "",
     ])
 
 
 def test_summary_csv_by_owner_and_by_agency(summary):
-    assert render.summary_csv(summary, by="owner") == (
-        "Owner,Actions,Open,Overdue,Next deadline\n\"Lead, Alpha\",2,1,1,2031-02-01\n'=Board,1,0,0,\n")
-    assert render.summary_csv(summary, by="agency") == (
-        "Agency,Met,Partially met,Not met,Not assessed,Not applicable,% met\n"
+    assert render.summary_csv(summary, "owner") == (
+        "\ufeffAgency,Owner,Actions,Open,Overdue,Earliest open deadline\n"
+        "Alpha,\"Lead, Alpha\",2,1,1,2031-02-01\nBeta|Gamma,Head,3,2,0,2031-03-01\nBeta|Gamma,'=Board,1,0,0,\n")
+    assert render.summary_csv(summary, "agency") == (
+        "\ufeffAgency,Met,Partially met,Not met,Not assessed,Not applicable,% met\n"
         "Alpha,1,0,1,0,1,50%\nBeta|Gamma,0,1,0,1,0,0%\n")
+
+
+def test_summary_csv_of_gaps(summary):
+    assert render.summary_csv(summary, "gaps") == (
+        "\ufeffRecommendation,Summary,System status,Risk flagged,Not met,Partially met,Not assessed\n"
+        '"=""1.1.2""",Train | staff,Not met,Yes,Alpha,,Beta|Gamma\n'
+        '"=""1.10.1""",,Partially met,No,,Beta|Gamma,\n'
+        '"=""1.10.2""",\'=cmd,Not assessed,No,,,\n')
 
 
 def test_a_complete_encoding_with_every_recommendation_listed_has_no_notes(summary):
@@ -141,14 +204,23 @@ def test_a_complete_encoding_with_every_recommendation_listed_has_no_notes(summa
     assert render.honesty_notes(summary) == []
 
 
+def test_a_partial_encoding_is_said_even_when_every_recommendation_was_listed(summary):
+    summary.uncovered = []
+    assert render.honesty_notes(summary) == [
+        "The guideline encoding is partial: recommendations missing from it are not assessed here."]
+
+
 def test_gap_rows_group_agencies_by_their_own_status(summary):
     summary.gaps = [
-        {"recommendation": "1.1.1", "status": "not_met",
-         "agencies": {"C": "not_assessed", "A": "not_met", "B": "not_met", "D": "met", "E": "not_applicable"}},
+        {"recommendation": "1.1.1", "summary": "S", "status": "not_met", "risk": False,
+         "agencies": {"C": "not_assessed", "A": "not_met", "F": "partially_met", "B": "not_met", "D": "met",
+                      "E": "not_applicable"}},
         # With gap_statuses including met (summarise's parameter), a gap can have no agency with a gap.
-        {"recommendation": "1.1.2", "status": "met", "agencies": {"A": "met"}},
+        {"recommendation": "1.1.2", "summary": None, "status": "met", "risk": True, "agencies": {"A": "met"}},
     ]
-    assert render.gap_rows(summary) == [["1.1.1", "Not met", "Not met: A, B; Not assessed: C"], ["1.1.2", "Met", ""]]
+    assert render.gap_rows(summary) == [
+        ["1.1.1", "Not met", "", "S", "Not met: A, B; Partially met: F; Not assessed: C"],
+        ["1.1.2", "Met", "risk flagged", "(summary not yet encoded: see NICE)", ""]]
 
 
 def test_every_uncovered_recommendation_is_named(summary):
@@ -159,8 +231,29 @@ def test_every_uncovered_recommendation_is_named(summary):
 
 def test_summary_csv_is_by_section_unless_asked(summary):
     assert render.summary_csv(summary) == (
-        "Section,Title,Met,Partially met,Not met,Not assessed,Not applicable,% met\n"
-        "1.1,First,1,0,1,0,0,50%\n1.2,(heading not yet encoded),0,1,0,0,1,0%\n")
+        "\ufeffSection,Title,Met,Partially met,Not met,Not assessed,Not applicable,% met\n"
+        '"=""1.1""",First,1,0,1,0,0,50%\n"=""1.10""",(heading not yet encoded),0,1,0,0,1,0%\n')
+
+
+def test_summary_json_exactly(summary):
+    assert summary.to_dict() == {
+        "area": "Northshire", "round": "2", "guideline": "NG999", "version": "2030-01-01", "as_of": "2031-03-01",
+        "agencies": ["Alpha", "Beta|Gamma"], "missing_agencies": ["Delta"],
+        "totals": {"met": 1, "partially_met": 1, "not_met": 1, "not_assessed": 0, "not_applicable": 1},
+        "agency_answers": {"met": 1, "partially_met": 1, "not_met": 1, "not_assessed": 1, "not_applicable": 1},
+        "sections": summary.sections, "by_agency": summary.by_agency, "gaps": summary.gaps,  # given as built above
+        "owners": [
+            {"agency": "Alpha", "owner": "Lead, Alpha", "actions": 2, "open": 1, "overdue": 1,
+             "earliest_open_deadline": "2031-02-01"},
+            {"agency": "Beta|Gamma", "owner": "Head", "actions": 3, "open": 2, "overdue": 0,
+             "earliest_open_deadline": "2031-03-01"},
+            {"agency": "Beta|Gamma", "owner": "=Board", "actions": 1, "open": 0, "overdue": 0,
+             "earliest_open_deadline": None},
+        ],
+    }
+    assert list(summary.to_dict()) == ["area", "round", "guideline", "version", "as_of", "agencies",
+                                       "missing_agencies", "totals", "agency_answers", "sections", "by_agency",
+                                       "gaps", "owners"]
 
 
 # --- merge, issues, summary ---------------------------------------------------------------------------------------
