@@ -87,6 +87,31 @@ def pytest_make_collect_report(collector):
         report.longrepr = f"skipped in CI (CI=true), where nothing may skip: {reason}"
 
 
+# --- external: tests that drive another program ---------------------------------------------------------------
+# LibreOffice, Chromium, a wheel build, the benchmark and pytest in a subprocess: seconds each, and none of them adds
+# to what the in-process tests see of the core. `make mutate` leaves them out (-m "not external"); `make test` runs
+# them all.
+EXTERNAL_MODULES = {"test_wheel.py", "test_bench.py", "test_isolation.py"}
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "external: drives LibreOffice, Chromium, a wheel build or a subprocess "
+                                       "(marked by conftest.py; left out of make mutate)")
+
+
+def _is_external(item) -> bool:
+    skip_reasons = " ".join(str(mark.kwargs.get("reason", "")) for mark in item.iter_markers("skipif"))
+    return (item.path.name in EXTERNAL_MODULES or "LibreOffice" in skip_reasons
+            or bool({"soffice", "chromium"} & set(getattr(item, "fixturenames", ())))
+            or any(word in item.name.lower() for word in ("libreoffice", "chromium")))
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if _is_external(item):
+            item.add_marker(pytest.mark.external)
+
+
 def _require_program(*names: str) -> str:
     """The path of the first program found on PATH; skip otherwise (which fails in CI, see above)."""
     for name in names:
