@@ -7,11 +7,13 @@ summaries here are built in code for a made-up guideline and made-up agencies: n
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 
 import pytest
 
 from baseline import catalogue, render
 from baseline.assessment import Answer, Choice
+from baseline.guideline import Guideline, consistency_problems, fingerprint
 from baseline.issues import BaselineError, FileReport, Problem, make_issue
 from baseline.merge import agency_key, check_same_guideline, merge_returns, restrict, select_returns
 from baseline.summary import OwnerLoad, Summary, met_percent, summarise
@@ -335,3 +337,86 @@ def test_problem_and_error_texts():
     assert str(Problem("a.yaml", "sections[0].id", "missing")) == "a.yaml: sections[0].id: missing"
     error = BaselineError("Cannot go on")
     assert (str(error), error.args) == ("Cannot go on", ("Cannot go on",))
+
+
+# --- the recommendation YAML: fingerprint and checks ---------------------------------------------------------
+
+
+def test_fingerprint_is_the_hash_of_guideline_version_and_ids_in_order():
+    expected = hashlib.sha256(b"NG225\n2022-09-07\n1.1.1\n1.1.2").hexdigest()[:12]
+    assert fingerprint("NG225", "2022-09-07", ["1.1.1", "1.1.2"]) == expected
+    assert fingerprint("ng225", "2022-09-07", ["1.1.1", "1.1.2"]) == expected  # the code's case does not matter
+    assert fingerprint("NG225", "2022-09-07", ["1.1.2", "1.1.1"]) != expected  # the order of the ids does
+
+
+def test_the_shipped_fingerprint_never_changes():
+    """Every workbook sent out carries it: a new rule would make them all fingerprint mismatches."""
+    assert catalogue.load("NG225").fingerprint == "e979bbcc0fd7"
+
+
+def _problems(data: dict) -> list[tuple[str, str]]:
+    return [(p.path, p.message) for p in consistency_problems("f.yaml", parse_guideline_unchecked(data))]
+
+
+def parse_guideline_unchecked(data: dict) -> Guideline:
+    return Guideline.model_validate(data)
+
+
+def test_an_id_of_another_section_is_outside_this_one_and_a_duplicate(ng225_data):
+    ng225_data["sections"][1]["recommendations"][0]["id"] = "1.3.1"  # section 1.2 lists 1.3's recommendation
+    assert _problems(ng225_data) == [
+        ("sections[1].recommendations[0].id", "recommendation 1.3.1 is outside its section 1.2"),
+        ("sections[2].recommendations[0].id",
+         "duplicate recommendation id '1.3.1' (also at sections[1].recommendations[0])"),
+    ]
+
+
+def test_duplicate_ids_across_sections_name_both_places(ng225_data):
+    ng225_data["sections"][1]["recommendations"].append({"id": "1.1.1"})
+    assert _problems(ng225_data) == [
+        ("sections[1].recommendations[1].id", "recommendation 1.1.1 is outside its section 1.2"),
+        ("sections[1].recommendations[1].id",
+         "duplicate recommendation id '1.1.1' (also at sections[0].recommendations[0])"),
+        ("sections[1].recommendations[1].id",
+         "recommendation 1.1.1 comes after 1.2.1: recommendations must be in ascending order"),
+    ]
+
+
+def test_duplicate_section_ids_and_order(ng225_data):
+    ng225_data["sections"][2]["id"] = "1.2"
+    ng225_data["sections"][2]["recommendations"] = [{"id": "1.2.2"}]
+    assert _problems(ng225_data) == [
+        ("sections[2].id", "duplicate section id '1.2' (also at sections[1])"),
+        ("sections[2].id", "section 1.2 comes after 1.2: sections must be in ascending order"),
+    ]
+
+
+def test_subsections_may_list_only_their_own_sections_ids(ng225_data):
+    section = ng225_data["sections"][0]
+    section["subsections"] = [{"title": "Own", "recommendations": ["1.1.1", "1.1.2"]},
+                              {"title": "Borrowed", "recommendations": ["1.1.3", "1.2.1", "1.1.9"]}]
+    assert _problems(ng225_data) == [
+        ("sections[0].subsections[1].recommendations[1]", "'1.2.1' is not a recommendation of section 1.1"),
+        ("sections[0].subsections[1].recommendations[2]", "'1.1.9' is not a recommendation of section 1.1"),
+    ]
+
+
+@pytest.mark.parametrize("identifier, message", [
+    ("1.1", "'1.1' should have 3 parts"), ("1.1.x", "'1.1.x' is not a number like 1.2 or 1.2.3"),
+    ("1.1.1.1", "'1.1.1.1' should have 3 parts")])
+def test_a_recommendation_id_must_be_three_numbers(ng225_data, identifier, message):
+    ng225_data["sections"][0]["recommendations"][3]["id"] = identifier
+    assert _problems(ng225_data) == [("sections[0].recommendations[3].id", message)]
+
+
+def test_empty_texts_sectors_and_dates(ng225_data):
+    recs = ng225_data["sections"][0]["recommendations"]
+    recs[0]["summary"] = "  "
+    recs[1]["text"] = ""
+    ng225_data["sections"][1]["sectors"] = ["schools", "education"]
+    ng225_data["updated"] = "2000-01-01"
+    problems = _problems(ng225_data)
+    assert problems[:2] == [("sections[0].recommendations[0].summary", "is empty: leave it out (null) instead"),
+                            ("sections[0].recommendations[1].text", "is empty: leave it out (null) instead")]
+    assert problems[2][0] == "sections[1].sectors[0]" and problems[2][1].startswith("unknown sector 'schools' (known: ")
+    assert problems[3:] == [("updated", "is before the published date")]

@@ -1,0 +1,177 @@
+"""Behaviours a user would notice, pinned through the CLI (issue 17): control characters in a return, writing
+outputs safely, `recs verify` and `recs check` exit codes. Each return is built in code.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import openpyxl
+import pytest
+import yaml
+
+from baseline.cli import cli
+from baseline.xlsx.merged.reader import read_merged_workbook
+from tests.cases.builders import new_workbook, put, rewrite_part, save, sheet_part
+from tests.nice_bat_builder import build_bat
+
+AS_OF = "2027-03-01"
+
+
+def a_return(folder: Path, agency: str, name: str, **answers) -> Path:
+    wb = new_workbook(agency=agency)
+    for rec_id, values in answers.items():
+        put(wb, rec_id.replace("_", "."), **values)
+    return save(wb, folder / name)
+
+
+@pytest.fixture
+def returns(tmp_path) -> Path:
+    folder = tmp_path / "returns"
+    folder.mkdir()
+    a_return(folder, "North CAMHS", "north-camhs.xlsx",
+             **{"1_1_1": dict(relevant="Yes", meets="Yes", evidence="Leaflet PARAGRAPH in use")})
+    a_return(folder, "North ED", "north-ed.xlsx", **{"1_1_1": dict(relevant="Yes", meets="Partial",
+                                                                   action="Train staff", owner="Matron",
+                                                                   deadline="31/03/2027")})
+    return folder
+
+
+# --- control characters -------------------------------------------------------------------------------------
+
+
+def test_a_word_vertical_tab_in_a_return_passes_validate_and_merge(run, returns, tmp_path):
+    """Text pasted from Word carries a vertical tab (its manual line break), stored by Excel as _x000B_. openpyxl
+    cannot write it: the reader removes it, so merge writes the merged workbook like any other."""
+    camhs = returns / "north-camhs.xlsx"
+    rewrite_part(camhs, sheet_part(camhs, "Assessment"), lambda data: data.replace(b"PARAGRAPH", b"one_x000B_two"))
+    validated = run("validate", camhs, "--format", "json")
+    assert validated.exit_code == 0, validated.output
+    [file] = json.loads(validated.stdout)["files"]
+    assert file["valid"] is True
+    out = tmp_path / "merged.xlsx"
+    merged = run("merge", returns, "-o", out, "--as-of", AS_OF)
+    assert merged.exit_code == 0, merged.output
+    answer = next(r for r in read_merged_workbook(out).results if r.recommendation == "1.1.1").answers["North CAMHS"]
+    assert answer.evidence == "Leaflet onetwo in use"  # the control character gone, nothing else
+
+
+# --- safe writing ---------------------------------------------------------------------------------------------
+
+
+class DiskFull(OSError):
+    pass
+
+
+@pytest.fixture
+def failing_save(monkeypatch):
+    """openpyxl's save writes half a file, then the disk is full."""
+
+    def save(self, filename):
+        Path(filename).write_bytes(b"PK half a workbook")
+        raise DiskFull(28, "No space left on device")
+
+    monkeypatch.setattr(openpyxl.Workbook, "save", save)
+
+
+def test_a_failed_write_leaves_no_temporary_file_and_the_old_file_whole(runner, returns, tmp_path, failing_save):
+    out = tmp_path / "merged.xlsx"
+    out.write_bytes(b"last month's merged workbook")
+    before = sorted(p.name for p in tmp_path.iterdir())
+    # How the CLI reports an OSError is cli.py's error handling (tested there); here: what is left on disk.
+    result = runner.invoke(cli, ["merge", str(returns), "-o", str(out), "--force", "--as-of", AS_OF])
+    assert result.exit_code != 0
+    assert out.read_bytes() == b"last month's merged workbook"  # --force never destroys it before the new is whole
+    assert sorted(p.name for p in tmp_path.iterdir()) == before  # no .merged.xlsx.*.tmp left behind
+
+
+@pytest.mark.parametrize("spelling", ["{folder}/north-camhs.xlsx", "{folder}/../returns/north-camhs.xlsx",
+                                      "{folder}/./north-ed.xlsx", "{link}/north-camhs.xlsx"])
+def test_merge_never_writes_onto_a_return_however_the_path_is_spelt(run, returns, tmp_path, spelling):
+    link = tmp_path / "link"
+    link.symlink_to(returns, target_is_directory=True)
+    target = Path(spelling.format(folder=returns, link=link))
+    before = {p.name: p.read_bytes() for p in returns.iterdir()}
+    result = run("merge", returns, "-o", target, "--force")
+    assert result.exit_code == 1
+    assert "is one of the input files; choose another output name." in result.stderr
+    assert {p.name: p.read_bytes() for p in returns.iterdir()} == before
+
+
+def test_a_merged_workbook_written_into_the_returns_folder_is_not_read_as_a_return(run, returns):
+    """-o into the returns folder writes a new file there; merging the folder again still merges the two returns
+    (the merged workbook is not a return), and does not overwrite it without --force."""
+    out = returns / "merged.xlsx"
+    first = run("merge", returns, "-o", out, "--as-of", AS_OF)
+    assert first.exit_code == 0, first.output
+    assert [a.agency for a in read_merged_workbook(out).agencies] == ["North CAMHS", "North ED"]
+    kept = out.read_bytes()
+    again = run("merge", returns, "-o", out, "--as-of", AS_OF)
+    assert again.exit_code == 1 and out.read_bytes() == kept
+
+
+def test_report_never_writes_onto_the_merged_workbook_it_reads(run, returns, tmp_path):
+    merged = tmp_path / "merged.xlsx"
+    assert run("merge", returns, "-o", merged, "--as-of", AS_OF).exit_code == 0
+    before = merged.read_bytes()
+    result = run("report", merged, "-o", merged, "--force")
+    assert result.exit_code in (1, 2)
+    assert merged.read_bytes() == before
+
+
+# --- recs verify and recs check: exit codes ----------------------------------------------------------------------
+
+
+@pytest.fixture
+def imported(run, tmp_path):
+    """NICE's tool built in code, and our encoding imported from it (identical to it)."""
+    source = build_bat(tmp_path / "bat.xlsx")
+    out = tmp_path / "ng225.yaml"
+    assert run("recs", "import", source, "-o", out).exit_code == 0
+    return source, out
+
+
+def _change(path: Path, change) -> Path:
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    change(data)
+    changed = path.with_name("changed.yaml")
+    changed.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    return changed
+
+
+def _section(data: dict, section_id: str) -> dict:
+    return next(s for s in data["sections"] if s["id"] == section_id)
+
+
+@pytest.mark.parametrize("change, line", [
+    (lambda d: _section(d, "1.2").update(title="A heading that drifted"), "Section headings that differ (1):"),
+    (lambda d: _section(d, "1.5")["recommendations"][0].update(text="Invented text NICE has since changed."),
+     "Text differs from NICE's (1): 1.5.1"),
+    (lambda d: d.update(version="2021-01-01"), "Version differs: encoding 2021-01-01, NICE's tool 2022-09-07"),
+], ids=["heading", "text", "version"])
+def test_verify_exits_1_on_any_one_difference_alone(run, imported, change, line):
+    source, encoding = imported
+    assert run("recs", "verify", encoding, "--against", source).exit_code == 0
+    changed = _change(encoding, change)
+    result = run("recs", "verify", changed, "--against", source)
+    assert result.exit_code == 1, result.output
+    assert any(out_line.startswith(line) for out_line in result.stdout.splitlines()), result.stdout
+    data = json.loads(run("recs", "verify", changed, "--against", source, "--format", "json").stdout)
+    assert data["identical"] is False
+
+
+def test_check_with_several_files_exits_1_when_any_has_a_problem(run, ng225_data, write_yaml):
+    good = write_yaml(ng225_data, "good.yaml")
+    also_good = write_yaml(ng225_data, "also-good.yaml")
+    both = run("recs", "check", good, also_good)
+    assert both.exit_code == 0
+    assert both.stdout == f"{good}: OK\n{also_good}: OK\n"
+    ng225_data["sections"][0]["recommendations"][1]["id"] = "1.1.1"
+    bad = write_yaml(ng225_data, "bad.yaml")
+    for order in ((good, bad), (bad, good)):  # the last file's verdict is not the exit code
+        result = run("recs", "check", *order)
+        assert result.exit_code == 1, order
+        assert f"{good}: OK" in result.stdout
+        assert f"{bad}: sections[0].recommendations[1].id: duplicate recommendation id '1.1.1'" in result.stdout
+        assert "1 of 2 file(s) have problems." in result.stderr
