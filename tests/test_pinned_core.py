@@ -12,11 +12,11 @@ import hashlib
 import pytest
 
 from baseline import catalogue, render
-from baseline.assessment import Answer, Choice
+from baseline.assessment import ActionStatus, Answer, Choice
 from baseline.guideline import Guideline, consistency_problems, fingerprint
 from baseline.issues import BaselineError, FileReport, Problem, make_issue
 from baseline.merge import agency_key, check_same_guideline, merge_returns, restrict, select_returns
-from baseline.summary import OwnerLoad, Summary, met_percent, summarise
+from baseline.summary import Action, OwnerLoad, Summary, met_percent, owner_loads, summarise
 from tests.factories import make_return
 
 
@@ -420,3 +420,45 @@ def test_empty_texts_sectors_and_dates(ng225_data):
                             ("sections[0].recommendations[1].text", "is empty: leave it out (null) instead")]
     assert problems[2][0] == "sections[1].sectors[0]" and problems[2][1].startswith("unknown sector 'schools' (known: ")
     assert problems[3:] == [("updated", "is before the published date")]
+
+
+# --- owners ---------------------------------------------------------------------------------------------------
+
+
+def _action(agency, owner, *, deadline=None, status=None, overdue=False, rec="1.1.1"):
+    return Action(agency=agency, recommendation=rec, section="1.1", action="Do it", owner=owner, deadline=deadline,
+                  deadline_text="", status=status, population="all", overdue=overdue)
+
+
+def test_owners_are_agency_owner_pairs_most_overdue_then_most_open_then_by_name():
+    done = ActionStatus.COMPLETE
+    loads = owner_loads([
+        _action("School", "Head"),  # open, not overdue
+        _action("CAMHS", "zed lead", overdue=True, deadline=dt.date(2027, 2, 1)),
+        _action("CAMHS", "Zed  Lead", deadline=dt.date(2027, 1, 15), rec="1.1.2"),  # the same owner, respelt
+        _action("CAMHS", "Zed Lead", deadline=dt.date(2026, 12, 1), status=done, rec="1.1.3"),  # done: no deadline
+        _action("ED", "Matron", overdue=True, deadline=dt.date(2027, 1, 1)),
+        _action("ED", "Matron", status=done, overdue=True, rec="1.1.2"),  # done: never overdue
+        _action("School", "head", rec="1.1.2"),
+        _action("ED", "  ", rec="1.1.3"),  # no owner
+        _action("Alpha", "Head", status=done),  # same title, other agency: another owner
+        _action("Beta", "Head"),
+    ])
+    assert [load.to_dict() for load in loads] == [
+        {"agency": "CAMHS", "owner": "zed lead", "actions": 3, "open": 2, "overdue": 1,
+         "earliest_open_deadline": "2027-01-15"},
+        {"agency": "ED", "owner": "Matron", "actions": 2, "open": 1, "overdue": 1,
+         "earliest_open_deadline": "2027-01-01"},
+        {"agency": "School", "owner": "Head", "actions": 2, "open": 2, "overdue": 0, "earliest_open_deadline": None},
+        {"agency": "ED", "owner": "(no owner)", "actions": 1, "open": 1, "overdue": 0, "earliest_open_deadline": None},
+        {"agency": "Beta", "owner": "Head", "actions": 1, "open": 1, "overdue": 0, "earliest_open_deadline": None},
+        {"agency": "Alpha", "owner": "Head", "actions": 1, "open": 0, "overdue": 0, "earliest_open_deadline": None},
+    ]
+    assert loads[0].next_deadline == dt.date(2027, 1, 15)
+
+
+def test_owners_tied_on_counts_are_by_owner_then_agency_ignoring_case():
+    loads = owner_loads([_action("b agency", "lead"), _action("A agency", "Lead"), _action("c", "ANALYST"),
+                         _action("a", "manager")])
+    assert [(o.agency, o.owner) for o in loads] == [("c", "ANALYST"), ("A agency", "Lead"), ("b agency", "lead"),
+                                                     ("a", "manager")]
