@@ -4,6 +4,7 @@ outputs safely, `recs verify` and `recs check` exit codes. Each return is built 
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 
@@ -11,11 +12,13 @@ import openpyxl
 import pytest
 import yaml
 
+from baseline import catalogue
 from baseline.cli import cli
 from baseline.config import AgencyMap
-from baseline.xlsx.merged.reader import read_merged_workbook
+from baseline.xlsx.merged.reader import read_merged, read_merged_workbook
 from baseline.xlsx.returns import read_return
 from tests import nice_bat_builder
+from tests import test_living_plan as living_plan
 from tests.cases import messy
 from tests.cases.builders import new_workbook, put, rewrite_part, save, sheet_part
 from tests.nice_bat_builder import build_bat
@@ -216,3 +219,20 @@ def test_an_applicable_header_is_read_as_relevant(run, tmp_path, header):
     file, statuses = _validate_nice(run, path)
     assert statuses == {"1.1.1": "met", "1.1.2": "not_applicable", "1.1.3": "met"}
     assert file["valid"] is True
+
+
+# --- dates typed into the merged workbook ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("typed", ["05/04/2027", "5/4/2027", "2027-04-05"])
+def test_a_deadline_typed_into_the_actions_sheet_is_read_day_first(run, tmp_path, typed):
+    """The group types a UK date into the merged workbook's Actions sheet: 05/04/2027 is 5 April, not 4 May."""
+    returns = living_plan.build_returns(tmp_path / "returns", catalogue.load("NG225"))
+    merged = tmp_path / "merged.xlsx"
+    assert run("merge", returns, "-o", merged, "--as-of", AS_OF).exit_code == 0
+    living_plan.edit_actions(merged, {living_plan.TRAINING: {"Deadline": typed}})
+    [row] = [r for r in read_merged(merged).plan if r.action_id == living_plan.TRAINING]
+    assert (row.deadline, row.deadline_text) == (dt.date(2027, 4, 5), "")
+    data = json.loads(run("actions", merged, "--as-of", AS_OF, "--format", "json").stdout)
+    listed = [a for group in data["groups"] for a in group["items"] if a["action_id"] == living_plan.TRAINING]
+    assert [a["deadline"] for a in listed] == ["2027-04-05"]
