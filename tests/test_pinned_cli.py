@@ -20,7 +20,7 @@ from baseline.xlsx.returns import read_return
 from tests import nice_bat_builder
 from tests import test_living_plan as living_plan
 from tests.cases import messy
-from tests.cases.builders import new_workbook, put, rewrite_part, save, sheet_part
+from tests.cases.builders import cell_of, column_of, new_workbook, put, rewrite_part, save, sheet_part
 from tests.nice_bat_builder import build_bat
 
 AS_OF = "2027-03-01"
@@ -236,3 +236,28 @@ def test_a_deadline_typed_into_the_actions_sheet_is_read_day_first(run, tmp_path
     data = json.loads(run("actions", merged, "--as-of", AS_OF, "--format", "json").stdout)
     listed = [a for group in data["groups"] for a in group["items"] if a["action_id"] == living_plan.TRAINING]
     assert [a["deadline"] for a in listed] == ["2027-04-05"]
+
+
+# --- reading a return whose columns were moved ---------------------------------------------------------------
+
+
+def test_the_recommendation_column_moved_to_the_far_right_reads_the_same(run, tmp_path):
+    wb = new_workbook()
+    put(wb, "1.1.1", relevant="Yes", meets="Yes", evidence="Audit 2026")
+    put(wb, "1.3.1", relevant="No", evidence="Not our service")
+    put(wb, "1.5.1", relevant="Yes", meets="Partial", action="Recruit", owner="Lead", deadline="31/03/2027")
+    reference = read_return(save(wb, tmp_path / "reference.xlsx"))
+    ws = wb["Assessment"]
+    column = column_of(ws, "recommendation")
+    values = [ws.cell(r, column).value for r in range(1, ws.max_row + 1)]
+    ws.delete_cols(column)
+    far = ws.max_column + 2  # past an empty column
+    for r, value in enumerate(values, start=1):
+        if value is not None:
+            ws.cell(r, far).value = value
+    moved = read_return(save(wb, tmp_path / "moved.xlsx"))
+    assert [i.code for i in moved.report.issues] == [i.code for i in reference.report.issues]
+    assert moved.agency_return.answers == reference.agency_return.answers
+    assert {rec: s.value for rec, s in moved.agency_return.statuses.items() if s.value != "not_assessed"} == {
+        "1.1.1": "met", "1.3.1": "not_applicable", "1.5.1": "partially_met"}
+    assert moved.agency_return.answers["1.5.1"].cells["meets"] == cell_of(ws, "1.5.1", "meets")
