@@ -20,7 +20,7 @@ from baseline.xlsx.returns import read_return
 from tests import nice_bat_builder
 from tests import test_living_plan as living_plan
 from tests.cases import messy
-from tests.cases.builders import cell_of, column_of, new_workbook, put, rewrite_part, save, sheet_part
+from tests.cases.builders import NEGATIVE, cell_of, column_of, new_workbook, put, rewrite_part, save, sheet_part
 from tests.nice_bat_builder import build_bat
 
 AS_OF = "2027-03-01"
@@ -261,3 +261,90 @@ def test_the_recommendation_column_moved_to_the_far_right_reads_the_same(run, tm
     assert {rec: s.value for rec, s in moved.agency_return.statuses.items() if s.value != "not_assessed"} == {
         "1.1.1": "met", "1.3.1": "not_applicable", "1.5.1": "partially_met"}
     assert moved.agency_return.answers["1.5.1"].cells["meets"] == cell_of(ws, "1.5.1", "meets")
+
+
+# --- what validate tells the agency, word for word ------------------------------------------------------------
+# Each message names the cell, what it says and what to do: read and approved here, once, so that a change to any
+# of them is a decision, not an accident. (case, code) -> (cell, message).
+
+MESSAGES = {
+    ("merged-once", "invalid-choice"): ("E3", "Cell E3 (recommendation 1.1.1, 'Meets it?') says 'Maybe'; choose Yes, "
+                                              "Partial or No from the list."),
+    ("merged-once", "read-as"): ("D8", "Cell D8 (recommendation 1.2.1, 'Relevant to us?') says 'Y', which was read as "
+                                       "Yes. If that is what you meant there is nothing to do; to avoid this message, "
+                                       "choose Yes from the list."),
+    ("dates-refused", "invalid-date"): (
+        "I3", "Cell I3 (recommendation 1.1.1, 'Deadline') says '3/31/2027', which is not a date: dates are read day "
+              "first, and there is no month 31 (if you meant 31/3, write the day first); enter a date such as "
+              "31/03/2027 (day first), or leave it blank."),
+    ("deadlines-as-text", "deadline-as-text"): (
+        "I3", "Cell I3 (recommendation 1.1.1, 'Deadline') says 'March 2027', which is not a date: it is kept as text, "
+              "so the action cannot count as overdue. Put a date such as 31/03/2027 if there is one."),
+    ("heading-row-answer", "answer-on-heading-row"): (
+        "E2", "Cell E2 ('Meets it?') says 'Yes', but its row has no recommendation number (a section heading, or a row "
+              "added to the table), so it counts for no recommendation. Move it to the row of the recommendation it is "
+              "about, or delete it."),
+    ("notes-below", "note-below-table"): (
+        "A64", "Cell A64, below the table, says 'Notes: reviewed at the March board'. It is not read as an answer: if "
+               "it is about a recommendation, put it in that recommendation's evidence cell; if it is a note for the "
+               "facilitator, it can stay."),
+    ("meets-missing", "meets-missing"): (
+        "E3", "Recommendation 1.1.1 is marked relevant (cell D3 ('Relevant to us?') says Yes) but cell E3 ('Meets it?') "
+              "is blank, so it counts as not assessed: choose Yes, Partial or No."),
+    ("blank-return", "blank-return"): (
+        None, "Nothing has been filled in: every answer cell is blank ('Relevant to us?' and 'Meets it?' included), so "
+              "this return counts as not assessed. Fill in 'Relevant to us?' for each recommendation, and 'Meets it?' "
+              "where it applies, then send it again."),
+    ("duplicate-row", "duplicate-recommendation"): (
+        "A63", "Recommendation 1.1.2 appears twice: on row 4 and again in cell A63. Keep one row with your answers and "
+               "delete the other; only the first was read."),
+    ("copied-column", "duplicate-column"): (
+        "M1", "Column M (header cell M1) has the same header as column E ('Meets it?'): only column E is read. Put "
+              "every answer in that column and delete the copy, or give the copy another header."),
+}
+
+NEGATIVE_MESSAGES = {
+    "text-too-long": ("F14", "Cell F14 (recommendation 1.5.1, 'Evidence / current activity') holds 32,768 characters, "
+                             "more than the 32,767 a spreadsheet cell can hold. Shorten it, or put the detail in a "
+                             "separate document and refer to it."),
+    "formula-in-input": ("F14", "Cell F14 (recommendation 1.5.1, 'Evidence / current activity') contains a formula "
+                                "('=B3&C3'). Type the answer in directly; baseline reads the formula itself as plain "
+                                "text."),
+    "owner-missing": ("H14", "Recommendation 1.5.1 has an action needed but no action owner: put the name or role of "
+                             "who owns the action in cell H14 ('Action owner')."),
+    "deadline-missing": ("I14", "Recommendation 1.5.1 has an open action but no deadline: put a date such as "
+                                "31/03/2027 in cell I14 ('Deadline')."),
+    "answer-without-relevance": ("D14", "Recommendation 1.5.1 has answers but cell D14 ('Relevant to us?') is blank, "
+                                        "so it counts as not assessed: choose Yes, Partial or No."),
+    "answered-but-not-relevant": ("E14", "Recommendation 1.5.1 is marked not relevant (cell D14 ('Relevant to us?') "
+                                         "says No) but cell E14 ('Meets it?') is answered: clear it, or change the "
+                                         "relevance."),
+    "unknown-recommendation": ("A8", "Cell A8 says '1.2.9', which is not a recommendation of this assessment. Put back "
+                                     "the recommendation number that was there, or delete the row if you added it."),
+    "missing-recommendation": (None, "Recommendation 1.3.1 is missing from the Assessment sheet (its row was deleted "
+                                     "or its number changed). Put the row back: copy it from the original workbook, "
+                                     "or ask the facilitator for a new one."),
+    "missing-column": (None, "The column 'Action owner' is missing from the Assessment sheet (deleted, or its header "
+                             "text changed). Put the header 'Action owner' back on row 1 above that column."),
+}
+
+
+def _issue(path: Path, code: str, cell: str | None):
+    [issue] = [i for i in read_return(path).report.issues if i.code == code and i.cell == cell]
+    return issue
+
+
+@pytest.mark.parametrize("case_code", list(MESSAGES), ids=lambda key: f"{key[0]}:{key[1]}")
+def test_validate_messages_word_for_word(run, tmp_path, case_code):
+    name, code = case_code
+    [case] = [c for c in messy.AGENCY_CASES if c.name == name]
+    cell, message = MESSAGES[case_code]
+    assert _issue(case.build(tmp_path).path, code, cell).message == message
+
+
+@pytest.mark.parametrize("code", list(NEGATIVE_MESSAGES))
+def test_validate_messages_of_the_negative_cases_word_for_word(tmp_path, code):
+    [case] = [c for c in NEGATIVE if c.code == code]
+    path, _, _ = case.build(tmp_path)
+    cell, message = NEGATIVE_MESSAGES[code]
+    assert _issue(path, code, cell).message == message

@@ -6,14 +6,16 @@ summaries here are built in code for a made-up guideline and made-up agencies: n
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import hashlib
 
 import pytest
 
 from baseline import catalogue, render
+from baseline.actions import CarryReport, FieldEdit, KeptAction, Orphan
 from baseline.assessment import ActionStatus, Answer, Choice
-from baseline.guideline import Guideline, consistency_problems, fingerprint
+from baseline.guideline import Guideline, consistency_problems, diff_guidelines, fingerprint, parse_guideline
 from baseline.issues import BaselineError, FileReport, Problem, make_issue
 from baseline.merge import agency_key, check_same_guideline, merge_returns, restrict, select_returns
 from baseline.summary import Action, OwnerLoad, Summary, met_percent, owner_loads, summarise
@@ -462,3 +464,52 @@ def test_owners_tied_on_counts_are_by_owner_then_agency_ignoring_case():
                          _action("a", "manager")])
     assert [(o.agency, o.owner) for o in loads] == [("c", "ANALYST"), ("A agency", "Lead"), ("b agency", "lead"),
                                                      ("a", "manager")]
+
+
+# --- actions: what merge --update reports -----------------------------------------------------------------------
+
+
+def test_carry_report_json_fields():
+    edit = FieldEdit("1.1.1-NC-abc123", "North CAMHS", "1.1.1", "owner", "Team Manager", "CAMHS Lead")
+    kept = KeptAction("1.1.2-NC-def456", "North CAMHS", "1.1.2", Orphan.CLEARED, True)
+    report = CarryReport(carried=[edit], overridden=[edit], kept=[kept], restored=["1.5.1-NC-aaaaaa"],
+                         added=["1.8.1-NS-bbbbbb"])
+    one_edit = {"action_id": "1.1.1-NC-abc123", "agency": "North CAMHS", "recommendation": "1.1.1", "field": "owner",
+                "group_value": "Team Manager", "return_value": "CAMHS Lead"}
+    assert report.to_dict() == {
+        "carried": [one_edit], "overridden": [one_edit],
+        "kept": [{"action_id": "1.1.2-NC-def456", "agency": "North CAMHS", "recommendation": "1.1.2",
+                  "reason": "cleared", "newly": True}],
+        "restored": ["1.5.1-NC-aaaaaa"], "added": ["1.8.1-NS-bbbbbb"]}
+    assert CarryReport().to_dict() == {"carried": [], "overridden": [], "kept": [], "restored": [], "added": []}
+
+
+# --- guideline diff and lookup ------------------------------------------------------------------------------------
+
+
+def test_guideline_diff_json_fields(ng225_data):
+    old = parse_guideline(copy.deepcopy(ng225_data))
+    ng225_data["version"] = "2030-01-01"
+    ng225_data["sections"][1]["recommendations"].append({"id": "1.2.2"})
+    del ng225_data["sections"][2]["recommendations"][0]
+    ng225_data["sections"][2]["recommendations"].append({"id": "1.3.2"})
+    ng225_data["sections"][0]["recommendations"][1]["summary"] = "Now known."
+    ng225_data["sections"][8]["title"] = "A heading"
+    del ng225_data["sections"][11]
+    ng225_data["sections"].append({"id": "1.13", "title": "New", "recommendations": [{"id": "1.13.1"}]})
+    diff = diff_guidelines(old, parse_guideline(ng225_data))
+    removed_112 = [f"1.12.{n}" for n in range(1, 7)]  # section 1.12 went with its recommendations
+    assert diff.to_dict() == {
+        "old": "NG225@2022-09-07", "new": "NG225@2030-01-01",
+        "recommendations": {"added": ["1.2.2", "1.3.2", "1.13.1"], "removed": ["1.3.1", *removed_112],
+                            "changed": [{"id": "1.1.2", "fields": {"summary": [None, "Now known."]}}]},
+        "sections": {"added": ["1.13"], "removed": ["1.12"],
+                     "changed": [{"id": "1.9", "fields": {"title": [None, "A heading"]}}]},
+    }
+    assert not diff.empty
+
+
+def test_looking_up_an_unknown_recommendation_names_it():
+    with pytest.raises(KeyError) as caught:
+        catalogue.load("NG225").get("9.9.9")
+    assert caught.value.args == ("9.9.9",)
