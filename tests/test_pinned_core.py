@@ -13,7 +13,7 @@ import hashlib
 import pytest
 
 from baseline import catalogue, render
-from baseline.actions import CarryReport, FieldEdit, KeptAction, Orphan
+from baseline.actions import CarryReport, FieldEdit, KeptAction, Orphan, PlanRow, list_plan
 from baseline.assessment import ActionStatus, Answer, Choice
 from baseline.guideline import Guideline, consistency_problems, diff_guidelines, fingerprint, parse_guideline
 from baseline.issues import BaselineError, FileReport, Problem, make_issue
@@ -513,3 +513,48 @@ def test_looking_up_an_unknown_recommendation_names_it():
     with pytest.raises(KeyError) as caught:
         catalogue.load("NG225").get("9.9.9")
     assert caught.value.args == ("9.9.9",)
+
+
+def _row(action_id, agency, owner, **more):
+    values = dict(section="1.1", recommendation="1.1.1", population="all", action="Do it")
+    values.update(more)
+    return PlanRow(action_id, agency=agency, owner=owner, **values)
+
+
+def test_plan_row_json_fields():
+    row = _row("1.1.1-NC-abc123", "North CAMHS", "Lead", population="children", deadline=dt.date(2027, 1, 31),
+               status=ActionStatus.IN_PROGRESS, risk=True, links=("1.1.2-NC-def456",), more_links=2,
+               progress_notes="Half done", last_updated=dt.date(2027, 2, 1), orphaned=Orphan.NOT_MERGED)
+    assert row.to_dict(dt.date(2027, 3, 1)) == {
+        "action_id": "1.1.1-NC-abc123", "theme": "1.1", "recommendation": "1.1.1", "age_group": "children",
+        "agency": "North CAMHS", "action": "Do it", "owner": "Lead", "deadline": "2027-01-31", "status": "In progress",
+        "overdue": True, "risk": True, "links": ["1.1.2-NC-def456"], "more_links": 2, "progress_notes": "Half done",
+        "last_updated": "2027-02-01", "orphaned": "agency-not-merged"}
+    assert row.to_dict(dt.date(2027, 1, 31))["overdue"] is False  # due that day: not yet overdue
+    bare = _row("1.1.1-NS-aaaaaa", "North Schools", "", deadline_text="end of Q3")
+    assert bare.to_dict(dt.date(2027, 3, 1)) == {
+        "action_id": "1.1.1-NS-aaaaaa", "theme": "1.1", "recommendation": "1.1.1", "age_group": "all",
+        "agency": "North Schools", "action": "Do it", "owner": "", "deadline": "end of Q3", "status": None,
+        "overdue": False, "risk": False, "links": [], "more_links": 0, "progress_notes": "", "last_updated": None,
+        "orphaned": None}
+    assert _row("x", "A", "B").to_dict(dt.date(2027, 3, 1))["deadline"] is None
+
+
+def test_list_plan_filters_and_groups_by_agency_then_owner():
+    as_of = dt.date(2027, 3, 1)
+    plan = [_row("1", "School", "Head", deadline=dt.date(2027, 1, 1)),
+            _row("2", "CAMHS", "lead", recommendation="1.1.2"),
+            _row("3", "CAMHS", " Lead ", recommendation="1.1.3", deadline=dt.date(2027, 2, 1)),
+            _row("4", "CAMHS", "Nurse", deadline=dt.date(2027, 2, 1), status=ActionStatus.COMPLETE),
+            _row("5", "school", "Head", recommendation="1.1.4")]
+    by_owner = list_plan(plan, as_of)
+    assert [(g.agency, g.owner, [r.action_id for r in g.rows]) for g in by_owner.groups] == [
+        ("CAMHS", "lead", ["2", "3"]), ("CAMHS", "Nurse", ["4"]), ("School", "Head", ["1", "5"])]
+    assert by_owner.groups[0].to_dict()["actions"] == 2
+    by_agency = list_plan(plan, as_of, by="agency")
+    assert [(g.agency, g.owner, len(g.rows)) for g in by_agency.groups] == [("CAMHS", None, 3), ("School", None, 2)]
+    overdue = list_plan(plan, as_of, overdue=True, agencies=["camhs", "SCHOOL"], owners=["LEAD", "head"])
+    assert [[r.action_id for r in g.rows] for g in overdue.groups] == [["3"], ["1"]]
+    assert list_plan(plan, as_of, owners=["nobody"]).groups == []
+    with pytest.raises(ValueError, match="^by must be one of"):
+        list_plan(plan, as_of, by="section")
