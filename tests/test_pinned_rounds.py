@@ -1,0 +1,105 @@
+"""baseline/rounds.py pinned exactly (found by `make mutate`): status changes, the version check's messages, and the
+migration report's JSON. Encodings and answers are built here."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from baseline import catalogue
+from baseline.actions import PlanRow
+from baseline.assessment import ActionStatus, Answer, Choice, Status, YesNo
+from baseline.guideline import parse_guideline
+from baseline.issues import BaselineError
+from baseline.rounds import MigrationReport, RemovedAnswer, answer_to_dict, check_same_version, status_change
+
+S = Status
+
+
+@pytest.mark.parametrize("old, new, change", [
+    (None, S.MET, "new"), (S.MET, None, "removed"), (S.MET, S.MET, "same"), (S.NOT_MET, S.NOT_MET, "same"),
+    (S.MET, S.NOT_APPLICABLE, "scope"), (S.NOT_APPLICABLE, S.NOT_MET, "scope"),
+    (S.NOT_MET, S.PARTIALLY_MET, "improved"), (S.NOT_ASSESSED, S.NOT_MET, "improved"),
+    (S.PARTIALLY_MET, S.MET, "improved"), (S.MET, S.PARTIALLY_MET, "worse"), (S.NOT_MET, S.NOT_ASSESSED, "worse"),
+])
+def test_status_change(old, new, change):
+    assert status_change(old, new) == change
+
+
+def _version(ng225_data: dict, version: str, extra: bool = False):
+    data = dict(ng225_data, version=version)
+    if extra:
+        data["sections"] = [dict(s) for s in ng225_data["sections"]]
+        data["sections"][1] = dict(data["sections"][1], recommendations=[*data["sections"][1]["recommendations"],
+                                                                         {"id": "1.2.2"}])
+    return parse_guideline(data)
+
+
+def test_the_version_check_says_how_to_move_the_older_across(ng225_data):
+    old = catalogue.load("NG225")
+    newer = _version(ng225_data, "2030-01-01")
+    assert check_same_version(old, old) is None
+    with pytest.raises(BaselineError) as caught:
+        check_same_version(old, newer)
+    assert str(caught.value) == (
+        "OLD.xlsx is of NG225@2022-09-07 and NEW.xlsx of NG225@2030-01-01: compare needs one version. Move the older "
+        "one across first: baseline migrate OLD.xlsx --to NG225@2030-01-01 -o OLD-2030-01-01.xlsx and compare that "
+        "with NEW.xlsx.")
+    with pytest.raises(BaselineError) as caught:
+        check_same_version(newer, old, old_name="march.xlsx", new_name="round1")
+    assert str(caught.value) == (
+        "march.xlsx is of NG225@2030-01-01 and round1 of NG225@2022-09-07: compare needs one version. Move the older "
+        "one across first: baseline migrate round1 --to NG225@2030-01-01 -o round1-2030-01-01 and compare that with "
+        "march.xlsx.")
+    with pytest.raises(BaselineError, match=r"-o r1\.final-2030-01-01\.xlsx and compare"):
+        check_same_version(old, newer, old_name="r1.final.xlsx")
+    with pytest.raises(BaselineError) as caught:
+        check_same_version(old, _version(ng225_data, "2022-09-07", extra=True))
+    assert str(caught.value) == (
+        f"OLD.xlsx and NEW.xlsx are both of NG225@2022-09-07 but their recommendation lists differ (fingerprints "
+        f"{old.fingerprint} and {_version(ng225_data, '2022-09-07', extra=True).fingerprint}): merge both with the "
+        "same encoding.")
+
+
+def test_answer_and_removed_answer_json():
+    full = Answer("1.2.1", Choice.YES, Choice.PARTIAL, evidence="E", action="A", owner="O",
+                  deadline=dt.date(2027, 3, 31), action_status=ActionStatus.IN_PROGRESS, risk=YesNo.NO,
+                  completed_by="C")
+    assert answer_to_dict(full) == {"relevant": "Yes", "meets": "Partial", "evidence": "E", "action": "A",
+                                    "owner": "O", "deadline": "2027-03-31", "action_status": "In progress",
+                                    "risk": "No", "completed_by": "C"}
+    assert answer_to_dict(Answer("1.2.1", deadline_text="Q3")) == {
+        "relevant": None, "meets": None, "evidence": "", "action": "", "owner": "", "deadline": "Q3",
+        "action_status": None, "risk": None, "completed_by": ""}
+    assert answer_to_dict(Answer("1.2.1"))["deadline"] is None
+    removed = RemovedAnswer("North CAMHS", "1.2.1", "1.2", full)
+    assert removed.to_dict() == {"agency": "North CAMHS", "recommendation": "1.2.1", "section": "1.2",
+                                 "status": "partially_met", "answer": answer_to_dict(full)}
+
+
+def test_migration_report_json():
+    full = Answer("1.2.1", Choice.NO)
+    action = PlanRow("1.2.1-NC-abc123", "1.2", "1.2.1", "all", "North CAMHS", action="Do", owner="Lead",
+                     deadline=dt.date(2027, 1, 31), status=ActionStatus.COMPLETE, progress_notes="Done")
+    bare = PlanRow("1.2.1-NS-def456", "1.2", "1.2.1", "all", "North Schools")
+    report = MigrationReport("NG225@2022-09-07", "NG225@2030-01-01", kept=7, added=["1.2.2"],
+                             blank=[("North CAMHS", "1.2.2")], unlisted=[("North Schools", "1.1.1")],
+                             removed=[RemovedAnswer("North CAMHS", "1.2.1", "1.2", full)],
+                             removed_actions=[action, bare],
+                             moved=[{"recommendation": "1.3.1", "old_section": "1.3", "new_section": "1.4"}],
+                             sections_renamed=[{"id": "1.2", "old_title": "A", "new_title": "B"}])
+    assert report.to_dict() == {
+        "old": "NG225@2022-09-07", "new": "NG225@2030-01-01", "kept": 7, "added": ["1.2.2"],
+        "blank": [{"agency": "North CAMHS", "recommendation": "1.2.2"}],
+        "unlisted": [{"agency": "North Schools", "recommendation": "1.1.1"}],
+        "removed": [{"agency": "North CAMHS", "recommendation": "1.2.1", "section": "1.2", "status": "not_applicable",
+                     "answer": answer_to_dict(full)}],
+        "removed_actions": [
+            {"action_id": "1.2.1-NC-abc123", "agency": "North CAMHS", "recommendation": "1.2.1", "action": "Do",
+             "owner": "Lead", "deadline": "31/01/2027", "status": "Complete", "progress_notes": "Done"},
+            {"action_id": "1.2.1-NS-def456", "agency": "North Schools", "recommendation": "1.2.1", "action": "",
+             "owner": "", "deadline": None, "status": None, "progress_notes": ""}],
+        "moved": [{"recommendation": "1.3.1", "old_section": "1.3", "new_section": "1.4"}],
+        "sections_renamed": [{"id": "1.2", "old_title": "A", "new_title": "B"}],
+    }
