@@ -19,6 +19,7 @@ from baseline.guideline import Guideline, consistency_problems, diff_guidelines,
 from baseline.issues import BaselineError, FileReport, Problem, make_issue
 from baseline.merge import agency_key, check_same_guideline, merge_returns, restrict, select_returns
 from baseline.summary import Action, OwnerLoad, Summary, met_percent, owner_loads, summarise
+from baseline.text import clean_text, is_too_long, or_list, quote
 from tests.factories import make_return
 
 
@@ -558,3 +559,19 @@ def test_list_plan_filters_and_groups_by_agency_then_owner():
     assert list_plan(plan, as_of, owners=["nobody"]).groups == []
     with pytest.raises(ValueError, match="^by must be one of"):
         list_plan(plan, as_of, by="section")
+
+
+# --- text -------------------------------------------------------------------------------------------------------
+
+
+def test_exactly_the_control_characters_a_spreadsheet_cannot_hold_are_removed():
+    removed = {chr(c) for c in range(0x20) if clean_text(f"a{chr(c)}b") == "ab"}
+    assert removed == {chr(c) for c in [*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20)]}
+    assert clean_text("a\t\n\rb\x7f\u2028é") == "a\t\n\rb\x7f\u2028é"  # tab, LF, CR and the rest kept
+
+
+def test_cell_limit_and_quote_limits():
+    assert not is_too_long("x" * 32_767) and is_too_long("x" * 32_768)
+    assert quote("x" * 60) == "'" + "x" * 60 + "'" and quote("x" * 61) == "'" + "x" * 59 + "…'"
+    assert quote(None) == "''" and quote("a\nb") == "'a b'"
+    assert or_list(["A", "B"]) == "A or B"
