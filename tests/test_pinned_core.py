@@ -16,7 +16,7 @@ from baseline import catalogue, render
 from baseline.actions import CarryReport, FieldEdit, KeptAction, Orphan, PlanRow, list_plan
 from baseline.assessment import ActionStatus, Answer, Choice
 from baseline.guideline import Guideline, consistency_problems, diff_guidelines, fingerprint, parse_guideline
-from baseline.issues import BaselineError, FileReport, Problem, make_issue
+from baseline.issues import BaselineError, FileReport, Problem, ValidationReport, make_issue, strict
 from baseline.merge import agency_key, check_same_guideline, merge_returns, restrict, select_returns
 from baseline.summary import Action, OwnerLoad, Summary, met_percent, owner_loads, summarise
 from baseline.text import clean_text, is_too_long, or_list, quote
@@ -575,3 +575,24 @@ def test_cell_limit_and_quote_limits():
     assert quote("x" * 60) == "'" + "x" * 60 + "'" and quote("x" * 61) == "'" + "x" * 59 + "…'"
     assert quote(None) == "''" and quote("a\nb") == "'a b'"
     assert or_list(["A", "B"]) == "A or B"
+
+
+def test_issue_positions_strict_and_reports():
+    in_cell = make_issue("owner-missing", "m", file="a.xlsx", sheet="Assessment", cell="H7")
+    assert (in_cell.position, make_issue("owner-missing", "m", sheet="Assessment").position,
+            make_issue("owner-missing", "m").position) == ("Assessment!H7", "Assessment", "")
+    assert in_cell.severity == "warning" and make_issue("invalid-choice", "m").severity == "error"
+    assert [i.severity for i in strict([in_cell, make_issue("invalid-choice", "m")])] == ["error", "error"]
+    assert in_cell.severity == "warning"  # strict copies, never changes the issue it was given
+    warned = FileReport("a.xlsx", issues=[in_cell])
+    failed = FileReport("b.xlsx", issues=[in_cell, make_issue("invalid-choice", "m")])
+    assert (warned.valid, len(warned.warnings), warned.errors) == (True, 1, [])
+    assert (failed.valid, len(failed.errors), len(failed.warnings)) == (False, 1, 1)
+    assert ValidationReport([warned]).valid and not ValidationReport([warned, failed]).valid
+    assert ValidationReport([warned]).to_dict() == {"files": [warned.to_dict()]}
+
+
+def test_baseline_error_lists_its_problems():
+    error = BaselineError("a.yaml is not valid", [Problem("a.yaml", "title", "missing"), Problem("a.yaml", "", "x")])
+    assert str(error) == "a.yaml is not valid\n  a.yaml: title: missing\n  a.yaml: x"
+    assert [p.path for p in error.problems] == ["title", ""]
