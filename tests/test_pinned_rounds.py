@@ -12,7 +12,16 @@ from baseline.actions import PlanRow
 from baseline.assessment import ActionStatus, Answer, Choice, Status, YesNo
 from baseline.guideline import parse_guideline
 from baseline.issues import BaselineError
-from baseline.rounds import MigrationReport, RemovedAnswer, answer_to_dict, check_same_version, status_change
+from baseline.rounds import (
+    MigrationReport,
+    RecommendationChange,
+    RemovedAnswer,
+    RoundInfo,
+    answer_to_dict,
+    check_same_version,
+    compare_plans,
+    status_change,
+)
 
 S = Status
 
@@ -103,3 +112,36 @@ def test_migration_report_json():
         "moved": [{"recommendation": "1.3.1", "old_section": "1.3", "new_section": "1.4"}],
         "sections_renamed": [{"id": "1.2", "old_title": "A", "new_title": "B"}],
     }
+
+
+def _plan_row(action_id: str, agency: str, rec: str, **more) -> PlanRow:
+    return PlanRow(action_id, rec.rsplit(".", 1)[0], rec, "all", agency, action="Do", owner="Lead", **more)
+
+
+def test_compare_plans_new_closed_still_open_and_still_overdue():
+    done, doing = ActionStatus.COMPLETE, ActionStatus.IN_PROGRESS
+    early, late = dt.date(2027, 1, 31), dt.date(2027, 6, 30)
+    old_plan = [_plan_row("c1", "CAMHS", "1.1.1", deadline=early, status=doing),  # overdue then
+                _plan_row("c2", "CAMHS", "1.1.2", deadline=late),  # not overdue then
+                _plan_row("c3", "CAMHS", "1.1.3", status=done),  # closed already
+                _plan_row("c4", "CAMHS", "1.1.4", deadline=early)]
+    new_plan = [_plan_row("n1", "camhs", "1.1.1", deadline=early, status=doing),  # still open, still overdue
+                _plan_row("n2", "CAMHS", "1.1.2", deadline=late),  # still open, overdue only now
+                _plan_row("n3", "CAMHS", "1.1.3", status=done),  # closed then and now: neither
+                _plan_row("n4", "CAMHS", "1.1.4", deadline=early, status=done),  # closed
+                _plan_row("n5", "School", "1.1.1")]  # new
+    changes = compare_plans(old_plan, new_plan, old_as_of=dt.date(2027, 3, 1), new_as_of=dt.date(2027, 9, 1))
+    assert (changes.new, changes.closed, changes.still_open, changes.still_overdue) == (
+        ["n5"], ["n4"], ["n1", "n2"], ["n1"])
+    no_dates = compare_plans(old_plan, new_plan, old_as_of=None, new_as_of=dt.date(2027, 9, 1))
+    assert no_dates.still_overdue == []
+
+
+def test_round_info_and_change_json_with_missing_sides():
+    assert RoundInfo("Northshire", "2", "2027-03-01T10:00:00+00:00", dt.date(2027, 3, 1)).to_dict() == {
+        "area": "Northshire", "round": "2", "merged_at": "2027-03-01T10:00:00+00:00", "as_of": "2027-03-01"}
+    assert RoundInfo().to_dict() == {"area": "", "round": "", "merged_at": "", "as_of": None}
+    assert RecommendationChange("1.1.1", "1.1", None, S.MET).to_dict() == {
+        "recommendation": "1.1.1", "old": None, "new": "met", "change": "new"}
+    assert RecommendationChange("1.1.1", "1.1", S.NOT_MET, None).to_dict() == {
+        "recommendation": "1.1.1", "old": "not_met", "new": None, "change": "removed"}
