@@ -15,7 +15,14 @@ import pytest
 from baseline import catalogue, render
 from baseline.actions import CarryReport, FieldEdit, KeptAction, Orphan, PlanRow, list_plan
 from baseline.assessment import ActionStatus, Answer, Choice
-from baseline.guideline import Guideline, consistency_problems, diff_guidelines, fingerprint, parse_guideline
+from baseline.guideline import (
+    Guideline,
+    consistency_problems,
+    diff_guidelines,
+    dump_guideline,
+    fingerprint,
+    parse_guideline,
+)
 from baseline.issues import BaselineError, FileReport, Problem, ValidationReport, make_issue, strict
 from baseline.merge import agency_key, check_same_guideline, merge_returns, restrict, select_returns
 from baseline.summary import Action, OwnerLoad, Summary, met_percent, owner_loads, summarise
@@ -596,3 +603,18 @@ def test_baseline_error_lists_its_problems():
     error = BaselineError("a.yaml is not valid", [Problem("a.yaml", "title", "missing"), Problem("a.yaml", "", "x")])
     assert str(error) == "a.yaml is not valid\n  a.yaml: title: missing\n  a.yaml: x"
     assert [p.path for p in error.problems] == ["title", ""]
+
+
+def test_dump_guideline_writes_the_files_own_shape():
+    data = {"schema": 1, "guideline": "NG999", "title": "A made-up guideline", "version": "2030-01-01",
+            "published": "2030-01-01", "source": "https://example.org/ng999", "complete": True,
+            "sectors": {"education": "Schools and colleges"},
+            "sections": [{"id": "1.1", "title": "First", "complete": True, "sectors": ["education"],
+                          "recommendations": [{"id": "1.1.1", "summary": "Do a thing.", "verified": True},
+                                              {"id": "1.1.2"}]}]}
+    assert dump_guideline(parse_guideline(data)) == (
+        "schema: 1\nguideline: NG999\ntitle: A made-up guideline\nversion: '2030-01-01'\npublished: '2030-01-01'\n"
+        "source: https://example.org/ng999\ncomplete: true\nsectors:\n  education: Schools and colleges\nsections:\n"
+        "- id: '1.1'\n  title: First\n  complete: true\n  sectors:\n  - education\n  subsections: []\n"
+        "  recommendations:\n  - id: 1.1.1\n    summary: Do a thing.\n    population: all\n    quality_statements: []\n"
+        "    verified: true\n  - id: 1.1.2\n    population: all\n    quality_statements: []\n    verified: false\n")
