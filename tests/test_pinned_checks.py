@@ -3,9 +3,12 @@ reader uses it: raw cell values in, Answers and Issues out. Values are built her
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
-from baseline.checks import AnswerRules
+from baseline.assessment import ActionStatus, Choice, YesNo
+from baseline.checks import AnswerRules, find_date, looks_like_a_date, parse_date, read_choice
 from baseline.xlsx.cells import cell_ref, cell_text
 
 LABELS = {"relevant": "Relevant to us?", "meets": "Meets it?", "action": "Action needed", "owner": "Action owner",
@@ -89,3 +92,36 @@ def test_heading_row_note_and_copied_column_messages():
          "Column AB (header cell AB1) has the same header as column E ('Meets it?'): only column E is read. Put every "
          "answer in that column and delete the copy, or give the copy another header."),
     ]
+
+
+@pytest.mark.parametrize("key, typed, read", [
+    ("meets", "Yes", (Choice.YES, False)), ("meets", " partial ", (Choice.PARTIAL, False)),
+    ("meets", "Yes.", (Choice.YES, True)), ("meets", "No!", (Choice.NO, True)), ("meets", ".Yes", (None, False)),
+    ("meets", "Y", (Choice.YES, True)), ("meets", "y.", (Choice.YES, True)), ("meets", "Partly!", (Choice.PARTIAL, True)),
+    ("meets", "n/a", (None, False)), ("relevant", "n/a", (Choice.NO, True)), ("relevant", "N.A.", (Choice.NO, True)),
+    ("relevant", "not applicable!", (Choice.NO, True)), ("risk", "y", (YesNo.YES, True)),
+    ("action_status", "Done.", (ActionStatus.COMPLETE, True)), ("meets", "maybe", (None, False)),
+])
+def test_read_choice(key, typed, read):
+    assert read_choice(key, typed) == read
+
+
+def test_find_date_inside_text_and_in_cells():
+    assert find_date("Published: 7 September 2022") == dt.date(2022, 9, 7)
+    assert find_date("Updated 31/02/2027, then 1/3/2027") == dt.date(2027, 3, 1)  # an impossible date is passed over
+    assert find_date("no date here") is None
+    assert find_date(dt.datetime(2027, 3, 1, 9)) == dt.date(2027, 3, 1)
+    assert find_date(None) is None and find_date("") is None
+    assert find_date(12.5) is None  # a number that is not a date
+
+
+@pytest.mark.parametrize("text, shaped", [("31/13/2027", True), ("31 Foo 2027", True), ("31/03", True),
+                                          ("2027-13-45", True), ("x2027-03-31", False), ("end of Q4", False),
+                                          ("March 2027", False)])
+def test_looks_like_a_date(text, shaped):
+    assert looks_like_a_date(text) is shaped
+
+
+def test_a_month_that_is_not_one_is_named():
+    with pytest.raises(ValueError, match="^'Foo' is not a month$"):
+        parse_date("31 Foo 2027")
