@@ -618,3 +618,15 @@ def test_dump_guideline_writes_the_files_own_shape():
         "- id: '1.1'\n  title: First\n  complete: true\n  sectors:\n  - education\n  subsections: []\n"
         "  recommendations:\n  - id: 1.1.1\n    summary: Do a thing.\n    population: all\n    quality_statements: []\n"
         "    verified: true\n  - id: 1.1.2\n    population: all\n    quality_statements: []\n    verified: false\n")
+
+
+def test_latest_needs_both_stamps_and_keeps_the_newer_in_either_order(guideline):
+    newer = make_return(guideline, "CAMHS", source="new.xlsx", generated_at="2026-12-01T00:00:00+00:00")
+    older = make_return(guideline, "camhs", source="old.xlsx", generated_at="2026-11-01T00:00:00+00:00")
+    unstamped = make_return(guideline, "CAMHS", source="nice.xlsx", generated_at="")
+    assert select_returns([newer, older], latest=True) == ([newer], [])
+    assert select_returns([older, newer], latest=True) == ([newer], [])
+    for pair in ([newer, unstamped], [unstamped, newer]):
+        kept, (issue,) = select_returns(pair, latest=True)
+        assert kept == [pair[0]] and issue.file == pair[1].source
+        assert issue.message.endswith("Their generated-at stamps are the same, so --latest cannot choose.")
