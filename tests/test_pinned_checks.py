@@ -99,7 +99,8 @@ def test_heading_row_note_and_copied_column_messages():
     ("meets", "Yes.", (Choice.YES, True)), ("meets", "No!", (Choice.NO, True)), ("meets", ".Yes", (None, False)),
     ("meets", "Y", (Choice.YES, True)), ("meets", "y.", (Choice.YES, True)), ("meets", "Partly!", (Choice.PARTIAL, True)),
     ("meets", "n/a", (None, False)), ("relevant", "n/a", (Choice.NO, True)), ("relevant", "N.A.", (Choice.NO, True)),
-    ("relevant", "not applicable!", (Choice.NO, True)), ("risk", "y", (YesNo.YES, True)),
+    ("relevant", "not applicable!", (Choice.NO, True)),
+    ("relevant", "N/A!", (Choice.NO, True)), ("risk", "y", (YesNo.YES, True)),
     ("action_status", "Done.", (ActionStatus.COMPLETE, True)), ("meets", "maybe", (None, False)),
 ])
 def test_read_choice(key, typed, read):

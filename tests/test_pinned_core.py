@@ -365,7 +365,9 @@ def test_the_shipped_fingerprint_never_changes():
 
 
 def _problems(data: dict) -> list[tuple[str, str]]:
-    return [(p.path, p.message) for p in consistency_problems("f.yaml", parse_guideline_unchecked(data))]
+    problems = consistency_problems("f.yaml", parse_guideline_unchecked(data))
+    assert all(p.file == "f.yaml" for p in problems)  # every problem names the file
+    return [(p.path, p.message) for p in problems]
 
 
 def parse_guideline_unchecked(data: dict) -> Guideline:
@@ -428,7 +430,8 @@ def test_empty_texts_sectors_and_dates(ng225_data):
     problems = _problems(ng225_data)
     assert problems[:2] == [("sections[0].recommendations[0].summary", "is empty: leave it out (null) instead"),
                             ("sections[0].recommendations[1].text", "is empty: leave it out (null) instead")]
-    assert problems[2][0] == "sections[1].sectors[0]" and problems[2][1].startswith("unknown sector 'schools' (known: ")
+    known = ", ".join(sorted([*ng225_data["sectors"], "all"]))
+    assert problems[2] == ("sections[1].sectors[0]", f"unknown sector 'schools' (known: {known})")
     assert problems[3:] == [("updated", "is before the published date")]
 
 
@@ -630,3 +633,24 @@ def test_latest_needs_both_stamps_and_keeps_the_newer_in_either_order(guideline)
         kept, (issue,) = select_returns(pair, latest=True)
         assert kept == [pair[0]] and issue.file == pair[1].source
         assert issue.message.endswith("Their generated-at stamps are the same, so --latest cannot choose.")
+
+
+def test_section_ids_and_empty_sections(ng225_data):
+    ng225_data["sections"][1]["id"] = "1.x"
+    ng225_data["sections"][1]["recommendations"] = [{"id": "1.2.1"}]
+    ng225_data["sections"][2]["recommendations"] = []
+    assert _problems(ng225_data) == [
+        ("sections[1].id", "'1.x' is not a number like 1.2 or 1.2.3"),
+        ("sections[2].recommendations", "a section needs at least one recommendation"),
+    ]  # an id that is no number is not also out of order, and its recommendations are not outside it
+
+
+def test_order_is_checked_from_the_last_valid_id(ng225_data):
+    recs = ng225_data["sections"][0]["recommendations"]
+    recs[1]["id"] = "1.1.x"  # between 1.1.1 and 1.1.3: 1.1.3 is compared with 1.1.1
+    recs[3]["id"] = "1.1.2"
+    assert _problems(ng225_data) == [
+        ("sections[0].recommendations[1].id", "'1.1.x' is not a number like 1.2 or 1.2.3"),
+        ("sections[0].recommendations[3].id", "recommendation 1.1.2 comes after 1.1.3: recommendations must be in "
+                                              "ascending order"),
+    ]
