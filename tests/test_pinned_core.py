@@ -9,11 +9,23 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import hashlib
+from dataclasses import replace
 
 import pytest
 
 from baseline import catalogue, render
-from baseline.actions import CarryReport, FieldEdit, KeptAction, Orphan, PlanRow, list_plan
+from baseline.actions import (
+    CarryReport,
+    FieldEdit,
+    KeptAction,
+    Orphan,
+    PlanRow,
+    action_id,
+    build_plan,
+    carry_forward,
+    list_plan,
+    returned_values,
+)
 from baseline.assessment import ActionStatus, Answer, Choice
 from baseline.guideline import (
     Guideline,
@@ -654,3 +666,27 @@ def test_order_is_checked_from_the_last_valid_id(ng225_data):
         ("sections[0].recommendations[3].id", "recommendation 1.1.2 comes after 1.1.3: recommendations must be in "
                                               "ascending order"),
     ]
+
+
+def test_an_action_of_an_agency_left_out_of_the_merge_is_kept_and_noted_once(guideline):
+    first, second = (r.id for r in guideline.recommendations[:2])
+    camhs = make_return(guideline, "CAMHS", {second: Answer(second, Choice.YES, Choice.NO, action="Train",
+                                                             owner="Lead")})
+    school = make_return(guideline, "School", {first: Answer(first, Choice.YES, Choice.NO, action="Plan",
+                                                              owner="Head")})
+    previous = merge_returns(guideline, [camhs, school])
+    previous_plan = [replace(row, progress_notes="Started  ", action_id="typed-over") if row.agency == "CAMHS" else row
+                     for row in build_plan(previous)]
+    now = merge_returns(guideline, [school])
+    today = dt.date(2027, 4, 1)
+    plan, report = carry_forward(previous_plan, returned_values(previous), build_plan(now), today, assessment=now)
+    [kept] = [row for row in plan if row.agency == "CAMHS"]
+    assert kept.action_id == action_id("CAMHS", second)  # the id is recomputed, not taken as typed
+    assert (kept.orphaned, kept.last_updated) == (Orphan.NOT_MERGED, today)
+    assert kept.progress_notes.startswith("Started\n[2027-04-01] ")
+    assert report.kept == [KeptAction(kept.action_id, "CAMHS", second, Orphan.NOT_MERGED, True)]
+    # The next merge, still without CAMHS: kept again, but not noted again.
+    again, report = carry_forward(plan, returned_values(now), build_plan(now), dt.date(2027, 5, 1), assessment=now)
+    [still] = [row for row in again if row.agency == "CAMHS"]
+    assert (still.progress_notes, still.last_updated) == (kept.progress_notes, today)
+    assert report.kept == [KeptAction(kept.action_id, "CAMHS", second, Orphan.NOT_MERGED, False)]
