@@ -12,6 +12,7 @@ from baseline.actions import PlanRow
 from baseline.assessment import ActionStatus, Answer, Choice, Status, YesNo
 from baseline.guideline import parse_guideline
 from baseline.issues import BaselineError
+from baseline.merge import merge_returns
 from baseline.rounds import (
     MigrationReport,
     RecommendationChange,
@@ -19,9 +20,11 @@ from baseline.rounds import (
     RoundInfo,
     answer_to_dict,
     check_same_version,
+    compare,
     compare_plans,
     status_change,
 )
+from tests.factories import make_return
 
 S = Status
 
@@ -145,3 +148,14 @@ def test_round_info_and_change_json_with_missing_sides():
         "recommendation": "1.1.1", "old": None, "new": "met", "change": "new"}
     assert RecommendationChange("1.1.1", "1.1", S.NOT_MET, None).to_dict() == {
         "recommendation": "1.1.1", "old": "not_met", "new": None, "change": "removed"}
+
+
+def test_compare_of_two_versions_names_the_files_it_was_given_or_old_and_new(ng225_data):
+    old_guideline, new_guideline = catalogue.load("NG225"), _version(ng225_data, "2030-01-01")
+    old = merge_returns(old_guideline, [make_return(old_guideline, "CAMHS")])
+    new = merge_returns(new_guideline, [make_return(new_guideline, "CAMHS")])
+    with pytest.raises(BaselineError, match=r"^OLD\.xlsx is of NG225@2022-09-07 and NEW\.xlsx of NG225@2030-01-01"):
+        compare(old, new, [], [], old_meta=RoundInfo(), new_meta=RoundInfo())
+    with pytest.raises(BaselineError, match=r"^march\.xlsx is of .* and sept\.xlsx of .* compare that with sept\.xlsx\.$"):
+        compare(old, new, [], [], old_meta=RoundInfo(), new_meta=RoundInfo(), old_name="march.xlsx",
+                new_name="sept.xlsx")
