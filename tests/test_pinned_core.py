@@ -26,7 +26,16 @@ from baseline.actions import (
     list_plan,
     returned_values,
 )
-from baseline.assessment import ActionStatus, Answer, Choice
+from baseline.assessment import (
+    ActionStatus,
+    Answer,
+    Choice,
+    Status,
+    agency_status,
+    applicable_count,
+    count_statuses,
+    system_status,
+)
 from baseline.guideline import (
     Guideline,
     consistency_problems,
@@ -690,3 +699,31 @@ def test_an_action_of_an_agency_left_out_of_the_merge_is_kept_and_noted_once(gui
     [still] = [row for row in again if row.agency == "CAMHS"]
     assert (still.progress_notes, still.last_updated) == (kept.progress_notes, today)
     assert report.kept == [KeptAction(kept.action_id, "CAMHS", second, Orphan.NOT_MERGED, False)]
+
+
+# --- assessment -------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("statuses, system", [
+    ([], "not_applicable"), (["not_applicable"], "not_applicable"), (["met", "not_applicable"], "met"),
+    (["met", "not_assessed"], "not_assessed"), (["not_assessed", "partially_met"], "partially_met"),
+    (["partially_met", "not_met", "met"], "not_met"), (["met", "met"], "met"),
+])
+def test_system_status_is_the_worst_that_applies(statuses, system):
+    assert system_status(Status(s) for s in statuses).value == system
+
+
+def test_agency_status_counts_and_overdue():
+    Y, P, N = Choice.YES, Choice.PARTIAL, Choice.NO
+    assert [agency_status(r, m).value for r, m in [(None, Y), (N, Y), (Y, Y), (P, P), (Y, N), (P, None)]] == [
+        "not_assessed", "not_applicable", "met", "partially_met", "not_met", "not_assessed"]
+    assert list(count_statuses([Status.NOT_MET, Status.MET, Status.NOT_MET]).items()) == [
+        ("met", 1), ("partially_met", 0), ("not_met", 2), ("not_assessed", 0), ("not_applicable", 0)]
+    assert applicable_count({"met": 2, "not_met": 1, "not_applicable": 5}) == 3
+    due = Answer("1.1.1", Y, N, action="Do", deadline=dt.date(2027, 3, 1))
+    assert (due.is_overdue(dt.date(2027, 3, 1)), due.is_overdue(dt.date(2027, 3, 2))) == (False, True)
+    assert not replace(due, action_status=ActionStatus.COMPLETE).is_overdue(dt.date(2028, 1, 1))
+    assert not replace(due, deadline=None).is_overdue(dt.date(2028, 1, 1))
+    assert not replace(due, action="", owner="").is_overdue(dt.date(2028, 1, 1))  # no action: nothing overdue
+    assert Answer("1.1.1", owner=" Lead ").is_action and not Answer("1.1.1", action="  ").is_action
+    assert Answer("1.1.1").is_blank and not Answer("1.1.1", completed_by="A").is_blank
