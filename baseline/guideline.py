@@ -234,7 +234,8 @@ def yaml_path(loc: tuple) -> str:
         if isinstance(part, int):
             out += f"[{part}]"
         else:
-            out += ("." if out else "") + ("schema" if part == "schema_" else str(part))
+            # pydantic names the field by its alias ("schema"), so "schema_" never comes: kept as a guard
+            out += ("." if out else "") + ("schema" if part == "schema_" else str(part))  # pragma: no mutate
     return out
 
 

@@ -727,3 +727,23 @@ def test_agency_status_counts_and_overdue():
     assert not replace(due, action="", owner="").is_overdue(dt.date(2028, 1, 1))  # no action: nothing overdue
     assert Answer("1.1.1", owner=" Lead ").is_action and not Answer("1.1.1", action="  ").is_action
     assert Answer("1.1.1").is_blank and not Answer("1.1.1", completed_by="A").is_blank
+
+
+def test_parse_guideline_errors_name_the_file_and_say_why(ng225_data):
+    with pytest.raises(BaselineError) as caught:
+        parse_guideline(["not", "a", "mapping"])
+    assert (caught.value.message, [(p.file, p.path, p.message) for p in caught.value.problems]) == (
+        "<data> is not a recommendation file", [("<data>", "", "the top level must be a mapping of keys")])
+    ng225_data["published"] = dt.datetime(2022, 9, 7, 10, 0)
+    with pytest.raises(BaselineError) as caught:
+        parse_guideline(ng225_data, "ng.yaml")
+    assert caught.value.message == "ng.yaml is not a valid recommendation file"
+    [problem] = caught.value.problems
+    assert (problem.file, problem.path) == ("ng.yaml", "published")
+    assert "must be a date (YYYY-MM-DD), not a date and time" in problem.message
+    ng225_data["published"] = "2022-09-07"
+    ng225_data["sections"][0]["recommendations"][1]["id"] = "1.1.1"
+    with pytest.raises(BaselineError) as caught:
+        parse_guideline(ng225_data, "ng.yaml")
+    assert caught.value.message == "ng.yaml is not a valid recommendation file"
+    assert caught.value.problems[0].file == "ng.yaml"
