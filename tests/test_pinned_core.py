@@ -629,18 +629,22 @@ def test_baseline_error_lists_its_problems():
     assert [p.path for p in error.problems] == ["title", ""]
 
 
+LONG_SUMMARY = "A made-up summary long enough to pass eighty characters but not the hundred and ten."
+
+
 def test_dump_guideline_writes_the_files_own_shape():
-    data = {"schema": 1, "guideline": "NG999", "title": "A made-up guideline", "version": "2030-01-01",
+    """Non-ASCII text as it is, and lines up to 110 characters unbroken (the files are read by people)."""
+    data = {"schema": 1, "guideline": "NG999", "title": "A made-up guideline, café", "version": "2030-01-01",
             "published": "2030-01-01", "source": "https://example.org/ng999", "complete": True,
             "sectors": {"education": "Schools and colleges"},
             "sections": [{"id": "1.1", "title": "First", "complete": True, "sectors": ["education"],
-                          "recommendations": [{"id": "1.1.1", "summary": "Do a thing.", "verified": True},
+                          "recommendations": [{"id": "1.1.1", "summary": LONG_SUMMARY, "verified": True},
                                               {"id": "1.1.2"}]}]}
     assert dump_guideline(parse_guideline(data)) == (
-        "schema: 1\nguideline: NG999\ntitle: A made-up guideline\nversion: '2030-01-01'\npublished: '2030-01-01'\n"
+        "schema: 1\nguideline: NG999\ntitle: A made-up guideline, café\nversion: '2030-01-01'\npublished: '2030-01-01'\n"
         "source: https://example.org/ng999\ncomplete: true\nsectors:\n  education: Schools and colleges\nsections:\n"
         "- id: '1.1'\n  title: First\n  complete: true\n  sectors:\n  - education\n  subsections: []\n"
-        "  recommendations:\n  - id: 1.1.1\n    summary: Do a thing.\n    population: all\n    quality_statements: []\n"
+        f"  recommendations:\n  - id: 1.1.1\n    summary: {LONG_SUMMARY}\n    population: all\n    quality_statements: []\n"
         "    verified: true\n  - id: 1.1.2\n    population: all\n    quality_statements: []\n    verified: false\n")
 
 
