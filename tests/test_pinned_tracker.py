@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from baseline.issues import make_issue
 from baseline.tracker import (
     AMBIGUOUS,
     OTHER_GUIDELINE,
@@ -17,8 +18,9 @@ from baseline.tracker import (
     is_other_area,
     place_file,
     saved_text,
+    track_returns,
 )
-from tests.test_tracker import NG225, make_config, received
+from tests.test_tracker import AFTER, NG225, make_config, received
 
 UTC = dt.timezone.utc
 
@@ -133,3 +135,54 @@ def test_config_issues_word_for_word():
                                                             completed_by=""))
     assert "(Completed by: not given)" in no_completed_by.message
     assert file_config_issues(config, received("returns/camhs.xlsx", "Northshire CAMHS")) == []
+
+
+def test_keep_by_path_tells_apart_two_files_of_the_same_name():
+    a, b = received("march/camhs.xlsx", "X"), received("april/camhs.xlsx", "X")
+    assert choose_return([a, b], keep=["april/camhs.xlsx"]) is b
+    assert choose_return([a, b], keep=["camhs.xlsx"]) is None  # by name alone: both, so undecided
+
+
+def _row_of(files, agency):
+    report = track_returns(make_config(), NG225, files, AFTER)
+    return next(row for row in report.agencies if row.agency == agency)
+
+
+def test_what_each_row_says_to_do():
+    missing = _row_of([], "Northshire ED")
+    assert (missing.state, missing.problems) == ("missing", ("No return has been received.",))
+    blank = _row_of([received("r/sc.xlsx", "Northshire Social Care", blank=True)], "Northshire Social Care")
+    assert blank.problems == ("r/sc.xlsx came back with no answers: ask the agency to fill it in and send it again.",)
+    errors = tuple(make_issue("invalid-choice", f"Bad {n}.", sheet="Assessment", cell=f"E{n}") for n in range(1, 6))
+    many = _row_of([received("r/gp.xlsx", "Northshire GP Federation", valid=False, errors=6,
+                             issues=(make_issue("unreadable-file", "No sheet."), *errors))], "Northshire GP Federation")
+    assert many.problems[0] == "r/gp.xlsx: No sheet."  # no cell: no position
+    assert many.problems[1] == "r/gp.xlsx Assessment!E1: Bad 1."
+    assert many.problems[-1].startswith("r/gp.xlsx: ") and " more errors; `baseline validate r/gp.xlsx` lists each" \
+        in many.problems[-1]
+    one_more = _row_of([received("r/gp.xlsx", "Northshire GP Federation", valid=False, errors=2,
+                                 issues=errors[:1])], "Northshire GP Federation")
+    assert one_more.problems == ("r/gp.xlsx Assessment!E1: Bad 1.",
+                                 "r/gp.xlsx: 1 more error; `baseline validate r/gp.xlsx` lists each with its cell.")
+    none_listed = _row_of([received("r/gp.xlsx", "Northshire GP Federation", valid=False, errors=3)],
+                          "Northshire GP Federation")
+    assert none_listed.problems == ("r/gp.xlsx: 3 errors; `baseline validate r/gp.xlsx` lists each with its cell.",)
+    no_count = _row_of([received("r/gp.xlsx", "Northshire GP Federation", valid=False)], "Northshire GP Federation")
+    assert no_count.problems == ("r/gp.xlsx is not valid: `baseline validate r/gp.xlsx` lists each with its cell.",)
+
+
+def test_duplicates_are_listed_oldest_first_and_unsaved_last():
+    files = [received("r/b.xlsx", "Northshire ED", last_saved=None),
+             received("r/c.xlsx", "Northshire ED", last_saved=dt.datetime(2027, 1, 20, tzinfo=UTC)),
+             received("r/a.xlsx", "Northshire ED", last_saved=dt.datetime(2027, 1, 10, tzinfo=UTC))]
+    row = _row_of(files, "Northshire ED")
+    assert [f.path for f in row.files] == ["r/a.xlsx", "r/c.xlsx", "r/b.xlsx"]
+
+
+def test_a_one_word_agency_and_a_file_naming_two():
+    config = make_config(_config_data_with("Barnardos"))
+    assert [a.name for a in agencies_named_in(config, "barnardos-return.xlsx")] == ["Barnardos"]
+    [issue] = file_config_issues(config, received("r/barnardos and northshire ed.xlsx", "Northshire CAMHS",
+                                                  completed_by=""))
+    assert "points to 'Northshire ED' and 'Barnardos', but" in issue.message or \
+        "points to 'Barnardos' and 'Northshire ED', but" in issue.message
