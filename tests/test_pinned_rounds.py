@@ -4,6 +4,7 @@ migration report's JSON. Encodings and answers are built here."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 
 import pytest
 
@@ -19,9 +20,11 @@ from baseline.rounds import (
     RemovedAnswer,
     RoundInfo,
     answer_to_dict,
+    answers_digest,
     check_same_version,
     compare,
     compare_plans,
+    migrate_assessment,
     status_change,
 )
 from tests.factories import make_return
@@ -159,3 +162,24 @@ def test_compare_of_two_versions_names_the_files_it_was_given_or_old_and_new(ng2
     with pytest.raises(BaselineError, match=r"^march\.xlsx is of .* and sept\.xlsx of .* compare that with sept\.xlsx\.$"):
         compare(old, new, [], [], old_meta=RoundInfo(), new_meta=RoundInfo(), old_name="march.xlsx",
                 new_name="sept.xlsx")
+
+
+def test_answers_digest_is_the_hash_of_every_value_in_a_fixed_order():
+    """Stamped into prefilled workbooks already sent out: the rule must not drift."""
+    answers = {"1.1.2": Answer("1.1.2", Choice.YES, Choice.NO, evidence="  Audit ", deadline=dt.date(2027, 3, 31)),
+               "1.1.1": Answer("1.1.1")}
+    blank = ('{"action": "", "action_status": null, "completed_by": "", "deadline": null, "evidence": "", '
+             '"meets": null, "owner": "", "relevant": null, "risk": null}')
+    filled = ('{"action": "", "action_status": null, "completed_by": "", "deadline": "2027-03-31", '
+              '"evidence": "Audit", "meets": "No", "owner": "", "relevant": "Yes", "risk": null}')
+    payload = '{"1.1.1": ' + blank + ', "1.1.2": ' + filled + "}"
+    assert answers_digest(answers) == hashlib.sha256(payload.encode("utf-8")).hexdigest()[:16]
+
+
+def test_migrating_between_guidelines_is_refused_with_why(ng225_data):
+    old = catalogue.load("NG225")
+    other = parse_guideline(dict(ng225_data, guideline="NG226", version="2030-01-01"))
+    with pytest.raises(BaselineError) as caught:
+        migrate_assessment(merge_returns(old, [make_return(old, "CAMHS")]), other)
+    assert str(caught.value) == ("Cannot migrate the merged assessment from NG225 to NG226: migrate moves answers "
+                                 "between versions of one guideline.")
