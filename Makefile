@@ -40,41 +40,48 @@ demo: $(STAMP)
 	$(BIN)/baseline generate workbooks/examples/assessment.yaml -o $(DEMO)/blank
 	@echo "== 3. The agencies fill them in (a deterministic script stands in for them; one uses LibreOffice)"
 	$(BIN)/python workbooks/examples/make_example_returns.py $(DEMO)/returns --problem-dir $(DEMO)/late
-	@echo "== 4. Validate a late return with mistakes: validate points at each cell (exit 1 is expected here)"
+	@echo "== 4. Who has returned? One agency never did, one sent a late return with mistakes (exit 1 is expected)"
+	-$(BIN)/baseline status workbooks/examples/assessment.yaml $(DEMO)/returns $(DEMO)/late --as-of $(AS_OF)
+	-$(BIN)/baseline status workbooks/examples/assessment.yaml $(DEMO)/returns $(DEMO)/late --as-of $(AS_OF) \
+		--format markdown > $(DEMO)/chase-list.md
+	@echo "== 5. Validate the late return: validate points at each cell (exit 1 is expected here)"
 	-$(BIN)/baseline validate $(DEMO)/late
 	-$(BIN)/baseline validate $(DEMO)/late --format text > $(DEMO)/late-return-email.txt
-	@echo "== 5. Validate the returns, merge them, summarise the gaps and action owners"
-	$(BIN)/baseline validate $(DEMO)/returns
-	$(BIN)/baseline merge $(DEMO)/returns -o $(DEMO)/merged.xlsx --as-of $(AS_OF)
-	$(BIN)/baseline summary $(DEMO)/merged.xlsx
-	$(BIN)/baseline summary $(DEMO)/merged.xlsx --format markdown > $(DEMO)/summary.md
+	@echo "== 6. Validate the returns that are in, merge them, summarise the gaps and action owners"
+	$(BIN)/baseline validate $(DEMO)/returns --config workbooks/examples/assessment.yaml
+	$(BIN)/baseline merge $(DEMO)/returns -o $(DEMO)/merged.xlsx --as-of $(AS_OF) \
+		--config workbooks/examples/assessment.yaml
+	$(BIN)/baseline summary $(DEMO)/merged.xlsx --config workbooks/examples/assessment.yaml
+	$(BIN)/baseline summary $(DEMO)/merged.xlsx --config workbooks/examples/assessment.yaml \
+		--format markdown > $(DEMO)/summary.md
 	$(BIN)/baseline summary $(DEMO)/merged.xlsx --format csv --table gaps > $(DEMO)/gaps.csv
-	@echo "== 6. The board report: one self-contained HTML file (prints to A4)"
+	@echo "== 7. The board report: one self-contained HTML file (prints to A4)"
 	$(BIN)/baseline report $(DEMO)/merged.xlsx -o $(DEMO)/report.html
-	@echo "== 7. The group's action plan: who is behind, and one workbook per owner to send"
+	@echo "== 8. The group's action plan: who is behind, and one workbook per owner to send"
 	$(BIN)/baseline actions $(DEMO)/merged.xlsx --as-of $(AS_OF) --overdue
 	$(BIN)/baseline actions $(DEMO)/merged.xlsx --as-of $(AS_OF) -o $(DEMO)/to-send
-	@echo "== 8. A month of the group's work in the Actions sheet (a script stands in for the group), then a late return"
+	@echo "== 9. A month of the group's work in the Actions sheet (a script stands in for the group), then a late return"
 	$(BIN)/python workbooks/examples/a_month_later.py $(DEMO)/merged.xlsx --late-return $(DEMO)/returns/northshire-ambulance-service.xlsx
 	$(BIN)/baseline summary $(DEMO)/merged.xlsx --as-of $(LATER) --by owner
-	@echo "== 9. Merge the late return into the same workbook, carrying the group's work forward (--force alone would refuse)"
+	@echo "== 10. Merge the late return into the same workbook, carrying the group's work forward (--force alone would refuse)"
 	$(BIN)/baseline validate $(DEMO)/returns/northshire-ambulance-service.xlsx
 	$(BIN)/baseline merge $(DEMO)/returns -o $(DEMO)/merged.xlsx --update $(DEMO)/merged.xlsx --as-of $(LATER)
 	$(BIN)/baseline actions $(DEMO)/merged.xlsx --as-of $(LATER) --format markdown > $(DEMO)/actions.md
-	@echo "== 10. The next round: re-issue each agency's workbook with its last answers and the group's latest action updates"
+	@echo "== 11. The next round: re-issue each agency's workbook with its last answers and the group's latest action updates"
 	$(BIN)/baseline generate workbooks/examples/assessment.yaml -o $(DEMO)/round2 --prefill $(DEMO)/merged.xlsx
-	@echo "== 11. The agencies review their rows (a deterministic script); one sends its workbook back untouched"
+	@echo "== 12. The agencies review their rows (a deterministic script); one sends its workbook back untouched"
 	$(BIN)/python workbooks/examples/make_round_two.py $(DEMO)/round2
 	$(BIN)/baseline validate $(DEMO)/round2
 	$(BIN)/baseline merge $(DEMO)/round2 -o $(DEMO)/merged-round2.xlsx --as-of $(AS_OF_2)
-	@echo "== 12. What changed since the first round"
+	@echo "== 13. What changed since the first round"
 	$(BIN)/baseline compare $(DEMO)/merged.xlsx $(DEMO)/merged-round2.xlsx
 	$(BIN)/baseline compare $(DEMO)/merged.xlsx $(DEMO)/merged-round2.xlsx --format markdown > $(DEMO)/progress.md
 	$(BIN)/baseline report $(DEMO)/merged-round2.xlsx --compare $(DEMO)/merged.xlsx -o $(DEMO)/report-round2.html
 	@echo "== Done: open $(DEMO)/merged.xlsx and $(DEMO)/merged-round2.xlsx; the board reports are $(DEMO)/report.html"
 	@echo "   and $(DEMO)/report-round2.html (with the progress since round 1, also in $(DEMO)/progress.md), a summary in"
 	@echo "   $(DEMO)/summary.md, the gaps for a spreadsheet in $(DEMO)/gaps.csv, the late return's email in"
-	@echo "   $(DEMO)/late-return-email.txt, action lists to send in $(DEMO)/to-send and the plan in $(DEMO)/actions.md"
+	@echo "   $(DEMO)/late-return-email.txt, action lists to send in $(DEMO)/to-send and the plan in $(DEMO)/actions.md;"
+	@echo "   the chase list for agencies not yet returned in $(DEMO)/chase-list.md"
 
 # What users wait for, against the read and write floors (issue 16); a report, exit 0. More: make bench ARGS="--returns 2000".
 ARGS ?=

@@ -153,11 +153,15 @@ class AgencyReturn:
     fingerprint: str
     sectors: list[str] = field(default_factory=list)
     area: str = ""
+    round: str = ""  # the assessment round stamped by `generate` ("" when none was given or for NICE-format returns)
     generated_at: str = ""  # ISO timestamp stamped by `generate` ("" for NICE-format returns)
     source: str = ""  # the file it was read from
     source_format: str = "baseline"  # "baseline" or "nice-bat"
     sha256: str = ""
     answers: dict[str, Answer] = field(default_factory=dict)
+    # When the file itself was last saved (its document properties): what tells a resubmission from the first
+    # return, where generated-at is the same in every copy of one blank workbook. None when the file does not say.
+    last_saved: dt.datetime | None = None
 
     @property
     def statuses(self) -> dict[str, Status]:

@@ -3,20 +3,29 @@
 Searched, in order: directories named in $BASELINE_RECOMMENDATIONS (os.pathsep-separated: a facilitator's own
 completed encodings, e.g. from `recs import`), then the encodings shipped with the package (package data in a
 wheel, the repository's `recommendations/` in a checkout). The first directory holding a guideline+version wins.
+
+An encoding once checked is kept in the user's cache ($XDG_CACHE_HOME or ~/.cache, under baseline/encodings/) as
+JSON, keyed by the file's bytes, this version of baseline and the models' fields: a later command takes it from
+there without parsing YAML or validating it again (a sixth of a one-file validate). A cache that cannot be read or
+written is silently skipped; the package directory is never written.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from baseline.files import load_yaml
-from baseline.guideline import Guideline, parse_guideline
+from baseline import __version__
+from baseline.files import MAX_YAML_BYTES, load_yaml
+from baseline.guideline import Guideline, guideline_data, model_shape, parse_guideline, rebuild_guideline
 from baseline.issues import BaselineError, Problem
 
 ENV_VAR = "BASELINE_RECOMMENDATIONS"
+CACHE_FORMAT = "1"  # bump when the cache's layout changes
 
 
 def shipped_root() -> Path:
@@ -86,6 +95,47 @@ def load_guideline(path: Path | str) -> Guideline:
     return parse_guideline(load_yaml(Path(path)), str(path))
 
 
+def cache_dir() -> Path | None:
+    """Where checked encodings are kept: $XDG_CACHE_HOME/baseline/encodings, else ~/.cache/... (None: no home)."""
+    base = os.environ.get("XDG_CACHE_HOME", "").strip()
+    try:
+        root = Path(base) if base and Path(base).is_absolute() else Path.home() / ".cache"
+    except RuntimeError:  # no home directory to be found
+        return None
+    return root / "baseline" / "encodings"
+
+
+def _cache_key(raw: bytes) -> str:
+    salt = f"{CACHE_FORMAT}|{__version__}|{model_shape()}".encode()
+    return hashlib.sha256(salt + b"\0" + raw).hexdigest()
+
+
+def load_guideline_cached(path: Path) -> Guideline:
+    """load_guideline, through the encoding cache: a file whose exact bytes were checked before is rebuilt from the
+    cache; anything else (a new or edited file, no cache, an unreadable entry) is read and checked as usual."""
+    folder = cache_dir()
+    try:
+        raw = path.read_bytes() if folder is not None and path.stat().st_size <= MAX_YAML_BYTES else None
+    except OSError:
+        raw = None
+    if raw is None:
+        return load_guideline(path)  # says why the file cannot be read, or checks it without a cache
+    entry = folder / f"{_cache_key(raw)}.json"
+    try:
+        return rebuild_guideline(json.loads(entry.read_text(encoding="utf-8")))
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        pass  # not there yet, or not readable: check the file
+    guideline = load_guideline(path)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        temporary = entry.with_name(f"{entry.stem}.{os.getpid()}.tmp")
+        temporary.write_text(json.dumps(guideline_data(guideline)), encoding="utf-8")
+        os.replace(temporary, entry)  # atomic: a command running at the same time reads all of it or nothing
+    except OSError:
+        pass  # a read-only or full cache costs time, never correctness
+    return guideline
+
+
 def check_file(path: Path | str) -> list[Problem]:
     """Every problem in one recommendation file (empty list: the file is fine)."""
     try:
@@ -97,7 +147,7 @@ def check_file(path: Path | str) -> list[Problem]:
 
 @lru_cache(maxsize=32)
 def _load_cached(path: Path, mtime_ns: int) -> Guideline:
-    return load_guideline(path)
+    return load_guideline_cached(path)
 
 
 def load(ref: str = "NG225", roots: list[Path] | None = None) -> Guideline:

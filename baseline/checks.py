@@ -22,6 +22,20 @@ CHOICE_ENUMS = {"yes_partial_no": Choice, "action_status": ActionStatus, "yes_no
 VOCABULARIES: dict[str, tuple[str, ...]] = {name: tuple(m.value for m in enum) for name, enum in CHOICE_ENUMS.items()}
 
 
+# --- formulas typed into text cells ----------------------------------------------------------------------------
+
+# What Excel and LibreOffice show for a formula that fails ("- revise leaflet" typed is a formula to both).
+_ERROR_VALUE = re.compile(r"#(?:VALUE!|NAME\?|REF!|DIV/0!|N/A|NUM!|NULL!|SPILL!|CALC!|GETTING_DATA)|Err:\d{3}",
+                          re.IGNORECASE)
+
+
+def formula_value(formula: str, shown: str) -> str:
+    """What a formula in a cell meant for text is read as: the value it shows, or the formula itself when it shows
+    nothing or an error (#VALUE!, #NAME?, Err:509) — so what the person typed is never lost."""
+    shown_text = shown.strip()
+    return shown if shown_text and not _ERROR_VALUE.fullmatch(shown_text) else formula
+
+
 @dataclass(frozen=True)
 class AnswerField:
     key: str  # attribute of assessment.Answer
@@ -182,6 +196,29 @@ def find_date(text: Any) -> dt.date | None:
     return None
 
 
+def _day_and_month(text: str) -> tuple[int, int, int] | None:
+    """The three numbers of a numeric date written day or month first (3/14/2027, 03/05/27 -> 3, 5, 2027); None for
+    ISO (2027/03/31) or anything else."""
+    match = _NUMERIC_DATE.match(" ".join(text.split()))
+    if match is None or len(match.group(1)) > 2 or len(match.group(4)) not in (2, 4):
+        return None
+    year = match.group(4)
+    return int(match.group(1)), int(match.group(3)), int(year) + (2000 if len(year) == 2 else 0)
+
+
+def is_month_first(text: str) -> bool:
+    """3/14/2027: only readable month first (there is no month 14). Still an error (this tool reads day first), and
+    a sign that the file's other numeric dates may be month first too (see AnswerRules.finish)."""
+    numbers = _day_and_month(text)
+    return numbers is not None and 1 <= numbers[0] <= 12 < numbers[1] <= 31
+
+
+def is_ambiguous_day_month(text: str) -> bool:
+    """03/05/2027: 3 May day first, 5 March month first (read day first unless the file shows otherwise)."""
+    numbers = _day_and_month(text)
+    return numbers is not None and numbers[0] != numbers[1] and 1 <= numbers[0] <= 12 and 1 <= numbers[1] <= 12
+
+
 def looks_like_a_date(text: str) -> bool:
     """Text shaped like a date (31/13/2027, 3/31/2027, 31 Foo 2027): if it does not parse, it is a mistake to
     fix, not a deadline written in words ("end of Q4", "March 2027")."""
@@ -221,6 +258,10 @@ class AnswerRules:
         self.merged_from = merged_from or {}
         self.answered = False  # some answer cell (Completed by aside) holds something
         self._told: set[tuple[str, Position]] = set()  # (code, cell) of the messages about values already given
+        # One return, one way of writing dates: once a date in it is clearly month first (3/14/2027), its dates that
+        # read either way (03/05/2027) are errors too (finish), never silently taken day first.
+        self._month_first: str | None = None  # the first month-first date seen, for the message
+        self._either_way: list[tuple[str, str, Position, str]] = []  # (rec_id, key, cell, text) read day first
 
     def issue(self, code: str, message: str, at: Position | None, recommendation: str | None) -> None:
         cell = self.cell_ref(*at) if at is not None else None
@@ -241,12 +282,13 @@ class AnswerRules:
 
     def formula(self, rec_id: str, key: str, at: Position, formula: str, shown: str) -> str:
         """A formula in an answer cell: warn, and read the value it shows (or the formula itself) as typed text."""
+        value = formula_value(formula, shown)
         self.issue("formula-in-input",
                    f"{self.where(rec_id, key, at)} contains a formula ({quote(formula, 40)}). Type the answer in "
                    "directly; baseline reads "
-                   + (f"the value it shows, {quote(shown, 40)}, as plain text." if shown
+                   + (f"the value it shows, {quote(shown, 40)}, as plain text." if value == shown
                       else "the formula itself as plain text."), at, rec_id)
-        return shown or formula
+        return value
 
     def answer(self, rec_id: str, cells: Mapping[str, tuple[Any, Position]], cell_text: Callable[[Any], str],
                refs: Mapping[str, str] | None = None) -> Answer:
@@ -320,6 +362,8 @@ class AnswerRules:
             day = parse_date(raw)
         except ValueError as exc:
             text = cell_text(raw)
+            if isinstance(raw, str) and self._month_first is None and is_month_first(text):
+                self._month_first = text.strip()
             if not isinstance(raw, str) or looks_like_a_date(text):
                 if self._first_time("invalid-date", at):
                     self.issue("invalid-date",
@@ -332,6 +376,8 @@ class AnswerRules:
                            "text, so the action cannot count as overdue. Put a date such as 31/03/2027 if there is "
                            "one.", at, rec_id)
             return text
+        if day is not None and isinstance(raw, str) and is_ambiguous_day_month(raw):
+            self._either_way.append((rec_id, key, at, raw.strip()))
         if day is not None and isinstance(raw, str) and not is_plain_date(raw) and self._first_time("read-as", at):
             self.issue("read-as",
                        f"{self.where(rec_id, key, at)} says {quote(raw)}, which was read as {day:%d/%m/%Y} "
@@ -401,7 +447,18 @@ class AnswerRules:
                    copy, None)
 
     def finish(self) -> None:
-        """After the last row: a return in which nothing was answered is reported once (blank-return)."""
+        """After the last row: a return in which nothing was answered is reported once (blank-return); dates that
+        read either way in a return that writes some dates month first are errors (invalid-date)."""
+        if self._month_first is not None:
+            for rec_id, key, at, text in self._either_way:
+                if self._first_time("invalid-date", at):
+                    first, second, year = _day_and_month(text) or (1, 1, 0)
+                    day_first = f"{first} {MONTH_NAMES[second - 1]} {year}"
+                    month_first = f"{second} {MONTH_NAMES[first - 1]} {year}"
+                    self.issue("invalid-date",
+                               f"{self.where(rec_id, key, at)} says {quote(text)}, which could be {day_first} or "
+                               f"{month_first}: this return also has {quote(self._month_first)}, written month "
+                               f"first. Write the month in words ({day_first} or {month_first}).", at, rec_id)
         if not self.answered:
             self.issue("blank-return",
                        f"Nothing has been filled in: every answer cell is blank ({self.label('relevant')} and "

@@ -6,20 +6,27 @@ inside commands so that `baseline --help` and `--version` import nothing heavy.
 
 from __future__ import annotations
 
+import os
+import signal
 import sys
+import traceback
 
 import click
 
 from baseline import __version__
+from baseline.text import one_line, printable
 
 # Exit codes, set here and nowhere else.
 EXIT_OK = 0
-EXIT_INPUT_PROBLEM = 1  # invalid return, unreadable file, merge refused, bad YAML...
+EXIT_INPUT_PROBLEM = 1  # invalid return, unreadable file, merge refused, bad YAML, a write that failed...
 EXIT_USAGE = 2  # click's own code for usage errors
+EXIT_INTERNAL = 3  # a bug in baseline: one line saying so; the traceback only with BASELINE_DEBUG=1
+DEBUG_VARIABLE = "BASELINE_DEBUG"
 
 
 class BaselineGroup(click.Group):
-    """Turns the library's BaselineError into a clear message on stderr and exit code 1: no tracebacks."""
+    """Turns the library's BaselineError into a clear message on stderr and exit code 1, an interruption into one
+    line, and anything else (a bug) into one line and exit code 3: no tracebacks unless BASELINE_DEBUG=1."""
 
     def invoke(self, ctx: click.Context):
         from baseline.issues import BaselineError
@@ -27,12 +34,28 @@ class BaselineGroup(click.Group):
         try:
             return super().invoke(ctx)
         except BaselineError as exc:
-            click.echo(f"Error: {exc}", err=True)
+            echo_err(f"Error: {exc}")
             ctx.exit(EXIT_INPUT_PROBLEM)
+        except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise
+        except KeyboardInterrupt as exc:  # Ctrl+C, or SIGTERM/SIGHUP during a write (files.Interrupted)
+            from baseline.files import Interrupted
+
+            echo_err("Interrupted: any output being written was removed; existing files were left as they were.")
+            ctx.exit(128 + (signal.SIGTERM if isinstance(exc, Interrupted) else signal.SIGINT))
+        except Exception as exc:  # noqa: BLE001 - the last resort: a bug must not look like a crash of the input
+            if os.environ.get(DEBUG_VARIABLE) == "1":
+                traceback.print_exc()
+            detail = one_line(str(exc))[:200]
+            echo_err(f"Internal error in baseline {__version__} ({type(exc).__name__}{': ' + detail if detail else ''})"
+                     f": this is a bug. Please report it to the maintainers with the command you ran and this line; "
+                     f"run again with {DEBUG_VARIABLE}=1 to see the details.")
+            ctx.exit(EXIT_INTERNAL)
 
 
 def echo_err(message: str) -> None:
-    click.echo(message, err=True)
+    """A message on stderr; file and agency names in it cannot carry terminal escape sequences."""
+    click.echo(printable(message), err=True)
 
 
 # --- options shared by several commands: defined once, one meaning each -------------------------------------
@@ -49,19 +72,31 @@ def agency_filter_option(command):
 
 
 def as_agency_options(command):
-    """Naming the agency of returns that carry none (NICE's own tool, a CSV export): --as-agency, --sector,
-    --agency-map."""
+    """Naming the agency of returns that carry none (NICE's own tool, a CSV export): --as-agency, --sector. (Several
+    files at once: the config's `files` patterns, through --config.)"""
     for option in reversed((
         click.option("--as-agency", "as_agency", metavar="NAME",
-                     help="The agency of returns that name none (NICE's own tool, a CSV export)."),
+                     help="The agency of returns that name none (NICE's own tool, a CSV export); the config's "
+                          "files patterns are tried first."),
         click.option("--sector", "sectors", multiple=True, metavar="S",
                      help="With --as-agency: the agency's sector id (repeatable)."),
-        click.option("--agency-map", "agency_map", type=click.Path(dir_okay=False), metavar="FILE.yaml",
-                     help="For returns that name no agency: file name or glob -> {agency, sector(s)} "
-                          "(tried first)."),
     )):
         command = option(command)
     return command
+
+
+def config_option(command):
+    """`--config CONFIG.yaml`: the assessment the returns belong to (the same file `generate` and `status` take)."""
+    return click.option("--config", "config", type=click.Path(dir_okay=False), metavar="CONFIG.yaml",
+                        help="The assessment config: returns of another area, of agencies not in it or filled in "
+                             "by the wrong agency are issues, agencies with no return are named, and its files "
+                             "patterns name the agency of NICE-format returns.")(command)
+
+
+def keep_option(command):
+    return click.option("--keep", "keep", multiple=True, metavar="FILE",
+                        help="Two returns for one agency: use this one (its name or path; repeatable, one per "
+                             "agency).")(command)
 
 
 def strict_option(command):
@@ -70,13 +105,14 @@ def strict_option(command):
 
 def latest_option(command):
     return click.option("--latest", is_flag=True,
-                        help="Two returns for one agency: keep the newer by its generated-at stamp.")(command)
+                        help="Two returns for one agency: keep the one saved last (by the file's own last-saved "
+                             "time).")(command)
 
 
 def as_of_option(default: str = "today"):
     """`--as-of DATE`: the date actions count as overdue against, in any form the one date parser reads."""
     return click.option("--as-of", "as_of", metavar="DATE",
-                        help=f"Date for overdue actions (31/03/2027 or 2027-03-31; default {default}).")
+                        help=f"The date to judge what is overdue on (31/03/2027 or 2027-03-31; default {default}).")
 
 
 MERGED_AS_OF = "a merged workbook's own as-of date, else today"
@@ -99,7 +135,8 @@ def cli() -> None:
     multi-agency workbook, and `summary` the gaps and action owners. The next round: `generate --prefill` with the
     last merged workbook, then `compare` the two merged workbooks; a new guideline version: `migrate`.
 
-    Exit codes: 0 success; 1 the input has problems; 2 usage error.
+    Exit codes: 0 success; 1 the input has problems; 2 usage error; 3 internal error (a bug: set BASELINE_DEBUG=1
+    for the details).
     Guideline encodings are found in the shipped recommendations/ and in directories named by the
     BASELINE_RECOMMENDATIONS environment variable.
     """
@@ -160,6 +197,7 @@ def recs_check(files: tuple[str, ...]) -> None:
     Each problem is printed as FILE: YAML.PATH: reason. Exit 1 if any file has a problem.
     """
     from baseline import catalogue
+    from baseline.render import counted
 
     paths = list(files) or [str(e.path) for e in catalogue.all_files()]
     if not paths:
@@ -170,13 +208,13 @@ def recs_check(files: tuple[str, ...]) -> None:
         if problems:
             bad += 1
             for problem in problems:
-                click.echo(str(problem))
+                click.echo(printable(str(problem)))
         else:
-            click.echo(f"{path}: OK")
+            click.echo(printable(f"{path}: OK"))
     if bad:
-        echo_err(f"{bad} of {len(paths)} file(s) have problems.")
+        echo_err(f"{bad} of {counted(len(paths), 'file')} {'has' if bad == 1 else 'have'} problems.")
         sys.exit(EXIT_INPUT_PROBLEM)
-    echo_err(f"All {len(paths)} file(s) are valid.")
+    echo_err("The file is valid." if len(paths) == 1 else f"All {counted(len(paths), 'file')} are valid.")
 
 
 @recs.command("diff")
@@ -237,7 +275,7 @@ def recs_verify(encoding: str, bat: str, fmt: str) -> None:
         click.echo(render.to_json(result.to_dict()))
     else:
         for line in result.lines():
-            click.echo(line)
+            click.echo(printable(line))
     for note in result.notes:
         echo_err(f"Note: {note}")
     if not result.identical:
@@ -278,19 +316,17 @@ def _as_of(value: str | None):
     return _date_option(value, "--as-of") or dt.date.today()  # the CLI reads the clock; the library never does
 
 
-def _agency_map(as_agency: str | None, sectors: tuple[str, ...], agency_map: str | None):
-    """--as-agency / --sector / --agency-map -> the AgencyMap naming returns that carry no agency (None if none)."""
+def _agency_map(as_agency: str | None, sectors: tuple[str, ...]):
+    """--as-agency / --sector -> the AgencyMap naming returns that carry no agency (None if not given)."""
     if sectors and not as_agency:
-        raise click.UsageError("--sector goes with --as-agency (a mapping file gives each agency its sectors)")
+        raise click.UsageError("--sector goes with --as-agency (the config's agencies carry their own sectors)")
     if as_agency is not None and not as_agency.strip():
         raise click.BadParameter("the agency name is empty", param_hint="--as-agency")
-    if not (as_agency or agency_map):
+    if not as_agency:
         return None
     from baseline.config import AgencyMap
-    from baseline.workflow import load_agency_map
 
-    mapped = load_agency_map(agency_map) if agency_map else AgencyMap()
-    return mapped.extended(AgencyMap.single(as_agency, sectors) if as_agency else None)
+    return AgencyMap.single(as_agency, sectors)
 
 
 def _agency_filter(agencies: tuple[str, ...]) -> tuple[str, ...]:
@@ -301,12 +337,13 @@ def _agency_filter(agencies: tuple[str, ...]) -> tuple[str, ...]:
 
 @cli.command()
 @files_argument
+@config_option
 @agency_filter_option
 @as_agency_options
 @strict_option
 @format_option("table", "json", "text")
-def validate(files: tuple[str, ...], agencies: tuple[str, ...], as_agency: str | None, sectors: tuple[str, ...],
-             agency_map: str | None, strict: bool, fmt: str) -> None:
+def validate(files: tuple[str, ...], config: str | None, agencies: tuple[str, ...], as_agency: str | None,
+             sectors: tuple[str, ...], strict: bool, fmt: str) -> None:
     """Check returned workbooks and say exactly which cell to fix.
 
     FILES are returned workbooks (.xlsx, .xlsm, .ods; an .xls that kept its stamps), or folders of them: every
@@ -317,12 +354,12 @@ def validate(files: tuple[str, ...], agencies: tuple[str, ...], as_agency: str |
     --strict), 1 otherwise.
 
     Returns filled in on NICE's own baseline assessment tool, and CSV exports of the Assessment sheet, are read
-    too; name their agency with --as-agency or --agency-map (the map is tried first).
+    too; name their agency with --as-agency, or with the config's files patterns (--config).
     """
-    from baseline import render, workflow
+    from baseline import intake, render  # intake, not workflow: validate imports no workbook writer
 
-    report = workflow.validate_files(files, strict=strict, agency_map=_agency_map(as_agency, sectors, agency_map),
-                                     agencies=_agency_filter(agencies))
+    report = intake.validate_files(files, strict=strict, agency_map=_agency_map(as_agency, sectors),
+                                   agencies=_agency_filter(agencies), config=config)
     if fmt == "json":
         click.echo(render.to_json(report.to_dict()))
     elif fmt == "text":
@@ -337,21 +374,25 @@ def validate(files: tuple[str, ...], agencies: tuple[str, ...], as_agency: str |
 @cli.command()
 @files_argument
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="The merged workbook to write (.xlsx).")
+@config_option
 @click.option("--update", "update", type=click.Path(dir_okay=False), metavar="PREV.xlsx",
               help="Carry the group's work in PREV's Actions sheet into the new merge (OUTPUT may be PREV itself).")
 @agency_filter_option
 @as_agency_options
 @force_option("the output file")
+@keep_option
 @latest_option
 @strict_option
 @as_of_option()
-def merge(files: tuple[str, ...], output: str, update: str | None, agencies: tuple[str, ...], as_agency: str | None,
-          sectors: tuple[str, ...], agency_map: str | None, force: bool, latest: bool, strict: bool,
-          as_of: str | None) -> None:
+def merge(files: tuple[str, ...], output: str, config: str | None, update: str | None, agencies: tuple[str, ...],
+          as_agency: str | None, sectors: tuple[str, ...], force: bool, keep: tuple[str, ...], latest: bool,
+          strict: bool, as_of: str | None) -> None:
     """Validate agency returns and merge them into one multi-agency workbook.
 
-    FILES are returned workbooks, or folders of them. Any error-level issue in any file (or two returns for one
-    agency) means nothing is written: the issues are listed and the exit code is 1.
+    FILES are returned workbooks, or folders of them. Any error-level issue in any file (two returns for one
+    agency that --keep or --latest do not decide, a return of another area) means nothing is written: the issues
+    are listed and the exit code is 1. Agencies of --config with no return are named; merging what has come in is
+    allowed.
 
     The merged workbook's Actions sheet is the group's action plan. After the group has worked in it, merge again
     (a late return, a resend) with --update PREV.xlsx: every edit is carried forward; where an agency's new return
@@ -366,23 +407,28 @@ def merge(files: tuple[str, ...], output: str, update: str | None, agencies: tup
     if not output.lower().endswith(".xlsx"):
         raise click.BadParameter("the merged workbook must be an .xlsx file", param_hint="-o/--output")
     day = _as_of(as_of)
-    names = _agency_map(as_agency, sectors, agency_map)
     with render.progress_reader() as progress:
-        outcome = workflow.merge_files(files, output, as_of=day, force=force, latest=latest, strict=strict,
-                                       progress=progress, agency_map=names, agencies=_agency_filter(agencies),
-                                       update=update, today=dt.date.today())
+        outcome = workflow.merge_files(files, output, as_of=day, force=force, latest=latest, keep=keep,
+                                       strict=strict, progress=progress, agency_map=_agency_map(as_agency, sectors),
+                                       agencies=_agency_filter(agencies), update=update, today=dt.date.today(),
+                                       config=config)
+    for note in outcome.notes:
+        echo_err(f"Note: {note}")
     if not outcome.ok:
         render.print_validation(outcome.report, only_problems=True, stderr=True)
-        bad = sum(not f.valid for f in outcome.report.files)
-        echo_err(f"Merge refused: {bad} of {len(outcome.report.files)} file(s) have errors. Nothing was written.")
+        bad = sum(bool(f.errors) for f in outcome.report.files)
+        echo_err(f"Merge refused: {bad} of {render.counted(len(outcome.report.returns), 'file')} "
+                 f"{'has' if bad == 1 else 'have'} errors. Nothing was written.")
         sys.exit(EXIT_INPUT_PROBLEM)
     render.print_validation(outcome.report, only_problems=True, stderr=True)  # the warnings, as validate shows them
-    warnings = sum(len(f.warnings) for f in outcome.report.files)
+    warnings = sum(len(f.warnings) for f in outcome.report.returns)
+    skipped = len(outcome.report.skipped)
+    noted = [render.counted(warnings, "warning") if warnings else "", f"{skipped} skipped" if skipped else ""]
     click.echo(output)
-    echo_err(f"Merged {len(outcome.assessment.agencies)} agencies into {output}"
-             + (f" ({warnings} warning(s), listed above)." if warnings else "."))
+    echo_err(f"Merged {render.counted(len(outcome.assessment.agencies), 'agency')} into {output}"
+             + (f" ({', '.join(filter(None, noted))}: listed above)." if warnings or skipped else "."))
     if outcome.carry is not None:
-        from baseline.render_actions import carry_lines
+        from baseline.render.actions import carry_lines
 
         for line in carry_lines(outcome.carry, update):
             echo_err(line)
@@ -390,6 +436,7 @@ def merge(files: tuple[str, ...], output: str, update: str | None, agencies: tup
 
 @cli.command()
 @files_argument
+@config_option
 @click.option("--by", type=click.Choice(["section", "agency", "owner"]), default="section", show_default=True,
               help="The breakdown table (and the rows of --format csv).")
 @click.option("--table", "table_name", type=click.Choice(["section", "agency", "owner", "gaps", "actions"]),
@@ -400,12 +447,13 @@ def merge(files: tuple[str, ...], output: str, update: str | None, agencies: tup
 @click.option("--status", "statuses", multiple=True,
               type=click.Choice(["not_met", "partially_met", "not_assessed", "met", "not_applicable"]),
               help="Which system statuses are listed as gaps (repeatable; default not_met, partially_met, not_assessed).")
+@keep_option
 @latest_option
 @as_agency_options
 @format_option("table", "json", "csv", "markdown")
-def summary(files: tuple[str, ...], by: str, table_name: str | None, as_of: str | None, agencies: tuple[str, ...],
-            sections: tuple[str, ...], statuses: tuple[str, ...], latest: bool, as_agency: str | None,
-            sectors: tuple[str, ...], agency_map: str | None, fmt: str) -> None:
+def summary(files: tuple[str, ...], config: str | None, by: str, table_name: str | None, as_of: str | None,
+            agencies: tuple[str, ...], sections: tuple[str, ...], statuses: tuple[str, ...], keep: tuple[str, ...],
+            latest: bool, as_agency: str | None, sectors: tuple[str, ...], fmt: str) -> None:
     """Compliance gaps and action owners, over a merged workbook or directly over returns.
 
     FILES: one merged workbook, or agency returns (or folders of them), merged on the fly (nothing written).
@@ -414,20 +462,21 @@ def summary(files: tuple[str, ...], by: str, table_name: str | None, as_of: str 
     """
     import datetime as dt
 
-    from baseline import render, workflow
+    from baseline import intake, render  # intake, not workflow: summary imports no workbook writer
 
     if table_name and fmt != "csv":
         raise click.UsageError("--table chooses the table of --format csv; the other formats show every table.")
     day = _date_option(as_of, "--as-of")
     with render.progress_reader() as progress:
-        outcome = workflow.summarise_files(files, as_of=day, today=dt.date.today(), latest=latest,
-                                           agencies=_agency_filter(agencies),
-                                           sections=sections, statuses=statuses, progress=progress,
-                                           agency_map=_agency_map(as_agency, sectors, agency_map))
+        outcome = intake.summarise_files(files, as_of=day, today=dt.date.today(), latest=latest, keep=keep,
+                                           agencies=_agency_filter(agencies), sections=sections, statuses=statuses,
+                                           progress=progress, agency_map=_agency_map(as_agency, sectors),
+                                           config=config)
     if outcome.summary is None:
         render.print_validation(outcome.report, only_problems=True, stderr=True)
         echo_err("Cannot summarise: fix the errors above (or summarise the files that are valid).")
         sys.exit(EXIT_INPUT_PROBLEM)
+    render.print_config_notes(outcome.report)
     if fmt == "json":
         click.echo(render.to_json(outcome.summary.to_dict()))
     elif fmt == "csv":
@@ -436,6 +485,33 @@ def summary(files: tuple[str, ...], by: str, table_name: str | None, as_of: str 
         click.echo(render.summary_markdown(outcome.summary))
     else:
         render.print_summary(outcome.summary, by)
+
+
+@cli.command()
+@click.argument("config", type=click.Path(dir_okay=False), metavar="CONFIG.yaml")
+@click.argument("files", nargs=-1, required=True, type=click.Path(), metavar="RETURNS...")
+@as_of_option()
+@format_option("table", "json", "markdown")
+def status(config: str, files: tuple[str, ...], as_of: str | None, fmt: str) -> None:
+    """Who has returned: one row per agency of CONFIG.yaml (valid, invalid, blank, duplicate or missing; overdue
+    when past its return-by date), with each file's last-saved time and Completed by, then the files that belong
+    to no agency of the config (another area, an agency not in it, not a workbook).
+
+    RETURNS are returned workbooks, or folders of them. --format markdown is a chase list to paste into an email.
+    Exit 0 only when every agency has a valid return, 1 otherwise.
+    """
+    from baseline import intake, render  # intake, not workflow: status imports no workbook writer
+
+    with render.progress_reader() as progress:
+        report = intake.track_returns(config, files, as_of=_as_of(as_of), progress=progress)
+    if fmt == "json":
+        click.echo(render.tracker_json(report))
+    elif fmt == "markdown":
+        click.echo(render.tracker_markdown(report))
+    else:
+        render.print_tracker(report)
+    if not report.complete:
+        sys.exit(EXIT_INPUT_PROBLEM)
 
 
 # --- actions -------------------------------------------------------------------------------------------------
@@ -448,7 +524,7 @@ def summary(files: tuple[str, ...], by: str, table_name: str | None, as_of: str 
 @agency_filter_option
 @click.option("--owner", "owners", multiple=True, metavar="NAME", help="Only these owners (repeatable).")
 @click.option("--overdue", is_flag=True, help="Only overdue actions.")
-@as_of_option()
+@as_of_option("the merged workbook's own as-of date")
 @format_option("table", "json", "csv", "markdown")
 @click.option("-o", "--output", "output_dir", type=click.Path(file_okay=False), metavar="DIR",
               help="Write one file per owner or agency into DIR, ready to send: an .xlsx each (with --format "
@@ -462,26 +538,35 @@ def actions(merged: str, by: str, agencies: tuple[str, ...], owners: tuple[str, 
     Within each group, actions whose agency flagged a risk if not done come first, then guideline order. The paths
     written with -o go to stdout, one per line.
     """
-    from baseline import render, render_actions, workflow
+    import datetime as dt
+
+    from baseline import render, workflow
 
     text = {"json": lambda listed, outcome: render.to_json(listed.to_dict()) + "\n",
-            "csv": lambda listed, outcome: render_actions.action_list_csv(listed, outcome.themes),
-            "markdown": lambda listed, outcome: render_actions.action_list_markdown(listed, outcome.heading)}.get(fmt)
+            "csv": lambda listed, outcome: render.action_list_csv(listed, outcome.themes),
+            "markdown": lambda listed, outcome: render.action_list_markdown(listed, outcome.heading)}.get(fmt)
     outcome = workflow.actions_file(merged, by=by, agencies=_agency_filter(agencies), owners=owners, overdue=overdue,
-                                    as_of=_as_of(as_of), output_dir=output_dir, fmt=fmt, text=text, force=force)
+                                    as_of=_date_option(as_of, "--as-of"), today=dt.date.today(),
+                                    output_dir=output_dir, fmt=fmt, text=text, force=force)
     listed = outcome.actions
+    for note in outcome.notes:
+        echo_err(f"Warning: {note}")
     if output_dir is not None:
         for path in outcome.written:
             click.echo(str(path))
-        echo_err(f"Wrote {len(outcome.written)} file(s), one per {by}, to {output_dir} ({outcome.heading}).")
+        echo_err(f"Wrote {render.counted(len(outcome.written), 'file')}, one per {by}, to {output_dir} ({outcome.heading}).")
+        for group in outcome.unowned:
+            echo_err(f"No file for {render.counted(len(group.rows), 'action')} of {group.agency} with no owner: "
+                     f"give {'it' if len(group.rows) == 1 else 'them'} an owner in the Actions sheet "
+                     f"({', '.join(r.action_id for r in group.rows)}).")
     elif fmt == "json":
         click.echo(render.to_json(listed.to_dict()))
     elif fmt == "csv":
-        click.echo(render_actions.action_list_csv(listed, outcome.themes), nl=False)
+        click.echo(render.action_list_csv(listed, outcome.themes), nl=False)
     elif fmt == "markdown":
-        click.echo(render_actions.action_list_markdown(listed, outcome.heading), nl=False)
+        click.echo(render.action_list_markdown(listed, outcome.heading), nl=False)
     else:
-        render_actions.print_action_list(listed, outcome.heading)
+        render.print_action_list(listed, outcome.heading)
 
 
 # --- generate ------------------------------------------------------------------------------------------------
@@ -522,9 +607,13 @@ def generate(config: str | None, output: str, agencies: tuple[str, ...], as_agen
     from pathlib import Path
 
     from baseline import catalogue, workflow
+    from baseline.render import counted
 
-    if (config is None) == (as_agency is None):
-        raise click.UsageError("give either CONFIG.yaml or --as-agency NAME (not both).")
+    if config is None and as_agency is None:
+        raise click.UsageError("say what to generate: CONFIG.yaml (one workbook per agency of the config) or "
+                               "--as-agency NAME --sector S (one workbook).")
+    if config is not None and as_agency is not None:
+        raise click.UsageError("give either CONFIG.yaml or --as-agency NAME, not both.")
     if config is not None:
         given = [name for name, value in (("--sector", sectors), ("--area", area), ("--return-by", return_by),
                                           ("--guideline", guideline_ref)) if value]
@@ -542,7 +631,7 @@ def generate(config: str | None, output: str, agencies: tuple[str, ...], as_agen
             click.echo(str(item.path))
             echo_err(f"{item.agency}: {item.recommendations} recommendations -> {item.path.name}"
                      + (" (prefilled with last round's answers)" if item.prefilled else ""))
-        echo_err(f"Generated {len(written)} workbook(s) for {assessment_config.area} ({model.ref}) in {output}"
+        echo_err(f"Generated {counted(len(written), 'workbook')} for {assessment_config.area} ({model.ref}) in {output}"
                  + (f", {sum(i.prefilled for i in written)} prefilled from {prefill}." if prefill else "."))
     else:
         if agencies:
@@ -589,6 +678,8 @@ def compare(old: str, new: str, fmt: str) -> None:
     from baseline import render, workflow
 
     comparison = workflow.compare_files(old, new)
+    for note in comparison.notes:
+        echo_err(f"Note: {note}")
     if fmt == "json":
         click.echo(render.to_json(comparison.to_dict()))
     elif fmt == "markdown":

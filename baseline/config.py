@@ -33,10 +33,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from baseline.checks import YEAR_OUT_OF_RANGE, parse_date
 from baseline.guideline import Guideline, pydantic_problems
 from baseline.issues import BaselineError, Problem
-from baseline.text import name_key
+from baseline.text import MAX_NAME_LENGTH, name_key
 
-# Agency and area names appear in print headers, whose limit in Excel is 255 characters for all parts together.
-MAX_NAME_LENGTH = 120
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
 # A phone number as people write it: "01234 567890", "+44 (0)1234 567890", "0800 123 4567 ext. 12".
@@ -45,7 +43,7 @@ _PHONE = re.compile(r"^\+?[0-9 ()\-.]+(?:\s*(?:ext\.?|x)\s*[0-9]+)?$", re.IGNORE
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)  # built when first used: validate never
 
 
 def _name(value: Any, what: str) -> Any:
@@ -336,7 +334,8 @@ class AgencyAssignment:
 
 @dataclass
 class AgencyMap:
-    """File-name patterns -> agency and sectors, for returns made with NICE's own tool. First match wins."""
+    """File-name patterns -> agency and sectors, for returns made with NICE's own tool (from the config's `files`
+    patterns, or `--as-agency NAME` for every file). First match wins."""
 
     entries: list[tuple[str, AgencyAssignment]] = field(default_factory=list)
     source: str | None = None  # the mapping file, for messages
@@ -345,6 +344,12 @@ class AgencyMap:
     def single(cls, agency: str, sectors: Iterable[str] = ()) -> "AgencyMap":
         """`--as-agency NAME`: every file that names no agency is that agency's."""
         return cls([("*", AgencyAssignment(" ".join(agency.split()), tuple(sectors)))])
+
+    @classmethod
+    def from_config(cls, config: "AssessmentConfig", source: str | None = None) -> "AgencyMap":
+        """The config's `files` patterns: the agency (and sectors) of returns that name none (NICE's own tool)."""
+        return cls([(pattern, AgencyAssignment(agency.name, tuple(agency.sector_ids)))
+                    for agency in config.agencies for pattern in agency.files or ()], source)
 
     def extended(self, other: "AgencyMap | None") -> "AgencyMap":
         """This map, then `other` for files this one does not name."""
@@ -358,44 +363,3 @@ class AgencyMap:
             if fnmatchcase(name, folded) or fnmatchcase(full, folded) or fnmatchcase(full, "*/" + folded.lstrip("/")):
                 return assignment
         return None
-
-
-def parse_agency_map(data: Any, file: str) -> AgencyMap:
-    """A mapping file's data: `"pattern": {agency: NAME, sector: ID}` (or `sectors: [ID, …]`) per line.
-
-    Patterns are file names or globs ("north-camhs*.xlsx"), matched case-insensitively against the file name and
-    the path. Any problem is a BaselineError listing every one, with its YAML path.
-    """
-    class _Entry(BaseModel):
-        model_config = ConfigDict(extra="forbid")
-        agency: str
-        sector: str | None = None
-        sectors: list[str] | None = None
-
-        @field_validator("agency")
-        @classmethod
-        def _named(cls, value: str) -> str:
-            if not value.strip():
-                raise ValueError("must not be empty")
-            return " ".join(value.split())
-
-    if not isinstance(data, dict) or not data:
-        raise BaselineError(f"{file} is not an agency map", [Problem(file, "", 'expected lines like "north-camhs*.xlsx": '
-                                                                               "{agency: North CAMHS, sector: mental_health}")])
-    entries: list[tuple[str, AgencyAssignment]] = []
-    problems: list[Problem] = []
-    for pattern, value in data.items():
-        try:
-            entry = _Entry.model_validate(value)
-        except ValidationError as exc:
-            problems += [Problem(file, f"{pattern}.{p.path}" if p.path else str(pattern), p.message)
-                         for p in pydantic_problems(file, exc)]
-            continue
-        if entry.sector is not None and entry.sectors is not None:
-            problems.append(Problem(file, str(pattern), "give sector or sectors, not both"))
-            continue
-        sectors = tuple(entry.sectors or ([entry.sector] if entry.sector else []))
-        entries.append((str(pattern), AgencyAssignment(entry.agency, sectors)))
-    if problems:
-        raise BaselineError(f"{file} is not a valid agency map", problems)
-    return AgencyMap(entries, file)

@@ -1,19 +1,23 @@
 """The file system outside workbooks: which files a command reads (expand_paths), YAML files (load_yaml), and
 writing outputs safely (atomic_write, refuse_overwrite).
 
-Rules (DESIGN.md "Safety"): never write to an input; write atomically (temporary file + rename); refuse to
+Rules (DESIGN.md "Safety"): never write to an input; write atomically (temporary file + rename), with the user's
+normal permissions, cleaning up after a failure or an interruption; one writer per output at a time; refuse to
 overwrite without --force; every file in a folder given to a command is accounted for.
 """
 
 from __future__ import annotations
 
+import errno
 import os
 import re
-import tempfile
+import secrets
+import signal
 import unicodedata
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Iterator
 
 from baseline.guideline import parse_yaml
 from baseline.issues import BaselineError, FileReport, make_issue
@@ -35,6 +39,15 @@ class ExpandedPaths:
     reports: list[FileReport] = field(default_factory=list)  # paths that hold nothing to read, said so
 
 
+def skipped_reason(path: Path) -> str:
+    """Why a file in a folder was not read, and what to do if it should have been."""
+    if path.is_dir():
+        return (f"Not read: a folder inside {path.parent}. Folders given to the command are read, folders inside "
+                f"them are not; if it holds returns, give it as well ({path}).")
+    return (f"Not read: not a spreadsheet (only {', '.join(RETURN_SUFFIXES)} files in a folder are returns). "
+            "If it is a return, save it as .xlsx and give it again.")
+
+
 def expand_paths(paths: Iterable[str | Path]) -> ExpandedPaths:
     """Files as given; a folder stands for the spreadsheets inside it (sorted; lock and hidden files ignored).
 
@@ -50,11 +63,8 @@ def expand_paths(paths: Iterable[str | Path]) -> ExpandedPaths:
         if path.is_dir():
             inside = sorted(p for p in path.iterdir() if not is_ignored(p))
             found = [p for p in inside if p.suffix.lower() in RETURN_SUFFIXES]
-            out.reports += [FileReport(path=str(p), issues=[make_issue(
-                "skipped-file", f"Not read: {'a folder' if p.is_dir() else 'not a spreadsheet'} (only "
-                                f"{', '.join(RETURN_SUFFIXES)} files in a folder are returns). If it is a return, "
-                                "save it as .xlsx and give it again.", file=str(p))])
-                for p in inside if p not in found]
+            out.reports += [FileReport(path=str(p), skipped=True, issues=[make_issue(
+                "skipped-file", skipped_reason(p), file=str(p))]) for p in inside if p not in found]
             if not found:
                 out.reports.append(FileReport(path=str(path), issues=[make_issue(
                     "unreadable-file", f"The folder contains no spreadsheets ({', '.join(RETURN_SUFFIXES)} files).",
@@ -62,7 +72,7 @@ def expand_paths(paths: Iterable[str | Path]) -> ExpandedPaths:
         else:
             found = [path]
         for candidate in found:
-            key = candidate.resolve()
+            key = Path(os.path.realpath(candidate))  # never raises: a symlink loop is reported when read
             if key not in seen:
                 seen.add(key)
                 out.files.append(candidate)
@@ -91,29 +101,146 @@ def refuse_overwrite(path: Path, force: bool) -> None:
         raise BaselineError(f"{path} is a directory; give a file name.")
 
 
+# --- writing outputs ----------------------------------------------------------------------------------------------
+#
+# Every output goes through atomic_write: a temporary file in the target folder, named after the target and this
+# process (".merged.xlsx.<pid>.<random>.tmp"), renamed into place only when complete. A lock file next to the target
+# (".merged.xlsx.lock", made with O_EXCL, holding the writer's pid) refuses a second run writing the same output at
+# the same time. SIGTERM/SIGHUP during the write are turned into an exception, so the temporary and lock files are
+# removed as for Ctrl+C; a run killed outright (kill -9) leaves them behind, and the next run writing that output
+# removes those whose process is gone.
+
+_TEMPORARY = re.compile(r"^\.(?P<target>.+)\.(?P<pid>[0-9]+)\.[0-9a-f]{8}\.tmp$")
+
+
+class Interrupted(KeyboardInterrupt):
+    """SIGTERM or SIGHUP while an output was being written (handled as Ctrl+C is: clean up, then stop)."""
+
+
 def atomic_write(path: Path | str, write: Callable[[Path], None], force: bool = False,
-                 inputs: tuple[Path, ...] = ()) -> Path:
+                 inputs: tuple[Path, ...] = (), make_parents: bool = False) -> Path:
     """Write `path` through `write(tmp_path)`, then rename into place, so nobody ever sees half a file.
 
-    Refuses to overwrite an existing file unless `force`, and refuses ever to write onto one of `inputs`.
+    Refuses to overwrite an existing file unless `force`, ever to write onto one of `inputs`, and to write while
+    another run writes the same path. A failure (disk full, read-only folder, interruption) leaves the old file as
+    it was and no temporary file; an OSError becomes one BaselineError naming the file. `make_parents` creates a
+    missing folder (only now, when the output is ready to be written).
     """
     path = Path(path)
     for source in inputs:
-        if path.exists() and Path(source).exists() and path.resolve() == Path(source).resolve():
+        if path.exists() and Path(source).exists() and os.path.realpath(path) == os.path.realpath(source):
             raise BaselineError(f"{path} is one of the input files; choose another output name.")
     refuse_overwrite(path, force)
-    if not path.parent.exists():
-        raise BaselineError(f"the folder {path.parent} does not exist; nothing was written.")
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    if not path.parent.is_dir():
+        if not make_parents:
+            raise BaselineError(f"the folder {path.parent} does not exist; nothing was written.")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise BaselineError(_write_failure(path, exc)) from None
+    with _write_lock(path), _signals_interrupt():
+        refuse_overwrite(path, force)  # again, under the lock: another run may have written it meanwhile
+        tmp = path.parent / f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
+        try:
+            _create(tmp)
+            write(tmp)
+            os.replace(tmp, path)
+        except OSError as exc:
+            raise BaselineError(_write_failure(path, exc)) from None
+        finally:
+            tmp.unlink(missing_ok=True)
     return path
+
+
+def _create(path: Path) -> None:
+    """An empty file with the user's normal permissions (0666 less the umask), never one that already exists."""
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+
+
+@contextmanager
+def _write_lock(path: Path) -> Iterator[None]:
+    lock = path.parent / f".{path.name}.lock"
+    _sweep_stale(path)
+    for attempt in (1, 2):
+        try:
+            fd = os.open(lock, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+            break
+        except FileExistsError:
+            holder = _pid_in(lock)
+            if attempt == 1 and holder is not None and (holder == os.getpid() or not _alive(holder)):
+                lock.unlink(missing_ok=True)  # left by a run that was killed: take it over
+                continue
+            raise BaselineError(f"{path} is being written by another baseline run"
+                                + (f" (process {holder})" if holder else "")
+                                + "; nothing was written. Run again when it has finished.") from None
+        except OSError as exc:
+            raise BaselineError(_write_failure(path, exc)) from None
+    try:
+        os.write(fd, str(os.getpid()).encode())
+        os.close(fd)
+        yield
+    finally:
+        lock.unlink(missing_ok=True)
+
+
+def _sweep_stale(path: Path) -> None:
+    """Remove temporary files of `path` left by runs that no longer exist (killed before they could clean up)."""
+    try:
+        names = os.listdir(path.parent)
+    except OSError:
+        return
+    for name in names:
+        found = _TEMPORARY.match(name)
+        if found and found["target"] == path.name and not _alive(int(found["pid"])):
+            (path.parent / name).unlink(missing_ok=True)
+
+
+def _pid_in(lock: Path) -> int | None:
+    try:
+        text = lock.read_text(encoding="ascii").strip()
+    except (OSError, UnicodeDecodeError):
+        return None
+    return int(text) if text.isdigit() else None
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process: alive
+        return True
+    except OverflowError:
+        return False
+    return True
+
+
+@contextmanager
+def _signals_interrupt() -> Iterator[None]:
+    """SIGTERM and SIGHUP raise Interrupted while an output is written (main thread only; elsewhere no change)."""
+    def interrupt(signum, frame):
+        raise Interrupted(signal.Signals(signum).name)
+
+    previous = {}
+    try:
+        for signum in (signal.SIGTERM, signal.SIGHUP):
+            previous[signum] = signal.signal(signum, interrupt)
+    except ValueError:  # not the main thread
+        pass
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+def _write_failure(path: Path, exc: OSError) -> str:
+    reason = {errno.ENOSPC: "no space left on the disk", errno.EDQUOT: "the disk quota is used up",
+              errno.EROFS: "the folder is on a read-only disk", errno.EACCES: "permission denied (is the folder "
+              "read-only?)", errno.EPERM: "permission denied (is the folder read-only?)"}.get(
+        exc.errno, (exc.strerror or str(exc)).lower())
+    kept = " The existing file was left as it was." if path.exists() else ""
+    return f"Could not write {path}: {reason}. Nothing was written.{kept}"
 
 
 _WINDOWS_RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(1, 10)), *(f"lpt{i}" for i in range(1, 10))}

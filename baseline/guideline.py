@@ -24,7 +24,9 @@ Population = Literal["all", "children_young_people", "adults"]
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # defer_build: pydantic builds a model's validator when it first validates, not at import, so a command that
+    # takes its encoding from the cache (rebuild_guideline) never pays for it
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class Recommendation(_Strict):
@@ -90,7 +92,7 @@ class Guideline(_Strict):
     sectors: dict[str, str]
     sections: list[Section]
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, defer_build=True)
 
     @field_validator("version", "published", "updated", mode="before")
     @classmethod
@@ -199,8 +201,54 @@ def id_key(identifier: str) -> tuple[int, ...]:
 # --- loading -------------------------------------------------------------------------------------------------
 
 
+MAX_YAML_DEPTH = 50  # the recommendation format nests 6 levels deep, a config 4
+MAX_YAML_NODES = 200_000  # values once aliases are expanded: the full NG225 encoding has a few thousand
+
+
 class _UniqueKeyLoader(yaml.SafeLoader):
-    """safe_load that refuses duplicate mapping keys (plain YAML silently keeps the last one)."""
+    """safe_load that refuses duplicate mapping keys (plain YAML silently keeps the last one), YAML nested more than
+    MAX_YAML_DEPTH levels (the composer recurses: a deep file would end in a RecursionError), and a document whose
+    anchors and aliases expand to more than MAX_YAML_NODES values (a few lines of "billion laughs" would otherwise
+    cost minutes and gigabytes in whatever walks the data next)."""
+
+    _depth = 0
+
+    def compose_node(self, parent, index):
+        if self._depth >= MAX_YAML_DEPTH:
+            raise yaml.composer.ComposerError(None, None, f"nested more than {MAX_YAML_DEPTH} levels deep",
+                                              self.peek_event().start_mark)
+        self._depth += 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+    def compose_document(self):
+        node = super().compose_document()
+        _expanded_size(node, {})
+        return node
+
+
+def _expanded_size(node: yaml.Node, sizes: dict[int, int | None]) -> int:
+    """How many values `node` stands for once every alias in it is expanded (each shared node counted once per use,
+    computed once); refuses an alias inside the node it names and a total over MAX_YAML_NODES."""
+    key = id(node)
+    if key in sizes:
+        if sizes[key] is None:
+            raise yaml.composer.ComposerError(None, None, "an alias (*) refers to the anchor (&) that contains it",
+                                              node.start_mark)
+        return sizes[key]
+    sizes[key] = None
+    size = 1
+    if isinstance(node, yaml.SequenceNode):
+        size += sum(_expanded_size(child, sizes) for child in node.value)
+    elif isinstance(node, yaml.MappingNode):
+        size += sum(_expanded_size(k, sizes) + _expanded_size(v, sizes) for k, v in node.value)
+    if size > MAX_YAML_NODES:
+        raise yaml.composer.ComposerError(None, None, f"its anchors and aliases (&, *) expand to more than "
+                                          f"{MAX_YAML_NODES:,} values", node.start_mark)
+    sizes[key] = size
+    return size
 
 
 def _construct_unique_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: bool = False) -> dict:
@@ -333,6 +381,28 @@ def parse_guideline(data: Any, file: str = "<data>") -> Guideline:
     if problems:
         raise BaselineError(f"{file} is not a valid recommendation file", problems)
     return guideline
+
+
+def guideline_data(guideline: Guideline) -> dict:
+    """A checked Guideline as plain data (JSON-safe), for the encoding cache; rebuild_guideline reads it back."""
+    return guideline.model_dump(by_alias=True)
+
+
+def rebuild_guideline(data: dict) -> Guideline:
+    """guideline_data's output -> the same Guideline, without validating again: only for data of a Guideline that
+    parse_guideline accepted (the encoding cache, keyed by the YAML's content)."""
+    def section(s: dict) -> Section:
+        return Section.model_construct(**{
+            **s, "subsections": [Subsection.model_construct(**sub) for sub in s["subsections"]],
+            "recommendations": [Recommendation.model_construct(**r) for r in s["recommendations"]]})
+
+    return Guideline.model_construct(**{**data, "sections": [section(s) for s in data["sections"]]})
+
+
+def model_shape() -> str:
+    """The fields of the guideline models: part of the encoding cache's key, so a changed model never reads an entry
+    written for the old one."""
+    return ";".join(f"{m.__name__}:{','.join(m.model_fields)}" for m in (Guideline, Section, Subsection, Recommendation))
 
 
 _TOP_LEVEL_ORDER = ("schema", "guideline", "title", "version", "published", "updated", "source", "complete", "notes", "sectors", "sections")

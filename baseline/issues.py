@@ -19,9 +19,11 @@ ISSUE_CODES: dict[str, str] = {
     "skipped-file": WARNING,
     "unreadable-file": ERROR,
     "unsafe-file": ERROR,
+    "sheet-too-large": ERROR,
     "encrypted-file": ERROR,
     "not-a-baseline-workbook": ERROR,
     "metadata-mismatch": ERROR,
+    "unknown-sector": ERROR,
     "unknown-guideline-version": ERROR,
     "fingerprint-mismatch": ERROR,
     "missing-stamps": WARNING,
@@ -100,6 +102,35 @@ def make_issue(code: str, message: str, **position) -> Issue:
     return Issue(code=code, severity=severity, message=message, **position)
 
 
+MAX_ISSUES_PER_CODE = 50  # per file: a sheet of 30,000 made-up rows is one problem, not 30,000 lines to read
+
+
+def capped(issues: list[Issue]) -> list[Issue]:
+    """At most MAX_ISSUES_PER_CODE issues of each code, in order; the rest of a code become one issue saying how
+    many more there are (same code, the worst severity among them), so a hostile sheet cannot flood a report."""
+    counts: dict[str, int] = {}
+    for issue in issues:
+        counts[issue.code] = counts.get(issue.code, 0) + 1
+    if all(n <= MAX_ISSUES_PER_CODE for n in counts.values()):
+        return issues
+    kept: list[Issue] = []
+    shown: dict[str, int] = {}
+    dropped: dict[str, list[Issue]] = {}
+    for issue in issues:
+        if shown.get(issue.code, 0) < MAX_ISSUES_PER_CODE:
+            shown[issue.code] = shown.get(issue.code, 0) + 1
+            kept.append(issue)
+        else:
+            dropped.setdefault(issue.code, []).append(issue)
+    for code, rest in dropped.items():
+        severity = ERROR if any(i.severity == ERROR for i in rest) else WARNING
+        kept.append(Issue(code=code, severity=severity, file=rest[0].file, sheet=rest[0].sheet, message=(
+            f"…and {len(rest):,} more like the {MAX_ISSUES_PER_CODE} above, not listed one by one. So many problems "
+            "of one kind usually mean rows or values were pasted into the sheet by mistake: remove them, save and "
+            "send the file again.")))
+    return kept
+
+
 def strict(issues: Iterable[Issue]) -> list[Issue]:
     """`--strict`: every warning becomes an error."""
     return [replace(i, severity=ERROR) for i in issues]
@@ -114,6 +145,7 @@ class FileReport:
     guideline: str | None = None
     version: str | None = None
     issues: list[Issue] = field(default_factory=list)
+    skipped: bool = False  # not a return (a document, a nested folder): listed with skipped-file, never read
 
     @property
     def errors(self) -> list[Issue]:
@@ -125,12 +157,14 @@ class FileReport:
 
     @property
     def valid(self) -> bool:
-        return not self.errors
+        """A return read without an error (a skipped file is not a return, so never valid)."""
+        return not self.errors and not self.skipped
 
     def to_dict(self) -> dict:
         return {
             "path": self.path,
             "valid": self.valid,
+            "skipped": self.skipped,
             "agency": self.agency,
             "guideline": self.guideline,
             "version": self.version,
@@ -141,13 +175,25 @@ class FileReport:
 @dataclass
 class ValidationReport:
     files: list[FileReport] = field(default_factory=list)
+    # Issues about the set of files rather than one of them (with --config: an agency with no return)
+    issues: list[Issue] = field(default_factory=list)
 
     @property
     def valid(self) -> bool:
-        return all(f.valid for f in self.files)
+        """No error anywhere (files, or the report-level issues of --config): skipped files block nothing."""
+        return not any(f.errors for f in self.files) and not any(i.severity == ERROR for i in self.issues)
+
+    @property
+    def returns(self) -> list[FileReport]:
+        """The files that are returns (read, or that failed to be): everything but the skipped ones."""
+        return [f for f in self.files if not f.skipped]
+
+    @property
+    def skipped(self) -> list[FileReport]:
+        return [f for f in self.files if f.skipped]
 
     def to_dict(self) -> dict:
-        return {"files": [f.to_dict() for f in self.files]}
+        return {"files": [f.to_dict() for f in self.files], "issues": [i.to_dict() for i in self.issues]}
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from baseline.assessment import AgencyReturn, Answer, Status, system_status
 from baseline.guideline import Guideline
 from baseline.issues import Issue, make_issue
 from baseline.text import name_key
+from baseline.tracker import ReceivedFile, choose_return, common_stamp, duplicate_issue, kept_by
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,8 @@ class MultiAgencyAssessment:
     agencies: list[AgencySource]
     results: list[RecommendationResult]  # one per recommendation of the encoding, in guideline order
     merged_at: str = ""
+    area: str = ""  # the local system assessed (the config's, else the one the returns were generated for)
+    round: str = ""  # the round's label, where one was given
     # The date a merged workbook was merged for (its Actions sheet's overdue flags): what `summary` and `report`
     # count overdue against unless told otherwise. None for returns merged on the fly. A reading date, not part of
     # what the agencies answered, so two assessments compare equal whatever it is.
@@ -97,36 +100,33 @@ class MultiAgencyAssessment:
 
 agency_key = name_key  # agencies are the same when their names differ only in case or spacing
 
-def _newer(a: AgencyReturn, b: AgencyReturn) -> AgencyReturn | None:
-    """The return generated later, or None when their stamps cannot tell them apart."""
-    if a.generated_at and b.generated_at and a.generated_at != b.generated_at:
-        return a if a.generated_at > b.generated_at else b
-    return None
-
-
-def select_returns(returns: Iterable[AgencyReturn], *, latest: bool = False) -> tuple[list[AgencyReturn], list[Issue]]:
-    """One return per agency. Two for the same agency is an error naming both files, unless `latest` picks the
-    newer by its generated-at stamp (still an error when the stamps are equal or missing)."""
-    chosen: dict[str, AgencyReturn] = {}
-    issues: list[Issue] = []
+def select_returns(returns: Iterable[AgencyReturn], *, latest: bool = False,
+                   keep: Iterable[str] = ()) -> tuple[list[AgencyReturn], list[Issue]]:
+    """One return per agency. Two or more for one agency (a resubmission, "v2 FINAL") is a duplicate-agency error
+    showing each file's last-saved time and Completed by, unless `keep` names the one to use (--keep FILE) or
+    `latest` picks the one saved last by the files' own last-saved times (tracker.choose_return). `keep` names no
+    other agency's files: a name matching none of an agency's files leaves its duplicate undecided."""
+    keep = tuple(keep)
+    by_agency: dict[str, list[AgencyReturn]] = {}
     for candidate in returns:
-        key = agency_key(candidate.agency)
-        current = chosen.get(key)
-        if current is None:
-            chosen[key] = candidate
-            continue
-        newer = _newer(current, candidate) if latest else None
-        if newer is not None:
-            chosen[key] = newer
-            continue
-        why = (" Their generated-at stamps are the same, so --latest cannot choose." if latest
-               else " Remove one, or use --latest to keep the newer by its generated-at stamp.")
-        issues.append(make_issue(
-            "duplicate-agency",
-            f"Two returns for agency {candidate.agency!r}: {current.source} and {candidate.source}.{why}",
-            file=candidate.source,
-        ))
-    return list(chosen.values()), issues
+        by_agency.setdefault(agency_key(candidate.agency), []).append(candidate)
+    chosen: list[AgencyReturn] = []
+    issues: list[Issue] = []
+    for candidates in by_agency.values():
+        received = [ReceivedFile(path=r.source, agency=r.agency, last_saved=r.last_saved, completed_by=r.completed_by)
+                    for r in candidates]
+        choice = choose_return(received, keep=keep, latest=latest)
+        if choice is None:
+            issues.append(duplicate_issue(candidates[0].agency, received))
+        else:
+            chosen.append(candidates[received.index(choice)])
+    return chosen, issues
+
+
+def unused_keeps(paths: Iterable[str], keep: Iterable[str]) -> list[str]:
+    """The --keep FILE values that name none of the files read (a typo would otherwise choose nothing quietly)."""
+    paths = list(paths)
+    return [k for k in keep if not any(kept_by(path, k) for path in paths)]
 
 
 def check_same_guideline(guideline: Guideline, returns: Iterable[AgencyReturn]) -> list[Issue]:
@@ -143,8 +143,10 @@ def check_same_guideline(guideline: Guideline, returns: Iterable[AgencyReturn]) 
     return issues
 
 
-def merge_returns(guideline: Guideline, returns: Iterable[AgencyReturn], *, merged_at: dt.datetime | None = None) -> MultiAgencyAssessment:
-    """Combine returns (already one per agency, all of `guideline`) into the multi-agency view.
+def merge_returns(guideline: Guideline, returns: Iterable[AgencyReturn], *, merged_at: dt.datetime | None = None,
+                  area: str | None = None, round: str | None = None) -> MultiAgencyAssessment:
+    """Combine returns (already one per agency, all of `guideline`, of one area: tracker.area_issues) into the
+    multi-agency view. `area` and `round` default to those the returns were generated for.
 
     Agencies are ordered by name so the result does not depend on the order files were given in.
     """
@@ -158,7 +160,9 @@ def merge_returns(guideline: Guideline, returns: Iterable[AgencyReturn], *, merg
                     result.answers[r.agency] = r.answers[rec.id]
             results.append(result)
     stamp = (merged_at or dt.datetime.now(dt.timezone.utc)).replace(microsecond=0).isoformat()
-    return MultiAgencyAssessment(guideline, [AgencySource.of(r) for r in ordered], results, stamp)
+    area = area if area is not None else common_stamp(r.area for r in ordered)
+    round = round if round is not None else common_stamp(r.round for r in ordered)
+    return MultiAgencyAssessment(guideline, [AgencySource.of(r) for r in ordered], results, stamp, area, round)
 
 
 def restrict(assessment: MultiAgencyAssessment, *, agencies: Iterable[str] | None = None,

@@ -61,7 +61,8 @@ class RoundInfo:
     as_of: dt.date | None = None  # the date overdue was judged at
 
     def to_dict(self) -> dict:
-        return {"area": self.area, "round": self.round, "merged_at": self.merged_at,
+        """Unknown values are null (as in every JSON output), never ""."""
+        return {"area": self.area or None, "round": self.round or None, "merged_at": self.merged_at or None,
                 "as_of": self.as_of.isoformat() if self.as_of else None}
 
 
@@ -89,10 +90,11 @@ class ActionChanges:
     new: list[str] = field(default_factory=list)  # in the new plan only
     still_open: list[str] = field(default_factory=list)  # open then and now
     still_overdue: list[str] = field(default_factory=list)  # overdue then (at the old as-of) and now
+    dropped: list[str] = field(default_factory=list)  # open then, no longer in the new plan at all
 
     def to_dict(self) -> dict:
         return {"closed": len(self.closed), "new": len(self.new), "still_open": len(self.still_open),
-                "still_overdue": len(self.still_overdue)}
+                "still_overdue": len(self.still_overdue), "dropped": len(self.dropped)}
 
 
 @dataclass
@@ -104,6 +106,16 @@ class Comparison:
     sections: list[dict]  # {"id", "title", "old": counts, "new": counts}
     agencies: list[dict]  # {"agency", "old": counts | None, "new": counts | None} (None: not in that round)
     actions: ActionChanges
+    notes: list[str] = field(default_factory=list)  # for the facilitator (stderr), not part of the JSON
+
+    @property
+    def agencies_only_old(self) -> list[str]:
+        """Agencies in the old round and not the new one: the two rounds' totals do not cover the same agencies."""
+        return [a["agency"] for a in self.agencies if a["new"] is None]
+
+    @property
+    def agencies_only_new(self) -> list[str]:
+        return [a["agency"] for a in self.agencies if a["old"] is None]
 
     @property
     def change_counts(self) -> dict[str, int]:
@@ -204,9 +216,13 @@ def _agency_counts(old: MultiAgencyAssessment, new: MultiAgencyAssessment) -> li
 
 def compare_plans(old_plan: Iterable[PlanRow], new_plan: Iterable[PlanRow], *, old_as_of: dt.date | None,
                   new_as_of: dt.date | None) -> ActionChanges:
-    """Actions matched by (agency, recommendation). Overdue is judged at each round's own as-of date."""
+    """Actions matched by (agency, recommendation). Overdue is judged at each round's own as-of date. An action open
+    in the old plan and missing from the new one is `dropped`, never silently left out."""
     before = {row.key: row for row in old_plan}
+    new_plan = list(new_plan)
     changes = ActionChanges()
+    now_keys = {row.key for row in new_plan}
+    changes.dropped = [row.action_id for key, row in before.items() if key not in now_keys and row.is_open]
     for row in new_plan:
         then = before.get(row.key)
         if then is None:
@@ -357,6 +373,7 @@ def migrate_assessment(assessment: MultiAgencyAssessment, new_guideline: Guideli
         for section in new_guideline.sections for rec in section.recommendations
     ]
     new_assessment = MultiAgencyAssessment(new_guideline, list(assessment.agencies), results, assessment.merged_at,
+                                           area=assessment.area, round=assessment.round,  # the same area's round
                                            as_of=assessment.as_of)
     new_plan = _migrate_plan_rows(plan, new_guideline, report)
     return new_assessment, new_plan, report
@@ -388,13 +405,15 @@ def _migrate_plan_rows(plan: Iterable[PlanRow], new: Guideline, report: Migratio
 def prefill_returns(assessment: MultiAgencyAssessment, plan: Iterable[PlanRow]) -> list[AgencyReturn]:
     """Each agency's last answers, with the group's latest action values (the plan: Specific action, Owner, Deadline,
     Status) in place of what the return said, to re-issue its workbook for the next round. A plan row for a
-    recommendation the agency's workbook does not list (or an agency not in the assessment) has nowhere to go."""
+    recommendation the agency's workbook does not list (or an agency not in the assessment) has nowhere to go.
+    Completed by is left blank: the workbook asks whoever reviews this round's answers to put their name there."""
     by_key = {row.key: row for row in plan}
     out = []
     for agency_return in assessment.returns():
         answers = {}
         for rec_id, answer in agency_return.answers.items():
             row = by_key.get(action_key(agency_return.agency, rec_id))
+            answer = replace(answer, completed_by="")
             answers[rec_id] = answer if row is None else replace(
                 answer, action=row.action, owner=row.owner, deadline=row.deadline, deadline_text=row.deadline_text,
                 action_status=row.status)

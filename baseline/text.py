@@ -1,5 +1,7 @@
 """Text rules every part of baseline shares: one copy of each (squash, name_key, clean_text, looks_like_formula,
-quote). Pure: strings in, strings out.
+quote), and how text from outside (returns, file names, encodings) is made inert for each output: a spreadsheet cell
+(clean_text + looks_like_formula, see xlsx/sheets.write_text), CSV (csv_cell), Markdown (markdown_text) and the
+terminal (printable, one_line). Pure: strings in, strings out.
 """
 
 from __future__ import annotations
@@ -7,10 +9,21 @@ from __future__ import annotations
 import re
 
 EXCEL_CELL_LIMIT = 32_767  # characters a spreadsheet cell can hold (Excel and LibreOffice alike)
+# Agency and area names appear in print headers, whose limit in Excel is 255 characters for all parts together.
+MAX_NAME_LENGTH = 120
 
-# Characters openpyxl refuses (IllegalCharacterError) and Excel cannot store; tab, LF and CR are kept.
-_CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
-FORMULA_PREFIXES = ("=", "+", "-", "@")
+# Characters XML 1.0 cannot hold, so no xlsx cell or part either (openpyxl refuses the C0 controls; U+FFFE, U+FFFF
+# and lone surrogates pass it and make the file unreadable XML); tab, LF and CR are kept. A Word vertical tab (\x0b)
+# is the usual way one arrives.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+# What a terminal acts on: C0 controls (ESC starts escape sequences, CR moves back over a line, BEL), DEL, C1
+# controls (\x9b is a one-byte escape sequence in some terminals), and the Unicode line and paragraph separators.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
+# A cell starting with one of these is taken for a formula by a spreadsheet opening a CSV, or on editing the cell
+# (OWASP "CSV injection": = + - @, tab, CR, LF).
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n")
+# Characters that Markdown (CommonMark/GFM) could read as formatting, a link, HTML, a table cell or a heading.
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>|#~])")
 
 
 def squash(text: object) -> str:
@@ -25,8 +38,9 @@ def name_key(text: object) -> str:
 
 
 def clean_text(text: str) -> str:
-    """Remove control characters Excel cannot hold. Length is *not* cut: callers report over-long text."""
-    return _CONTROL_CHARACTERS.sub("", text)
+    """Remove the characters a spreadsheet cell (XML) cannot hold. Length is *not* cut: callers report over-long
+    text."""
+    return _NOT_XML.sub("", text)
 
 
 def is_too_long(text: str) -> bool:
@@ -36,6 +50,32 @@ def is_too_long(text: str) -> bool:
 def looks_like_formula(text: str) -> bool:
     """Would a spreadsheet (or a CSV reader) take this text for a formula?"""
     return text.startswith(FORMULA_PREFIXES)
+
+
+def csv_cell(value: object) -> object:
+    """A value as a CSV cell a spreadsheet shows but never runs: text that could be read as a formula gets a leading
+    ' (OWASP); a lone carriage return, which LibreOffice takes for the end of a row even inside quotes, becomes a
+    line break; characters a spreadsheet cannot hold are removed. Numbers and dates are left alone."""
+    if not isinstance(value, str):
+        return value
+    value = clean_text(value.replace("\r\n", "\n").replace("\r", "\n"))
+    return "'" + value if looks_like_formula(value) else value
+
+
+def printable(value: object) -> str:
+    """Text for the terminal, line breaks and tabs kept: no control character (no escape sequence, no carriage
+    return) survives, so a name or a file name cannot recolour, retitle or clear the screen."""
+    return _CONTROL.sub("", "" if value is None else str(value).replace("\r\n", "\n")).replace("\r", "")
+
+
+def one_line(value: object) -> str:
+    """Text on one line, without control characters: a name cannot move the cursor or start a new line."""
+    return " ".join(_CONTROL.sub(" ", "" if value is None else str(value)).split())
+
+
+def markdown_text(value: object) -> str:
+    """Plain text made safe inside a Markdown table cell or list item: no line breaks, no HTML, no formatting."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", one_line(value))
 
 
 def quote(text: object, limit: int = 60) -> str:

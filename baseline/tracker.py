@@ -11,6 +11,7 @@ placed are listed as unexpected, each with the reason.
 from __future__ import annotations
 
 import datetime as dt
+import posixpath
 import re
 from dataclasses import dataclass
 from typing import Iterable, Sequence
@@ -18,7 +19,7 @@ from typing import Iterable, Sequence
 from baseline.config import Agency, AmbiguousFile, AssessmentConfig, Contact, agency_for_file
 from baseline.guideline import Guideline
 from baseline.issues import ERROR, FileReport, Issue, make_issue
-from baseline.merge import agency_key
+from baseline.text import name_key as agency_key  # the one name rule (merge.agency_key is the same)
 
 VALID = "valid"
 INVALID = "invalid"
@@ -56,6 +57,7 @@ class ReceivedFile:
     completed_by: str = ""  # the names in the Completed by column
     reason: str | None = None  # why the file could not be read or placed, in one sentence (e.g. skipped, unreadable)
     issues: tuple[Issue, ...] = ()  # the file's validation issues: the chase list names the first errors
+    skipped: bool = False  # not a workbook at all (a note, a PDF, a folder): never any agency's return
 
     @classmethod
     def from_report(cls, report: FileReport, **found) -> "ReceivedFile":
@@ -147,6 +149,8 @@ class TrackerReport:
 
 def place_file(config: AssessmentConfig, guideline: Guideline, received: ReceivedFile) -> Agency | UnexpectedFile:
     """The config agency a file belongs to, or why it belongs to none."""
+    if received.skipped:
+        return UnexpectedFile(received.path, received.reason or "Not a workbook: not read.", UNPLACED)
     if received.guideline and (received.guideline.casefold() != guideline.guideline.casefold()
                                or (received.version and received.version != guideline.version)):
         found = f"{received.guideline}@{received.version}" if received.version else received.guideline
@@ -176,6 +180,35 @@ def is_other_area(config: AssessmentConfig, received: ReceivedFile) -> bool:
     return bool(received.area) and agency_key(received.area or "") != agency_key(config.area)
 
 
+def common_stamp(values: Iterable[str]) -> str:
+    """The area (or round) most returns were generated for, as first written ("" when none says one): the
+    assessment's own when no config names it. A tie goes to the one seen first."""
+    counts: dict[str, int] = {}
+    shown: dict[str, str] = {}
+    for value in values:
+        if value and value.strip():
+            key = agency_key(value)
+            counts[key] = counts.get(key, 0) + 1
+            shown.setdefault(key, " ".join(value.split()))
+    return shown[max(counts, key=counts.__getitem__)] if counts else ""
+
+
+def area_issues(received: Iterable[ReceivedFile]) -> list[Issue]:
+    """Without a config: returns generated for another area than the one most of them share (other-area errors).
+    Returns that name no area (NICE's own tool) agree with any."""
+    received = list(received)
+    area = common_stamp(f.area or "" for f in received)
+    issues = []
+    for f in received:
+        if f.area and agency_key(f.area) != agency_key(area):
+            others = sum(1 for g in received if g.area and agency_key(g.area) == agency_key(area))
+            issues.append(make_issue("other-area", (
+                f"This workbook was generated for {f.area}, but {others} other return{'s are' if others != 1 else ' is'}"
+                f" for {area}: one assessment is of one area. Leave out the other area's returns, or give --config "
+                f"CONFIG.yaml to say which area this assessment is of."), file=f.path))
+    return issues
+
+
 # --- resubmissions ----------------------------------------------------------------------------------------------
 
 
@@ -193,6 +226,12 @@ def saved_text(moment: dt.datetime | None) -> str:
     return moment.astimezone(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
 
 
+def by_last_saved(files: Iterable[ReceivedFile]) -> tuple[ReceivedFile, ...]:
+    """Oldest first by each file's own last-saved time; files that do not say come last, by path."""
+    return tuple(sorted(files, key=lambda f: (f.last_saved is None,
+                                              _comparable(f.last_saved) if f.last_saved else None, f.path)))
+
+
 def choose_latest(files: Sequence[ReceivedFile]) -> ReceivedFile | None:
     """The file saved last, by each file's own last-saved time; None when a time is missing or the latest is tied."""
     times = [f.last_saved for f in files]
@@ -206,7 +245,8 @@ def choose_latest(files: Sequence[ReceivedFile]) -> ReceivedFile | None:
 
 def duplicate_message(agency: str, files: Sequence[ReceivedFile]) -> str:
     """Two or more returns for one agency: each with its last-saved time and Completed by, and only the ways out
-    that can work (--latest only when the last-saved times tell the files apart)."""
+    that can work (--latest only when the last-saved times tell the files apart). Oldest first."""
+    files = by_last_saved(files)
     listed = "; ".join(f"{f.path} (last saved {saved_text(f.last_saved)}, "
                        f"Completed by: {f.completed_by or 'not given'})" for f in files)
     latest = choose_latest(files)
@@ -221,7 +261,7 @@ def duplicate_message(agency: str, files: Sequence[ReceivedFile]) -> str:
 
 
 def duplicate_issue(agency: str, files: Sequence[ReceivedFile]) -> Issue:
-    return make_issue("duplicate-agency", duplicate_message(agency, files), file=files[-1].path)
+    return make_issue("duplicate-agency", duplicate_message(agency, files), file=by_last_saved(files)[-1].path)
 
 
 def choose_return(files: Sequence[ReceivedFile], *, keep: Iterable[str] = (),
@@ -231,13 +271,24 @@ def choose_return(files: Sequence[ReceivedFile], *, keep: Iterable[str] = (),
     if len(files) == 1:
         return files[0]
     keep = [k for k in keep if k]
-    kept = [f for f in files if f.path in keep]
-    if not kept:
-        names = {_file_name(k).casefold() for k in keep}
-        kept = [f for f in files if _file_name(f.path).casefold() in names]
+    kept = ([f for f in files if any(_same_path(f.path, k) for k in keep)]
+            or [f for f in files if any(_same_name(f.path, k) for k in keep)])
     if len(kept) == 1:
         return kept[0]
     return choose_latest(files) if latest and not kept else None
+
+
+def kept_by(path: str, keep: str) -> bool:
+    """Does `--keep KEEP` name this file: its path as given ("./" and doubled slashes aside) or its file name?"""
+    return _same_path(path, keep) or _same_name(path, keep)
+
+
+def _same_path(path: str, keep: str) -> bool:
+    return posixpath.normpath(path.replace("\\", "/")) == posixpath.normpath(keep.replace("\\", "/"))
+
+
+def _same_name(path: str, keep: str) -> bool:
+    return _file_name(path).casefold() == _file_name(keep).casefold()
 
 
 def _file_name(path: str) -> str:
@@ -267,8 +318,7 @@ def track_returns(config: AssessmentConfig, guideline: Guideline, files: Iterabl
 
 
 def _row(config: AssessmentConfig, agency: Agency, files: list[ReceivedFile], late: bool) -> AgencyRow:
-    ordered = tuple(sorted(files, key=lambda f: (f.last_saved is None,
-                                                 _comparable(f.last_saved) if f.last_saved else None, f.path)))
+    ordered = by_last_saved(files)
     if not ordered:
         state, shown, problems = MISSING, None, ("No return has been received.",)
     elif len(ordered) > 1:
@@ -383,6 +433,16 @@ def file_config_issues(config: AssessmentConfig, received: ReceivedFile) -> list
         return [make_issue("unexpected-agency", unexpected_agency_message(config, received.agency),
                            file=received.path)]
     return agency_mismatch_issues(config, received)
+
+
+# The codes --config adds: shown by merge and summary even when they only warn.
+CONFIG_CODES = ("other-area", "unexpected-agency", "agency-mismatch", "missing-agency")
+
+
+def agencies_returned(config: AssessmentConfig, guideline: Guideline, received: Iterable[ReceivedFile]) -> list[str]:
+    """The config agencies that sent a file of this assessment (readable or not): the others are missing."""
+    placed = (place_file(config, guideline, f) for f in received)
+    return [p.name for p in placed if isinstance(p, Agency)]
 
 
 def missing_agency_issues(config: AssessmentConfig, returned_agencies: Iterable[str]) -> list[Issue]:

@@ -2,7 +2,8 @@
 
 This is where the pure core meets the files: it calls the readers per file and never holds more than one workbook
 open. The CLI (and `make bench`) call these functions and only render their results. Every command reaches the
-files by the same route: files.expand_paths, then xlsx.returns.read_return for each file.
+files by the same route: files.expand_paths, then xlsx.returns.read_return for each file. The commands that write
+no workbook live in intake.py (re-exported here), so that validate, status and summary never import a writer.
 """
 
 from __future__ import annotations
@@ -10,14 +11,13 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from dataclasses import dataclass, field, replace
-from functools import partial
 from pathlib import Path
 from typing import Callable, Iterable
 
 from baseline import catalogue
 from baseline.actions import (
+    ActionGroup,
     ActionList,
-    CarryReport,
     PlanRow,
     as_summary_actions,
     build_plan,
@@ -28,19 +28,30 @@ from baseline.actions import (
     returned_values,
     stamp_edited,
 )
-from baseline.assessment import GAP_STATUSES, AgencyReturn, Status
-from baseline.config import Agency, AgencyMap, AssessmentConfig, parse_agency_map, parse_config
-from baseline.files import atomic_write, expand_paths, load_yaml, refuse_overwrite, safe_filename
+from baseline.assessment import AgencyReturn
+from baseline.config import Agency, AgencyMap, AssessmentConfig
+from baseline.files import atomic_write, refuse_overwrite, safe_filename
 from baseline.guideline import Guideline
-from baseline.issues import BaselineError, FileReport, Problem, ValidationReport
-from baseline.issues import strict as make_strict
+from baseline.intake import (  # the commands that write nothing live there, so that they import no writer
+    Assessment,
+    LoadedReturns,
+    MergeOutcome,
+    Progress,
+    Reader,
+    SummaryOutcome,
+    assessment_from_files,
+    check_against_config,
+    check_agency_filter,
+    load_config,
+    load_returns,
+    merge_returns_in,
+    summarise_files,
+    track_returns,
+    validate_files,
+)
+from baseline.issues import BaselineError, Problem
 from baseline.merge import (
     MultiAgencyAssessment,
-    agency_key,
-    check_same_guideline,
-    merge_returns,
-    restrict,
-    select_returns,
 )
 from baseline.rounds import (
     Comparison,
@@ -51,7 +62,7 @@ from baseline.rounds import (
     migrate_return,
     prefill_returns,
 )
-from baseline.summary import Summary, summarise
+from baseline.summary import NO_OWNER, Summary, summarise
 from baseline.text import name_key
 from baseline.xlsx.action_list import write_action_list_workbook
 from baseline.xlsx.agency.layout import Continues
@@ -59,125 +70,21 @@ from baseline.xlsx.agency.writer import listed_recommendations, write_agency_wor
 from baseline.xlsx.merged.reader import MergedWorkbook, is_merged_workbook, read_merged
 from baseline.xlsx.merged.writer import write_merged_workbook
 from baseline.xlsx.nice.encoding import ImportResult, VerifyResult, import_bat, verify_file
-from baseline.xlsx.returns import ReadResult, read_return
+from baseline.xlsx.returns import read_return
 
-Progress = Callable[[str], None]  # called with each path as it is read
-Reader = Callable[[Path], ReadResult]
-
-
-# --- the facilitator's YAML ----------------------------------------------------------------------------------
+__all__ = ["Assessment", "LoadedReturns", "MergeOutcome", "SummaryOutcome", "assessment_from_files",
+           "check_against_config", "check_agency_filter", "load_config", "load_returns", "merge_returns_in",
+           "summarise_files", "track_returns", "validate_files"]
 
 
-def load_config(path: Path | str) -> tuple[AssessmentConfig, Guideline]:
-    """Read an assessment config file; BaselineError (every problem with its YAML path) if it is not valid."""
-    return parse_config(load_yaml(Path(path)), str(path), catalogue.load)
-
-
-def load_agency_map(path: Path | str) -> AgencyMap:
-    """Read an agency map file (`--agency-map`); BaselineError listing every problem if it is not valid."""
-    return parse_agency_map(load_yaml(Path(path)), str(path))
-
-
-# --- reading returns -----------------------------------------------------------------------------------------
-
-
-@dataclass
-class LoadedReturns:
-    report: ValidationReport
-    returns: list[AgencyReturn] = field(default_factory=list)  # only those read without error
-    files_read: int = 0  # files opened (0: the paths held no workbook at all)
-
-
-def load_returns(paths: Iterable[str | Path], *, strict: bool = False, progress: Progress | None = None,
-                 reader: Reader | None = None, agency_map: AgencyMap | None = None,
-                 agencies: Iterable[str] | None = None) -> LoadedReturns:
-    """Read and validate each file in turn (a folder stands for the workbooks in it). One bad file never stops the
-    others.
-
-    `agency_map` names the agencies of returns that carry none (NICE's own tool). `agencies` is the --agency
-    filter: a return of another agency is left out (a file whose agency cannot be told stays in: it may be one of
-    them); naming an agency no file has is a BaselineError, so a typo never looks like "all is well".
-    """
-    reader = reader or partial(read_return, agencies=agency_map)
-    wanted = {name_key(a): a for a in agencies or ()}
-    expanded = expand_paths(paths)
-    loaded = LoadedReturns(ValidationReport())
-    seen: dict[str, str] = {}
-    for path in expanded.files:
-        if progress:
-            progress(str(path))
-        result = reader(path)
-        loaded.files_read += 1
-        agency = result.report.agency
-        if agency:
-            seen.setdefault(name_key(agency), agency)
-            if wanted and name_key(agency) not in wanted:
-                continue
-        if strict:
-            result.report.issues = make_strict(result.report.issues)
-        loaded.report.files.append(result.report)
-        if result.agency_return is not None and result.report.valid:
-            loaded.returns.append(result.agency_return)
-    loaded.report.files += expanded.reports  # then what was not read: skipped files, folders without workbooks
-    check_agency_filter(wanted.values(), seen.values())
-    return loaded
-
-
-def check_agency_filter(wanted: Iterable[str], found: Iterable[str]) -> None:
-    """--agency names an agency that none of the files has: say so, with the agencies there are."""
-    found = list(found)
-    keys = {name_key(a) for a in found}
-    unknown = [a for a in wanted if name_key(a) not in keys]
-    if unknown:
-        raise BaselineError(f"No agency named {', '.join(map(repr, unknown))} in these files. "
-                            f"Agencies: {', '.join(sorted(found, key=name_key)) or 'none'}.")
-
-
-def validate_files(paths: Iterable[str | Path], *, strict: bool = False, agency_map: AgencyMap | None = None,
-                   agencies: Iterable[str] | None = None) -> ValidationReport:
-    """`baseline validate`: one report per file, every file accounted for (a missing path or a folder without
-    workbooks is reported, not raised, so the other files are still checked). `strict` turns every warning into an
-    error."""
-    return load_returns(paths, strict=strict, agency_map=agency_map, agencies=agencies).report
-
-
-# --- merge and summary ---------------------------------------------------------------------------------------
-
-
-@dataclass
-class MergeOutcome:
-    report: ValidationReport  # per file: its own issues plus merge-level ones (duplicate agency, other guideline)
-    assessment: MultiAgencyAssessment | None  # None when anything blocks the merge
-    plan: list[PlanRow] | None = None  # the group's action plan (None: the returns' own actions)
-    carry: CarryReport | None = None  # what `merge --update` carried forward, overrode and kept
-
-    @property
-    def ok(self) -> bool:
-        return self.assessment is not None
-
-
-def merge_returns_in(paths: Iterable[str | Path], *, latest: bool = False, strict: bool = False,
-                     progress: Progress | None = None, reader: Reader | None = None,
-                     agency_map: AgencyMap | None = None, agencies: Iterable[str] | None = None) -> MergeOutcome:
-    """Validate every file, then merge them if (and only if) no error-level issue was found anywhere."""
-    loaded = load_returns(paths, strict=strict, progress=progress, reader=reader, agency_map=agency_map,
-                          agencies=agencies)
-    if not loaded.files_read:
-        raise BaselineError("No workbooks to merge (no .xlsx, .xlsm or .ods files found).")
-    chosen, duplicate_issues = select_returns(loaded.returns, latest=latest)
-    guideline = _guideline_of(chosen)
-    mismatch_issues = check_same_guideline(guideline, chosen) if guideline else []
-    _attach(loaded.report, duplicate_issues + mismatch_issues)
-    if not loaded.report.valid or guideline is None:
-        return MergeOutcome(loaded.report, None)
-    return MergeOutcome(loaded.report, merge_returns(guideline, chosen))
+# --- merge ---------------------------------------------------------------------------------------------------
 
 
 def merge_files(paths: Iterable[str | Path], output: Path | str | None = None, *, as_of: dt.date | None = None,
-                force: bool = False, latest: bool = False, strict: bool = False, progress: Progress | None = None,
-                reader: Reader | None = None, agency_map: AgencyMap | None = None,
+                force: bool = False, latest: bool = False, keep: Iterable[str] = (), strict: bool = False,
+                progress: Progress | None = None, reader: Reader | None = None, agency_map: AgencyMap | None = None,
                 agencies: Iterable[str] | None = None, update: Path | str | None = None,
-                today: dt.date | None = None) -> MergeOutcome:
+                today: dt.date | None = None, config: Path | str | None = None) -> MergeOutcome:
     """`baseline merge`: validate every return, merge them, and (with `output`) write the merged workbook. Nothing
     is written when any file has an error. The output is checked before the returns are read, not after.
 
@@ -192,8 +99,11 @@ def merge_files(paths: Iterable[str | Path], output: Path | str | None = None, *
             raise BaselineError(f"{target}: the merged workbook must be an .xlsx file.")
         _check_replaceable(target, previous_path, force)
     previous = read_merged(previous_path) if previous_path is not None else None
-    outcome = merge_returns_in(paths, latest=latest, strict=strict, progress=progress, reader=reader,
-                               agency_map=agency_map, agencies=agencies)
+    outcome = merge_returns_in(paths, latest=latest, keep=keep, strict=strict, progress=progress, reader=reader,
+                               agency_map=agency_map, agencies=agencies, config=config,
+                               leave_out=[(p, role) for p, role in ((previous_path, "--update workbook"),
+                                                                    (target, "output"))
+                                          if p is not None and p.is_file() and is_merged_workbook(p)])
     if not outcome.ok:
         return outcome
     as_of = as_of or dt.date.today()
@@ -203,6 +113,7 @@ def merge_files(paths: Iterable[str | Path], output: Path | str | None = None, *
         plan = [replace(row, last_updated=today) for row in plan]
     else:
         _check_same_encoding(previous.assessment.guideline, outcome.assessment.guideline, previous_path)
+        outcome.notes += [str(p) for p in previous.warnings]
         edited = stamp_edited(previous.plan, previous.written, today)  # "Last updated": when a merge first saw it
         plan, outcome.carry = carry_forward(edited, returned_values(previous.assessment), plan, today,
                                             assessment=outcome.assessment)
@@ -247,93 +158,6 @@ def _check_same_encoding(old: Guideline, new: Guideline, previous: Path) -> None
                             f"a plan forward within one encoding only. Nothing was written.")
 
 
-def _guideline_of(returns: list[AgencyReturn]) -> Guideline | None:
-    """The encoding of the first return: the others must match it (check_same_guideline)."""
-    for r in returns:
-        guideline = catalogue.find_by_fingerprint(r.guideline, r.version, r.fingerprint)
-        if guideline is not None:
-            return guideline
-    return None
-
-
-def _attach(report: ValidationReport, issues: list) -> None:
-    by_path = {f.path: f for f in report.files}
-    for issue in issues:
-        target = by_path.get(issue.file)
-        if target is None:
-            target = FileReport(path=issue.file or "")
-            report.files.append(target)
-            by_path[target.path] = target
-        target.issues.append(issue)
-
-
-def assessment_from_files(paths: Iterable[str | Path], *, latest: bool = False, progress: Progress | None = None,
-                          agency_map: AgencyMap | None = None, agencies: Iterable[str] | None = None) -> MergeOutcome:
-    """What `summary` reads: one merged workbook, or returns merged on the fly (nothing written); either way seen
-    through the --agency filter."""
-    files = expand_paths(paths).files
-    merged = [p for p in files if p.is_file() and is_merged_workbook(p)]
-    if not merged:
-        outcome = merge_returns_in(paths, latest=latest, progress=progress, agency_map=agency_map, agencies=agencies)
-        if agencies and outcome.ok:  # as for a merged workbook: only what these agencies were asked about
-            outcome.assessment = restrict(outcome.assessment, agencies=agencies)
-        return outcome
-    if len(files) > 1:
-        raise BaselineError(
-            f"{merged[0]} is a merged workbook: summarise it on its own, or give the agency returns instead.")
-    workbook = read_merged(merged[0])
-    assessment, plan = workbook.assessment, workbook.plan
-    if agencies:
-        check_agency_filter(agencies, assessment.agency_names)
-        assessment = restrict(assessment, agencies=agencies)
-        plan = _plan_within(plan, assessment)
-    return MergeOutcome(ValidationReport([FileReport(path=str(merged[0]))]), assessment, plan)
-
-
-def _plan_within(plan: list[PlanRow], assessment: MultiAgencyAssessment) -> list[PlanRow]:
-    """The plan seen through the same --agency / --section filter as a restricted assessment."""
-    agencies = {agency_key(a) for a in assessment.agency_names}
-    sections = {r.section for r in assessment.results}
-    return [row for row in plan if agency_key(row.agency) in agencies and row.section in sections]
-
-
-@dataclass
-class SummaryOutcome:
-    report: ValidationReport
-    summary: Summary | None  # None when the files have errors
-
-
-def summarise_files(paths: Iterable[str | Path], *, as_of: dt.date | None = None, today: dt.date | None = None,
-                    latest: bool = False,
-                    agencies: Iterable[str] | None = None, sections: Iterable[str] | None = None,
-                    statuses: Iterable[str] | None = None, progress: Progress | None = None,
-                    agency_map: AgencyMap | None = None) -> SummaryOutcome:
-    """`baseline summary`: compliance gaps and action owners over a merged workbook, or over returns merged on the
-    fly. `agencies` and `sections` filter (a name that matches nothing is a BaselineError); `statuses` are the
-    system statuses listed as gaps (default not_met, partially_met, not_assessed). Overdue counts against `as_of`,
-    else a merged workbook's own as-of date (so the summary agrees with its Actions sheet), else `today`."""
-    outcome = assessment_from_files(paths, latest=latest, progress=progress, agency_map=agency_map,
-                                    agencies=agencies)
-    if not outcome.ok:
-        return SummaryOutcome(outcome.report, None)
-    assessment = outcome.assessment
-    sections = [s.strip() for s in sections or ()]
-    if sections:
-        section_ids = [s.id for s in assessment.guideline.sections]
-        unknown = [s for s in sections if s not in section_ids]
-        if unknown:
-            raise BaselineError(f"No section {', '.join(map(repr, unknown))} in {assessment.guideline.ref}. "
-                                f"Sections: {', '.join(section_ids)}.")
-        assessment = restrict(assessment, sections=sections)
-    gap_statuses = tuple(Status(s) for s in statuses or ()) or GAP_STATUSES
-    day = as_of or assessment.as_of or today or dt.date.today()
-    actions = None  # returns merged on the fly: their own actions
-    if outcome.plan is not None:  # a merged workbook: the group's plan, seen through the same filters
-        actions = as_summary_actions(_plan_within(outcome.plan, assessment), day)
-    return SummaryOutcome(outcome.report, summarise(assessment, as_of=day, gap_statuses=gap_statuses,
-                                                    actions=actions))
-
-
 # --- report --------------------------------------------------------------------------------------------------
 
 
@@ -349,10 +173,13 @@ def read_round(path: Path | str) -> tuple[MultiAgencyAssessment, list[PlanRow], 
     merge it is (what compare, report --compare, migrate and generate --prefill read). The plan is the group's, as
     its Actions sheet holds it."""
     workbook = read_merged(path)
-    assessment, meta = workbook.assessment, workbook.meta
-    info = RoundInfo(area=meta.get("area", ""), round=meta.get("round", ""), merged_at=assessment.merged_at,
-                     as_of=assessment.as_of)
-    return assessment, workbook.plan, info
+    return workbook.assessment, workbook.plan, _round_info(workbook)
+
+
+def _round_info(workbook: MergedWorkbook) -> RoundInfo:
+    meta = workbook.meta
+    return RoundInfo(area=meta.get("area", ""), round=meta.get("round", ""), merged_at=workbook.assessment.merged_at,
+                     as_of=workbook.assessment.as_of)
 
 
 def report_file(merged: Path | str, output: Path | str, render: Callable[..., str], *,
@@ -390,18 +217,22 @@ class ActionsOutcome:
     heading: str  # area, round, guideline@version and the as-of date, for every output's header
     themes: dict[str, str]  # section id -> its label, for the Theme column
     written: list[Path] = field(default_factory=list)  # with output_dir: one file per owner or agency
+    notes: list[str] = field(default_factory=list)  # warnings about the plan as read (a formula in a cell)
+    unowned: list[ActionGroup] = field(default_factory=list)  # with output_dir by owner: no file (nobody to send to)
 
 
 ACTION_FILE_SUFFIXES = {"table": ".xlsx", "markdown": ".md", "csv": ".csv", "json": ".json"}
 
 
 def actions_file(merged: Path | str, *, by: str = "owner", agencies: Iterable[str] = (), owners: Iterable[str] = (),
-                 overdue: bool = False, as_of: dt.date | None = None, output_dir: Path | str | None = None,
+                 overdue: bool = False, as_of: dt.date | None = None, today: dt.date | None = None,
+                 output_dir: Path | str | None = None,
                  fmt: str = "table", text: Callable[[ActionList, ActionsOutcome], str] | None = None,
                  force: bool = False) -> ActionsOutcome:
     """`baseline actions`: the group's action plan from a merged workbook's Actions sheet, filtered (agency and
     owner names compared without case or spacing; an unknown one is a BaselineError) and grouped by owner or by
-    agency, risks flagged by the agency first within each group. Overdue as of `as_of` (default today).
+    agency, risks flagged by the agency first within each group. Overdue as of `as_of`, else the workbook's own
+    as-of date (as summary and report: the list agrees with its Actions sheet), else `today`.
 
     With `output_dir`: one file per group, ready to send, named after the owner or agency: an .xlsx for `fmt`
     "table", otherwise `text(one-group list, outcome)` in a .md/.csv/.json file. Nothing is written if any of them exists
@@ -411,13 +242,14 @@ def actions_file(merged: Path | str, *, by: str = "owner", agencies: Iterable[st
     agencies, owners = list(agencies), list(owners)
     check_agency_filter(agencies, list(dict.fromkeys([*workbook.assessment.agency_names, *(r.agency for r in plan)])))
     _check_owner_filter(owners, plan)
-    as_of = as_of or dt.date.today()
+    as_of = as_of or workbook.as_of or today or dt.date.today()
     listed = list_plan(plan, as_of, by=by, agencies=agencies or None, owners=owners or None, overdue=overdue,
                        risk_first_order=True)
     guideline = workbook.assessment.guideline
     where = [workbook.meta.get("area", ""), f"round {workbook.meta['round']}" if workbook.meta.get("round") else ""]
     heading = " · ".join([*filter(None, where), guideline.ref, f"actions as of {as_of:%d/%m/%Y}"])
-    outcome = ActionsOutcome(listed, heading, {s.id: s.label for s in guideline.sections})
+    outcome = ActionsOutcome(listed, heading, {s.id: s.label for s in guideline.sections},
+                             notes=[str(p) for p in workbook.warnings])
     if output_dir is not None:
         outcome.written = _write_action_files(outcome, Path(output_dir), fmt, text, force)
     return outcome
@@ -433,17 +265,21 @@ def _check_owner_filter(owners: list[str], plan: list[PlanRow]) -> None:
 
 def _write_action_files(outcome: ActionsOutcome, folder: Path, fmt: str, text: Callable[[ActionList, ActionsOutcome], str] | None,
                         force: bool) -> list[Path]:
+    """One file per group; actions without an owner get no file ("(no owner)" is nobody to send it to): they are
+    left in `outcome.unowned`, for the facilitator to give an owner."""
     listed = outcome.actions
+    outcome.unowned = [group for group in listed.groups if group.owner == NO_OWNER]
+    groups = [group for group in listed.groups if group.owner != NO_OWNER]
     suffix = ACTION_FILE_SUFFIXES[fmt]
     taken: set[str] = set()
-    names = [Path(safe_filename(group.name, taken)).with_suffix(suffix).name for group in listed.groups]
+    names = [Path(safe_filename(group.name, taken)).with_suffix(suffix).name for group in groups]
     targets = [folder / name for name in names]
     existing = [t for t in targets if t.exists()]
     if existing and not force:
         raise BaselineError(f"{len(existing)} of the files to write already exist ({', '.join(map(str, existing[:3]))}"
                             f"{' …' if len(existing) > 3 else ''}); nothing was written. Use --force to overwrite them.")
     folder.mkdir(parents=True, exist_ok=True)
-    for group, target in zip(listed.groups, targets):
+    for group, target in zip(groups, targets):
         if text is None:
             write_action_list_workbook(target, group, heading=outcome.heading, themes=outcome.themes, force=True)
         else:
@@ -487,7 +323,7 @@ def generate_workbooks(config: AssessmentConfig, guideline: Guideline, out_dir: 
         raise BaselineError(f"{out_dir} is a file; give a folder for the workbooks (-o DIR).")
     plan = plan_workbooks(config, out_dir)
     if agencies:
-        check_agency_filter(agencies, [agency.name for agency in config.agencies])
+        check_agency_filter(agencies, [agency.name for agency in config.agencies], where="the config")
         wanted = {name_key(a) for a in agencies}
         plan = [(path, agency) for path, agency in plan if name_key(agency.name) in wanted]
     existing = [path for path, _ in plan if path.exists()]
@@ -500,6 +336,8 @@ def generate_workbooks(config: AssessmentConfig, guideline: Guideline, out_dir: 
         raise BaselineError(f"{directories[0]} is a folder; nothing was written.")
     last_round = read_prefill(prefill, guideline) if prefill is not None else None
     if last_round is not None and note is not None:
+        for warning in last_round.warnings:
+            note(warning)
         config_keys = {name_key(agency.name) for agency in config.agencies}
         for key, previous in last_round.returns.items():
             if key not in config_keys:
@@ -514,7 +352,7 @@ def generate_workbooks(config: AssessmentConfig, guideline: Guideline, out_dir: 
             note(f"{agency.name} has no answers in {last_round.continues.file}: its workbook is blank.")
         write_agency_workbook(
             path, guideline, force=force, agency=agency.name, sectors=sectors, area=config.area,
-            return_by=config.return_by, facilitator_name=config.facilitator.name,
+            round=config.round or "", return_by=config.return_by, facilitator_name=config.facilitator.name,
             facilitator_email=config.facilitator.email, all_recommendations=all_recommendations,
             generated_at=generated_at, prefill=previous.answers if previous is not None else None,
             continues=last_round.continues if previous is not None else None,
@@ -546,8 +384,17 @@ def compare_files(old: Path | str, new: Path | str) -> Comparison:
     """`baseline compare OLD NEW`: progress between two merged workbooks of one guideline version (else a
     BaselineError that says how to `baseline migrate` the older one across)."""
     (then, then_plan, then_info), (now, now_plan, now_info) = read_round(old), read_round(new)
-    return compare(then, now, then_plan, now_plan, old_meta=then_info, new_meta=now_info, old_name=str(old),
-                   new_name=str(new))
+    comparison = compare(then, now, then_plan, now_plan, old_meta=then_info, new_meta=now_info, old_name=str(old),
+                         new_name=str(new))
+    if _same_file(Path(old), Path(new)) or _same_content(Path(old), Path(new)):
+        comparison.notes.append(f"{old} and {new} are the same workbook: nothing can have changed. Give last "
+                                "round's merged workbook first, then this round's.")
+    return comparison
+
+
+def _same_content(a: Path, b: Path) -> bool:
+    """Two copies of one workbook (same bytes): comparing them shows no progress."""
+    return a.stat().st_size == b.stat().st_size and a.read_bytes() == b.read_bytes()
 
 
 @dataclass(frozen=True)
@@ -593,7 +440,7 @@ def migrate_file(source: Path | str, target: str, output: Path | str, *, force: 
     _check_not_same(old_guideline, new_guideline, source)
     migrated, report = migrate_return(agency_return, old_guideline, new_guideline)
     write_agency_workbook(output, new_guideline, force=force, agency=migrated.agency, sectors=migrated.sectors,
-                          area=migrated.area, prefill=migrated.answers, migration=report,
+                          area=migrated.area, round=migrated.round, prefill=migrated.answers, migration=report,
                           generated_at=generated_at or dt.datetime.now(dt.timezone.utc))
     return MigrationOutcome(output, "return", report)
 
@@ -609,13 +456,15 @@ class PrefillSource:
 
     continues: Continues
     returns: dict[str, AgencyReturn]  # by name_key of the agency
+    warnings: tuple[str, ...] = ()  # about its plan as read (a formula in an Actions cell)
 
 
 def read_prefill(path: Path | str, guideline: Guideline, config_file: str = "CONFIG.yaml") -> PrefillSource:
     """Each agency's last answers with the group's latest action updates, from a merged workbook of the same
     guideline version as the config (else say how to migrate it first)."""
     path = Path(path)
-    previous, plan, info = read_round(path)
+    workbook = read_merged(path)
+    previous, plan, info = workbook.assessment, workbook.plan, _round_info(workbook)
     had = previous.guideline
     if (had.guideline.upper(), had.version, had.fingerprint) != (guideline.guideline.upper(), guideline.version,
                                                                  guideline.fingerprint):
@@ -626,7 +475,7 @@ def read_prefill(path: Path | str, guideline: Guideline, config_file: str = "CON
     continues = Continues(file=path.name, merged_at=info.merged_at,
                           sha256=hashlib.sha256(path.read_bytes()).hexdigest())
     returns = prefill_returns(previous, plan)
-    return PrefillSource(continues, {name_key(r.agency): r for r in returns})
+    return PrefillSource(continues, {name_key(r.agency): r for r in returns}, tuple(map(str, workbook.warnings)))
 
 
 # --- NICE's own tool -----------------------------------------------------------------------------------------
@@ -634,9 +483,8 @@ def read_prefill(path: Path | str, guideline: Guideline, config_file: str = "CON
 
 def import_nice_tool(bat: Path | str, output: Path | str, *, version: str | None = None,
                      force: bool = False) -> ImportResult:
-    """`recs import`: NICE's tool -> a complete recommendation YAML at `output` (its folder created if missing,
-    e.g. ~/baseline-recs/ng225/ as the README suggests)."""
-    Path(output).parent.mkdir(parents=True, exist_ok=True)
+    """`recs import`: NICE's tool -> a complete recommendation YAML at `output` (its folder created if missing, once
+    the tool has been read)."""
     return import_bat(bat, output, version=version, force=force)
 
 
@@ -645,7 +493,8 @@ def verify_encoding(encoding: str, bat: Path | str) -> VerifyResult:
     return verify_file(encoding, bat)
 
 
-__all__ = ["LoadedReturns", "MergeOutcome", "SummaryOutcome", "ReportOutcome", "GeneratedWorkbook", "report_file", "load_returns", "validate_files",
+__all__ = ["LoadedReturns", "MergeOutcome", "SummaryOutcome", "ReportOutcome", "GeneratedWorkbook", "Assessment",
+           "report_file", "load_returns", "validate_files", "track_returns",
            "merge_files", "merge_returns_in", "assessment_from_files", "summarise_files", "generate_workbooks",
            "generate_workbook", "import_nice_tool", "verify_encoding", "compare_files", "migrate_file", "read_round",
            "read_prefill", "MigrationOutcome", "PrefillSource"]

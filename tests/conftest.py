@@ -131,6 +131,14 @@ def chromium() -> str:
     return _require_program("chromium", "chromium-browser", "google-chrome")
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _own_cache_dir(tmp_path_factory):
+    """The encoding cache (catalogue.cache_dir) goes to a folder of the test session, never the user's ~/.cache."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("cache")))
+        yield
+
+
 @pytest.fixture
 def runner() -> CliRunner:
     return CliRunner()

@@ -34,7 +34,7 @@ def ng225():
 
 def options(**overrides) -> dict:
     base = dict(agency="North Acute Trust ED", sectors=["emergency_care", "acute_care"], area="Northshire",
-                return_by=dt.date(2027, 1, 31), facilitator_name="A. Facilitator",
+                round="2027", return_by=dt.date(2027, 1, 31), facilitator_name="A. Facilitator",
                 facilitator_email="facilitator@example.org", generated_at=GENERATED_AT)
     base.update(overrides)
     return base
@@ -240,6 +240,7 @@ def test_metadata_stamped_three_ways_and_agreeing(wb, ng225):
         "version": "2022-09-07",
         "fingerprint": ng225.fingerprint,
         "area": "Northshire",
+        "round": "2027",
         "agency": "North Acute Trust ED",
         "sector": "emergency_care,acute_care",
         "generated_at": "2026-11-01T09:00:00Z",
@@ -289,6 +290,7 @@ def test_start_here_explains_itself(wb):
     text = _start_text(wb)
     assert _start_value(wb, "Agency").value == "North Acute Trust ED"
     assert _start_value(wb, "Area").value == "Northshire"
+    assert _start_value(wb, "Round").value == "2027"
     assert _start_value(wb, "Sector").value == ("Emergency departments and urgent care; "
                                                  "Acute hospital wards and other physical healthcare")
     returned = _start_value(wb, "Please return by")
@@ -330,6 +332,8 @@ def test_single_agency_without_config_details(tmp_path, ng225):
     assert _start_value(wb, "Please return by").value == "Ask the person who sent you this workbook."
     assert _start_value(wb, "Questions to").hyperlink is None
     assert _metadata_three_ways(wb)[0]["area"] in ("", None)
+    assert _metadata_three_ways(wb)[0]["round"] in ("", None)
+    assert next((r for r in range(1, 30) if wb[layout.START_SHEET].cell(r, 1).value == "Round"), None) is None
 
 
 # --- My summary -------------------------------------------------------------------------------------------------

@@ -186,3 +186,58 @@ def test_one_json_or_csv_file_per_owner(run, merged, tmp_path):
     assert run("actions", merged, "--as-of", AS_OF, "-o", out, "--format", "csv").exit_code == 0
     lead = (out / "camhs-lead-north-camhs.csv").read_text(encoding="utf-8").lstrip("\ufeff")
     assert [r["Recommendation"] for r in csv.DictReader(io.StringIO(lead))] == ['="1.5.1"', '="1.1.2"']
+
+
+def test_as_of_defaults_to_the_workbooks_own_date(run, merged):
+    """As summary and report: overdue is judged at the date the workbook was merged for, not at today's date."""
+    result = run("actions", merged, "--format", "json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["as_of"] == AS_OF
+    assert data == library(merged)
+    summary = json.loads(run("summary", merged, "--format", "json").stdout)
+    assert summary["as_of"] == data["as_of"]
+    assert sum(g["overdue"] for g in data["groups"]) == sum(o["overdue"] for o in summary["owners"])
+
+
+@pytest.mark.parametrize("width", [80, 120, 160])
+def test_table_fits_the_terminal(run, merged, width):
+    """A table where it fits without breaking a word, else a block per action: never lines wider than the
+    terminal (as summary and compare)."""
+    result = run("actions", merged, env={"COLUMNS": str(width), "NO_COLOR": "1"})
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert max(len(line) for line in lines) <= width
+    flat = " ".join(result.stdout.split())
+    for item in library(merged)["groups"][0]["items"]:
+        assert item["action_id"] in result.stdout
+    assert "Update the leaflet" in flat and "In progress" in flat
+
+
+def test_files_per_owner_leave_out_actions_without_an_owner_and_follow_the_actions_columns(run, tmp_path):
+    from baseline.xlsx.action_list import HEADER_ROW
+    from baseline.xlsx.merged.layout import ACTIONS_COLUMNS
+
+    ng225 = catalogue.load("NG225")
+    returns = tmp_path / "returns"
+    returns.mkdir()
+    make_return(returns, ng225, CAMHS, ["mental_health"], {
+        "1.1.2": Answer("1.1.2", Y, P, action="Update the leaflet", owner="CAMHS Lead", deadline=dt.date(2027, 1, 31)),
+        "1.5.1": Answer("1.5.1", Y, N, action="Recruit a liaison nurse", deadline=dt.date(2027, 6, 30)),
+    })
+    merged = tmp_path / "merged.xlsx"
+    assert run("merge", returns, "-o", merged, "--as-of", AS_OF).exit_code == 0
+    out = tmp_path / "to-send"
+    result = run("actions", merged, "-o", out)
+    assert result.exit_code == 0, result.output
+    assert [p.name for p in out.iterdir()] == ["camhs-lead-north-camhs.xlsx"]  # no "(no owner)" file
+    nurse = action_id(CAMHS, "1.5.1")
+    assert (f"No file for 1 action of {CAMHS} with no owner: give it an owner in the Actions sheet ({nurse})."
+            in result.stderr)
+    sheet = openpyxl.load_workbook(out / "camhs-lead-north-camhs.xlsx").active
+    header = [c.value for c in sheet[HEADER_ROW]]
+    assert header == [c.header for c in ACTIONS_COLUMNS] + ["Risk if not done?"]
+    row = dict(zip(header, [c.value for c in sheet[HEADER_ROW + 1]]))
+    assert row["Action ID"] == action_id(CAMHS, "1.1.2") and row["Owner"] == "CAMHS Lead"
+    assert row["Age group"] == "All ages" and isinstance(row["Last updated"], dt.datetime)  # the merge's date
+    assert "NG225@2022-09-07 · actions as of 01/03/2027" in sheet.cell(2, 1).value

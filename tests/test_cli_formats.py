@@ -288,7 +288,7 @@ def test_report_compare_shows_the_progress_since_the_last_round(run, returns, me
     improved = [r.recommendation for r in expected.recommendations if r.change == "improved"]
     assert "1.1.1" in improved
     text = squash(re.sub(r"<[^>]+>", " ", page.read_text(encoding="utf-8")))
-    assert "Progress since the merge of" in text and "(as of 1 March 2026)" in text
+    assert "Progress since the assessment as of 1 March 2026" in text and "the merge of" not in text
     assert f"Improved ({len(improved)})" in text
     actions = expected.actions.to_dict()
     assert (f"Actions: {actions['closed']} closed, {actions['new']} new, {actions['still_open']} still open" in text)

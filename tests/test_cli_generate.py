@@ -20,6 +20,8 @@ EXAMPLE_FILES = [
     "northshire-schools-partnership.xlsx",
     "northshire-youth-justice-service.xlsx",
     "northshire-young-peoples-wellbeing-trust-charity.xlsx",
+    "northshire-ambulance-service.xlsx",
+    "northshire-police.xlsx",
 ]
 
 
@@ -56,12 +58,13 @@ def test_generates_one_workbook_per_agency_of_the_example(run, tmp_path):
     assert sorted(p.name for p in out.iterdir()) == sorted(EXAMPLE_FILES)
     stderr = result.stderr.splitlines()
     assert stderr[0] == "Northshire CAMHS: 50 recommendations -> northshire-camhs.xlsx"
-    assert f"Generated 7 workbook(s) for Northshire (NG225@2022-09-07) in {out}." in stderr
+    assert f"Generated 9 workbooks for Northshire (NG225@2022-09-07) in {out}." in stderr
     assert stderr[-1] == "Note: the NG225@2022-09-07 encoding is partial; each workbook says so on its Start here sheet."
     ed = metadata(out / EXAMPLE_FILES[1])
     assert ed["agency"] == "Northshire Hospitals NHS Trust Emergency Department"
     assert ed["sector"] == "emergency_care,acute_care"
     assert ed["area"] == "Northshire"
+    assert ed["round"] == "2027"  # the config's round, stamped
     stamps = {metadata(out / name)["generated_at"] for name in EXAMPLE_FILES}
     assert len(stamps) == 1  # one run, one stamp
 
@@ -180,8 +183,8 @@ def test_unknown_guideline_in_single_mode(run, tmp_path):
 
 
 @pytest.mark.parametrize("args, message", [
-    ([], "give either CONFIG.yaml or --as-agency NAME (not both)."),
-    (["CONFIG", "--as-agency", "A", "--sector", "education"], "give either CONFIG.yaml or --as-agency NAME (not both)."),
+    ([], "say what to generate: CONFIG.yaml (one workbook per agency of the config) or --as-agency NAME --sector S"),
+    (["CONFIG", "--as-agency", "A", "--sector", "education"], "give either CONFIG.yaml or --as-agency NAME, not both."),
     (["CONFIG", "--sector", "education"], "--sector only go with --as-agency"),
     (["CONFIG", "--area", "X", "--guideline", "NG225"], "--area, --guideline only go with --as-agency"),
     (["--as-agency", "A"], "--as-agency needs --sector (one or more of: mental_health, emergency_care,"),
@@ -224,3 +227,21 @@ def test_single_agency_takes_a_return_by_date_in_either_form(run, tmp_path):
     assert bad.exit_code == 2 and "--return-by" in bad.stderr
     with_config = run("generate", "CONFIG", "--return-by", "31/01/2027", "-o", tmp_path / "out")
     assert with_config.exit_code == 2 and "--return-by only go with --as-agency" in with_config.stderr
+
+
+def test_unknown_agency_filter_names_the_config(run, tmp_path, write_yaml):
+    config = write_yaml(config_data(), "assessment.yaml")
+    result = run("generate", config, "-o", tmp_path / "out", "--agency", "Nope")
+    assert result.exit_code == 1
+    assert "No agency named 'Nope' in the config. Agencies: " in result.stderr
+    assert "these files" not in result.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_generated_count_is_said_in_the_right_number(run, tmp_path, write_yaml):
+    data = config_data()
+    config = write_yaml(data, "assessment.yaml")
+    first = data["agencies"][0]["name"]
+    result = run("generate", config, "-o", tmp_path / "out", "--agency", first)
+    assert result.exit_code == 0, result.output
+    assert "Generated 1 workbook for " in result.stderr

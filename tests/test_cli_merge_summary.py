@@ -20,6 +20,8 @@ from baseline.xlsx.agency.writer import write_agency_workbook
 from baseline.xlsx.merged.reader import read_merged_workbook
 from baseline.xlsx.returns import read_return
 
+from .cases.tracker_folder import set_last_saved
+
 Y, P, N = Choice.YES, Choice.PARTIAL, Choice.NO
 AS_OF = "2027-03-01"
 
@@ -160,7 +162,7 @@ def test_merge_refuses_when_any_return_has_errors(run, returns, tmp_path):
     assert result.exit_code == 1
     assert not out.exists()
     assert "invalid-choice" in result.stderr and "Perhaps" in result.stderr
-    assert "Merge refused: 1 of 2 file(s) have errors. Nothing was written." in result.stderr
+    assert "Merge refused: 1 of 2 files has errors. Nothing was written." in result.stderr
     summary = run("summary", returns)
     assert summary.exit_code == 1 and "Cannot summarise" in summary.stderr
 
@@ -182,8 +184,12 @@ def test_merge_refuses_to_overwrite_and_to_write_onto_an_input(run, returns, tmp
 
 
 def test_duplicate_agency_and_latest(run, returns, tmp_path, ng225):
-    make_return(returns, ng225, "North CAMHS", ["mental_health"], {"1.1.1": Answer("1.1.1", Y, N)},
-                name="camhs-resent.xlsx", generated_at=dt.datetime(2026, 12, 1, tzinfo=dt.timezone.utc))
+    # The resent workbook was saved last, though generated from an older blank workbook: its own last-saved time
+    # decides, never the generated-at stamp
+    resent = make_return(returns, ng225, "North CAMHS", ["mental_health"], {"1.1.1": Answer("1.1.1", Y, N)},
+                         name="camhs-resent.xlsx", generated_at=dt.datetime(2026, 10, 1, tzinfo=dt.timezone.utc))
+    set_last_saved(resent, dt.datetime(2027, 1, 26, 9, 5, tzinfo=dt.timezone.utc))
+    set_last_saved(returns / "north-camhs.xlsx", dt.datetime(2027, 1, 12, 16, 30, tzinfo=dt.timezone.utc))
     out = tmp_path / "merged.xlsx"
     refused = run("merge", returns, "-o", out)
     assert refused.exit_code == 1 and not out.exists()
@@ -199,19 +205,22 @@ def test_duplicate_agency_and_latest(run, returns, tmp_path, ng225):
 def test_summary_table_csv_markdown(run, returns):
     table = run("summary", returns, "--as-of", AS_OF)
     assert table.exit_code == 0
-    assert "NG225@2022-09-07 · as of 2027-03-01" in table.stdout and "2 agencies: North CAMHS, North Schools" in table.stdout
+    assert "Northshire · NG225@2022-09-07 · as of 2027-03-01" in table.stdout and "2 agencies: North CAMHS, North Schools" in table.stdout
     assert "Note: The guideline encoding is partial: recommendations missing from it are not assessed here." \
         in table.stdout  # the honest note about the encoding (the headline's "partially met" is not it)
     assert "Gaps" in table.stdout and "Action owners" in table.stdout
-    assert "overdue action(s)" in table.stdout
+    assert "2 overdue actions as of" in table.stdout
     by_agency = run("summary", returns, "--by", "agency", "--format", "csv")
     rows = list(csv.reader(io.StringIO(by_agency.stdout.removeprefix("\ufeff"))))
     assert rows[0][0] == "Agency" and [r[0] for r in rows[1:]] == ["North CAMHS", "North Schools"]
     owners = run("summary", returns, "--by", "owner", "--format", "csv", "--as-of", AS_OF)
-    assert list(csv.reader(io.StringIO(owners.stdout.removeprefix("\ufeff"))))[1] == \
-        ["North CAMHS", "CAMHS Lead", "2", "2", "1", "2027-01-31"]
+    owner_rows = list(csv.reader(io.StringIO(owners.stdout.removeprefix("\ufeff"))))
+    assert owner_rows[0] == ["Agency", "Owner", "Actions", "Open", "Overdue", "Earliest open deadline"]
+    assert owner_rows[1] == ["North CAMHS", "CAMHS Lead", "2", "2", "1", "2027-01-31"]
+    assert owner_rows[2] == ["North Schools", "Head of Inclusion", "1", "1", "1", "2027-02-01"]
     markdown = run("summary", returns, "--format", "markdown", "--as-of", AS_OF)
     assert markdown.stdout.startswith("# NG225 baseline assessment summary")
+    assert "Northshire · NG225@2022-09-07 · as of 2027-03-01" in markdown.stdout  # the returns' area
     assert "## Gaps" in markdown.stdout and "| 1.5.1 | Not met |" in markdown.stdout
 
 
@@ -284,3 +293,49 @@ def test_unknown_section_is_an_error(run, returns):
 def test_empty_agency_name_is_a_usage_error(run, tmp_path):
     result = run("generate", "--as-agency", " ", "--sector", "education", "-o", tmp_path / "a.xlsx")
     assert result.exit_code == 2 and "the agency name is empty" in result.stderr
+
+
+def test_merge_counts_skipped_files_apart_from_warnings(run, tmp_path, ng225):
+    folder = tmp_path / "one"
+    folder.mkdir()
+    make_return(folder, ng225, "North CAMHS", ["mental_health"], {"1.1.1": Answer("1.1.1", Y, Y)})
+    (folder / "letter.docx").write_bytes(b"not a return")
+    (folder / "cover.pdf").write_bytes(b"%PDF")
+    out = tmp_path / "merged.xlsx"
+    result = run("merge", folder, "-o", out, "--as-of", AS_OF)
+    assert result.exit_code == 0, result.output
+    assert f"Merged 1 agency into {out} (2 skipped: listed above)." in result.stderr
+    assert "warning(s)" not in result.stderr and "1 agencies" not in result.stderr
+
+
+def test_a_merged_workbook_in_the_returns_folder(run, returns, tmp_path, ng225):
+    """`merge ret -o ret/merged.xlsx`, then `--update ret/merged.xlsx`: this merge's own workbook is left out of
+    the returns with a note; any other merged workbook there is named as one, not as a broken return."""
+    target = returns / "merged.xlsx"
+    first = run("merge", returns, "-o", target, "--as-of", AS_OF)
+    assert first.exit_code == 0, first.output
+    again = run("merge", returns, "-o", target, "--update", target, "--as-of", AS_OF)
+    assert again.exit_code == 0, again.output
+    assert (f"Note: {target} is this merge's --update workbook and output, a merged workbook, not a return: left "
+            "out of the returns read.") in again.stderr
+    assert "Merged 2 agencies" in again.stderr and "not-a-baseline-workbook" not in again.stderr
+
+    other = tmp_path / "elsewhere.xlsx"
+    blocked = run("merge", returns, "-o", other, "--as-of", AS_OF)
+    assert blocked.exit_code == 1
+    assert "This is a merged workbook (made by `baseline merge`), not an agency's return." in blocked.stderr
+    assert "incomplete" not in blocked.stderr and not other.exists()
+    data = json.loads(run("validate", "--format", "json", target).stdout)
+    assert data["files"][0]["issues"][0]["message"].startswith("This is a merged workbook")
+
+
+def test_report_compare_names_the_old_round_by_its_as_of_date_without_a_round_label(run, returns, tmp_path):
+    old, new = tmp_path / "old.xlsx", tmp_path / "new.xlsx"
+    assert run("merge", returns, "-o", old, "--as-of", "2027-03-01").exit_code == 0
+    assert run("merge", returns, "-o", new, "--as-of", "2027-09-01").exit_code == 0
+    report = tmp_path / "report.html"
+    result = run("report", new, "-o", report, "--compare", old)
+    assert result.exit_code == 0, result.output
+    html = report.read_text(encoding="utf-8")
+    assert "Progress since the assessment as of 1 March 2027" in html
+    assert "the merge of" not in html  # not by its merge timestamp

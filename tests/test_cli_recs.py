@@ -108,6 +108,7 @@ def test_check_shipped_files_pass(run):
     result = run("recs", "check")
     assert result.exit_code == 0
     assert result.stdout == f"{catalogue.entries()[0].path}: OK\n"
+    assert result.stderr == "The file is valid.\n"  # not "All 1 file(s) are valid."
 
 
 def test_check_reports_problems_and_exits_1(run, ng225_data, write_yaml):
@@ -118,7 +119,7 @@ def test_check_reports_problems_and_exits_1(run, ng225_data, write_yaml):
     assert result.exit_code == 1
     assert f"{broken}: sections[0].recommendations[1].id: duplicate recommendation id '1.1.1'" in result.stdout
     assert f"{broken}: sections[3].sectors[0]: unknown sector 'nowhere'" in result.stdout
-    assert "1 of 1 file(s) have problems." in result.stderr
+    assert "1 of 1 file has problems." in result.stderr
 
 
 def test_check_missing_file_is_reported(run, tmp_path):

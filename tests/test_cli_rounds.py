@@ -160,7 +160,7 @@ def test_two_rounds_end_to_end(tmp_path, run, round_one):
     assert agencies == {"North CAMHS": (camhs, camhs), "North Schools": (schools, schools)}
     # Actions: CAMHS 1.1.1 closed; CAMHS 1.1.3 new; CAMHS 1.1.2 and schools 1.1.4 still open, of which only the
     # schools' (due 01/02/2027) is overdue at both as-of dates (CAMHS 1.1.2 is due 31/12/2027).
-    assert data["actions"] == {"closed": 1, "new": 1, "still_open": 2, "still_overdue": 1}
+    assert data["actions"] == {"closed": 1, "new": 1, "still_open": 2, "still_overdue": 1, "dropped": 0}
     assert data["old"]["as_of"] == "2027-03-01" and data["new"]["as_of"] == "2027-09-01"
 
     table = run("compare", merged_1, merged_2)
@@ -171,6 +171,55 @@ def test_two_rounds_end_to_end(tmp_path, run, round_one):
     assert markdown.exit_code == 0
     assert "| 1.1.1 | 1.1 | Not met | Met | improved |" in markdown.stdout
     assert "| 1.1.3 | 1.1 | Met | Not met | worse |" in markdown.stdout
+
+
+def test_compare_counts_actions_no_longer_in_the_plan_and_warns_when_agencies_differ(tmp_path, run, round_one):
+    _, merged_1 = round_one
+    merged_2 = tmp_path / "camhs-only.xlsx"
+    result = run("merge", tmp_path / "round1" / CAMHS, "-o", merged_2, "--as-of", "2027-09-01")
+    assert result.exit_code == 0, result.output
+    data = json.loads(run("compare", merged_1, merged_2, "--format", "json").stdout)
+    assert data == json.loads(json.dumps(compare_files(merged_1, merged_2).to_dict()))
+    # The schools' open 1.1.4 action (Assemblies) is in the old plan only: counted, not lost.
+    assert data["actions"] == {"closed": 0, "new": 0, "still_open": 2, "still_overdue": 1, "dropped": 1}
+    table = run("compare", merged_1, merged_2, env={"COLUMNS": "200"})
+    assert table.exit_code == 0
+    assert ("Warning: the rounds cover different agencies (only in the old round: North Schools), so the totals are "
+            "not like for like.") in table.stdout
+    assert "1 open then and no longer in the plan" in table.stdout
+    markdown = run("compare", merged_1, merged_2, "--format", "markdown").stdout
+    assert "only in the old round: North Schools" in markdown
+    same = run("compare", merged_1, merged_1, env={"COLUMNS": "200"})
+    assert "Warning: the rounds cover different agencies" not in same.stdout
+
+
+def test_compare_a_workbook_with_itself_says_so(tmp_path, run, round_one):
+    _, merged = round_one
+    copy = tmp_path / "copy.xlsx"
+    shutil.copy(merged, copy)
+    for other in (merged, copy):
+        result = run("compare", merged, other)
+        assert result.exit_code == 0
+        assert f"Note: {merged} and {other} are the same workbook: nothing can have changed." in result.stderr
+
+
+def test_prefill_leaves_completed_by_for_this_rounds_reviewer(tmp_path, run):
+    config = tmp_path / "assessment.yaml"
+    config.write_text(CONFIG, encoding="utf-8")
+    assert run("generate", config, "-o", tmp_path / "round1").exit_code == 0
+    for name, answers in ROUND_1.items():
+        fill(tmp_path / "round1" / name, {rec: {**values, "completed_by": "R. Shah"} for rec, values in answers.items()})
+    merged = tmp_path / "merged.xlsx"
+    assert run("merge", tmp_path / "round1", "-o", merged, "--as-of", "2027-03-01").exit_code == 0
+    assert run("generate", config, "-o", tmp_path / "round2", "--prefill", merged).exit_code == 0
+    before = read_return(tmp_path / "round1" / CAMHS).agency_return.answers
+    after = read_return(tmp_path / "round2" / CAMHS).agency_return.answers
+    assert before["1.1.1"].completed_by == "R. Shah"
+    assert all(a.completed_by == "" for a in after.values())  # Start here asks the reviewer to sign there
+    assert after["1.1.1"].action == before["1.1.1"].action  # the answers themselves are kept
+    # Sent back untouched, it is still told apart (the digest is of the answers as sent, Completed by blank).
+    result = run("validate", tmp_path / "round2" / CAMHS, "--format", "json")
+    assert [i["code"] for i in json.loads(result.stdout)["files"][0]["issues"]] == ["unchanged-return"]
 
 
 def test_prefill_stamps_agree_three_ways(tmp_path, run, round_one):
@@ -367,7 +416,7 @@ def test_the_groups_plan_goes_into_prefill_compare_and_migrate(tmp_path, run, ro
     # compare: the group closed the schools' action (the returns say nothing of it)
     result = run("compare", merged_1, edited, "--format", "json")
     assert result.exit_code == 0, result.output
-    assert json.loads(result.stdout)["actions"] == {"closed": 1, "new": 0, "still_open": 2, "still_overdue": 1}
+    assert json.loads(result.stdout)["actions"] == {"closed": 1, "new": 0, "still_open": 2, "still_overdue": 1, "dropped": 0}
 
     # generate --prefill: the group's latest values, not what CAMHS's return said
     assert run("generate", config, "-o", tmp_path / "round2", "--prefill", edited).exit_code == 0

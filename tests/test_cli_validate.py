@@ -126,6 +126,33 @@ def test_a_folder_stands_for_the_workbooks_inside_it(run, tmp_path):
     assert data == validate_files([folder]).to_dict()
 
 
+def test_files_that_are_not_returns_are_skipped_not_valid(run, tmp_path):
+    folder = tmp_path / "returns"
+    folder.mkdir()
+    good = builders.save(builders.new_workbook(agency="A agency"), folder / "a.xlsx")
+    (folder / "letter.docx").write_bytes(b"PK not a return")
+    (folder / "notes.txt").write_text("not a workbook")
+    (folder / "old").mkdir()
+    data = json.loads(run("validate", "--format", "json", folder).stdout)
+    assert data == validate_files([folder]).to_dict()
+    by_name = {f["path"].rsplit("/", 1)[-1]: f for f in data["files"]}
+    assert by_name["a.xlsx"]["valid"] is True and by_name["a.xlsx"]["skipped"] is False
+    for name in ("letter.docx", "notes.txt", "old"):
+        assert by_name[name]["skipped"] is True and by_name[name]["valid"] is False, name
+    nested = by_name["old"]["issues"][0]["message"]
+    assert "a folder inside" in nested and "folders inside them are not" in nested and "save it as" not in nested
+    assert "save it as .xlsx" in by_name["letter.docx"]["issues"][0]["message"]
+
+    result = run("validate", folder, env={"COLUMNS": "200"})
+    assert result.exit_code == 0  # a skipped file is a warning: nothing unread is a return
+    assert f"✓ {good} — A agency: valid" in result.stdout
+    assert f"– {folder / 'letter.docx'}: skipped, not read" in result.stdout
+    assert f"{folder / 'letter.docx'}: valid" not in result.stdout
+    assert result.stderr == "1 of 1 file valid, 3 skipped.\n"
+    text = run("validate", "--format", "text", folder).stdout
+    assert f"{folder / 'old'}: skipped, not read. Not read: a folder inside" in text
+
+
 def test_an_empty_folder_is_reported_not_ignored(run, tmp_path):
     result = run("validate", "--format", "json", tmp_path)
     assert result.exit_code == 1
@@ -217,3 +244,49 @@ def test_readme_lists_every_issue_code_with_its_severity():
     table = readme[readme.index("#### Issue codes"):]
     for code, severity in ISSUE_CODES.items():
         assert f"| `{code}` | {severity} |" in table, code
+
+
+def _csv_with_deadlines(tmp_path, deadlines: dict[str, str]):
+    """The Assessment sheet exported as CSV (as Excel in a US locale writes it): text dates as typed."""
+    import csv
+
+    wb = builders.new_workbook()
+    for rec_id, deadline in deadlines.items():
+        builders.put(wb, rec_id, relevant="Yes", meets="No", action="Train staff", owner="Lead", deadline=deadline)
+    ws = builders.assessment(wb)
+    cells = {rec_id: builders.cell_of(ws, rec_id, "deadline") for rec_id in deadlines}
+    path = tmp_path / "camhs.csv"
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        for row in ws.iter_rows(values_only=True):
+            writer.writerow(["" if v is None else v for v in row])
+    return path, cells
+
+
+def test_a_csv_with_a_month_first_date_makes_its_either_way_dates_errors(run, tmp_path):
+    path, cells = _csv_with_deadlines(tmp_path, {"1.1.1": "03/05/2027", "1.1.2": "03/14/2027"})
+    result = run("validate", "--format", "json", path, "--as-agency", builders.AGENCY, "--sector", "mental_health")
+    assert result.exit_code == 1
+    [file] = json.loads(result.stdout)["files"]
+    errors = {i["cell"]: i["message"] for i in file["issues"] if i["code"] == "invalid-date"}
+    assert set(errors) == {cells["1.1.1"], cells["1.1.2"]}  # 03/05/2027 is not silently 3 May
+    assert "could be 3 May 2027 or 5 March 2027" in errors[cells["1.1.1"]]
+    assert "'03/14/2027', written month first" in errors[cells["1.1.1"]]
+
+
+def test_either_way_dates_are_read_day_first_when_nothing_says_otherwise(run, tmp_path):
+    path, _ = _csv_with_deadlines(tmp_path, {"1.1.1": "03/05/2027", "1.1.2": "31/03/2027"})
+    result = run("validate", "--format", "json", path, "--as-agency", builders.AGENCY, "--sector", "mental_health")
+    assert result.exit_code == 0, result.output
+    [file] = json.loads(result.stdout)["files"]
+    assert not [i for i in file["issues"] if i["code"] == "invalid-date"]
+
+
+def test_the_same_rule_holds_for_text_dates_in_a_workbook(run, tmp_path):
+    wb = builders.new_workbook()
+    for rec_id, deadline in {"1.1.1": "03/05/2027", "1.1.2": "03/14/2027"}.items():
+        builders.put(wb, rec_id, relevant="Yes", meets="No", action="Train staff", owner="Lead", deadline=deadline)
+    cell = builders.cell_of(builders.assessment(wb), "1.1.1", "deadline")
+    path = builders.save(wb, tmp_path / "camhs.xlsx")
+    [file] = json.loads(run("validate", "--format", "json", path).stdout)["files"]
+    assert cell in {i["cell"] for i in file["issues"] if i["code"] == "invalid-date"}

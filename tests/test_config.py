@@ -45,10 +45,11 @@ def test_example_config_is_valid_and_covers_the_sectors():
     assert guideline.ref == "NG225@2022-09-07"
     assert config.return_by == dt.date(2027, 1, 31)
     assert (config.facilitator.name, config.facilitator.email) == ("A. Facilitator", "facilitator@example.org")
-    assert len(config.agencies) == 7
+    assert config.round == "2027"
+    assert len(config.agencies) == 9
     sectors = {s for agency in config.agencies for s in agency.sector_ids}
     assert sectors == {"mental_health", "emergency_care", "acute_care", "primary_care", "social_care", "education",
-                       "criminal_justice", "voluntary_sector"}
+                       "criminal_justice", "voluntary_sector", "ambulance"}
 
 
 def test_valid_config_parses():

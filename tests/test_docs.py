@@ -125,3 +125,17 @@ def test_messages_and_readme_name_commands_and_options_that_exist():
 def test_every_issue_code_is_documented_with_its_severity():
     for code, severity in ISSUE_CODES.items():
         assert f"| `{code}` | {severity} |" in README, f"README's issue table lacks `{code}` ({severity})"
+
+
+def test_readme_examples_on_the_example_config_name_its_agencies():
+    """`generate workbooks/examples/assessment.yaml … --agency NAME` must name an agency that config has."""
+    import re
+
+    import yaml
+
+    config = Path(__file__).parent.parent / "workbooks" / "examples" / "assessment.yaml"
+    agencies = {a["name"] for a in yaml.safe_load(config.read_text(encoding="utf-8"))["agencies"]}
+    named = [m.group(1) for line in README.splitlines() if "examples/assessment.yaml" in line
+             for m in re.finditer(r'--agency "([^"]+)"', line)]
+    assert named, "the README shows --agency on the example config"
+    assert set(named) <= agencies, set(named) - agencies

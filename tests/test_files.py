@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import stat
+import subprocess
+import sys
+
 import pytest
 
 from baseline import files
@@ -14,7 +20,7 @@ def test_a_folder_stands_for_its_workbooks_lock_and_hidden_files_ignored(tmp_pat
         (tmp_path / name).write_bytes(b"x")
     expanded = expand_paths([tmp_path, tmp_path / "b.xlsx"])
     assert [p.name for p in expanded.files] == ["a.ods", "b.xlsx", "c.XLSM"]  # sorted; b.xlsx read once
-    assert [(r.path, [i.code for i in r.issues], r.valid) for r in expanded.reports] == [
+    assert [(r.path, [i.code for i in r.issues], r.skipped) for r in expanded.reports] == [
         (str(tmp_path / "notes.txt"), ["skipped-file"], True)]  # listed, never silently dropped
 
 
@@ -49,6 +55,79 @@ def test_atomic_write_refuses_overwrite_and_inputs_and_leaves_no_temporary_file(
         tmp.write_text("half")
         raise OSError("disk full")
 
-    with pytest.raises(OSError):
+    with pytest.raises(BaselineError, match="Could not write .*out.txt: disk full. Nothing was written. The existing"):
         atomic_write(target, fail, force=True)
     assert target.read_text() == "one" and sorted(p.name for p in tmp_path.iterdir()) == ["out.txt"]
+
+
+@pytest.mark.parametrize("text, words", [
+    ("a: " + "[" * 60 + "]" * 60, "nested more than 50 levels"),
+    ("a: &a [*a]", "refers to the anchor (&) that contains it"),
+    ("x0: &x0 [a, a, a, a, a, a, a, a, a, a]\n" + "".join(
+        f"x{i}: &x{i} [" + ", ".join([f"*x{i - 1}"] * 10) + "]\n" for i in range(1, 7)), "expand to more than 200,000"),
+])
+def test_load_yaml_refuses_deep_nesting_and_alias_bombs_with_the_line(tmp_path, text, words):
+    path = tmp_path / "bomb.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(BaselineError) as info:
+        load_yaml(path)
+    assert words in str(info.value)
+    assert str(path) in str(info.value) and "line" in str(info.value)
+
+
+def test_load_yaml_allows_ordinary_anchors(tmp_path):
+    path = tmp_path / "config.yaml"
+    path.write_text("contact: &c {name: A, email: a@example.org}\nagencies: [{name: X, contact: *c}, "
+                    "{name: Y, contact: *c}]\n", encoding="utf-8")
+    assert load_yaml(path)["agencies"][1]["contact"]["name"] == "A"
+
+
+def test_atomic_write_honours_the_umask_and_names_its_temporary_file_after_the_process(tmp_path):
+    seen = []
+    old = os.umask(0o027)
+    try:
+        atomic_write(tmp_path / "out.txt", lambda tmp: seen.append(tmp.name) or tmp.write_text("x"))
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((tmp_path / "out.txt").stat().st_mode) == 0o640
+    assert seen[0].startswith(f".out.txt.{os.getpid()}.") and seen[0].endswith(".tmp")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.txt"]  # the lock file is gone too
+
+
+def test_atomic_write_refuses_a_live_writer_and_takes_over_a_dead_ones_lock(tmp_path):
+    target = tmp_path / "out.txt"
+    lock = tmp_path / ".out.txt.lock"
+    lock.write_text(str(os.getppid()))  # a process that is alive: another run writing the same output
+    with pytest.raises(BaselineError, match=f"being written by another baseline run \\(process {os.getppid()}\\)"):
+        atomic_write(target, lambda tmp: tmp.write_text("x"))
+    assert not target.exists()
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True,
+                          check=True).stdout.strip()
+    lock.write_text(dead)
+    stale = tmp_path / f".out.txt.{dead}.0123abcd.tmp"
+    stale.write_text("half")
+    other = tmp_path / f".other.txt.{dead}.0123abcd.tmp"
+    other.write_text("not ours to judge")
+    atomic_write(target, lambda tmp: tmp.write_text("x"))
+    assert target.read_text() == "x"
+    assert sorted(p.name for p in tmp_path.iterdir()) == [other.name, "out.txt"]
+
+
+def test_atomic_write_makes_missing_folders_only_when_asked(tmp_path):
+    with pytest.raises(BaselineError, match="does not exist"):
+        atomic_write(tmp_path / "new" / "out.txt", lambda tmp: tmp.write_text("x"))
+    assert not (tmp_path / "new").exists()
+    atomic_write(tmp_path / "new" / "out.txt", lambda tmp: tmp.write_text("x"), make_parents=True)
+    assert (tmp_path / "new" / "out.txt").read_text() == "x"
+
+
+def test_sigterm_during_a_write_removes_the_temporary_file(tmp_path):
+    def killed(tmp):
+        tmp.write_text("half")
+        os.kill(os.getpid(), signal.SIGTERM)  # handled: raises files.Interrupted inside the write
+
+    before = signal.getsignal(signal.SIGTERM)
+    with pytest.raises(files.Interrupted):
+        atomic_write(tmp_path / "out.txt", killed)
+    assert list(tmp_path.iterdir()) == []
+    assert signal.getsignal(signal.SIGTERM) == before  # restored after the write

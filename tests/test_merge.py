@@ -1,10 +1,12 @@
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from baseline import catalogue
 from baseline.assessment import Answer, Choice, Status
-from baseline.merge import check_same_guideline, merge_returns, restrict, select_returns
+from baseline.merge import check_same_guideline, merge_returns, restrict, select_returns, unused_keeps
 from baseline.summary import summarise
 
 from .factories import make_return
@@ -41,16 +43,34 @@ def test_recommendation_nobody_was_asked_about_is_an_uncovered_gap(ng225):
 
 
 def test_duplicate_agency_is_an_error_naming_both_files(ng225):
-    a = make_return(ng225, "North CAMHS", source="a.xlsx", generated_at="2026-10-01T00:00:00+00:00")
-    b = make_return(ng225, "north  camhs", source="b.xlsx", generated_at="2026-11-01T00:00:00+00:00")
+    a = make_return(ng225, "North CAMHS", source="returns/a.xlsx")
+    b = make_return(ng225, "north  camhs", source="returns/b.xlsx")
+    a.last_saved = dt.datetime(2027, 1, 26, 9, 5, tzinfo=dt.timezone.utc)  # a resubmission saved after b...
+    b.last_saved = dt.datetime(2027, 1, 12, 16, 30, tzinfo=dt.timezone.utc)
+    b.generated_at = "2026-12-01T00:00:00+00:00"  # ...from an older blank workbook: the stamp does not decide
     kept, issues = select_returns([a, b])
     assert [i.code for i in issues] == ["duplicate-agency"]
-    assert "a.xlsx" in issues[0].message and "b.xlsx" in issues[0].message and issues[0].severity == "error"
-    kept, issues = select_returns([a, b], latest=True)
-    assert issues == [] and kept == [b]
-    same_stamp = make_return(ng225, "North CAMHS", source="c.xlsx", generated_at=a.generated_at)
-    _, issues = select_returns([a, same_stamp], latest=True)
-    assert issues and "cannot choose" in issues[0].message
+    message = issues[0].message
+    assert "returns/a.xlsx (last saved 2027-01-26 09:05 UTC" in message and "returns/b.xlsx (last saved 2027-01-12" \
+        in message and issues[0].severity == "error"
+    assert "Merge with --latest to keep returns/a.xlsx (saved last)" in message
+    kept, issues = select_returns([b, a], latest=True)
+    assert issues == [] and kept == [a]
+    # --keep names the file (path as given, or its name); it beats --latest; another agency's file keeps nothing
+    assert select_returns([a, b], keep=["./returns/b.xlsx"]) == ([b], [])
+    assert select_returns([a, b], keep=["B.XLSX"], latest=True) == ([b], [])
+    other = make_return(ng225, "North Schools", source="schools.xlsx")
+    kept, issues = select_returns([a, b, other], keep=["schools.xlsx"])
+    assert kept == [other] and [i.code for i in issues] == ["duplicate-agency"]
+    assert unused_keeps([a.source, b.source], ["b.xlsx", "typo.xlsx"]) == ["typo.xlsx"]
+    # the same last-saved time (a copy of one file), or none: --latest cannot choose, and --keep is suggested
+    same_time = make_return(ng225, "North CAMHS", source="c.xlsx")
+    same_time.last_saved = a.last_saved
+    _, issues = select_returns([a, same_time], latest=True)
+    assert issues and "--latest cannot choose (their last-saved times are the same)" in issues[0].message
+    assert "Merge with --latest" not in issues[0].message
+    _, issues = select_returns([a, make_return(ng225, "North CAMHS", source="d.csv")], latest=True)
+    assert issues and "--latest cannot choose (a last-saved time is missing)" in issues[0].message
 
 
 def test_guideline_mismatch(ng225):

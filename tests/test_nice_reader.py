@@ -12,9 +12,8 @@ import pytest
 
 from baseline import catalogue, workflow
 from baseline.assessment import Choice, Status, YesNo
-from baseline.config import AgencyAssignment, AgencyMap
-from baseline.issues import BaselineError
-from baseline.workflow import load_agency_map, validate_files
+from baseline.config import AgencyAssignment, AgencyMap, parse_config
+from baseline.workflow import validate_files
 from baseline.xlsx.agency.writer import build_agency_workbook
 from baseline.xlsx.nice import encoding as nice_encoding
 from baseline.xlsx.returns import read_return
@@ -179,39 +178,32 @@ def test_a_nice_return_needs_an_agency(tmp_path, complete_encoding):
     path = council_return(tmp_path)
     result = read_return(path)
     assert [i.code for i in result.report.issues] == ["deadline-as-text", "agency-unknown"]
-    assert "`--as-agency NAME` (one file) or `--agency-map FILE.yaml`" in result.report.issues[1].message
+    assert "a files pattern in the assessment config" in result.report.issues[1].message
+    assert "`--as-agency NAME` (one file)" in result.report.issues[1].message
     assert result.agency_return is None
-    mapped = read_return(path, agencies=AgencyMap([("other*.xlsx", AgencyAssignment("Other"))], "map.yaml"))
-    assert "the agency map map.yaml has no pattern matching this file name" in mapped.report.issues[1].message
+    mapped = read_return(path, agencies=AgencyMap([("other*.xlsx", AgencyAssignment("Other"))], "assessment.yaml"))
+    assert "no files pattern in assessment.yaml matches this file name" in mapped.report.issues[1].message
     wrong_sector = read_nice_return(path, "North Council", ["astrology"])
     assert wrong_sector.report.issues[1].code == "agency-unknown"
     assert "The sector(s) 'astrology' given for North Council are not in NG225@2022-09-07's list" in \
         wrong_sector.report.issues[1].message
 
 
-def test_agency_map_patterns_and_problems(tmp_path, write_yaml):
-    path = write_yaml({
-        "north-council*.xlsx": {"agency": "North  Council", "sector": "social_care"},
-        "returns/*schools*": {"agency": "North Schools", "sectors": ["education", "voluntary_sector"]},
-    }, "map.yaml")
-    agencies = load_agency_map(path)
+def test_the_config_files_patterns_name_the_agency_and_its_sectors():
+    config = parse_config({
+        "area": "Northshire", "return_by": "2027-01-31",
+        "facilitator": {"name": "A. Facilitator", "email": "facilitator@example.org"},
+        "agencies": [{"name": "North  Council", "sector": "social_care", "files": ["north-council*.xlsx"]},
+                     {"name": "North Schools", "sectors": ["education", "voluntary_sector"],
+                      "files": ["*schools*", "*college*"]},
+                     {"name": "North CAMHS", "sector": "mental_health"}],
+    }, "assessment.yaml", catalogue.load)[0]
+    agencies = AgencyMap.from_config(config, "assessment.yaml")
     assert agencies.for_path("/x/NORTH-COUNCIL v2.xlsx") == AgencyAssignment("North Council", ("social_care",))
     assert agencies.for_path("/y/returns/the-schools.xlsx").sectors == ("education", "voluntary_sector")
-    assert agencies.for_path("/y/elsewhere/the-schools.xlsx") is None
+    assert agencies.for_path("/y/returns/sixth-college.ods").agency == "North Schools"
+    assert agencies.for_path("/y/camhs.xlsx") is None  # no pattern: its own workbook names it
     assert agencies.extended(AgencyMap.single("Anyone")).for_path("z.xlsx").agency == "Anyone"
-
-    bad = write_yaml({
-        "a.xlsx": {"agency": " ", "sector": "x"},
-        "b.xlsx": {"agency": "B", "sector": "x", "sectors": ["y"]},
-        "c.xlsx": {"agency": "C", "colour": "red"},
-    }, "bad.yaml")
-    with pytest.raises(BaselineError) as caught:
-        load_agency_map(bad)
-    assert [(p.path, p.message) for p in caught.value.problems] == [
-        ("a.xlsx.agency", "must not be empty"),
-        ("b.xlsx", "give sector or sectors, not both"),
-        ("c.xlsx.colour", "unknown key (not part of the format; check the spelling)"),
-    ]
 
 
 def our_own_return(tmp_path: Path, guideline, agency: str, sectors: list[str], answers: dict[str, dict]) -> Path:
@@ -252,14 +244,22 @@ def test_a_nice_return_merges_alongside_our_own(tmp_path, complete_encoding):
 def test_validate_names_nice_returns_from_the_command_line(run, tmp_path, complete_encoding, write_yaml):
     ours = our_own_return(tmp_path, complete_encoding, "North CAMHS", ["mental_health"], {})
     nice = council_return(tmp_path)
-    agency_map = write_yaml({"council.xlsx": {"agency": "North Council", "sector": "social_care"}}, "agencies.yaml")
-    result = run("validate", ours, nice, "--agency-map", agency_map, "--format", "json")
+    config = write_yaml({
+        "area": "Northshire", "return_by": "2027-01-31",
+        "facilitator": {"name": "A. Facilitator", "email": "facilitator@example.org"},
+        "agencies": [{"name": "North CAMHS", "sector": "mental_health"},
+                     {"name": "North Council", "sector": "social_care", "files": ["council*.xlsx"]}],
+    }, "assessment.yaml")
+    result = run("validate", ours, nice, "--config", config, "--format", "json")
     assert result.exit_code == 0, result.stdout
-    expected = validate_files([ours, nice], agency_map=load_agency_map(agency_map)).to_dict()
+    expected = validate_files([ours, nice], config=config).to_dict()
     assert json.loads(result.stdout) == json.loads(json.dumps(expected))
     files = json.loads(result.stdout)["files"]
     assert [(f["agency"], f["valid"]) for f in files] == [("North CAMHS", True), ("North Council", True)]
     assert [i["code"] for i in files[1]["issues"]] == ["deadline-as-text"]
+    status = json.loads(run("status", config, ours, nice, "--as-of", "2027-01-01", "--format", "json").stdout)
+    assert [(a["agency"], a["state"]) for a in status["agencies"]] == [("North CAMHS", "blank"),  # nothing answered
+                                                                       ("North Council", "valid")]
 
     one = run("validate", nice, "--as-agency", "North Council", "--sector", "social_care", "--format", "json")
     assert one.exit_code == 0 and json.loads(one.stdout)["files"][0]["agency"] == "North Council"
@@ -267,9 +267,6 @@ def test_validate_names_nice_returns_from_the_command_line(run, tmp_path, comple
     assert nameless.exit_code == 1 and "agency-unknown" in nameless.stdout
     usage = run("validate", nice, "--sector", "social_care")
     assert usage.exit_code == 2 and "--sector goes with --as-agency" in usage.stderr
-    bad_map = write_yaml({"x": {"agency": "A", "sector": 3}}, "bad.yaml")
-    broken = run("validate", nice, "--agency-map", bad_map)
-    assert broken.exit_code == 1 and broken.stderr.startswith(f"Error: {bad_map} is not a valid agency map")
 
 
 @needs_soffice

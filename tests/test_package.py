@@ -3,13 +3,19 @@ alike, reading the part through the bounded, DTD-refusing path of untrusted.py."
 
 from __future__ import annotations
 
+import datetime as dt
 import zipfile
 from pathlib import Path
 
 import pytest
 
-from baseline.xlsx.package import formula_cells, ods_merged_ranges
+from baseline.xlsx.package import formula_cells, last_saved, ods_merged_ranges, parse_saved_time
+from baseline.xlsx.returns import read_return
 from baseline.xlsx.untrusted import ODS_MIMETYPE, FileRefused, check_untrusted
+
+from .cases.builders import new_workbook, save
+from .cases.tracker_folder import set_last_saved
+from .libreoffice import convert, needs_soffice
 
 NS = ('xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
       'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0"')
@@ -56,3 +62,59 @@ def test_a_damaged_content_xml_is_an_unreadable_file(tmp_path):
         with pytest.raises(FileRefused) as info:
             ods_merged_ranges(checked, "Assessment")
     assert info.value.code == "unreadable-file"
+
+
+# --- last saved ---------------------------------------------------------------------------------------------------
+
+META = """<office:document-meta xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0"
+ xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:meta="urn:oasis:names:tc:opendocument:xmlns:meta:1.0">
+<office:meta><meta:creation-date>2026-11-01T09:00:00</meta:creation-date><dc:date>{}</dc:date></office:meta>
+</office:document-meta>"""
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("2027-01-26T09:05:00Z", dt.datetime(2027, 1, 26, 9, 5, tzinfo=dt.timezone.utc)),  # Excel, openpyxl
+    ("2027-01-26T09:05:00.123456789", dt.datetime(2027, 1, 26, 9, 5, 0, 123456)),  # LibreOffice: nanoseconds, no zone
+    ("2027-01-26T10:05:00+01:00", dt.datetime(2027, 1, 26, 9, 5, tzinfo=dt.timezone.utc)),
+    (" 2027-01-26T09:05Z ", dt.datetime(2027, 1, 26, 9, 5, tzinfo=dt.timezone.utc)),
+    ("2027-02-30T09:05:00Z", None),  # no such day
+    ("last Tuesday", None),
+    ("", None),
+    (None, None),
+])
+def test_saved_times_as_office_files_write_them(text, expected):
+    assert parse_saved_time(text) == expected
+
+
+def test_last_saved_of_an_xlsx_and_an_ods_from_their_own_properties(tmp_path):
+    xlsx = save(new_workbook(), tmp_path / "a.xlsx")
+    set_last_saved(xlsx, dt.datetime(2027, 1, 12, 16, 30, tzinfo=dt.timezone.utc))
+    with check_untrusted(xlsx) as checked:
+        assert last_saved(checked) == dt.datetime(2027, 1, 12, 16, 30, tzinfo=dt.timezone.utc)
+    path = ods(tmp_path / "b.ods", SHEETS)
+    with zipfile.ZipFile(path, "a") as archive:
+        archive.writestr("meta.xml", META.format("2027-01-26T09:05:00.5"))
+    with check_untrusted(path) as checked:
+        assert last_saved(checked) == dt.datetime(2027, 1, 26, 9, 5, 0, 500000)
+    with check_untrusted(ods(tmp_path / "c.ods", SHEETS)) as checked:
+        assert last_saved(checked) is None  # no meta.xml: the time is unknown, never guessed
+
+
+def test_read_return_carries_the_last_saved_time_and_round(tmp_path):
+    path = save(new_workbook(round="2027"), tmp_path / "a.xlsx")
+    set_last_saved(path, dt.datetime(2027, 1, 12, 16, 30, tzinfo=dt.timezone.utc))
+    result = read_return(path)
+    assert result.agency_return.last_saved == dt.datetime(2027, 1, 12, 16, 30, tzinfo=dt.timezone.utc)
+    assert (result.agency_return.area, result.agency_return.round) == ("Northshire", "2027")
+
+
+@needs_soffice
+@pytest.mark.parametrize("target", ["xlsx", "ods"])
+def test_the_last_saved_time_survives_a_libreoffice_conversion(tmp_path, target):
+    """LibreOffice converting a file keeps its document properties (an interactive save stamps its own time):
+    read from docProps/core.xml of its .xlsx, or meta.xml of its .ods (where the zone may be left out)."""
+    path = save(new_workbook(), tmp_path / "a.xlsx")
+    set_last_saved(path, dt.datetime(2027, 1, 12, 16, 30, tzinfo=dt.timezone.utc))
+    saved = read_return(convert(path, tmp_path / "lo", target)).agency_return.last_saved
+    assert saved.replace(tzinfo=None) == dt.datetime(2027, 1, 12, 16, 30)
+    assert saved.tzinfo in (None, dt.timezone.utc)

@@ -181,7 +181,7 @@ def test_check_with_several_files_exits_1_when_any_has_a_problem(run, ng225_data
         assert result.exit_code == 1, order
         assert f"{good}: OK" in result.stdout
         assert f"{bad}: sections[0].recommendations[1].id: duplicate recommendation id '1.1.1'" in result.stdout
-        assert "1 of 2 file(s) have problems." in result.stderr
+        assert "1 of 2 files has problems." in result.stderr
 
 
 # --- NICE's own tool, as agencies change it ----------------------------------------------------------------------

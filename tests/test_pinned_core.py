@@ -47,7 +47,7 @@ from baseline.guideline import (
 from baseline.issues import BaselineError, FileReport, Problem, ValidationReport, make_issue, strict
 from baseline.merge import agency_key, check_same_guideline, merge_returns, restrict, select_returns
 from baseline.summary import Action, OwnerLoad, Summary, met_percent, owner_loads, summarise
-from baseline.text import clean_text, is_too_long, or_list, quote
+from baseline.text import clean_text, csv_cell, is_too_long, or_list, quote
 from tests.factories import make_return
 
 
@@ -55,17 +55,17 @@ from tests.factories import make_return
                                         ("@SUM(A1)", "'@SUM(A1)"), ("\tx", "'\tx"),
                                         ("\rx", "'\nx"), ("\r\nx", "'\nx")])  # a CR becomes a line break
 def test_csv_neutralises_every_formula_start(text, cell):
-    assert render.csv_cell(text) == cell
+    assert csv_cell(text) == cell
 
 
 @pytest.mark.parametrize("value", ["a=b", "", "1-2", " =x", "'=x", "x\ty", -2, None, 3.5])
 def test_csv_leaves_everything_else_alone(value):
-    assert render.csv_cell(value) == value
+    assert csv_cell(value) == value
 
 
 def test_csv_turns_a_lone_carriage_return_inside_text_into_a_line_break():
     # LibreOffice ends a row at a lone CR even inside quotes
-    assert render.csv_cell("one\rtwo\r\nthree") == "one\ntwo\nthree"
+    assert csv_cell("one\rtwo\r\nthree") == "one\ntwo\nthree"
 
 
 def test_to_csv_exactly():
@@ -147,7 +147,7 @@ def summary() -> Summary:
 
 def test_heading_and_both_views_count_only_what_applies(summary):
     assert render.summary_heading(summary) == "Northshire · round 2 · NG999@2030-01-01 · as of 2031-03-01"
-    assert render.agencies_sentence(summary) == "2 agencies: Alpha, Beta|Gamma; no return from Delta."
+    assert render.agencies_sentence(summary) == "2 of 3 agencies returned; missing: Delta. Returned: Alpha, Beta|Gamma."
     assert render.view_sentences(summary) == [
         "System view: 1 of 3 recommendations met (33%); 1 partially met, 1 not met, 0 not assessed; "
         "1 not applicable (each recommendation counted by the worst answer of the agencies it applies to).",
@@ -171,7 +171,7 @@ def test_summary_markdown_exactly(summary):
         "",
         "Northshire · round 2 · NG999@2030-01-01 · as of 2031-03-01",
         "",
-        "2 agencies: Alpha, Beta|Gamma; no return from Delta.",
+        "2 of 3 agencies returned; missing: Delta. Returned: Alpha, Beta\\|Gamma.",
         "",
         "- System view: 1 of 3 recommendations met (33%); 1 partially met, 1 not met, 0 not assessed; "
         "1 not applicable (each recommendation counted by the worst answer of the agencies it applies to).",
@@ -322,20 +322,27 @@ def test_agency_names_compare_without_case_and_spacing():
 
 
 def test_duplicate_agency_messages(guideline):
+    utc = dt.timezone.utc
     a = make_return(guideline, "North CAMHS", source="a.xlsx", generated_at="2026-10-01T00:00:00+00:00")
     b = make_return(guideline, "north  camhs", source="b.xlsx", generated_at="2026-11-01T00:00:00+00:00")
+    a.last_saved = dt.datetime(2027, 1, 26, 9, 5, tzinfo=utc)  # saved last, though from the older blank workbook
+    b.last_saved = dt.datetime(2027, 1, 12, 16, 30, tzinfo=utc)
     c = make_return(guideline, "School", source="c.xlsx")
     _, (issue,) = select_returns([a, b, c])
-    assert issue.file == "b.xlsx" and issue.message == (
-        "Two returns for agency 'north  camhs': a.xlsx and b.xlsx. "
-        "Remove one, or use --latest to keep the newer by its generated-at stamp.")
+    assert issue.file == "a.xlsx" and issue.message == (
+        "2 returns for agency 'North CAMHS': b.xlsx (last saved 2027-01-12 16:30 UTC, Completed by: not given); "
+        "a.xlsx (last saved 2027-01-26 09:05 UTC, Completed by: not given). If different people filled them in, "
+        "check which is the agency's answer before choosing. Merge with --latest to keep a.xlsx (saved last), or "
+        "with --keep FILE to choose.")
     kept, issues = select_returns([a, b, c], latest=True)
-    assert (kept, issues) == ([b, c], [])  # the agency after a resolved duplicate is still kept
+    assert (kept, issues) == ([a, c], [])  # the agency after a resolved duplicate is still kept
     same = make_return(guideline, "North CAMHS", source="d.xlsx", generated_at=a.generated_at)
     _, (issue,) = select_returns([a, same], latest=True)
     assert issue.file == "d.xlsx" and issue.message == (
-        "Two returns for agency 'North CAMHS': a.xlsx and d.xlsx. "
-        "Their generated-at stamps are the same, so --latest cannot choose.")
+        "2 returns for agency 'North CAMHS': a.xlsx (last saved 2027-01-26 09:05 UTC, Completed by: not given); "
+        "d.xlsx (last saved unknown, Completed by: not given). If different people filled them in, check which is "
+        "the agency's answer before choosing. --latest cannot choose (a last-saved time is missing): merge with "
+        "--keep FILE to choose, or remove one.")
 
 
 def test_guideline_mismatch_names_both_versions(guideline):
@@ -354,7 +361,7 @@ def test_issue_and_file_report_json_fields():
     assert issue.to_dict() == {"code": "invalid-choice", "severity": "error", "sheet": "Assessment", "cell": "E7",
                                "recommendation": "1.1.1", "message": "says 'Perhaps'"}
     report = FileReport("a.xlsx", agency="A", guideline="NG225", version="2030-01-01", issues=[issue])
-    assert report.to_dict() == {"path": "a.xlsx", "valid": False, "agency": "A", "guideline": "NG225",
+    assert report.to_dict() == {"path": "a.xlsx", "valid": False, "skipped": False, "agency": "A", "guideline": "NG225",
                                 "version": "2030-01-01", "issues": [issue.to_dict()]}
 
 
@@ -620,7 +627,7 @@ def test_issue_positions_strict_and_reports():
     assert (warned.valid, len(warned.warnings), warned.errors) == (True, 1, [])
     assert (failed.valid, len(failed.errors), len(failed.warnings)) == (False, 1, 1)
     assert ValidationReport([warned]).valid and not ValidationReport([warned, failed]).valid
-    assert ValidationReport([warned]).to_dict() == {"files": [warned.to_dict()]}
+    assert ValidationReport([warned]).to_dict() == {"files": [warned.to_dict()], "issues": []}
 
 
 def test_baseline_error_lists_its_problems():
@@ -646,18 +653,6 @@ def test_dump_guideline_writes_the_files_own_shape():
         "- id: '1.1'\n  title: First\n  complete: true\n  sectors:\n  - education\n  subsections: []\n"
         f"  recommendations:\n  - id: 1.1.1\n    summary: {LONG_SUMMARY}\n    population: all\n    quality_statements: []\n"
         "    verified: true\n  - id: 1.1.2\n    population: all\n    quality_statements: []\n    verified: false\n")
-
-
-def test_latest_needs_both_stamps_and_keeps_the_newer_in_either_order(guideline):
-    newer = make_return(guideline, "CAMHS", source="new.xlsx", generated_at="2026-12-01T00:00:00+00:00")
-    older = make_return(guideline, "camhs", source="old.xlsx", generated_at="2026-11-01T00:00:00+00:00")
-    unstamped = make_return(guideline, "CAMHS", source="nice.xlsx", generated_at="")
-    assert select_returns([newer, older], latest=True) == ([newer], [])
-    assert select_returns([older, newer], latest=True) == ([newer], [])
-    for pair in ([newer, unstamped], [unstamped, newer]):
-        kept, (issue,) = select_returns(pair, latest=True)
-        assert kept == [pair[0]] and issue.file == pair[1].source
-        assert issue.message.endswith("Their generated-at stamps are the same, so --latest cannot choose.")
 
 
 def test_section_ids_and_empty_sections(ng225_data):

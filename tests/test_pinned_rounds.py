@@ -146,7 +146,7 @@ def test_compare_plans_new_closed_still_open_and_still_overdue():
 def test_round_info_and_change_json_with_missing_sides():
     assert RoundInfo("Northshire", "2", "2027-03-01T10:00:00+00:00", dt.date(2027, 3, 1)).to_dict() == {
         "area": "Northshire", "round": "2", "merged_at": "2027-03-01T10:00:00+00:00", "as_of": "2027-03-01"}
-    assert RoundInfo().to_dict() == {"area": "", "round": "", "merged_at": "", "as_of": None}
+    assert RoundInfo().to_dict() == {"area": None, "round": None, "merged_at": None, "as_of": None}  # unknown: null
     assert RecommendationChange("1.1.1", "1.1", None, S.MET).to_dict() == {
         "recommendation": "1.1.1", "old": None, "new": "met", "change": "new"}
     assert RecommendationChange("1.1.1", "1.1", S.NOT_MET, None).to_dict() == {

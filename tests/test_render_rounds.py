@@ -1,4 +1,4 @@
-"""render.py's compare and migrate output, on results built in code (baseline/rounds.py)."""
+"""render/rounds.py: compare and migrate output, on results built in code (baseline/rounds.py)."""
 
 from __future__ import annotations
 

@@ -126,8 +126,14 @@ def test_compare_per_recommendation_section_agency_and_action(two_rounds):
     assert agencies["north camhs"]["old"]["not_met"] == 2 and agencies["north camhs"]["new"]["not_met"] == 3
     assert agencies["School"]["new"] is None and agencies["ED"]["old"] is None
     # actions: 1.1.1 closed; 1.1.2 and 1.2.1 still open; 1.2.1 overdue then and now; 1.3.1 new
-    assert result.actions.to_dict() == {"closed": 1, "new": 1, "still_open": 2, "still_overdue": 1}
+    assert result.actions.to_dict() == {"closed": 1, "new": 1, "still_open": 2, "still_overdue": 1, "dropped": 0}
     assert [a.split("-")[0] for a in result.actions.still_overdue] == ["1.2.1"]
+    assert result.agencies_only_old == ["School"] and result.agencies_only_new == ["ED"]
+    # an action open then and gone from the new plan (its agency's return not merged this time) is counted
+    without_policy = [row for row in build_plan(new) if row.recommendation != "1.2.1"]
+    dropped = compare(old, new, build_plan(old), without_policy, old_meta=old_meta, new_meta=new_meta).actions
+    assert [a.split("-")[0] for a in dropped.dropped] == ["1.2.1"] and dropped.to_dict()["dropped"] == 1
+    assert dropped.to_dict()["still_open"] == 1
 
 
 def test_compare_json_is_exactly_the_contract(two_rounds):
@@ -141,7 +147,10 @@ def test_compare_json_is_exactly_the_contract(two_rounds):
     assert set(data["recommendations"][0]) == {"recommendation", "old", "new", "change"}
     assert set(data["sections"][0]) == {"id", "old", "new"}
     assert set(data["agencies"][0]) == {"agency", "old", "new"}
-    assert set(data["actions"]) == {"closed", "new", "still_open", "still_overdue"}
+    assert set(data["actions"]) == {"closed", "new", "still_open", "still_overdue", "dropped"}
+    unknown = compare(old, new, [], [], old_meta=RoundInfo(merged_at=MERGED_AT.isoformat()),
+                      new_meta=meta(dt.date(2027, 9, 1), "2027b")).to_dict()["old"]
+    assert unknown == {"area": None, "round": None, "merged_at": MERGED_AT.isoformat(), "as_of": None}  # as summary
 
 
 def test_compare_of_two_versions_points_at_migrate(ng225, ng225_next):

@@ -2,7 +2,20 @@
 
 from __future__ import annotations
 
-from baseline.text import clean_text, looks_like_formula, name_key, or_list, quote, squash
+import pytest
+
+from baseline.text import (
+    clean_text,
+    csv_cell,
+    looks_like_formula,
+    markdown_text,
+    name_key,
+    one_line,
+    or_list,
+    printable,
+    quote,
+    squash,
+)
 
 
 def test_squash_and_name_key():
@@ -12,13 +25,37 @@ def test_squash_and_name_key():
     assert name_key("Meets\nit?") == name_key("MEETS IT?")
 
 
-def test_clean_text_keeps_line_breaks_and_tabs_but_not_other_controls():
+def test_clean_text_keeps_line_breaks_and_tabs_but_not_what_xml_cannot_hold():
     assert clean_text("a\tb\nc\r\x00\x08\x0b\x1f") == "a\tb\nc\r"
+    assert clean_text("Audit\uffffdone\ufffe\ud800") == "Auditdone"
+    assert clean_text("café – ✓ \x7f\x85") == "café – ✓ \x7f\x85"  # XML 1.0 holds these
 
 
 def test_looks_like_formula():
-    assert all(looks_like_formula(t) for t in ("=1+1", "+44 1234", "-3", "@SUM(A1)"))
+    assert all(looks_like_formula(t) for t in ("=1+1", "+44 1234", "-3", "@SUM(A1)", "\t=1", "\r=1", "\n=1"))
     assert not looks_like_formula("Plain text = fine")
+
+
+@pytest.mark.parametrize("value, expected", [
+    ("=HYPERLINK(\"http://x\")", "'=HYPERLINK(\"http://x\")"), ("-2+3", "'-2+3"), ("\t=1", "'\t=1"),
+    ("Plain", "Plain"), ("a\uffffb", "ab"), (3, 3), (None, None),
+])
+def test_csv_cell(value, expected):
+    assert csv_cell(value) == expected
+
+
+def test_printable_drops_what_a_terminal_acts_on_but_keeps_lines():
+    assert printable("evil\x1b]0;owned\x07\x1b[2J.xlsx") == "evil]0;owned[2J.xlsx"
+    assert printable("one\r\ntwo\rthree\ttab\x9bC1\u2028") == "one\ntwothree\ttabC1"
+    assert printable(None) == ""
+
+
+def test_one_line_and_markdown_text():
+    assert one_line("North\r# Injected\n\x1b[31m  x") == "North # Injected [31m x"
+    assert markdown_text("North\r# Injected\n<script>a|b</script>") == \
+        "North \\# Injected \\<script\\>a\\|b\\</script\\>"
+    assert markdown_text("[link](http://x) *bold* `code` ~~s~~ _i_") == \
+        "\\[link\\](http://x) \\*bold\\* \\`code\\` \\~\\~s\\~\\~ \\_i\\_"
 
 
 def test_quote_and_or_list():

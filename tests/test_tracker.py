@@ -19,11 +19,14 @@ from baseline.tracker import (
     UNEXPECTED_AGENCY,
     UNPLACED,
     ReceivedFile,
+    area_issues,
     choose_latest,
     choose_return,
+    common_stamp,
     duplicate_issue,
     duplicate_message,
     file_config_issues,
+    kept_by,
     missing_agencies,
     missing_agency_issues,
     track_returns,
@@ -440,3 +443,35 @@ def test_missing_agencies_in_config_order():
     assert missing_agencies(make_config(), ["NORTHSHIRE ED", "Northshire CAMHS", ""]) == [
         "Northshire GP Federation", "Northshire Schools", "Northshire Social Care", "Northshire Youth Justice",
         "Northshire Ambulance", "Northshire Wellbeing Trust"]
+
+
+def test_the_area_most_returns_share_and_the_returns_of_another():
+    assert common_stamp(["Northshire", "  northshire ", "Severnside", ""]) == "Northshire"
+    assert common_stamp(["Severnside", "Northshire"]) == "Severnside"  # a tie: the first seen
+    assert common_stamp(["", "  "]) == ""
+    files = [received("a.xlsx", "Northshire CAMHS"), received("b.xlsx", "Northshire ED", area="Severnside"),
+             received("c.xlsx", "Northshire GP Federation", area="NORTHSHIRE"),
+             received("nice.xlsx", "Northshire Schools", area=None)]  # NICE's tool names no area: agrees with any
+    issues = area_issues(files)
+    assert [(i.code, i.severity, i.file) for i in issues] == [("other-area", "error", "b.xlsx")]
+    assert issues[0].message.startswith("This workbook was generated for Severnside, but 2 other returns are for "
+                                        "Northshire: one assessment is of one area.")
+    assert area_issues(files[:1] + files[2:]) == []
+
+
+def test_keep_names_a_file_by_its_path_or_its_name():
+    assert kept_by("returns/yj.xlsx", "./returns//yj.xlsx")
+    assert kept_by("returns/yj.xlsx", "YJ.xlsx") and kept_by("C:\\returns\\yj.xlsx", "yj.xlsx")
+    assert not kept_by("returns/yj.xlsx", "returns/yj v2.xlsx")
+    first, second = received("a/yj.xlsx", "Y"), received("b/yj.xlsx", "Y")
+    assert choose_return([first, second], keep=["a/yj.xlsx"]) is first  # the path decides where names are alike
+    assert choose_return([first, second], keep=["yj.xlsx"]) is None  # two files of that name: undecided
+
+
+def test_a_skipped_file_is_never_an_agencys_return():
+    config = make_config()
+    notes = ReceivedFile("returns/schools-notes.csv", skipped=True, reason="Not read: not a workbook.")
+    report = track_returns(config, NG225, [notes], AFTER)
+    assert [(u.path, u.kind, u.reason) for u in report.unexpected] == [
+        ("returns/schools-notes.csv", UNPLACED, "Not read: not a workbook.")]
+    assert {row.agency: row.state for row in report.agencies}["Northshire Schools"] == "missing"

@@ -228,3 +228,138 @@ def test_reading_never_writes_to_the_input(workbook):
     read_return(workbook)
     assert workbook.read_bytes() == before
     assert workbook.stat().st_mtime_ns == stat.st_mtime_ns
+
+
+# --- sheet extents, measured before any parser allocates ---------------------------------------------------------
+
+
+def sheet_xml(body: str, prefix: str = "") -> bytes:
+    ns = f"xmlns{':' + prefix[:-1] if prefix else ''}=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\""
+    return f'<?xml version="1.0"?><{prefix}worksheet {ns}><{prefix}sheetData>{body}</{prefix}sheetData></{prefix}worksheet>'.encode()
+
+
+@pytest.mark.parametrize("body, prefix, extent", [
+    ('<row r="3"><c r="B3"><v>1</v></c><c r="L3" s="1"/></row>', "", (3, 12)),
+    ('<row><c><v>1</v></c><c><v>2</v></c></row><row><c><v>3</v></c></row>', "", (2, 2)),  # no r attributes
+    ('<x:row r="7"><x:c r="AZ7"><x:v>1</x:v></x:c></x:row>', "x:", (7, 52)),  # a namespace prefix
+    ('<row r="2" spans="1:3"><c t="s" r="C2"><v>0</v></c></row><row r="9"/>', "", (2, 3)),  # empty rows cost nothing
+    ('<row r="5"><c r="C5"/><c r=\'XFD5\'><v>1</v></c><c xr="ZZZ9"/></row>', "", (5, 16385)),  # quotes differ; no r: next
+    ('<row r="1"><c r="AA1"><v>1</v></c><c r="B1048576"><v>1</v></c><c r="Z3"/></row>', "", (1048576, 27)),
+    ('<row r="1"><c r="A1"/><c r="AAAAA1"><v>1</v></c></row>', "", (1, 10 ** 8)),  # no sheet is that wide
+    ('<row r="1"><c\nr="XFD1048576"><v>1</v></c></row>', "", (1048576, 16384)),  # any whitespace
+])
+def test_xlsx_extent_counts_every_cell_however_it_is_written(body, prefix, extent):
+    pieces = [sheet_xml(body, prefix)[i:i + 7] for i in range(0, len(sheet_xml(body, prefix)), 7)]  # tags cut
+    assert untrusted._xlsx_extent_cell_by_cell(iter(pieces)) == extent
+    fast = untrusted._xlsx_extent(lambda: iter(pieces))[:2]  # exact, or the bound (999, 702) of a small sheet
+    assert fast == extent or (fast == (999, 702) and extent[0] <= 999 and extent[1] <= 702)
+
+
+def test_a_small_sheet_is_passed_on_the_fast_path(monkeypatch):
+    monkeypatch.setattr(untrusted, "_xlsx_extent_cell_by_cell", None)  # would fail if called
+    body = "".join(f'<row r="{r}">' + "".join(f'<c r="{c}{r}" t="s"><v>1</v></c>' for c in "ABCDEFGHIJKL") + "</row>"
+                   for r in range(1, 200))
+    assert untrusted._xlsx_extent(lambda: iter([sheet_xml(body)])) == (999, 702, 0, 0, 0)  # a bound: within limits
+
+
+def test_a_dimension_is_not_trusted(workbook):
+    part = builders.sheet_part(workbook, "Assessment")
+    builders.rewrite_part(workbook, part, lambda xml: xml.replace(b'<dimension ref="', b'<dimension ref="A1:XFD1048576" x="'))
+    with check_untrusted(workbook) as checked:  # a claim alone allocates nothing: the cells decide
+        assert checked.kind == "xlsx"
+
+
+@pytest.mark.parametrize("rows, columns, refused", [(untrusted.MAX_SHEET_ROWS, 13, False),
+                                                   (untrusted.MAX_SHEET_ROWS + 1, 1, True),
+                                                   (1000, untrusted.MAX_SHEET_CELLS // 1000 + 1, True),
+                                                   (1, 16384, False)])
+def test_sheet_limits(tmp_path, rows, columns, refused):
+    from openpyxl.utils import get_column_letter
+
+    body = f'<row r="1"><c r="A1"><v>1</v></c></row><row r="{rows}"><c r="{get_column_letter(columns)}{rows}"><v>1</v></c></row>'
+    path = tmp_path / "sheet.xlsx"
+    path.write_bytes(zip_bytes({"[Content_Types].xml": b"<Types/>", "xl/workbook.xml": b"<workbook/>",
+                                "xl/worksheets/sheet1.xml": sheet_xml(body)}))
+    if refused:
+        with pytest.raises(FileRefused) as info:
+            check_untrusted(path)
+        assert info.value.code == "sheet-too-large" and f"{get_column_letter(columns)}{rows}" in info.value.message
+    else:
+        check_untrusted(path).close()
+
+
+def test_the_message_names_the_sheet_a_person_sees(workbook):
+    builders.rewrite_part(workbook, builders.sheet_part(workbook, "Assessment"),
+                          lambda xml: xml.replace(b"</sheetData>", b'<row r="1048576"><c r="XFD1048576"><v>1</v></c>'
+                                                                   b"</row></sheetData>"))
+    problem = refused(workbook)
+    assert problem.code == "sheet-too-large"
+    assert "The sheet 'Assessment' has something in cell XFD1048576" in problem.message
+
+
+def ods_content(table: str) -> bytes:
+    return ('<office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+            'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+            'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"><office:body><office:spreadsheet>'
+            f'{table}</office:spreadsheet></office:body></office:document-content>').encode()
+
+
+def test_ods_extent_multiplies_repeats_of_cells_with_content_only():
+    content = ods_content(
+        '<table:table table:name="Assessment">'
+        '<table:table-row><table:table-cell office:value-type="string"><text:p>a</text:p></table:table-cell>'
+        '<table:table-cell table:number-columns-repeated="3"/>'
+        '<table:table-cell table:number-columns-repeated="2"><text:p>b</text:p></table:table-cell></table:table-row>'
+        '<table:table-row table:number-rows-repeated="5"><table:table-cell office:value-type="float" '
+        'office:value="1"/></table:table-row>'
+        # LibreOffice ends every sheet like this: a million empty rows, 1024 empty cells wide
+        '<table:table-row table:number-rows-repeated="1048569"><table:table-cell table:number-columns-repeated="1024"/>'
+        '</table:table-row></table:table><table:table table:name="Lists"><table:table-row><table:table-cell '
+        'office:value-type="string"><text:p>x</text:p></table:table-cell></table:table-row></table:table>')
+    pieces = [content[i:i + 11] for i in range(0, len(content), 11)]
+    assert untrusted._ods_extents(pieces) == [("Assessment", 6, 6, 0, 0, 0), ("Lists", 1, 1, 0, 0, 0)]
+
+
+def test_ods_merged_cells_count_with_their_span():
+    content = ods_content(
+        '<table:table table:name="Data"><table:table-row><table:table-cell table:number-columns-spanned="13" '
+        'table:number-rows-spanned="2" office:value-type="string"><text:p>Heading</text:p></table:table-cell>'
+        '<table:covered-table-cell table:number-columns-repeated="12"/></table:table-row>'
+        '<table:table-row><table:table-cell table:number-rows-spanned="1048575"/></table:table-row></table:table>')
+    assert untrusted._ods_extents([content]) == [("Data", 1, 1, 1048576, 13, 26 + 1048575)]
+
+
+@pytest.mark.parametrize("refs, expected", [
+    (['A1:M1', 'A5:M6'], (6, 13, 13 + 26)),
+    (['$B$2:$C$3', 'E9:D8'], (9, 5, 4 + 4)),  # absolute references; corners in either order
+    (['N3:XFD1048576'], (1048576, 16384, 1048574 * 16371)),
+    (['A1:AAAA1'], (1, 10 ** 8, 10 ** 8)),  # no sheet is that wide
+])
+def test_xlsx_merges(refs, expected):
+    xml = sheet_xml("") + b"<mergeCells>" + b"".join(b'<mergeCell ref="%s"/>' % r.encode() for r in refs) + \
+        b"</mergeCells>"
+    assert untrusted._xlsx_extent(lambda: iter([xml[i:i + 9] for i in range(0, len(xml), 9)]))[2:] == expected
+
+
+def test_a_huge_merged_range_is_refused_naming_it(workbook):
+    builders.rewrite_part(workbook, builders.sheet_part(workbook, "Assessment"), lambda xml: xml.replace(
+        b"</sheetData>", b'</sheetData><mergeCells count="1"><mergeCell ref="D3:XFD1048576"/></mergeCells>'))
+    problem = refused(workbook)
+    assert problem.code == "sheet-too-large" and "merged over" in problem.message and "XFD1048576" in problem.message
+
+
+def test_stream_matches_the_part_stored_or_deflated(tmp_path):
+    data = b"<worksheet>" + b"<row/>" * 400_000 + b"</worksheet>"
+    for compression in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+        raw = zip_bytes({"xl/worksheets/sheet1.xml": data}, compression)
+        info = zipfile.ZipFile(io.BytesIO(raw)).getinfo("xl/worksheets/sheet1.xml")
+        assert b"".join(untrusted._stream(raw, info)) == data
+
+
+def test_a_utf16_sheet_is_measured_too(tmp_path):
+    body = '<row r="1048576"><c r="XFD1048576"><v>1</v></c></row>'
+    sheet = sheet_xml(body).decode().replace('<?xml version="1.0"?>', '<?xml version="1.0" encoding="UTF-16"?>')
+    path = tmp_path / "utf16.xlsx"
+    path.write_bytes(zip_bytes({"[Content_Types].xml": b"<Types/>", "xl/workbook.xml": b"<workbook/>",
+                                "xl/worksheets/sheet1.xml": sheet.encode("utf-16")}))
+    assert refused(path).code == "sheet-too-large"

@@ -220,9 +220,12 @@ CHANGE_WORDS = {"improved": "improved", "worse": "got worse", "same": "stayed th
 
 
 def _round_name(info: RoundInfo) -> str:
-    """"round 2026" or "the merge of 1 March 2026": how the page names a round."""
+    """"round 2026", else "the assessment as of 1 March 2026" (its as-of date: what the board knows it by), else
+    "the merge of 1 March 2026": how the page names a round."""
     if info.round:
         return f"round {info.round}"
+    if info.as_of:
+        return f"the assessment as of {long_date(info.as_of)}"
     merged = info.merged_at[:10]
     try:
         return f"the merge of {long_date(dt.date.fromisoformat(merged))}"
@@ -247,7 +250,8 @@ def _progress(comparison: Comparison, summary: Summary) -> dict:
     counts = comparison.change_counts
     return {
         "since": _round_name(comparison.old),
-        "old_as_of": long_date(comparison.old.as_of) if comparison.old.as_of else None,
+        # said once: a round named by its as-of date does not repeat it
+        "old_as_of": long_date(comparison.old.as_of) if comparison.old.as_of and comparison.old.round else None,
         "changes": [(CHANGE_WORDS[c], counts[c]) for c in CHANGES if counts[c]],
         "sections": [{"id": s["id"], "title": titles.get(s["id"]), "old": share(s["old"]), "new": share(s["new"])}
                      for s in comparison.sections],

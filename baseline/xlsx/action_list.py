@@ -16,6 +16,7 @@ from openpyxl.styles import Alignment
 from baseline.actions import ActionGroup
 from baseline.files import atomic_write
 from baseline.xlsx.cells import column_letter
+from baseline.xlsx.merged.layout import ACTIONS_COLUMNS, POPULATION_LABELS
 from baseline.xlsx.sheets import (
     BORDER,
     DATE_FORMAT,
@@ -32,11 +33,10 @@ from baseline.xlsx.sheets import (
 
 SHEET = "Actions"
 HEADER_ROW = 4
-COLUMNS = (  # header, width
-    ("Action ID", 20), ("Recommendation", 15), ("Theme", 26), ("Agency", 22), ("Owner", 22),
-    ("Specific action", 50), ("Deadline", 13), ("Status", 13), ("Overdue", 10), ("Risk if not done?", 12),
-    ("Links to other actions", 22), ("Progress notes", 50),
-)
+# The merged workbook's Actions columns, in its order (a recipient finds each action as the group's plan has it),
+# then the agency's risk flag (which the Actions sheet shows as a note on the Action ID).
+COLUMNS = tuple((c.header, c.width) for c in ACTIONS_COLUMNS) + (("Risk if not done?", 12),)
+_AT = {c.key: index for index, c in enumerate(ACTIONS_COLUMNS, start=1)}
 
 
 def build_action_list_workbook(group: ActionGroup, *, heading: str, themes: Mapping[str, str]) -> openpyxl.Workbook:
@@ -61,20 +61,30 @@ def build_action_list_workbook(group: ActionGroup, *, heading: str, themes: Mapp
     for plan_row in group.rows:
         row += 1
         overdue_now = plan_row.is_overdue(group.as_of)
-        values = (plan_row.action_id, plan_row.recommendation, themes.get(plan_row.section, plan_row.section),
-                  plan_row.agency, plan_row.owner, plan_row.action, None,
-                  plan_row.status.value if plan_row.status else "", "Yes" if overdue_now else "No",
-                  "Yes" if plan_row.risk else "", plan_row.links_shown, plan_row.progress_notes)
-        for column, value in enumerate(values, start=1):
-            cell = ws.cell(row, column)
+        values = {
+            "action_id": plan_row.action_id, "theme": themes.get(plan_row.section, plan_row.section),
+            "recommendation": plan_row.recommendation,
+            "age_group": POPULATION_LABELS.get(plan_row.population, plan_row.population), "agency": plan_row.agency,
+            "action": plan_row.action, "owner": plan_row.owner, "deadline": None,
+            "status": plan_row.status.value if plan_row.status else "", "overdue": "Yes" if overdue_now else "No",
+            "links": plan_row.links_shown, "progress_notes": plan_row.progress_notes, "last_updated": None,
+        }
+        for key, value in values.items():
+            cell = ws.cell(row, _AT[key])
             cell.alignment, cell.border = WRAP_TOP, BORDER
             write_text(cell, value)
-        deadline = ws.cell(row, 7)
+        risk = ws.cell(row, len(COLUMNS))
+        risk.alignment, risk.border = WRAP_TOP, BORDER
+        write_text(risk, "Yes" if plan_row.risk else "")
+        deadline = ws.cell(row, _AT["deadline"])
         if plan_row.deadline:
             deadline.value, deadline.number_format = plan_row.deadline, DATE_FORMAT
         else:
             write_text(deadline, plan_row.deadline_text)
-        for column in (9, 10):  # colour is never alone: the cell says Yes
+        if plan_row.last_updated:
+            updated = ws.cell(row, _AT["last_updated"])
+            updated.value, updated.number_format = plan_row.last_updated, DATE_FORMAT
+        for column in (_AT["overdue"], len(COLUMNS)):  # colour is never alone: the cell says Yes
             if ws.cell(row, column).value == "Yes":
                 ws.cell(row, column).font = WARNING_FONT
     ws.freeze_panes = f"A{HEADER_ROW + 1}"

@@ -1,10 +1,11 @@
 """Raw parts of a workbook, read straight from its (already checked) zip: the values through python-calamine
-(SourceWorkbook), custom document properties, defined names, formula cells and merged ranges, and ONE walker over
-an ODS `content.xml`, which reads the part through the bounded read of untrusted.py.
+(SourceWorkbook), custom document properties, defined names, the last-saved time, formula cells and merged ranges,
+and ONE walker over an ODS `content.xml`, which reads the part through the bounded read of untrusted.py.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import re
 from dataclasses import dataclass, field
@@ -109,6 +110,47 @@ def defined_names(checked: CheckedFile) -> dict[str, tuple[str, str]]:
         sheet = (match.group(1) or "").replace("''", "'") or match.group(2)
         out.setdefault(name[len(META_PREFIX):], (sheet, f"{match.group(3).upper()}{match.group(4)}"))
     return out
+
+
+# --- when the file was last saved ---------------------------------------------------------------------------------
+
+_SAVED_PARTS = {"xlsx": ("docProps/core.xml", "{http://purl.org/dc/terms/}modified"),  # Excel, LibreOffice, Sheets
+                "ods": ("meta.xml", "{http://purl.org/dc/elements/1.1/}date")}
+# W3CDTF as written by Excel ("2027-01-26T09:05:00Z") and LibreOffice ("2027-01-26T09:05:00.123456789", no zone).
+_W3CDTF = re.compile(r"^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2})?)(?:[.,](\d+))?(Z|[+-]\d{2}:?\d{2})?$")
+
+
+def last_saved(checked: CheckedFile) -> dt.datetime | None:
+    """When the file was last saved, by the file's own properties: `docProps/core.xml` dcterms:modified (.xlsx,
+    .xlsm) or `meta.xml` dc:date (.ods). None when the file does not say or says something unreadable, and for an
+    old .xls (whose OLE properties are not read).
+
+    This, never the generated-at stamp (the same in every copy of one blank workbook), tells a resubmission from
+    the first return. A time without a zone (LibreOffice's .ods) stays naive: the caller decides how to compare it.
+    """
+    if checked.kind not in _SAVED_PARTS:
+        return None
+    part, tag = _SAVED_PARTS[checked.kind]
+    try:
+        root = checked.read_xml(part)
+    except FileRefused:  # damaged properties hide no answers: the time is unknown, the answers are still read
+        return None
+    element = next(root.iter(tag), None) if root is not None else None
+    return parse_saved_time(element.text if element is not None else None)
+
+
+def parse_saved_time(text: str | None) -> dt.datetime | None:
+    """A W3CDTF time as office files write it, or None (fractions beyond microseconds are cut)."""
+    match = _W3CDTF.match((text or "").strip())
+    if match is None:
+        return None
+    moment, fraction, zone = match.groups()
+    fraction = f".{fraction[:6]:0<6}" if fraction else ""
+    zone = "+00:00" if zone == "Z" else (f"{zone[:3]}:{zone[-2:]}" if zone else "")
+    try:
+        return dt.datetime.fromisoformat(moment + fraction + zone)
+    except ValueError:  # 2027-02-30T…: no such time
+        return None
 
 
 # --- formulas ---------------------------------------------------------------------------------------------------

@@ -21,10 +21,20 @@ from baseline.xlsx.agency.layout import META_SHEET
 from baseline.xlsx.agency.reader import read_agency_source
 from baseline.xlsx.cells import cell_ref
 from baseline.xlsx.csv_rescue import AgencyResolver, read_csv_return
+from baseline.xlsx.merged.layout import ANSWERS_SHEET
+from baseline.xlsx.merged.layout import KIND as MERGED_KIND
 from baseline.xlsx.nice.layout import DATA_SHEET
 from baseline.xlsx.nice.reader import read_nice_source
-from baseline.xlsx.package import SourceWorkbook
-from baseline.xlsx.untrusted import MAX_FILE_BYTES, OLE_MAGIC, ZIP_MAGICS, FileRefused, check_untrusted, damaged
+from baseline.xlsx.package import SourceWorkbook, last_saved
+from baseline.xlsx.untrusted import (
+    MAX_FILE_BYTES,
+    OLE_MAGIC,
+    ZIP_MAGICS,
+    FileRefused,
+    check_untrusted,
+    damaged,
+    require_regular_file,
+)
 
 
 @dataclass
@@ -37,10 +47,11 @@ def read_return(path: str | Path, agencies: AgencyResolver | None = None) -> Rea
     """Read one returned file. Never raises for bad input; every failure is an Issue.
 
     `agencies` names the agency of a return that carries none: NICE's own tool, or a CSV export of the Assessment
-    sheet (config.AgencyMap from `--as-agency` or a mapping file; later the config's `files`).
+    sheet (config.AgencyMap from `--as-agency` or the assessment config's `files` patterns).
     """
     report = FileReport(path=str(path))
     try:
+        require_regular_file(path)  # issue 11: a named pipe would block every open below for ever
         suffix = Path(path).suffix.lower()
         if suffix == ".csv" and not _is_workbook(path):  # a workbook renamed to .csv is read as the workbook
             return ReadResult(report, read_csv_return(path, report, agencies))
@@ -55,10 +66,15 @@ def read_return(path: str | Path, agencies: AgencyResolver | None = None) -> Rea
                     agency_return = read_agency_source(source, report)
                 elif kind == "nice-bat":
                     agency_return = read_nice_source(source, report, agencies)
+                elif kind == "merged":
+                    report.issues.append(make_issue("not-a-baseline-workbook", MERGED_NOT_A_RETURN, file=str(path)))
+                    agency_return = None
                 else:
                     report.issues.append(make_issue("not-a-baseline-workbook", _not_baseline(checked.kind),
                                                     file=str(path)))
                     agency_return = None
+                if agency_return is not None:
+                    agency_return.last_saved = last_saved(checked)
             finally:
                 source.close()
     except FileRefused as refused:
@@ -84,6 +100,12 @@ def _is_workbook(path: str | Path) -> bool:
     except OSError:
         return False  # the CSV reader reports it
     return head.startswith((OLE_MAGIC, *ZIP_MAGICS))
+
+
+MERGED_NOT_A_RETURN = (
+    "This is a merged workbook (made by `baseline merge`), not an agency's return. Keep merged workbooks out of the "
+    "returns folder (or give the returns one by one); to carry its action plan into a new merge, give it with "
+    "--update.")
 
 
 def _not_baseline(kind: str) -> str:
@@ -196,9 +218,19 @@ def check_legacy_extents(data: bytes) -> None:
 
 
 def detect_format(source: "SourceWorkbook") -> str | None:
-    """"baseline" (our own workbook), "nice-bat" (NICE's baseline assessment tool) or None (anything else)."""
+    """"baseline" (our own agency workbook), "merged" (a merged workbook: not a return), "nice-bat" (NICE's baseline
+    assessment tool) or None (anything else)."""
     if META_SHEET in source.sheet_names:
+        if ANSWERS_SHEET in source.sheet_names and _says_merged(source.rows(META_SHEET)):
+            return "merged"
         return "baseline"
     if DATA_SHEET in source.sheet_names:
         return "nice-bat"
     return None
+
+
+def _says_merged(meta_rows: list[list]) -> bool:
+    """The stamps sheet says kind=merged (only a merged workbook has an All answers sheet as well, so an agency
+    workbook never pays for this look)."""
+    return any(len(row) >= 2 and str(row[0]).strip() == "kind" and str(row[1]).strip() == MERGED_KIND
+               for row in meta_rows)

@@ -1,5 +1,7 @@
 """Everything before a parser trusts a file: size, container type, zip entry count, total uncompressed size and
-compression ratio, a DTD/entity scan of every XML part, encryption (XLSX_PITFALLS.md §1).
+compression ratio, a DTD/entity scan of every part (by content, whatever its name), encryption (XLSX_PITFALLS.md
+§1), and the extent of every sheet, measured by streaming its XML before calamine or openpyxl allocate a grid for it
+(a single cell typed at XFD1048576 spans 17 billion cells).
 
 The bytes checked are the bytes parsed afterwards (no second read of the path, so no swap in between). Parts are
 read through CheckedFile.read_part, bounded by the size the zip directory declares.
@@ -7,12 +9,16 @@ read through CheckedFile.read_part, bounded by the size the zip directory declar
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import io
+import os
+import re
 import stat
 import sys
 import zipfile
 import zlib
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from xml.etree.ElementTree import ParseError
@@ -21,6 +27,7 @@ import defusedxml.ElementTree as DET
 from defusedxml.common import DefusedXmlException
 
 from baseline.issues import BaselineError
+from baseline.xlsx.cells import cell_ref, parse_cell_ref
 
 MAX_FILE_BYTES = 20 * 1024 * 1024  # a full NG225 return is well under 1 MB
 MAX_ZIP_ENTRIES = 500
@@ -28,6 +35,14 @@ MAX_UNCOMPRESSED_BYTES = 200 * 1024 * 1024
 MAX_COMPRESSION_RATIO = 100  # a real 100k-row sheet compresses about 11:1
 RATIO_CHECK_MIN_BYTES = 1024 * 1024  # small entries cannot bomb, whatever their ratio
 XML_PROLOG_SCAN_BYTES = 64 * 1024  # a DTD can only sit in the prolog, before the root element
+# A sheet's extent (last row and column holding a cell), bounded before any parser builds a grid for it. A return
+# has about 150 rows by 12 columns; a merged workbook of 800 returns about 120,000 rows by 15 columns.
+MAX_SHEET_ROWS = 150_000
+MAX_SHEET_CELLS = 2_000_000  # rows x columns of the extent
+# Cells covered by merged ranges in one sheet: openpyxl makes an object for each, and readers spread a merged value
+# over each (a return merges a few heading rows; NICE's tool about 50 rows by 13 columns).
+MAX_MERGED_CELLS = 100_000
+SCAN_CHUNK_BYTES = 1024 * 1024
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy .xls, and password-protected .xlsx
 ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06")
@@ -161,31 +176,50 @@ def check_untrusted(path: Path | str) -> CheckedFile:
     try:
         _check_zip(infos)
         kind = _container_kind(archive)
-        _scan_xml_prologs(data, infos)
+        heads = _scan_xml_prologs(data, infos)
+        _check_sheet_extents(data, archive, kind, heads)
     except BaseException:
         archive.close()
         raise
     return CheckedFile(path=path, data=data, sha256=hashlib.sha256(data).hexdigest(), kind=kind, zip=archive)
 
 
-def _read_limited(path: Path) -> bytes:
+def require_regular_file(path: Path | str) -> None:
+    """Refuse (FileRefused) a path that is missing, a folder, or not a regular file: a named pipe or a device would
+    block whoever opens it for ever. Call it before anything opens a file a user named."""
+    with _open_regular(Path(path)):
+        pass
+
+
+@contextmanager
+def _open_regular(path: Path):
+    """The file opened for reading, once it is known to be a regular file. Opened without blocking and checked on
+    the open descriptor, so a pipe swapped in after a check cannot block the read."""
     try:
-        status = path.stat()
-        if stat.S_ISDIR(status.st_mode):
-            raise FileRefused("unreadable-file", "This is a folder, not a workbook.")
-        if not stat.S_ISREG(status.st_mode):  # a pipe or a device would block or never end
-            raise FileRefused("unreadable-file", "This is not a regular file (a pipe or a device?), not a workbook.")
-        size = status.st_size
-        if size > MAX_FILE_BYTES:
-            raise FileRefused("unsafe-file", f"The file is {size / 1024 / 1024:.1f} MB, more than the "
-                                             f"{MAX_FILE_BYTES // 1024 // 1024} MB a return can be; it was not read. "
-                                             "Remove pictures or extra sheets and send it again.")
-        with path.open("rb") as handle:
-            data = handle.read(MAX_FILE_BYTES + 1)  # the file may grow between stat and read
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except FileNotFoundError:
         raise FileRefused("unreadable-file", "There is no such file.") from None
     except PermissionError:
         raise FileRefused("unreadable-file", "The file cannot be opened: permission denied.") from None
+    except OSError as exc:
+        raise FileRefused("unreadable-file", f"The file cannot be opened: {exc.strerror or exc}.") from None
+    with os.fdopen(fd, "rb") as handle:
+        status = os.fstat(fd)
+        if stat.S_ISDIR(status.st_mode):
+            raise FileRefused("unreadable-file", "This is a folder, not a workbook.")
+        if not stat.S_ISREG(status.st_mode):  # a pipe or a device would block or never end
+            raise FileRefused("unreadable-file", "This is not a regular file (a pipe or a device?), not a workbook.")
+        yield handle, status
+
+
+def _read_limited(path: Path) -> bytes:
+    try:
+        with _open_regular(path) as (handle, status):
+            if status.st_size > MAX_FILE_BYTES:
+                raise FileRefused("unsafe-file", f"The file is {status.st_size / 1024 / 1024:.1f} MB, more than the "
+                                                 f"{MAX_FILE_BYTES // 1024 // 1024} MB a return can be; it was not "
+                                                 "read. Remove pictures or extra sheets and send it again.")
+            data = handle.read(MAX_FILE_BYTES + 1)  # the file may grow between stat and read
     except OSError as exc:
         raise FileRefused("unreadable-file", f"The file cannot be opened: {exc.strerror or exc}.") from None
     if len(data) > MAX_FILE_BYTES:
@@ -229,14 +263,17 @@ def _container_kind(archive: zipfile.ZipFile) -> str:
                                          f"spreadsheet (.ods): perhaps a Word document or a folder of files. {RESAVE}")
 
 
-def _scan_xml_prologs(data: bytes, infos: list[zipfile.ZipInfo]) -> None:
-    """Refuse any XML part with a DTD or entity declaration before its root element (no spreadsheet needs one).
+def _scan_xml_prologs(data: bytes, infos: list[zipfile.ZipInfo]) -> dict[str, bytes]:
+    """Refuse any part with a DTD or entity declaration before its root element (no spreadsheet needs one).
 
-    The parsers behind calamine and openpyxl differ in how they treat entities; refusing the declarations up
-    front protects all of them. Only the start of each part is inflated.
+    Every part is looked at, whatever its name: the relationships decide which part a parser reads, so a sheet can
+    be named "sheet1.bin". A part that is not XML (a picture) ends the scan at its first byte. The parsers behind
+    calamine and openpyxl differ in how they treat entities; refusing the declarations up front protects all of
+    them. Only the start of each part is inflated; those starts are returned (part name -> bytes).
     """
+    heads: dict[str, bytes] = {}
     for info in infos:
-        if not info.filename.endswith((".xml", ".rels", ".vml")):
+        if info.is_dir() or info.file_size == 0:
             continue
         # Almost every part's root element starts within its first few hundred bytes: look there first.
         head = inflate(data, info, 1024)
@@ -246,14 +283,28 @@ def _scan_xml_prologs(data: bytes, infos: list[zipfile.ZipInfo]) -> None:
             safe = _prolog_is_safe(head, complete=len(head) >= info.file_size)
         if not safe:  # a DTD, or still no root element after 64 KB
             raise FileRefused("unsafe-file", UNSAFE_XML)
+        heads[info.filename] = head
+    return heads
+
+
+def _utf16(head: bytes) -> str | None:
+    """The codec of an XML part in UTF-16 (with or without its byte-order mark), else None."""
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "utf-16"
+    if head.startswith(b"<\x00"):
+        return "utf-16-le"
+    if head.startswith(b"\x00<"):
+        return "utf-16-be"
+    return None
 
 
 def _prolog_is_safe(head: bytes, complete: bool) -> bool | None:
     """True when the XML prolog (declaration, comments, processing instructions) ends in a root element, with no
     DOCTYPE or ENTITY declaration before it; False when it has one; None when `head` ends inside the prolog of a
     part we have not seen all of. Comments are skipped properly, so none can hide a DTD."""
-    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
-        head = head[: len(head) // 2 * 2].decode("utf-16", errors="replace").encode("utf-8")
+    encoding = _utf16(head)
+    if encoding:
+        head = head[: len(head) // 2 * 2].decode(encoding, errors="replace").encode("utf-8")
     elif head.startswith(b"\xef\xbb\xbf"):
         head = head[3:]
     position = 0
@@ -280,6 +331,282 @@ def _skip_space(data: bytes, position: int) -> int:
     while position < len(data) and data[position] in b" \t\r\n":
         position += 1
     return position
+
+
+# --- sheet extents -------------------------------------------------------------------------------------------------
+
+_XLSX_CELL_OR_ROW = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(row|c)(?=[\s/>])([^>]*)>")
+# The fast paths. Excel, LibreOffice, Google Sheets and openpyxl write every cell as <c r="B7" ...>; when every cell
+# tag starts so, a few regular-expression passes in C tell whether any reference is large (a row of 4 digits or
+# more, a column of 3 letters): if none is, the sheet is at most 999 rows by 702 columns, within the limits. Each
+# pattern starts with a literal, which the engine searches for fast. A cell tag written any other way (a prefix,
+# r elsewhere or missing) is counted as a cell but not as a reference, which sends the sheet down the slow path.
+_XLSX_CELL = re.compile(rb"<c[ />\t\r\n]")
+_XLSX_PREFIXED_CELL = re.compile(rb":c[ />\t\r\n]")  # <x:c ...> (and </x:c>)
+_XLSX_REF = re.compile(rb'<c r="[A-Z]')
+_XLSX_LARGE_REF = re.compile(rb'<c r="(?:[A-Z]{3}|[A-Z]{1,2}[0-9]{4})')
+_XLSX_CELL_REF = re.compile(rb'<c r="([A-Z]{1,3})([0-9]{1,7})"')
+_REF_ATTRIBUTE = re.compile(rb"""(?:^|\s)r\s*=\s*["']([A-Za-z]*)([0-9]*)["']""")
+_BEYOND = 10 ** 8  # a reference past any sheet's end (more than 3 letters, 8 digits): counted as far away
+_ODS_ELEMENT = re.compile(rb"<(/?)table:(table|table-row|table-cell|covered-table-cell)(?=[\s/>])([^>]*?)(/?)>")
+_ROWS_REPEATED = re.compile(rb"""table:number-rows-repeated\s*=\s*["']([0-9]{1,10})["']""")
+_COLUMNS_REPEATED = re.compile(rb"""table:number-columns-repeated\s*=\s*["']([0-9]{1,10})["']""")
+_ODS_VALUE = re.compile(rb"office:value-type\s*=")
+_ROWS_SPANNED = re.compile(rb"""table:number-rows-spanned\s*=\s*["']([0-9]{1,10})["']""")
+_COLUMNS_SPANNED = re.compile(rb"""table:number-columns-spanned\s*=\s*["']([0-9]{1,10})["']""")
+_WORKSHEET_ROOT = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?worksheet[\s>]")
+
+
+def _check_sheet_extents(data: bytes, archive: zipfile.ZipFile, kind: str, heads: dict[str, bytes]) -> None:
+    """Refuse a file with a sheet whose cells reach past MAX_SHEET_ROWS rows or MAX_SHEET_CELLS cells.
+
+    The extent is what a parser would allocate: from A1 to the last row and column holding a cell (an .xlsx <c>
+    element, empty or not: openpyxl keeps styled empty cells too; an .ods cell with a value, its row and column
+    repeats multiplied out: LibreOffice ends every sheet with a million repeated *empty* rows). A sheet's
+    <dimension> is not trusted: it can say anything. The XML is streamed through the bounded inflate, so the
+    check itself costs no memory.
+    """
+    for info in archive.infolist():
+        head = heads.get(info.filename, b"")
+        encoding = _utf16(head)
+
+        def stream(info=info, encoding=encoding):
+            return _stream(data, info) if encoding is None else _as_utf8(_stream(data, info), encoding)
+
+        if kind == "ods":
+            if info.filename != "content.xml":
+                continue
+            extents = _ods_extents(stream())
+        else:
+            if not _WORKSHEET_ROOT.search(head if encoding is None else head.decode(encoding, "replace").encode()):
+                continue
+            extents = [(None, *_xlsx_extent(stream))]
+        for name, rows, columns, merged_rows, merged_columns, merged in extents:
+            if merged > MAX_MERGED_CELLS or merged_rows > MAX_SHEET_ROWS or \
+                    merged_rows * merged_columns > MAX_SHEET_CELLS:
+                sheet = name or _sheet_name(archive, data, info.filename)
+                raise FileRefused("sheet-too-large", (
+                    f"The sheet '{sheet}' has cells merged over {merged:,} cells, as far as cell "
+                    f"{_shown_ref(merged_rows, merged_columns)}, far beyond any assessment table, so the file was "
+                    "not read. On that sheet select everything (Ctrl+A), choose Unmerge Cells, save and send the "
+                    "file again."))
+            if rows > MAX_SHEET_ROWS or rows * columns > MAX_SHEET_CELLS:
+                sheet = name or _sheet_name(archive, data, info.filename)
+                raise FileRefused("sheet-too-large", (
+                    f"The sheet '{sheet}' has something in cell {_shown_ref(rows, columns)}, far outside any "
+                    f"assessment table ({rows:,} rows by {columns:,} columns), so the file was not read. Something "
+                    "was typed or pasted far below or to the right of the table: on that sheet press Ctrl+End to "
+                    "find it, delete those rows and columns, save and send the file again."))
+
+
+def _shown_ref(rows: int, columns: int) -> str:
+    """The last cell of an extent as a person reads it ("XFD1048576"); beyond any sheet, "far beyond XFD1048576"."""
+    if rows > 1_048_576 or columns > 16_384:
+        return "far beyond XFD1048576"
+    return cell_ref(rows - 1, columns - 1)
+
+
+def _stream(data: bytes, info: zipfile.ZipInfo):
+    """A zip entry's content in pieces, never more in all than the directory declares (see inflate)."""
+    view = memoryview(data)
+    header = bytes(view[info.header_offset: info.header_offset + 30])
+    if len(header) < 30 or header[:4] != b"PK\x03\x04":
+        return
+    start = info.header_offset + 30 + int.from_bytes(header[26:28], "little") + int.from_bytes(header[28:30], "little")
+    packed = view[start: start + info.compress_size]
+    left = info.file_size
+    if info.compress_type == zipfile.ZIP_STORED:
+        for offset in range(0, min(left, len(packed)), SCAN_CHUNK_BYTES):
+            yield bytes(packed[offset: min(offset + SCAN_CHUNK_BYTES, left)])
+        return
+    inflater = zlib.decompressobj(-zlib.MAX_WBITS)
+    try:
+        for offset in range(0, len(packed), SCAN_CHUNK_BYTES):
+            piece = inflater.decompress(packed[offset: offset + SCAN_CHUNK_BYTES], SCAN_CHUNK_BYTES)
+            while piece:
+                piece = piece[:left]
+                left -= len(piece)
+                yield piece
+                if left <= 0:
+                    return
+                piece = inflater.decompress(inflater.unconsumed_tail, SCAN_CHUNK_BYTES)
+    except zlib.error:
+        return  # damaged: the parser reports it, and nothing was allocated for it here
+
+
+def _as_utf8(pieces, encoding: str):
+    """A UTF-16 part's pieces as UTF-8 (the patterns here are written for it)."""
+    decoder = codecs.getincrementaldecoder(encoding)(errors="replace")
+    for piece in pieces:
+        yield decoder.decode(piece).encode("utf-8")
+
+
+def _tags(pieces, pattern: re.Pattern):
+    """Every match of a tag pattern over a stream of XML pieces (a tag cut between two pieces is joined first)."""
+    for piece in _pieces_whole_tags(pieces):
+        yield from pattern.finditer(piece)
+
+
+def _xlsx_extent(stream) -> tuple[int, int, int, int, int]:
+    """(last row, last column) of the cells in a worksheet's XML (`stream()` gives it in pieces), or a bound of it:
+    (999, 702) stands for "no larger than that", within the limits; then (last row, last column, cells covered) of
+    its merged ranges (see _xlsx_merges), found in the same pass.
+
+    Cells without a reference written the usual way are followed one by one, those without any placed after the
+    previous one, as parsers place them.
+    """
+    cells = refs = 0
+    large = False
+    merges: list[bytes] = []
+    for piece in _pieces_whole_tags(stream()):
+        cells += len(_XLSX_CELL.findall(piece)) + len(_XLSX_PREFIXED_CELL.findall(piece))
+        refs += len(_XLSX_REF.findall(piece))
+        large = large or _XLSX_LARGE_REF.search(piece) is not None
+        merges += _MERGE_REF.findall(piece)
+    merged = _xlsx_merges(merges)
+    if cells != refs:
+        return (*_xlsx_extent_cell_by_cell(stream()), *merged)
+    if not large:
+        return (999, 702, *merged)
+    last_row, widest, seen = 0, (0, b""), 0
+    for piece in _pieces_whole_tags(stream()):
+        found = _XLSX_CELL_REF.findall(piece)
+        seen += len(found)
+        if found:
+            columns, rows = zip(*found)
+            last_row = max(last_row, max(map(int, rows)))
+            widest = max(widest, max(zip(map(len, columns), columns)))
+    if seen != refs:  # a reference of another shape (4 letters, 8 digits): follow the cells one by one
+        return (*_xlsx_extent_cell_by_cell(stream()), *merged)
+    return (last_row, parse_cell_ref(widest[1].decode() + "1")[1] + 1 if widest[1] else 0, *merged)
+
+
+def _pieces_whole_tags(pieces):
+    """The pieces of a stream re-cut so that no tag is split between two of them."""
+    carry = b""
+    for piece in pieces:
+        buffer = carry + piece
+        cut = buffer.rfind(b"<")
+        if cut < 0:  # text only: no tag starts here, so none can run on into the next piece
+            carry = b""
+            yield buffer
+            continue
+        yield buffer[:cut]
+        carry = buffer[cut:]
+    if carry:
+        yield carry
+
+
+def _xlsx_extent_cell_by_cell(pieces) -> tuple[int, int]:
+    row = column = last_row = last_column = 0
+    columns: dict[bytes, int] = {}
+    for match in _tags(pieces, _XLSX_CELL_OR_ROW):
+        ref = _REF_ATTRIBUTE.search(match.group(2))
+        if match.group(1) == b"row":
+            row = _number(ref.group(2)) if ref and ref.group(2) else row + 1
+            column = 0
+            continue
+        if ref and ref.group(1):
+            letters = ref.group(1).upper()
+            if letters not in columns:
+                columns[letters] = parse_cell_ref(letters.decode() + "1")[1] + 1 if len(letters) <= 3 else _BEYOND
+            column = columns[letters]
+            if ref.group(2):
+                row = _number(ref.group(2))
+        else:
+            column += 1
+        last_row, last_column = max(last_row, row), max(last_column, column)
+    return last_row, last_column
+
+
+_MERGE_REF = re.compile(rb"""mergeCell\b[^>]*?\sref\s*=\s*["']([^"']*)["']""")
+_REF_PARTS = re.compile(rb"\$?([A-Za-z]*)\$?([0-9]*)")
+
+
+def _xlsx_merges(refs: list[bytes]) -> tuple[int, int, int]:
+    """(last row, last column, cells covered) of merged ranges (the refs of <mergeCell ref="A1:C3"/>); a reference
+    no sheet can have (no row, 4 letters) counts as far away."""
+    last_row = last_column = covered = 0
+    for ref in refs:
+        corners = [_position(part) for part in ref.split(b":")[:2]]
+        (top, left), (bottom, right) = corners[0], corners[-1]
+        top, bottom = sorted((top, bottom))
+        left, right = sorted((left, right))
+        last_row, last_column = max(last_row, bottom), max(last_column, right)
+        covered += (bottom - top + 1) * (right - left + 1)
+    return last_row, last_column, covered
+
+
+def _position(ref: bytes) -> tuple[int, int]:
+    """(row, column), 1-based, of a cell reference as written ("B7", "$B$7"); _BEYOND for a part no sheet has."""
+    found = _REF_PARTS.fullmatch(ref.strip())
+    letters, digits = found.groups() if found else (b"", b"")
+    row = _number(digits) if digits else _BEYOND
+    column = parse_cell_ref(letters.decode().upper() + "1")[1] + 1 if 0 < len(letters) <= 3 else _BEYOND
+    return row, column
+
+
+def _number(digits: bytes) -> int:
+    return int(digits) if len(digits) <= 8 else _BEYOND
+
+
+def _ods_extents(pieces) -> list[tuple[str | None, int, int, int, int, int]]:
+    """(sheet name, last row, last column, last merged row, last merged column, cells merged) of each table of an
+    .ods content.xml, counting only cells that hold something (a value type or text), with their row and column
+    repeats, and every merged (spanned) cell."""
+    out: list[tuple[str | None, int, int, int, int, int]] = []
+    name: str | None = None
+    row = column = last_row = last_column = merged_row = merged_column = merged = 0
+    repeat, row_used = 1, False
+    for match in _tags(pieces, _ODS_ELEMENT):
+        closing, tag, attributes, empty = match.groups()
+        if tag == b"table":
+            if closing:
+                out.append((name, last_row, last_column, merged_row, merged_column, merged))
+            else:
+                found = re.search(rb"""table:name\s*=\s*["']([^"']*)["']""", attributes)
+                name = found.group(1).decode("utf-8", "replace") if found else None
+                row = last_row = last_column = merged_row = merged_column = merged = 0
+            continue
+        if tag == b"table-row":
+            if not closing:
+                found = _ROWS_REPEATED.search(attributes)
+                repeat, column, row_used = (int(found.group(1)) if found else 1), 0, False
+            if closing or empty:
+                if row_used:
+                    last_row = max(last_row, row + repeat)
+                row += repeat
+            continue
+        if closing:
+            continue
+        found = _COLUMNS_REPEATED.search(attributes)
+        span = int(found.group(1)) if found else 1
+        if not empty or _ODS_VALUE.search(attributes):
+            row_used = True
+            last_column = max(last_column, column + span)
+        down, across = _ROWS_SPANNED.search(attributes), _COLUMNS_SPANNED.search(attributes)
+        down, across = int(down.group(1)) if down else 1, int(across.group(1)) if across else 1
+        if down * across > 1:
+            merged += down * across * span * repeat
+            merged_row, merged_column = max(merged_row, row + repeat - 1 + down), max(merged_column, column + span - 1 + across)
+        column += span
+    return out
+
+
+def _sheet_name(archive: zipfile.ZipFile, data: bytes, part: str) -> str:
+    """The name a person sees for a worksheet part (from the workbook and its relationships), else the part."""
+    try:
+        rels = parse_xml(inflate(data, archive.getinfo("xl/_rels/workbook.xml.rels")))
+        workbook = parse_xml(inflate(data, archive.getinfo("xl/workbook.xml")))
+        targets = {rel.get("Id"): rel.get("Target", "").lstrip("/").removeprefix("xl/") for rel in rels}
+        for sheet in workbook.iter():
+            if sheet.tag.endswith("}sheet"):
+                rel_id = next((v for k, v in sheet.attrib.items() if k.endswith("}id")), None)
+                if targets.get(rel_id) == part.removeprefix("xl/"):
+                    return sheet.get("name") or part
+    except (FileRefused, KeyError):
+        pass
+    return part
 
 
 def damaged(exc: BaseException, what: str = "the file") -> str:

@@ -70,7 +70,7 @@ def write_late_return(path: Path) -> None:
                                 action="Train the remaining crews on the self-harm module.", owner="Clinical Lead",
                                 deadline=dt.date(2027, 9, 30), action_status=ActionStatus.IN_PROGRESS,
                                 risk=YesNo.YES, completed_by="P. Hughes, Clinical Lead")
-    write_agency_workbook(path, guideline, agency=LATE_AGENCY, sectors=LATE_SECTORS, area="Northshire",
+    write_agency_workbook(path, guideline, agency=LATE_AGENCY, sectors=LATE_SECTORS, area="Northshire", round="2027",
                           generated_at=SAVED, prefill=answers, force=True)
 
 

@@ -4,8 +4,9 @@
 
 Reads `assessment.yaml` beside this script, fills each agency's workbook with realistic (invented) answers — some
 recommendations met, some gaps with actions, owners and deadlines, a few overdue as of 2027-03-01 — and, when
-LibreOffice is installed, re-saves one return with it, as happens when an agency uses LibreOffice. With
---problem-dir it also writes a late return with the mistakes people make, to show `baseline validate` at work.
+LibreOffice is installed, re-saves one return with it, as happens when an agency uses LibreOffice. The late
+agency's return is left out (with --problem-dir it is written there, with the mistakes people make, to show
+`baseline validate` at work), and one agency never returns, to show `baseline status` at work.
 Everything here is fictional; no NICE text is used.
 """
 
@@ -13,11 +14,14 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import io
 import random
+import re
 import shutil
 import subprocess
 import sys
 import tempfile
+import zipfile
 from pathlib import Path
 
 import openpyxl
@@ -31,6 +35,8 @@ from baseline.xlsx.cells import normalise_header
 
 HERE = Path(__file__).parent
 GENERATED_AT = dt.datetime(2026, 11, 2, 9, 0, tzinfo=dt.timezone.utc)
+LATE_AGENCY = "Northshire Ambulance Service"  # its return comes late, with mistakes (--problem-dir)
+NEVER_RETURNS = "Northshire Police"  # still missing when the demo merges
 
 # Per agency: how far along it is (chance that an applicable recommendation is fully met), who answers, who owns actions.
 PROFILES = {
@@ -85,6 +91,21 @@ def answers_for(agency: str, sectors: list[str], listed: list[str], seed: int) -
     return answers
 
 
+def stamp_last_saved(path: Path, moment: dt.datetime) -> None:
+    """Give the return the last-saved time its agency's save would have left in docProps/core.xml (what `status`
+    shows and `merge --latest` goes by); openpyxl stamps the moment it wrote the file instead."""
+    stamp = moment.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(path) as source, zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            data = source.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                data = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)", rb"\g<1>" + stamp + rb"\g<2>",
+                              data)
+            target.writestr(info, data)
+    path.write_bytes(buffer.getvalue())
+
+
 def resave_with_libreoffice(path: Path) -> bool:
     """Open and save the file with LibreOffice (as an agency using LibreOffice would). False if not installed."""
     soffice = shutil.which("soffice") or shutil.which("libreoffice")
@@ -98,10 +119,10 @@ def resave_with_libreoffice(path: Path) -> bool:
     return True
 
 
-def write_problem_return(path: Path, guideline, agency: str, sectors: list[str], area: str) -> None:
+def write_problem_return(path: Path, guideline, agency: str, sectors: list[str], area: str, round: str = "") -> None:
     """A return with typical mistakes, edited the way a person would (openpyxl standing in for Excel)."""
-    write_agency_workbook(path, guideline, agency=agency, sectors=sectors, area=area, generated_at=GENERATED_AT,
-                          force=True)
+    write_agency_workbook(path, guideline, agency=agency, sectors=sectors, area=area, round=round,
+                          generated_at=GENERATED_AT, force=True)
     workbook = openpyxl.load_workbook(path)
     sheet = workbook[layout.ASSESSMENT_SHEET]
     header = {normalise_header(c.value): c.column for c in sheet[layout.HEADER_ROW]}
@@ -123,6 +144,7 @@ def write_problem_return(path: Path, guideline, agency: str, sectors: list[str],
     sheet.cell(fifth, col["relevant"]).value = "Yes"  # relevant, but "Meets it?" left blank
     sheet.cell(sheet.max_row + 2, col["recommendation"]).value = "Signed off by the board on 12 February"  # a note
     workbook.save(path)
+    stamp_last_saved(path, dt.datetime(2027, 2, 20, 14, 10))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -136,15 +158,19 @@ def main(argv: list[str] | None = None) -> int:
     taken: set[str] = set()
     written = []
     for seed, agency in enumerate(config.agencies):
+        if agency.name in (LATE_AGENCY, NEVER_RETURNS):
+            continue
         path = args.out_dir / safe_filename(agency.name, taken)
         taken.add(path.name)
         listed = [r.id for r in guideline.recommendations_for(agency.sector_ids)]
         write_agency_workbook(
             path, guideline, agency=agency.name, sectors=agency.sector_ids, area=config.area,
-            return_by=config.return_by, facilitator_name=config.facilitator.name,
+            round=config.round or "", return_by=config.return_by, facilitator_name=config.facilitator.name,
             facilitator_email=config.facilitator.email, generated_at=GENERATED_AT, force=True,
             prefill=answers_for(agency.name, agency.sector_ids, listed, seed),
         )
+        # Returned through January, a day or two apart (LibreOffice's re-save below keeps the time).
+        stamp_last_saved(path, dt.datetime(2027, 1, 11, 9, 30) + dt.timedelta(days=2 * seed, hours=seed, minutes=7 * seed))
         written.append(path)
     resaved = resave_with_libreoffice(written[1]) if len(written) > 1 else False
     print(f"{len(written)} example returns in {args.out_dir}"
@@ -153,7 +179,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.problem_dir:
         args.problem_dir.mkdir(parents=True, exist_ok=True)
         problem = args.problem_dir / "late-return-with-mistakes.xlsx"
-        write_problem_return(problem, guideline, "Northshire Ambulance Service", ["ambulance"], config.area)
+        late = config.agency_named(LATE_AGENCY)
+        write_problem_return(problem, guideline, late.name, late.sector_ids, config.area, config.round or "")
         print(f"a return with mistakes in {problem}", file=sys.stderr)
     return 0
 

@@ -63,7 +63,7 @@ REQUIRED_COLUMNS = ("recommendation", "relevant", "meets")  # a return without t
 
 
 # Metadata stamped three ways (hidden sheet, custom document properties, defined names); they must agree.
-META_KEYS = ("tool_version", "format", "guideline", "version", "fingerprint", "area", "agency", "sector", "generated_at")
+META_KEYS = ("tool_version", "format", "guideline", "version", "fingerprint", "area", "round", "agency", "sector", "generated_at")
 # Stamped (the same three ways) only on some workbooks: a prefilled one names the merged workbook it continues and
 # the digest of the answers it was sent with (rounds.answers_digest: an untouched return is told by it); a migrated
 # one, the guideline version its answers came from.
@@ -140,6 +140,7 @@ class WorkbookJob:
     agency: str
     sectors: list[str]
     area: str
+    round: str  # the assessment round's label ("" when none was given)
     return_by: dt.date | None
     facilitator_name: str
     facilitator_email: str

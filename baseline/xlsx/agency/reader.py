@@ -16,7 +16,7 @@ from baseline.assessment import AgencyReturn, Answer
 from baseline.checks import AnswerRules
 from baseline.issues import FileReport, Issue, make_issue
 from baseline.rounds import unchanged_return
-from baseline.text import quote
+from baseline.text import EXCEL_CELL_LIMIT, is_too_long, quote
 from baseline.xlsx.agency import layout
 from baseline.xlsx.agency.layout import ASSESSMENT_SHEET, META_SHEET
 from baseline.xlsx.cells import (
@@ -137,6 +137,7 @@ def read_agency_source(source: SourceWorkbook, report: FileReport) -> AgencyRetu
         return None
 
     sectors = [s.strip() for s in meta.get("sector", "").split(",") if s.strip()]
+    report.issues.extend(_stamp_issues(metadata, sectors, guideline, file))  # issue 11
     answers = read_assessment_table(source.rows(sheet_name), source.merged_ranges(sheet_name),
                                     formula_cells(source.checked, sheet_name), file=file, sheet=sheet_name,
                                     guideline=guideline, add=add)
@@ -153,7 +154,7 @@ def read_agency_source(source: SourceWorkbook, report: FileReport) -> AgencyRetu
         ordered = sorted(answers, key=lambda rid: (order.get(rid, len(order)), _id_key(rid)))
     agency_return = AgencyReturn(
         agency=meta["agency"], guideline=meta["guideline"], version=meta["version"], fingerprint=meta["fingerprint"],
-        sectors=sectors, area=meta.get("area", ""), generated_at=meta.get("generated_at", ""),
+        sectors=sectors, area=meta.get("area", ""), round=meta.get("round", ""), generated_at=meta.get("generated_at", ""),
         source=str(source.checked.path), source_format="baseline", sha256=source.checked.sha256,
         answers={rid: answers[rid] for rid in ordered},
     )
@@ -350,3 +351,21 @@ class _AssessmentSheet:
             cells[key] = (raw, (r, c))
             refs[key] = letter + number
         return rules.answer(rec_id, cells, cell_text, refs)
+
+
+def _stamp_issues(metadata: Metadata, sectors: list[str], guideline, file: str) -> list[Issue]:
+    """Stamps no generated workbook has (issue 11): text over a cell's limit (merge could not write it), a sector
+    the guideline does not know (the recommendations listed for it would be guessed)."""
+    issues = [make_issue("text-too-long",
+                         f"The hidden stamp {key} is {len(value):,} characters long, more than a spreadsheet cell can "
+                         f"hold ({EXCEL_CELL_LIMIT:,}). The workbook has been altered; ask the facilitator for a new one "
+                         "and copy your answers into it.", file=file, sheet=META_SHEET, cell=metadata.cells.get(key))
+              for key, value in metadata.values.items() if is_too_long(value)]
+    unknown = [s for s in sectors if guideline is not None and s not in guideline.sectors]
+    if unknown:
+        issues.append(make_issue(
+            "unknown-sector",
+            f"The hidden stamps name sector {', '.join(map(quote, unknown))}, which {guideline.ref} does not have "
+            f"(it has {', '.join(guideline.sectors)}). The workbook has been altered; ask the facilitator for a new "
+            "one and copy your answers into it.", file=file, sheet=META_SHEET, cell=metadata.cells.get("sector")))
+    return issues

@@ -141,6 +141,8 @@ def write_start(ws: Worksheet, job: WorkbookJob) -> None:
     sector_labels = "; ".join(g.sectors[s] for s in job.sectors)
     put("Agency", job.agency)
     put("Area", job.area or "(not given)")
+    if job.round:
+        put("Round", job.round)
     put("Sector", sector_labels)
     published = dt.date.fromisoformat(g.published)
     put("Guideline", f"NICE guideline {g.guideline}: {g.title}. Published {_long_date(published)}"

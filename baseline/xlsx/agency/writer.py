@@ -32,7 +32,7 @@ from baseline.files import atomic_write
 from baseline.guideline import Guideline, Recommendation
 from baseline.issues import BaselineError
 from baseline.rounds import MigrationReport, answers_digest
-from baseline.text import clean_text, is_too_long
+from baseline.text import MAX_NAME_LENGTH, clean_text, is_too_long
 from baseline.xlsx.agency import layout
 from baseline.xlsx.agency.layout import Continues, WorkbookJob, iso_utc, listed_recommendations, recommendations_url
 from baseline.xlsx.agency.start_sheet import write_start
@@ -64,7 +64,7 @@ __all__ = ["build_agency_workbook", "write_agency_workbook", "workbook_metadata"
 _VOCABULARY_TITLES = {"yes_partial_no": "Yes / Partial / No", "action_status": "Action status", "yes_no": "Yes / No"}
 
 def workbook_metadata(guideline: Guideline, *, agency: str, sectors: list[str], area: str,
-                      generated_at: dt.datetime) -> dict[str, str]:
+                      generated_at: dt.datetime, round: str = "") -> dict[str, str]:
     """The values stamped three ways (sheet, custom properties, defined names), keyed by layout.META_KEYS."""
     values = {
         "tool_version": __version__,
@@ -74,6 +74,7 @@ def workbook_metadata(guideline: Guideline, *, agency: str, sectors: list[str], 
         # Of the guideline's whole list, not the agency's filtered one: the reader finds the encoding by it.
         "fingerprint": guideline.fingerprint,
         "area": area,
+        "round": round,
         "agency": agency,
         "sector": ",".join(sectors),
         "generated_at": iso_utc(generated_at),
@@ -81,7 +82,7 @@ def workbook_metadata(guideline: Guideline, *, agency: str, sectors: list[str], 
     assert tuple(values) == layout.META_KEYS
     return values
 
-def build_agency_workbook(guideline: Guideline, *, agency: str, sectors: list[str], area: str = "",
+def build_agency_workbook(guideline: Guideline, *, agency: str, sectors: list[str], area: str = "", round: str = "",
                           return_by: dt.date | None = None, facilitator_name: str = "", facilitator_email: str = "",
                           all_recommendations: bool = False, generated_at: dt.datetime | None = None,
                           prefill: dict[str, Answer] | None = None, continues: Continues | None = None,
@@ -96,8 +97,13 @@ def build_agency_workbook(guideline: Guideline, *, agency: str, sectors: list[st
     """
     agency = " ".join(clean_text(agency or "").split())
     area = " ".join(clean_text(area or "").split())
+    round = " ".join(clean_text(round or "").split())
     if not agency:
         raise BaselineError("The agency name is empty.")
+    for what, name in (("agency", agency), ("area", area)):
+        if len(name) > MAX_NAME_LENGTH:  # it heads every printed page, whose header holds 255 characters in all
+            raise BaselineError(f"The {what} name is {len(name):,} characters long; keep it to {MAX_NAME_LENGTH} or "
+                                "fewer (an abbreviation will do). Nothing was written.")
     sectors = list(dict.fromkeys(s.strip() for s in sectors if s and s.strip()))
     if not sectors:
         raise BaselineError(f"Give the agency's sector (one or more of: {', '.join(guideline.sectors)}).")
@@ -111,7 +117,7 @@ def build_agency_workbook(guideline: Guideline, *, agency: str, sectors: list[st
                             "use --all-recommendations to list them all.")
     _check_prefill(prefill or {}, guideline)
     listed = _with_answered(guideline, listed, prefill or {})
-    job = WorkbookJob(guideline, agency, sectors, area, return_by, facilitator_name.strip(), facilitator_email.strip(),
+    job = WorkbookJob(guideline, agency, sectors, area, round, return_by, facilitator_name.strip(), facilitator_email.strip(),
                       all_recommendations, generated_at or dt.datetime.now(dt.timezone.utc), listed,
                       continues=continues, migrated_from=migration.old if migration else "",
                       new_recommendations=tuple(migration.added) if migration else (),
@@ -129,7 +135,8 @@ def build_agency_workbook(guideline: Guideline, *, agency: str, sectors: list[st
     write_summary(summary, job, rows)
     _write_lists(lists)
     write_start(start, job)
-    stamps = workbook_metadata(guideline, agency=agency, sectors=sectors, area=area, generated_at=job.generated_at)
+    stamps = workbook_metadata(guideline, agency=agency, sectors=sectors, area=area, round=round,
+                                generated_at=job.generated_at)
     if continues is not None:
         stamps.update(prefilled_from=continues.file, prefilled_from_merged_at=continues.merged_at,
                       prefilled_from_sha256=continues.sha256,

@@ -181,7 +181,8 @@ GAPS_COLUMNS = _columns(
 )
 
 
-META_ORDER = ("kind", "format", "tool_version", "guideline", "version", "fingerprint", "merged_at", "as_of", "agencies")
+META_ORDER = ("kind", "format", "tool_version", "guideline", "version", "fingerprint", "area", "round", "merged_at",
+              "as_of", "agencies")
 
 
 # Named styles of the merged workbook (registered by the writer).

@@ -18,7 +18,15 @@ from python_calamine import CalamineWorkbook
 from baseline import __version__, catalogue
 from baseline.actions import PlanRow, action_id, action_key, check_unique_ids, link_actions, mark_orphans, plan_order
 from baseline.assessment import Answer, YesNo
-from baseline.checks import ANSWER_FIELDS, NOT_A_DATE, VOCABULARIES, looks_like_a_date, parse_choice, parse_date
+from baseline.checks import (
+    ANSWER_FIELDS,
+    NOT_A_DATE,
+    VOCABULARIES,
+    formula_value,
+    looks_like_a_date,
+    parse_choice,
+    parse_date,
+)
 from baseline.guideline import Guideline
 from baseline.issues import BaselineError, Problem
 from baseline.merge import AgencySource, MultiAgencyAssessment, RecommendationResult, agency_key
@@ -44,20 +52,28 @@ from baseline.xlsx.merged.layout import (
     SOURCES_SHEET,
     MergedColumn,
 )
-from baseline.xlsx.untrusted import FileRefused, check_untrusted
+from baseline.xlsx.package import formula_cells
+from baseline.xlsx.untrusted import CheckedFile, FileRefused, check_untrusted
 
 
-def _open(path: Path):
-    """Safety checks on the bytes (a merged workbook can come from anyone), then python-calamine on those bytes."""
+def _open_checked(path: Path) -> tuple[CheckedFile, Any]:
+    """Safety checks on the bytes (a merged workbook can come from anyone), then python-calamine on those bytes;
+    the checked file stays open for its formulas (the caller closes both)."""
     try:
-        with check_untrusted(path) as checked:
-            data = checked.data
+        checked = check_untrusted(path)
     except FileRefused as refused:
         raise BaselineError(f"{path}: {refused.message}") from None
     try:
-        return CalamineWorkbook.from_filelike(io.BytesIO(data))
+        return checked, CalamineWorkbook.from_filelike(io.BytesIO(checked.data))
     except Exception as exc:  # calamine raises several types for damaged files; all mean "cannot read it"
+        checked.close()
         raise BaselineError(f"{path} cannot be read as a workbook: {str(exc).strip() or type(exc).__name__}") from None
+
+
+def _open(path: Path):
+    checked, workbook = _open_checked(path)
+    checked.close()
+    return workbook
 
 
 def _rows(workbook, sheet: str) -> list[list[Any]]:
@@ -129,9 +145,27 @@ def _find_table(workbook, sheet: str, columns: tuple[MergedColumn, ...], require
     found = find_header_row(rows, lambda text: wanted.get(normalise_header(text)), search_rows=HEADER_SEARCH_ROWS,
                             accept=lambda positions: all(key in positions for key in required))
     if found is None:
-        headers = ", ".join(c.header for c in columns if c.key in required)
-        raise BaselineError(f"{path}: the {sheet!r} sheet has no header row with the columns {headers}.")
+        raise BaselineError(_missing_columns(path, sheet, rows, columns, required, wanted))
     return _Table(sheet, found.row + 1, found.columns, rows[found.row + 1:])
+
+
+def _missing_columns(path: Path, sheet: str, rows: list[list[Any]], columns: tuple[MergedColumn, ...],
+                     required: tuple[str, ...], wanted: dict[str, str]) -> str:
+    """Which required columns the sheet's likeliest header row (the one with most of them) lacks, by name: a
+    renamed header is then one edit to undo, not a hunt."""
+    headers = {c.key: c.header for c in columns if c.key in required}
+    best_row, best = None, set()
+    for index, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
+        keys = {wanted.get(normalise_header(cell_text(value))) for value in row} & set(required)
+        if len(keys) > len(best):
+            best_row, best = index, keys
+    if best_row is None:
+        return f"{path}: the {sheet!r} sheet has no header row with the columns {', '.join(headers.values())}."
+    missing = [headers[key] for key in required if key not in best]
+    plural = len(missing) > 1
+    return (f"{path}: the {sheet!r} sheet's header row (row {best_row + 1}) has no {', '.join(map(repr, missing))} "
+            f"column{'s' if plural else ''}: give {'them' if plural else 'it'} back {'their' if plural else 'its'} "
+            "header text (a renamed header cannot be matched).")
 
 
 def _read_sources(workbook, path: Path) -> list[AgencySource]:
@@ -212,6 +246,7 @@ class MergedWorkbook:
     plan: list[PlanRow]
     meta: dict[str, str]
     written: dict[str, str] = field(default_factory=dict)  # Action ID -> plan_digest as written (the _plan sheet)
+    warnings: list[Problem] = field(default_factory=list)  # what was read with a warning (a formula in Actions)
 
     @property
     def as_of(self) -> dt.date | None:
@@ -230,7 +265,8 @@ def _assessment(meta: dict[str, str], guideline: Guideline, agencies: list[Agenc
                 if answer is not None:
                     result.answers[source.agency] = answer
             results.append(result)
-    return MultiAgencyAssessment(guideline, agencies, results, meta.get("merged_at", ""), as_of=_as_of(meta, path))
+    return MultiAgencyAssessment(guideline, agencies, results, meta.get("merged_at", ""),
+                                 area=meta.get("area", ""), round=meta.get("round", ""), as_of=_as_of(meta, path))
 
 
 def _as_of(meta: dict[str, str], path: Path):
@@ -243,7 +279,7 @@ def _as_of(meta: dict[str, str], path: Path):
 
 
 def _read(path: Path, *, with_plan: bool) -> MergedWorkbook:
-    workbook = _open(path)
+    checked, workbook = _open_checked(path)
     try:
         meta = _read_meta(workbook, path)
         guideline = _resolve_guideline(meta, path)
@@ -252,11 +288,13 @@ def _read(path: Path, *, with_plan: bool) -> MergedWorkbook:
         if problems:
             raise BaselineError(f"{path}: the {ANSWERS_SHEET!r} sheet cannot be read back.", problems)
         assessment = _assessment(meta, guideline, agencies, answers, path)
-        plan = _read_plan(workbook, path, assessment) if with_plan else []
+        plan, warnings = (_read_plan(workbook, path, assessment, formula_cells(checked, ACTIONS_SHEET))
+                          if with_plan else ([], []))
         written = _read_plan_digests(workbook) if with_plan else {}
     finally:
         workbook.close()
-    return MergedWorkbook(assessment, plan, meta, written)
+        checked.close()
+    return MergedWorkbook(assessment, plan, meta, written, warnings)
 
 
 def _read_plan_digests(workbook) -> dict[str, str]:
@@ -289,11 +327,33 @@ def _plan_table(workbook, path: Path) -> _Table:
     return _find_table(workbook, ACTIONS_SHEET, columns, ACTIONS_REQUIRED, path)
 
 
-def _read_plan(workbook, path: Path, assessment: MultiAgencyAssessment) -> list[PlanRow]:
+def _read_plan(workbook, path: Path, assessment: MultiAgencyAssessment,
+               formulas: dict[tuple[int, int], str]) -> tuple[list[PlanRow], list[Problem]]:
     """The group's plan from the Actions sheet, matched on Agency + Recommendation (heading rows, blank rows and
     any order are fine). Action ID, Theme, Age group, Links and Overdue are recomputed; the risk flag is what the
-    agency answered in All answers. Dates are read by the one date rule (31/03/2027 is 31 March)."""
+    agency answered in All answers. Dates are read by the one date rule (31/03/2027 is 31 March).
+
+    A formula in an editable cell ("- revise leaflet" typed is one, and LibreOffice saves it as #NAME?) is read as
+    the value it shows, or as its own text when that is blank or an error, with a warning: never as a blank that
+    would wipe the action."""
     table = _plan_table(workbook, path)
+    headers = {c.key: c.header for c in ACTIONS_COLUMNS}
+    warnings: list[Problem] = []
+
+    def value(offset: int, row: list[Any], key: str) -> Any:
+        raw = table.get(row, key)
+        column = table.positions.get(key)
+        formula = formulas.get((table.header_row + offset, column)) if formulas and column is not None else None
+        if formula is None:
+            return raw
+        shown = cell_text(raw)
+        read = formula_value(formula, shown)
+        warnings.append(Problem(str(path), f"{table.sheet}!{table.cell(offset, key)}", (
+            f"formula-in-input: the {headers[key]} cell holds a formula ({quote(formula, 40)}); read as "
+            + (f"the value it shows, {quote(shown, 40)}." if read == shown else "its text, as typed.")
+            + " Type text without a leading = + - or @ (or start it with an apostrophe).")))
+        return read
+
     guideline = assessment.guideline
     recommendations = {r.id: r for r in guideline.recommendations}
     sections = {r.recommendation: r.section for r in assessment.results}
@@ -320,7 +380,7 @@ def _read_plan(workbook, path: Path, assessment: MultiAgencyAssessment) -> list[
             continue
         seen[key] = str(table.header_row + 1 + offset)
         deadline, deadline_text = None, ""
-        raw_deadline = table.get(row, "deadline")
+        raw_deadline = value(offset, row, "deadline")
         try:
             deadline = parse_date(raw_deadline)
         except ValueError as exc:
@@ -331,7 +391,7 @@ def _read_plan(workbook, path: Path, assessment: MultiAgencyAssessment) -> list[
                                             "such as \"end of Q4\"")
             else:
                 deadline_text = squash(text)  # "end of Q4": kept as written, never overdue
-        status_text = cell_text(table.get(row, "status"))
+        status_text = cell_text(value(offset, row, "status"))
         status = parse_choice("action_status", status_text) if status_text else None
         if status_text and status is None:
             problem(offset, "status", f"{quote(status_text)} is not a status: choose {or_list(VOCABULARIES['action_status'])}")
@@ -344,16 +404,16 @@ def _read_plan(workbook, path: Path, assessment: MultiAgencyAssessment) -> list[
             action_id=action_id(agency, rec_id),
             section=sections.get(rec_id) or rec_id.rsplit(".", 1)[0],
             recommendation=rec_id, population=rec.population if rec else "all", agency=agency,
-            action=cell_text(table.get(row, "action")), owner=cell_text(table.get(row, "owner")),
+            action=cell_text(value(offset, row, "action")), owner=cell_text(value(offset, row, "owner")),
             deadline=deadline, deadline_text=deadline_text, status=status, risk=risks.get(key, False),
-            progress_notes=cell_text(table.get(row, "progress_notes")), last_updated=last_updated,
+            progress_notes=cell_text(value(offset, row, "progress_notes")), last_updated=last_updated,
         ))
     if problems:
         raise BaselineError(f"{path}: the {ACTIONS_SHEET!r} sheet (the group's action plan) cannot be read back.",
                             problems)
     plan.sort(key=plan_order)
     check_unique_ids(plan)
-    return link_actions(mark_orphans(plan, assessment))
+    return link_actions(mark_orphans(plan, assessment)), warnings
 
 
 def read_merged_meta(path: Path | str) -> dict[str, str]:

@@ -75,7 +75,10 @@ class Context:
         self.recommendations = {r.id: r for r in self.guideline.recommendations}
         self.sections = {s.id: s for s in self.guideline.sections}
         self.results = {r.recommendation: r for r in assessment.results}
-        self.title = f"{self.guideline.guideline} {self.guideline.title}"
+        # Every sheet title and print header says whose system and which round it describes.
+        where = [self.assessment.area] if self.assessment.area else []
+        where += [f"round {self.assessment.round}"] if self.assessment.round else []
+        self.title = " · ".join(where + [f"{self.guideline.guideline} {self.guideline.title}"])
 
     def summary_text(self, rec_id: str) -> str:
         rec = self.recommendations.get(rec_id)

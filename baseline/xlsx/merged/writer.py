@@ -74,6 +74,7 @@ from baseline.xlsx.merged.layout import (
 from baseline.xlsx.merged.report_sheets import (
     Context,
     date_text,
+    fit_combined,
     write_by_recommendation,
     write_gaps,
     write_summary,
@@ -305,7 +306,8 @@ def _write_sources(sheet: TableSheet, ctx: Context) -> None:
         values = {
             "source": source.source, "agency": source.agency, "sectors": ", ".join(source.sectors),
             "source_format": source.source_format,
-            "completed_by": source.completed_by, "sha256": source.sha256, "generated_at": source.generated_at,
+            "completed_by": fit_combined(source.completed_by),  # every name joined: may pass a cell's limit
+            "sha256": source.sha256, "generated_at": source.generated_at,
             "merged_at": ctx.assessment.merged_at, "tool_version": __version__,
         }
         for col, column in enumerate(SOURCES_COLUMNS, start=1):
@@ -318,7 +320,7 @@ def _write_meta(sheet: TableSheet, ctx: Context) -> None:
     values = {
         "kind": KIND, "format": str(MERGED_FORMAT), "tool_version": __version__,
         "guideline": guideline.guideline, "version": guideline.version, "fingerprint": guideline.fingerprint,
-        "merged_at": ctx.assessment.merged_at, "as_of": ctx.summary.as_of.isoformat(),
+        "area": ctx.assessment.area, "round": ctx.assessment.round, "merged_at": ctx.assessment.merged_at, "as_of": ctx.summary.as_of.isoformat(),
         "agencies": str(len(ctx.assessment.agencies)),
     }
     sheet.text(1, 1, "key", HEADER)

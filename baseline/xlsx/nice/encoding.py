@@ -146,7 +146,8 @@ def import_bat(path: Path | str, output: Path | str | None, version: str | None 
     reused = sum(1 for r in guideline.recommendations if r.summary is not None)
     if target is not None:
         text = _yaml_header(guideline, Path(path).name) + dump_guideline(guideline)
-        atomic_write(target, lambda tmp: tmp.write_text(text, encoding="utf-8"), force=force, inputs=(Path(path),))
+        atomic_write(target, lambda tmp: tmp.write_text(text, encoding="utf-8"), force=force, inputs=(Path(path),),
+                     make_parents=True)  # e.g. ~/baseline-recs/ng225/, as the README suggests
     return ImportResult(guideline, target, base.ref if base is not None else None, reused, base_only, notes)
 
 

@@ -1,7 +1,7 @@
 """A filled-in NICE baseline assessment tool read as an agency return.
 
 NICE's tool carries no agency stamp, so the agency (and its sectors) come from the facilitator: `--as-agency NAME`
-or a mapping file of file-name patterns (config.AgencyMap). The guideline version is the tool's Updated (else
+or the assessment config's `files` patterns (config.AgencyMap.from_config). The guideline version is the tool's Updated (else
 Published) date, and its recommendation numbers are matched against the encoding of that version, never by
 position or text. The answer rules live in checks.py; this module only finds the values and their cells.
 """
@@ -205,12 +205,12 @@ def read_nice_source(source: SourceWorkbook, report: FileReport, agencies: Agenc
                            f"installation has {have}. {_import_hint(file, guideline_id, version)}",
                            file=file, sheet=intro[0] if intro else sheet))
     if assignment is None:
-        how = (f"the agency map {agencies.source} has no pattern matching this file name" if agencies and agencies.source
+        how = (f"no files pattern in {agencies.source} matches this file name" if agencies and agencies.source
                else "none was given")
         add(make_issue("agency-unknown",
-                       f"NICE's own tool does not say which agency filled it in, and {how}. Give it with "
-                       "`--as-agency NAME` (one file) or `--agency-map FILE.yaml` (file name patterns -> agency and "
-                       "sector).", file=file))
+                       f"NICE's own tool does not say which agency filled it in, and {how}. Give the agency a files "
+                       "pattern in the assessment config (files: [\"council*.xlsx\"], with --config CONFIG.yaml), or "
+                       "name it with `--as-agency NAME` (one file).", file=file))
     elif guideline is not None:
         unknown = [s for s in assignment.sectors if s not in guideline.sectors]
         if unknown:

@@ -1,19 +1,17 @@
 """`baseline actions` for people: the action list as a terminal table, CSV and Markdown (JSON is the library's
-ActionList.to_dict()). Kept beside render_tracker.py until both fold into render.py.
+ActionList.to_dict()).
 
 Every text came from a return or from the group: it is shown as text (rich Text, never markup), inert in CSV
-(render.to_csv, which also keeps ids such as 1.10 as text) and escaped in Markdown (render_tracker.markdown_text).
+(render.to_csv, which also keeps ids such as 1.10 as text) and escaped in Markdown (text.markdown_text).
 """
 
 from __future__ import annotations
 
-from rich.table import Table
 from rich.text import Text
 
 from baseline.actions import FIELD_LABELS, ActionGroup, ActionList, CarryReport, Orphan, PlanRow
-from baseline.render import console, to_csv
-from baseline.render_tracker import markdown_text, one_line
-from baseline.text import quote
+from baseline.render.common import console, counted, print_table_or_blocks, say, to_csv
+from baseline.text import markdown_text, one_line, quote
 
 CSV_HEADER = ("Action ID", "Theme", "Recommendation", "Agency", "Owner", "Specific action", "Deadline", "Status",
               "Overdue", "Risk", "Links to other actions", "Progress notes", "Last updated")
@@ -49,57 +47,34 @@ def _counts(listed: ActionList) -> str:
     rows = listed.rows
     overdue = sum(r.is_overdue(listed.as_of) for r in rows)
     risks = sum(r.risk for r in rows)
-    return (f"{len(rows)} action(s) in {len(listed.groups)} group(s) by {listed.by}: "
+    return (f"{counted(len(rows), 'action')} in {counted(len(listed.groups), 'group')} by {listed.by}: "
             f"{sum(r.is_open for r in rows)} open, {overdue} overdue, {risks} with a risk flagged by the agency "
             f"(listed first in each group).")
 
 
-WIDE = 120  # from this terminal width on, each group is a table; below it, a block per action (no word broken)
+ACTION_TABLE_HEADER = ("Action ID", "Rec.", "Specific action", "Deadline", "Status", "Overdue", "Risk",
+                      "Progress notes")
 
 
 def print_action_list(listed: ActionList, heading: str) -> None:
+    """Each group as a table when it fits the terminal without breaking a word, else one block per action
+    (render.print_table_or_blocks, as summary and compare); overdue actions in red."""
     out = console()
-    out.print(Text(one_line(heading), style="bold"))
-    out.print(Text(_counts(listed)))
+    say(out, Text(one_line(heading), style="bold"))
+    say(out, Text(_counts(listed)))
+    out.print()
     for group in listed.groups:
-        out.print()
-        out.print(Text(group_line(group), style="bold red" if group.overdue else "bold"))
-        if out.width >= WIDE:
-            out.print(_group_table(group, listed.as_of))
-        else:
-            for row in group.rows:
-                out.print(_block(row, listed.as_of))
+        rows, styles = [], []
+        for r in group.rows:
+            overdue = r.is_overdue(listed.as_of)
+            rows.append([r.action_id, r.recommendation, one_line(r.action) or "(no action written)",
+                         r.deadline_shown, _status(r), _yes(overdue), "Yes" if r.risk else "",
+                         " / ".join(_notes(r.progress_notes).splitlines())])
+            styles.append("red" if overdue else None)
+        print_table_or_blocks(out, one_line(group_line(group)), ACTION_TABLE_HEADER, rows, label_columns=2,
+                              no_wrap=(0, 1, 3, 4, 5, 6), prefer=(2, 7), styles=styles)
     if not listed.groups:
-        out.print("No actions match.")
-
-
-def _group_table(group: ActionGroup, as_of) -> Table:
-    table = Table(show_edge=False, pad_edge=False)
-    for name, ratio in (("Action ID", 2), ("Rec.", 1), ("Specific action", 5), ("Deadline", 2), ("Status", 2),
-                        ("Overdue", 1), ("Risk", 1), ("Progress notes", 5)):
-        table.add_column(name, overflow="fold", ratio=ratio)
-    for r in group.rows:
-        overdue = r.is_overdue(as_of)
-        table.add_row(*(Text(v) for v in (r.action_id, r.recommendation, one_line(r.action), r.deadline_shown,
-                                          _status(r), _yes(overdue), "Yes" if r.risk else "", _notes(r.progress_notes))),
-                      style="red" if overdue else None)
-    return table
-
-
-def _block(row: PlanRow, as_of) -> Text:
-    """One action on a narrow terminal: its facts on one line, then its action and notes, indented."""
-    overdue = row.is_overdue(as_of)
-    facts = [row.action_id, f"rec. {row.recommendation}", f"due {row.deadline_shown}" if row.deadline_shown else
-             "no deadline", _status(row) or "no status"]
-    block = Text("  " + " · ".join(facts))
-    if overdue:
-        block.append(" · OVERDUE", style="bold red")
-    if row.risk:
-        block.append(" · risk flagged", style="bold")
-    block.append("\n    " + (one_line(row.action) or "(no action written)"))
-    for line in _notes(row.progress_notes).splitlines():
-        block.append("\n    Note: " + line, style="dim")
-    return block
+        say(out, "No actions match.")
 
 
 def action_list_csv(listed: ActionList, themes: dict[str, str] | None = None) -> str:

@@ -1,32 +1,21 @@
 """The return tracker for people: a terminal table, a Markdown chase list to paste into an email, and JSON.
 
-Kept apart from render.py only while that module is being reorganised; it belongs there. Text from returns and
-file names (agency names, Completed by, paths) is never markup: rich gets Text objects, Markdown gets it escaped,
-and control characters (terminal escape sequences, line breaks) are flattened to spaces in both.
+It uses the tables that fit the terminal of render/common.py. Text from returns and file names (agency names, Completed by, paths) is never markup: rich gets Text
+objects, Markdown gets it escaped, and control characters (terminal escape sequences, line breaks) are flattened to
+spaces in both.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import re
 
-from baseline.render import console, to_json
+from rich.text import Text
+
+from baseline.render.common import console, print_table_or_blocks, say, to_json
+from baseline.text import markdown_text, one_line
 from baseline.tracker import BLANK, DUPLICATE, INVALID, MISSING, STATES, VALID, AgencyRow, TrackerReport, saved_text
 
 STATE_STYLES = {VALID: "green", INVALID: "bold red", BLANK: "yellow", DUPLICATE: "yellow", MISSING: "bold red"}
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
-# Characters that Markdown (CommonMark/GFM) could read as formatting, a link, HTML, a table cell or a heading.
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>|#~])")
-
-
-def one_line(value: object) -> str:
-    """Text on one line, without control characters: a name cannot move the cursor or start a new line."""
-    return " ".join(_CONTROL.sub(" ", "" if value is None else str(value)).split())
-
-
-def markdown_text(value: object) -> str:
-    """Plain text made safe inside a Markdown table cell or list item: no line breaks, no HTML, no formatting."""
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", one_line(value))
 
 
 def long_date(day: dt.date) -> str:
@@ -55,14 +44,6 @@ def count_sentence(report: TrackerReport) -> str:
     return sentence + "."
 
 
-def returned_sentence(expected: int, missing: list[str]) -> str:
-    """The summary headline's part about who returned: "7 of 8 agencies returned; missing: North CAMHS." (from
-    `tracker.missing_agencies`), so that a missing agency is never hidden by other agencies' answers."""
-    returned = expected - len(missing)
-    sentence = f"{returned} of {expected} agenc{'y' if expected == 1 else 'ies'} returned"
-    return sentence + (f"; missing: {', '.join(missing)}." if missing else ".")
-
-
 def state_text(row: AgencyRow) -> str:
     return f"{row.state}, overdue" if row.overdue else row.state
 
@@ -83,47 +64,33 @@ def _contact(row: AgencyRow) -> str:
 
 
 def print_tracker(report: TrackerReport) -> None:
-    """`baseline status --format table`: the agencies, the files received, what is wrong, unexpected files."""
-    from rich.table import Table
-    from rich.text import Text
-
+    """`baseline status --format table`: the agencies, the files received, what is wrong, unexpected files. Tables
+    fit the terminal without breaking a word (else one block per row), as every table of render/."""
     out = console()
-    out.print(Text(f"Returns: {one_line(headline(report))}", style="bold"))
-    out.print(Text(count_sentence(report)))
-    # Two narrow tables rather than one wide one, so that each reads at 80 columns without words broken.
-    table = Table(title_justify="left")
-    table.add_column("Agency", ratio=1)
-    table.add_column("State", no_wrap=True)
-    for name in ("Answered", "Errors", "Warnings"):
-        table.add_column(name, justify="right", no_wrap=True)
-    for row in report.agencies:
-        shown = row.shown
-        table.add_row(Text(one_line(row.agency)), Text(state_text(row), style=STATE_STYLES[row.state]),
-                      Text(_answered(row)), Text(str(shown.errors) if shown else ""),
-                      Text(str(shown.warnings) if shown else ""))
-    out.print(table)
+    say(out, Text(f"Returns: {one_line(headline(report))}", style="bold"))
+    say(out, Text(count_sentence(report)))
+    out.print()
+    print_table_or_blocks(
+        out, "Agencies", ["Agency", "State", "Answered", "Errors", "Warnings"],
+        [[Text(one_line(row.agency)), Text(state_text(row), style=STATE_STYLES[row.state]), _answered(row),
+          str(row.shown.errors) if row.shown else "", str(row.shown.warnings) if row.shown else ""]
+         for row in report.agencies],
+        no_wrap=(1,), right=(2, 3, 4))
     received = [(row, f) for row in report.agencies for f in row.files]
     if received:
-        files = Table(title=f"Files received ({len(received)})", title_justify="left")
-        files.add_column("File", overflow="fold", ratio=1)
-        files.add_column("Agency", ratio=1)
-        files.add_column("Last saved", no_wrap=True)
-        files.add_column("Completed by", ratio=1)
-        for row, f in received:
-            files.add_row(Text(one_line(f.path)), Text(one_line(row.agency)), Text(saved_text(f.last_saved)),
-                          Text(one_line(f.completed_by)))
-        out.print(files)
+        print_table_or_blocks(
+            out, f"Files received ({len(received)})", ["File", "Agency", "Last saved", "Completed by"],
+            [[one_line(f.path), one_line(row.agency), saved_text(f.last_saved), one_line(f.completed_by)]
+             for row, f in received],
+            label_columns=2, no_wrap=(2,))
     for row in report.agencies:
         for problem in row.problems if row.state != MISSING else ():
-            out.print(Text(f"{one_line(row.agency)}: ", style=STATE_STYLES[row.state]) + Text(one_line(problem)))
+            say(out, Text(f"{one_line(row.agency)}: ", style=STATE_STYLES[row.state]) + Text(one_line(problem)))
     if report.unexpected:
-        unexpected = Table(title=f"Files that belong to no agency of the config ({len(report.unexpected)})",
-                           title_justify="left")
-        unexpected.add_column("File", overflow="fold")
-        unexpected.add_column("Why", ratio=1)
-        for item in report.unexpected:
-            unexpected.add_row(Text(one_line(item.path)), Text(one_line(item.reason)))
-        out.print(unexpected)
+        out.print()
+        print_table_or_blocks(
+            out, f"Files that belong to no agency of the config ({len(report.unexpected)})", ["File", "Why"],
+            [[one_line(item.path), one_line(item.reason)] for item in report.unexpected], prefer=(1,))
 
 
 # --- Markdown chase list ------------------------------------------------------------------------------------------

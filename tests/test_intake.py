@@ -1,0 +1,142 @@
+"""intake.py: reading returns in a pool of processes gives exactly what reading them here gives (same reports, same
+answers, same order, a damaged file reported the same way), and a pool that cannot start or breaks still reads every
+file once; validate keeps no answers."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from concurrent.futures.process import BrokenProcessPool
+
+import pytest
+
+from baseline import catalogue, intake
+from baseline.assessment import Answer, Choice
+from baseline.xlsx.agency.writer import write_agency_workbook
+
+AGENCIES = {"North CAMHS": ["mental_health"], "North Schools": ["education"], "North ED": ["emergency_care"],
+            "North Police": ["police"]}
+
+
+@pytest.fixture(scope="module")
+def returns(tmp_path_factory):
+    guideline = catalogue.load("NG225")
+    folder = tmp_path_factory.mktemp("returns")
+    for n, (agency, sectors) in enumerate(AGENCIES.items()):
+        prefill = {"1.1.1": Answer("1.1.1", Choice.YES, Choice.YES)} if n % 2 else {}
+        write_agency_workbook(folder / f"{n}-{agency.lower().replace(' ', '-')}.xlsx", guideline, agency=agency,
+                              sectors=[s for s in sectors if s in guideline.sectors] or ["education"],
+                              prefill=prefill, generated_at=dt.datetime(2026, 11, 1, tzinfo=dt.timezone.utc))
+    (folder / "2a-damaged.xlsx").write_bytes(b"PK\x03\x04 not really a workbook")  # reported, never raised
+    return folder
+
+
+def _seen(loaded: intake.LoadedReturns):
+    return loaded.report.to_dict(), loaded.returns, loaded.files_read
+
+
+def test_a_pool_reads_the_same_as_this_process_in_the_same_order(returns):
+    serial = intake.load_returns([returns], workers=1)
+    pooled = intake.load_returns([returns], workers=2)
+    assert _seen(pooled) == _seen(serial)
+    assert [f.path for f in pooled.report.files] == sorted(str(p) for p in returns.iterdir())
+    damaged = next(f for f in pooled.report.files if f.path.endswith("damaged.xlsx"))
+    assert not damaged.valid and damaged.issues  # the worker's report of a damaged file, as here
+    assert len(serial.returns) == len(AGENCIES)
+
+
+def test_validate_keeps_only_the_reports(returns):
+    kept = intake.load_returns([returns], workers=2, keep_answers=False)
+    assert kept.returns == []
+    assert kept.report.to_dict() == intake.load_returns([returns], workers=1).report.to_dict()
+
+
+def test_a_pool_that_cannot_start_leaves_every_file_to_this_process(returns, monkeypatch):
+    def no_pool(*args, **kwargs):
+        raise OSError("no semaphores here")
+
+    monkeypatch.setattr(intake, "ProcessPoolExecutor", no_pool)
+    assert _seen(intake.load_returns([returns], workers=2)) == _seen(intake.load_returns([returns], workers=1))
+
+
+def test_a_pool_that_breaks_midway_still_reads_each_file_once(returns, monkeypatch):
+    read: list[str] = []
+
+    class BreaksAfterOne:
+        def __init__(self, *args, **kwargs):
+            pass
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
+        def map(self, reader, files, chunksize=1):
+            read.append(str(files[0]))
+            yield reader(files[0])
+            raise BrokenProcessPool("a worker was killed")
+
+    monkeypatch.setattr(intake, "ProcessPoolExecutor", BreaksAfterOne)
+    progress: list[str] = []
+    pooled = intake.load_returns([returns], workers=2, progress=progress.append)
+    assert _seen(pooled) == _seen(intake.load_returns([returns], workers=1))
+    assert progress == sorted(str(p) for p in returns.iterdir())  # each file once, in order
+    assert read == progress[:1]
+
+
+def test_a_reader_passed_in_is_used_here_never_pickled(returns):
+    calls = []
+
+    def reader(path):
+        calls.append(path)
+        return intake.read_return(path)
+
+    intake.load_returns([returns], reader=reader, workers=2)  # a local function: no pool could take it
+    assert len(calls) == len(list(returns.iterdir()))
+
+
+def test_pool_size(monkeypatch):
+    monkeypatch.setattr(intake.sys, "platform", "linux")
+    monkeypatch.setattr(intake.os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
+    assert intake.pool_size(intake.POOL_MIN_FILES - 1) == 1  # starting processes would cost more
+    assert intake.pool_size(intake.POOL_MIN_FILES) == 2
+    monkeypatch.setattr(intake.os, "sched_getaffinity", lambda pid: {0}, raising=False)
+    assert intake.pool_size(1000) == 1  # one core: no pool
+    monkeypatch.setattr(intake.os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
+    monkeypatch.setattr(intake.sys, "platform", "darwin")
+    assert intake.pool_size(1000) == 1  # no fork where forking is not safe
+    monkeypatch.setattr(intake.sys, "platform", "linux")
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()
+    try:
+        assert intake.pool_size(1000) == 1  # another thread runs: no fork
+    finally:
+        stop.set()
+        other.join()
+
+
+@pytest.fixture(scope="module")
+def merged(returns, tmp_path_factory):
+    from baseline import workflow
+
+    good = [p for p in sorted(returns.iterdir()) if "damaged" not in p.name]
+    target = tmp_path_factory.mktemp("merged") / "merged.xlsx"
+    assert workflow.merge_files(good, target, as_of=dt.date(2027, 3, 1)).ok
+    return target, good
+
+
+@pytest.mark.parametrize("agencies", [None, ["North ED"], ["Nobody"]])
+def test_a_merged_workbook_among_returns_is_refused_by_name(merged, agencies):
+    target, good = merged
+    with pytest.raises(intake.BaselineError, match=f"{target.name} is a merged workbook: summarise it on its own"):
+        intake.assessment_from_files([*good, target], agencies=agencies)
+
+
+def test_a_merged_workbook_alone_is_summarised_and_returns_are_merged(merged):
+    target, good = merged
+    alone = intake.assessment_from_files([target])
+    on_the_fly = intake.assessment_from_files(good)
+    assert alone.ok and on_the_fly.ok
+    assert alone.assessment.agency_names == on_the_fly.assessment.agency_names

@@ -1,0 +1,31 @@
+"""What `validate` and `summary` load at start-up (issue 16): no workbook writer (openpyxl, and numpy which openpyxl
+loads when it is installed), no chart or template library; an encoding found in the cache is not validated again."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+HEAVY = ("openpyxl", "numpy", "matplotlib", "jinja2")
+
+
+def _run(code: str, cache: str) -> str:
+    env = {**os.environ, "XDG_CACHE_HOME": cache}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+    return done.stdout.strip()
+
+
+def test_validate_and_summary_import_no_writer_chart_or_template_library(tmp_path):
+    loaded = _run("import sys, baseline.cli, baseline.intake, baseline.render; "
+                  f"print(','.join(m for m in {HEAVY!r} if m in sys.modules))", str(tmp_path))
+    assert loaded == ""
+
+
+def test_an_encoding_from_the_cache_builds_no_validator(tmp_path):
+    code = ("from baseline import catalogue; from baseline.guideline import Guideline; g = catalogue.load('NG225'); "
+            "print(g.fingerprint, Guideline.__pydantic_complete__)")
+    first = _run(code, str(tmp_path)).split()
+    second = _run(code, str(tmp_path)).split()
+    assert first == [first[0], "True"]  # checked: pydantic built its validator
+    assert second == [first[0], "False"]  # from the cache: the same encoding, no validator built
