@@ -139,6 +139,9 @@ def test_compare_plans_new_closed_still_open_and_still_overdue():
     changes = compare_plans(old_plan, new_plan, old_as_of=dt.date(2027, 3, 1), new_as_of=dt.date(2027, 9, 1))
     assert (changes.new, changes.closed, changes.still_open, changes.still_overdue) == (
         ["n5"], ["n4"], ["n1", "n2"], ["n1"])
+    reopened = compare_plans([_plan_row("o", "CAMHS", "1.1.3", status=done)], [_plan_row("r", "CAMHS", "1.1.3")],
+                             old_as_of=None, new_as_of=None)
+    assert (reopened.new, reopened.closed, reopened.still_open) == ([], [], [])  # closed then: not "still" open
     no_dates = compare_plans(old_plan, new_plan, old_as_of=None, new_as_of=dt.date(2027, 9, 1))
     assert no_dates.still_overdue == []
 
