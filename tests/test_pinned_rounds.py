@@ -25,6 +25,7 @@ from baseline.rounds import (
     compare,
     compare_plans,
     migrate_assessment,
+    migrate_return,
     status_change,
 )
 from tests.factories import make_return
@@ -186,3 +187,23 @@ def test_migrating_between_guidelines_is_refused_with_why(ng225_data):
         migrate_assessment(merge_returns(old, [make_return(old, "CAMHS")]), other)
     assert str(caught.value) == ("Cannot migrate the merged assessment from NG225 to NG226: migrate moves answers "
                                  "between versions of one guideline.")
+
+
+def test_migrating_a_return_without_sectors_blanks_only_what_is_new(ng225_data):
+    old = catalogue.load("NG225")
+    data = dict(ng225_data, version="2030-01-01")
+    data["sections"] = [dict(s) for s in ng225_data["sections"]]
+    data["sections"][0] = dict(data["sections"][0], recommendations=data["sections"][0]["recommendations"][:3])
+    data["sections"][1] = dict(data["sections"][1], recommendations=[*data["sections"][1]["recommendations"],
+                                                                     {"id": "1.2.2"}])
+    new = parse_guideline(data)  # 1.1.4 removed, 1.2.2 added
+    answered = Answer("1.1.4", Choice.YES, Choice.YES, evidence="Done")
+    nice_return = make_return(old, "CAMHS", {"1.1.4": answered}, sectors=["*"])
+    nice_return.sectors = []  # NICE's own tool: the agency's sectors are not known
+    migrated, report = migrate_return(nice_return, old, new)
+    assert report.blank == [("CAMHS", "1.2.2")]  # only what is new in the target version
+    assert [(r.agency, r.recommendation, r.section, r.answer) for r in report.removed] == [
+        ("CAMHS", "1.1.4", "1.1", answered)]
+    assert report.kept == 50 and report.unlisted == []
+    assert list(migrated.answers) == [r.id for r in new.recommendations]
+    assert (migrated.guideline, migrated.version) == ("NG225", "2030-01-01")
