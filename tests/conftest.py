@@ -10,6 +10,7 @@ Also the suite's ground rules, for every test:
 from __future__ import annotations
 
 import copy
+import inspect
 import os
 import shutil
 from pathlib import Path
@@ -103,7 +104,16 @@ def _is_external(item) -> bool:
     skip_reasons = " ".join(str(mark.kwargs.get("reason", "")) for mark in item.iter_markers("skipif"))
     return (item.path.name in EXTERNAL_MODULES or "LibreOffice" in skip_reasons
             or bool({"soffice", "chromium"} & set(getattr(item, "fixturenames", ())))
-            or any(word in item.name.lower() for word in ("libreoffice", "chromium")))
+            or any(word in item.name.lower() for word in ("libreoffice", "chromium"))
+            or _runs_a_subprocess(item))
+
+
+def _runs_a_subprocess(item) -> bool:
+    """The test's own code starts one (tests/test_hostile.py runs baseline under a memory limit)."""
+    try:
+        return "subprocess" in inspect.getsource(item.function)
+    except (AttributeError, OSError, TypeError):
+        return False
 
 
 def pytest_collection_modifyitems(config, items):
