@@ -92,7 +92,9 @@ def pytest_make_collect_report(collector):
 # LibreOffice, Chromium, a wheel build, the benchmark and pytest in a subprocess: seconds each, and none of them adds
 # to what the in-process tests see of the core. `make mutate` leaves them out (-m "not external"); `make test` runs
 # them all.
-EXTERNAL_MODULES = {"test_wheel.py", "test_bench.py", "test_isolation.py"}
+# test_hostile.py runs baseline in child processes (memory limits, interrupted writes): under mutmut a child cannot
+# find the mutated code.
+EXTERNAL_MODULES = {"test_wheel.py", "test_bench.py", "test_isolation.py", "test_hostile.py"}
 
 
 def pytest_configure(config):
@@ -111,9 +113,10 @@ def _is_external(item) -> bool:
 def _runs_a_subprocess(item) -> bool:
     """The test's own code starts one (tests/test_hostile.py runs baseline under a memory limit)."""
     try:
-        return "subprocess" in inspect.getsource(item.function)
+        source = inspect.getsource(item.function)
     except (AttributeError, OSError, TypeError):
         return False
+    return "subprocess" in source or "Popen" in source
 
 
 def pytest_collection_modifyitems(config, items):
