@@ -13,7 +13,6 @@ import pytest
 import yaml
 
 from baseline import catalogue
-from baseline.cli import cli
 from baseline.config import AgencyMap
 from baseline.xlsx.merged.reader import read_merged, read_merged_workbook
 from baseline.xlsx.returns import read_return
@@ -82,13 +81,14 @@ def failing_save(monkeypatch):
     monkeypatch.setattr(openpyxl.Workbook, "save", save)
 
 
-def test_a_failed_write_leaves_no_temporary_file_and_the_old_file_whole(runner, returns, tmp_path, failing_save):
+def test_a_failed_write_leaves_no_temporary_file_and_the_old_file_whole(run, returns, tmp_path, failing_save):
     out = tmp_path / "merged.xlsx"
     out.write_bytes(b"last month's merged workbook")
     before = sorted(p.name for p in tmp_path.iterdir())
-    # How the CLI reports an OSError is cli.py's error handling (tested there); here: what is left on disk.
-    result = runner.invoke(cli, ["merge", str(returns), "-o", str(out), "--force", "--as-of", AS_OF])
-    assert result.exit_code != 0
+    result = run("merge", returns, "-o", out, "--force", "--as-of", AS_OF)
+    assert result.exit_code == 1
+    assert result.stderr == (f"Error: Could not write {out}: no space left on the disk. Nothing was written. "
+                             "The existing file was left as it was.\n")
     assert out.read_bytes() == b"last month's merged workbook"  # --force never destroys it before the new is whole
     assert sorted(p.name for p in tmp_path.iterdir()) == before  # no .merged.xlsx.*.tmp left behind
 
