@@ -10,6 +10,7 @@ Also the suite's ground rules, for every test:
 from __future__ import annotations
 
 import copy
+import inspect
 import os
 import shutil
 from pathlib import Path
@@ -85,6 +86,43 @@ def pytest_make_collect_report(collector):
         reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
         report.outcome = "failed"
         report.longrepr = f"skipped in CI (CI=true), where nothing may skip: {reason}"
+
+
+# --- external: tests that drive another program ---------------------------------------------------------------
+# LibreOffice, Chromium, a wheel build, the benchmark and pytest in a subprocess: seconds each, and none of them adds
+# to what the in-process tests see of the core. `make mutate` leaves them out (-m "not external"); `make test` runs
+# them all.
+# test_hostile.py runs baseline in child processes (memory limits, interrupted writes): under mutmut a child cannot
+# find the mutated code.
+EXTERNAL_MODULES = {"test_wheel.py", "test_bench.py", "test_isolation.py", "test_hostile.py"}
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "external: drives LibreOffice, Chromium, a wheel build or a subprocess "
+                                       "(marked by conftest.py; left out of make mutate)")
+
+
+def _is_external(item) -> bool:
+    skip_reasons = " ".join(str(mark.kwargs.get("reason", "")) for mark in item.iter_markers("skipif"))
+    return (item.path.name in EXTERNAL_MODULES or "LibreOffice" in skip_reasons
+            or bool({"soffice", "chromium"} & set(getattr(item, "fixturenames", ())))
+            or any(word in item.name.lower() for word in ("libreoffice", "chromium"))
+            or _runs_a_subprocess(item))
+
+
+def _runs_a_subprocess(item) -> bool:
+    """The test's own code starts one (tests/test_hostile.py runs baseline under a memory limit)."""
+    try:
+        source = inspect.getsource(item.function)
+    except (AttributeError, OSError, TypeError):
+        return False
+    return "subprocess" in source or "Popen" in source
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if _is_external(item):
+            item.add_marker(pytest.mark.external)
 
 
 def _require_program(*names: str) -> str:

@@ -12,11 +12,13 @@ import pytest
 
 from baseline import catalogue
 from baseline.assessment import ActionStatus, Answer, Choice
+from baseline.merge import merge_returns
 from baseline.summary import summarise
 from baseline.workflow import merge_files
 from baseline.xlsx.agency import layout
 from baseline.xlsx.agency.writer import write_agency_workbook
 from baseline.xlsx.merged.reader import read_merged_workbook
+from baseline.xlsx.returns import read_return
 
 from .cases.tracker_folder import set_last_saved
 
@@ -81,15 +83,70 @@ def test_merge_writes_the_workbook_and_summary_agrees(run, returns, tmp_path, ng
     assert cells and all(c.data_type == "s" for c in cells)
 
 
-def test_merged_summary_sheet_numbers_equal_json(run, returns, tmp_path):
+def sector_ids(guideline, sector):
+    return {r.id for r in guideline.recommendations_for([sector])}
+
+
+@pytest.fixture
+def counted(tmp_path, ng225):
+    """Returns whose counts are worked out by hand below: a met and a not-applicable answer in the same section
+    and agency, so that a "% met" counting the not-applicable ones in its base comes out different."""
+    camhs_only = sorted(sector_ids(ng225, "mental_health") - sector_ids(ng225, "education"))
+    schools_only = sorted(sector_ids(ng225, "education") - sector_ids(ng225, "mental_health"))
+    assert camhs_only[:3] == ["1.5.1", "1.7.1", "1.7.10"] and schools_only == ["1.8.1"]  # what the numbers below rest on
+    folder = tmp_path / "counted"
+    folder.mkdir()
+    make_return(folder, ng225, "North CAMHS", ["mental_health"], {
+        "1.7.1": Answer("1.7.1", Y, Y), "1.7.2": Answer("1.7.2", N), "1.1.1": Answer("1.1.1", Y, P)})
+    make_return(folder, ng225, "North Schools", ["education"], {
+        "1.1.1": Answer("1.1.1", Y, N), "1.8.1": Answer("1.8.1", P, Y)})
+    return folder
+
+
+def test_counts_and_percent_met_leave_out_the_not_applicable_everywhere(run, counted, tmp_path, ng225):
+    listed = sector_ids(ng225, "mental_health") | sector_ids(ng225, "education")
+    camhs, schools = len(sector_ids(ng225, "mental_health")), len(sector_ids(ng225, "education"))
+    in_17 = len([r for r in ng225.section_of("1.7.1").recommendations if r.id in listed])
+    # By hand. System view: 1.7.1 and 1.8.1 met (each asked of one agency), 1.7.2 not applicable, 1.1.1 not met
+    # (worst of partial and no), every other listed recommendation not assessed.
+    totals = {"met": 2, "partially_met": 0, "not_met": 1, "not_assessed": len(listed) - 4, "not_applicable": 1}
+    camhs_counts = {"met": 1, "partially_met": 1, "not_met": 0, "not_assessed": camhs - 3, "not_applicable": 1}
+    schools_counts = {"met": 1, "partially_met": 0, "not_met": 1, "not_assessed": schools - 2, "not_applicable": 0}
+    section_17 = {"met": 1, "partially_met": 0, "not_met": 0, "not_assessed": in_17 - 2, "not_applicable": 1}
+
+    data = json.loads(run("summary", counted, "--as-of", AS_OF, "--format", "json").stdout)
+    assert data["totals"] == totals
+    assert data["agency_answers"] == {status: camhs_counts[status] + schools_counts[status] for status in totals}
+    assert data["by_agency"] == [{"agency": "North CAMHS", "counts": camhs_counts},
+                                 {"agency": "North Schools", "counts": schools_counts}]
+    assert next(s for s in data["sections"] if s["id"] == "1.7")["counts"] == section_17
+
+    applicable = len(listed) - 1
+    answers = camhs + schools - 1
+    terminal = run("summary", counted, "--as-of", AS_OF).stdout
+    assert (f"System view: 2 of {applicable} recommendations met ({round(200 / applicable)}%); 0 partially met, "
+            f"1 not met, {len(listed) - 4} not assessed; 1 not applicable") in terminal
+    assert (f"Agency answers: 2 of {answers} agency answers met ({round(200 / answers)}%); 1 partially met, "
+            f"1 not met, {camhs - 3 + schools - 2} not assessed; 1 not applicable") in terminal
+
+    markdown = run("summary", counted, "--as-of", AS_OF, "--format", "markdown").stdout
+    assert f"| 1.7 | {ng225.section_of('1.7.1').title} | 1 | 0 | 0 | {in_17 - 2} | 1 | {round(100 / (in_17 - 1))}% |" \
+        in markdown
+    assert round(100 / (in_17 - 1)) != round(100 / in_17)  # the base shows in the percentage itself
+
     out = tmp_path / "merged.xlsx"
-    run("merge", returns, "-o", out, "--as-of", AS_OF)
-    data = json.loads(run("summary", out, "--as-of", AS_OF, "--format", "json").stdout)
-    values = [c for row in openpyxl.load_workbook(out)["Summary"].iter_rows(values_only=True) for c in row]
-    labels = {"met": "Met", "not_met": "Not met", "partially_met": "Partially met"}
-    for status, label in labels.items():
-        index = values.index(label)  # first occurrence: the headline table (label, count, %)
-        assert values[index + 1] == data["totals"][status]
+    assert run("merge", counted, "-o", out, "--as-of", AS_OF).exit_code == 0
+    rows = [row for row in openpyxl.load_workbook(out)["Summary"].iter_rows(values_only=True)]
+    headline = {row[0]: row[1:3] for row in rows if row[0] in ("Met", "Partially met", "Not met", "Not assessed",
+                                                               "Not applicable", "Total")}
+    assert headline == {"Met": (2, pytest.approx(2 / applicable)), "Partially met": (0, 0),
+                        "Not met": (1, pytest.approx(1 / applicable)),
+                        "Not assessed": (len(listed) - 4, pytest.approx((len(listed) - 4) / applicable)),
+                        "Not applicable": (1, None), "Total": (len(listed), None)}
+    by_row = {row[0]: row[2:9] for row in rows}
+    assert by_row["1.7"] == (1, 0, 0, in_17 - 2, 1, in_17, pytest.approx(1 / (in_17 - 1)))
+    assert by_row["North CAMHS"] == (1, 1, 0, camhs - 3, 1, camhs, pytest.approx(1 / (camhs - 1)))
+    assert by_row["North Schools"] == (1, 0, 1, schools - 2, 0, schools, pytest.approx(1 / schools))
 
 
 def test_merge_refuses_when_any_return_has_errors(run, returns, tmp_path):
@@ -149,7 +206,8 @@ def test_summary_table_csv_markdown(run, returns):
     table = run("summary", returns, "--as-of", AS_OF)
     assert table.exit_code == 0
     assert "Northshire · NG225@2022-09-07 · as of 2027-03-01" in table.stdout and "2 agencies: North CAMHS, North Schools" in table.stdout
-    assert "partial" in table.stdout  # the honest note about the encoding
+    assert "Note: The guideline encoding is partial: recommendations missing from it are not assessed here." \
+        in table.stdout  # the honest note about the encoding (the headline's "partially met" is not it)
     assert "Gaps" in table.stdout and "Action owners" in table.stdout
     assert "2 overdue actions as of" in table.stdout
     by_agency = run("summary", returns, "--by", "agency", "--format", "csv")
@@ -191,10 +249,21 @@ def test_usage_errors(run, returns, tmp_path):
     assert nothing.exit_code == 1 and "No workbooks to merge" in nothing.stderr
 
 
-def test_merge_outcome_matches_library(returns):
+def test_merge_outcome_matches_library(returns, ng225):
     outcome = merge_files([returns])
-    assert outcome.ok
-    assert [a.agency for a in outcome.assessment.agencies] == ["North CAMHS", "North Schools"]
+    assert outcome.ok and outcome.report.valid
+    paths = sorted(returns.iterdir())
+    library = merge_returns(ng225, [read_return(path).agency_return for path in paths])
+    assert outcome.assessment == library  # merged_at and as_of aside: every agency, result and answer
+    assert outcome.assessment.returns() == library.returns()
+    assert [(a.agency, a.sectors, a.source) for a in outcome.assessment.agencies] == [
+        ("North CAMHS", ("mental_health",), str(paths[0])), ("North Schools", ("education",), str(paths[1]))]
+    results = {r.recommendation: r for r in outcome.assessment.results}
+    assert [r.recommendation for r in outcome.assessment.results] == [r.id for r in ng225.recommendations]
+    assert {rec: results[rec].status.value for rec in ("1.1.1", "1.1.2", "1.5.1", "1.8.1")} == {
+        "1.1.1": "partially_met", "1.1.2": "partially_met", "1.5.1": "not_met", "1.8.1": "not_applicable"}
+    assert results["1.1.2"].answers["North CAMHS"].owner == "CAMHS Lead"
+    assert results["1.1.2"].answers["North CAMHS"].action == '=HYPERLINK("http://x")'  # text as typed
 
 
 def test_refusal_issues_go_to_stderr_so_stdout_stays_data(run, returns, tmp_path):

@@ -28,6 +28,40 @@ def test_list_json_is_the_library_listing(run):
     assert data["completeness"]["incomplete_sections"][0] == "1.2"
 
 
+def test_list_json_fields_written_out(run):
+    """The listing's keys and values, each taken from the guideline model by hand (not from render)."""
+    guideline = catalogue.load("NG225")
+    data = json.loads(run("recs", "list", "NG225", "--sector", "education", "--format", "json").stdout)
+    assert list(data) == ["guideline", "title", "version", "published", "updated", "source", "fingerprint", "sector",
+                          "completeness", "sections", "recommendations"]
+    assert (data["guideline"], data["version"], data["sector"]) == ("NG225", "2022-09-07", "education")
+    assert (data["title"], data["published"], data["updated"], data["source"], data["fingerprint"]) == (
+        guideline.title, guideline.published, guideline.updated, guideline.source, guideline.fingerprint)
+    assert data["completeness"] == {
+        "recommendations": 51, "verified": sum(r.verified for r in guideline.recommendations),
+        "with_summary": sum(r.summary is not None for r in guideline.recommendations), "sections": 12,
+        "complete_sections": ["1.1"], "incomplete_sections": [f"1.{n}" for n in range(2, 13)],
+        "untitled_sections": [s.id for s in guideline.sections if s.title is None],
+        "sections_list_complete": False, "complete": False}
+    # Every section, whatever the sector: its own count of recommendations.
+    assert data["sections"] == [{"id": s.id, "title": s.title, "complete": s.complete, "sectors": s.sectors,
+                                 "recommendations": len(s.recommendations)} for s in guideline.sections]
+    assert [s["recommendations"] for s in data["sections"]] == [4, 1, 1, 1, 1, 6, 16, 1, 1, 1, 12, 6]
+    # Only the education sector's recommendations: 1.5.1 and 1.7.x are for other sectors, 1.8.1 for schools.
+    ids = [r["id"] for r in data["recommendations"]]
+    assert len(ids) == 34 and "1.8.1" in ids and "1.5.1" not in ids and not any(i.startswith("1.7.") for i in ids)
+    for rec in data["recommendations"]:
+        model = guideline.get(rec["id"])
+        section = next(s for s in guideline.sections if model in s.recommendations)
+        assert rec == {"id": model.id, "section": section.id, "section_title": section.title,
+                       "section_complete": section.complete, "summary": model.summary,
+                       "has_text": model.text is not None,
+                       "sectors": model.sectors if model.sectors is not None else section.sectors,
+                       "population": model.population, "year": model.year,
+                       "quality_statements": model.quality_statements, "verified": model.verified}
+    assert data["recommendations"][0]["sectors"] == ["all"] and data["recommendations"][0]["has_text"] is False
+
+
 def test_list_table_says_the_encoding_is_partial(run):
     result = run("recs", "list")
     assert result.exit_code == 0

@@ -181,22 +181,23 @@ def test_usage_errors_exit_2(run):
     assert run("validate", "--format", "xml", "x.xlsx").exit_code == 2
 
 
-def _mangled(original: bytes, rng: random.Random) -> bytes:
+def _mangled(original: bytes, rng: random.Random) -> tuple[str, bytes]:
+    """(how it was damaged, the damaged bytes)."""
     data = bytearray(original)
     kind = rng.choice(["cut", "flip", "zero", "shuffle"])
     if kind == "cut":
-        return bytes(data[: rng.randrange(1, len(data))])
+        return kind, bytes(data[: rng.randrange(1, len(data))])
     if kind == "flip":
         for _ in range(rng.randint(1, 50)):
             data[rng.randrange(len(data))] ^= 1 << rng.randrange(8)
-        return bytes(data)
+        return kind, bytes(data)
     if kind == "zero":
         start = rng.randrange(len(data))
         data[start: start + rng.randint(1, 4096)] = bytes(min(4096, len(data) - start))
-        return bytes(data)
+        return kind, bytes(data)
     blocks = [bytes(data[i: i + 512]) for i in range(0, len(data), 512)]
     rng.shuffle(blocks)
-    return b"".join(blocks)
+    return kind, b"".join(blocks)
 
 
 def test_no_input_makes_validate_print_a_traceback(run, tmp_path):
@@ -204,11 +205,14 @@ def test_no_input_makes_validate_print_a_traceback(run, tmp_path):
     always a report and exit 0/1, never an exception (the run fixture lets exceptions through)."""
     original = POSITIVE["complete"](tmp_path).read_bytes()
     rng = random.Random(225)
-    paths = []
+    paths, cut = [], []
     for i in range(40):
         path = tmp_path / f"mangled-{i}.xlsx"
-        path.write_bytes(_mangled(original, rng))
+        kind, data = _mangled(original, rng)
+        path.write_bytes(data)
         paths.append(path)
+        if kind == "cut":  # a zip cut short loses its central directory: never readable
+            cut.append(str(path))
     # Valid zips with damaged XML in each part in turn.
     with zipfile.ZipFile(tmp_path / "complete.xlsx") as archive:
         names = [n for n in archive.namelist() if n.endswith((".xml", ".rels"))]
@@ -220,10 +224,16 @@ def test_no_input_makes_validate_print_a_traceback(run, tmp_path):
     result = run("validate", "--format", "json", *paths)
     assert result.exit_code in (0, 1)
     data = json.loads(result.stdout)
-    assert len(data["files"]) == len(paths)
+    assert [file["path"] for file in data["files"]] == [str(path) for path in paths]  # each file, once, in order
+    assert cut  # the seed above damages some files by cutting them
     for file in data["files"]:
-        assert file["valid"] or file["issues"]
-        assert all(i["code"] in ISSUE_CODES for i in file["issues"])
+        assert all(i["code"] in ISSUE_CODES and i["message"].strip() for i in file["issues"])
+        assert all(i["severity"] == ISSUE_CODES[i["code"]] for i in file["issues"])
+        # valid exactly when no issue is an error
+        assert file["valid"] is not any(i["severity"] == "error" for i in file["issues"])
+        if file["path"] in cut:
+            assert not file["valid"], file
+    assert result.exit_code == (0 if all(file["valid"] for file in data["files"]) else 1)
     assert "Traceback" not in result.output
 
 

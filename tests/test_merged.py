@@ -397,6 +397,31 @@ def test_summary_numbers_equal_the_summary_json(book, sample_summary):
     assert round(100 * percent["Met"], 1) == sample_summary.percent_met
 
 
+def test_summary_numbers_worked_out_by_hand(book, ng225):
+    """The sample's statuses by hand (not through summarise): 1.1.1 and 1.1.3 partially met and 1.1.2 not met
+    (worst of the agencies it applies to), 1.5.1 partially met (CAMHS only), every other recommendation not
+    assessed (1.8.1 listed by no workbook)."""
+    listed = {sector: len(ng225.recommendations_for([sector]))
+              for sector in ("mental_health", "emergency_care", "primary_care")}
+    ws = book[mw.SUMMARY_SHEET]
+    headline = {r["Status"]: r["Recommendations"] for r in summary_table(ws, mw.HEADLINE_TABLE)}
+    assert headline == {"Met": 0, "Partially met": 3, "Not met": 1, "Not assessed": 47, "Not applicable": 0}
+    sections = {r["Section"]: counts_of(r) for r in summary_table(ws, mw.SECTIONS_TABLE)}
+    assert sections["1.1"] == {"met": 0, "partially_met": 2, "not_met": 1, "not_assessed": 1, "not_applicable": 0}
+    assert sections["1.5"] == {"met": 0, "partially_met": 1, "not_met": 0, "not_assessed": 0, "not_applicable": 0}
+    agencies = {r["Agency"]: r for r in summary_table(ws, mw.AGENCIES_TABLE)}
+    camhs, ed, odd = agencies["North CAMHS"], agencies["City ED"], agencies["=cmd|' /C calc'!A0"]
+    assert counts_of(camhs) == {"met": 1, "partially_met": 2, "not_met": 1,
+                                "not_assessed": listed["mental_health"] - 4, "not_applicable": 0}
+    assert counts_of(ed) == {"met": 1, "partially_met": 1, "not_met": 0,
+                             "not_assessed": listed["emergency_care"] - 3, "not_applicable": 1}
+    assert counts_of(odd) == {"met": 0, "partially_met": 0, "not_met": 0,
+                              "not_assessed": listed["primary_care"] - 1, "not_applicable": 1}
+    assert camhs["% met"] == pytest.approx(1 / listed["mental_health"])
+    assert ed["% met"] == pytest.approx(1 / (listed["emergency_care"] - 1))  # the not-applicable left out
+    assert odd["% met"] == pytest.approx(0)
+
+
 def test_summary_sheet_notes_and_chart(book):
     ws = book[mw.SUMMARY_SHEET]
     texts = [row[0] for row in ws.iter_rows(max_row=6, values_only=True) if row[0]]

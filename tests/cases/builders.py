@@ -207,10 +207,14 @@ def build_unknown_recommendation(tmp: Path):
 
 
 def build_duplicate_recommendation(tmp: Path):
+    """1.1.2's row copied under the table, answered (differently) in both: a real copy, not a bare id."""
     wb = new_workbook()
+    put(wb, "1.1.2", relevant="Yes", meets="Yes", evidence="Audit 2026")
     ws = assessment(wb)
-    last = ws.max_row + 1
-    write_text(ws.cell(last, column_of(ws, "recommendation")), "1.1.2")
+    source, last = row_of(ws, "1.1.2"), ws.max_row + 1
+    for column in range(1, ws.max_column + 1):
+        ws.cell(last, column).value = ws.cell(source, column).value
+    ws.cell(last, column_of(ws, "meets")).value = "No"
     return save(wb, tmp / "copied-row.xlsx"), f"A{last}", "1.1.2"
 
 
