@@ -89,7 +89,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench.py $(ARGS)
 
 # Mutation testing of the pure core (assessment, summary, merge, guideline, issues, checks, text, actions, tracker,
-# rounds: listed in pyproject.toml, [tool.mutmut]), where every mutant changes behaviour someone relies on. render.py
+# rounds: listed in pyproject.toml, [tool.mutmut]), where every mutant changes behaviour someone relies on. render/
 # and report/ are not mutated: most of their mutants change rich styling or layout; their data is pinned by
 # tests/test_pinned_core.py. mutmut copies the code to mutants/, changes one thing at a time and runs the tests that
 # reach it, without the tests marked `external` (LibreOffice, Chromium, the wheel, subprocesses: see conftest.py);
