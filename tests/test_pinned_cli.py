@@ -8,9 +8,10 @@ import datetime as dt
 import json
 from pathlib import Path
 
-import openpyxl
 import pytest
+import xlsxwriter
 import yaml
+from xlsxwriter.exceptions import FileCreateError
 
 from baseline import catalogue
 from baseline.config import AgencyMap
@@ -72,13 +73,14 @@ class DiskFull(OSError):
 
 @pytest.fixture
 def failing_save(monkeypatch):
-    """openpyxl's save writes half a file, then the disk is full."""
+    """The merged workbook's writer (xlsxwriter) writes half a file, then the disk is full: xlsxwriter wraps the
+    OSError in its FileCreateError, as it does for real."""
 
-    def save(self, filename):
-        Path(filename).write_bytes(b"PK half a workbook")
-        raise DiskFull(28, "No space left on device")
+    def close(self):
+        Path(self.filename).write_bytes(b"PK half a workbook")
+        raise FileCreateError(DiskFull(28, "No space left on device"))
 
-    monkeypatch.setattr(openpyxl.Workbook, "save", save)
+    monkeypatch.setattr(xlsxwriter.Workbook, "close", close)
 
 
 def test_a_failed_write_leaves_no_temporary_file_and_the_old_file_whole(run, returns, tmp_path, failing_save):
