@@ -192,6 +192,60 @@ def formula_cells(checked: CheckedFile, sheet: str) -> dict[tuple[int, int], str
     return _ods_formulas(checked, sheet)
 
 
+_COLS = re.compile(rb"<(?:\w+:)?cols\b.*?</(?:\w+:)?cols>", re.S)
+_SHEET_DATA = re.compile(rb"<(?:\w+:)?sheetData\b")
+
+
+def hidden_column_ranges(checked: CheckedFile, sheet: str) -> list[tuple[int, int]]:
+    """The hidden columns of one sheet as 1-based inclusive ranges (calamine does not say which columns are hidden):
+    an agency that copies a column and hides the copy still means the visible one."""
+    if checked.kind == "ods":
+        return _ods_hidden_columns(checked, sheet)
+    if checked.kind != "xlsx":
+        return []  # a legacy .xls: its column records are not read (calamine gives none either)
+    part = _sheet_part(checked, sheet)
+    raw = (checked.read_part(part) or b"") if part else b""
+    data_start = _SHEET_DATA.search(raw)
+    cols = _COLS.search(raw, 0, data_start.start() if data_start else len(raw))  # <cols> comes before the cells
+    if cols is None:
+        return []
+    ranges = []
+    for element in parse_xml(cols.group(0), "worksheet").iter():
+        if _local(element.tag) == "col" and element.get("hidden") in ("1", "true"):
+            low, high = element.get("min") or "", element.get("max") or ""
+            if low.isdigit():
+                ranges.append((int(low), int(high) if high.isdigit() else int(low)))
+    return ranges
+
+
+def _ods_hidden_columns(checked: CheckedFile, sheet: str) -> list[tuple[int, int]]:
+    raw = checked.read_part("content.xml") or b""
+    ranges: list[tuple[int, int]] = []
+    in_sheet, col = False, 1
+    try:
+        for event, element in iterparse(io.BytesIO(raw), events=("start", "end"), forbid_dtd=True):
+            tag = _local(element.tag)
+            if event == "start" and tag == "table":
+                in_sheet, col = element.get(_TABLE_NS + "name") == sheet, 1
+            elif event == "start" and in_sheet and tag == "table-column":
+                repeat = _repeat(element.get(_TABLE_NS + "number-columns-repeated"))
+                if element.get(_TABLE_NS + "visibility") in ("collapse", "filter"):
+                    ranges.append((col, col + repeat - 1))
+                col += repeat
+            elif event == "start" and in_sheet and tag == "table-row":
+                break  # the column definitions come before the first row
+            elif event == "end" and tag == "table":
+                if in_sheet:
+                    break
+                element.clear()
+    except DefusedXmlException:
+        raise FileRefused("unsafe-file", "The file contains XML declarations that spreadsheets never need; it was "
+                                         "not read. Save it again from Excel or LibreOffice.") from None
+    except Exception as exc:  # noqa: BLE001 - any parse failure means the part is damaged
+        raise FileRefused("unreadable-file", damaged(exc)) from None
+    return ranges
+
+
 def _sheet_part(checked: CheckedFile, sheet: str) -> str | None:
     workbook = checked.read_xml("xl/workbook.xml")
     rels = checked.read_xml("xl/_rels/workbook.xml.rels")

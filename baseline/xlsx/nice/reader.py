@@ -29,7 +29,7 @@ from baseline.xlsx.nice.layout import (
     facts_from_grids,
     find_nice_header,
 )
-from baseline.xlsx.package import SourceWorkbook, formula_cells
+from baseline.xlsx.package import SourceWorkbook, formula_cells, hidden_column_ranges
 
 
 def _import_hint(path: str, guideline_id: str, version: str) -> str:
@@ -41,12 +41,13 @@ class _ReturnSheet:
     """The Data sheet of a filled-in NICE tool, read into Answers with issues at the exact cell."""
 
     def __init__(self, rows: list[list[Any]], merged: list[MergedRange], formulas: dict[tuple[int, int], str],
-                 sheet: str, file: str, add):
+                 sheet: str, file: str, add, hidden: list[tuple[int, int]] = ()):
         # NICE suggests merging one answer over several recommendations: the one rule for merged cells
         # (cells.spread_merges) gives the value to every row it covers, and never reads what is hidden under it.
         self.merged_from = spread_merges(rows, merged) if merged else {}  # 0-based
         self.grid = Grid(rows, [], {})
         self.formulas = formulas
+        self.hidden = list(hidden)  # 1-based inclusive ranges of hidden columns: a hidden copy is never read first
         self.sheet = sheet
         self.file = file
         self.add = add
@@ -68,7 +69,8 @@ class _ReturnSheet:
                 "the facilitator sent your agency.", file=self.file, sheet=self.sheet))
             return None
         header_row, _, headers = found
-        columns = assign_columns(self.grid, header_row, headers, set(), [])
+        hidden = {col for col in headers if any(low <= col <= high for low, high in self.hidden)}
+        columns = assign_columns(self.grid, header_row, headers, hidden, [])
         for key, wanted in (("number", "'Guideline recommendation' (the recommendation numbers, like 1.1.1)"),
                             ("relevant", "'Is the recommendation relevant to your service or organisation?'"),
                             ("meets", "'Does your service or organisation meet the recommendation?'")):
@@ -178,7 +180,8 @@ def read_nice_source(source: SourceWorkbook, report: FileReport, agencies: Agenc
     assignment = agencies.for_path(file) if agencies is not None else None
     report.agency = assignment.agency if assignment else None
 
-    data = _ReturnSheet(rows, merged, formula_cells(source.checked, sheet), sheet, file, add)
+    data = _ReturnSheet(rows, merged, formula_cells(source.checked, sheet), sheet, file, add,
+                        hidden_column_ranges(source.checked, sheet))
     found = data.columns()
     if found is None:
         return None  # no header row or no number column: nothing can be matched, and the issue says why
