@@ -18,12 +18,13 @@ import sys
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Iterable
 
 import openpyxl
 from click.testing import CliRunner
 
 from baseline.cli import cli
+from tests.cases.builders import rewrite_part
 
 AGENCY = "North CAMHS"
 SECTOR = "mental_health"
@@ -179,16 +180,6 @@ def answered(path: Path, **extra: object) -> Path:
 
 
 # --- raw parts ---------------------------------------------------------------------------------------------------
-
-
-def rewrite_part(path: Path, part: str, change: Callable[[bytes], bytes]) -> Path:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(path) as source, zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as target:
-        for info in source.infolist():
-            data = source.read(info.filename)
-            target.writestr(info.filename, change(data) if info.filename == part else data)
-    path.write_bytes(buffer.getvalue())
-    return path
 
 
 def sheet_part(path: Path, sheet: str) -> str:
