@@ -78,11 +78,6 @@ class OwnerLoad:
     overdue: int = 0
     earliest_open_deadline: dt.date | None = None  # "overdue since" when before the as-of date
 
-    @property
-    def next_deadline(self) -> dt.date | None:
-        """The name before (agency, owner) pairs; kept for callers not yet moved to `earliest_open_deadline`."""
-        return self.earliest_open_deadline
-
     def to_dict(self) -> dict:
         return {
             "agency": self.agency,

@@ -495,7 +495,7 @@ def test_owners_are_agency_owner_pairs_most_overdue_then_most_open_then_by_name(
         {"agency": "Beta", "owner": "Head", "actions": 1, "open": 1, "overdue": 0, "earliest_open_deadline": None},
         {"agency": "Alpha", "owner": "Head", "actions": 1, "open": 0, "overdue": 0, "earliest_open_deadline": None},
     ]
-    assert loads[0].next_deadline == dt.date(2027, 1, 15)
+    assert loads[0].earliest_open_deadline == dt.date(2027, 1, 15)
 
 
 def test_owners_tied_on_counts_are_by_owner_then_agency_ignoring_case():

@@ -416,16 +416,6 @@ def _read_plan(workbook, path: Path, assessment: MultiAgencyAssessment,
     return link_actions(mark_orphans(plan, assessment)), warnings
 
 
-def read_merged_meta(path: Path | str) -> dict[str, str]:
-    """A merged workbook's stamps (guideline, version, merged_at, as_of…) without reading its sheets."""
-    path = Path(path)
-    workbook = _open(path)
-    try:
-        return _read_meta(workbook, path)
-    finally:
-        workbook.close()
-
-
 def is_merged_workbook(path: Path | str) -> bool:
     """Cheap: does the file's hidden metadata sheet say kind=merged? Never raises."""
     path = Path(path)
