@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 import re
 from functools import partial
 from pathlib import Path
 
+import openpyxl
 import pytest
 
 from baseline import catalogue, workflow
@@ -207,8 +209,9 @@ def test_the_config_files_patterns_name_the_agency_and_its_sectors():
 
 
 def our_own_return(tmp_path: Path, guideline, agency: str, sectors: list[str], answers: dict[str, dict]) -> Path:
-    wb = build_agency_workbook(guideline, agency=agency, sectors=sectors, area="Northshire",
-                               generated_at=dt.datetime(2026, 11, 1, 9, 0, tzinfo=dt.timezone.utc))
+    wb = openpyxl.load_workbook(io.BytesIO(build_agency_workbook(
+        guideline, agency=agency, sectors=sectors, area="Northshire",
+        generated_at=dt.datetime(2026, 11, 1, 9, 0, tzinfo=dt.timezone.utc))))
     for rec_id, values in answers.items():
         put(wb, rec_id, **values)
     return save(wb, tmp_path / f"{agency}.xlsx")

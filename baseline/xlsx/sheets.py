@@ -1,22 +1,26 @@
-"""The writing plumbing both writers share: untrusted text as text, style records shared between cells, sheet
+"""The writing plumbing every writer shares: untrusted text as text, style records shared between cells, sheet
 protection, print set-up and row heights.
 
-Two back-ends, one set of rules: the agency workbook is built with openpyxl (`write_text`, `StyleCache`, `protect`,
-`print_setup`, `fit_row_heights`: it needs workbook-structure protection, which xlsxwriter lacks); the merged workbook, tens of thousands
-of cells, is streamed with xlsxwriter in constant-memory mode (`StreamSheet`, `stream_print_setup`, `stream_protect`),
-about twice as fast and half the memory. Both clean texts with text.clean_text, refuse over-long ones, keep
-formula-looking text as quoted text, size wrapped rows with `line_count`/`row_height` and share the colours below.
+Two back-ends, one set of rules. Both workbooks the tool hands out are written with xlsxwriter through `StreamSheet`
+(texts, values, formulas, links; formats made once per workbook by `StreamFormats`): the merged workbook, tens of
+thousands of cells, streamed in constant-memory mode (`stream_workbook`); each agency workbook, small, in memory
+(`workbook_bytes`, which can also lock the workbook's structure, something xlsxwriter has no API for). The openpyxl
+helpers (`write_text`, `StyleCache`, `protect`, `print_setup`, `fit_row_heights`) serve the action lists and the
+tests that type into a workbook as a person would. Both clean texts with text.clean_text, refuse over-long ones,
+keep formula-looking text as quoted text, size wrapped rows with `line_count`/`row_height` and share the colours
+below.
 
 Everything taken from outside (agency and area names, answers from returns) goes through `write_text` or
-`StreamSheet.text`.
+`StreamSheet.text` (and `StreamSheet.link`, which writes its text through `text`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import io
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from copy import copy
 from pathlib import Path
@@ -205,21 +209,65 @@ def _drop_row_files(wb: xlsxwriter.Workbook) -> None:
                 os.unlink(name)
 
 
+# The same for a small workbook written in memory (no temporary file per sheet: for a workbook of a few hundred
+# cells, creating and removing those costs more than the writing).
+BOOK_OPTIONS = {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
+                "strings_to_numbers": False}
+
+
+class StructureLockedWorkbook(xlsxwriter.Workbook):
+    """An xlsxwriter workbook whose structure is protected without a password (sheets cannot be added, deleted,
+    renamed, moved, hidden or unhidden: it stops accidents, not people, XLSX_PITFALLS.md §3).
+
+    xlsxwriter has no API for it (its author declines to add one). The element goes where the schema puts it,
+    right after <workbookPr>, which xlsxwriter writes through this one method; tests/test_sheets.py proves the
+    element is in the file and that LibreOffice honours and keeps it. Writing it here costs nothing, where
+    rewriting workbook.xml in the saved zip costs a re-compression of every part (2 ms a workbook).
+    """
+
+    def _write_workbook_pr(self) -> None:
+        super()._write_workbook_pr()
+        self._xml_empty_tag("workbookProtection", [("lockStructure", 1)])
+
+
+def workbook_bytes(write: Callable[[xlsxwriter.Workbook], None], *, lock_structure: bool = False) -> bytes:
+    """The .xlsx file `write` makes of an in-memory workbook (BOOK_OPTIONS), as bytes; with `lock_structure`, its
+    structure protected (StructureLockedWorkbook)."""
+    buffer = io.BytesIO()
+    wb = (StructureLockedWorkbook if lock_structure else xlsxwriter.Workbook)(buffer, BOOK_OPTIONS)
+    write(wb)
+    wb.close()
+    return buffer.getvalue()
+
+
+class _FormatTable(dict):
+    """Named style -> Format, each made on first use (a workbook that never needs a style never makes it)."""
+
+    def __init__(self, wb: xlsxwriter.Workbook, styles: dict[str, dict], extra: dict):
+        super().__init__()
+        self._wb, self._styles, self._extra = wb, styles, extra
+
+    def __missing__(self, name: str):
+        made = self[name] = self._wb.add_format({**self._styles[name], **self._extra})
+        return made
+
+
 class StreamFormats:
     """Named style -> xlsxwriter Format, created once per workbook, plus its quote-prefixed twin for text that
-    looks like a formula (so Excel does not re-interpret it on edit, XLSX_PITFALLS.md §5)."""
+    looks like a formula (so Excel does not re-interpret it on edit, XLSX_PITFALLS.md §5); each is made on first
+    use (most styles never need the twin)."""
 
     def __init__(self, wb: xlsxwriter.Workbook, styles: dict[str, dict]):
-        self.plain = {name: wb.add_format(spec) for name, spec in styles.items()}
-        self.quoted = {name: wb.add_format({**spec, "quote_prefix": True}) for name, spec in styles.items()}
+        self.plain = _FormatTable(wb, styles, {})
+        self.quoted = _FormatTable(wb, styles, {"quote_prefix": True})
 
 
 class StreamSheet:
-    """One worksheet of tables streamed cell by cell through xlsxwriter in constant-memory mode: texts never
-    formulas, named styles as formats made once (StreamFormats), rows tall enough for their wrapped text.
+    """One worksheet written cell by cell through xlsxwriter (streamed in constant-memory mode, or in memory): texts
+    never formulas, named styles as formats made once (StreamFormats), rows tall enough for their wrapped text.
 
-    Rows must be written in ascending order (each row is flushed to disk when the next one starts), so a row's
-    height is set just before its successor is begun, from the wrapped texts written into it.
+    Rows must be written in ascending order (in constant-memory mode each row is flushed to disk when the next one
+    starts), so a row's height is set just before its successor is begun, from the wrapped texts written into it.
     """
 
     def __init__(self, wb: xlsxwriter.Workbook, title: str, formats: StreamFormats,
@@ -231,6 +279,7 @@ class StreamSheet:
         self._widths: dict[int, float] = {}  # set before the texts they size
         self._row: int | None = None
         self._lines = 1
+        self._fixed: int | None = None  # the row given a height of its own (`height`)
 
     def _at(self, row: int) -> None:
         if row != self._row:
@@ -241,7 +290,7 @@ class StreamSheet:
 
     def fit_rows(self) -> None:
         """Give the current row a height that shows its wrapped text (see fit_row_heights for why)."""
-        if self._row is not None and self._lines > 1:
+        if self._row is not None and self._lines > 1 and self._row != self._fixed:
             self.ws.set_row(self._row - 1, row_height(self._lines))
             self._lines = 1
 
@@ -281,6 +330,28 @@ class StreamSheet:
             self.ws.write_datetime(row - 1, column - 1, value, self.formats.plain[style])
         else:
             self.ws.write_number(row - 1, column - 1, value, self.formats.plain[style])
+
+    def formula(self, row: int, column: int, formula: str, style: str, value: float | str = 0) -> None:
+        """A formula the tool wrote (never text from a return), with the value it gives as the file is written:
+        the value a reader that does not calculate (python-calamine, a preview) shows."""
+        self._at(row)
+        self.ws.write_formula(row - 1, column - 1, formula, self.formats.plain[style], value)
+
+    def link(self, row: int, column: int, url: str, text: str, style: str) -> None:
+        """A hyperlink to `url` (a link the tool made, never one from a return) showing `text`, which is written as
+        any text is (`text`): the link is laid first with its own address as its text, then the cell's text over
+        it, so the text never passes through xlsxwriter's link writer (which would take "<r>…</r>" for rich
+        text)."""
+        self._at(row)
+        self.ws.write_url(row - 1, column - 1, url, self.formats.plain[style], string=url)
+        self.text(row, column, text, style)
+
+    def height(self, row: int, points: float) -> None:
+        """Give a row a fixed height (a header row, a merged note); its texts are not measured again."""
+        self._at(row)
+        self.ws.set_row(row - 1, points)
+        self._lines = 1
+        self._fixed = row
 
     def comment(self, row: int, column: int, note: str) -> None:
         self.ws.write_comment(row - 1, column - 1, note, {"author": "baseline", "width": 220, "height": 60})

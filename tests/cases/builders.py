@@ -34,7 +34,8 @@ def guideline():
 def new_workbook(prefill: dict[str, Answer] | None = None, **keywords) -> openpyxl.Workbook:
     options = dict(agency=AGENCY, sectors=SECTORS, area="Northshire", generated_at=GENERATED_AT)
     options.update(keywords)
-    return build_agency_workbook(guideline(), prefill=prefill, **options)
+    # The real writer's file, opened as a spreadsheet program would before a person types into it.
+    return openpyxl.load_workbook(io.BytesIO(build_agency_workbook(guideline(), prefill=prefill, **options)))
 
 
 def assessment(wb: openpyxl.Workbook):

@@ -6,25 +6,22 @@ from __future__ import annotations
 import datetime as dt
 from urllib.parse import quote
 
-from openpyxl.styles import Alignment, Font
-from openpyxl.worksheet.worksheet import Worksheet
-
 from baseline import __version__
 from baseline.guideline import Guideline
 from baseline.xlsx.agency.layout import WorkbookJob, iso_utc, recommendations_url
-from baseline.xlsx.sheets import (
+from baseline.xlsx.agency.styles import (
     BOLD,
-    GREY,
-    LINK_FONT,
-    PLAIN,
-    TITLE_FONT,
-    WARNING_FONT,
-    WRAP_TOP,
-    fit_row_heights,
-    print_setup,
-    protect,
-    write_text,
+    LABEL,
+    LABEL_GREY,
+    LABEL_PLAIN,
+    TITLE,
+    VALUE,
+    VALUE_DATE,
+    VALUE_GREY,
+    VALUE_LINK,
+    VALUE_WARNING,
 )
+from baseline.xlsx.sheets import StreamSheet, stream_print_setup, stream_protect
 
 
 def _long_date(day: dt.date) -> str:
@@ -103,40 +100,34 @@ _MEANINGS = (
     ("Completed by", "Your name and role, so the facilitator knows whom to ask."),
 )
 
-def write_start(ws: Worksheet, job: WorkbookJob) -> None:
+def write_start(sheet: StreamSheet, job: WorkbookJob) -> None:
     g = job.guideline
-    ws.column_dimensions["A"].width = 30
-    ws.column_dimensions["B"].width = 100
+    sheet.width(1, 30)
+    sheet.width(2, 100)
     row = 1
 
-    def put(label: str, value, *, font: Font | None = None, link: str | None = None, value_font: Font | None = None):
+    def put(label: str, value, *, label_style: str = LABEL, link: str | None = None, value_style: str = VALUE):
         nonlocal row
-        a, b = ws.cell(row, 1), ws.cell(row, 2)
-        write_text(a, label)
-        a.font, a.alignment = font or BOLD, WRAP_TOP
+        sheet.text(row, 1, label, label_style)
         if isinstance(value, dt.date):
-            b.value = value
-            b.number_format = "d mmmm yyyy"
-            b.alignment = Alignment(horizontal="left", vertical="top")
+            sheet.value(row, 2, value, VALUE_DATE)
+        elif link:
+            sheet.link(row, 2, link, value, VALUE_LINK)
         else:
-            write_text(b, value)
-            b.alignment = WRAP_TOP
-        if link:
-            b.hyperlink = link
-            b.font = LINK_FONT
-        elif value_font:
-            b.font = value_font
+            sheet.text(row, 2, value, value_style)
         row += 1
 
     def gap() -> None:
         nonlocal row
         row += 1
 
-    write_text(ws["A1"], f"NICE {g.guideline} baseline assessment")
-    ws["A1"].font = TITLE_FONT
-    row = 2
-    write_text(ws.cell(row, 1), g.title)
-    ws.cell(row, 1).font = BOLD
+    def heading(text: str) -> None:
+        nonlocal row
+        sheet.text(row, 1, text, TITLE)
+        row += 1
+
+    heading(f"NICE {g.guideline} baseline assessment")
+    sheet.text(row, 1, g.title, BOLD)
     row = 4
     sector_labels = "; ".join(g.sectors[s] for s in job.sectors)
     put("Agency", job.agency)
@@ -163,20 +154,16 @@ def write_start(ws: Worksheet, job: WorkbookJob) -> None:
                  f"{sector_labels}, or to everybody.")
     put("Recommendations listed", scope)
     for label, text in round_notes(job):
-        put(label, text, value_font=WARNING_FONT)
+        put(label, text, value_style=VALUE_WARNING)
     gap()
     complete = g.completeness()["complete"]
-    put("About this list", encoding_note(g), value_font=None if complete else WARNING_FONT)
+    put("About this list", encoding_note(g), value_style=VALUE if complete else VALUE_WARNING)
     gap()
-    write_text(ws.cell(row, 1), "How to fill it in")
-    ws.cell(row, 1).font = TITLE_FONT
-    row += 1
+    heading("How to fill it in")
     for number, step in enumerate(_HOW_TO, start=1):
-        put(f"Step {number}", step, font=PLAIN)
+        put(f"Step {number}", step, label_style=LABEL_PLAIN)
     gap()
-    write_text(ws.cell(row, 1), "What each answer means")
-    ws.cell(row, 1).font = TITLE_FONT
-    row += 1
+    heading("What each answer means")
     for header, meaning in _MEANINGS:
         put(header, meaning)
     put("How answers are counted",
@@ -193,9 +180,9 @@ def write_start(ws: Worksheet, job: WorkbookJob) -> None:
         f"Based on NICE guideline {g.guideline} ({g.title}). © NICE. Summaries in this workbook are our own words, "
         "not NICE's text: read the full recommendations on the NICE website.")
     put("NICE's recommendations", recommendations_url(g), link=recommendations_url(g))
-    put("Generated", f"{iso_utc(job.generated_at)} by baseline {__version__}", font=GREY,
-        value_font=GREY)
-    fit_row_heights(ws, 4, row - 1)
-    print_setup(ws, landscape=False, title=f"{g.guideline} baseline assessment: {job.agency}")
-    ws.print_area = f"A1:B{row - 1}"
-    protect(ws)
+    put("Generated", f"{iso_utc(job.generated_at)} by baseline {__version__}", label_style=LABEL_GREY,
+        value_style=VALUE_GREY)
+    sheet.fit_rows()
+    stream_print_setup(sheet.ws, landscape=False, title=f"{g.guideline} baseline assessment: {job.agency}")
+    sheet.ws.print_area(0, 0, row - 2, 1)
+    stream_protect(sheet.ws)

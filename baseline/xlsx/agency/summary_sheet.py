@@ -1,29 +1,33 @@
 """The agency workbook's `My summary` sheet: live COUNTIFS formulas (Excel and LibreOffice compute them alike),
-counts by status and section, % met."""
+counts by status and section, % met.
+
+Each formula is written with the value it gives for the answers the workbook is sent with (blank, or prefilled):
+LibreOffice shows a cached value of a file written by an "Excel" writer without recalculating it on opening, and
+readers that do not calculate (python-calamine, file previews) show it too.
+"""
 
 from __future__ import annotations
 
 import re
+from collections import Counter
+from typing import Mapping
 
-from openpyxl.styles import Alignment
-from openpyxl.worksheet.worksheet import Worksheet
-
-from baseline.assessment import STATUS_LABELS, Choice, Status
+from baseline.assessment import STATUS_LABELS, Answer, Choice, Status
 from baseline.guideline import Recommendation
 from baseline.xlsx.agency import layout
 from baseline.xlsx.agency.layout import WorkbookJob
-from baseline.xlsx.sheets import (
+from baseline.xlsx.agency.styles import (
     BOLD,
-    BORDER,
-    HEADER_FILL,
-    HEADER_FONT,
-    TITLE_FONT,
-    WRAP_TOP,
-    fit_row_heights,
-    print_setup,
-    protect,
-    write_text,
+    BOXED,
+    BOXED_BOLD,
+    BOXED_PERCENT,
+    BOXED_WRAP,
+    BOXED_WRAP_PERCENT,
+    HEADER,
+    NOTE,
+    TITLE,
 )
+from baseline.xlsx.sheets import StreamSheet, stream_print_setup, stream_protect
 
 
 def _criterion(label: str, cell_ref: str) -> str:
@@ -61,79 +65,76 @@ def _status_formulas(ranges: dict[str, str], extra: str, row: int, count_col: st
 # Order of the status rows/columns on My summary; _status_formulas relies on it (not assessed = total - the rest).
 _SUMMARY_STATUSES = (Status.MET, Status.PARTIALLY_MET, Status.NOT_MET, Status.NOT_ASSESSED, Status.NOT_APPLICABLE)
 
-def write_summary(ws: Worksheet, job: WorkbookJob, rows: list[tuple[int, Recommendation]]) -> None:
+def _percent_met(counts: Counter) -> float | str:
+    """What the % met formula gives: Met ÷ (all − Not applicable), or "" when nothing applies."""
+    applicable = counts.total() - counts[Status.NOT_APPLICABLE]
+    return counts[Status.MET] / applicable if applicable else ""
+
+
+def write_summary(sheet: StreamSheet, job: WorkbookJob, rows: list[tuple[int, Recommendation]],
+                  prefill: Mapping[str, Answer]) -> None:
     last_row = rows[-1][0]
-    sheet = layout.ASSESSMENT_SHEET
+    assessment = layout.ASSESSMENT_SHEET
     ranges = {
-        key: f"{sheet}!${layout.column_letter(key)}${layout.FIRST_DATA_ROW}:${layout.column_letter(key)}${last_row}"
+        key: f"{assessment}!${layout.column_letter(key)}${layout.FIRST_DATA_ROW}:${layout.column_letter(key)}${last_row}"
         for key in ("recommendation", "section", "relevant", "meets")
     }
-    write_text(ws["A1"], "My summary")
-    ws["A1"].font = TITLE_FONT
-    write_text(ws["A2"], job.agency)
-    ws["A2"].font = BOLD
-    write_text(ws["A3"], "These figures update by themselves as you fill in the Assessment sheet. Blank or "
-                         "unrecognised answers count as Not assessed. % met = Met ÷ (all recommendations − Not applicable).")
-    ws.merge_cells("A3:H3")
-    ws["A3"].alignment = WRAP_TOP
-    ws.row_dimensions[3].height = 32
+    # The status of each row as sent (what the formulas give until somebody types an answer).
+    section_of = {rec.id: job.guideline.section_of(rec.id).id for _, rec in rows}
+    statuses = {rec.id: prefill[rec.id].status if rec.id in prefill else Status.NOT_ASSESSED for _, rec in rows}
+    overall = Counter(statuses.values())
+
+    sheet.width(1, 48)
+    letters = "BCDEFGH"
+    for index, letter in enumerate(letters, start=2):
+        sheet.width(index, 17 if letter == "B" else 15)
+    sheet.text(1, 1, "My summary", TITLE)
+    sheet.text(2, 1, job.agency, BOLD)
+    sheet.ws.merge_range(2, 0, 2, 7, "", sheet.formats.plain[NOTE])
+    sheet.text(3, 1, "These figures update by themselves as you fill in the Assessment sheet. Blank or "
+                     "unrecognised answers count as Not assessed. % met = Met ÷ (all recommendations − Not applicable).",
+               NOTE)
+    sheet.height(3, 32)
 
     # Overall: rows 5 (header) .. 12; the status rows must follow the total row in _SUMMARY_STATUSES order.
-    for cell, text in (("A5", "Status"), ("B5", "Recommendations")):
-        write_text(ws[cell], text)
-        ws[cell].font, ws[cell].fill = HEADER_FONT, HEADER_FILL
+    sheet.text(5, 1, "Status", HEADER)
+    sheet.text(5, 2, "Recommendations", HEADER)
     total_row = 6
-    write_text(ws[f"A{total_row}"], "All recommendations in this workbook")
-    ws[f"A{total_row}"].font = BOLD
-    ws[f"B{total_row}"] = f'=COUNTIFS({ranges["recommendation"]},"<>")'
+    sheet.text(total_row, 1, "All recommendations in this workbook", BOXED_BOLD)
+    sheet.formula(total_row, 2, f'=COUNTIFS({ranges["recommendation"]},"<>")', BOXED, len(rows))
     formulas = _status_formulas(ranges, "", total_row, "B")
     for offset, status in enumerate(_SUMMARY_STATUSES, start=1):
-        write_text(ws[f"A{total_row + offset}"], STATUS_LABELS[status])
-        ws[f"B{total_row + offset}"] = formulas[status]
+        sheet.text(total_row + offset, 1, STATUS_LABELS[status], BOXED)
+        sheet.formula(total_row + offset, 2, formulas[status], BOXED, overall[status])
     percent_row = total_row + len(_SUMMARY_STATUSES) + 1
-    write_text(ws[f"A{percent_row}"], "% met")
-    ws[f"A{percent_row}"].font = BOLD
+    sheet.text(percent_row, 1, "% met", BOXED_BOLD)
     met_ref, na_ref = f"B{total_row + 1}", f"B{total_row + 5}"
-    ws[f"B{percent_row}"] = f'=IF(B{total_row}-{na_ref}=0,"",{met_ref}/(B{total_row}-{na_ref}))'
-    ws[f"B{percent_row}"].number_format = "0%"
-    for r in range(5, percent_row + 1):
-        for col in "AB":
-            ws[f"{col}{r}"].border = BORDER
+    sheet.formula(percent_row, 2, f'=IF(B{total_row}-{na_ref}=0,"",{met_ref}/(B{total_row}-{na_ref}))',
+                  BOXED_PERCENT, _percent_met(overall))
 
     # By section: one row per section listed.
     header_row = percent_row + 3
-    write_text(ws[f"A{header_row - 1}"], "By section")
-    ws[f"A{header_row - 1}"].font = BOLD
+    sheet.text(header_row - 1, 1, "By section", BOLD)
     headers = ["Section", "Recommendations", *(STATUS_LABELS[s] for s in _SUMMARY_STATUSES), "% met"]
     for index, text in enumerate(headers, start=1):
-        cell = ws.cell(header_row, index)
-        write_text(cell, text)
-        cell.font, cell.fill, cell.border = HEADER_FONT, HEADER_FILL, BORDER
-        cell.alignment = Alignment(wrap_text=True, vertical="center")
-    letters = "BCDEFGH"
-    sections = list(dict.fromkeys(job.guideline.section_of(rec.id).id for _, rec in rows))
+        sheet.text(header_row, index, text, HEADER)
+    sheet.height(header_row, 32)
+    sections = list(dict.fromkeys(section_of[rec.id] for _, rec in rows))
     for offset, section_id in enumerate(sections, start=1):
         r = header_row + offset
+        counts = Counter(status for rec_id, status in statuses.items() if section_of[rec_id] == section_id)
         label = next(s.label for s in job.guideline.sections if s.id == section_id)
-        write_text(ws[f"A{r}"], label)
+        sheet.text(r, 1, label, BOXED_WRAP)
         extra = f',{ranges["section"]},{_criterion(label, f"$A{r}")}'
-        ws[f"B{r}"] = f'=COUNTIFS({ranges["recommendation"]},"<>"{extra})'
+        sheet.formula(r, 2, f'=COUNTIFS({ranges["recommendation"]},"<>"{extra})', BOXED_WRAP, counts.total())
         # Same formulas as the overall block, laid out across columns C..G instead of down rows.
-        counts = _section_formulas(ranges, extra, r)
-        for status, letter in zip(_SUMMARY_STATUSES, letters[1:6]):
-            ws[f"{letter}{r}"] = counts[status]
-        ws[f"H{r}"] = f'=IF(B{r}-G{r}=0,"",C{r}/(B{r}-G{r}))'
-        ws[f"H{r}"].number_format = "0%"
-        for index in range(1, len(headers) + 1):
-            ws.cell(r, index).border = BORDER
-            ws.cell(r, index).alignment = WRAP_TOP
-    ws.column_dimensions["A"].width = 48
-    for letter in letters:
-        ws.column_dimensions[letter].width = 17 if letter == "B" else 15
-    ws.row_dimensions[header_row].height = 32
-    fit_row_heights(ws, header_row + 1, header_row + len(sections))
-    print_setup(ws, landscape=False, title=f"{job.guideline.guideline} baseline assessment: {job.agency}")
-    protect(ws)
+        section_formulas = _section_formulas(ranges, extra, r)
+        for index, status in enumerate(_SUMMARY_STATUSES, start=3):
+            sheet.formula(r, index, section_formulas[status], BOXED_WRAP, counts[status])
+        sheet.formula(r, 8, f'=IF(B{r}-G{r}=0,"",C{r}/(B{r}-G{r}))', BOXED_WRAP_PERCENT, _percent_met(counts))
+    sheet.fit_rows()
+    stream_print_setup(sheet.ws, landscape=False, title=f"{job.guideline.guideline} baseline assessment: {job.agency}")
+    stream_protect(sheet.ws)
 
 def _section_formulas(ranges: dict[str, str], extra: str, row: int) -> dict[Status, str]:
     formulas = _status_formulas(ranges, extra, row, "B")

@@ -7,7 +7,9 @@ Sheets (names and the Assessment columns come from `layout`, which the reader sh
   Lists        hidden: the dropdown vocabularies (not inline lists, which LibreOffice truncates)
   _baseline    very hidden: metadata, also stamped as custom document properties and defined names
 
-Everything taken from outside (agency and area names, prefilled answers) goes through `sheets.write_text`.
+Written in memory with xlsxwriter (sheets.workbook_bytes: a few hundred cells, each sheet top to bottom through
+sheets.StreamSheet, formats made once per workbook from styles.STYLES), its structure locked. Everything taken from
+outside (agency and area names, prefilled answers) goes through `StreamSheet.text`.
 """
 
 from __future__ import annotations
@@ -17,14 +19,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Mapping
 
-from openpyxl import Workbook
-from openpyxl.packaging.custom import StringProperty
-from openpyxl.styles import Alignment
-from openpyxl.utils.datetime import to_excel
-from openpyxl.workbook.defined_name import DefinedName
-from openpyxl.workbook.protection import WorkbookProtection
-from openpyxl.worksheet.datavalidation import DataValidation
-from openpyxl.worksheet.worksheet import Worksheet
+import xlsxwriter
 
 from baseline import __version__
 from baseline.assessment import Answer
@@ -36,27 +31,23 @@ from baseline.text import MAX_NAME_LENGTH, clean_text, is_too_long
 from baseline.xlsx.agency import layout
 from baseline.xlsx.agency.layout import Continues, WorkbookJob, iso_utc, listed_recommendations, recommendations_url
 from baseline.xlsx.agency.start_sheet import write_start
-from baseline.xlsx.agency.summary_sheet import write_summary
-from baseline.xlsx.removed_sheet import REMOVED_SHEET, write_removed_sheet
-from baseline.xlsx.sheets import (
+from baseline.xlsx.agency.styles import (
     BOLD,
-    BORDER,
-    CLIP_TOP,
-    DATE_FORMAT,
-    HEADER_FILL,
-    HEADER_FONT,
-    INPUT_FILL,
-    LINK_FONT,
-    SECTION_FILL,
-    SECTION_FONT,
-    UNLOCKED,
-    WRAP_TOP,
-    StyleCache,
-    fit_row_heights,
-    print_setup,
-    protect,
-    write_text,
+    FIXED,
+    FIXED_CLIP,
+    FIXED_LINK,
+    HEADER,
+    INPUT,
+    INPUT_DATE,
+    PLAIN,
+    SECTION,
+    SECTION_CLIP,
+    STYLES,
+    WRAPPED,
 )
+from baseline.xlsx.agency.summary_sheet import write_summary
+from baseline.xlsx.removed_sheet import REMOVED_CELL, REMOVED_SHEET, REMOVED_STYLES, stream_removed_sheet
+from baseline.xlsx.sheets import StreamFormats, StreamSheet, stream_print_setup, stream_protect, workbook_bytes
 
 __all__ = ["build_agency_workbook", "write_agency_workbook", "workbook_metadata", "listed_recommendations", "iso_utc",
            "sent_answers", "Continues"]
@@ -86,8 +77,9 @@ def build_agency_workbook(guideline: Guideline, *, agency: str, sectors: list[st
                           return_by: dt.date | None = None, facilitator_name: str = "", facilitator_email: str = "",
                           all_recommendations: bool = False, generated_at: dt.datetime | None = None,
                           prefill: dict[str, Answer] | None = None, continues: Continues | None = None,
-                          migration: MigrationReport | None = None) -> Workbook:
-    """One agency's workbook, in memory. BaselineError for an empty agency name, unknown sectors, or nothing to list.
+                          migration: MigrationReport | None = None) -> bytes:
+    """One agency's workbook: the bytes of its .xlsx file. BaselineError for an empty agency name, unknown sectors,
+    or nothing to list.
 
     `prefill` (answers keyed by recommendation id) fills the answer cells, e.g. to re-issue last round's answers; a
     recommendation with an answer is listed even if the agency's sectors no longer give it (nothing is lost).
@@ -122,45 +114,50 @@ def build_agency_workbook(guideline: Guideline, *, agency: str, sectors: list[st
                       continues=continues, migrated_from=migration.old if migration else "",
                       new_recommendations=tuple(migration.added) if migration else (),
                       removed_answers=len(migration.removed) if migration else 0)
-
-    wb = Workbook()
-    start = wb.active
-    start.title = layout.START_SHEET
-    assessment = wb.create_sheet(layout.ASSESSMENT_SHEET)
-    summary = wb.create_sheet(layout.SUMMARY_SHEET)
-    lists = wb.create_sheet(layout.LISTS_SHEET)
-    meta = wb.create_sheet(layout.META_SHEET)
-
-    rows = _write_assessment(assessment, job, prefill or {})
-    write_summary(summary, job, rows)
-    _write_lists(lists)
-    write_start(start, job)
     stamps = workbook_metadata(guideline, agency=agency, sectors=sectors, area=area, round=round,
-                                generated_at=job.generated_at)
+                               generated_at=job.generated_at)
     if continues is not None:
         stamps.update(prefilled_from=continues.file, prefilled_from_merged_at=continues.merged_at,
                       prefilled_from_sha256=continues.sha256,
                       answers_digest=answers_digest(sent_answers(listed, prefill or {})))
     if migration is not None:
         stamps["migrated_from"] = migration.old
-        write_removed_sheet(wb.create_sheet(REMOVED_SHEET, index=wb.index(meta)), migration)
-    _stamp_metadata(wb, meta, stamps)
+    # No password: structure protection stops accidents (deleting or renaming sheets), not people (XLSX_PITFALLS.md §3).
+    return workbook_bytes(lambda wb: _write_workbook(wb, job, prefill or {}, stamps, migration), lock_structure=True)
 
-    wb.active = 0
-    # No password: it stops accidents (deleting or renaming sheets), not people (XLSX_PITFALLS.md §3).
-    wb.security = WorkbookProtection(lockStructure=True)
-    wb.properties.title = clean_text(f"{guideline.guideline} baseline assessment: {agency}")
-    wb.properties.creator = f"baseline {__version__}"
-    wb.properties.created = job.generated_at.astimezone(dt.timezone.utc).replace(tzinfo=None, microsecond=0)
-    return wb
+
+def _write_workbook(wb: xlsxwriter.Workbook, job: WorkbookJob, prefill: Mapping[str, Answer], stamps: dict[str, str],
+                    migration: MigrationReport | None) -> None:
+    formats = StreamFormats(wb, {**STYLES, **REMOVED_STYLES} if migration is not None else STYLES)
+
+    def sheet(title: str, wrapped: frozenset[str] = WRAPPED) -> StreamSheet:
+        return StreamSheet(wb, title, formats, wrapped)
+
+    # Sheets are made in their final order, then written (Start here and My summary need the Assessment's rows).
+    start, assessment, summary, lists = (sheet(layout.START_SHEET), sheet(layout.ASSESSMENT_SHEET),
+                                         sheet(layout.SUMMARY_SHEET), sheet(layout.LISTS_SHEET))
+    removed = sheet(REMOVED_SHEET, WRAPPED | {REMOVED_CELL}) if migration is not None else None
+    meta = sheet(layout.META_SHEET)
+    rows = _write_assessment(assessment, job, prefill)
+    write_summary(summary, job, rows, prefill)
+    _write_lists(lists)
+    write_start(start, job)
+    if removed is not None:
+        stream_removed_sheet(removed, migration)
+    _stamp_metadata(wb, meta, stamps)
+    start.ws.activate()
+    wb.set_properties({"title": clean_text(f"{job.guideline.guideline} baseline assessment: {job.agency}"),
+                       "author": f"baseline {__version__}",
+                       "created": job.generated_at.astimezone(dt.timezone.utc).replace(tzinfo=None, microsecond=0)})
+
 
 def write_agency_workbook(path: Path | str, guideline: Guideline, *, force: bool = False, **keywords) -> Path:
     """Build an agency workbook and write it atomically to `path` (.xlsx); refuses to overwrite unless `force`."""
     path = Path(path)
     if path.suffix.lower() != ".xlsx":
         raise BaselineError(f"{path}: the workbook must be written to a .xlsx file.")
-    workbook = build_agency_workbook(guideline, **keywords)
-    return atomic_write(path, workbook.save, force=force)
+    content = build_agency_workbook(guideline, **keywords)
+    return atomic_write(path, lambda target: target.write_bytes(content), force=force)
 
 def _check_prefill(prefill: Mapping[str, Answer], guideline: Guideline) -> None:
     known = {r.id for r in guideline.recommendations}
@@ -200,38 +197,34 @@ def sent_answers(listed: list[Recommendation], prefill: Mapping[str, Answer]) ->
     return out
 
 
-def _prefill_row(ws: Worksheet, row: int, answer: Answer) -> None:
-    for column in layout.INPUT_COLUMNS:
-        cell = ws[f"{layout.column_letter(column.key)}{row}"]
-        value = getattr(answer, column.key, None)
+def _write_answer(sheet: StreamSheet, row: int, answer: Answer | None) -> None:
+    """A recommendation's answer cells: unlocked, yellow, holding the prefilled answer if any."""
+    for index, column in enumerate(layout.ASSESSMENT_COLUMNS, start=1):
+        if not column.is_input:
+            continue
+        value = getattr(answer, column.key, None) if answer is not None else None
         if column.kind == "date":
             if isinstance(value, dt.date):
-                cell.value = value
-                cell.number_format = DATE_FORMAT
-            elif answer.deadline_text:
-                write_text(cell, answer.deadline_text)  # kept as given: validation points it out on return
+                sheet.value(row, index, value, INPUT_DATE)
+            else:  # a deadline given as text is kept as given: validation points it out on return
+                sheet.text(row, index, answer.deadline_text if answer is not None else "", INPUT_DATE)
         elif hasattr(value, "value"):  # a Choice / ActionStatus / YesNo enum
-            write_text(cell, value.value)
-        elif isinstance(value, str):
-            write_text(cell, value)
+            sheet.text(row, index, value.value, INPUT)
+        else:
+            sheet.text(row, index, value if isinstance(value, str) else "", INPUT)
 
-def _write_assessment(ws: Worksheet, job: WorkbookJob, prefill: Mapping[str, Answer]) -> list[tuple[int, Recommendation]]:
+
+def _write_assessment(sheet: StreamSheet, job: WorkbookJob, prefill: Mapping[str, Answer]) -> list[tuple[int, Recommendation]]:
     """The recommendation rows; returns (row, recommendation) for each, in sheet order."""
     columns = layout.ASSESSMENT_COLUMNS
-    last_col = layout.column_letter(columns[-1].key)
-    for index, column in enumerate(columns, start=1):
-        cell = ws.cell(layout.HEADER_ROW, index)
-        write_text(cell, column.header)
-        cell.font, cell.fill, cell.border = HEADER_FONT, HEADER_FILL, BORDER
-        cell.alignment = Alignment(wrap_text=True, vertical="center")
-        ws.column_dimensions[layout.column_letter(column.key)].width = column.width
-    ws.row_dimensions[layout.HEADER_ROW].height = 32
+    width = sheet.header(columns, HEADER, layout.HEADER_ROW)
+    sheet.height(layout.HEADER_ROW, 32)
 
     listed_ids = {r.id for r in job.listed}
     link = recommendations_url(job.guideline)
-    styles = StyleCache()
     row = layout.FIRST_DATA_ROW
     rows: list[tuple[int, Recommendation]] = []
+    fixed_styles = {"recommendation": FIXED_LINK, "section": FIXED_CLIP}
     for section in job.guideline.sections:
         recs = [r for r in section.recommendations if r.id in listed_ids]
         if not recs:
@@ -241,93 +234,97 @@ def _write_assessment(ws: Worksheet, job: WorkbookJob, prefill: Mapping[str, Ans
         heading = section.label
         if not section.complete:
             heading += " (this encoding may not list every recommendation of this section)"
+        texts = {"section": section.label, "summary": heading}
         for index, column in enumerate(columns, start=1):
-            clipped = column.key == "section"
-            styles.apply(ws.cell(row, index), ("heading", clipped), font=SECTION_FONT, fill=SECTION_FILL,
-                         border=BORDER, alignment=CLIP_TOP if clipped else WRAP_TOP)
-        write_text(ws.cell(row, 2), section.label)
-        write_text(ws.cell(row, 3), heading)
+            sheet.text(row, index, texts.get(column.key, ""), SECTION_CLIP if column.key == "section" else SECTION)
         row += 1
         for rec in recs:
             summary = rec.summary or f"(summary not yet encoded: see NICE {rec.id})"
             if rec.id in job.new_recommendations:  # migrated: flag what this version adds (blank, to answer)
                 summary = f"NEW in {job.guideline.ref}: please answer. {summary}"
-            values = {"recommendation": rec.id, "section": section.label, "summary": summary}
-            for index, column in enumerate(columns, start=1):
-                cell = ws.cell(row, index)
-                if column.is_input:
-                    styles.apply(cell, ("input", column.kind), border=BORDER, alignment=WRAP_TOP,
-                                 protection=UNLOCKED, fill=INPUT_FILL,
-                                 number_format=DATE_FORMAT if column.kind == "date" else "General")
-                else:
-                    # The link sits on the short id, not the Summary: LibreOffice does not wrap a hyperlinked cell.
-                    link_font = {"font": LINK_FONT} if column.key == "recommendation" else {}
-                    styles.apply(cell, ("fixed", column.key), border=BORDER,
-                                 alignment=CLIP_TOP if column.key == "section" else WRAP_TOP, **link_font)
-                    write_text(cell, values.get(column.key, ""))
-            ws.cell(row, 1).hyperlink = link
-            if rec.id in prefill:
-                _prefill_row(ws, row, prefill[rec.id])
+            sheet.link(row, 1, link, rec.id, FIXED_LINK)
+            values = {"section": section.label, "summary": summary}
+            for index, column in enumerate(columns[1:], start=2):
+                if not column.is_input:
+                    sheet.text(row, index, values.get(column.key, ""), fixed_styles.get(column.key, FIXED))
+            _write_answer(sheet, row, prefill.get(rec.id))
             rows.append((row, rec))
             row += 1
     last_row = row - 1
 
-    fit_row_heights(ws, layout.FIRST_DATA_ROW, last_row)
-    _add_validations(ws, last_row)
-    ws.freeze_panes = f"B{layout.FIRST_DATA_ROW}"
-    ws.auto_filter.ref = f"A{layout.HEADER_ROW}:{last_col}{last_row}"
-    ws.print_title_rows = f"{layout.HEADER_ROW}:{layout.HEADER_ROW}"
-    print_setup(ws, landscape=True, title=f"{job.guideline.guideline} baseline assessment: {job.agency}")
-    protect(ws)
+    sheet.fit_rows()
+    _add_validations(sheet, last_row)
+    sheet.ws.freeze_panes(layout.FIRST_DATA_ROW - 1, 1)
+    sheet.ws.autofilter(layout.HEADER_ROW - 1, 0, last_row - 1, width - 1)
+    stream_print_setup(sheet.ws, landscape=True, title=f"{job.guideline.guideline} baseline assessment: {job.agency}",
+                       title_row=layout.HEADER_ROW)
+    stream_protect(sheet.ws)
     return rows
 
-def _add_validations(ws: Worksheet, last_row: int) -> None:
+
+def _validations() -> dict[str, dict]:
+    """Assessment column key -> its data validation (xlsxwriter options): a dropdown from the Lists sheet, a date
+    check, or a prompt only. The same for every workbook: made once."""
     earliest = dt.date.fromisoformat(layout.EARLIEST_DEADLINE)
     latest = dt.date.fromisoformat(layout.LATEST_DEADLINE)
+    validations = {}
     for column in layout.INPUT_COLUMNS:
-        letter = layout.column_letter(column.key)
-        common = dict(showInputMessage=True, promptTitle=column.header[:32], prompt=column.prompt[:255])
+        common = {"ignore_blank": True, "input_title": column.header[:32], "input_message": column.prompt[:255]}
         if column.kind == "choice":
             choices = layout.VOCABULARIES[column.vocabulary]
-            validation = DataValidation(
-                type="list", formula1=layout.list_range(column.vocabulary), allow_blank=True,
-                showErrorMessage=True, errorStyle="stop", errorTitle="Choose from the list",
-                error=f"Choose {', '.join(choices[:-1])} or {choices[-1]} from the list, or leave the cell blank.",
-                **common)
+            validations[column.key] = {
+                "validate": "list", "source": "=" + layout.list_range(column.vocabulary), "error_type": "stop",
+                "error_title": "Choose from the list",
+                "error_message": f"Choose {', '.join(choices[:-1])} or {choices[-1]} from the list, or leave the "
+                                 "cell blank.", **common}
         elif column.kind == "date":
-            validation = DataValidation(
-                type="date", operator="between", formula1=str(int(to_excel(earliest))),
-                formula2=str(int(to_excel(latest))), allow_blank=True, showErrorMessage=True, errorStyle="stop",
-                errorTitle="Not a date",
-                error=f"Type a date such as 31/03/2027 (between {earliest:%d/%m/%Y} and {latest:%d/%m/%Y}).",
-                **common)
+            validations[column.key] = {
+                "validate": "date", "criteria": "between", "minimum": earliest, "maximum": latest,
+                "error_type": "stop", "error_title": "Not a date",
+                "error_message": f"Type a date such as 31/03/2027 (between {earliest:%d/%m/%Y} and "
+                                 f"{latest:%d/%m/%Y}).", **common}
         else:  # free text: a prompt only
-            validation = DataValidation(allow_blank=True, **common)
-        validation.add(f"{letter}{layout.FIRST_DATA_ROW}:{letter}{last_row}")
-        ws.add_data_validation(validation)
+            validations[column.key] = {"validate": "any", **common}
+    return validations
 
-def _write_lists(ws: Worksheet) -> None:
-    for vocabulary, choices in layout.VOCABULARIES.items():
-        column = layout.list_column(vocabulary)
-        write_text(ws[f"{column}1"], _VOCABULARY_TITLES.get(vocabulary, vocabulary))
-        ws[f"{column}1"].font = BOLD
-        for offset, choice in enumerate(choices):
-            write_text(ws[f"{column}{layout.LISTS_FIRST_ROW + offset}"], choice)
-        ws.column_dimensions[column].width = 20
-    ws.sheet_state = "hidden"
-    protect(ws)
 
-def _stamp_metadata(wb: Workbook, ws: Worksheet, values: dict[str, str]) -> None:
-    write_text(ws["A1"], layout.META_HEADER[0])
-    write_text(ws["B1"], layout.META_HEADER[1])
-    for key, value in values.items():
+_VALIDATIONS = _validations()
+
+
+def _add_validations(sheet: StreamSheet, last_row: int) -> None:
+    for column in layout.INPUT_COLUMNS:
+        index = layout.ASSESSMENT_COLUMNS.index(column)
+        # xlsxwriter keeps the options it is given: each workbook gets its own copy.
+        sheet.ws.data_validation(layout.FIRST_DATA_ROW - 1, index, last_row - 1, index,
+                                 dict(_VALIDATIONS[column.key]))
+
+
+def _write_lists(sheet: StreamSheet) -> None:
+    """One column per vocabulary: its title, then its choices (written row by row, top to bottom)."""
+    vocabularies = list(layout.VOCABULARIES.items())
+    for index, _ in enumerate(vocabularies, start=1):
+        sheet.width(index, 20)
+    for index, (vocabulary, _) in enumerate(vocabularies, start=1):
+        sheet.text(1, index, _VOCABULARY_TITLES.get(vocabulary, vocabulary), BOLD)
+    for offset in range(max(len(choices) for _, choices in vocabularies)):
+        for index, (_, choices) in enumerate(vocabularies, start=1):
+            if offset < len(choices):
+                sheet.text(layout.LISTS_FIRST_ROW + offset, index, choices[offset], PLAIN)
+    sheet.ws.hide()
+    stream_protect(sheet.ws)
+
+
+def _stamp_metadata(wb: xlsxwriter.Workbook, sheet: StreamSheet, values: dict[str, str]) -> None:
+    sheet.width(1, 16)
+    sheet.width(2, 40)
+    sheet.text(1, 1, layout.META_HEADER[0], PLAIN)
+    sheet.text(1, 2, layout.META_HEADER[1], PLAIN)
+    for key, value in sorted(values.items(), key=lambda item: layout.meta_row(item[0])):
         row = layout.meta_row(key)
-        write_text(ws[f"A{row}"], key)
-        write_text(ws[f"B{row}"], value)
+        sheet.text(row, 1, key, PLAIN)
+        sheet.text(row, 2, value, PLAIN)
         name = layout.META_PREFIX + key
-        wb.custom_doc_props.append(StringProperty(name=name, value=clean_text(value)))
-        wb.defined_names[name] = DefinedName(name, attr_text=layout.meta_reference(key))
-    ws.column_dimensions["A"].width = 16
-    ws.column_dimensions["B"].width = 40
-    ws.sheet_state = "veryHidden"
-    protect(ws)
+        wb.set_custom_property(name, clean_text(value), "text")
+        wb.define_name(name, "=" + layout.meta_reference(key))
+    sheet.ws.very_hidden()
+    stream_protect(sheet.ws)
