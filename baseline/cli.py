@@ -606,7 +606,7 @@ def generate(config: str | None, output: str, agencies: tuple[str, ...], as_agen
     """
     from pathlib import Path
 
-    from baseline import catalogue, workflow
+    from baseline import catalogue, generation
     from baseline.render import counted
 
     if config is None and as_agency is None:
@@ -620,10 +620,10 @@ def generate(config: str | None, output: str, agencies: tuple[str, ...], as_agen
         if given:
             raise click.UsageError(f"{', '.join(given)} only go with --as-agency; with CONFIG.yaml they come from "
                                    "the config.")
-        from baseline.workflow import load_config
+        from baseline.intake import load_config
 
         assessment_config, model = load_config(config)
-        written = workflow.generate_workbooks(assessment_config, model, output, force=force,
+        written = generation.generate_workbooks(assessment_config, model, output, force=force,
                                               all_recommendations=all_recommendations,
                                               agencies=_agency_filter(agencies), prefill=prefill,
                                               note=lambda text: echo_err(f"Note: {text}"))
@@ -652,7 +652,7 @@ def generate(config: str | None, output: str, agencies: tuple[str, ...], as_agen
                                      param_hint="-o/--output")
         if not output.lower().endswith(".xlsx"):
             raise click.BadParameter("the workbook must be an .xlsx file", param_hint="-o/--output")
-        item = workflow.generate_workbook(output, model, agency=as_agency, sectors=list(sectors), area=area,
+        item = generation.generate_workbook(output, model, agency=as_agency, sectors=list(sectors), area=area,
                                           return_by=_date_option(return_by, "--return-by"),
                                           all_recommendations=all_recommendations, force=force)
         click.echo(str(item.path))

@@ -3,13 +3,13 @@
 This is where the pure core meets the files: it calls the readers per file and never holds more than one workbook
 open. The CLI (and `make bench`) call these functions and only render their results. Every command reaches the
 files by the same route: files.expand_paths, then xlsx.returns.read_return for each file. The commands that write
-no workbook live in intake.py (re-exported here), so that validate, status and summary never import a writer.
+no workbook live in intake.py, and generate in generation.py (both re-exported here), so that validate, status and
+summary never import a writer, and generate no writer but the agency workbook's.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Iterable
@@ -28,9 +28,15 @@ from baseline.actions import (
     returned_values,
     stamp_edited,
 )
-from baseline.assessment import AgencyReturn
-from baseline.config import Agency, AgencyMap, AssessmentConfig
+from baseline.config import AgencyMap
 from baseline.files import atomic_write, refuse_overwrite, safe_filename
+from baseline.generation import (  # generate lives apart, so that it loads no other writer
+    GeneratedWorkbook,
+    PrefillSource,
+    generate_workbook,
+    generate_workbooks,
+    read_prefill,
+)
 from baseline.guideline import Guideline
 from baseline.intake import (  # the commands that write nothing live there, so that they import no writer
     Assessment,
@@ -60,13 +66,10 @@ from baseline.rounds import (
     compare,
     migrate_assessment,
     migrate_return,
-    prefill_returns,
 )
 from baseline.summary import NO_OWNER, Summary, summarise
-from baseline.text import name_key
 from baseline.xlsx.action_list import write_action_list_workbook
-from baseline.xlsx.agency.layout import Continues
-from baseline.xlsx.agency.writer import listed_recommendations, write_agency_workbook
+from baseline.xlsx.agency.writer import write_agency_workbook
 from baseline.xlsx.merged.reader import MergedWorkbook, is_merged_workbook, read_merged
 from baseline.xlsx.merged.writer import write_merged_workbook
 from baseline.xlsx.nice.encoding import ImportResult, VerifyResult, import_bat, verify_file
@@ -288,95 +291,6 @@ def _write_action_files(outcome: ActionsOutcome, folder: Path, fmt: str, text: C
     return targets
 
 
-# --- generate ------------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class GeneratedWorkbook:
-    path: Path
-    agency: str
-    sectors: list[str]
-    recommendations: int
-    prefilled: bool = False  # holds the agency's answers from last round (generate --prefill)
-
-def plan_workbooks(config: AssessmentConfig, out_dir: Path | str) -> list[tuple[Path, Agency]]:
-    """(target path, agency) for every agency of an AssessmentConfig, with safe and unique file names."""
-    taken: set[str] = set()
-    return [(Path(out_dir) / safe_filename(agency.name, taken), agency) for agency in config.agencies]
-
-
-def generate_workbooks(config: AssessmentConfig, guideline: Guideline, out_dir: Path | str, *, force: bool = False,
-                       all_recommendations: bool = False, generated_at: dt.datetime | None = None,
-                       agencies: Iterable[str] | None = None, prefill: Path | str | None = None,
-                       note: Callable[[str], None] | None = None) -> list[GeneratedWorkbook]:
-    """`baseline generate CONFIG -o DIR`: one workbook per agency of an AssessmentConfig in `out_dir` (created if
-    missing); with `agencies` (the --agency filter), only theirs, under the same file names as in a full run.
-
-    `prefill` (a merged workbook of last round): each agency's workbook carries its last answers and the group's
-    latest action updates, and is stamped with what it continues. `note` is told of agencies with nothing to
-    prefill (new to this round) and of last round's agencies the config no longer has.
-
-    Every target is checked before anything is written: if any exists and not `force`, nothing is written.
-    """
-    out_dir = Path(out_dir)
-    if out_dir.exists() and not out_dir.is_dir():
-        raise BaselineError(f"{out_dir} is a file; give a folder for the workbooks (-o DIR).")
-    plan = plan_workbooks(config, out_dir)
-    if agencies:
-        check_agency_filter(agencies, [agency.name for agency in config.agencies], where="the config")
-        wanted = {name_key(a) for a in agencies}
-        plan = [(path, agency) for path, agency in plan if name_key(agency.name) in wanted]
-    existing = [path for path, _ in plan if path.exists()]
-    if existing and not force:
-        listing = "\n".join(f"  {path}" for path in existing)
-        raise BaselineError(f"{len(existing)} workbook(s) already exist; nothing was written. "
-                            f"Use --force to overwrite them:\n{listing}")
-    directories = [path for path in existing if path.is_dir()]
-    if directories:
-        raise BaselineError(f"{directories[0]} is a folder; nothing was written.")
-    last_round = read_prefill(prefill, guideline) if prefill is not None else None
-    if last_round is not None and note is not None:
-        for warning in last_round.warnings:
-            note(warning)
-        config_keys = {name_key(agency.name) for agency in config.agencies}
-        for key, previous in last_round.returns.items():
-            if key not in config_keys:
-                note(f"{previous.agency} answered last round but is not in the config: no workbook for it.")
-    generated_at = generated_at or dt.datetime.now(dt.timezone.utc)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    written = []
-    for path, agency in plan:
-        sectors = agency.sector_ids
-        previous = last_round.returns.get(name_key(agency.name)) if last_round is not None else None
-        if last_round is not None and previous is None and note is not None:
-            note(f"{agency.name} has no answers in {last_round.continues.file}: its workbook is blank.")
-        write_agency_workbook(
-            path, guideline, force=force, agency=agency.name, sectors=sectors, area=config.area,
-            round=config.round or "", return_by=config.return_by, facilitator_name=config.facilitator.name,
-            facilitator_email=config.facilitator.email, all_recommendations=all_recommendations,
-            generated_at=generated_at, prefill=previous.answers if previous is not None else None,
-            continues=last_round.continues if previous is not None else None,
-        )
-        written.append(GeneratedWorkbook(path, agency.name, sectors,
-                                         len(listed_recommendations(guideline, sectors, all_recommendations)),
-                                         prefilled=previous is not None))
-    return written
-
-
-
-def generate_workbook(path: Path | str, guideline: Guideline, *, agency: str, sectors: list[str], area: str = "",
-                      return_by: dt.date | None = None, all_recommendations: bool = False,
-                      force: bool = False) -> GeneratedWorkbook:
-    """`generate --as-agency NAME --sector S -o FILE.xlsx`: one workbook, without a config."""
-    path = Path(path)
-    if path.is_dir():
-        raise BaselineError(f"{path} is a folder; with --as-agency, give a file name ending in .xlsx (-o FILE.xlsx).")
-    write_agency_workbook(path, guideline, force=force, agency=agency, sectors=list(sectors), area=area,
-                          return_by=return_by, all_recommendations=all_recommendations)
-    count = len(listed_recommendations(guideline, list(sectors), all_recommendations))
-    return GeneratedWorkbook(path, " ".join(agency.split()), list(sectors), count)
-
-
 # --- rounds: compare, migrate, prefill --------------------------------------------------------------------------
 
 
@@ -448,34 +362,6 @@ def migrate_file(source: Path | str, target: str, output: Path | str, *, force: 
 def _check_not_same(old: Guideline, new: Guideline, source: Path) -> None:
     if (old.guideline.upper(), old.version) == (new.guideline.upper(), new.version):
         raise BaselineError(f"{source} is already of {new.ref}: nothing to migrate.")
-
-
-@dataclass(frozen=True)
-class PrefillSource:
-    """Last round, to re-issue workbooks from (`generate --prefill`)."""
-
-    continues: Continues
-    returns: dict[str, AgencyReturn]  # by name_key of the agency
-    warnings: tuple[str, ...] = ()  # about its plan as read (a formula in an Actions cell)
-
-
-def read_prefill(path: Path | str, guideline: Guideline, config_file: str = "CONFIG.yaml") -> PrefillSource:
-    """Each agency's last answers with the group's latest action updates, from a merged workbook of the same
-    guideline version as the config (else say how to migrate it first)."""
-    path = Path(path)
-    workbook = read_merged(path)
-    previous, plan, info = workbook.assessment, workbook.plan, _round_info(workbook)
-    had = previous.guideline
-    if (had.guideline.upper(), had.version, had.fingerprint) != (guideline.guideline.upper(), guideline.version,
-                                                                 guideline.fingerprint):
-        raise BaselineError(
-            f"{path} is an assessment of {had.ref} but {config_file} asks for {guideline.ref}. Move last round's "
-            f"answers across first: `baseline migrate {path} --to {guideline.ref} -o {path.stem}-{guideline.version}"
-            f".xlsx`, and prefill from that (or set guideline: {had.ref} in the config).")
-    continues = Continues(file=path.name, merged_at=info.merged_at,
-                          sha256=hashlib.sha256(path.read_bytes()).hexdigest())
-    returns = prefill_returns(previous, plan)
-    return PrefillSource(continues, {name_key(r.agency): r for r in returns}, tuple(map(str, workbook.warnings)))
 
 
 # --- NICE's own tool -----------------------------------------------------------------------------------------

@@ -29,3 +29,12 @@ def test_an_encoding_from_the_cache_builds_no_validator(tmp_path):
     second = _run(code, str(tmp_path)).split()
     assert first == [first[0], "True"]  # checked: pydantic built its validator
     assert second == [first[0], "False"]  # from the cache: the same encoding, no validator built
+
+
+def test_generate_imports_no_openpyxl_and_no_other_writer(tmp_path):
+    """generate writes the agency workbooks with xlsxwriter: it loads neither openpyxl (nor numpy with it) nor the
+    merged workbook's or the action lists' writers."""
+    code = ("import sys, baseline.cli, baseline.generation, baseline.intake; "
+            "print(','.join(m for m in ('openpyxl', 'numpy', 'baseline.xlsx.merged.writer', "
+            "'baseline.xlsx.action_list') if m in sys.modules))")
+    assert _run(code, str(tmp_path)) == ""

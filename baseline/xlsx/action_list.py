@@ -17,9 +17,8 @@ from baseline.actions import ActionGroup
 from baseline.files import atomic_write
 from baseline.xlsx.cells import column_letter
 from baseline.xlsx.merged.layout import ACTIONS_COLUMNS, POPULATION_LABELS
-from baseline.xlsx.sheets import (
+from baseline.xlsx.openpyxl_sheets import (
     BORDER,
-    DATE_FORMAT,
     GREY,
     HEADER_FILL,
     HEADER_FONT,
@@ -30,6 +29,7 @@ from baseline.xlsx.sheets import (
     print_setup,
     write_text,
 )
+from baseline.xlsx.sheets import DATE_FORMAT
 
 SHEET = "Actions"
 HEADER_ROW = 4

@@ -5,24 +5,8 @@ the target version (blank, to answer). For people: never read back.
 
 from __future__ import annotations
 
-from openpyxl.styles import Alignment
-from openpyxl.worksheet.worksheet import Worksheet
-
 from baseline.rounds import MigrationReport
-from baseline.xlsx.sheets import (
-    BORDER,
-    BORDER_COLOUR,
-    HEADER_COLOURS,
-    HEADER_FILL,
-    HEADER_FONT,
-    TITLE_FONT,
-    WRAP_TOP,
-    StreamSheet,
-    fit_row_heights,
-    print_setup,
-    stream_print_setup,
-    write_text,
-)
+from baseline.xlsx.sheets import BORDER_COLOUR, HEADER_COLOURS, StreamSheet, stream_print_setup
 
 REMOVED_SHEET = "Removed"
 
@@ -71,50 +55,11 @@ def _print_title(report: MigrationReport) -> str:
     return f"Moved from {report.old} to {report.new}: removed"
 
 
-def write_removed_sheet(ws: Worksheet, report: MigrationReport) -> None:
-    """Fill `ws` (an openpyxl sheet of the agency workbook) from a migration report."""
-    ws.title = REMOVED_SHEET
-    title, notes, tables = _content(report)
-    row = 1
-    write_text(ws.cell(row, 1), title)
-    ws.cell(row, 1).font = TITLE_FONT
-    row += 2
-    for note in notes:
-        write_text(ws.cell(row, 1), note)
-        row += 1
-    for header, rows in tables:
-        row = _table(ws, row + 1, header, rows)  # a blank row before each table
-    for index, (_, _, width) in enumerate(_ANSWER_COLUMNS, start=1):
-        ws.column_dimensions[ws.cell(1, index).column_letter].width = width
-    print_setup(ws, landscape=True, title=_print_title(report))
-
-
-def _table(ws: Worksheet, row: int, header: list[str], rows: list[list]) -> int:
-    """A header row and its rows from `row`; returns the next free row. Every value is written as text."""
-    for col, text in enumerate(header, start=1):
-        cell = ws.cell(row, col)
-        write_text(cell, text)
-        cell.font, cell.fill, cell.border = HEADER_FONT, HEADER_FILL, BORDER
-        cell.alignment = Alignment(wrap_text=True, vertical="center")
-    first = row + 1
-    for values in rows:
-        row += 1
-        for col, value in enumerate(values, start=1):
-            cell = ws.cell(row, col)
-            write_text(cell, "" if value is None else str(value))
-            cell.alignment, cell.border = WRAP_TOP, BORDER
-    if not rows:
-        row += 1
-        write_text(ws.cell(row, 1), "(none)")
-    fit_row_heights(ws, first, row)
-    return row + 1
-
-
-# --- the same sheet streamed (the merged workbook) -------------------------------------------------------------
+# --- the sheet, streamed (sheets.StreamSheet: the agency workbook and the merged workbook alike) ----------------
 
 REMOVED_TITLE, REMOVED_HEADER, REMOVED_CELL, REMOVED_NOTE = ("Removed title", "Removed header", "Removed cell",
                                                              "Removed note")
-# Formats the merged writer adds to its own (xlsxwriter spelling of the look above).
+# Formats a writer adds to its own for this sheet.
 REMOVED_STYLES = {
     REMOVED_TITLE: {"bold": True, "font_size": 14},
     REMOVED_HEADER: {"bold": True, "font_color": "#" + HEADER_COLOURS[0], "bg_color": "#" + HEADER_COLOURS[1],

@@ -1,17 +1,15 @@
-"""The writing plumbing every writer shares: untrusted text as text, style records shared between cells, sheet
-protection, print set-up and row heights.
+"""The writing plumbing every workbook writer shares: untrusted text as text, formats made once, sheet protection,
+print set-up and row heights, on xlsxwriter.
 
-Two back-ends, one set of rules. Both workbooks the tool hands out are written with xlsxwriter through `StreamSheet`
-(texts, values, formulas, links; formats made once per workbook by `StreamFormats`): the merged workbook, tens of
-thousands of cells, streamed in constant-memory mode (`stream_workbook`); each agency workbook, small, in memory
-(`workbook_bytes`, which can also lock the workbook's structure, something xlsxwriter has no API for). The openpyxl
-helpers (`write_text`, `StyleCache`, `protect`, `print_setup`, `fit_row_heights`) serve the action lists and the
-tests that type into a workbook as a person would. Both clean texts with text.clean_text, refuse over-long ones,
-keep formula-looking text as quoted text, size wrapped rows with `line_count`/`row_height` and share the colours
-below.
+Both workbooks the tool hands out are written through `StreamSheet` (texts, values, formulas, links; formats made
+once per workbook by `StreamFormats`): the merged workbook, tens of thousands of cells, streamed in constant-memory
+mode (`stream_workbook`); each agency workbook, small, in memory (`workbook_bytes`, which can also lock the
+workbook's structure, something xlsxwriter has no API for). Texts are cleaned with text.clean_text, over-long ones
+refused, formula-looking ones kept as quoted text, and wrapped rows sized with `line_count`/`row_height`;
+openpyxl_sheets.py applies the same rules to openpyxl cells. No openpyxl here: `generate` never loads it.
 
-Everything taken from outside (agency and area names, answers from returns) goes through `write_text` or
-`StreamSheet.text` (and `StreamSheet.link`, which writes its text through `text`).
+Everything taken from outside (agency and area names, answers from returns) goes through `StreamSheet.text` (and
+`StreamSheet.link`, which writes its text through `text`).
 """
 
 from __future__ import annotations
@@ -19,113 +17,40 @@ from __future__ import annotations
 import datetime as dt
 import io
 import os
-import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
-from copy import copy
 from pathlib import Path
 
 import xlsxwriter
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
-from openpyxl.worksheet.worksheet import Worksheet
 from xlsxwriter.exceptions import FileCreateError
 from xlsxwriter.utility import xl_cell_to_rowcol
 from xlsxwriter.worksheet import Worksheet as StreamWorksheet
 
 from baseline.text import EXCEL_CELL_LIMIT, clean_text, is_too_long, looks_like_formula
 
-# OOXML escapes characters as _xHHHH_ and readers decode it; openpyxl writes such text literally, so "_x0041_"
-# typed by a person would come back as "A". Escaping the underscore (_x005F_) keeps the text as typed.
-_OOXML_ESCAPE = re.compile(r"_(x[0-9A-Fa-f]{4}_)")
 LINE_HEIGHT = 15.0  # points per line of 11-point text
 MAX_ROW_HEIGHT = 409.0  # Excel's limit
 DEFAULT_WIDTH = 8.43  # a column's width when none was set
 DATE_FORMAT = "dd/mm/yyyy"  # dates shown UK day-first, the same whatever the reader's locale
 
-# --- the look both workbooks share (openpyxl shares identical style objects, so constants cost nothing) ---------
+# --- the look every workbook shares --------------------------------------------------------------------------
 BORDER_COLOUR = "BFBFBF"
 HEADER_COLOURS = ("FFFFFF", "1F4E79")  # font, fill
 SECTION_COLOURS = ("1F3864", "D9E1F2")  # font, fill
-THIN = Side(style="thin", color=BORDER_COLOUR)
-BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
-# Fonts name the workbook default (Calibri 11): a font without a name renders in LibreOffice's default serif.
-FONT = {"name": "Calibri", "size": 11}
-HEADER_FONT = Font(**FONT, bold=True, color=HEADER_COLOURS[0])
-HEADER_FILL = PatternFill("solid", fgColor=HEADER_COLOURS[1])
-SECTION_FONT = Font(**FONT, bold=True, color=SECTION_COLOURS[0])
-SECTION_FILL = PatternFill("solid", fgColor=SECTION_COLOURS[1])
-INPUT_FILL = PatternFill("solid", fgColor="FFF2CC")  # pale yellow: "type here"
-TITLE_FONT = Font(name="Calibri", bold=True, size=14)
-BOLD = Font(**FONT, bold=True)
-PLAIN = Font(**FONT)
-GREY = Font(**FONT, color="808080")
-WARNING_FONT = Font(**FONT, bold=True, color="9C0006")
-LINK_FONT = Font(**FONT, color="0563C1", underline="single")
-WRAP_TOP = Alignment(wrap_text=True, vertical="top")
-CLIP_TOP = Alignment(wrap_text=False, vertical="top")  # long section names are cut at the cell edge, not wrapped
-UNLOCKED = Protection(locked=False)
 
 
-def write_text(cell, text: str | None) -> None:
-    """Put untrusted text into an openpyxl cell as plain text, never a formula.
-
-    openpyxl turns a str starting with "=" into a formula; forcing data_type "s" keeps it text through openpyxl and
-    LibreOffice round-trips, and quotePrefix tells Excel not to re-interpret it on edit (XLSX_PITFALLS.md §5).
-    """
-    if text is None or text == "":
-        cell.value = None
-        return
-    text = clean_text(str(text))
-    _refuse_too_long(text)
-    cell.value = _OOXML_ESCAPE.sub(r"_x005F_\1", text)
-    cell.data_type = "s"
-    if looks_like_formula(text):
-        cell.quotePrefix = True
-
-
-def _refuse_too_long(text: str) -> None:
+def refuse_too_long(text: str) -> None:
     if is_too_long(text):
         # Callers validate lengths first; reaching here is a programming error, never a silent cut.
         raise ValueError(f"text of {len(text)} characters exceeds Excel's cell limit of {EXCEL_CELL_LIMIT}")
 
 
-def _page_header(title: str) -> str:
+def page_header(title: str) -> str:
     # "&" starts a code in page headers ("&P" is the page number); headers hold at most 255 characters.
     return clean_text(title).replace("&", "&&")[:250]
 
 
 PAGE_FOOTER = "Page &P of &N"
-
-
-class StyleCache:
-    """Style the first cell of each kind through openpyxl's API, then give the others a copy of its style.
-
-    Setting font, fill, border... (or a named style, which searches a list of names) on every cell took half of
-    the writing time; copying the style array is how openpyxl itself copies cell styles. One cache per workbook
-    (styles index workbook tables).
-    """
-
-    def __init__(self) -> None:
-        self._styles: dict[object, object] = {}
-
-    def apply(self, cell, kind: object, **attributes) -> None:
-        style = self._styles.get(kind)
-        if style is None:
-            for name, value in attributes.items():
-                setattr(cell, name, value)
-            self._styles[kind] = copy(cell._style)
-        else:
-            cell._style = copy(style)
-
-
-def protect(ws: Worksheet) -> None:
-    """Protect without a password; sorting, filtering and resizing stay allowed (False = not protected)."""
-    ws.protection.sheet = True
-    ws.protection.autoFilter = False
-    ws.protection.sort = False
-    ws.protection.formatCells = False
-    ws.protection.formatColumns = False
-    ws.protection.formatRows = False
 
 
 def line_count(text: str, width: float | None) -> int:
@@ -136,41 +61,12 @@ def line_count(text: str, width: float | None) -> int:
 
 
 def row_height(lines: int) -> float:
-    return min(MAX_ROW_HEIGHT, lines * LINE_HEIGHT + 2)
-
-
-def fit_row_heights(ws: Worksheet, first_row: int, last_row: int) -> None:
-    """Give rows with wrapped text a height that shows it all.
+    """The height of a row showing `lines` lines of wrapped text.
 
     LibreOffice (and Google Sheets) do not grow rows to fit wrapped text on opening, and Excel does not reliably
-    grow rows of a file it did not write, so without this long text overlaps or is clipped, on screen and in
-    print. Rows already given a height are left alone.
-    """
-    widths = {letter: dim.width for letter, dim in ws.column_dimensions.items() if dim.width}
-    for row in range(first_row, last_row + 1):
-        if ws.row_dimensions[row].height is not None:
-            continue
-        lines = 1
-        for cell in ws[row]:
-            if cell.data_type == "s" and isinstance(cell.value, str) and cell.alignment.wrap_text:
-                lines = max(lines, line_count(cell.value, widths.get(cell.column_letter)))
-        if lines > 1:
-            ws.row_dimensions[row].height = row_height(lines)
-
-
-def print_setup(ws: Worksheet, *, title: str, landscape: bool = True, title_row: int | None = None) -> None:
-    """A4, fitted to the page width, as many pages down as needed, the title on every page, page numbers; with
-    `title_row`, that row repeated at the top of every page."""
-    ws.page_setup.orientation = "landscape" if landscape else "portrait"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.page_margins.left = ws.page_margins.right = 0.4
-    if title_row:
-        ws.print_title_rows = f"{title_row}:{title_row}"
-    ws.oddHeader.center.text = _page_header(title)
-    ws.oddFooter.right.text = PAGE_FOOTER
+    grow rows of a file it did not write, so without a height long text overlaps or is clipped, on screen and in
+    print."""
+    return min(MAX_ROW_HEIGHT, lines * LINE_HEIGHT + 2)
 
 
 # --- the streaming back-end (xlsxwriter, constant-memory mode): the merged workbook ----------------------------
@@ -215,26 +111,53 @@ BOOK_OPTIONS = {"in_memory": True, "strings_to_formulas": False, "strings_to_url
                 "strings_to_numbers": False}
 
 
-class StructureLockedWorkbook(xlsxwriter.Workbook):
-    """An xlsxwriter workbook whose structure is protected without a password (sheets cannot be added, deleted,
-    renamed, moved, hidden or unhidden: it stops accidents, not people, XLSX_PITFALLS.md §3).
+class _RememberingWorksheet(StreamWorksheet):
+    """xlsxwriter's worksheet, remembering how it prepared each formula.
 
-    xlsxwriter has no API for it (its author declines to add one). The element goes where the schema puts it,
-    right after <workbookPr>, which xlsxwriter writes through this one method; tests/test_sheets.py proves the
-    element is in the file and that LibreOffice honours and keeps it. Writing it here costs nothing, where
-    rewriting workbook.xml in the saved zip costs a re-compression of every part (2 ms a workbook).
+    Before storing a formula xlsxwriter runs ~30 regular expressions over it (prefixing Excel's newer functions);
+    the agency workbooks repeat the same few hundred formulas (My summary's, per length of list), so preparing each
+    once, not in every workbook, saves a fifth of their writing. The preparation is a pure function of the formula
+    and the two options, the key kept.
     """
+
+    _prepared: dict[tuple[str, bool, bool], str] = {}
+
+    def _prepare_formula(self, formula, expand_future_functions=False):
+        key = (formula, bool(expand_future_functions), bool(self.use_future_functions))
+        prepared = self._prepared.get(key)
+        if prepared is None:
+            if len(self._prepared) > 10_000:  # bounded, whatever writes formulas
+                self._prepared.clear()
+            prepared = self._prepared[key] = super()._prepare_formula(formula, expand_future_functions)
+        return prepared
+
+
+class MemoryWorkbook(xlsxwriter.Workbook):
+    """A small workbook written in memory (BOOK_OPTIONS), formulas prepared once (_RememberingWorksheet), and with
+    `lock_structure` its structure protected without a password: sheets cannot be added, deleted, renamed, moved,
+    hidden or unhidden (it stops accidents, not people, XLSX_PITFALLS.md §3).
+
+    xlsxwriter has no API for structure protection (its author declines to add one). The element goes where the
+    schema puts it, right after <workbookPr>, which xlsxwriter writes through this one method; tests/test_sheets.py
+    proves the element is in the file, where Excel and openpyxl find it. Writing it here costs nothing, where
+    rewriting workbook.xml in the saved zip re-compresses every part (2 ms a workbook, a tenth of the writing).
+    """
+
+    def __init__(self, target, *, lock_structure: bool = False):
+        super().__init__(target, BOOK_OPTIONS)
+        self.worksheet_class = _RememberingWorksheet
+        self.lock_structure = lock_structure
 
     def _write_workbook_pr(self) -> None:
         super()._write_workbook_pr()
-        self._xml_empty_tag("workbookProtection", [("lockStructure", 1)])
+        if self.lock_structure:
+            self._xml_empty_tag("workbookProtection", [("lockStructure", 1)])
 
 
 def workbook_bytes(write: Callable[[xlsxwriter.Workbook], None], *, lock_structure: bool = False) -> bytes:
-    """The .xlsx file `write` makes of an in-memory workbook (BOOK_OPTIONS), as bytes; with `lock_structure`, its
-    structure protected (StructureLockedWorkbook)."""
+    """The .xlsx file `write` makes of a MemoryWorkbook, as bytes."""
     buffer = io.BytesIO()
-    wb = (StructureLockedWorkbook if lock_structure else xlsxwriter.Workbook)(buffer, BOOK_OPTIONS)
+    wb = MemoryWorkbook(buffer, lock_structure=lock_structure)
     write(wb)
     wb.close()
     return buffer.getvalue()
@@ -289,7 +212,7 @@ class StreamSheet:
             self._row, self._lines = row, 1
 
     def fit_rows(self) -> None:
-        """Give the current row a height that shows its wrapped text (see fit_row_heights for why)."""
+        """Give the current row a height that shows its wrapped text (see row_height for why)."""
         if self._row is not None and self._lines > 1 and self._row != self._fixed:
             self.ws.set_row(self._row - 1, row_height(self._lines))
             self._lines = 1
@@ -310,7 +233,7 @@ class StreamSheet:
             return
         self._at(row)
         text = clean_text(str(text))
-        _refuse_too_long(text)
+        refuse_too_long(text)
         quoted = looks_like_formula(text)
         cell_format = (self.formats.quoted if quoted else self.formats.plain)[style]
         if text.startswith("<r>") and text.endswith("</r>"):
@@ -375,7 +298,8 @@ class StreamSheet:
 
 def stream_print_setup(ws: StreamWorksheet, *, title: str, landscape: bool = True,
                        title_row: int | None = None) -> None:
-    """print_setup's page for a streamed sheet."""
+    """A4, fitted to the page width, as many pages down as needed, the title on every page, page numbers; with
+    `title_row`, that row repeated at the top of every page."""
     if landscape:
         ws.set_landscape()
     else:
@@ -385,12 +309,12 @@ def stream_print_setup(ws: StreamWorksheet, *, title: str, landscape: bool = Tru
     ws.set_margins(left=0.4, right=0.4)
     if title_row:
         ws.repeat_rows(title_row - 1)
-    ws.set_header("&C" + _page_header(title))
+    ws.set_header("&C" + page_header(title))
     ws.set_footer("&R" + PAGE_FOOTER)
 
 
 def stream_protect(ws: StreamWorksheet) -> None:
-    """protect() for a streamed sheet: no password; sorting, filtering and resizing stay allowed."""
+    """Protect without a password; sorting, filtering and resizing stay allowed."""
     ws.protect("", {"sort": True, "autofilter": True, "format_cells": True, "format_columns": True,
                     "format_rows": True})
 

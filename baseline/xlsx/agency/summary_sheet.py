@@ -80,7 +80,7 @@ def write_summary(sheet: StreamSheet, job: WorkbookJob, rows: list[tuple[int, Re
         for key in ("recommendation", "section", "relevant", "meets")
     }
     # The status of each row as sent (what the formulas give until somebody types an answer).
-    section_of = {rec.id: job.guideline.section_of(rec.id).id for _, rec in rows}
+    section_of = {r.id: s.id for s in job.guideline.sections for r in s.recommendations}
     statuses = {rec.id: prefill[rec.id].status if rec.id in prefill else Status.NOT_ASSESSED for _, rec in rows}
     overall = Counter(statuses.values())
 
