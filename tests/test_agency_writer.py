@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
+import zipfile
 from pathlib import Path
 
 import openpyxl
@@ -19,8 +20,10 @@ from baseline.files import safe_filename
 from baseline.guideline import parse_guideline
 from baseline.issues import BaselineError
 from baseline.xlsx.agency import layout
+from baseline.xlsx.agency.layout import Continues
 from baseline.xlsx.agency.start_sheet import encoding_note
 from baseline.xlsx.agency.writer import build_agency_workbook, iso_utc, workbook_metadata, write_agency_workbook
+from baseline.xlsx.returns import read_return
 from baseline.xlsx.sheets import DATE_FORMAT
 from tests.libreoffice import convert, needs_soffice
 
@@ -594,3 +597,133 @@ def test_libreoffice_recalculates_my_summary_and_keeps_the_metadata(tmp_path, ng
     kept = {(dv.type, dv.formula1) for dv in again.data_validations.dataValidation}
     assert ("list", layout.list_range("yes_partial_no")) in kept and ("date", "36526") in kept
     assert again.protection.sheet and again.protection.autoFilter is False
+
+
+# --- what the move to xlsxwriter could lose silently -------------------------------------------------------------
+
+
+def _part(path: Path, name: str) -> str:
+    with zipfile.ZipFile(path) as archive:
+        return archive.read(name).decode("utf-8")
+
+
+def test_the_structure_is_locked_where_the_schema_puts_it(workbook_path):
+    """xlsxwriter has no API for it: sheets.MemoryWorkbook writes the element itself. Excel only honours it in
+    schema order (after workbookPr, before bookViews); openpyxl reads it there (test_protection_... above)."""
+    workbook = _part(workbook_path, "xl/workbook.xml")
+    assert re.search(r'<workbookPr[^>]*/><workbookProtection lockStructure="1"/><bookViews>', workbook)
+    assert "workbookPassword" not in workbook  # it stops accidents, not people
+
+
+def test_the_sheets_as_the_xml_has_them(workbook_path):
+    """Visibility, protection and the cells people type into, read from the parts themselves (no library between)."""
+    workbook = _part(workbook_path, "xl/workbook.xml")
+    states = dict(re.findall(r'<sheet name="([^"]+)" sheetId="\d+"(?: state="(\w+)")?', workbook))
+    assert states == {layout.START_SHEET: "", layout.ASSESSMENT_SHEET: "", layout.SUMMARY_SHEET: "",
+                      layout.LISTS_SHEET: "hidden", layout.META_SHEET: "veryHidden"}
+    for number in range(1, 6):
+        sheet = _part(workbook_path, f"xl/worksheets/sheet{number}.xml")
+        protection = re.search(r"<sheetProtection [^>]*/>", sheet).group(0)
+        assert 'sheet="1"' in protection and "password" not in protection.lower()
+        for allowed in ("sort", "autoFilter", "formatCells", "formatColumns", "formatRows"):
+            assert f'{allowed}="0"' in protection, (number, allowed)
+
+
+def test_answer_cells_are_the_only_unlocked_cells(wb):
+    ws = wb[layout.ASSESSMENT_SHEET]
+    unlocked = {(cell.row, cell.column) for row in ws.iter_rows() for cell in row if not cell.protection.locked}
+    rows = recommendation_rows(ws).values()
+    inputs = [i for i, column in enumerate(layout.ASSESSMENT_COLUMNS, start=1) if column.is_input]
+    assert unlocked == {(row, column) for row in rows for column in inputs}
+    for name in (layout.START_SHEET, layout.SUMMARY_SHEET, layout.LISTS_SHEET, layout.META_SHEET):
+        assert all(cell.protection.locked for row in wb[name].iter_rows() for cell in row), name
+
+
+def test_every_validation_covers_exactly_its_answer_column(wb):
+    ws = wb[layout.ASSESSMENT_SHEET]
+    last = max(recommendation_rows(ws).values())
+    ranges = sorted(str(dv.sqref) for dv in ws.data_validations.dataValidation)
+    assert ranges == sorted(f"{letter}{layout.FIRST_DATA_ROW}:{letter}{last}"
+                            for letter in (layout.column_letter(c.key) for c in layout.INPUT_COLUMNS))
+
+
+def test_texts_that_look_like_formulas_or_markup_stay_text(tmp_path, ng225):
+    """Names and answers from outside: a formula stays text (quote-prefixed, so Excel keeps it text on edit),
+    xlsxwriter's own rich-text spelling stays literal, a link's text is text; all read back exactly."""
+    agency, facilitator = "<r>North</r> =CAMHS", "=HYPERLINK(\"http://evil.example\")"
+    answers = {"1.1.1": Answer("1.1.1", Choice.YES, Choice.NO, evidence="=SUM(A1:A9) audit",
+                               action="<r><t>x</t></r>", owner="@lead", completed_by="-R. Shah")}
+    path = generate(tmp_path, ng225, agency=agency, facilitator_name=facilitator, prefill=answers)
+    wb = reopen(path)
+    cell = _start_value(wb, "Questions to")
+    assert (cell.value, cell.data_type, cell.quotePrefix) == (f"{facilitator} <facilitator@example.org>", "s", True)
+    assert cell.hyperlink.target == "mailto:facilitator@example.org"
+    assert _start_value(wb, "Agency").value == agency
+    ws = wb[layout.ASSESSMENT_SHEET]
+    row = recommendation_rows(ws)["1.1.1"]
+    evidence = ws[f"{layout.column_letter('evidence')}{row}"]
+    assert (evidence.value, evidence.data_type, evidence.quotePrefix) == ("=SUM(A1:A9) audit", "s", True)
+    assert not any(c.data_type == "f" for name in wb.sheetnames if name != layout.SUMMARY_SHEET
+                   for r in wb[name].iter_rows() for c in r)  # My summary holds the only formulas
+    got = read_return(path).agency_return
+    assert got.agency == agency
+    assert (got.answers["1.1.1"].evidence, got.answers["1.1.1"].action, got.answers["1.1.1"].owner,
+            got.answers["1.1.1"].completed_by) == ("=SUM(A1:A9) audit", "<r><t>x</t></r>", "@lead", "-R. Shah")
+
+
+def _summary_values(path: Path) -> list[list]:
+    """My summary's values as a reader that does not calculate sees them (the cached values)."""
+    return CalamineWorkbook.from_path(str(path)).get_sheet_by_name(layout.SUMMARY_SHEET).to_python()
+
+
+def test_my_summary_holds_the_values_its_formulas_give_as_sent(tmp_path, ng225):
+    answers = {rec_id: Answer(rec_id, Choice(relevant.capitalize()) if relevant else None,
+                              Choice(meets) if meets else None) for rec_id, (relevant, meets) in ANSWERS.items()}
+    path = generate(tmp_path, ng225, prefill=answers, continues=Continues("m.xlsx", "2027-02-01T09:00:00Z", "ab"))
+    values = _summary_values(path)
+    ids = list(recommendation_rows(reopen(path)[layout.ASSESSMENT_SHEET]))
+    expected = _expected_counts(ids)
+    overall = {row[0]: row[1] for row in values[5:12]}
+    assert overall["All recommendations in this workbook"] == len(ids)
+    assert {status: overall[STATUS_LABELS[Status(status)]] for status in expected} == expected
+    assert overall["% met"] == pytest.approx(expected["met"] / (len(ids) - expected["not_applicable"]))
+    blank = _summary_values(generate(tmp_path, ng225, name="blank.xlsx"))
+    assert [row[1] for row in blank[5:12]] == [len(ids), 0, 0, 0, len(ids), 0, 0]
+
+
+@needs_soffice
+def test_libreoffice_shows_and_recalculates_the_values_as_sent(tmp_path, ng225):
+    """LibreOffice shows the values written with the formulas (it does not recalculate a file from an "Excel"
+    writer on opening): they must be the ones it computes itself, which it does once openpyxl has dropped them."""
+    answers = {rec_id: Answer(rec_id, Choice(relevant.capitalize()) if relevant else None,
+                              Choice(meets) if meets else None) for rec_id, (relevant, meets) in ANSWERS.items()}
+    path = generate(tmp_path, ng225, prefill=answers)
+    as_sent = _summary_values(path)
+    shown = _summary_values(convert(path, tmp_path / "shown", "xlsx"))
+    dropped = tmp_path / "dropped.xlsx"
+    openpyxl.load_workbook(path).save(dropped)  # openpyxl keeps the formulas, not their values
+    assert _summary_values(dropped)[5][1] in ("", None)
+    computed = _summary_values(convert(dropped, tmp_path / "computed", "xlsx"))
+    assert as_sent == shown == computed
+
+
+@needs_soffice
+def test_an_untouched_prefilled_return_is_told_apart_after_a_libreoffice_save(tmp_path, ng225):
+    answers = {"1.1.1": Answer("1.1.1", Choice.YES, Choice.PARTIAL, evidence="=SUM(A1) is text  ",
+                               action="<r>x</r>", owner="Lead\nwith a line break", deadline=dt.date(2027, 3, 31),
+                               action_status=ActionStatus.IN_PROGRESS, risk=YesNo.YES),
+               "1.2.1": Answer("1.2.1", Choice.NO, deadline_text="end of Q3")}
+    path = generate(tmp_path, ng225, prefill=answers, continues=Continues("m.xlsx", "2027-02-01T09:00:00Z", "ab"))
+    as_sent = read_return(path)
+    assert [i.code for i in as_sent.report.issues] == ["deadline-as-text", "unchanged-return"]
+    resaved = convert(path, tmp_path / "lo", "xlsx")
+    read = read_return(resaved)
+    assert [i.code for i in read.report.issues] == ["deadline-as-text", "unchanged-return"]
+    assert read.agency_return.answers == as_sent.agency_return.answers
+    assert read.agency_return.answers["1.1.1"].action == "<r>x</r>"
+    structure = reopen(resaved)
+    assert [ws.title for ws in structure] == [layout.START_SHEET, layout.ASSESSMENT_SHEET, layout.SUMMARY_SHEET,
+                                             layout.LISTS_SHEET, layout.META_SHEET]
+    assert structure[layout.META_SHEET].sheet_state in ("hidden", "veryHidden")  # LibreOffice: veryHidden -> hidden
+    # A headless LibreOffice save drops the structure lock and the frozen panes of sheets not shown (as it did
+    # with openpyxl's files).
