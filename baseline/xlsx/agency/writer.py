@@ -49,7 +49,7 @@ from baseline.xlsx.agency.summary_sheet import write_summary
 from baseline.xlsx.removed_sheet import REMOVED_CELL, REMOVED_SHEET, REMOVED_STYLES, stream_removed_sheet
 from baseline.xlsx.sheets import StreamFormats, StreamSheet, stream_print_setup, stream_protect, workbook_bytes
 
-__all__ = ["build_agency_workbook", "write_agency_workbook", "workbook_metadata", "listed_recommendations", "iso_utc",
+__all__ = ["build_agency_workbook", "write_agency_workbook", "save_agency_workbook", "workbook_metadata", "listed_recommendations", "iso_utc",
            "sent_answers", "Continues"]
 
 _VOCABULARY_TITLES = {"yes_partial_no": "Yes / Partial / No", "action_status": "Action status", "yes_no": "Yes / No"}
@@ -153,11 +153,22 @@ def _write_workbook(wb: xlsxwriter.Workbook, job: WorkbookJob, prefill: Mapping[
 
 def write_agency_workbook(path: Path | str, guideline: Guideline, *, force: bool = False, **keywords) -> Path:
     """Build an agency workbook and write it atomically to `path` (.xlsx); refuses to overwrite unless `force`."""
+    _check_target(path)
+    return save_agency_workbook(path, build_agency_workbook(guideline, **keywords), force=force)
+
+
+def save_agency_workbook(path: Path | str, content: bytes, *, force: bool = False) -> Path:
+    """Write a built agency workbook (build_agency_workbook's bytes) atomically to `path` (.xlsx); refuses to
+    overwrite unless `force`."""
+    path = _check_target(path)
+    return atomic_write(path, lambda target: target.write_bytes(content), force=force)
+
+
+def _check_target(path: Path | str) -> Path:
     path = Path(path)
     if path.suffix.lower() != ".xlsx":
         raise BaselineError(f"{path}: the workbook must be written to a .xlsx file.")
-    content = build_agency_workbook(guideline, **keywords)
-    return atomic_write(path, lambda target: target.write_bytes(content), force=force)
+    return path
 
 def _check_prefill(prefill: Mapping[str, Answer], guideline: Guideline) -> None:
     known = {r.id for r in guideline.recommendations}
