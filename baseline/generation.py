@@ -1,7 +1,8 @@
 """`baseline generate`: the workbooks handed to the agencies, blank or prefilled with last round's answers.
 
-Apart from workflow.py (which re-exports it), so that generate loads the agency writer and the merged workbook's
-reader it needs and nothing else: no other writer, no openpyxl (issue 16: the start-up is a third of its time).
+Apart from workflow.py (which re-exports it), so that generate loads no writer but the agency workbook's and no
+openpyxl (issue 16: start-up is a third of its time). The workbooks are built on every core (cores.map_in_order)
+and written here, one by one, in the config's order.
 """
 
 from __future__ import annotations
