@@ -21,7 +21,7 @@ import zlib
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from xml.etree.ElementTree import ParseError
+from xml.etree.ElementTree import ParseError, TreeBuilder, XMLParser
 
 import defusedxml.ElementTree as DET
 from defusedxml.common import DefusedXmlException
@@ -143,10 +143,49 @@ def _damaged_part(info: zipfile.ZipInfo) -> FileRefused:
     return FileRefused("unreadable-file", f"The file is damaged: part {info.filename} cannot be unpacked. {RESAVE}")
 
 
+class _DoctypeRefused(Exception):
+    pass
+
+
+class _NoDoctypeBuilder(TreeBuilder):
+    """The C parser's tree builder, refusing a DOCTYPE (belt and braces: _without_doctype already saw none)."""
+
+    def doctype(self, name, pubid, system):
+        raise _DoctypeRefused
+
+
+# The encodings in which "<!DOCTYPE" can only be written as those very bytes (expat reads these itself).
+_ASCII_BASED = {b"utf-8", b"us-ascii", b"iso-8859-1"}
+_DECLARED_ENCODING = re.compile(rb"""<\?xml\s[^>]*?encoding\s*=\s*["']([^"']*)["']""")
+
+
+def _without_doctype(raw: bytes) -> bool:
+    """True when `raw` surely holds no DTD: an ASCII-based encoding, and no "<!DOCTYPE" anywhere in it."""
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
+    if not raw.startswith(b"<") or b"\x00" in raw[:4]:  # UTF-16, or something else altogether
+        return False
+    if raw.startswith(b"<?xml"):
+        declared = _DECLARED_ENCODING.match(raw, 0, raw.find(b"?>") + 2)
+        if declared and declared.group(1).lower() not in _ASCII_BASED:
+            return False
+    return b"<!DOCTYPE" not in raw
+
+
 def parse_xml(raw: bytes, name: str = "XML"):
+    """One XML part -> its root element; a DTD is refused (unsafe-file), malformed XML too (unreadable-file).
+
+    A part that surely holds no DTD (almost all) goes to the C parser; any other to defusedxml, which stops at a
+    DTD's first byte (the C parser, told to stop, would still expand the entities up to expat's own limits), but
+    swaps in the pure-Python parser: 2.5 times slower on every part.
+    """
     try:
+        if _without_doctype(raw):
+            parser = XMLParser(target=_NoDoctypeBuilder())
+            parser.feed(raw)
+            return parser.close()
         return DET.fromstring(raw, forbid_dtd=True)
-    except DefusedXmlException:
+    except (_DoctypeRefused, DefusedXmlException):
         raise FileRefused("unsafe-file", UNSAFE_XML) from None
     except ParseError:
         raise FileRefused("unreadable-file", f"The file is damaged: part {name} is not valid XML. Open it in Excel or "
