@@ -29,3 +29,20 @@ def test_an_encoding_from_the_cache_builds_no_validator(tmp_path):
     second = _run(code, str(tmp_path)).split()
     assert first == [first[0], "True"]  # checked: pydantic built its validator
     assert second == [first[0], "False"]  # from the cache: the same encoding, no validator built
+
+
+# Imported only when needed (issue 16): PyYAML when a YAML file is read (the encoding comes from the cache), the
+# process pool when one is started (not for a handful of files), olefile for an .xls.
+ONLY_WHEN_NEEDED = ("yaml", "concurrent.futures", "multiprocessing", "olefile")
+
+
+def test_one_file_validate_with_a_warm_cache_imports_no_yaml_pool_or_ole_reader(tmp_path):
+    from tests.hostile import answered, generate_return
+
+    workbook = answered(generate_return(tmp_path, "return.xlsx"))
+    code = ("import sys\nfrom baseline.cli import cli\n"
+            f"try:\n    cli(['validate', {str(workbook)!r}])\nexcept SystemExit as done:\n    code = done.code\n"
+            f"print('exit', code, ','.join(m for m in {ONLY_WHEN_NEEDED + HEAVY!r} if m in sys.modules))")
+    cache = str(tmp_path / "cache")
+    _run("from baseline import catalogue; catalogue.load('NG225')", cache)  # warms the encoding cache
+    assert _run(code, cache).splitlines()[-1] == "exit 0"  # valid, and none of them loaded
