@@ -43,6 +43,9 @@ MAX_SHEET_CELLS = 2_000_000  # rows x columns of the extent
 # over each (a return merges a few heading rows; NICE's tool about 50 rows by 13 columns).
 MAX_MERGED_CELLS = 100_000
 SCAN_CHUNK_BYTES = 1024 * 1024
+# A part this small is inflated whole for the DTD scan (as cheap as its first KB) and kept: the properties,
+# workbook.xml and its relationships are then never inflated again.
+WHOLE_HEAD_BYTES = 4096
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy .xls, and password-protected .xlsx
 ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06")
@@ -327,7 +330,7 @@ def _scan_xml_prologs(data: bytes, infos: list[zipfile.ZipInfo], inflated: dict[
         if info.is_dir() or info.file_size == 0:
             continue
         # Almost every part's root element starts within its first few hundred bytes: look there first.
-        whole = _inflate_small(data, info) if info.file_size <= 1024 else None
+        whole = _inflate_small(data, info) if info.file_size <= WHOLE_HEAD_BYTES else None
         if whole is not None:
             inflated[info.filename] = head = whole
         else:
