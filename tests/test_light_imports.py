@@ -7,6 +7,8 @@ import os
 import subprocess
 import sys
 
+from tests.hostile import answered, generate_return
+
 HEAVY = ("openpyxl", "numpy", "matplotlib", "jinja2")
 
 
@@ -37,8 +39,6 @@ ONLY_WHEN_NEEDED = ("yaml", "concurrent.futures", "multiprocessing", "olefile")
 
 
 def test_one_file_validate_with_a_warm_cache_imports_no_yaml_pool_or_ole_reader(tmp_path):
-    from tests.hostile import answered, generate_return
-
     workbook = answered(generate_return(tmp_path, "return.xlsx"))
     code = ("import sys\nfrom baseline.cli import cli\n"
             f"try:\n    cli(['validate', {str(workbook)!r}])\nexcept SystemExit as done:\n    code = done.code\n"
