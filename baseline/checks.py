@@ -230,6 +230,9 @@ def looks_like_a_date(text: str) -> bool:
 # --- one answer row ------------------------------------------------------------------------------------------
 
 _INVALID = object()  # a cell that was reported as an issue and is left out of the Answer
+# Per answer key, its kind and (for a choice) the exact dropdown spellings: one lookup per cell in the hot loop.
+_KIND_OF = {key: (f.kind, _EXACT[f.vocabulary] if f.kind == "choice" else None) for key, f in ANSWER_FIELDS.items()}
+
 _SHORT = (Choice.NO, Choice.PARTIAL)
 _RELEVANT = (Choice.YES, Choice.PARTIAL)
 # Answers that show the row was assessed (who filled it in is not an answer).
@@ -297,49 +300,54 @@ class AnswerRules:
         values: dict[str, Any] = {}
         invalid: set[str] = set()
         merged_from = self.merged_from
+        answered = False  # some cell other than Completed by holds something (self.answered, set once below)
         for key, (raw, at) in cells.items():
             if raw == "" or raw is None:
                 continue
-            shown_at = merged_from.get(at, at) if merged_from else at
-            field = ANSWER_FIELDS[key]
-            if field.kind == "text":
+            kind, exact_choices = _KIND_OF[key]
+            if kind == "text":
                 if raw.__class__ is str and raw.isprintable():  # the hot path: typed text
                     text = raw.strip()
                 else:
                     text = cell_text(raw)
-                if len(text) > EXCEL_CELL_LIMIT and self._first_time("text-too-long", shown_at):
-                    self.issue("text-too-long",
-                               f"{self.where(rec_id, key, shown_at)} holds {len(text):,} characters, more than the "
-                               f"{EXCEL_CELL_LIMIT:,} a spreadsheet cell can hold. Shorten it, or put the detail in "
-                               "a separate document and refer to it.", shown_at, rec_id)
+                if len(text) > EXCEL_CELL_LIMIT:
+                    shown_at = merged_from.get(at, at) if merged_from else at
+                    if self._first_time("text-too-long", shown_at):
+                        self.issue("text-too-long",
+                                   f"{self.where(rec_id, key, shown_at)} holds {len(text):,} characters, more than "
+                                   f"the {EXCEL_CELL_LIMIT:,} a spreadsheet cell can hold. Shorten it, or put the "
+                                   "detail in a separate document and refer to it.", shown_at, rec_id)
                 if text:
                     values[key] = text
-                    self.answered = self.answered or key != "completed_by"
-            elif field.kind == "choice":
+                    answered = answered or key != "completed_by"
+                continue
+            shown_at = merged_from.get(at, at) if merged_from else at
+            if kind == "choice":
                 text = raw if raw.__class__ is str else cell_text(raw)
-                exact = _EXACT[field.vocabulary].get(text)  # the hot path: a dropdown pick
+                exact = exact_choices.get(text)  # the hot path: a dropdown pick
                 if exact is not None:
                     values[key] = exact
-                    self.answered = True
+                    answered = True
                     continue
                 chosen, variant = read_choice(key, text)
                 if chosen is not None:
                     values[key] = chosen
-                    self.answered = True
+                    answered = True
                     if variant and self._first_time("read-as", shown_at):
                         self.issue("read-as",
                                    f"{self.where(rec_id, key, shown_at)} says {quote(text)}, which was read as "
                                    f"{chosen.value}. If that is what you meant there is nothing to do; to avoid this "
                                    f"message, choose {chosen.value} from the list.", shown_at, rec_id)
                 elif text.strip():
-                    self.answered = True
+                    answered = True
                     invalid.add(key)
                     if self._first_time("invalid-choice", shown_at):
                         self.issue("invalid-choice",
                                    f"{self.where(rec_id, key, shown_at)} says {quote(text)}; choose "
-                                   f"{or_list(VOCABULARIES[field.vocabulary])} from the list.", shown_at, rec_id)
+                                   f"{or_list(VOCABULARIES[ANSWER_FIELDS[key].vocabulary])} from the list.",
+                                   shown_at, rec_id)
             else:
-                self.answered = True
+                answered = True
                 deadline = self._deadline(rec_id, key, shown_at, raw, cell_text)
                 if deadline is _INVALID:
                     invalid.add(key)
@@ -347,12 +355,14 @@ class AnswerRules:
                     values[key] = deadline
                 elif deadline:
                     values["deadline_text"] = deadline
+        if answered:
+            self.answered = True
         if refs is None:
             refs = {key: self.cell_ref(*(merged_from.get(at, at) if merged_from else at))
                     for key, (_, at) in cells.items()}
         answer = Answer(rec_id, **values, cells=refs)
         if values or invalid:  # a blank row cannot be inconsistent
-            self._consistency(answer, {key: at for key, (_, at) in cells.items()}, invalid)
+            self._consistency(answer, cells, invalid)
         return answer
 
     def _deadline(self, rec_id: str, key: str, at: Position, raw: Any, cell_text: Callable[[Any], str]):
@@ -385,40 +395,44 @@ class AnswerRules:
                        "message, write dates as 31/03/2027.", at, rec_id)
         return day
 
-    def _consistency(self, answer: Answer, at: Mapping[str, Position], invalid: set[str]) -> None:
-        """Warnings: answers that do not hang together (reported; they do not block merging)."""
+    def _consistency(self, answer: Answer, cells: Mapping[str, tuple[Any, Position]], invalid: set[str]) -> None:
+        """Warnings: answers that do not hang together (reported; they do not block merging). `cells` as for
+        `answer`: a key in it is a column the return has."""
         rec_id = answer.recommendation
         relevant, meets, action, owner = answer.relevant, answer.meets, answer.action, answer.owner
 
+        def at(key: str) -> Position:
+            return cells[key][1]
+
         def cell(key: str) -> str:
-            return f"{self.cell_ref(*at[key])} ({self.label(key)})"
+            return f"{self.cell_ref(*at(key))} ({self.label(key)})"
 
         not_fully_met = relevant in _RELEVANT and meets in _SHORT  # status not_met or partially_met
-        if (action or not_fully_met) and not owner and "owner" in at:
+        if (action or not_fully_met) and not owner and "owner" in cells:
             reason = "has an action needed" if action else "is not fully met"
             self.issue("owner-missing",
                        f"Recommendation {rec_id} {reason} but no action owner: put the name or role of who owns "
-                       f"the action in cell {cell('owner')}.", at["owner"], rec_id)
+                       f"the action in cell {cell('owner')}.", at("owner"), rec_id)
         is_open = (action or owner) and answer.action_status is not ActionStatus.COMPLETE
         if is_open and answer.deadline is None and not answer.deadline_text and "deadline" not in invalid \
-                and "deadline" in at:
+                and "deadline" in cells:
             self.issue("deadline-missing",
                        f"Recommendation {rec_id} has an open action but no deadline: put a date such as 31/03/2027 "
-                       f"in cell {cell('deadline')}.", at["deadline"], rec_id)
-        answered = "deadline" in invalid or any(getattr(answer, k) not in (None, "") for k in _ANSWER_KEYS)
-        if relevant is None and "relevant" not in invalid and answered and "relevant" in at:
+                       f"in cell {cell('deadline')}.", at("deadline"), rec_id)
+        if relevant is None and "relevant" not in invalid and "relevant" in cells and (
+                "deadline" in invalid or any(getattr(answer, k) not in (None, "") for k in _ANSWER_KEYS)):
             self.issue("answer-without-relevance",
                        f"Recommendation {rec_id} has answers but cell {cell('relevant')} is blank, so it counts as "
-                       f"not assessed: choose {or_list(VOCABULARIES['yes_partial_no'])}.", at["relevant"], rec_id)
-        if relevant in _RELEVANT and meets is None and "meets" not in invalid and "meets" in at:
+                       f"not assessed: choose {or_list(VOCABULARIES['yes_partial_no'])}.", at("relevant"), rec_id)
+        if relevant in _RELEVANT and meets is None and "meets" not in invalid and "meets" in cells:
             self.issue("meets-missing",
                        f"Recommendation {rec_id} is marked relevant (cell {cell('relevant')} says {relevant.value}) "
                        f"but cell {cell('meets')} is blank, so it counts as not assessed: choose "
-                       f"{or_list(VOCABULARIES['yes_partial_no'])}.", at["meets"], rec_id)
-        if relevant is Choice.NO and meets is not None and "meets" in at:
+                       f"{or_list(VOCABULARIES['yes_partial_no'])}.", at("meets"), rec_id)
+        if relevant is Choice.NO and meets is not None and "meets" in cells:
             self.issue("answered-but-not-relevant",
                        f"Recommendation {rec_id} is marked not relevant (cell {cell('relevant')} says No) but cell "
-                       f"{cell('meets')} is answered: clear it, or change the relevance.", at["meets"], rec_id)
+                       f"{cell('meets')} is answered: clear it, or change the relevance.", at("meets"), rec_id)
 
     # --- what lies outside the answer rows: the format readers find it, the words are here --------------------
 

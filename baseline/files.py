@@ -63,8 +63,9 @@ def expand_paths(paths: Iterable[str | Path]) -> ExpandedPaths:
         if path.is_dir():
             inside = sorted(p for p in path.iterdir() if not is_ignored(p))
             found = [p for p in inside if p.suffix.lower() in RETURN_SUFFIXES]
+            returns = set(found)  # a set: a list grew with the square of the files in the folder
             out.reports += [FileReport(path=str(p), skipped=True, issues=[make_issue(
-                "skipped-file", skipped_reason(p), file=str(p))]) for p in inside if p not in found]
+                "skipped-file", skipped_reason(p), file=str(p))]) for p in inside if p not in returns]
             if not found:
                 out.reports.append(FileReport(path=str(path), issues=[make_issue(
                     "unreadable-file", f"The folder contains no spreadsheets ({', '.join(RETURN_SUFFIXES)} files).",

@@ -8,9 +8,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Literal, Optional
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from baseline.issues import BaselineError, Problem
@@ -205,33 +205,50 @@ MAX_YAML_DEPTH = 50  # the recommendation format nests 6 levels deep, a config 4
 MAX_YAML_NODES = 200_000  # values once aliases are expanded: the full NG225 encoding has a few thousand
 
 
-class _UniqueKeyLoader(yaml.SafeLoader):
-    """safe_load that refuses duplicate mapping keys (plain YAML silently keeps the last one), YAML nested more than
-    MAX_YAML_DEPTH levels (the composer recurses: a deep file would end in a RecursionError), and a document whose
-    anchors and aliases expand to more than MAX_YAML_NODES values (a few lines of "billion laughs" would otherwise
-    cost minutes and gigabytes in whatever walks the data next)."""
+def _yaml():
+    """PyYAML, imported when YAML is first read or written, not at start-up: a command that takes its encoding
+    from the cache (catalogue.py: validate, merge, summary) never loads it."""
+    import yaml  # see the docstring: a sixth of a one-file validate's imports
 
-    _depth = 0
-
-    def compose_node(self, parent, index):
-        if self._depth >= MAX_YAML_DEPTH:
-            raise yaml.composer.ComposerError(None, None, f"nested more than {MAX_YAML_DEPTH} levels deep",
-                                              self.peek_event().start_mark)
-        self._depth += 1
-        try:
-            return super().compose_node(parent, index)
-        finally:
-            self._depth -= 1
-
-    def compose_document(self):
-        node = super().compose_document()
-        _expanded_size(node, {})
-        return node
+    return yaml
 
 
-def _expanded_size(node: yaml.Node, sizes: dict[int, int | None]) -> int:
-    """How many values `node` stands for once every alias in it is expanded (each shared node counted once per use,
-    computed once); refuses an alias inside the node it names and a total over MAX_YAML_NODES."""
+@lru_cache(maxsize=1)
+def _unique_key_loader() -> type:
+    """The SafeLoader subclass parse_yaml reads with (built once, when YAML is first read)."""
+    yaml = _yaml()
+
+    class UniqueKeyLoader(yaml.SafeLoader):
+        """safe_load that refuses duplicate mapping keys (plain YAML silently keeps the last one), YAML nested more
+        than MAX_YAML_DEPTH levels (the composer recurses: a deep file would end in a RecursionError), and a
+        document whose anchors and aliases expand to more than MAX_YAML_NODES values (a few lines of "billion
+        laughs" would otherwise cost minutes and gigabytes in whatever walks the data next)."""
+
+        _depth = 0
+
+        def compose_node(self, parent, index):
+            if self._depth >= MAX_YAML_DEPTH:
+                raise yaml.composer.ComposerError(None, None, f"nested more than {MAX_YAML_DEPTH} levels deep",
+                                                  self.peek_event().start_mark)
+            self._depth += 1
+            try:
+                return super().compose_node(parent, index)
+            finally:
+                self._depth -= 1
+
+        def compose_document(self):
+            node = super().compose_document()
+            _expanded_size(node, {})
+            return node
+
+    UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_unique_mapping)
+    return UniqueKeyLoader
+
+
+def _expanded_size(node, sizes: dict[int, int | None]) -> int:
+    """How many values `node` (a yaml.Node) stands for once every alias in it is expanded (each shared node counted
+    once per use, computed once); refuses an alias inside the node it names and a total over MAX_YAML_NODES."""
+    yaml = _yaml()
     key = id(node)
     if key in sizes:
         if sizes[key] is None:
@@ -251,7 +268,8 @@ def _expanded_size(node: yaml.Node, sizes: dict[int, int | None]) -> int:
     return size
 
 
-def _construct_unique_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: bool = False) -> dict:
+def _construct_unique_mapping(loader, node, deep: bool = False) -> dict:
+    yaml = _yaml()
     seen: set = set()
     for key_node, _ in node.value:
         key = loader.construct_object(key_node, deep=deep)
@@ -263,14 +281,12 @@ def _construct_unique_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, 
     return yaml.SafeLoader.construct_mapping(loader, node, deep)
 
 
-_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_unique_mapping)
-
-
 def parse_yaml(text: str, source: str = "<yaml>") -> Any:
     """YAML text -> data, safely (no tags, no duplicate keys); a failure is a BaselineError naming `source` (and the
     line, when YAML gives one). Reading the file is files.load_yaml's job."""
+    yaml = _yaml()
     try:
-        return yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
+        return yaml.load(text, Loader=_unique_key_loader())  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as exc:
         raise BaselineError(f"{source}: not valid YAML: {exc}") from None
 
@@ -413,7 +429,7 @@ def dump_guideline(guideline: Guideline) -> str:
     data = guideline.model_dump(by_alias=True, exclude_none=True, mode="json")
     data["schema"] = guideline.schema_
     ordered = {key: data[key] for key in _TOP_LEVEL_ORDER if key in data}
-    return yaml.safe_dump(ordered, sort_keys=False, allow_unicode=True, width=110)
+    return _yaml().safe_dump(ordered, sort_keys=False, allow_unicode=True, width=110)
 
 
 # --- diff ----------------------------------------------------------------------------------------------------

@@ -9,12 +9,9 @@ workflow.py re-exports every name here, so `workflow.validate_files` stays the o
 from __future__ import annotations
 
 import datetime as dt
-import multiprocessing
 import os
 import sys
 import threading
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -116,7 +113,9 @@ def load_returns(paths: Iterable[str | Path], *, strict: bool = False, progress:
     seen: dict[str, str] = {}
     excluded = {p.resolve() for p in leave_out if p.exists()}
     files = [p for p in expanded.files if not (excluded and p.resolve() in excluded)]
-    loaded.left_out = [p for p in expanded.files if p not in files]
+    if len(files) < len(expanded.files):  # a set: comparing paths pair by pair grew with the square of the files
+        kept = set(files)
+        loaded.left_out = [p for p in expanded.files if p not in kept]
     if reader is None:
         reader = partial(read_kept, agency_map=agency_map, keep_answers=keep_answers)
         workers = pool_size(len(files)) if workers is None else workers
@@ -173,6 +172,9 @@ def _read_each(files: list[Path], reader: Callable, progress: Progress | None,
     have got."""
     done = 0
     if workers > 1:
+        import multiprocessing  # here, not at the top: see ProcessPoolExecutor
+        from concurrent.futures.process import BrokenProcessPool
+
         try:
             with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
                 for answer in pool.map(reader, files, chunksize=max(1, min(8, len(files) // (workers * 4)))):
@@ -186,6 +188,14 @@ def _read_each(files: list[Path], reader: Callable, progress: Progress | None,
         if progress:
             progress(str(path))
         yield path, _with_received(reader(path))
+
+
+def ProcessPoolExecutor(workers: int, **options):  # noqa: N802 - stands for the class it imports
+    """concurrent.futures' ProcessPoolExecutor, imported when a pool is first started, not at start-up: most runs
+    (one file, a handful) start none, and these imports are a twentieth of a one-file validate."""
+    from concurrent.futures import ProcessPoolExecutor as Pool
+
+    return Pool(workers, **options)
 
 
 def _with_received(answer) -> tuple[ReadResult, ReceivedFile]:

@@ -7,6 +7,8 @@ import os
 import subprocess
 import sys
 
+from tests.hostile import answered, generate_return
+
 HEAVY = ("openpyxl", "numpy", "matplotlib", "jinja2")
 
 
@@ -38,3 +40,18 @@ def test_generate_imports_no_openpyxl_and_no_other_writer(tmp_path):
             "print(','.join(m for m in ('openpyxl', 'numpy', 'baseline.xlsx.merged.writer', "
             "'baseline.xlsx.action_list') if m in sys.modules))")
     assert _run(code, str(tmp_path)) == ""
+
+
+# Imported only when needed (issue 16): PyYAML when a YAML file is read (the encoding comes from the cache), the
+# process pool when one is started (not for a handful of files), olefile for an .xls.
+ONLY_WHEN_NEEDED = ("yaml", "concurrent.futures", "multiprocessing", "olefile")
+
+
+def test_one_file_validate_with_a_warm_cache_imports_no_yaml_pool_or_ole_reader(tmp_path):
+    workbook = answered(generate_return(tmp_path, "return.xlsx"))
+    code = ("import sys\nfrom baseline.cli import cli\n"
+            f"try:\n    cli(['validate', {str(workbook)!r}])\nexcept SystemExit as done:\n    code = done.code\n"
+            f"print('exit', code, ','.join(m for m in {ONLY_WHEN_NEEDED + HEAVY!r} if m in sys.modules))")
+    cache = str(tmp_path / "cache")
+    _run("from baseline import catalogue; catalogue.load('NG225')", cache)  # warms the encoding cache
+    assert _run(code, cache).splitlines()[-1] == "exit 0"  # valid, and none of them loaded

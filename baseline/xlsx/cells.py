@@ -79,6 +79,8 @@ def recommendation_id(value: Any) -> str | None:
     """"1.1.1", " 1.1.1 ", "1.1.1." -> "1.1.1"; anything else (headings, notes, floats like 1.1) -> None."""
     if not isinstance(value, str):
         return None
+    if _RECOMMENDATION_ID.fullmatch(value):  # written as generated: nothing to clean (every row of a return)
+        return value
     text = value.replace("\xa0", " ").strip().rstrip(".").strip()
     return text if _RECOMMENDATION_ID.match(text) else None
 

@@ -13,8 +13,6 @@ import struct
 from dataclasses import dataclass
 from pathlib import Path
 
-import olefile
-
 from baseline.assessment import AgencyReturn
 from baseline.issues import FileReport, make_issue
 from baseline.xlsx.agency.layout import META_SHEET
@@ -179,6 +177,8 @@ _MULTI_CELL_RECORDS = {0x00BD, 0x00BE}  # MULRK, MULBLANK: row, first column, ..
 
 def check_legacy_extents(data: bytes) -> None:
     """Refuse an .xls whose cells reach past MAX_LEGACY_ROWS rows or MAX_LEGACY_CELLS cells on any sheet."""
+    import olefile  # only for an .xls, rare among returns: kept off every other file's start-up
+
     try:
         with olefile.OleFileIO(io.BytesIO(data)) as ole:
             name = next((n for n in ("Workbook", "Book") if ole.exists(n)), None)

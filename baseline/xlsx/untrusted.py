@@ -21,7 +21,7 @@ import zlib
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from xml.etree.ElementTree import ParseError
+from xml.etree.ElementTree import ParseError, TreeBuilder, XMLParser
 
 import defusedxml.ElementTree as DET
 from defusedxml.common import DefusedXmlException
@@ -43,6 +43,9 @@ MAX_SHEET_CELLS = 2_000_000  # rows x columns of the extent
 # over each (a return merges a few heading rows; NICE's tool about 50 rows by 13 columns).
 MAX_MERGED_CELLS = 100_000
 SCAN_CHUNK_BYTES = 1024 * 1024
+# A part this small is inflated whole for the DTD scan (as cheap as its first KB) and kept: the properties,
+# workbook.xml and its relationships are then never inflated again.
+WHOLE_HEAD_BYTES = 4096
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy .xls, and password-protected .xlsx
 ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06")
@@ -80,10 +83,14 @@ class CheckedFile:
     kind: str  # "xlsx" (also .xlsm) or "ods"
     zip: zipfile.ZipFile
     _parsed: dict = field(default_factory=dict, repr=False)
+    # Parts the checks inflated whole (the sheets, at most SCAN_CHUNK_BYTES each): read_part serves them from
+    # here, so the Assessment sheet is inflated once for the extent check and the formula look.
+    _inflated: dict[str, bytes] = field(default_factory=dict, repr=False)
 
     def close(self) -> None:
         self.zip.close()
         self._parsed.clear()
+        self._inflated.clear()
 
     def __enter__(self) -> "CheckedFile":
         return self
@@ -97,6 +104,9 @@ class CheckedFile:
 
     def read_part(self, name: str, limit: int | None = None) -> bytes | None:
         """One part of the zip, inflated (at most `limit` bytes); None if the part does not exist."""
+        whole = self._inflated.get(name)
+        if whole is not None:
+            return whole if limit is None else whole[:limit]
         info = self.zip.NameToInfo.get(name)
         if info is None:
             return None
@@ -112,32 +122,73 @@ class CheckedFile:
 
 def inflate(data: bytes, info: zipfile.ZipInfo, limit: int | None = None) -> bytes:
     """The content of one zip entry, from the archive's bytes, never more than it declares (or `limit`)."""
-    damaged = FileRefused("unreadable-file", f"The file is damaged: part {info.filename} cannot be unpacked. "
-                                             f"{RESAVE}")
     view = memoryview(data)  # slices without copying the compressed bytes
     header = bytes(view[info.header_offset: info.header_offset + 30])
     if len(header) < 30 or header[:4] != b"PK\x03\x04":
-        raise damaged
+        raise _damaged_part(info)
     start = info.header_offset + 30 + int.from_bytes(header[26:28], "little") + int.from_bytes(header[28:30], "little")
     packed = view[start: start + info.compress_size]
     wanted = info.file_size if limit is None else min(limit, info.file_size)
     if info.compress_type == zipfile.ZIP_STORED:
         return bytes(packed[:wanted])
     if info.compress_type != zipfile.ZIP_DEFLATED:
-        raise damaged
+        raise _damaged_part(info)
     try:
         out = zlib.decompressobj(-zlib.MAX_WBITS).decompress(packed, wanted + 1) if wanted else b""
     except zlib.error:
-        raise damaged from None
+        raise _damaged_part(info) from None
     if len(out) > wanted and limit is None:  # it inflates to more than the directory says: a lie, refuse it
-        raise damaged
+        raise _damaged_part(info)
     return out[:wanted]
 
 
+def _damaged_part(info: zipfile.ZipInfo) -> FileRefused:
+    return FileRefused("unreadable-file", f"The file is damaged: part {info.filename} cannot be unpacked. {RESAVE}")
+
+
+class _DoctypeRefused(Exception):
+    pass
+
+
+class _NoDoctypeBuilder(TreeBuilder):
+    """The C parser's tree builder, refusing a DOCTYPE (belt and braces: _without_doctype already saw none)."""
+
+    def doctype(self, name, pubid, system):
+        raise _DoctypeRefused
+
+
+# The encodings in which "<!DOCTYPE" can only be written as those very bytes (expat reads these itself).
+_ASCII_BASED = {b"utf-8", b"us-ascii", b"iso-8859-1"}
+_DECLARED_ENCODING = re.compile(rb"""<\?xml\s[^>]*?encoding\s*=\s*["']([^"']*)["']""")
+
+
+def _without_doctype(raw: bytes) -> bool:
+    """True when `raw` surely holds no DTD: an ASCII-based encoding, and no "<!DOCTYPE" anywhere in it."""
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
+    if not raw.startswith(b"<") or b"\x00" in raw[:4]:  # UTF-16, or something else altogether
+        return False
+    if raw.startswith(b"<?xml"):
+        declared = _DECLARED_ENCODING.match(raw, 0, raw.find(b"?>") + 2)
+        if declared and declared.group(1).lower() not in _ASCII_BASED:
+            return False
+    return b"<!DOCTYPE" not in raw
+
+
 def parse_xml(raw: bytes, name: str = "XML"):
+    """One XML part -> its root element; a DTD is refused (unsafe-file), malformed XML too (unreadable-file).
+
+    A part that surely holds no DTD (almost all) goes to the C parser; any other to defusedxml, which stops at a
+    DTD's first byte (the C parser, told to stop, would still expand the entities up to expat's own limits), but
+    swaps in the pure-Python parser: 2.5 times slower on every part.
+    """
     try:
+        if _without_doctype(raw):
+            parser = XMLParser(target=_NoDoctypeBuilder())
+            parser.feed(raw)
+            return parser.close()
         return DET.fromstring(raw, forbid_dtd=True)
-    except DefusedXmlException:
+    except (_DoctypeRefused, DefusedXmlException):
         raise FileRefused("unsafe-file", UNSAFE_XML) from None
     except ParseError:
         raise FileRefused("unreadable-file", f"The file is damaged: part {name} is not valid XML. Open it in Excel or "
@@ -176,12 +227,14 @@ def check_untrusted(path: Path | str) -> CheckedFile:
     try:
         _check_zip(infos)
         kind = _container_kind(archive)
-        heads = _scan_xml_prologs(data, infos)
-        _check_sheet_extents(data, archive, kind, heads)
+        inflated: dict[str, bytes] = {}
+        heads = _scan_xml_prologs(data, infos, inflated)
+        _check_sheet_extents(data, archive, kind, heads, inflated)
     except BaseException:
         archive.close()
         raise
-    return CheckedFile(path=path, data=data, sha256=hashlib.sha256(data).hexdigest(), kind=kind, zip=archive)
+    return CheckedFile(path=path, data=data, sha256=hashlib.sha256(data).hexdigest(), kind=kind, zip=archive,
+                       _inflated=inflated)
 
 
 def require_regular_file(path: Path | str) -> None:
@@ -263,20 +316,25 @@ def _container_kind(archive: zipfile.ZipFile) -> str:
                                          f"spreadsheet (.ods): perhaps a Word document or a folder of files. {RESAVE}")
 
 
-def _scan_xml_prologs(data: bytes, infos: list[zipfile.ZipInfo]) -> dict[str, bytes]:
+def _scan_xml_prologs(data: bytes, infos: list[zipfile.ZipInfo], inflated: dict[str, bytes]) -> dict[str, bytes]:
     """Refuse any part with a DTD or entity declaration before its root element (no spreadsheet needs one).
 
     Every part is looked at, whatever its name: the relationships decide which part a parser reads, so a sheet can
     be named "sheet1.bin". A part that is not XML (a picture) ends the scan at its first byte. The parsers behind
     calamine and openpyxl differ in how they treat entities; refusing the declarations up front protects all of
-    them. Only the start of each part is inflated; those starts are returned (part name -> bytes).
+    them. Only the start of each part is inflated; those starts are returned (part name -> bytes), and a part that
+    small, inflated whole, is kept in `inflated` (see CheckedFile).
     """
     heads: dict[str, bytes] = {}
     for info in infos:
         if info.is_dir() or info.file_size == 0:
             continue
         # Almost every part's root element starts within its first few hundred bytes: look there first.
-        head = inflate(data, info, 1024)
+        whole = _inflate_small(data, info) if info.file_size <= WHOLE_HEAD_BYTES else None
+        if whole is not None:
+            inflated[info.filename] = head = whole
+        else:
+            head = inflate(data, info, 1024)
         safe = _prolog_is_safe(head, complete=len(head) >= info.file_size)
         if safe is None:
             head = inflate(data, info, XML_PROLOG_SCAN_BYTES)
@@ -346,6 +404,9 @@ _XLSX_PREFIXED_CELL = re.compile(rb":c[ />\t\r\n]")  # <x:c ...> (and </x:c>)
 _XLSX_REF = re.compile(rb'<c r="[A-Z]')
 _XLSX_LARGE_REF = re.compile(rb'<c r="(?:[A-Z]{3}|[A-Z]{1,2}[0-9]{4})')
 _XLSX_CELL_REF = re.compile(rb'<c r="([A-Z]{1,3})([0-9]{1,7})"')
+# The fastest path: a cell tag NOT written <c r="A1"> with at most 2 letters and 3 digits. When no piece has one
+# (nor a prefixed cell), every cell is within 999 rows by 702 columns: one search instead of counting.
+_XLSX_CELL_NOT_SMALL = re.compile(rb'<c(?=[ />\t\r\n])(?! r="[A-Z]{1,2}[0-9]{1,3}")')
 _REF_ATTRIBUTE = re.compile(rb"""(?:^|\s)r\s*=\s*["']([A-Za-z]*)([0-9]*)["']""")
 _BEYOND = 10 ** 8  # a reference past any sheet's end (more than 3 letters, 8 digits): counted as far away
 _ODS_ELEMENT = re.compile(rb"<(/?)table:(table|table-row|table-cell|covered-table-cell)(?=[\s/>])([^>]*?)(/?)>")
@@ -357,30 +418,34 @@ _COLUMNS_SPANNED = re.compile(rb"""table:number-columns-spanned\s*=\s*["']([0-9]
 _WORKSHEET_ROOT = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?worksheet[\s>]")
 
 
-def _check_sheet_extents(data: bytes, archive: zipfile.ZipFile, kind: str, heads: dict[str, bytes]) -> None:
+def _check_sheet_extents(data: bytes, archive: zipfile.ZipFile, kind: str, heads: dict[str, bytes],
+                         inflated: dict[str, bytes]) -> None:
     """Refuse a file with a sheet whose cells reach past MAX_SHEET_ROWS rows or MAX_SHEET_CELLS cells.
 
     The extent is what a parser would allocate: from A1 to the last row and column holding a cell (an .xlsx <c>
     element, empty or not: openpyxl keeps styled empty cells too; an .ods cell with a value, its row and column
     repeats multiplied out: LibreOffice ends every sheet with a million repeated *empty* rows). A sheet's
-    <dimension> is not trusted: it can say anything. The XML is streamed through the bounded inflate, so the
-    check itself costs no memory.
+    <dimension> is not trusted: it can say anything. A large part is streamed through the bounded inflate, so the
+    check itself costs no memory; a small one (a return's sheets) is inflated whole, once, and kept in `inflated`
+    for the readers after it.
     """
     for info in archive.infolist():
         head = heads.get(info.filename, b"")
         encoding = _utf16(head)
-
-        def stream(info=info, encoding=encoding):
-            return _stream(data, info) if encoding is None else _as_utf8(_stream(data, info), encoding)
-
         if kind == "ods":
             if info.filename != "content.xml":
                 continue
-            extents = _ods_extents(stream())
-        else:
-            if not _WORKSHEET_ROOT.search(head if encoding is None else head.decode(encoding, "replace").encode()):
-                continue
-            extents = [(None, *_xlsx_extent(stream))]
+        elif not _WORKSHEET_ROOT.search(head if encoding is None else head.decode(encoding, "replace").encode()):
+            continue
+        whole = _inflate_small(data, info)
+        if whole is not None:
+            inflated[info.filename] = whole
+
+        def stream(info=info, encoding=encoding, whole=whole):
+            pieces = _stream(data, info) if whole is None else iter((whole,))
+            return pieces if encoding is None else _as_utf8(pieces, encoding)
+
+        extents = _ods_extents(stream()) if kind == "ods" else [(None, *_xlsx_extent(stream))]
         for name, rows, columns, merged_rows, merged_columns, merged in extents:
             if merged > MAX_MERGED_CELLS or merged_rows > MAX_SHEET_ROWS or \
                     merged_rows * merged_columns > MAX_SHEET_CELLS:
@@ -404,6 +469,18 @@ def _shown_ref(rows: int, columns: int) -> str:
     if rows > 1_048_576 or columns > 16_384:
         return "far beyond XFD1048576"
     return cell_ref(rows - 1, columns - 1)
+
+
+def _inflate_small(data: bytes, info: zipfile.ZipInfo) -> bytes | None:
+    """A part of at most SCAN_CHUNK_BYTES inflated whole (exactly the size the directory declares), else None: a
+    larger part, or one that does not inflate cleanly, is streamed and left to the parser to report as before."""
+    if info.file_size > SCAN_CHUNK_BYTES:
+        return None
+    try:
+        whole = inflate(data, info)
+    except FileRefused:
+        return None
+    return whole if len(whole) == info.file_size else None
 
 
 def _stream(data: bytes, info: zipfile.ZipInfo):
@@ -455,9 +532,17 @@ def _xlsx_extent(stream) -> tuple[int, int, int, int, int]:
     Cells without a reference written the usual way are followed one by one, those without any placed after the
     previous one, as parsers place them.
     """
+    merges: list[bytes] = []
+    irregular = False
+    for piece in _pieces_whole_tags(stream()):
+        irregular = irregular or _XLSX_CELL_NOT_SMALL.search(piece) is not None \
+            or _XLSX_PREFIXED_CELL.search(piece) is not None
+        merges += _MERGE_REF.findall(piece)
+    if not irregular:
+        return (999, 702, *_xlsx_merges(merges))
     cells = refs = 0
     large = False
-    merges: list[bytes] = []
+    merges = []
     for piece in _pieces_whole_tags(stream()):
         cells += len(_XLSX_CELL.findall(piece)) + len(_XLSX_PREFIXED_CELL.findall(piece))
         refs += len(_XLSX_REF.findall(piece))

@@ -1,0 +1,83 @@
+"""The cheaper paths of untrusted.py (issue 16) are never weaker: a part parsed by the C parser is one that surely
+holds no DTD, any other goes to defusedxml; a sheet inflated once for the extent check is the exact part, and a part
+that lies about its size is never kept."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+import pytest
+
+from baseline.xlsx import untrusted
+from baseline.xlsx.untrusted import FileRefused, check_untrusted, parse_xml
+from tests.hostile import answered, generate_return
+
+BOMB = (b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
+        + b"".join(b'<!ENTITY lol%d "%s">' % (i, (b"&lol%d;" % (i - 1) if i > 1 else b"&lol;") * 10) for i in range(1, 10))
+        + b"]><lolz>&lol9;</lolz>")
+
+
+@pytest.mark.parametrize("raw", [
+    BOMB,
+    b'<!DOCTYPE r SYSTEM "file:///etc/passwd"><r/>',
+    b'\xef\xbb\xbf<?xml version="1.0" encoding="UTF-8"?><!DOCTYPE r [<!ENTITY e "x">]><r>&e;</r>',
+    '<?xml version="1.0" encoding="UTF-16"?><!DOCTYPE r [<!ENTITY e "x">]><r>&e;</r>'.encode("utf-16"),
+    b'<?xml version="1.0" encoding="windows-1252"?><!DOCTYPE r [<!ENTITY e "x">]><r>&e;</r>',
+])
+def test_a_dtd_is_refused_whatever_the_encoding(raw):
+    with pytest.raises(FileRefused) as refused:
+        parse_xml(raw, "part")
+    assert refused.value.code == "unsafe-file"
+
+
+@pytest.mark.parametrize("raw, fast", [
+    (b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><r a="1"><b>t</b></r>', True),
+    (b"<r/>", True),
+    (b"\xef\xbb\xbf<r/>", True),
+    (b"<?xml version='1.0' encoding='ISO-8859-1'?><r>\xe9</r>", True),
+    (b'<r><![CDATA[<!DOCTYPE]]></r>', False),  # the words alone send it to defusedxml
+    (b'<?xml version="1.0" encoding="windows-1252"?><r/>', False),
+    ('<r/>'.encode("utf-16"), False),
+])
+def test_only_a_part_that_surely_holds_no_dtd_takes_the_c_parser(raw, fast, monkeypatch):
+    assert untrusted._without_doctype(raw) is fast
+    monkeypatch.setattr(untrusted.DET, "fromstring", None if fast else untrusted.DET.fromstring)  # fails if called
+    assert parse_xml(raw, "part").tag == "r"
+
+
+def test_malformed_xml_is_a_damaged_file_on_either_path():
+    for raw in (b"<r", b"<?xml version='1.0' encoding='windows-1252'?><r"):
+        with pytest.raises(FileRefused) as refused:
+            parse_xml(raw, "xl/workbook.xml")
+        assert refused.value.code == "unreadable-file" and "xl/workbook.xml" in refused.value.message
+
+
+def test_the_sheets_kept_inflated_are_the_parts_themselves(tmp_path):
+    workbook = answered(generate_return(tmp_path, "return.xlsx"))
+    with zipfile.ZipFile(workbook) as archive, check_untrusted(workbook) as checked:
+        sheets = [n for n in archive.namelist() if n.startswith("xl/worksheets/sheet")]
+        assert sheets and set(sheets) <= set(checked._inflated)  # every sheet inflated once, by the extent check
+        for name in archive.namelist():
+            assert checked.read_part(name) == archive.read(name)
+            assert checked.read_part(name, 10) == archive.read(name)[:10]
+
+
+def test_a_sheet_that_inflates_to_more_than_it_declares_is_not_kept(tmp_path):
+    workbook = answered(generate_return(tmp_path, "return.xlsx"))
+    data = bytearray(workbook.read_bytes())
+    archive = zipfile.ZipFile(io.BytesIO(bytes(data)))
+    info = archive.getinfo("xl/worksheets/sheet2.xml")
+    # Its central directory entry declares 100 bytes fewer than the part holds (uncompressed size at offset 24).
+    name = b"xl/worksheets/sheet2.xml"
+    entry = bytes(data).index(b"PK\x01\x02", archive.start_dir)
+    while bytes(data[entry + 46: entry + 46 + len(name)]) != name:
+        entry = bytes(data).index(b"PK\x01\x02", entry + 4)
+    assert int.from_bytes(data[entry + 24: entry + 28], "little") == info.file_size
+    data[entry + 24: entry + 28] = (info.file_size - 100).to_bytes(4, "little")
+    workbook.write_bytes(bytes(data))
+    with check_untrusted(workbook) as checked:
+        assert "xl/worksheets/sheet2.xml" not in checked._inflated
+        with pytest.raises(FileRefused) as refused:
+            checked.read_part("xl/worksheets/sheet2.xml")
+    assert refused.value.code == "unreadable-file"
