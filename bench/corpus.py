@@ -33,18 +33,29 @@ def agency_name(number: int) -> str:
     return f"Bench Agency {number:0{NAME_WIDTH}d}"
 
 
+def cli_python(cli: Path) -> Path:
+    """The Python the command runs on (the one beside it in a virtual environment)."""
+    return cli.parent / "python" if (cli.parent / "python").exists() else Path(sys.executable)
+
+
+def package_dir(cli: Path) -> Path:
+    """Where the command's `baseline` package lives (the source tree for an editable install)."""
+    found = subprocess.run(
+        [str(cli_python(cli)), "-c",
+         "import importlib.util,os; print(os.path.dirname(importlib.util.find_spec('baseline').origin))"],
+        capture_output=True, text=True, check=True).stdout.strip()
+    return Path(found)
+
+
 def cache_key(cli: Path) -> str:
     """The tool's version and a hash of its source and of the code here that builds the returns: a changed writer
     or filler means new returns."""
     version = subprocess.run([str(cli), "--version"], capture_output=True, text=True, check=True).stdout.split()[-1]
-    python = cli.parent / "python" if (cli.parent / "python").exists() else Path(sys.executable)
-    package_dir = subprocess.run(
-        [str(python), "-c", "import importlib.util,os; print(os.path.dirname(importlib.util.find_spec('baseline').origin))"],
-        capture_output=True, text=True, check=True).stdout.strip()
+    package = package_dir(cli)
     digest = hashlib.sha256()
-    for path in sorted(Path(package_dir).rglob("*")):
+    for path in sorted(package.rglob("*")):
         if path.is_file() and path.suffix in {".py", ".yaml", ".yml"}:
-            digest.update(str(path.relative_to(package_dir)).encode())
+            digest.update(str(path.relative_to(package)).encode())
             digest.update(path.read_bytes())
     for builder in (HERE / "corpus.py", HERE / "fill_return.py"):
         digest.update(builder.read_bytes())

@@ -9,6 +9,7 @@ CLI grows a process pool.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from dataclasses import dataclass, field
@@ -69,8 +70,11 @@ class Launcher:
     """The process that starts each measured command (see the module's doc)."""
 
     def __init__(self) -> None:
+        # The commands run as users run them: reading (and, for whatever is not compiled yet, writing) bytecode,
+        # whatever PYTHONDONTWRITEBYTECODE the harness's own environment holds.
+        environment = {name: value for name, value in os.environ.items() if name != "PYTHONDONTWRITEBYTECODE"}
         self.process = subprocess.Popen([sys.executable, str(LAUNCHER)], stdin=subprocess.PIPE,
-                                        stdout=subprocess.PIPE, text=True)
+                                        stdout=subprocess.PIPE, text=True, env=environment)
 
     def run(self, argv: list[str]) -> Run:
         self.process.stdin.write(json.dumps([str(part) for part in argv]) + "\n")
