@@ -25,25 +25,78 @@ import difflib
 import re
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
+from functools import lru_cache
 from pathlib import Path
-from typing import Any, Callable, Iterable, Optional, Union
-
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Optional, Union
 
 from baseline.checks import YEAR_OUT_OF_RANGE, parse_date
-from baseline.guideline import Guideline, pydantic_problems
+from baseline.guideline import Guideline, plain_objects, pydantic_problems
 from baseline.issues import BaselineError, Problem
 from baseline.text import MAX_NAME_LENGTH, name_key
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
 # A phone number as people write it: "01234 567890", "+44 (0)1234 567890", "0800 123 4567 ext. 12".
 _PHONE = re.compile(r"^\+?[0-9 ()\-.]+(?:\s*(?:ext\.?|x)\s*[0-9]+)?$", re.IGNORECASE)
-# A return_by outside these years is a typo (31/01/207, 2207-01-31), not a plan.
+
+# The runtime objects, plain frozen dataclasses built by parse_config from a checked file: a command that reads a
+# config (status, generate, validate --config) uses these; pydantic is imported only to check the file (see
+# _format_models, which holds every rule and default of the format).
+_PLAIN = dict(frozen=True, slots=True, kw_only=True)
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)  # built when first used: validate never
+@dataclass(**_PLAIN)
+class Contact:
+    """Whom to write to: an agency's contact (optional) or the facilitator."""
+
+    name: str
+    email: str
+    phone: Optional[str]
+
+
+@dataclass(**_PLAIN)
+class Facilitator(Contact):
+    """The person who runs the assessment: shown on every workbook's Start here sheet."""
+
+
+@dataclass(**_PLAIN)
+class Agency:
+    """One agency assessed: its name, sectors, contact and the file-name patterns of its returns."""
+
+    name: str
+    sector: Optional[str]
+    sectors: Optional[list[str]]
+    contact: Optional[Contact]
+    files: Optional[list[str]]  # file-name patterns of its returns that carry no stamps
+
+    @property
+    def sector_ids(self) -> list[str]:
+        """The agency's sectors in the order given, without repeats."""
+        given = [self.sector] if self.sector is not None else list(self.sectors or [])
+        return list(dict.fromkeys(given))
+
+
+@dataclass(**_PLAIN)
+class AssessmentConfig:
+    """A checked assessment config: who is assessed, against what, by when."""
+
+    area: str
+    guideline: str
+    round: Optional[str]
+    return_by: dt.date
+    facilitator: Facilitator
+    agencies: list[Agency]
+
+    def agency_named(self, name: str) -> Agency | None:
+        """The agency of this config with that name (case and spacing aside), or None."""
+        key = name_key(name)
+        return next((a for a in self.agencies if name_key(a.name) == key), None)
+
+
+_PLAIN_CLASSES = {cls.__name__: cls for cls in (Contact, Facilitator, Agency, AssessmentConfig)}
 
 
 def _name(value: Any, what: str) -> Any:
@@ -59,135 +112,131 @@ def _name(value: Any, what: str) -> Any:
     return value
 
 
-class Contact(_Strict):
-    """Whom to write to: an agency's contact (optional) or the facilitator."""
+@lru_cache(maxsize=1)
+def _format_models() -> type[BaseModel]:
+    """The pydantic model of the config format (every rule and default of it), built the first time a config is
+    checked: pydantic is imported only then (50-60 ms). The classes keep the plain objects' names and fields
+    (pydantic names a class in some messages); parse_config builds the plain objects from them."""
+    from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-    name: str
-    email: str
-    phone: Optional[str] = None
+    class _Strict(BaseModel):
+        model_config = ConfigDict(extra="forbid", frozen=True)
 
-    @field_validator("name", mode="before")
-    @classmethod
-    def _clean_name(cls, value: Any) -> Any:
-        return _name(value, "the name")
+    class Contact(_Strict):
+        name: str
+        email: str
+        phone: Optional[str] = None
 
-    @field_validator("email")
-    @classmethod
-    def _looks_like_email(cls, value: str) -> str:
-        value = value.strip()
-        if not _EMAIL.match(value):
-            raise ValueError(f"{value!r} does not look like an email address")
-        return value
+        @field_validator("name", mode="before")
+        @classmethod
+        def _clean_name(cls, value: Any) -> Any:
+            return _name(value, "the name")
 
-    @field_validator("phone", mode="before")
-    @classmethod
-    def _phone_as_written(cls, value: Any) -> Any:
-        if isinstance(value, int) and not isinstance(value, bool):
-            # YAML reads 441234567890 as a number, losing a leading 0 or +: only quotes keep it as written.
-            raise ValueError(f'write the phone number in quotes (phone: "{value}") so that it is kept as written')
-        if not isinstance(value, str):
+        @field_validator("email")
+        @classmethod
+        def _looks_like_email(cls, value: str) -> str:
+            value = value.strip()
+            if not _EMAIL.match(value):
+                raise ValueError(f"{value!r} does not look like an email address")
             return value
-        value = " ".join(value.split())
-        if not _PHONE.match(value) or not any(c.isdigit() for c in value):
-            raise ValueError(f"{value!r} does not look like a phone number")
-        return value
 
+        @field_validator("phone", mode="before")
+        @classmethod
+        def _phone_as_written(cls, value: Any) -> Any:
+            if isinstance(value, int) and not isinstance(value, bool):
+                # YAML reads 441234567890 as a number, losing a leading 0 or +: only quotes keep it as written.
+                raise ValueError(f'write the phone number in quotes (phone: "{value}") so that it is kept as written')
+            if not isinstance(value, str):
+                return value
+            value = " ".join(value.split())
+            if not _PHONE.match(value) or not any(c.isdigit() for c in value):
+                raise ValueError(f"{value!r} does not look like a phone number")
+            return value
 
-class Facilitator(Contact):
-    """The person who runs the assessment: shown on every workbook's Start here sheet."""
+    class Facilitator(Contact):
+        pass
 
+    class Agency(_Strict):
+        name: str
+        sector: Optional[str] = None
+        sectors: Optional[list[str]] = None
+        contact: Optional[Contact] = None
+        files: Optional[list[str]] = None
 
-class Agency(_Strict):
-    name: str
-    sector: Optional[str] = None
-    sectors: Optional[list[str]] = None
-    contact: Optional[Contact] = None
-    files: Optional[list[str]] = None  # file-name patterns of its returns that carry no stamps
+        @field_validator("name", mode="before")
+        @classmethod
+        def _clean_name(cls, value: Any) -> Any:
+            return _name(value, "an agency name")
 
-    @field_validator("name", mode="before")
-    @classmethod
-    def _clean_name(cls, value: Any) -> Any:
-        return _name(value, "an agency name")
+        @field_validator("files")
+        @classmethod
+        def _file_name_patterns(cls, patterns: list[str]) -> list[str]:
+            if not patterns:
+                raise ValueError('list at least one file-name pattern (files: ["*camhs*.xlsx"]) or leave files out')
+            cleaned = []
+            for pattern in patterns:
+                pattern = pattern.strip()
+                if not pattern:
+                    raise ValueError("a file-name pattern must not be empty")
+                if "/" in pattern or "\\" in pattern:
+                    raise ValueError(f"{pattern!r}: a pattern matches a file's name, not its folder; "
+                                     f"write {_last_part(pattern)!r}")
+                cleaned.append(pattern)
+            return cleaned
 
-    @field_validator("files")
-    @classmethod
-    def _file_name_patterns(cls, patterns: list[str]) -> list[str]:
-        if not patterns:
-            raise ValueError('list at least one file-name pattern (files: ["*camhs*.xlsx"]) or leave files out')
-        cleaned = []
-        for pattern in patterns:
-            pattern = pattern.strip()
-            if not pattern:
-                raise ValueError("a file-name pattern must not be empty")
-            if "/" in pattern or "\\" in pattern:
-                raise ValueError(f"{pattern!r}: a pattern matches a file's name, not its folder; "
-                                 f"write {_last_part(pattern)!r}")
-            cleaned.append(pattern)
-        return cleaned
+        @model_validator(mode="after")
+        def _one_way_of_giving_sectors(self) -> "Agency":
+            if self.sector is not None and self.sectors is not None:
+                raise ValueError("give either sector or sectors, not both")
+            if self.sector is None and self.sectors is None:
+                raise ValueError("give the agency's sector (sector: mental_health) or sectors (sectors: [a, b])")
+            if self.sectors is not None and not self.sectors:
+                raise ValueError("sectors must list at least one sector")
+            return self
 
-    @model_validator(mode="after")
-    def _one_way_of_giving_sectors(self) -> "Agency":
-        if self.sector is not None and self.sectors is not None:
-            raise ValueError("give either sector or sectors, not both")
-        if self.sector is None and self.sectors is None:
-            raise ValueError("give the agency's sector (sector: mental_health) or sectors (sectors: [a, b])")
-        if self.sectors is not None and not self.sectors:
-            raise ValueError("sectors must list at least one sector")
-        return self
+    class AssessmentConfig(_Strict):
+        area: str
+        guideline: str = "NG225"
+        round: Optional[str] = None
+        return_by: dt.date
+        facilitator: Facilitator
+        agencies: list[Agency] = Field(min_length=1)
 
-    @property
-    def sector_ids(self) -> list[str]:
-        """The agency's sectors in the order given, without repeats."""
-        given = [self.sector] if self.sector is not None else list(self.sectors or [])
-        return list(dict.fromkeys(given))
+        @field_validator("area", mode="before")
+        @classmethod
+        def _clean_area(cls, value: Any) -> Any:
+            return _name(value, "the area")
 
+        @field_validator("round", mode="before")
+        @classmethod
+        def _round_label(cls, value: Any) -> Any:
+            if isinstance(value, int) and not isinstance(value, bool):
+                value = str(value)  # round: 2027 means the label "2027"
+            return _name(value, "the round")
 
-class AssessmentConfig(_Strict):
-    area: str
-    guideline: str = "NG225"
-    round: Optional[str] = None
-    return_by: dt.date
-    facilitator: Facilitator
-    agencies: list[Agency] = Field(min_length=1)
+        @field_validator("guideline", mode="before")
+        @classmethod
+        def _guideline_text(cls, value: Any) -> Any:
+            return value.strip() if isinstance(value, str) else value
 
-    @field_validator("area", mode="before")
-    @classmethod
-    def _clean_area(cls, value: Any) -> Any:
-        return _name(value, "the area")
+        @field_validator("return_by", mode="before")
+        @classmethod
+        def _date_only(cls, value: Any) -> Any:
+            if isinstance(value, dt.datetime):
+                raise ValueError("must be a date (YYYY-MM-DD), not a date and time")
+            if isinstance(value, (str, dt.date)):  # the one date rule (checks.parse_date), years 2000-2100 included
+                try:
+                    day = parse_date(value)
+                except ValueError as exc:
+                    reason = f" ({exc})" if str(exc).startswith(YEAR_OUT_OF_RANGE) else ""  # ours, not Python's wording
+                    raise ValueError(f"{str(value)!r} is not a date{reason}: write it as YYYY-MM-DD or day "
+                                     f"first, DD/MM/YYYY") from None
+                if day is None:
+                    raise ValueError("must not be empty: write the date as YYYY-MM-DD or day first, DD/MM/YYYY")
+                value = day
+            return value
 
-    @field_validator("round", mode="before")
-    @classmethod
-    def _round_label(cls, value: Any) -> Any:
-        if isinstance(value, int) and not isinstance(value, bool):
-            value = str(value)  # round: 2027 means the label "2027"
-        return _name(value, "the round")
-
-    @field_validator("guideline", mode="before")
-    @classmethod
-    def _guideline_text(cls, value: Any) -> Any:
-        return value.strip() if isinstance(value, str) else value
-
-    @field_validator("return_by", mode="before")
-    @classmethod
-    def _date_only(cls, value: Any) -> Any:
-        if isinstance(value, dt.datetime):
-            raise ValueError("must be a date (YYYY-MM-DD), not a date and time")
-        if isinstance(value, (str, dt.date)):  # the one date rule (checks.parse_date), years 2000-2100 included
-            try:
-                day = parse_date(value)
-            except ValueError as exc:
-                reason = f" ({exc})" if str(exc).startswith(YEAR_OUT_OF_RANGE) else ""  # ours, not Python's wording
-                raise ValueError(f"{str(value)!r} is not a date{reason}: write it as YYYY-MM-DD or day "
-                                 f"first, DD/MM/YYYY") from None
-            if day is None:
-                raise ValueError("must not be empty: write the date as YYYY-MM-DD or day first, DD/MM/YYYY")
-            value = day
-        return value
-
-    def agency_named(self, name: str) -> Agency | None:
-        """The agency of this config with that name (case and spacing aside), or None."""
-        key = name_key(name)
-        return next((a for a in self.agencies if name_key(a.name) == key), None)
+    return AssessmentConfig
 
 
 def _last_part(path: str) -> str:
@@ -304,10 +353,12 @@ def parse_config(data: Any, file: str, load_guideline: Callable[[str], Guideline
     if not isinstance(data, dict):
         raise BaselineError(f"{file} is not an assessment config",
                             [Problem(file, "", "the top level must be a mapping of keys (area, guideline, agencies...)")])
+    from pydantic import ValidationError  # imported with the models: see _format_models
+
     problems: list[Problem] = []
     config: AssessmentConfig | None = None
     try:
-        config = AssessmentConfig.model_validate(data)
+        config = plain_objects(_format_models().model_validate(data), _PLAIN_CLASSES)
     except ValidationError as exc:
         problems += pydantic_problems(file, exc)
     guideline: Guideline | None = None

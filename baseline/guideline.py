@@ -1,19 +1,23 @@
-"""Recommendation YAML: pydantic models, a strict loader, consistency checks, fingerprint and diff.
+"""Recommendation YAML: the guideline's plain runtime objects, a strict loader, the format's checks, fingerprint and diff.
 
-Pure: reads YAML text, knows nothing of Excel or the terminal.
+Pure: reads YAML text, knows nothing of Excel or the terminal. The objects every command uses (Guideline, Section,
+Subsection, Recommendation) are plain frozen dataclasses; pydantic checks a YAML file a person wrote and builds them
+(parse_guideline), and is imported only then: a command that takes its encoding from the cache (catalogue.py) never
+loads it (50-60 ms of every start otherwise).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, is_dataclass
 from functools import lru_cache
-from typing import Any, Literal, Optional
-
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from typing import TYPE_CHECKING, Any, Literal, Optional
 
 from baseline.issues import BaselineError, Problem
+
+if TYPE_CHECKING:
+    from pydantic import ValidationError
 
 SCHEMA_VERSION = 1
 ALL_SECTORS = "all"
@@ -22,40 +26,43 @@ KEEP_LOCAL = ("It holds NICE's full recommendation text (© NICE): keep it on yo
               "to a public repository or share it publicly.")
 Population = Literal["all", "children_young_people", "adults"]
 
+# The runtime objects: built by parse_guideline from a checked file, or rebuilt from the encoding cache. Their
+# fields are the format's (see _format_models, which holds every rule and default of the format).
+# (Each has a docstring: a dataclass without one has it made from inspect.signature at import.)
+_PLAIN = dict(frozen=True, slots=True, kw_only=True)
 
-class _Strict(BaseModel):
-    # defer_build: pydantic builds a model's validator when it first validates, not at import, so a command that
-    # takes its encoding from the cache (rebuild_guideline) never pays for it
-    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
+@dataclass(**_PLAIN)
+class Recommendation:
+    """One numbered recommendation of the guideline, as the encoding holds it."""
 
-class Recommendation(_Strict):
     id: str
-    summary: Optional[str] = None  # our own words; None where the content is not known
-    text: Optional[str] = None  # NICE's full text: only ever filled locally by `recs import`
-    sectors: Optional[list[str]] = None  # None: inherit the section's default
-    population: Population = "all"
-    year: Optional[str] = None
-    quality_statements: list[str] = Field(default_factory=list)
-    verified: bool = False  # number and content checked against a NICE source
-
-    @field_validator("year", mode="before")
-    @classmethod
-    def _year_as_text(cls, value: Any) -> Any:
-        return str(value) if isinstance(value, int) else value
+    summary: Optional[str]  # our own words; None where the content is not known
+    text: Optional[str]  # NICE's full text: only ever filled locally by `recs import`
+    sectors: Optional[list[str]]  # None: inherit the section's default
+    population: Population
+    year: Optional[str]
+    quality_statements: list[str]
+    verified: bool  # number and content checked against a NICE source
 
 
-class Subsection(_Strict):
+@dataclass(**_PLAIN)
+class Subsection:
+    """A titled group of recommendations within a section."""
+
     title: str
     recommendations: list[str]
 
 
-class Section(_Strict):
+@dataclass(**_PLAIN)
+class Section:
+    """A section of the guideline (1.1, 1.2...) and its recommendations."""
+
     id: str
-    title: Optional[str] = None  # None where the heading is not known
-    complete: bool = False  # True only when every recommendation number of the section is known
-    sectors: list[str] = Field(default_factory=lambda: [ALL_SECTORS])
-    subsections: list[Subsection] = Field(default_factory=list)
+    title: Optional[str]  # None where the heading is not known
+    complete: bool  # True only when every recommendation number of the section is known
+    sectors: list[str]
+    subsections: list[Subsection]
     recommendations: list[Recommendation]
 
     @property
@@ -79,32 +86,21 @@ def _iso_date(value: Any) -> Any:
     raise ValueError("must be a date in the form YYYY-MM-DD")
 
 
-class Guideline(_Strict):
-    schema_: int = Field(alias="schema")
+@dataclass(**_PLAIN)
+class Guideline:
+    """One version of a guideline's encoding (a checked recommendation YAML file)."""
+
+    schema_: int  # "schema" in the file
     guideline: str
     title: str
     version: str  # the NICE publication/update date this file encodes
     published: str
-    updated: Optional[str] = None
+    updated: Optional[str]
     source: str
-    complete: bool = False  # True only when the list of sections is known to be complete
-    notes: Optional[str] = None
+    complete: bool  # True only when the list of sections is known to be complete
+    notes: Optional[str]
     sectors: dict[str, str]
     sections: list[Section]
-
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, defer_build=True)
-
-    @field_validator("version", "published", "updated", mode="before")
-    @classmethod
-    def _dates(cls, value: Any) -> Any:
-        return _iso_date(value)
-
-    @field_validator("schema_")
-    @classmethod
-    def _known_schema(cls, value: int) -> int:
-        if value != SCHEMA_VERSION:
-            raise ValueError(f"schema {value} is not supported (this version of baseline reads schema {SCHEMA_VERSION})")
-        return value
 
     # --- derived views -------------------------------------------------------------------------------------
     @property
@@ -304,6 +300,7 @@ def yaml_path(loc: tuple) -> str:
 
 
 def pydantic_problems(file: str, exc: ValidationError) -> list[Problem]:
+    """pydantic's errors as problems, each at its YAML path, in our words where pydantic's are unclear."""
     problems = []
     for err in exc.errors():
         message = err["msg"]
@@ -385,40 +382,152 @@ def consistency_problems(file: str, guideline: Guideline) -> list[Problem]:
     return problems
 
 
+@lru_cache(maxsize=1)
+def _format_models() -> type:
+    """The pydantic model of the recommendation format (every rule and default of it), built the first time a YAML
+    encoding is checked: pydantic is imported only then (see the module's doc). The classes keep the plain
+    objects' names and fields (pydantic names a class in some messages); plain_objects turns a checked model into
+    them."""
+    from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+    class _Strict(BaseModel):
+        model_config = ConfigDict(extra="forbid", frozen=True)
+
+    class Recommendation(_Strict):
+        id: str
+        summary: Optional[str] = None
+        text: Optional[str] = None
+        sectors: Optional[list[str]] = None
+        population: Population = "all"
+        year: Optional[str] = None
+        quality_statements: list[str] = Field(default_factory=list)
+        verified: bool = False
+
+        @field_validator("year", mode="before")
+        @classmethod
+        def _year_as_text(cls, value: Any) -> Any:
+            return str(value) if isinstance(value, int) else value
+
+    class Subsection(_Strict):
+        title: str
+        recommendations: list[str]
+
+    class Section(_Strict):
+        id: str
+        title: Optional[str] = None
+        complete: bool = False
+        sectors: list[str] = Field(default_factory=lambda: [ALL_SECTORS])
+        subsections: list[Subsection] = Field(default_factory=list)
+        recommendations: list[Recommendation]
+
+    class Guideline(_Strict):
+        schema_: int = Field(alias="schema")
+        guideline: str
+        title: str
+        version: str
+        published: str
+        updated: Optional[str] = None
+        source: str
+        complete: bool = False
+        notes: Optional[str] = None
+        sectors: dict[str, str]
+        sections: list[Section]
+
+        model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+        @field_validator("version", "published", "updated", mode="before")
+        @classmethod
+        def _dates(cls, value: Any) -> Any:
+            return _iso_date(value)
+
+        @field_validator("schema_")
+        @classmethod
+        def _known_schema(cls, value: int) -> int:
+            if value != SCHEMA_VERSION:
+                raise ValueError(f"schema {value} is not supported (this version of baseline reads schema "
+                                 f"{SCHEMA_VERSION})")
+            return value
+
+    return Guideline
+
+
+_PLAIN_CLASSES = {cls.__name__: cls for cls in (Guideline, Section, Subsection, Recommendation)}
+
+
+def plain_objects(value: Any, classes: dict[str, type] = _PLAIN_CLASSES) -> Any:
+    """A model pydantic checked (and the lists of them in it) -> the plain objects of the same names and fields."""
+    if isinstance(value, list):
+        return [plain_objects(item, classes) for item in value]
+    checked_fields = getattr(type(value), "model_fields", None)
+    if checked_fields is None:
+        return value
+    return classes[type(value).__name__](**{name: plain_objects(getattr(value, name), classes)
+                                            for name in checked_fields})
+
+
+def checked_format(data: dict, file: str = "<data>") -> Guideline:
+    """The format's rules (known keys, types, dates, the schema version) checked on already-loaded YAML data, the
+    plain Guideline built from it; not the consistency checks (parse_guideline does both). Raises BaselineError
+    listing every problem."""
+    from pydantic import ValidationError  # imported with the models: see _format_models
+
+    try:
+        checked = _format_models().model_validate(data)
+    except ValidationError as exc:
+        raise BaselineError(f"{file} is not a valid recommendation file", pydantic_problems(file, exc)) from None
+    return plain_objects(checked)
+
+
 def parse_guideline(data: Any, file: str = "<data>") -> Guideline:
     """Validate already-loaded YAML data. Raises BaselineError listing every problem."""
     if not isinstance(data, dict):
         raise BaselineError(f"{file} is not a recommendation file", [Problem(file, "", "the top level must be a mapping of keys")])
-    try:
-        guideline = Guideline.model_validate(data)
-    except ValidationError as exc:
-        raise BaselineError(f"{file} is not a valid recommendation file", pydantic_problems(file, exc)) from None
+    guideline = checked_format(data, file)
     problems = consistency_problems(file, guideline)
     if problems:
         raise BaselineError(f"{file} is not a valid recommendation file", problems)
     return guideline
 
 
+def _as_data(value: Any, exclude_none: bool) -> Any:
+    """Plain objects -> JSON-safe data in the file's shape (fresh lists and dicts: the caller may change them)."""
+    if isinstance(value, list):
+        return [_as_data(item, exclude_none) for item in value]
+    if isinstance(value, dict):
+        return {key: _as_data(item, exclude_none) for key, item in value.items()}
+    if is_dataclass(value):
+        data = {}
+        for f in fields(value):
+            item = getattr(value, f.name)
+            if item is not None or not exclude_none:
+                data["schema" if f.name == "schema_" else f.name] = _as_data(item, exclude_none)
+        return data
+    return value
+
+
 def guideline_data(guideline: Guideline) -> dict:
-    """A checked Guideline as plain data (JSON-safe), for the encoding cache; rebuild_guideline reads it back."""
-    return guideline.model_dump(by_alias=True)
+    """A checked Guideline as plain data (JSON-safe, in the file's shape), for the encoding cache and for tests that
+    build a variant; rebuild_guideline reads it back."""
+    return _as_data(guideline, exclude_none=False)
 
 
 def rebuild_guideline(data: dict) -> Guideline:
     """guideline_data's output -> the same Guideline, without validating again: only for data of a Guideline that
-    parse_guideline accepted (the encoding cache, keyed by the YAML's content)."""
+    parse_guideline accepted (the encoding cache, keyed by the YAML's content). Data of another shape raises
+    KeyError or TypeError."""
     def section(s: dict) -> Section:
-        return Section.model_construct(**{
-            **s, "subsections": [Subsection.model_construct(**sub) for sub in s["subsections"]],
-            "recommendations": [Recommendation.model_construct(**r) for r in s["recommendations"]]})
+        return Section(**{**s, "subsections": [Subsection(**sub) for sub in s["subsections"]],
+                          "recommendations": [Recommendation(**r) for r in s["recommendations"]]})
 
-    return Guideline.model_construct(**{**data, "sections": [section(s) for s in data["sections"]]})
+    top = {key: value for key, value in data.items() if key != "schema"}
+    return Guideline(**{**top, "schema_": data["schema"], "sections": [section(s) for s in data["sections"]]})
 
 
 def model_shape() -> str:
-    """The fields of the guideline models: part of the encoding cache's key, so a changed model never reads an entry
-    written for the old one."""
-    return ";".join(f"{m.__name__}:{','.join(m.model_fields)}" for m in (Guideline, Section, Subsection, Recommendation))
+    """The fields of the guideline objects: part of the encoding cache's key, so a changed model never reads an
+    entry written for the old one."""
+    return ";".join(f"{cls.__name__}:{','.join(f.name for f in fields(cls))}"
+                    for cls in (Guideline, Section, Subsection, Recommendation))
 
 
 _TOP_LEVEL_ORDER = ("schema", "guideline", "title", "version", "published", "updated", "source", "complete", "notes", "sectors", "sections")
@@ -426,8 +535,7 @@ _TOP_LEVEL_ORDER = ("schema", "guideline", "title", "version", "published", "upd
 
 def dump_guideline(guideline: Guideline) -> str:
     """The model as YAML in the file's own shape (unknown values left out)."""
-    data = guideline.model_dump(by_alias=True, exclude_none=True, mode="json")
-    data["schema"] = guideline.schema_
+    data = _as_data(guideline, exclude_none=True)
     ordered = {key: data[key] for key in _TOP_LEVEL_ORDER if key in data}
     return _yaml().safe_dump(ordered, sort_keys=False, allow_unicode=True, width=110)
 
@@ -465,7 +573,7 @@ _REC_FIELDS = ("summary", "text", "sectors", "population", "year", "quality_stat
 _SECTION_FIELDS = ("title", "complete", "sectors")
 
 
-def _field_changes(old: BaseModel, new: BaseModel, names: tuple[str, ...]) -> dict:
+def _field_changes(old: Any, new: Any, names: tuple[str, ...]) -> dict:
     return {n: [getattr(old, n), getattr(new, n)] for n in names if getattr(old, n) != getattr(new, n)}
 
 

@@ -12,7 +12,7 @@ import datetime as dt
 import os
 import sys
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
@@ -76,8 +76,7 @@ class Assessment:
         if not agencies:
             return self.config
         wanted = {name_key(a) for a in agencies}
-        return self.config.model_copy(update={"agencies": [a for a in self.config.agencies
-                                                           if name_key(a.name) in wanted]})
+        return replace(self.config, agencies=[a for a in self.config.agencies if name_key(a.name) in wanted])
 
 
 # --- reading returns -----------------------------------------------------------------------------------------

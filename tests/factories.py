@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from baseline.assessment import AgencyReturn, Answer
-from baseline.guideline import Guideline, dump_guideline, parse_guideline
+from baseline.guideline import Guideline, dump_guideline, guideline_data, parse_guideline
 
 # The second encoding version the tests build (never shipped): one recommendation added (no summary: no NICE content
 # invented), one removed, one section renamed.
@@ -14,7 +14,7 @@ ADDED, REMOVED, RENAMED = "1.12.7", "1.1.4", "1.2"
 
 
 def next_version(guideline: Guideline) -> Guideline:
-    data = guideline.model_dump(by_alias=True)
+    data = guideline_data(guideline)
     data["version"] = NEXT_VERSION
     sections = {s["id"]: s for s in data["sections"]}
     sections["1.1"]["recommendations"] = [r for r in sections["1.1"]["recommendations"] if r["id"] != REMOVED]

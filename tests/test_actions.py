@@ -33,7 +33,7 @@ from baseline.actions import (
     risk_first,
 )
 from baseline.assessment import ActionStatus, Answer, Choice, YesNo
-from baseline.guideline import parse_guideline
+from baseline.guideline import guideline_data, parse_guideline
 from baseline.issues import BaselineError
 from baseline.merge import merge_returns
 from baseline.summary import owner_loads
@@ -259,7 +259,7 @@ def test_why_an_action_left_the_returns(ng225, first_round):
                                   assessment=without_school)
     row = by_key(plan2)[("North School", "1.1.1")]
     assert row.orphaned is Orphan.NOT_MERGED and "North School's return is not in this merge" in row.progress_notes
-    data = ng225.model_dump(by_alias=True)
+    data = guideline_data(ng225)
     data["version"] = "2099-01-01"
     data["sections"][0]["recommendations"] = [r for r in data["sections"][0]["recommendations"] if r["id"] != "1.1.2"]
     next_version = parse_guideline(data)

@@ -38,6 +38,7 @@ from baseline.assessment import (
 )
 from baseline.guideline import (
     Guideline,
+    checked_format,
     consistency_problems,
     diff_guidelines,
     dump_guideline,
@@ -399,7 +400,7 @@ def _problems(data: dict) -> list[tuple[str, str]]:
 
 
 def parse_guideline_unchecked(data: dict) -> Guideline:
-    return Guideline.model_validate(data)
+    return checked_format(data, "f.yaml")
 
 
 def test_an_id_of_another_section_is_outside_this_one_and_a_duplicate(ng225_data):
