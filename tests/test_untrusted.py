@@ -6,6 +6,8 @@ import hashlib
 import io
 import os
 import zipfile
+import zlib
+from pathlib import Path
 
 import openpyxl
 import pytest
@@ -95,19 +97,72 @@ def test_a_truncated_workbook_is_unreadable_not_a_crash(workbook, fraction):
     assert "damaged or incomplete" in problem.message
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "reader bug the agency workbook's new layout exposes (left to the reading side): the zeroed bytes now fall in "
-    "the Assessment part, whose inflated garbage names a cell far away before the stream breaks, and "
-    "untrusted._check_sheet_extents refuses it as sheet-too-large without checking the part's CRC-32"))
-def test_a_corrupted_part_is_unreadable(workbook):
+def _packed_span(data: bytes, part: str) -> tuple[int, int]:
+    """(start, length) of one part's compressed bytes in a zip (after its local header)."""
+    info = zipfile.ZipFile(io.BytesIO(data)).getinfo(part)
+    header = data[info.header_offset: info.header_offset + 30]
+    start = info.header_offset + 30 + int.from_bytes(header[26:28], "little") + int.from_bytes(header[28:30], "little")
+    return start, info.compress_size
+
+
+@pytest.mark.parametrize("part", ["Assessment", "xl/styles.xml", "xl/workbook.xml"])
+def test_a_corrupted_part_is_unreadable(workbook, part):
+    """Zeroed bytes in the middle of one part's compressed data (the zip directory still lists the part): whether
+    the stream breaks or inflates to garbage, the file is unreadable, never judged by that garbage."""
+    part = builders.sheet_part(workbook, part) if part == "Assessment" else part
     data = bytearray(workbook.read_bytes())
-    # Flip bytes in the middle of the compressed data: the zip directory still lists the parts.
-    middle = len(data) // 2
-    data[middle: middle + 200] = bytes(200)
+    start, length = _packed_span(bytes(data), part)
+    data[start + length // 3: start + length // 3 + min(200, length // 3)] = bytes(min(200, length // 3))
     workbook.write_bytes(bytes(data))
     result = read_return(workbook)
     assert [i.code for i in result.report.issues] == ["unreadable-file"]
     assert result.agency_return is None
+
+
+def _sheet_inflating_to_a_far_cell(path: Path, breaks: bool) -> Path:
+    """A workbook whose sheet's compressed data was replaced (the zip directory unchanged): it inflates to a cell at
+    XFD1048576 and then breaks (runs on into bytes that are no deflate block), or ends early, which the size and
+    CRC-32 alone tell. A stretch of zeroed bytes in a real return does either."""
+    far = (b'<?xml version="1.0"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+           b'<sheetData><row r="1048576"><c r="XFD1048576"><v>1</v></c></row></sheetData><!-- ' +
+           os.urandom(1500).hex().encode())
+    sheet = far + os.urandom(1500).hex().encode() + b" --></worksheet>"  # what the directory's size and CRC are of
+    data = bytearray(zip_bytes({"[Content_Types].xml": b"<Types/>", "xl/workbook.xml": b"<workbook/>",
+                                "xl/worksheets/sheet1.xml": sheet}))
+    deflater = zlib.compressobj(9, zlib.DEFLATED, -zlib.MAX_WBITS)
+    if breaks:  # the far cell, a block edge, then 0b11: a reserved block type, an error
+        replacement, padding = deflater.compress(far) + deflater.flush(zlib.Z_FULL_FLUSH), b"\xff"
+    else:  # a whole stream of other bytes: what follows its end is ignored
+        replacement, padding = deflater.compress(far) + deflater.flush(), b"\x00"
+    start, length = _packed_span(bytes(data), "xl/worksheets/sheet1.xml")
+    assert 1024 < len(replacement) < length  # longer than the small chunk below: its first piece holds the cell
+    data[start: start + length] = replacement + padding * (length - len(replacement))
+    path.write_bytes(bytes(data))
+    return path
+
+
+@pytest.mark.parametrize("breaks", [True, False])
+@pytest.mark.parametrize("chunk", [1024, untrusted.SCAN_CHUNK_BYTES])
+def test_a_damaged_sheet_naming_a_far_cell_is_unreadable_not_too_large(tmp_path, monkeypatch, breaks, chunk):
+    """Inflated whole or (when larger than a chunk) streamed, a sheet is checked against the zip directory's size
+    and CRC-32 before its extent counts: the far cell is garbage of a damaged part."""
+    monkeypatch.setattr(untrusted, "SCAN_CHUNK_BYTES", chunk)
+    problem = refused(_sheet_inflating_to_a_far_cell(tmp_path / "damaged.xlsx", breaks))
+    assert problem.code == "unreadable-file" and "xl/worksheets/sheet1.xml" in problem.message
+
+
+@pytest.mark.parametrize("chunk", [1024, untrusted.SCAN_CHUNK_BYTES])
+def test_a_sheet_whose_crc_does_not_match_is_unreadable(tmp_path, monkeypatch, chunk):
+    """Garbage that happens to inflate cleanly is caught by the CRC-32, whole or streamed."""
+    monkeypatch.setattr(untrusted, "SCAN_CHUNK_BYTES", chunk)
+    path = tmp_path / "crc.xlsx"
+    sheet = sheet_xml('<row r="1"><c r="A1"><v>1</v></c></row>') + b"<!-- %s -->" % os.urandom(2000).hex().encode()
+    data = bytearray(zip_bytes({"[Content_Types].xml": b"<Types/>", "xl/workbook.xml": b"<workbook/>",
+                                "xl/worksheets/sheet1.xml": sheet}, zipfile.ZIP_STORED))
+    start, _ = _packed_span(bytes(data), "xl/worksheets/sheet1.xml")
+    data[start + len(sheet) - 100] ^= 1  # one bit of the comment: still well-formed, but not the bytes the CRC is of
+    path.write_bytes(bytes(data))
+    assert refused(path).code == "unreadable-file"
 
 
 def test_size_is_checked_before_reading(workbook, monkeypatch):

@@ -121,25 +121,35 @@ class CheckedFile:
 
 
 def inflate(data: bytes, info: zipfile.ZipInfo, limit: int | None = None) -> bytes:
-    """The content of one zip entry, from the archive's bytes, never more than it declares (or `limit`)."""
-    view = memoryview(data)  # slices without copying the compressed bytes
+    """The content of one zip entry, from the archive's bytes, never more than it declares (or `limit`). Read whole,
+    it must be exactly the size the directory declares and match its CRC-32, else FileRefused (unreadable-file)."""
+    packed = _packed(data, info)
+    wanted = info.file_size if limit is None else min(limit, info.file_size)
+    if info.compress_type == zipfile.ZIP_STORED:
+        out = bytes(packed[:wanted])
+    elif info.compress_type == zipfile.ZIP_DEFLATED:
+        try:
+            out = zlib.decompressobj(-zlib.MAX_WBITS).decompress(packed, wanted + 1) if wanted else b""
+        except zlib.error:
+            raise _damaged_part(info) from None
+        if len(out) > wanted and limit is None:  # it inflates to more than the directory says: a lie, refuse it
+            raise _damaged_part(info)
+        out = out[:wanted]
+    else:
+        raise _damaged_part(info)
+    if limit is None and (len(out) != info.file_size or zlib.crc32(out) != info.CRC):
+        raise _damaged_part(info)  # cut short, or garbage that happened to inflate
+    return out
+
+
+def _packed(data: bytes, info: zipfile.ZipInfo) -> memoryview:
+    """The compressed bytes of one zip entry (a view: not copied), found through its local header."""
+    view = memoryview(data)
     header = bytes(view[info.header_offset: info.header_offset + 30])
     if len(header) < 30 or header[:4] != b"PK\x03\x04":
         raise _damaged_part(info)
     start = info.header_offset + 30 + int.from_bytes(header[26:28], "little") + int.from_bytes(header[28:30], "little")
-    packed = view[start: start + info.compress_size]
-    wanted = info.file_size if limit is None else min(limit, info.file_size)
-    if info.compress_type == zipfile.ZIP_STORED:
-        return bytes(packed[:wanted])
-    if info.compress_type != zipfile.ZIP_DEFLATED:
-        raise _damaged_part(info)
-    try:
-        out = zlib.decompressobj(-zlib.MAX_WBITS).decompress(packed, wanted + 1) if wanted else b""
-    except zlib.error:
-        raise _damaged_part(info) from None
-    if len(out) > wanted and limit is None:  # it inflates to more than the directory says: a lie, refuse it
-        raise _damaged_part(info)
-    return out[:wanted]
+    return view[start: start + info.compress_size]
 
 
 def _damaged_part(info: zipfile.ZipInfo) -> FileRefused:
@@ -427,7 +437,8 @@ def _check_sheet_extents(data: bytes, archive: zipfile.ZipFile, kind: str, heads
     repeats multiplied out: LibreOffice ends every sheet with a million repeated *empty* rows). A sheet's
     <dimension> is not trusted: it can say anything. A large part is streamed through the bounded inflate, so the
     check itself costs no memory; a small one (a return's sheets) is inflated whole, once, and kept in `inflated`
-    for the readers after it.
+    for the readers after it. A sheet that does not inflate cleanly to the size and CRC-32 the zip directory
+    declares is unreadable-file, whatever its garbage looks like.
     """
     for info in archive.infolist():
         head = heads.get(info.filename, b"")
@@ -437,7 +448,9 @@ def _check_sheet_extents(data: bytes, archive: zipfile.ZipFile, kind: str, heads
                 continue
         elif not _WORKSHEET_ROOT.search(head if encoding is None else head.decode(encoding, "replace").encode()):
             continue
-        whole = _inflate_small(data, info)
+        # A damaged sheet is refused here, as unreadable: never measured by the garbage it inflates to, which can
+        # name a far cell before it breaks (a large one is checked the same way at the end of its stream).
+        whole = inflate(data, info) if info.file_size <= SCAN_CHUNK_BYTES else None
         if whole is not None:
             inflated[info.filename] = whole
 
@@ -472,43 +485,51 @@ def _shown_ref(rows: int, columns: int) -> str:
 
 
 def _inflate_small(data: bytes, info: zipfile.ZipInfo) -> bytes | None:
-    """A part of at most SCAN_CHUNK_BYTES inflated whole (exactly the size the directory declares), else None: a
-    larger part, or one that does not inflate cleanly, is streamed and left to the parser to report as before."""
+    """A part of at most SCAN_CHUNK_BYTES inflated whole (see inflate), else None: a larger part, or a damaged one,
+    whose head alone is then looked at (the parser, or the extent check for a sheet, reports the damage)."""
     if info.file_size > SCAN_CHUNK_BYTES:
         return None
     try:
-        whole = inflate(data, info)
+        return inflate(data, info)
     except FileRefused:
         return None
-    return whole if len(whole) == info.file_size else None
 
 
 def _stream(data: bytes, info: zipfile.ZipInfo):
-    """A zip entry's content in pieces, never more in all than the directory declares (see inflate)."""
-    view = memoryview(data)
-    header = bytes(view[info.header_offset: info.header_offset + 30])
-    if len(header) < 30 or header[:4] != b"PK\x03\x04":
-        return
-    start = info.header_offset + 30 + int.from_bytes(header[26:28], "little") + int.from_bytes(header[28:30], "little")
-    packed = view[start: start + info.compress_size]
-    left = info.file_size
+    """A zip entry's content in pieces, never more in all than the directory declares (see inflate). A part that
+    does not inflate, inflates to another size or fails its CRC-32 raises FileRefused (unreadable-file) by the end
+    of the stream, so that nothing is decided on its garbage: every caller reads the stream to its end."""
+    packed = _packed(data, info)
     if info.compress_type == zipfile.ZIP_STORED:
-        for offset in range(0, min(left, len(packed)), SCAN_CHUNK_BYTES):
-            yield bytes(packed[offset: min(offset + SCAN_CHUNK_BYTES, left)])
-        return
-    inflater = zlib.decompressobj(-zlib.MAX_WBITS)
+        pieces = (bytes(packed[offset: offset + SCAN_CHUNK_BYTES]) for offset in range(0, len(packed), SCAN_CHUNK_BYTES))
+    elif info.compress_type == zipfile.ZIP_DEFLATED:
+        pieces = _inflated_pieces(packed)
+    else:
+        raise _damaged_part(info)
+    left, crc = info.file_size, 0
     try:
-        for offset in range(0, len(packed), SCAN_CHUNK_BYTES):
-            piece = inflater.decompress(packed[offset: offset + SCAN_CHUNK_BYTES], SCAN_CHUNK_BYTES)
-            while piece:
-                piece = piece[:left]
-                left -= len(piece)
-                yield piece
-                if left <= 0:
-                    return
-                piece = inflater.decompress(inflater.unconsumed_tail, SCAN_CHUNK_BYTES)
+        for piece in pieces:
+            if len(piece) > left:  # more than the directory says: a lie, never held
+                raise _damaged_part(info)
+            left -= len(piece)
+            crc = zlib.crc32(piece, crc)
+            yield piece
     except zlib.error:
-        return  # damaged: the parser reports it, and nothing was allocated for it here
+        raise _damaged_part(info) from None
+    if left or crc != info.CRC:
+        raise _damaged_part(info)
+
+
+def _inflated_pieces(packed: memoryview):
+    """A deflated stream inflated in pieces of at most SCAN_CHUNK_BYTES; zlib.error when it breaks or stops short."""
+    inflater = zlib.decompressobj(-zlib.MAX_WBITS)
+    for offset in range(0, len(packed), SCAN_CHUNK_BYTES):
+        piece = inflater.decompress(packed[offset: offset + SCAN_CHUNK_BYTES], SCAN_CHUNK_BYTES)
+        while piece:
+            yield piece
+            piece = inflater.decompress(inflater.unconsumed_tail, SCAN_CHUNK_BYTES)
+    if not inflater.eof:
+        raise zlib.error("the compressed data ends before the end of its stream")
 
 
 def _as_utf8(pieces, encoding: str):
