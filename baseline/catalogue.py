@@ -7,7 +7,8 @@ wheel, the repository's `recommendations/` in a checkout). The first directory h
 An encoding once checked is kept in the user's cache ($XDG_CACHE_HOME or ~/.cache, under baseline/encodings/) as
 JSON, keyed by the file's bytes, this version of baseline and the models' fields: a later command takes it from
 there without parsing YAML or validating it again (a sixth of a one-file validate). A cache that cannot be read or
-written is silently skipped; the package directory is never written.
+written is silently skipped; the package directory is never written. An assessment config once checked is kept
+the same way (under baseline/configs/): `status`, `generate` and `--config` then start without PyYAML or pydantic.
 """
 
 from __future__ import annotations
@@ -18,14 +19,17 @@ import os
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Callable, TypeVar
 
 from baseline import __version__
+from baseline.config import AssessmentConfig, config_data, config_shape, parse_config, rebuild_config, sectors_known
 from baseline.files import MAX_YAML_BYTES, load_yaml
 from baseline.guideline import Guideline, guideline_data, model_shape, parse_guideline, rebuild_guideline
 from baseline.issues import BaselineError, Problem
 
 ENV_VAR = "BASELINE_RECOMMENDATIONS"
 CACHE_FORMAT = "1"  # bump when the cache's layout changes
+T = TypeVar("T")
 
 
 def shipped_root() -> Path:
@@ -105,35 +109,71 @@ def cache_dir() -> Path | None:
     return root / "baseline" / "encodings"
 
 
-def _cache_key(raw: bytes) -> str:
-    salt = f"{CACHE_FORMAT}|{__version__}|{model_shape()}".encode()
+def _cache_key(raw: bytes, shape: str) -> str:
+    salt = f"{CACHE_FORMAT}|{__version__}|{shape}".encode()
     return hashlib.sha256(salt + b"\0" + raw).hexdigest()
 
 
-def load_guideline_cached(path: Path) -> Guideline:
-    """load_guideline, through the encoding cache: a file whose exact bytes were checked before is rebuilt from the
-    cache; anything else (a new or edited file, no cache, an unreadable entry) is read and checked as usual."""
-    folder = cache_dir()
+def _through_cache(path: Path, folder: Path | None, shape: str, check: Callable[[Path], T],
+                   to_data: Callable[[T], dict], rebuild: Callable[[dict], T | None]) -> T:
+    """`check(path)`, through a cache of JSON entries in `folder` keyed by the file's exact bytes, this version of
+    baseline and the objects' `shape`: a file whose bytes were checked before is rebuilt from its entry (`rebuild`
+    gives None, or raises, when the entry cannot serve); anything else (a new or edited file, no cache, an
+    unreadable entry) is checked as usual, and its entry written."""
     try:
         raw = path.read_bytes() if folder is not None and path.stat().st_size <= MAX_YAML_BYTES else None
     except OSError:
         raw = None
     if raw is None:
-        return load_guideline(path)  # says why the file cannot be read, or checks it without a cache
-    entry = folder / f"{_cache_key(raw)}.json"
+        return check(path)  # says why the file cannot be read, or checks it without a cache
+    entry = folder / f"{_cache_key(raw, shape)}.json"
     try:
-        return rebuild_guideline(json.loads(entry.read_text(encoding="utf-8")))
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
-        pass  # not there yet, or not readable: check the file
-    guideline = load_guideline(path)
+        rebuilt = rebuild(json.loads(entry.read_text(encoding="utf-8")))
+        if rebuilt is not None:
+            return rebuilt
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, BaselineError):
+        pass  # not there yet, not readable, or no longer valid here: check the file
+    value = check(path)
     try:
         folder.mkdir(parents=True, exist_ok=True)
         temporary = entry.with_name(f"{entry.stem}.{os.getpid()}.tmp")
-        temporary.write_text(json.dumps(guideline_data(guideline)), encoding="utf-8")
+        temporary.write_text(json.dumps(to_data(value)), encoding="utf-8")
         os.replace(temporary, entry)  # atomic: a command running at the same time reads all of it or nothing
     except OSError:
         pass  # a read-only or full cache costs time, never correctness
-    return guideline
+    return value
+
+
+def load_guideline_cached(path: Path) -> Guideline:
+    """load_guideline, through the encoding cache: a file whose exact bytes were checked before is rebuilt from the
+    cache; anything else (a new or edited file, no cache, an unreadable entry) is read and checked as usual."""
+    return _through_cache(path, cache_dir(), model_shape(), load_guideline, guideline_data, rebuild_guideline)
+
+
+def load_config(path: Path | str) -> tuple[AssessmentConfig, Guideline]:
+    """An assessment config file, checked, and the guideline it names; BaselineError (every problem with its YAML
+    path) if it is not valid. Through the config cache (beside the encodings', keyed the same way): a config whose
+    bytes were checked before is rebuilt without YAML or pydantic, as long as the guideline it names still loads
+    and knows every sector its agencies name (the only checks that depend on more than the file's bytes)."""
+    guidelines: dict[int, Guideline] = {}
+
+    def check(config_path: Path) -> AssessmentConfig:
+        config, guideline = parse_config(load_yaml(config_path), str(path), load)
+        guidelines[id(config)] = guideline
+        return config
+
+    def rebuild(data: dict) -> AssessmentConfig | None:
+        config = rebuild_config(data)
+        guideline = load(config.guideline)
+        if not sectors_known(config, guideline):
+            return None
+        guidelines[id(config)] = guideline
+        return config
+
+    folder = cache_dir()
+    config = _through_cache(Path(path), folder.parent / "configs" if folder else None, config_shape(), check,
+                            config_data, rebuild)
+    return config, guidelines[id(config)]
 
 
 def check_file(path: Path | str) -> list[Problem]:

@@ -23,7 +23,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from fnmatch import fnmatchcase
 from functools import lru_cache
 from pathlib import Path
@@ -97,6 +97,39 @@ class AssessmentConfig:
 
 
 _PLAIN_CLASSES = {cls.__name__: cls for cls in (Contact, Facilitator, Agency, AssessmentConfig)}
+
+
+def config_data(config: AssessmentConfig) -> dict:
+    """A checked config as JSON-safe data, for the config cache (catalogue.py); rebuild_config reads it back."""
+    def contact(person: Contact | None) -> dict | None:
+        return None if person is None else {"name": person.name, "email": person.email, "phone": person.phone}
+
+    return {"area": config.area, "guideline": config.guideline, "round": config.round,
+            "return_by": config.return_by.isoformat(), "facilitator": contact(config.facilitator),
+            "agencies": [{"name": a.name, "sector": a.sector, "sectors": a.sectors, "contact": contact(a.contact),
+                          "files": a.files} for a in config.agencies]}
+
+
+def rebuild_config(data: dict) -> AssessmentConfig:
+    """config_data's output -> the same AssessmentConfig, without checking again: only for data of a config that
+    parse_config accepted. Data of another shape raises KeyError, TypeError or ValueError."""
+    def agency(entry: dict) -> Agency:
+        return Agency(**{**entry, "contact": Contact(**entry["contact"]) if entry["contact"] is not None else None})
+
+    return AssessmentConfig(**{**data, "return_by": dt.date.fromisoformat(data["return_by"]),
+                               "facilitator": Facilitator(**data["facilitator"]),
+                               "agencies": [agency(entry) for entry in data["agencies"]]})
+
+
+def config_shape() -> str:
+    """The fields of the config objects: part of the config cache's key (see guideline.model_shape)."""
+    return ";".join(f"{cls.__name__}:{','.join(f.name for f in fields(cls))}" for cls in _PLAIN_CLASSES.values())
+
+
+def sectors_known(config: AssessmentConfig, guideline: Guideline) -> bool:
+    """Does the guideline know every sector the config's agencies name? (A config checked against one encoding is
+    only taken from the cache when the encoding in force still knows them: see agency_problems.)"""
+    return all(sector in guideline.sectors for agency in config.agencies for sector in agency.sector_ids)
 
 
 def _name(value: Any, what: str) -> Any:

@@ -20,8 +20,8 @@ from typing import Callable, Iterable, Iterator
 from baseline import catalogue, tracker
 from baseline.actions import CarryReport, PlanRow, as_summary_actions
 from baseline.assessment import GAP_STATUSES, AgencyReturn, Status
-from baseline.config import AgencyMap, AssessmentConfig, parse_config
-from baseline.files import expand_paths, load_yaml
+from baseline.config import AgencyMap, AssessmentConfig
+from baseline.files import expand_paths
 from baseline.guideline import Guideline
 from baseline.issues import ERROR, BaselineError, FileReport, ValidationReport, capped
 from baseline.issues import strict as make_strict
@@ -49,7 +49,7 @@ Reader = Callable[[Path], ReadResult]
 
 def load_config(path: Path | str) -> tuple[AssessmentConfig, Guideline]:
     """Read an assessment config file; BaselineError (every problem with its YAML path) if it is not valid."""
-    return parse_config(load_yaml(Path(path)), str(path), catalogue.load)
+    return catalogue.load_config(path)
 
 
 @dataclass(frozen=True)

@@ -10,9 +10,10 @@ import pytest
 import yaml
 
 from baseline import catalogue
-from baseline.guideline import dump_guideline
+from baseline.guideline import dump_guideline, guideline_data, parse_guideline
 from baseline.issues import BaselineError
 from tests.conftest import SHIPPED_NG225
+from tests.factories import install_encoding
 
 
 @pytest.fixture
@@ -81,3 +82,69 @@ def test_a_relative_xdg_cache_home_is_ignored(monkeypatch, tmp_path):
     monkeypatch.setenv("XDG_CACHE_HOME", "relative/cache")  # the XDG spec: relative paths are invalid
     monkeypatch.setenv("HOME", str(tmp_path))
     assert catalogue.cache_dir() == tmp_path / ".cache" / "baseline" / "encodings"
+
+
+# --- the config cache: the same mechanism, for assessment configs ---------------------------------------------
+
+CONFIG = """\
+area: Northshire
+guideline: NG225
+return_by: 2027-01-31
+facilitator: {name: A. Facilitator, email: facilitator@example.org, phone: "01234 567890"}
+agencies:
+  - {name: North CAMHS, sector: mental_health, contact: {name: J. Smith, email: j.smith@example.org}}
+  - {name: North Schools, sectors: [education, social_care], files: ["*schools*.xlsx"]}
+"""
+
+
+@pytest.fixture
+def config_file(tmp_path) -> Path:
+    path = tmp_path / "assessment.yaml"
+    path.write_text(CONFIG, encoding="utf-8")
+    return path
+
+
+def _no_config_parsing(monkeypatch):
+    def refuse(*args):
+        raise AssertionError("the config was parsed although the cache holds it")
+
+    monkeypatch.setattr(catalogue, "parse_config", refuse)
+
+
+def test_a_checked_config_is_rebuilt_from_the_cache_identical(cache, config_file, monkeypatch):
+    first, guideline = catalogue.load_config(config_file)
+    assert len(list((cache.parent / "configs").glob("*.json"))) == 1
+    _no_config_parsing(monkeypatch)
+    again, same_guideline = catalogue.load_config(config_file)
+    assert again == first and same_guideline == guideline
+    assert again.return_by == first.return_by and again.agencies[1].files == ["*schools*.xlsx"]
+    assert again.facilitator.phone == "01234 567890" and type(again.facilitator) is type(first.facilitator)
+
+
+def test_an_edited_config_is_checked_again(cache, config_file):
+    catalogue.load_config(config_file)
+    config_file.write_text(CONFIG.replace("sector: mental_health", "sector: mental_heath"), encoding="utf-8")
+    with pytest.raises(BaselineError) as refused:
+        catalogue.load_config(config_file)
+    assert [p.message for p in refused.value.problems] == [
+        "unknown sector 'mental_heath' for NG225: did you mean 'mental_health'? (known: "
+        + ", ".join(catalogue.load("NG225").sectors) + ")"]
+
+
+def test_a_cached_config_whose_guideline_no_longer_knows_a_sector_is_checked_again(cache, config_file, tmp_path,
+                                                                                      monkeypatch):
+    """The sectors are checked against the encoding in force: one installed later may not know them."""
+    catalogue.load_config(config_file)
+    data = guideline_data(catalogue.load("NG225"))
+    data["version"] = "2099-01-01"  # a newer encoding without the education sector: NG225 now means this one
+    data["sectors"].pop("education")
+    for section in data["sections"]:  # no section or recommendation names it any more
+        section["sectors"] = [s for s in section["sectors"] if s != "education"] or ["all"]
+        for rec in section["recommendations"]:
+            if rec["sectors"]:
+                rec["sectors"] = [s for s in rec["sectors"] if s != "education"] or None
+    install_encoding(tmp_path / "recs", parse_guideline(data, "<test encoding>"))
+    monkeypatch.setenv(catalogue.ENV_VAR, str(tmp_path / "recs"))
+    with pytest.raises(BaselineError) as refused:
+        catalogue.load_config(config_file)
+    assert [p.path for p in refused.value.problems] == ["agencies[1].sectors[0]"]

@@ -6,10 +6,12 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 from tests.hostile import answered, generate_return
 
 HEAVY = ("openpyxl", "numpy", "matplotlib", "jinja2")
+EXAMPLE = Path(__file__).parent.parent / "workbooks" / "examples" / "assessment.yaml"
 
 
 def _run(code: str, cache: str) -> str:
@@ -56,3 +58,15 @@ def test_one_file_validate_with_a_warm_cache_imports_no_yaml_pydantic_pool_or_ol
     cache = str(tmp_path / "cache")
     _run("from baseline import catalogue; catalogue.load('NG225')", cache)  # warms the encoding cache
     assert _run(code, cache).splitlines()[-1] == "exit 0"  # valid, and none of them loaded
+
+
+def test_validate_with_a_config_and_warm_caches_imports_no_yaml_or_pydantic(tmp_path):
+    """A config once checked comes from the config cache (catalogue.load_config): no YAML read, nothing checked."""
+    workbook = answered(generate_return(tmp_path, "return.xlsx"))
+    code = ("import sys\nfrom baseline.cli import cli\n"
+            f"try:\n    cli(['validate', {str(workbook)!r}, '--config', {str(EXAMPLE)!r}])\n"
+            "except SystemExit as done:\n    code = done.code\n"
+            f"print('exit', code, ','.join(m for m in {ONLY_WHEN_NEEDED + HEAVY!r} if m in sys.modules))")
+    cache = str(tmp_path / "cache")
+    _run(f"from baseline import catalogue; catalogue.load_config({str(EXAMPLE)!r})", cache)  # warms both caches
+    assert _run(code, cache).splitlines()[-1] == "exit 1"  # another area's return (exit 1), and none of them loaded
