@@ -29,6 +29,7 @@ two actions silently sharing one ID.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import re
 import unicodedata
@@ -63,6 +64,7 @@ def action_key(agency: str, recommendation: str) -> ActionKey:
     return agency_key(agency), recommendation.strip()
 
 
+@functools.lru_cache(maxsize=4096)  # pure, and asked once per action: a merge has far fewer agencies than actions
 def agency_code(agency: str) -> str:
     """`North CAMHS` -> `NC-E22BAC`: the initials of the name's words (a one-word name: its first three letters), then
     six hex digits of a hash of the normalised name that keep names with the same initials apart. Both parts come from
@@ -187,23 +189,27 @@ def returned_values(assessment: MultiAgencyAssessment) -> dict[ActionKey, Return
     }
 
 
-def build_plan(assessment: MultiAgencyAssessment) -> list[PlanRow]:
+def build_plan(assessment: MultiAgencyAssessment, *, last_updated: dt.date | None = None) -> list[PlanRow]:
     """The plan as the returns give it: one row per (agency, recommendation) with an action or an owner, in guideline
-    order then agency order, linked. (Overdue depends on a date, so it is `PlanRow.is_overdue(as_of)`.)"""
+    order then agency order, linked; every row's "Last updated" is `last_updated`. (Overdue depends on a date, so
+    it is `PlanRow.is_overdue(as_of)`.)"""
     populations = {r.id: r.population for r in assessment.guideline.recommendations}
-    rows = []
+    fields = []
     for result in assessment.results:
         for agency, answer in result.answers.items():
             if answer.is_action:
-                fields = ReturnedFields.of(answer)
-                rows.append(PlanRow(
-                    action_id=action_id(agency, result.recommendation), section=result.section,
-                    recommendation=result.recommendation, population=populations.get(result.recommendation, "all"),
-                    agency=agency, action=fields.action, owner=fields.owner, deadline=fields.deadline,
-                    deadline_text=fields.deadline_text, status=fields.status, risk=answer.risk is YesNo.YES,
-                ))
+                fields.append((result, agency, answer, ReturnedFields.of(answer),
+                               action_id(agency, result.recommendation)))
+    links = _links([(result.recommendation, agency, returned.action, identity)
+                    for result, agency, _, returned, identity in fields])
+    rows = [PlanRow(action_id=identity, section=result.section, recommendation=result.recommendation,
+                    population=populations.get(result.recommendation, "all"), agency=agency,
+                    action=returned.action, owner=returned.owner, deadline=returned.deadline,
+                    deadline_text=returned.deadline_text, status=returned.status, risk=answer.risk is YesNo.YES,
+                    links=linked, more_links=more, last_updated=last_updated)
+            for (result, agency, answer, returned, identity), (linked, more) in zip(fields, links)]
     check_unique_ids(rows)
-    return link_actions(rows)
+    return rows
 
 
 def check_unique_ids(rows: Iterable[PlanRow]) -> None:
@@ -222,28 +228,37 @@ def _squash(text: str) -> str:
 
 def link_actions(rows: list[PlanRow]) -> list[PlanRow]:
     """Fill "Links to other actions": the other actions on the same recommendation, and the same agency's identical
-    action on other recommendations. Grouped once, and each row takes at most MAX_LINKS from its groups, so the cost
-    is linear in the number of actions however many share a recommendation."""
+    action on other recommendations (at most MAX_LINKS, then how many more)."""
+    links = _links([(row.recommendation, row.agency, row.action, row.action_id) for row in rows])
+    return [replace(row, links=linked, more_links=more) for row, (linked, more) in zip(rows, links)]
+
+
+def _links(rows: list[tuple[str, str, str, str]]) -> list[tuple[tuple[str, ...], int]]:
+    """For each (recommendation, agency, action, Action ID) in plan order: the Action IDs it links to and how many
+    more. Grouped once, and each row takes at most MAX_LINKS from its groups, so the cost is linear in the number of
+    actions however many share a recommendation."""
     by_recommendation: dict[str, list[int]] = {}
     by_text: dict[tuple[str, str], list[int]] = {}
-    for i, row in enumerate(rows):
-        by_recommendation.setdefault(row.recommendation, []).append(i)
-        text = _squash(row.action).casefold()
-        if text:
-            by_text.setdefault((agency_key(row.agency), text), []).append(i)
+    texts = []
+    for i, (recommendation, agency, action, _) in enumerate(rows):
+        by_recommendation.setdefault(recommendation, []).append(i)
+        text = _squash(action).casefold()
+        key = (agency_key(agency), text) if text else None
+        if key is not None:
+            by_text.setdefault(key, []).append(i)
+        texts.append(key)
     linked = []
-    for i, row in enumerate(rows):
-        groups = [by_recommendation[row.recommendation]]
-        text = _squash(row.action).casefold()
-        if text:
-            groups.append(by_text[(agency_key(row.agency), text)])
+    for i, (recommendation, _, _, _) in enumerate(rows):
+        groups = [by_recommendation[recommendation]]
+        if texts[i] is not None:
+            groups.append(by_text[texts[i]])
         # The groups meet only at this row (one action per pair), so the others number sum(len) - len(groups).
         total = sum(len(g) for g in groups) - len(groups)
         # Each group is in plan order, so the first MAX_LINKS others of the union lie in each group's first
         # MAX_LINKS + 1 entries.
         first = sorted({j for g in groups for j in g[:MAX_LINKS + 1] if j != i})[:MAX_LINKS]
-        ids = tuple(rows[j].action_id for j in first)
-        linked.append(replace(row, links=ids, more_links=total - len(ids)))
+        ids = tuple(rows[j][3] for j in first)
+        linked.append((ids, total - len(ids)))
     return linked
 
 

@@ -29,7 +29,7 @@ from baseline.issues import BaselineError, Problem
 from baseline.merge import MultiAgencyAssessment
 from baseline.rounds import MigrationReport
 from baseline.summary import Summary
-from baseline.text import EXCEL_CELL_LIMIT, clean_text, or_list
+from baseline.text import EXCEL_CELL_LIMIT, clean_text, looks_like_formula, or_list
 from baseline.xlsx.agency.layout import EARLIEST_DEADLINE, LATEST_DEADLINE, META_SHEET
 from baseline.xlsx.merged.layout import (
     ACTIONS_COLUMNS,
@@ -81,6 +81,7 @@ from baseline.xlsx.sheets import (
     SECTION_COLOURS,
     StreamFormats,
     StreamSheet,
+    line_count,
     stream_protect,
     stream_workbook,
 )
@@ -145,6 +146,43 @@ def _oversized_texts(assessment: MultiAgencyAssessment, plan: list[PlanRow]) -> 
     return problems
 
 
+# Texts up to this long are made safe once per workbook (_Sheet.text): agency names, IDs, choices, labels and owners
+# recur on every row; longer texts (evidence, actions) are mostly unique, and remembering them would cost memory.
+_REMEMBERED_LENGTH = 100
+
+
+class _Sheet(StreamSheet):
+    """StreamSheet.text's rules (clean the text, refuse one too long, quote-prefix formula-looking text; never a
+    formula, a link or a number), applied once per distinct short text of the workbook rather than once per cell:
+    the merged workbook repeats the same few thousand short texts across a million cells. Anything else, and the
+    first sight of each short text, goes through StreamSheet.text itself."""
+
+    def __init__(self, wb, title: str, formats: StreamFormats, wrapped: frozenset[str], known: dict):
+        super().__init__(wb, title, formats, wrapped)
+        self._known = known  # text -> the safe text written for it and its formats (plain or quoted), per workbook
+
+    def text(self, row: int, column: int, text: str | None, style: str) -> None:
+        known = self._known.get(text) if text else None
+        if known is None:
+            super().text(row, column, text, style)
+            if text and text.__class__ is str and len(text) <= _REMEMBERED_LENGTH:
+                self._remember(text)
+            return
+        safe, formats = known
+        if row != self._row:
+            self._at(row)
+        self.ws.write_string(row - 1, column - 1, safe, formats[style])
+        if style in self.wrapped:
+            width = int(self._widths.get(column) or 0)
+            if "\n" in safe or len(safe) > width:  # line_count's answer is 1 otherwise
+                self._lines = max(self._lines, line_count(safe, width))
+
+    def _remember(self, text: str) -> None:
+        safe = clean_text(text)
+        if not (safe.startswith("<r>") and safe.endswith("</r>")):  # StreamSheet.text writes those in two runs
+            self._known[text] = (safe, self.formats.quoted if looks_like_formula(safe) else self.formats.plain)
+
+
 def _source_of(assessment: MultiAgencyAssessment, agency: str) -> str:
     return next((a.source for a in assessment.agencies if a.agency == agency), agency)
 
@@ -158,9 +196,10 @@ def _stream_workbook(target: Path, assessment: MultiAgencyAssessment, summary: S
                            "author": f"baseline {__version__}"})
         formats = StreamFormats(wb, _STYLES)
         context = Context(assessment, summary, plan)
+        known: dict = {}
 
         def sheet(title: str, wrapped: frozenset[str] = WRAPPED_STYLES) -> StreamSheet:
-            return StreamSheet(wb, title, formats, wrapped)
+            return _Sheet(wb, title, formats, wrapped, known)
 
         # Sheets stream in their final order: each is written once, top to bottom.
         for title, write in ((SUMMARY_SHEET, write_summary), (BY_RECOMMENDATION_SHEET, write_by_recommendation),
