@@ -93,7 +93,7 @@ class Orphan(str, Enum):
     RETIRED = "recommendation-removed"  # its recommendation is not in this version of the encoding
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: a national merge holds tens of thousands of rows
 class PlanRow:
     """One row of the merged workbook's `Actions` sheet.
 
