@@ -192,22 +192,21 @@ def returned_values(assessment: MultiAgencyAssessment) -> dict[ActionKey, Return
 def build_plan(assessment: MultiAgencyAssessment, *, last_updated: dt.date | None = None) -> list[PlanRow]:
     """The plan as the returns give it: one row per (agency, recommendation) with an action or an owner, in guideline
     order then agency order, linked; every row's "Last updated" is `last_updated`. (Overdue depends on a date, so
-    it is `PlanRow.is_overdue(as_of)`.)"""
+    it is `PlanRow.is_overdue(as_of)`.) Each row is made once, its links worked out before it."""
     populations = {r.id: r.population for r in assessment.guideline.recommendations}
-    fields = []
-    for result in assessment.results:
-        for agency, answer in result.answers.items():
-            if answer.is_action:
-                fields.append((result, agency, answer, ReturnedFields.of(answer),
-                               action_id(agency, result.recommendation)))
-    links = _links([(result.recommendation, agency, returned.action, identity)
-                    for result, agency, _, returned, identity in fields])
-    rows = [PlanRow(action_id=identity, section=result.section, recommendation=result.recommendation,
-                    population=populations.get(result.recommendation, "all"), agency=agency,
-                    action=returned.action, owner=returned.owner, deadline=returned.deadline,
-                    deadline_text=returned.deadline_text, status=returned.status, risk=answer.risk is YesNo.YES,
-                    links=linked, more_links=more, last_updated=last_updated)
-            for (result, agency, answer, returned, identity), (linked, more) in zip(fields, links)]
+    acting = [(result, agency, answer) for result in assessment.results
+              for agency, answer in result.answers.items() if answer.is_action]
+    ids = [action_id(agency, result.recommendation) for result, agency, _ in acting]
+    links = _links([(result.recommendation, agency, answer.action) for result, agency, answer in acting], ids)
+    rows = []
+    for (result, agency, answer), identity, (linked, more) in zip(acting, ids, links):
+        fields = ReturnedFields.of(answer)
+        rows.append(PlanRow(
+            action_id=identity, section=result.section, recommendation=result.recommendation,
+            population=populations.get(result.recommendation, "all"), agency=agency, action=fields.action,
+            owner=fields.owner, deadline=fields.deadline, deadline_text=fields.deadline_text, status=fields.status,
+            risk=answer.risk is YesNo.YES, links=linked, more_links=more, last_updated=last_updated,
+        ))
     check_unique_ids(rows)
     return rows
 
@@ -229,26 +228,28 @@ def _squash(text: str) -> str:
 def link_actions(rows: list[PlanRow]) -> list[PlanRow]:
     """Fill "Links to other actions": the other actions on the same recommendation, and the same agency's identical
     action on other recommendations (at most MAX_LINKS, then how many more)."""
-    links = _links([(row.recommendation, row.agency, row.action, row.action_id) for row in rows])
+    links = _links([(row.recommendation, row.agency, row.action) for row in rows], [row.action_id for row in rows])
     return [replace(row, links=linked, more_links=more) for row, (linked, more) in zip(rows, links)]
 
 
-def _links(rows: list[tuple[str, str, str, str]]) -> list[tuple[tuple[str, ...], int]]:
-    """For each (recommendation, agency, action, Action ID) in plan order: the Action IDs it links to and how many
-    more. Grouped once, and each row takes at most MAX_LINKS from its groups, so the cost is linear in the number of
-    actions however many share a recommendation."""
+def _links(rows: list[tuple[str, str, str]], ids: list[str]) -> list[tuple[tuple[str, ...], int]]:
+    """For each (recommendation, agency, action) in plan order, whose Action ID is `ids[i]`: the Action IDs it links
+    to and how many more. Grouped once, and each row takes at most MAX_LINKS from its groups, so the cost is linear
+    in the number of actions however many share a recommendation; rows linking to the same actions share one tuple
+    (most rows of a recommendation many agencies act on)."""
     by_recommendation: dict[str, list[int]] = {}
     by_text: dict[tuple[str, str], list[int]] = {}
     texts = []
-    for i, (recommendation, agency, action, _) in enumerate(rows):
+    for i, (recommendation, agency, action) in enumerate(rows):
         by_recommendation.setdefault(recommendation, []).append(i)
         text = _squash(action).casefold()
         key = (agency_key(agency), text) if text else None
         if key is not None:
             by_text.setdefault(key, []).append(i)
         texts.append(key)
+    shared: dict[tuple[int, ...], tuple[str, ...]] = {}
     linked = []
-    for i, (recommendation, _, _, _) in enumerate(rows):
+    for i, (recommendation, _, _) in enumerate(rows):
         groups = [by_recommendation[recommendation]]
         if texts[i] is not None:
             groups.append(by_text[texts[i]])
@@ -256,9 +257,11 @@ def _links(rows: list[tuple[str, str, str, str]]) -> list[tuple[tuple[str, ...],
         total = sum(len(g) for g in groups) - len(groups)
         # Each group is in plan order, so the first MAX_LINKS others of the union lie in each group's first
         # MAX_LINKS + 1 entries.
-        first = sorted({j for g in groups for j in g[:MAX_LINKS + 1] if j != i})[:MAX_LINKS]
-        ids = tuple(rows[j][3] for j in first)
-        linked.append((ids, total - len(ids)))
+        first = tuple(sorted({j for g in groups for j in g[:MAX_LINKS + 1] if j != i})[:MAX_LINKS])
+        found = shared.get(first)
+        if found is None:
+            found = shared[first] = tuple(ids[j] for j in first)
+        linked.append((found, total - len(found)))
     return linked
 
 
