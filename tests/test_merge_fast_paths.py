@@ -5,6 +5,7 @@ assessment drops only the cell positions of the answers."""
 from __future__ import annotations
 
 import datetime as dt
+import pickle
 import zipfile
 from dataclasses import replace
 
@@ -37,12 +38,15 @@ def _sheet_xml(path, sheet_class) -> dict[str, bytes]:
             sheet = sheet_class(*args, known) if sheet_class is _Sheet else sheet_class(*args)
             sheet.width(1, 10)  # column 2 keeps the default width
             row = 0
-            for _ in range(3):  # first sight, then remembered
+            for rep in range(3):  # first sight, then remembered; the last time as a text written once only
                 for text in SHORT + LONG + ["", None]:
                     for style in STYLES:
                         for column in (1, 2):  # a row each: one cell's height never hides another's
                             row += 1
-                            sheet.text(row, column, text, style)
+                            if sheet_class is _Sheet:
+                                sheet.text(row, column, text, style, unique=rep == 2)
+                            else:
+                                sheet.text(row, column, text, style)
             sheet.fit_rows()
     with zipfile.ZipFile(path) as package:
         return {name: package.read(name) for name in package.namelist() if name.startswith("xl/worksheets/")}
@@ -109,3 +113,13 @@ def test_the_merged_assessment_drops_only_where_the_answers_were_read_from(ng225
     assert all(answer == by_agency[agency].answers[result.recommendation]  # cells are not part of equality
                and answer.evidence == by_agency[agency].answers[result.recommendation].evidence
                for result in assessment.results for agency, answer in result.answers.items())
+
+
+def test_a_slotted_answer_crosses_between_processes_whole():
+    """Answers are slotted (memory); the reading pool sends them between processes by pickle."""
+    answer = Answer("1.1.1", Choice.YES, Choice.PARTIAL, evidence="=1+1", action="Audit", owner="Lead",
+                    deadline=dt.date(2027, 1, 31), deadline_text="", action_status=ActionStatus.IN_PROGRESS,
+                    risk=YesNo.YES, completed_by="A. Lee", cells={"evidence": "F7"})
+    back = pickle.loads(pickle.dumps(answer))
+    assert back == answer and back.cells == {"evidence": "F7"} and back.deadline == dt.date(2027, 1, 31)
+    assert not hasattr(answer, "__dict__")

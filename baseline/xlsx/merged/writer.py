@@ -161,11 +161,12 @@ class _Sheet(StreamSheet):
         super().__init__(wb, title, formats, wrapped)
         self._known = known  # text -> the safe text written for it and its formats (plain or quoted), per workbook
 
-    def text(self, row: int, column: int, text: str | None, style: str) -> None:
-        known = self._known.get(text) if text else None
+    def text(self, row: int, column: int, text: str | None, style: str, *, unique: bool = False) -> None:
+        """StreamSheet.text; `unique`: a text written once only (an Action ID, a digest), not worth remembering."""
+        known = self._known.get(text) if text and not unique else None
         if known is None:
             super().text(row, column, text, style)
-            if text and text.__class__ is str and len(text) <= _REMEMBERED_LENGTH:
+            if text and not unique and text.__class__ is str and len(text) <= _REMEMBERED_LENGTH:
                 self._remember(text)
             return
         safe, formats = known
@@ -265,7 +266,7 @@ def _write_answers(sheet: StreamSheet, ctx: Context) -> None:
 _ACTION_STATUSES = tuple(s.value for s in ActionStatus)
 
 
-def _write_actions(sheet: StreamSheet, ctx: Context) -> None:
+def _write_actions(sheet: _Sheet, ctx: Context) -> None:
     """The group's action plan, one row per plan row under section heading rows. The columns the group may edit
     are unlocked, with the agency workbook's Status dropdown and a date check on Deadline (a warning only: "end of
     Q4" may stay as text); the rest of the sheet is protected without a password, and sorting and filtering stay
@@ -282,7 +283,7 @@ def _write_actions(sheet: StreamSheet, ctx: Context) -> None:
             for col in range(2, width + 1):
                 sheet.blank(row, col, SECTION)
         row += 1
-        sheet.text(row, c["action_id"], action.action_id, RISK if action.risk else PLAIN)
+        sheet.text(row, c["action_id"], action.action_id, RISK if action.risk else PLAIN, unique=True)
         if action.risk:
             sheet.comment(row, c["action_id"], RISK_NOTE)
         sheet.text(row, c["theme"], ctx.section_label(action.section), TEXT)
@@ -323,12 +324,12 @@ def _add_action_validations(sheet: StreamSheet, c: dict[str, int], last_row: int
         sheet.ws.data_validation(1, c[key] - 1, last_row - 1, c[key] - 1, validation)
 
 
-def _write_plan_digests(sheet: StreamSheet, ctx: Context) -> None:
+def _write_plan_digests(sheet: _Sheet, ctx: Context) -> None:
     for column, header in enumerate(PLAN_DIGESTS_HEADER, start=1):
         sheet.text(1, column, header, HEADER)
     for row, action in enumerate(ctx.plan, start=2):
-        sheet.text(row, 1, action.action_id, PLAIN)
-        sheet.text(row, 2, plan_digest(action), PLAIN)
+        sheet.text(row, 1, action.action_id, PLAIN, unique=True)
+        sheet.text(row, 2, plan_digest(action), PLAIN, unique=True)
     sheet.ws.hide()
 
 
