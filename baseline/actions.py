@@ -29,7 +29,6 @@ two actions silently sharing one ID.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import hashlib
 import re
 import unicodedata
@@ -64,7 +63,6 @@ def action_key(agency: str, recommendation: str) -> ActionKey:
     return agency_key(agency), recommendation.strip()
 
 
-@functools.lru_cache(maxsize=4096)  # pure, and asked once per action: a merge has far fewer agencies than actions
 def agency_code(agency: str) -> str:
     """`North CAMHS` -> `NC-E22BAC`: the initials of the name's words (a one-word name: its first three letters), then
     six hex digits of a hash of the normalised name that keep names with the same initials apart. Both parts come from
@@ -79,7 +77,11 @@ def agency_code(agency: str) -> str:
 
 def action_id(agency: str, recommendation: str) -> str:
     """The Action ID of a pair: the same in every merge whatever other returns arrive."""
-    return f"{recommendation.strip()}-{agency_code(agency)}"
+    return _action_id(recommendation, agency_code(agency))
+
+
+def _action_id(recommendation: str, code: str) -> str:
+    return f"{recommendation.strip()}-{code}"
 
 
 # --- the plan row --------------------------------------------------------------------------------------------
@@ -196,7 +198,8 @@ def build_plan(assessment: MultiAgencyAssessment, *, last_updated: dt.date | Non
     populations = {r.id: r.population for r in assessment.guideline.recommendations}
     acting = [(result, agency, answer) for result in assessment.results
               for agency, answer in result.answers.items() if answer.is_action]
-    ids = [action_id(agency, result.recommendation) for result, agency, _ in acting]
+    codes = {agency: agency_code(agency) for agency in {agency for _, agency, _ in acting}}  # once per agency
+    ids = [_action_id(result.recommendation, codes[agency]) for result, agency, _ in acting]
     links = _links([(result.recommendation, agency, answer.action) for result, agency, answer in acting], ids)
     rows = []
     for (result, agency, answer), identity, (linked, more) in zip(acting, ids, links):

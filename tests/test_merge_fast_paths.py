@@ -12,7 +12,7 @@ from dataclasses import replace
 import pytest
 
 from baseline import catalogue
-from baseline.actions import MAX_LINKS, build_plan, link_actions
+from baseline.actions import MAX_LINKS, action_id, build_plan, link_actions
 from baseline.assessment import ActionStatus, Answer, Choice, YesNo
 from baseline.merge import merge_returns
 from baseline.xlsx.merged.writer import _REMEMBERED_LENGTH, _Sheet
@@ -93,6 +93,7 @@ def test_the_plan_built_in_one_pass_equals_the_plan_linked_row_by_row(ng225):
     assert link_actions(unlinked) == plan
     assert [replace(row, last_updated=None) for row in plan] == build_plan(assessment)
     assert all(row.last_updated == day for row in plan)
+    assert all(row.action_id == action_id(row.agency, row.recommendation) for row in plan)  # codes made once each
     first = plan[0]
     assert len(first.links) == MAX_LINKS and first.more_links == 2  # 22 others on 1.1.1: 20 named, 2 more
     trained = [row for row in plan if row.action.strip() == "Train  STAFF"]
