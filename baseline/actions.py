@@ -77,7 +77,11 @@ def agency_code(agency: str) -> str:
 
 def action_id(agency: str, recommendation: str) -> str:
     """The Action ID of a pair: the same in every merge whatever other returns arrive."""
-    return f"{recommendation.strip()}-{agency_code(agency)}"
+    return _action_id(recommendation, agency_code(agency))
+
+
+def _action_id(recommendation: str, code: str) -> str:
+    return f"{recommendation.strip()}-{code}"
 
 
 # --- the plan row --------------------------------------------------------------------------------------------
@@ -91,7 +95,7 @@ class Orphan(str, Enum):
     RETIRED = "recommendation-removed"  # its recommendation is not in this version of the encoding
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: a national merge holds tens of thousands of rows
 class PlanRow:
     """One row of the merged workbook's `Actions` sheet.
 
@@ -187,23 +191,27 @@ def returned_values(assessment: MultiAgencyAssessment) -> dict[ActionKey, Return
     }
 
 
-def build_plan(assessment: MultiAgencyAssessment) -> list[PlanRow]:
+def build_plan(assessment: MultiAgencyAssessment, *, last_updated: dt.date | None = None) -> list[PlanRow]:
     """The plan as the returns give it: one row per (agency, recommendation) with an action or an owner, in guideline
-    order then agency order, linked. (Overdue depends on a date, so it is `PlanRow.is_overdue(as_of)`.)"""
+    order then agency order, linked; every row's "Last updated" is `last_updated`. (Overdue depends on a date, so
+    it is `PlanRow.is_overdue(as_of)`.) Each row is made once, its links worked out before it."""
     populations = {r.id: r.population for r in assessment.guideline.recommendations}
+    acting = [(result, agency, answer) for result in assessment.results
+              for agency, answer in result.answers.items() if answer.is_action]
+    codes = {agency: agency_code(agency) for agency in {agency for _, agency, _ in acting}}  # once per agency
+    ids = [_action_id(result.recommendation, codes[agency]) for result, agency, _ in acting]
+    links = _links([(result.recommendation, agency, answer.action) for result, agency, answer in acting], ids)
     rows = []
-    for result in assessment.results:
-        for agency, answer in result.answers.items():
-            if answer.is_action:
-                fields = ReturnedFields.of(answer)
-                rows.append(PlanRow(
-                    action_id=action_id(agency, result.recommendation), section=result.section,
-                    recommendation=result.recommendation, population=populations.get(result.recommendation, "all"),
-                    agency=agency, action=fields.action, owner=fields.owner, deadline=fields.deadline,
-                    deadline_text=fields.deadline_text, status=fields.status, risk=answer.risk is YesNo.YES,
-                ))
+    for (result, agency, answer), identity, (linked, more) in zip(acting, ids, links):
+        fields = ReturnedFields.of(answer)
+        rows.append(PlanRow(
+            action_id=identity, section=result.section, recommendation=result.recommendation,
+            population=populations.get(result.recommendation, "all"), agency=agency, action=fields.action,
+            owner=fields.owner, deadline=fields.deadline, deadline_text=fields.deadline_text, status=fields.status,
+            risk=answer.risk is YesNo.YES, links=linked, more_links=more, last_updated=last_updated,
+        ))
     check_unique_ids(rows)
-    return link_actions(rows)
+    return rows
 
 
 def check_unique_ids(rows: Iterable[PlanRow]) -> None:
@@ -222,28 +230,41 @@ def _squash(text: str) -> str:
 
 def link_actions(rows: list[PlanRow]) -> list[PlanRow]:
     """Fill "Links to other actions": the other actions on the same recommendation, and the same agency's identical
-    action on other recommendations. Grouped once, and each row takes at most MAX_LINKS from its groups, so the cost
-    is linear in the number of actions however many share a recommendation."""
+    action on other recommendations (at most MAX_LINKS, then how many more)."""
+    links = _links([(row.recommendation, row.agency, row.action) for row in rows], [row.action_id for row in rows])
+    return [replace(row, links=linked, more_links=more) for row, (linked, more) in zip(rows, links)]
+
+
+def _links(rows: list[tuple[str, str, str]], ids: list[str]) -> list[tuple[tuple[str, ...], int]]:
+    """For each (recommendation, agency, action) in plan order, whose Action ID is `ids[i]`: the Action IDs it links
+    to and how many more. Grouped once, and each row takes at most MAX_LINKS from its groups, so the cost is linear
+    in the number of actions however many share a recommendation; rows linking to the same actions share one tuple
+    (most rows of a recommendation many agencies act on)."""
     by_recommendation: dict[str, list[int]] = {}
     by_text: dict[tuple[str, str], list[int]] = {}
-    for i, row in enumerate(rows):
-        by_recommendation.setdefault(row.recommendation, []).append(i)
-        text = _squash(row.action).casefold()
-        if text:
-            by_text.setdefault((agency_key(row.agency), text), []).append(i)
+    texts = []
+    for i, (recommendation, agency, action) in enumerate(rows):
+        by_recommendation.setdefault(recommendation, []).append(i)
+        text = _squash(action).casefold()
+        key = (agency_key(agency), text) if text else None
+        if key is not None:
+            by_text.setdefault(key, []).append(i)
+        texts.append(key)
+    shared: dict[tuple[int, ...], tuple[str, ...]] = {}
     linked = []
-    for i, row in enumerate(rows):
-        groups = [by_recommendation[row.recommendation]]
-        text = _squash(row.action).casefold()
-        if text:
-            groups.append(by_text[(agency_key(row.agency), text)])
+    for i, (recommendation, _, _) in enumerate(rows):
+        groups = [by_recommendation[recommendation]]
+        if texts[i] is not None:
+            groups.append(by_text[texts[i]])
         # The groups meet only at this row (one action per pair), so the others number sum(len) - len(groups).
         total = sum(len(g) for g in groups) - len(groups)
         # Each group is in plan order, so the first MAX_LINKS others of the union lie in each group's first
         # MAX_LINKS + 1 entries.
-        first = sorted({j for g in groups for j in g[:MAX_LINKS + 1] if j != i})[:MAX_LINKS]
-        ids = tuple(rows[j].action_id for j in first)
-        linked.append(replace(row, links=ids, more_links=total - len(ids)))
+        first = tuple(sorted({j for g in groups for j in g[:MAX_LINKS + 1] if j != i})[:MAX_LINKS])
+        found = shared.get(first)
+        if found is None:
+            found = shared[first] = tuple(ids[j] for j in first)
+        linked.append((found, total - len(found)))
     return linked
 
 

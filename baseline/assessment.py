@@ -98,7 +98,7 @@ def applicable_count(counts: dict[str, int]) -> int:
     return sum(n for status, n in counts.items() if status != Status.NOT_APPLICABLE.value)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: a national merge holds every agency's answers
 class Answer:
     """One agency's answers for one recommendation, as read from a return (values already normalised)."""
 

@@ -156,13 +156,20 @@ def merge_returns(guideline: Guideline, returns: Iterable[AgencyReturn], *, merg
         for rec in section.recommendations:
             result = RecommendationResult(rec.id, section.id)
             for r in ordered:
-                if rec.id in r.answers:
-                    result.answers[r.agency] = r.answers[rec.id]
+                answer = r.answers.get(rec.id)
+                if answer is not None:
+                    result.answers[r.agency] = _without_cells(answer)
             results.append(result)
     stamp = (merged_at or dt.datetime.now(dt.timezone.utc)).replace(microsecond=0).isoformat()
     area = area if area is not None else common_stamp(r.area for r in ordered)
     round = round if round is not None else common_stamp(r.round for r in ordered)
     return MultiAgencyAssessment(guideline, [AgencySource.of(r) for r in ordered], results, stamp, area, round)
+
+
+def _without_cells(answer: Answer) -> Answer:
+    """The answer without the cells it was read from (`Answer.cells`, which place the issues found while reading):
+    nothing after the merge uses them, and they are half the memory the answers of a large merge hold."""
+    return replace(answer, cells={}) if answer.cells else answer
 
 
 def restrict(assessment: MultiAgencyAssessment, *, agencies: Iterable[str] | None = None,

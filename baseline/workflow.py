@@ -10,7 +10,7 @@ summary never import a writer, and generate no writer but the agency workbook's.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
 
@@ -111,10 +111,10 @@ def merge_files(paths: Iterable[str | Path], output: Path | str | None = None, *
         return outcome
     as_of = as_of or dt.date.today()
     today = today or as_of
-    plan = build_plan(outcome.assessment)
     if previous is None:  # a first merge: every action enters the plan today
-        plan = [replace(row, last_updated=today) for row in plan]
+        plan = build_plan(outcome.assessment, last_updated=today)
     else:
+        plan = build_plan(outcome.assessment)
         _check_same_encoding(previous.assessment.guideline, outcome.assessment.guideline, previous_path)
         outcome.notes += [str(p) for p in previous.warnings]
         edited = stamp_edited(previous.plan, previous.written, today)  # "Last updated": when a merge first saw it

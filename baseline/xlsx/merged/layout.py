@@ -200,8 +200,11 @@ EDITABLE_DATE = "Baseline editable date"
 RISK = "Baseline risk"
 
 
+_STATUS_STYLES = {status: f"Baseline {status.label.lower()}" for status in Status}
+
+
 def status_style(status: Status) -> str:
-    return f"Baseline {status.label.lower()}"
+    return _STATUS_STYLES[status]  # looked up per cell: made once
 
 
 WRAPPED_STYLES = frozenset({TEXT, EDITABLE, HEADER, *(status_style(s) for s in Status)})  # rows grow to fit them
