@@ -1,5 +1,5 @@
-"""What the speed work on merge must not change: the merged writer's remembered texts write exactly what
-StreamSheet.text writes, the plan built in one pass equals the plan built and linked row by row, and the merged
+"""What the speed work on merge must not change: texts a StreamSheet remembers (the merged writer's) are written
+exactly as those it does not, the plan built in one pass equals the plan built and linked row by row, and the merged
 assessment drops only the cell positions of the answers."""
 
 from __future__ import annotations
@@ -15,8 +15,7 @@ from baseline import catalogue
 from baseline.actions import MAX_LINKS, action_id, build_plan, link_actions
 from baseline.assessment import ActionStatus, Answer, Choice, YesNo
 from baseline.merge import merge_returns
-from baseline.xlsx.merged.writer import _REMEMBERED_LENGTH, _Sheet
-from baseline.xlsx.sheets import StreamFormats, StreamSheet, stream_workbook
+from baseline.xlsx.sheets import REMEMBERED_LENGTH, StreamFormats, StreamSheet, stream_workbook
 
 from .factories import make_return
 
@@ -26,16 +25,15 @@ STYLES = {"wrapped": {"text_wrap": True}, "plain": {}}
 # is escaped, line breaks and widths size the row.
 SHORT = ["North CAMHS", "=SUM(A1:A2)", "+44 20", "-", "@risk", "a\x01b\x0bc", "<r><t>x</t></r>", "_x0041_",
          "two\nlines", "exactly ten", "0123456789", "01234567890", " padded ", "ünïcødé ✓", "\x02=1+1"]
-LONG = ["x" * (_REMEMBERED_LENGTH + 1), "=" + "y" * 150, "words " * 40 + "\n" + "more " * 30]
+LONG = ["x" * (REMEMBERED_LENGTH + 1), "=" + "y" * 150, "words " * 40 + "\n" + "more " * 30]
 
 
-def _sheet_xml(path, sheet_class) -> dict[str, bytes]:
+def _sheet_xml(path, remember: bool) -> dict[str, bytes]:
     with stream_workbook(path) as workbook:
         formats = StreamFormats(workbook, STYLES)
-        known: dict = {}
+        known: dict | None = {} if remember else None
         for title in ("One", "Two"):  # texts remembered on one sheet are written again on the next
-            args = (workbook, title, formats, frozenset({"wrapped"}))
-            sheet = sheet_class(*args, known) if sheet_class is _Sheet else sheet_class(*args)
+            sheet = StreamSheet(workbook, title, formats, frozenset({"wrapped"}), known)
             sheet.width(1, 10)  # column 2 keeps the default width
             row = 0
             for rep in range(3):  # first sight, then remembered; the last time as a text written once only
@@ -43,18 +41,15 @@ def _sheet_xml(path, sheet_class) -> dict[str, bytes]:
                     for style in STYLES:
                         for column in (1, 2):  # a row each: one cell's height never hides another's
                             row += 1
-                            if sheet_class is _Sheet:
-                                sheet.text(row, column, text, style, unique=rep == 2)
-                            else:
-                                sheet.text(row, column, text, style)
+                            sheet.text(row, column, text, style, unique=remember and rep == 2)
             sheet.fit_rows()
     with zipfile.ZipFile(path) as package:
         return {name: package.read(name) for name in package.namelist() if name.startswith("xl/worksheets/")}
 
 
 def test_remembered_texts_are_written_exactly_as_stream_sheet_writes_them(tmp_path):
-    expected = _sheet_xml(tmp_path / "stream.xlsx", StreamSheet)
-    assert _sheet_xml(tmp_path / "merged.xlsx", _Sheet) == expected
+    expected = _sheet_xml(tmp_path / "stream.xlsx", remember=False)
+    assert _sheet_xml(tmp_path / "merged.xlsx", remember=True) == expected
     assert len(expected) == 2 and all(b"quotePrefix" not in xml for xml in expected.values())  # styles hold it
     assert b"customHeight" in expected["xl/worksheets/sheet1.xml"]  # the rows were sized: the test sees heights
 
@@ -62,7 +57,7 @@ def test_remembered_texts_are_written_exactly_as_stream_sheet_writes_them(tmp_pa
 def test_a_text_too_long_is_refused_the_first_time_and_every_time(tmp_path):
     with pytest.raises(ValueError, match="cell limit"):
         with stream_workbook(tmp_path / "t.xlsx") as workbook:
-            sheet = _Sheet(workbook, "S", StreamFormats(workbook, STYLES), frozenset(), {})
+            sheet = StreamSheet(workbook, "S", StreamFormats(workbook, STYLES), frozenset(), {})
             sheet.text(1, 1, "z" * 40_000, "plain")
 
 

@@ -53,6 +53,11 @@ def page_header(title: str) -> str:
 PAGE_FOOTER = "Page &P of &N"
 
 
+# Texts up to this long are made safe once per workbook when a StreamSheet is given `known` (longer ones are rarely
+# repeated, and a memo of them would only hold memory).
+REMEMBERED_LENGTH = 100
+
+
 def line_count(text: str, width: float | None) -> int:
     """Lines a wrapped text takes in a column `width` characters wide (a width unit is one "0"; words wrap early,
     so this errs on the tall side)."""
@@ -197,8 +202,11 @@ class StreamSheet:
     """
 
     def __init__(self, wb: xlsxwriter.Workbook, title: str, formats: StreamFormats,
-                 wrapped: frozenset[str] = frozenset()):
+                 wrapped: frozenset[str] = frozenset(), known: dict | None = None):
         self.workbook = wb  # charts are made by the workbook
+        # `known`: short texts already made safe (text -> safe text, quoted?), shared by a workbook's sheets: the
+        # merged workbook repeats the same few thousand short texts (agencies, ids, choices, owners) a million times
+        self._known = known
         self.ws: StreamWorksheet = wb.add_worksheet(title)
         self.formats = formats
         self.wrapped = wrapped  # the named styles that wrap text
@@ -228,16 +236,15 @@ class StreamSheet:
         self._at(row)
         self.ws.write_blank(row - 1, column - 1, None, self.formats.plain[style])
 
-    def text(self, row: int, column: int, text: str | None, style: str) -> None:
+    def text(self, row: int, column: int, text: str | None, style: str, *, unique: bool = False) -> None:
         """Any text (from a return or not) as text, never a formula, a link or a number. xlsxwriter escapes
-        "_xHHHH_" itself, so such text reads back as typed."""
+        "_xHHHH_" itself, so such text reads back as typed. `unique`: a text written once only (an Action ID, a
+        digest), not worth remembering."""
         if text is None or text == "":
             self.blank(row, column, style)
             return
         self._at(row)
-        text = clean_text(str(text))
-        refuse_too_long(text)
-        quoted = looks_like_formula(text)
+        text, quoted = self._safe(text, unique)
         cell_format = (self.formats.quoted if quoted else self.formats.plain)[style]
         if text.startswith("<r>") and text.endswith("</r>"):
             # xlsxwriter writes such a string unescaped (it takes it for its own rich text): split it into two
@@ -247,7 +254,24 @@ class StreamSheet:
         else:
             self.ws.write_string(row - 1, column - 1, text, cell_format)
         if style in self.wrapped:
-            self._lines = max(self._lines, line_count(text, self._widths.get(column)))
+            width = self._widths.get(column)
+            if "\n" in text or len(text) > int(width or DEFAULT_WIDTH):  # one line otherwise
+                self._lines = max(self._lines, line_count(text, width))
+
+    def _safe(self, text, unique: bool) -> tuple[str, bool]:
+        """The text as written (control characters removed, never too long) and whether it looks like a formula
+        (then written with a quote prefix)."""
+        known = self._known
+        if known is not None and not unique:
+            safe = known.get(text)
+            if safe is not None:
+                return safe
+        cleaned = clean_text(str(text))
+        refuse_too_long(cleaned)
+        safe = (cleaned, looks_like_formula(cleaned))
+        if known is not None and not unique and len(cleaned) <= REMEMBERED_LENGTH:
+            known[text] = safe
+        return safe
 
     def value(self, row: int, column: int, value, style: str) -> None:
         """Numbers and dates the tool computed (never text from a return)."""

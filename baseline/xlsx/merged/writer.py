@@ -29,7 +29,7 @@ from baseline.issues import BaselineError, Problem
 from baseline.merge import MultiAgencyAssessment
 from baseline.rounds import MigrationReport
 from baseline.summary import Summary
-from baseline.text import EXCEL_CELL_LIMIT, clean_text, looks_like_formula, or_list
+from baseline.text import EXCEL_CELL_LIMIT, clean_text, or_list
 from baseline.xlsx.agency.layout import EARLIEST_DEADLINE, LATEST_DEADLINE, META_SHEET
 from baseline.xlsx.merged.layout import (
     ACTIONS_COLUMNS,
@@ -81,7 +81,6 @@ from baseline.xlsx.sheets import (
     SECTION_COLOURS,
     StreamFormats,
     StreamSheet,
-    line_count,
     stream_protect,
     stream_workbook,
 )
@@ -146,44 +145,6 @@ def _oversized_texts(assessment: MultiAgencyAssessment, plan: list[PlanRow]) -> 
     return problems
 
 
-# Texts up to this long are made safe once per workbook (_Sheet.text): agency names, IDs, choices, labels and owners
-# recur on every row; longer texts (evidence, actions) are mostly unique, and remembering them would cost memory.
-_REMEMBERED_LENGTH = 100
-
-
-class _Sheet(StreamSheet):
-    """StreamSheet.text's rules (clean the text, refuse one too long, quote-prefix formula-looking text; never a
-    formula, a link or a number), applied once per distinct short text of the workbook rather than once per cell:
-    the merged workbook repeats the same few thousand short texts across a million cells. Anything else, and the
-    first sight of each short text, goes through StreamSheet.text itself."""
-
-    def __init__(self, wb, title: str, formats: StreamFormats, wrapped: frozenset[str], known: dict):
-        super().__init__(wb, title, formats, wrapped)
-        self._known = known  # text -> the safe text written for it and its formats (plain or quoted), per workbook
-
-    def text(self, row: int, column: int, text: str | None, style: str, *, unique: bool = False) -> None:
-        """StreamSheet.text; `unique`: a text written once only (an Action ID, a digest), not worth remembering."""
-        known = self._known.get(text) if text and not unique else None
-        if known is None:
-            super().text(row, column, text, style)
-            if text and not unique and text.__class__ is str and len(text) <= _REMEMBERED_LENGTH:
-                self._remember(text)
-            return
-        safe, formats = known
-        if row != self._row:
-            self._at(row)
-        self.ws.write_string(row - 1, column - 1, safe, formats[style])
-        if style in self.wrapped:
-            width = int(self._widths.get(column) or 0)
-            if "\n" in safe or len(safe) > width:  # line_count's answer is 1 otherwise
-                self._lines = max(self._lines, line_count(safe, width))
-
-    def _remember(self, text: str) -> None:
-        safe = clean_text(text)
-        if not (safe.startswith("<r>") and safe.endswith("</r>")):  # StreamSheet.text writes those in two runs
-            self._known[text] = (safe, self.formats.quoted if looks_like_formula(safe) else self.formats.plain)
-
-
 def _source_of(assessment: MultiAgencyAssessment, agency: str) -> str:
     return next((a.source for a in assessment.agencies if a.agency == agency), agency)
 
@@ -200,7 +161,7 @@ def _stream_workbook(target: Path, assessment: MultiAgencyAssessment, summary: S
         known: dict = {}
 
         def sheet(title: str, wrapped: frozenset[str] = WRAPPED_STYLES) -> StreamSheet:
-            return _Sheet(wb, title, formats, wrapped, known)
+            return StreamSheet(wb, title, formats, wrapped, known)
 
         # Sheets stream in their final order: each is written once, top to bottom.
         for title, write in ((SUMMARY_SHEET, write_summary), (BY_RECOMMENDATION_SHEET, write_by_recommendation),
@@ -266,7 +227,7 @@ def _write_answers(sheet: StreamSheet, ctx: Context) -> None:
 _ACTION_STATUSES = tuple(s.value for s in ActionStatus)
 
 
-def _write_actions(sheet: _Sheet, ctx: Context) -> None:
+def _write_actions(sheet: StreamSheet, ctx: Context) -> None:
     """The group's action plan, one row per plan row under section heading rows. The columns the group may edit
     are unlocked, with the agency workbook's Status dropdown and a date check on Deadline (a warning only: "end of
     Q4" may stay as text); the rest of the sheet is protected without a password, and sorting and filtering stay
@@ -324,7 +285,7 @@ def _add_action_validations(sheet: StreamSheet, c: dict[str, int], last_row: int
         sheet.ws.data_validation(1, c[key] - 1, last_row - 1, c[key] - 1, validation)
 
 
-def _write_plan_digests(sheet: _Sheet, ctx: Context) -> None:
+def _write_plan_digests(sheet: StreamSheet, ctx: Context) -> None:
     for column, header in enumerate(PLAN_DIGESTS_HEADER, start=1):
         sheet.text(1, column, header, HEADER)
     for row, action in enumerate(ctx.plan, start=2):
