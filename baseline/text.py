@@ -1,6 +1,6 @@
 """Text rules every part of baseline shares: one copy of each (squash, name_key, clean_text, looks_like_formula,
 quote), and how text from outside (returns, file names, encodings) is made inert for each output: a spreadsheet cell
-(clean_text + looks_like_formula, see xlsx/sheets.write_text), CSV (csv_cell), Markdown (markdown_text) and the
+(clean_text + looks_like_formula, see xlsx/sheets.StreamSheet.text), CSV (csv_cell), Markdown (markdown_text) and the
 terminal (printable, one_line). Pure: strings in, strings out.
 """
 

@@ -16,12 +16,12 @@ from baseline.assessment import ActionStatus, Answer, Choice, YesNo
 from baseline.checks import parse_date
 from baseline.xlsx.agency import layout
 from baseline.xlsx.cells import cell_ref, cell_text, parse_cell_ref
-from baseline.xlsx.openpyxl_sheets import write_text
 from baseline.xlsx.package import SourceWorkbook
 from baseline.xlsx.returns import detect_format, read_return
 from baseline.xlsx.untrusted import check_untrusted
 from tests.cases import builders
 from tests.cases.builders import assessment, cell_of, column_of, new_workbook, put, row_of, save
+from tests.cases.openpyxl_cells import write_text
 from tests.libreoffice import convert, needs_soffice
 
 

@@ -12,9 +12,9 @@ from python_calamine import CalamineWorkbook
 from baseline import catalogue
 from baseline.assessment import Answer, Choice
 from baseline.xlsx.agency.writer import write_agency_workbook
-from baseline.xlsx.openpyxl_sheets import write_text
 from baseline.xlsx.returns import read_return
 from baseline.xlsx.sheets import StreamFormats, StreamSheet, stream_workbook
+from tests.cases.openpyxl_cells import write_text
 
 # "<r>…</r>" is how xlsxwriter spells its own rich text: written naively it would go into the XML unescaped.
 STREAM_TRICKY = ["<r><t>x</t></r>", "<r>&amp;</r>", "a & b < c"]

@@ -1,12 +1,12 @@
 """The writing plumbing every workbook writer shares: untrusted text as text, formats made once, sheet protection,
 print set-up and row heights, on xlsxwriter.
 
-Both workbooks the tool hands out are written through `StreamSheet` (texts, values, formulas, links; formats made
+Every workbook the tool hands out is written through `StreamSheet` (texts, values, formulas, links; formats made
 once per workbook by `StreamFormats`): the merged workbook, tens of thousands of cells, streamed in constant-memory
-mode (`stream_workbook`); each agency workbook, small, in memory (`workbook_bytes`, which can also lock the
-workbook's structure, something xlsxwriter has no API for). Texts are cleaned with text.clean_text, over-long ones
-refused, formula-looking ones kept as quoted text, and wrapped rows sized with `line_count`/`row_height`;
-openpyxl_sheets.py applies the same rules to openpyxl cells. No openpyxl here: `generate` never loads it.
+mode (`stream_workbook`); each agency workbook and each action list (`actions -o`), small, in memory
+(`workbook_bytes`, which can also lock the workbook's structure, something xlsxwriter has no API for). Texts are
+cleaned with text.clean_text, over-long ones refused, formula-looking ones kept as quoted text, and wrapped rows
+sized with `line_count`/`row_height`. No openpyxl here: `generate`, `merge` and `actions` never load it.
 
 Everything taken from outside (agency and area names, answers from returns) goes through `StreamSheet.text` (and
 `StreamSheet.link`, which writes its text through `text`).

@@ -20,7 +20,7 @@ from baseline.assessment import Answer
 from baseline.xlsx.agency import layout
 from baseline.xlsx.agency.writer import build_agency_workbook
 from baseline.xlsx.cells import normalise_header
-from baseline.xlsx.openpyxl_sheets import write_text
+from tests.cases.openpyxl_cells import write_text
 
 AGENCY = "North CAMHS"
 SECTORS = ["mental_health"]
