@@ -249,10 +249,10 @@ def recs_import(bat: str, output: str, version: str | None, force: bool) -> None
     Ids, headings, full text and years come from NICE's tool; summaries, sectors and population from baseline's own
     encoding where the ids match. The file holds NICE's text: keep it local, do not publish it.
     """
-    from baseline import render, workflow
+    from baseline import nice_tool, render
 
     _iso_date_option(version, "--version")
-    result = workflow.import_nice_tool(bat, output, version=version, force=force)
+    result = nice_tool.import_nice_tool(bat, output, version=version, force=force)
     for line in render.import_lines(result, output):
         echo_err(line)
 
@@ -268,9 +268,9 @@ def recs_verify(encoding: str, bat: str, fmt: str) -> None:
 
     FILE.yaml is a recommendation YAML file or a guideline reference (NG225@2022-09-07).
     """
-    from baseline import render, workflow
+    from baseline import nice_tool, render
 
-    result = workflow.verify_encoding(encoding, bat)
+    result = nice_tool.verify_encoding(encoding, bat)
     if fmt == "json":
         click.echo(render.to_json(result.to_dict()))
     else:

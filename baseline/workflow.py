@@ -4,7 +4,8 @@ This is where the pure core meets the files: it calls the readers per file and n
 open. The CLI (and `make bench`) call these functions and only render their results. Every command reaches the
 files by the same route: files.expand_paths, then xlsx.returns.read_return for each file. The commands that write
 no workbook live in intake.py, and generate in generation.py (both re-exported here), so that validate, status and
-summary never import a writer, and generate no writer but the agency workbook's.
+summary never import a writer, and generate no writer but the agency workbook's. recs import and recs verify, which
+read NICE's tool with openpyxl, live in nice_tool.py (not re-exported), so that no command here loads openpyxl.
 """
 
 from __future__ import annotations
@@ -72,7 +73,6 @@ from baseline.xlsx.action_list import write_action_list_workbook
 from baseline.xlsx.agency.writer import write_agency_workbook
 from baseline.xlsx.merged.reader import MergedWorkbook, is_merged_workbook, read_merged
 from baseline.xlsx.merged.writer import write_merged_workbook
-from baseline.xlsx.nice.encoding import ImportResult, VerifyResult, import_bat, verify_file
 from baseline.xlsx.returns import read_return
 
 __all__ = ["Assessment", "LoadedReturns", "MergeOutcome", "SummaryOutcome", "assessment_from_files",
@@ -364,23 +364,8 @@ def _check_not_same(old: Guideline, new: Guideline, source: Path) -> None:
         raise BaselineError(f"{source} is already of {new.ref}: nothing to migrate.")
 
 
-# --- NICE's own tool -----------------------------------------------------------------------------------------
-
-
-def import_nice_tool(bat: Path | str, output: Path | str, *, version: str | None = None,
-                     force: bool = False) -> ImportResult:
-    """`recs import`: NICE's tool -> a complete recommendation YAML at `output` (its folder created if missing, once
-    the tool has been read)."""
-    return import_bat(bat, output, version=version, force=force)
-
-
-def verify_encoding(encoding: str, bat: Path | str) -> VerifyResult:
-    """`recs verify`: an encoding (reference or YAML path) against NICE's tool."""
-    return verify_file(encoding, bat)
-
-
 __all__ = ["LoadedReturns", "MergeOutcome", "SummaryOutcome", "ReportOutcome", "GeneratedWorkbook", "Assessment",
            "report_file", "load_returns", "validate_files", "track_returns",
            "merge_files", "merge_returns_in", "assessment_from_files", "summarise_files", "generate_workbooks",
-           "generate_workbook", "import_nice_tool", "verify_encoding", "compare_files", "migrate_file", "read_round",
+           "generate_workbook", "compare_files", "migrate_file", "read_round",
            "read_prefill", "MigrationOutcome", "PrefillSource"]

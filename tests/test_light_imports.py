@@ -44,6 +44,32 @@ def test_generate_imports_no_openpyxl_and_no_other_writer(tmp_path):
     assert _run(code, str(tmp_path)) == ""
 
 
+def test_merge_and_the_other_workflow_commands_import_no_openpyxl_or_numpy(tmp_path):
+    """merge, report, compare, migrate and actions import baseline.workflow: it loads no openpyxl (nor numpy with
+    it). recs import and recs verify, which read NICE's tool with openpyxl, live in baseline.nice_tool."""
+    code = ("import sys, baseline.cli, baseline.workflow; "
+            "print(','.join(m for m in ('openpyxl', 'numpy', 'baseline.nice_tool', 'baseline.xlsx.nice.structure') "
+            "if m in sys.modules))")
+    assert _run(code, str(tmp_path)) == ""
+    assert _run("import sys, baseline.nice_tool; print('openpyxl' in sys.modules)", str(tmp_path)) == "True"
+
+
+def test_merge_then_actions_to_files_run_without_openpyxl(tmp_path):
+    """End to end: the merged workbook and the action lists are written with xlsxwriter alone."""
+    returns = tmp_path / "returns"
+    returns.mkdir()
+    answered(generate_return(returns, "north.xlsx"))
+    merged, out = tmp_path / "merged.xlsx", tmp_path / "to-send"
+    code = ("import sys\nfrom baseline.cli import cli\n"
+            "for args in ({merge!r}, {actions!r}):\n"
+            "    try:\n        cli(args)\n    except SystemExit as done:\n        assert done.code == 0, args\n"
+            "print('loaded:', ','.join(m for m in ('openpyxl', 'numpy') if m in sys.modules))").format(
+        merge=["merge", str(returns), "-o", str(merged), "--as-of", "2027-03-01"],
+        actions=["actions", str(merged), "--as-of", "2027-03-01", "-o", str(out)])
+    assert _run(code, str(tmp_path / "cache")).splitlines()[-1] == "loaded:"
+    assert [p.suffix for p in out.iterdir()] == [".xlsx"]
+
+
 # Imported only when needed (issue 16): PyYAML when a YAML file is read and pydantic when one is checked (the
 # encoding comes from the cache), the process pool when one is started (not for a handful of files), olefile for an
 # .xls.
