@@ -75,11 +75,6 @@ from baseline.xlsx.merged.reader import MergedWorkbook, is_merged_workbook, read
 from baseline.xlsx.merged.writer import write_merged_workbook
 from baseline.xlsx.returns import read_return
 
-__all__ = ["Assessment", "LoadedReturns", "MergeOutcome", "SummaryOutcome", "assessment_from_files",
-           "check_against_config", "check_agency_filter", "load_config", "load_returns", "merge_returns_in",
-           "summarise_files", "track_returns", "validate_files"]
-
-
 # --- merge ---------------------------------------------------------------------------------------------------
 
 
@@ -368,4 +363,5 @@ __all__ = ["LoadedReturns", "MergeOutcome", "SummaryOutcome", "ReportOutcome", "
            "report_file", "load_returns", "validate_files", "track_returns",
            "merge_files", "merge_returns_in", "assessment_from_files", "summarise_files", "generate_workbooks",
            "generate_workbook", "compare_files", "migrate_file", "read_round",
-           "read_prefill", "MigrationOutcome", "PrefillSource"]
+           "read_prefill", "MigrationOutcome", "PrefillSource", "check_against_config", "check_agency_filter",
+           "load_config"]
