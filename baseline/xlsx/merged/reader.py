@@ -281,19 +281,24 @@ def _as_of(meta: dict[str, str], path: Path):
 def _read(path: Path, *, with_plan: bool) -> MergedWorkbook:
     checked, workbook = _open_checked(path)
     try:
-        meta = _read_meta(workbook, path)
-        guideline = _resolve_guideline(meta, path)
-        agencies = _read_sources(workbook, path)
-        answers, problems = _read_answers(workbook, path, guideline, agencies)
-        if problems:
-            raise BaselineError(f"{path}: the {ANSWERS_SHEET!r} sheet cannot be read back.", problems)
-        assessment = _assessment(meta, guideline, agencies, answers, path)
-        plan, warnings = (_read_plan(workbook, path, assessment, formula_cells(checked, ACTIONS_SHEET))
-                          if with_plan else ([], []))
-        written = _read_plan_digests(workbook) if with_plan else {}
+        return _read_open(path, checked, workbook, with_plan=with_plan)
     finally:
         workbook.close()
         checked.close()
+
+
+def _read_open(path: Path, checked: CheckedFile, workbook, *, with_plan: bool) -> MergedWorkbook:
+    """The merged workbook from its file already open (checked bytes and calamine on them); the caller closes both."""
+    meta = _read_meta(workbook, path)
+    guideline = _resolve_guideline(meta, path)
+    agencies = _read_sources(workbook, path)
+    answers, problems = _read_answers(workbook, path, guideline, agencies)
+    if problems:
+        raise BaselineError(f"{path}: the {ANSWERS_SHEET!r} sheet cannot be read back.", problems)
+    assessment = _assessment(meta, guideline, agencies, answers, path)
+    plan, warnings = (_read_plan(workbook, path, assessment, formula_cells(checked, ACTIONS_SHEET))
+                      if with_plan else ([], []))
+    written = _read_plan_digests(workbook) if with_plan else {}
     return MergedWorkbook(assessment, plan, meta, written, warnings)
 
 
@@ -424,6 +429,29 @@ def is_merged_workbook(path: Path | str) -> bool:
     except BaselineError:
         return False
     try:
+        return _says_merged(workbook)
+    finally:
+        workbook.close()
+
+
+def read_if_merged(path: Path | str) -> MergedWorkbook | None:
+    """read_merged of a file that says it is a merged workbook (is_merged_workbook), opened once; None for any other
+    file (a return, a file that cannot be opened), never raising for one: whoever reads it next says what is wrong."""
+    path = Path(path)
+    try:
+        checked, workbook = _open_checked(path)
+    except BaselineError:
+        return None
+    try:
+        return _read_open(path, checked, workbook, with_plan=True) if _says_merged(workbook) else None
+    finally:
+        workbook.close()
+        checked.close()
+
+
+def _says_merged(workbook) -> bool:
+    """The hidden metadata sheet of an open workbook says kind=merged; never raises."""
+    try:
         if META_SHEET not in workbook.sheet_names:
             return False
         rows = workbook.get_sheet_by_name(META_SHEET).to_python(skip_empty_area=False, nrows=len(META_ORDER) + 5)
@@ -431,5 +459,3 @@ def is_merged_workbook(path: Path | str) -> bool:
                    for row in rows)
     except Exception:  # a damaged sheet is simply "not a merged workbook" here; the reader explains the details
         return False
-    finally:
-        workbook.close()
