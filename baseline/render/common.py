@@ -147,9 +147,10 @@ def fit_columns(header: Sequence[str], rows: Sequence[Sequence[str]], width: int
     even the longest words do not fit side by side."""
     no_wrap = set(no_wrap)
     least, most = [], []
-    for index, texts in enumerate(zip(header, *rows)):
-        most.append(max(longest_line(str(t)) for t in texts))
-        least.append(most[-1] if index in no_wrap else max(longest_word(str(t)) for t in texts))
+    for index, column in enumerate(zip(header, *rows)):
+        texts = set(map(str, column))  # each text measured once (counts, owners and dates repeat down a column)
+        most.append(max(map(longest_line, texts)))
+        least.append(most[-1] if index in no_wrap else max(map(longest_word, texts)))
     room = width - table_chrome(len(header))
     if sum(least) > room:
         return None
@@ -223,20 +224,18 @@ class LaidOutTable:
     def __rich_console__(self, console: Console, options: ConsoleOptions):
         yield from console.render(self.head, options)
         plain = console.color_system is None  # no style reaches the output: only the text counts
-        lines = []
+        new_line = Segment.line()
         for cells, divider in self._rows(console, options, plain):
             height = max(len(cell) for cell in cells)
-            if plain:
-                lines += [divider.text.join([cell[n] for cell in cells]) for n in range(height)]
-                continue
             for line_no in range(height):
-                for column_index, cell in enumerate(cells):
-                    if column_index:
-                        yield divider
-                    yield from cell[line_no]
-                yield Segment.line()
-        if plain and lines:
-            yield Segment("\n".join(lines) + "\n")
+                if plain:
+                    yield Segment(divider.text.join([cell[line_no] for cell in cells]))
+                else:
+                    for column_index, cell in enumerate(cells):
+                        if column_index:
+                            yield divider
+                        yield from cell[line_no]
+                yield new_line
 
     def _rows(self, console: Console, options: ConsoleOptions, plain: bool):
         """Per row: its cells' lines, as many for each cell (a cell shorter than its row gets blank lines, as
@@ -252,13 +251,25 @@ class LaidOutTable:
         border = console.get_style(head.style or "") + console.get_style(head.border_style or "")
         cell_options = options.update(highlight=head.highlight, height=None)
         null = Style.null()
+        laid_out: dict[tuple, list] = {}  # the same text in the same column and row style is laid out once
+        row_looks: dict[tuple, tuple[Style, Segment]] = {}  # (style, last row?) -> row style, divider
         for index, (row, style) in enumerate(zip(self.rows, self.styles)):
-            row_style = null + console.get_style(style) if style is not None else null
-            vertical = drawn.foot_vertical if index == len(self.rows) - 1 else drawn.mid_vertical
-            divider = (Segment(vertical, border) if vertical.strip()
-                       else Segment(vertical, row_style.background_style + border))
-            cells = [self._cell(console, cell_options, column, cell, width, pad, row_style, plain)
-                     for column, cell, width, pad in zip(columns, row, full, pads)]
+            look = (style, index == len(self.rows) - 1)
+            if look not in row_looks:
+                row_style = null + console.get_style(style) if style is not None else null
+                vertical = drawn.foot_vertical if look[1] else drawn.mid_vertical
+                row_looks[look] = (row_style, Segment(vertical, border) if vertical.strip()
+                                   else Segment(vertical, row_style.background_style + border))
+            row_style, divider = row_looks[look]
+            cells = []
+            for column_index, (column, cell, width, pad) in enumerate(zip(columns, row, full, pads)):
+                key = (column_index, cell, None if plain else style) if cell.__class__ is str else None
+                lines = laid_out.get(key) if key else None
+                if lines is None:
+                    lines = self._cell(console, cell_options, column, cell, width, pad, row_style, plain)
+                    if key:
+                        laid_out[key] = lines
+                cells.append(lines)
             height = max(len(lines) for lines in cells)
             if height > 1:
                 cells = [lines + [" " * width if plain else [Segment(" " * width, row_style)]] * (height - len(lines))
@@ -315,7 +326,9 @@ def wrap_words(text: Text, width: int) -> list[Text]:
     lines = []
     for paragraph in text.split("\n"):
         offsets, used = [], cell_len(paragraph.plain) - cell_len(paragraph.plain.lstrip())
-        for word in re.finditer(r"\S+\s*", paragraph.plain):
+        # a paragraph that fits is never broken (a file or a pipe: width is sys.maxsize, so every one fits)
+        words = re.finditer(r"\S+\s*", paragraph.plain) if cell_len(paragraph.plain) > width else ()
+        for word in words:
             if used and used + cell_len(word.group().rstrip()) > width:
                 offsets.append(word.start())
                 used = 0
