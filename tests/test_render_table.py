@@ -129,3 +129,21 @@ def test_text_is_never_markup_and_no_control_character_reaches_the_terminal():
         text = printed(table(["Owner", "Agency"], rows, 80), 80, colour)
         assert "[bold]Lead[/]" in text and ":smile: [/]" in text
         assert "evil[2J name" in text and "\x1b[2J" not in text
+
+
+@pytest.mark.parametrize("colour", [False, True])
+def test_a_long_sentence_is_printed_at_once_as_line_by_line(colour, monkeypatch):
+    """say() prints all the lines of a wrapped sentence in one go (a gap naming hundreds of agencies is hundreds of
+    lines at a terminal): the same bytes as printing each line, styles included."""
+    monkeypatch.setenv("COLUMNS", "40")
+    sentence = Text("Not met: ", style="bold red")
+    sentence.append(", ".join(f"Bench Agency {i:05d}" for i in range(30)) + " [bold]x[/] evil\x1b[2J\n\nnext")
+    sentence.append(" paragraph", style="green")
+    for indent in (0, 4):
+        out = inert_console(40, colour)
+        common.say(out, sentence, indent)
+        reference = inert_console(40, colour)
+        for line in common.wrap_words(sentence, 40 - indent):
+            reference.print(Text(" " * indent) + line if indent else line, soft_wrap=True)
+        assert out.file.getvalue() == reference.file.getvalue()
+        assert out.file.getvalue().count("\n") > 15 and "\x1b[2J" not in out.file.getvalue()

@@ -344,8 +344,9 @@ def say(out: Console, text: Text | str, indent: int = 0) -> None:
     pipe with no COLUMNS to go by, it stays on one line, whole for grep and for pasting."""
     text = text if isinstance(text, Text) else Text(text)
     width = out.width if out.is_terminal or os.environ.get("COLUMNS") else sys.maxsize
-    for line in wrap_words(text, max(width - indent, 20)):
-        out.print(Text(" " * indent) + line if indent else line, soft_wrap=True)
+    lines = [Text(" " * indent) + line if indent else line for line in wrap_words(text, max(width - indent, 20))]
+    if lines:  # one print for all the lines: a gap naming hundreds of agencies is many lines at a terminal
+        out.print(Text("\n").join(lines), soft_wrap=True)
 
 
 def block(out: Console, head: Text | str, lines: Iterable[Text | str] = ()) -> None:
