@@ -345,11 +345,11 @@ def assessment_from_files(paths: Iterable[str | Path], *, latest: bool = False, 
                           agencies: Iterable[str] | None = None,
                           config: Path | str | Assessment | None = None) -> MergeOutcome:
     """What `summary` reads: one merged workbook, or returns merged on the fly (nothing written); either way seen
-    through the --agency filter. A merged workbook's plan comes without links and orphan marks (summary shows
-    neither)."""
+    through the --agency filter. A merged workbook's plan comes without links, orphan marks and digests as written
+    (summary uses none of them)."""
     asked = Assessment.load(config)
     files = expand_paths(paths).files
-    workbook = read_if_merged(files[0], linked=False) if len(files) == 1 and files[0].is_file() else None
+    workbook = read_if_merged(files[0], complete=False) if len(files) == 1 and files[0].is_file() else None
     if workbook is None:
         try:
             outcome = merge_returns_in(paths, latest=latest, keep=keep, progress=progress, agency_map=agency_map,

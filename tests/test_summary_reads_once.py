@@ -9,6 +9,7 @@ import datetime as dt
 import pytest
 
 from baseline import catalogue, intake, workflow
+from baseline.assessment import Answer, Choice
 from baseline.xlsx.agency.writer import write_agency_workbook
 from baseline.xlsx.merged import reader
 
@@ -19,10 +20,12 @@ AGENCIES = {"North CAMHS": ["mental_health"], "North Schools": ["education"], "N
 def folder(tmp_path_factory):
     guideline = catalogue.load("NG225")
     returns = tmp_path_factory.mktemp("returns")
+    actions = {rec: Answer(rec, Choice.YES, Choice.PARTIAL, action="Train the team", owner="Safeguarding lead",
+                           deadline=dt.date(2027, 1, 31)) for rec in ("1.1.1", "1.1.2")}  # linked actions
     for n, (agency, sectors) in enumerate(AGENCIES.items()):
         write_agency_workbook(returns / f"{n}-{agency.lower().replace(' ', '-')}.xlsx", guideline, agency=agency,
                               sectors=[s for s in sectors if s in guideline.sectors] or ["education"],
-                              generated_at=dt.datetime(2026, 11, 1, tzinfo=dt.timezone.utc))
+                              prefill=actions, generated_at=dt.datetime(2026, 11, 1, tzinfo=dt.timezone.utc))
     merged = tmp_path_factory.mktemp("merged") / "merged.xlsx"
     assert workflow.merge_files(sorted(returns.iterdir()), merged, as_of=dt.date(2027, 3, 1)).ok
     return returns, merged
@@ -81,3 +84,19 @@ def test_a_merged_workbook_alone_is_opened_once(folder, monkeypatch):
     assert outcome.ok and outcome.plan is not None
     assert opened == [merged]
     assert outcome.assessment.agency_names == reader.read_merged(merged).assessment.agency_names
+
+
+def test_what_summary_reads_of_a_merged_workbook_is_the_plan_less_its_links(folder):
+    """read_if_merged(complete=False): the same assessment and plan rows as read_merged, without what only the
+    Actions sheet and merge --update use (links, orphan marks, digests as written)."""
+    import dataclasses
+
+    _, merged = folder
+    full = reader.read_merged(merged)
+    light = reader.read_if_merged(merged, complete=False)
+    assert full.written and light.written == {}
+    assert any(row.links for row in full.plan) and not any(row.links for row in light.plan)
+    unlinked = [dataclasses.replace(row, links=(), more_links=0, orphaned=None) for row in full.plan]
+    assert light.plan == unlinked and light.meta == full.meta
+    assert light.assessment.results == full.assessment.results
+    assert reader.read_if_merged(sorted(folder[0].iterdir())[0]) is None  # a return: not a merged workbook

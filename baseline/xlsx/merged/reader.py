@@ -287,9 +287,9 @@ def _read(path: Path, *, with_plan: bool) -> MergedWorkbook:
         checked.close()
 
 
-def _read_open(path: Path, checked: CheckedFile, workbook, *, with_plan: bool, linked: bool = True) -> MergedWorkbook:
+def _read_open(path: Path, checked: CheckedFile, workbook, *, with_plan: bool, complete: bool = True) -> MergedWorkbook:
     """The merged workbook from its file already open (checked bytes and calamine on them); the caller closes both.
-    `linked=False`: the plan without its links and orphan marks (see read_if_merged)."""
+    `complete=False`: the plan without its links, orphan marks and digests as written (see read_if_merged)."""
     meta = _read_meta(workbook, path)
     guideline = _resolve_guideline(meta, path)
     agencies = _read_sources(workbook, path)
@@ -297,9 +297,9 @@ def _read_open(path: Path, checked: CheckedFile, workbook, *, with_plan: bool, l
     if problems:
         raise BaselineError(f"{path}: the {ANSWERS_SHEET!r} sheet cannot be read back.", problems)
     assessment = _assessment(meta, guideline, agencies, answers, path)
-    plan, warnings = (_read_plan(workbook, path, assessment, formula_cells(checked, ACTIONS_SHEET), linked=linked)
+    plan, warnings = (_read_plan(workbook, path, assessment, formula_cells(checked, ACTIONS_SHEET), linked=complete)
                       if with_plan else ([], []))
-    written = _read_plan_digests(workbook) if with_plan else {}
+    written = _read_plan_digests(workbook) if with_plan and complete else {}
     return MergedWorkbook(assessment, plan, meta, written, warnings)
 
 
@@ -435,18 +435,19 @@ def is_merged_workbook(path: Path | str) -> bool:
         workbook.close()
 
 
-def read_if_merged(path: Path | str, *, linked: bool = True) -> MergedWorkbook | None:
+def read_if_merged(path: Path | str, *, complete: bool = True) -> MergedWorkbook | None:
     """read_merged of a file that says it is a merged workbook (is_merged_workbook), opened once; None for any other
     file (a return, a file that cannot be opened), never raising for one: whoever reads it next says what is wrong.
-    `linked=False` leaves out what only the Actions sheet and `actions` show, each plan row's links to other actions
-    and whether it is orphaned (summary counts actions by owner: a tenth of its time at 200 agencies)."""
+    `complete=False` leaves out what only the Actions sheet, `actions` and `merge --update` use: each plan row's links
+    to other actions, whether it is orphaned, and the digests of the plan as written (`written`, the hidden _plan
+    sheet). Summary counts actions by owner and needs none of them (they were a tenth of its time at 200 agencies)."""
     path = Path(path)
     try:
         checked, workbook = _open_checked(path)
     except BaselineError:
         return None
     try:
-        return _read_open(path, checked, workbook, with_plan=True, linked=linked) if _says_merged(workbook) else None
+        return _read_open(path, checked, workbook, with_plan=True, complete=complete) if _says_merged(workbook) else None
     finally:
         workbook.close()
         checked.close()
