@@ -213,8 +213,8 @@ class LaidOutTable:
     national summary's owner table; here a cell of plain text (_is_plain) is wrapped by rich's own line breaker
     (divide_line) and padded, in the segments and styles rich's Table gives; any other cell (a styled Text, wide or
     combining characters, a tab, a line break) is laid out by rich, as before. The title, header and the rule below
-    it are rich's own (a Table without rows). Where no style is ever written (not a terminal, NO_COLOR) the body is
-    one string. tests/test_render_table.py holds both to rich's Table, in colour and without."""
+    it are rich's own (a Table without rows). Where no style is ever written (not a terminal, NO_COLOR) each line is
+    one segment of text. tests/test_render_table.py holds both to rich's Table, in colour and without."""
 
     def __init__(self, head: Table, rows: list[list[str | Text]], styles: list[str | None]):
         self.head = head
