@@ -37,7 +37,7 @@ from baseline.merge import (
 from baseline.summary import Summary, summarise
 from baseline.text import name_key
 from baseline.tracker import ReceivedFile, TrackerReport
-from baseline.xlsx.merged.reader import is_merged_workbook, read_merged
+from baseline.xlsx.merged.reader import is_merged_workbook, read_if_merged
 from baseline.xlsx.returns import ReadResult, read_return
 
 Progress = Callable[[str], None]  # called with each path as it is read
@@ -354,29 +354,43 @@ def assessment_from_files(paths: Iterable[str | Path], *, latest: bool = False, 
                           agencies: Iterable[str] | None = None,
                           config: Path | str | Assessment | None = None) -> MergeOutcome:
     """What `summary` reads: one merged workbook, or returns merged on the fly (nothing written); either way seen
-    through the --agency filter."""
+    through the --agency filter. A merged workbook's plan comes without links, orphan marks and digests as written
+    (summary uses none of them)."""
     asked = Assessment.load(config)
     files = expand_paths(paths).files
-    merged = [p for p in files if p.is_file() and is_merged_workbook(p)]
-    if not merged:
-        outcome = merge_returns_in(paths, latest=latest, keep=keep, progress=progress, agency_map=agency_map,
-                                   agencies=agencies, config=asked)
+    workbook = read_if_merged(files[0], complete=False) if len(files) == 1 and files[0].is_file() else None
+    if workbook is None:
+        try:
+            outcome = merge_returns_in(paths, latest=latest, keep=keep, progress=progress, agency_map=agency_map,
+                                       agencies=agencies, config=asked)
+        except BaselineError:
+            _refuse_merged(files)  # a merged workbook among them is the problem to name
+            raise
+        if not outcome.ok:
+            failed = {f.path for f in outcome.report.files if not f.valid}
+            _refuse_merged([p for p in files if str(p) in failed])
         if agencies and outcome.ok:  # as for a merged workbook: only what these agencies were asked about
             outcome.assessment = restrict(outcome.assessment, agencies=agencies)
         return outcome
-    if len(files) > 1:
-        raise BaselineError(
-            f"{merged[0]} is a merged workbook: summarise it on its own, or give the agency returns instead.")
-    workbook = read_merged(merged[0])
+    path = files[0]
     assessment, plan = workbook.assessment, workbook.plan
     if asked and assessment.area and name_key(assessment.area) != name_key(asked.config.area):
-        raise BaselineError(f"{merged[0]} is the merged assessment of {assessment.area}, but {asked.path} is the "
+        raise BaselineError(f"{path} is the merged assessment of {assessment.area}, but {asked.path} is the "
                             f"assessment of {asked.config.area}: give the config of {assessment.area}.")
     if agencies:
         check_agency_filter(agencies, assessment.agency_names)
         assessment = restrict(assessment, agencies=agencies)
         plan = _plan_within(plan, assessment)
-    return MergeOutcome(ValidationReport([FileReport(path=str(merged[0]))]), assessment, plan)
+    return MergeOutcome(ValidationReport([FileReport(path=str(path))]), assessment, plan)
+
+
+def _refuse_merged(files: list[Path]) -> None:
+    """A merged workbook among several files: summarise it on its own. Asked only of files that could not be read
+    as returns (a merged workbook never can), so that each return is opened once."""
+    merged = next((p for p in files if p.is_file() and is_merged_workbook(p)), None)
+    if merged is not None:
+        raise BaselineError(
+            f"{merged} is a merged workbook: summarise it on its own, or give the agency returns instead.")
 
 
 def _plan_within(plan: list[PlanRow], assessment: MultiAgencyAssessment) -> list[PlanRow]:

@@ -190,38 +190,44 @@ def summarise(assessment: MultiAgencyAssessment, *, as_of: dt.date | None = None
     area = area if area is not None else getattr(assessment, "area", None)
     round = round if round is not None else getattr(assessment, "round", None)
 
-    totals = count_statuses(r.status for r in assessment.results)
-    sections = []
-    for section in guideline.sections:
-        results = [r for r in assessment.results if r.section == section.id]
-        if results:
-            sections.append({"id": section.id, "title": titles[section.id],
-                             "counts": count_statuses(r.status for r in results)})
-    agency_sections = []
-    for source in assessment.agencies:
-        per_section: dict[str, list[Status]] = {}
-        for r in assessment.results:
-            answer = r.answers.get(source.agency)
-            if answer is not None:
-                per_section.setdefault(r.section, []).append(answer.status)
-        agency_sections.append({"agency": source.agency,
-                                "sections": {sid: count_statuses(s) for sid, s in per_section.items()}})
+    results = assessment.results
+    # Each recommendation's worst-of status, worked out once: it is a roll-up over every agency's answer.
+    system = [r.status for r in results]
+    totals = count_statuses(system)
+    by_section: dict[str, list[Status]] = {}
+    for result, status in zip(results, system):
+        by_section.setdefault(result.section, []).append(status)
+    sections = [{"id": section.id, "title": titles[section.id], "counts": count_statuses(by_section[section.id])}
+                for section in guideline.sections if section.id in by_section]
+    answer_statuses = [r.statuses for r in results]  # per recommendation: agency -> its own status
+    # Per agency, its own statuses per section id (the sections in the order its answers come), in one pass.
+    per_agency: dict[str, dict[str, list[Status]]] = {source.agency: {} for source in assessment.agencies}
+    for result, statuses in zip(results, answer_statuses):
+        for agency, status in statuses.items():
+            per_section = per_agency.get(agency)
+            if per_section is not None:
+                per_section.setdefault(result.section, []).append(status)
+    agency_sections = [
+        {"agency": source.agency,
+         "sections": {sid: count_statuses(s) for sid, s in per_agency[source.agency].items()}}
+        for source in assessment.agencies
+    ]
     by_agency = [
         {"agency": entry["agency"], "counts": _add_counts(entry["sections"].values())} for entry in agency_sections
     ]
     gaps = [
-        {"recommendation": r.recommendation, "summary": summaries.get(r.recommendation), "status": r.status.value,
+        {"recommendation": r.recommendation, "summary": summaries.get(r.recommendation), "status": status.value,
          "risk": any(answer.risk is YesNo.YES for answer in r.answers.values()),
-         "agencies": {agency: status.value for agency, status in r.statuses.items()}}
-        for r in assessment.results
-        if r.status in gap_statuses
+         "agencies": {agency: own.value for agency, own in statuses.items()}}
+        for r, status, statuses in zip(results, system, answer_statuses)
+        if status in gap_statuses
     ]
     actions = list_actions(assessment, as_of) if actions is None else list(actions)
     return Summary(
         guideline=guideline.guideline, version=guideline.version, title=guideline.title, as_of=as_of,
         agencies=assessment.agency_names, totals=totals, sections=sections, by_agency=by_agency, gaps=gaps,
         owners=owner_loads(actions), actions=actions,
-        uncovered=[r.recommendation for r in assessment.results if r.uncovered],
+        uncovered=[r.recommendation for r in results if r.uncovered],
         encoding_complete=guideline.encoding_complete,
         area=area or None, round=round or None, missing_agencies=list(missing_agencies),
         agency_answers=_add_counts(entry["counts"] for entry in by_agency), agency_sections=agency_sections,

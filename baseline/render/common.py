@@ -14,10 +14,13 @@ from contextlib import contextmanager, nullcontext
 from typing import Any, Iterable, Sequence
 
 from rich import box
+from rich._wrap import divide_line
 from rich.cells import cell_len
-from rich.console import Console
+from rich.console import Console, ConsoleOptions
+from rich.padding import Padding
 from rich.progress import Progress, SpinnerColumn, TextColumn
 from rich.segment import Segment
+from rich.style import Style
 from rich.table import Table
 from rich.text import Text
 
@@ -114,11 +117,20 @@ _BLOCK_INDENT = 4
 
 
 def longest_word(text: str) -> int:
+    if _is_plain(text):  # one cell per character: len is its width (most cells; thousands in a national summary)
+        return max(map(len, text.split()), default=0)
     return max((cell_len(word) for word in text.split()), default=0)
 
 
 def longest_line(text: str) -> int:
+    if _is_plain(text):
+        return len(text)
     return max((cell_len(line) for line in text.splitlines()), default=0)
+
+
+def _is_plain(text: str) -> bool:
+    """Printable ASCII on one line: each character one cell wide, nothing a terminal would act on, no tab."""
+    return text.isascii() and text.isprintable()
 
 
 def table_chrome(columns: int) -> int:
@@ -135,9 +147,10 @@ def fit_columns(header: Sequence[str], rows: Sequence[Sequence[str]], width: int
     even the longest words do not fit side by side."""
     no_wrap = set(no_wrap)
     least, most = [], []
-    for index, texts in enumerate(zip(header, *rows)):
-        most.append(max(longest_line(str(t)) for t in texts))
-        least.append(most[-1] if index in no_wrap else max(longest_word(str(t)) for t in texts))
+    for index, column in enumerate(zip(header, *rows)):
+        texts = set(map(str, column))  # each text measured once (counts, owners and dates repeat down a column)
+        most.append(max(map(longest_line, texts)))
+        least.append(most[-1] if index in no_wrap else max(map(longest_word, texts)))
     room = width - table_chrome(len(header))
     if sum(least) > room:
         return None
@@ -171,23 +184,140 @@ def share_room(widths: list[int], most: Sequence[int], columns: Sequence[int], s
 
 def table(header: Sequence[str], rows: Sequence[Sequence[Any]], width: int, *, title: str | None = None,
           no_wrap: Iterable[int] = (), right: Iterable[int] = (), prefer: Iterable[int] = (),
-          styles: Sequence[str | None] = ()) -> Table | None:
+          styles: Sequence[str | None] = ()) -> "LaidOutTable | None":
     """A table that fits `width` and breaks no word (cells wrap at spaces), or None when it cannot: then the caller
     shows one block per row. Cells are shown as text, never as rich markup (they quote what people typed)."""
-    cells = [[cell if isinstance(cell, Text) else Text(str(cell)) for cell in row] for row in rows]
-    widths = fit_columns(header, [[cell.plain for cell in row] for row in cells], width, no_wrap=no_wrap,
-                         prefer=prefer)
+    cells = [[cell if isinstance(cell, Text) else _cell_text(str(cell)) for cell in row] for row in rows]
+    widths = fit_columns(header, [[cell if cell.__class__ is str else cell.plain for cell in row] for row in cells],
+                         width, no_wrap=no_wrap, prefer=prefer)
     if widths is None:
         return None
     no_wrap, right = set(no_wrap), set(right)
-    result = Table(title=title, title_justify="left", title_style="bold", box=box.SIMPLE_HEAD, show_edge=False,
-                   pad_edge=False)
+    head = Table(title=title, title_justify="left", title_style="bold", box=box.SIMPLE_HEAD, show_edge=False,
+                 pad_edge=False)
     for index, (name, column_width) in enumerate(zip(header, widths)):
-        result.add_column(name, width=column_width, no_wrap=index in no_wrap, overflow="fold",
-                          justify="right" if index in right else "left")
-    for index, row in enumerate(cells):
-        result.add_row(*row, style=styles[index] if index < len(styles) else None)
-    return result
+        head.add_column(name, width=column_width, no_wrap=index in no_wrap, overflow="fold",
+                        justify="right" if index in right else "left")
+    return LaidOutTable(head, cells, [styles[i] if i < len(styles) else None for i in range(len(cells))])
+
+
+def _cell_text(text: str) -> str | Text:
+    """A cell as table() lays it out: plain text stays a str (laid out by LaidOutTable itself), anything else
+    becomes a Text as rich's Table would make it (control characters such as a carriage return removed)."""
+    return text if _is_plain(text) else Text(text)
+
+
+class LaidOutTable:
+    """A table() as rich's Table shows it, its rows laid out here. Rich lays out each cell through several layers
+    of renderables (Padding, Text, lines cropped and padded again), which took seconds for the thousands of rows of a
+    national summary's owner table; here a cell of plain text (_is_plain) is wrapped by rich's own line breaker
+    (divide_line) and padded, in the segments and styles rich's Table gives; any other cell (a styled Text, wide or
+    combining characters, a tab, a line break) is laid out by rich, as before. The title, header and the rule below
+    it are rich's own (a Table without rows). Where no style is ever written (not a terminal, NO_COLOR) each line is
+    one segment of text. tests/test_render_table.py holds both to rich's Table, in colour and without."""
+
+    def __init__(self, head: Table, rows: list[list[str | Text]], styles: list[str | None]):
+        self.head = head
+        self.rows = rows
+        self.styles = styles
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions):
+        yield from console.render(self.head, options)
+        plain = console.color_system is None  # no style reaches the output: only the text counts
+        new_line = Segment.line()
+        for cells, divider in self._rows(console, options, plain):
+            height = max(len(cell) for cell in cells)
+            for line_no in range(height):
+                if plain:
+                    yield Segment(divider.text.join([cell[line_no] for cell in cells]))
+                else:
+                    for column_index, cell in enumerate(cells):
+                        if column_index:
+                            yield divider
+                        yield from cell[line_no]
+                yield new_line
+
+    def _rows(self, console: Console, options: ConsoleOptions, plain: bool):
+        """Per row: its cells' lines, as many for each cell (a cell shorter than its row gets blank lines, as
+        Table._render's align_top), and the divider between cells. A line is a list of segments, or its text when
+        `plain`."""
+        head = self.head
+        columns = head.columns
+        last_column = len(columns) - 1
+        # as Table._render: padding left out at the outer edges (pad_edge=False), the column's width plus its padding
+        pads = [(0 if i == 0 else 1, 0 if i == last_column else 1) for i in range(len(columns))]
+        full = [column.width + left + right for column, (left, right) in zip(columns, pads)]
+        drawn = head.box.substitute(options, safe=head.safe_box if head.safe_box is not None else console.safe_box)
+        border = console.get_style(head.style or "") + console.get_style(head.border_style or "")
+        cell_options = options.update(highlight=head.highlight, height=None)
+        null = Style.null()
+        laid_out: dict[tuple, list] = {}  # the same text in the same column and row style is laid out once
+        row_looks: dict[tuple, tuple[Style, Segment]] = {}  # (style, last row?) -> row style, divider
+        for index, (row, style) in enumerate(zip(self.rows, self.styles)):
+            look = (style, index == len(self.rows) - 1)
+            if look not in row_looks:
+                row_style = null + console.get_style(style) if style is not None else null
+                vertical = drawn.foot_vertical if look[1] else drawn.mid_vertical
+                row_looks[look] = (row_style, Segment(vertical, border) if vertical.strip()
+                                   else Segment(vertical, row_style.background_style + border))
+            row_style, divider = row_looks[look]
+            cells = []
+            for column_index, (column, cell, width, pad) in enumerate(zip(columns, row, full, pads)):
+                key = (column_index, cell, None if plain else style) if cell.__class__ is str else None
+                lines = laid_out.get(key) if key else None
+                if lines is None:
+                    lines = self._cell(console, cell_options, column, cell, width, pad, row_style, plain)
+                    if key:
+                        laid_out[key] = lines
+                cells.append(lines)
+            height = max(len(lines) for lines in cells)
+            if height > 1:
+                cells = [lines + [" " * width if plain else [Segment(" " * width, row_style)]] * (height - len(lines))
+                         for lines, width in zip(cells, full)]
+            yield cells, divider
+
+    @staticmethod
+    def _cell(console: Console, options: ConsoleOptions, column, cell: str | Text, width: int,
+              pad: tuple[int, int], row_style: Style, plain: bool) -> list:
+        """The lines of one cell, each `width` cells wide, padding included, as Table._render gets them from
+        console.render_lines(Padding(cell)): the padding and the text as separate segments (or the line's text,
+        when `plain`)."""
+        left, right = pad
+        if cell.__class__ is not str:
+            lines = console.render_lines(
+                Padding(cell, (0, right, 0, left)),
+                options.update(width=width, justify=column.justify, no_wrap=column.no_wrap, overflow=column.overflow,
+                               height=None, highlight=column.highlight),
+                style=row_style)
+            return ["".join([segment.text for segment in line]) for line in lines] if plain else lines
+        texts = _wrap_plain(cell, width - left - right, column.justify, column.no_wrap)
+        if plain:
+            return [f"{' ' * left}{text}{' ' * right}" for text in texts]
+        styled = row_style if row_style else None
+        edge = row_style if row_style else Style.null()
+        before = [Segment(" " * left, edge)] if left else []
+        after = [Segment(" " * right, edge)] if right else []
+        return [[*before, Segment(text, styled), *after] for text in texts]
+
+
+def _wrap_plain(text: str, width: int, justify: str, no_wrap: bool) -> list[str]:
+    """Plain text (_is_plain) wrapped and justified in `width` cells exactly as rich's Text.wrap does it with fold
+    overflow: broken where rich's divide_line breaks it, each line cropped to the width and padded after it (left)
+    or stripped and padded before it (right)."""
+    if no_wrap or len(text) <= width:  # (divide_line breaks no line that fits)
+        pieces = [text]
+    else:
+        offsets = [0, *divide_line(text, width, fold=True), len(text)]
+        pieces = [text[start:end] for start, end in zip(offsets, offsets[1:])]
+    lines = []
+    for piece in pieces:  # (rich's rstrip_end, the spaces past the width, changes nothing the cropping keeps)
+        if justify == "right":
+            piece = piece.rstrip()[:width]
+            lines.append(" " * (width - len(piece)) + piece)
+        else:
+            piece = piece[:width]
+            lines.append(piece + " " * (width - len(piece)))
+    return lines
 
 
 def wrap_words(text: Text, width: int) -> list[Text]:
@@ -196,7 +326,9 @@ def wrap_words(text: Text, width: int) -> list[Text]:
     lines = []
     for paragraph in text.split("\n"):
         offsets, used = [], cell_len(paragraph.plain) - cell_len(paragraph.plain.lstrip())
-        for word in re.finditer(r"\S+\s*", paragraph.plain):
+        # a paragraph that fits is never broken (a file or a pipe: width is sys.maxsize, so every one fits)
+        words = re.finditer(r"\S+\s*", paragraph.plain) if cell_len(paragraph.plain) > width else ()
+        for word in words:
             if used and used + cell_len(word.group().rstrip()) > width:
                 offsets.append(word.start())
                 used = 0
@@ -212,8 +344,9 @@ def say(out: Console, text: Text | str, indent: int = 0) -> None:
     pipe with no COLUMNS to go by, it stays on one line, whole for grep and for pasting."""
     text = text if isinstance(text, Text) else Text(text)
     width = out.width if out.is_terminal or os.environ.get("COLUMNS") else sys.maxsize
-    for line in wrap_words(text, max(width - indent, 20)):
-        out.print(Text(" " * indent) + line if indent else line, soft_wrap=True)
+    lines = [Text(" " * indent) + line if indent else line for line in wrap_words(text, max(width - indent, 20))]
+    if lines:  # one print for all the lines: a gap naming hundreds of agencies is many lines at a terminal
+        out.print(Text("\n").join(lines), soft_wrap=True)
 
 
 def block(out: Console, head: Text | str, lines: Iterable[Text | str] = ()) -> None:

@@ -1,0 +1,149 @@
+"""render.table lays out its rows itself (LaidOutTable: rich's Table took seconds over the thousands of rows of a
+national summary): what it prints must be what rich's Table prints for the same cells and widths, byte for byte, in
+colour (every segment's style) and without; the width rule (a table only when every word fits, else blocks) and the
+escaping (no markup read, no control character shown) hold on the fast path too."""
+
+from __future__ import annotations
+
+import io
+import random
+
+import pytest
+from rich import box
+from rich.table import Table
+from rich.text import Text
+
+from baseline.render import common
+from baseline.render.common import LaidOutTable, fit_columns, print_table_or_blocks, table
+
+WORDS = [
+    "Bench", "Agency", "00003", "overdue", "since", "2027-01-01", "Owner", "11", "3", "0", "", "a", "%",
+    "Safeguarding lead [interim]", "[bold]x[/]", "[/]", ":smile:", "Information and support",
+    "a-very-long-word-that-never-fits-its-column-and-must-fold", "  leading", "trailing  ", "two  spaces",
+    "St Mary’s", "Café", "e\u0301", "漢字の名前", "😀 emoji", "tab\there", "line\nbreak", "cr\rreturn",
+    "evil\x1b[2J", "bell\x07", "nbsp\u00a0here", "zero\u200bwidth", "1.10", "=SUM(A1)",
+]
+ROW_STYLES = [None, None, None, "bold red", "on blue", "dim", "green on red"]
+
+
+def old_table(header, rows, widths, *, title, no_wrap, right, styles) -> Table:
+    """rich's Table as table() built it before LaidOutTable: the reference."""
+    result = Table(title=title, title_justify="left", title_style="bold", box=box.SIMPLE_HEAD, show_edge=False,
+                   pad_edge=False)
+    for index, (name, column_width) in enumerate(zip(header, widths)):
+        result.add_column(name, width=column_width, no_wrap=index in no_wrap, overflow="fold",
+                          justify="right" if index in right else "left")
+    for index, row in enumerate(rows):
+        result.add_row(*row, style=styles[index] if index < len(styles) else None)
+    return result
+
+
+def inert_console(width: int, colour: bool):
+    return common._InertConsole(file=io.StringIO(), width=width, force_terminal=colour,
+                                color_system="truecolor" if colour else None, highlight=False, soft_wrap=True,
+                                markup=False, emoji=False)
+
+
+def printed(renderable, width: int, colour: bool) -> str:
+    out = inert_console(width, colour)
+    out.print(renderable, soft_wrap=False)
+    return out.file.getvalue()
+
+
+def random_case(rng: random.Random):
+    columns = rng.randint(1, 7)
+    header = [rng.choice(["Agency", "Owner", "Actions", "Open", "Earliest open deadline", "Id", "Name é"])
+              for _ in range(columns)]
+    rows = []
+    for _ in range(rng.randint(0, 12)):
+        row = []
+        for _ in range(columns):
+            text = " ".join(rng.choice(WORDS) for _ in range(rng.randint(0, 4)))
+            row.append(Text(text, style=rng.choice(["green", "bold red", "magenta on white"]))
+                       if rng.random() < 0.1 else (rng.randint(0, 500) if rng.random() < 0.1 else text))
+        rows.append(row)
+    styles = [rng.choice(ROW_STYLES) for _ in rows]
+    no_wrap = {i for i in range(columns) if rng.random() < 0.2}
+    right = {i for i in range(columns) if rng.random() < 0.3}
+    return header, rows, styles, no_wrap, right
+
+
+@pytest.mark.parametrize("seed", range(60))
+def test_the_rows_are_what_richs_table_prints_in_colour_and_without(seed):
+    rng = random.Random(seed)
+    header, rows, styles, no_wrap, right = random_case(rng)
+    width = rng.choice([12, 20, 40, 80, 120, 200])
+    title = rng.choice([None, "By owner", "Gaps (12) and a title longer than a narrow table is wide"])
+    shown = table(header, rows, width, title=title, no_wrap=no_wrap, right=right, styles=styles)
+    cells = [[c if isinstance(c, Text) else Text(str(c)) for c in row] for row in rows]
+    widths = fit_columns(header, [[c.plain for c in row] for row in cells], width, no_wrap=no_wrap)
+    if widths is None:
+        assert shown is None
+        return
+    reference = old_table(header, cells, widths, title=title, no_wrap=no_wrap, right=right, styles=styles)
+    for colour in (True, False):
+        assert printed(shown, width, colour) == printed(reference, width, colour)
+
+
+def test_a_national_owner_table_matches_rich_row_for_row():
+    """The shape that made it slow: thousands of rows whose agency names and deadlines wrap, overdue rows styled."""
+    header = ["Agency", "Owner", "Actions", "Open", "Overdue", "Earliest open deadline"]
+    rows = [[f"Bench Agency {i:05d}", f"Owner {i % 17}", str(i % 7), str(i % 5), str(i % 3),
+             f"overdue since 2027-01-{i % 28 + 1:02d}" if i % 3 else ""] for i in range(400)]
+    styles = ["bold red" if i % 3 else None for i in range(400)]
+    shown = table(header, rows, 80, title="Action owners", right=(2, 3, 4), styles=styles)
+    cells = [[Text(c) for c in row] for row in rows]
+    widths = fit_columns(header, rows, 80)
+    reference = old_table(header, cells, widths, title="Action owners", no_wrap=(), right={2, 3, 4}, styles=styles)
+    plain = printed(shown, 80, False)
+    assert plain == printed(reference, 80, False)
+    assert printed(shown, 80, True) == printed(reference, 80, True)
+    assert "Bench Agency 00399" not in plain and "00399" in plain  # the names wrap at 80: the fast path wraps too
+    assert all(rows[i][1] in plain for i in range(17))
+
+
+def test_plain_cells_take_the_fast_path_and_others_richs():
+    shown = table(["A", "B"], [["plain text", "Café"], [Text("styled", style="red"), "tab\there"]], 80)
+    assert isinstance(shown, LaidOutTable)
+    assert [[type(c) for c in row] for row in shown.rows] == [[str, Text], [Text, Text]]
+
+
+def test_width_rule_a_table_only_when_every_word_fits(capsys):
+    """One word longer than the room left for its column: blocks, not a table with a broken word."""
+    header = ["Agency", "Owner"]
+    fits = [["North", "Safeguarding lead"]]
+    out = inert_console(30, False)
+    print_table_or_blocks(out, "Owners", header, fits)
+    assert "─" in out.file.getvalue() and "Safeguarding lead" in out.file.getvalue()
+    too_long = [["North", "Safeguarding-lead-for-the-whole-trust-and-partners"]]
+    assert table(header, too_long, 30) is None
+    out = inert_console(30, False)
+    print_table_or_blocks(out, "Owners", header, too_long)
+    text = out.file.getvalue()
+    assert "─" not in text and "Owner: Safeguarding-lead-for-the-whole-trust-and-partners" in text
+
+
+def test_text_is_never_markup_and_no_control_character_reaches_the_terminal():
+    rows = [["[bold]Lead[/]", "evil\x1b[2J name"], [":smile: [/]", "ok"]]
+    for colour in (False, True):
+        text = printed(table(["Owner", "Agency"], rows, 80), 80, colour)
+        assert "[bold]Lead[/]" in text and ":smile: [/]" in text
+        assert "evil[2J name" in text and "\x1b[2J" not in text
+
+
+@pytest.mark.parametrize("colour", [False, True])
+def test_a_long_sentence_is_printed_at_once_as_line_by_line(colour, monkeypatch):
+    """say() prints all the lines of a wrapped sentence in one go (a gap naming hundreds of agencies is hundreds of
+    lines at a terminal): the same bytes as printing each line, styles included."""
+    monkeypatch.setenv("COLUMNS", "40")
+    sentence = Text("Not met: ", style="bold red")
+    sentence.append(", ".join(f"Bench Agency {i:05d}" for i in range(30)) + " [bold]x[/] evil\x1b[2J\n\nnext")
+    sentence.append(" paragraph", style="green")
+    for indent in (0, 4):
+        out = inert_console(40, colour)
+        common.say(out, sentence, indent)
+        reference = inert_console(40, colour)
+        for line in common.wrap_words(sentence, 40 - indent):
+            reference.print(Text(" " * indent) + line if indent else line, soft_wrap=True)
+        assert out.file.getvalue() == reference.file.getvalue()
+        assert out.file.getvalue().count("\n") > 15 and "\x1b[2J" not in out.file.getvalue()
