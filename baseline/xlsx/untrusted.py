@@ -450,9 +450,9 @@ def _check_sheet_extents(data: bytes, archive: zipfile.ZipFile, kind: str, heads
             continue
         # A damaged sheet is refused here, as unreadable: never measured by the garbage it inflates to, which can
         # name a far cell before it breaks (a large one is checked the same way at the end of its stream).
-        whole = inflate(data, info) if info.file_size <= SCAN_CHUNK_BYTES else None
-        if whole is not None:
-            inflated[info.filename] = whole
+        whole = inflated.get(info.filename)  # a sheet small enough for the DTD scan to have inflated it whole
+        if whole is None and info.file_size <= SCAN_CHUNK_BYTES:
+            whole = inflated[info.filename] = inflate(data, info)
 
         def stream(info=info, encoding=encoding, whole=whole):
             pieces = _stream(data, info) if whole is None else iter((whole,))
