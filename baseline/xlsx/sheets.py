@@ -23,7 +23,8 @@ from pathlib import Path
 
 import xlsxwriter
 from xlsxwriter.exceptions import FileCreateError
-from xlsxwriter.utility import xl_cell_to_rowcol
+from xlsxwriter.utility import xl_cell_to_rowcol, xl_rowcol_to_cell_fast
+from xlsxwriter.worksheet import CellBlankTuple, CellStringTuple
 from xlsxwriter.worksheet import Worksheet as StreamWorksheet
 
 from baseline.text import EXCEL_CELL_LIMIT, clean_text, is_too_long, looks_like_formula
@@ -137,6 +138,21 @@ class _RememberingWorksheet(StreamWorksheet):
         return prepared
 
 
+    def _write_cell(self, row, col, cell):
+        # The two cells an agency workbook is mostly made of, a formatted blank (an answer cell) and a shared
+        # string, written as xlsxwriter writes them (`<c r="B7" s="12"/>`, `<c r="B7" s="12" t="s"><v>3</v></c>`)
+        # without its generic path, which escapes each attribute with a regular expression (a reference and a
+        # number never need it). Anything else, and any cell without a format, goes the generic way.
+        kind = type(cell)
+        if kind is CellBlankTuple and cell.format is not None:
+            self.fh.write(f'<c r="{xl_rowcol_to_cell_fast(row, col)}" s="{cell.format._get_xf_index()}"/>')
+        elif kind is CellStringTuple and cell.format is not None and not self.constant_memory:
+            self.fh.write(f'<c r="{xl_rowcol_to_cell_fast(row, col)}" s="{cell.format._get_xf_index()}" t="s">'
+                          f'<v>{cell.string}</v></c>')
+        else:
+            super()._write_cell(row, col, cell)
+
+
 class MemoryWorkbook(xlsxwriter.Workbook):
     """A small workbook written in memory (BOOK_OPTIONS), formulas prepared once (_RememberingWorksheet), and with
     `lock_structure` its structure protected without a password: sheets cannot be added, deleted, renamed, moved,
@@ -146,9 +162,10 @@ class MemoryWorkbook(xlsxwriter.Workbook):
     element goes where the schema puts it, right after <workbookPr>, which xlsxwriter writes through this one method;
     tests/test_agency_writer.py proves the element is there, where Excel and openpyxl find it (LibreOffice drops it
     when it saves, as it did from openpyxl's files). Writing it here costs nothing, where rewriting workbook.xml in
-    the saved zip re-compresses every part (2 ms a workbook, a fifth of the writing). Both overrides use xlsxwriter
-    internals (_write_workbook_pr, _prepare_formula): should a release rename them, the lock's test fails (the
-    formula memo merely stops saving time).
+    the saved zip re-compresses every part (2 ms a workbook, a fifth of the writing). The overrides use xlsxwriter
+    internals (_write_workbook_pr, _prepare_formula, _write_cell and its cell tuples): should a release rename them,
+    the lock's test fails (the formula memo and the cell writer merely stop saving time; the pinned XML of the
+    agency writer's tests catches a changed cell).
     """
 
     def __init__(self, target, *, lock_structure: bool = False):
@@ -234,7 +251,9 @@ class StreamSheet:
 
     def blank(self, row: int, column: int, style: str) -> None:
         self._at(row)
-        self.ws.write_blank(row - 1, column - 1, None, self.formats.plain[style])
+        # xlsxwriter's undecorated writers (`_write_blank`, `_write_string`): its public ones first check whether
+        # the row is given in A1 notation, and StreamSheet always gives numbers.
+        self.ws._write_blank(row - 1, column - 1, None, self.formats.plain[style])
 
     def text(self, row: int, column: int, text: str | None, style: str, *, unique: bool = False) -> None:
         """Any text (from a return or not) as text, never a formula, a link or a number. xlsxwriter escapes
@@ -252,7 +271,7 @@ class StreamSheet:
             self.ws.write_rich_string(row - 1, column - 1, cell_format, text[:1], cell_format, text[1:],
                                       cell_format)
         else:
-            self.ws.write_string(row - 1, column - 1, text, cell_format)
+            self.ws._write_string(row - 1, column - 1, text, cell_format)
         if style in self.wrapped:
             width = self._widths.get(column)
             if "\n" in text or len(text) > int(width or DEFAULT_WIDTH):  # one line otherwise

@@ -157,11 +157,12 @@ def write_agency_workbook(path: Path | str, guideline: Guideline, *, force: bool
     return save_agency_workbook(path, build_agency_workbook(guideline, **keywords), force=force)
 
 
-def save_agency_workbook(path: Path | str, content: bytes, *, force: bool = False) -> Path:
+def save_agency_workbook(path: Path | str, content: bytes, *, force: bool = False, sweep: bool = True) -> Path:
     """Write a built agency workbook (build_agency_workbook's bytes) atomically to `path` (.xlsx); refuses to
-    overwrite unless `force`."""
+    overwrite unless `force`. `sweep=False`: the folder's stale temporary files were removed already
+    (files.sweep_stale)."""
     path = _check_target(path)
-    return atomic_write(path, lambda target: target.write_bytes(content), force=force)
+    return atomic_write(path, lambda target: target.write_bytes(content), force=force, sweep=sweep)
 
 
 def _check_target(path: Path | str) -> Path:
