@@ -14,6 +14,7 @@ Everything taken from outside (agency and area names, answers from returns) goes
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import io
 import os
@@ -23,6 +24,7 @@ from pathlib import Path
 
 import xlsxwriter
 from xlsxwriter.exceptions import FileCreateError
+from xlsxwriter.format import Format
 from xlsxwriter.utility import xl_cell_to_rowcol, xl_rowcol_to_cell_fast
 from xlsxwriter.worksheet import CellBlankTuple, CellStringTuple
 from xlsxwriter.worksheet import Worksheet as StreamWorksheet
@@ -195,8 +197,26 @@ class _FormatTable(dict):
         super().__init__()
         self._wb, self._styles, self._extra = wb, styles, extra
 
+    # Formats as first made (before any workbook numbered them), by their properties: a workbook gets a copy of
+    # one instead of making it again (xlsxwriter's Format runs a setter per property; generate makes the same ~25
+    # formats for every agency workbook). The copy is what add_format would have returned: the same properties,
+    # the workbook's index tables, appended to its formats.
+    _made: dict[tuple, Format] = {}
+
     def __missing__(self, name: str):
-        made = self[name] = self._wb.add_format({**self._styles[name], **self._extra})
+        wb = self._wb
+        properties = {**wb.default_format_properties, **self._styles[name], **self._extra}
+        key = tuple(properties.items())
+        try:
+            model = self._made.get(key)
+        except TypeError:  # a property whose value cannot be a key: made the usual way
+            made = self[name] = wb.add_format(properties)
+            return made
+        if model is None:
+            model = self._made[key] = Format(properties)
+        made = self[name] = copy.copy(model)
+        made.xf_format_indices, made.dxf_format_indices = wb.xf_format_indices, wb.dxf_format_indices
+        wb.formats.append(made)
         return made
 
 
