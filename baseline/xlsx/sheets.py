@@ -26,7 +26,7 @@ import xlsxwriter
 from xlsxwriter.exceptions import FileCreateError
 from xlsxwriter.format import Format
 from xlsxwriter.utility import xl_cell_to_rowcol, xl_rowcol_to_cell_fast
-from xlsxwriter.worksheet import CellBlankTuple, CellStringTuple
+from xlsxwriter.worksheet import CellBlankTuple, CellFormulaTuple, CellStringTuple
 from xlsxwriter.worksheet import Worksheet as StreamWorksheet
 
 from baseline.text import EXCEL_CELL_LIMIT, clean_text, is_too_long, looks_like_formula
@@ -140,6 +140,28 @@ class _RememberingWorksheet(StreamWorksheet):
         return prepared
 
 
+    # Formulas known to be ordinary (neither a dynamic array nor an array formula: xlsxwriter checks each with a
+    # regular expression), as prepared, by (formula, future functions on?).
+    _ordinary: dict[tuple[str, bool], str] = {}
+
+    def _write_formula(self, row, col, formula, cell_format=None, value=0):
+        key = (formula, bool(self.use_future_functions))
+        prepared = self._ordinary.get(key)
+        if prepared is None:
+            outcome = super()._write_formula(row, col, formula, cell_format, value)
+            if outcome == 0 and type(self.table.get(row, {}).get(col)) is CellFormulaTuple:
+                if len(self._ordinary) > 10_000:
+                    self._ordinary.clear()
+                self._ordinary[key] = self.table[row][col].formula
+            return outcome
+        # As xlsxwriter's _write_formula does for an ordinary formula.
+        if self._check_dimensions(row, col):
+            return -1
+        if self.constant_memory and row > self.previous_row:
+            self._write_single_row(row)
+        self.table[row][col] = CellFormulaTuple(prepared, cell_format, value)
+        return 0
+
     def _write_cell(self, row, col, cell):
         # The two cells an agency workbook is mostly made of, a formatted blank (an answer cell) and a shared
         # string, written as xlsxwriter writes them (`<c r="B7" s="12"/>`, `<c r="B7" s="12" t="s"><v>3</v></c>`)
@@ -151,6 +173,10 @@ class _RememberingWorksheet(StreamWorksheet):
         elif kind is CellStringTuple and cell.format is not None and not self.constant_memory:
             self.fh.write(f'<c r="{xl_rowcol_to_cell_fast(row, col)}" s="{cell.format._get_xf_index()}" t="s">'
                           f'<v>{cell.string}</v></c>')
+        elif kind is CellFormulaTuple and cell.format is not None and type(cell.value) in (int, float):
+            # A formula with the number it gives (My summary's counts): xlsxwriter writes the number as it is.
+            self.fh.write(f'<c r="{xl_rowcol_to_cell_fast(row, col)}" s="{cell.format._get_xf_index()}">'
+                          f'<f>{self._escape_data(cell.formula)}</f><v>{cell.value}</v></c>')
         else:
             super()._write_cell(row, col, cell)
 
@@ -324,7 +350,7 @@ class StreamSheet:
         """A formula the tool wrote (never text from a return), with the value it gives as the file is written:
         the value a reader that does not calculate (python-calamine, a preview) shows."""
         self._at(row)
-        self.ws.write_formula(row - 1, column - 1, formula, self.formats.plain[style], value)
+        self.ws._write_formula(row - 1, column - 1, formula, self.formats.plain[style], value)
 
     def link(self, row: int, column: int, url: str, text: str, style: str) -> None:
         """A hyperlink to `url` (a link the tool made, never one from a return) showing `text`, which is written as
