@@ -25,6 +25,8 @@ from pathlib import Path
 import xlsxwriter
 from xlsxwriter.exceptions import FileCreateError
 from xlsxwriter.format import Format
+from xlsxwriter.packager import Packager
+from xlsxwriter.sharedstrings import SharedStrings
 from xlsxwriter.utility import xl_cell_to_rowcol, xl_rowcol_to_cell_fast
 from xlsxwriter.worksheet import CellBlankTuple, CellFormulaTuple, CellStringTuple
 from xlsxwriter.worksheet import Worksheet as StreamWorksheet
@@ -181,6 +183,40 @@ class _RememberingWorksheet(StreamWorksheet):
             super()._write_cell(row, col, cell)
 
 
+class _RememberingSharedStrings(SharedStrings):
+    """xlsxwriter's shared strings part, each short string's <si> element made once per process: three regular
+    expressions a string (control characters, whitespace, XML escapes) that the agency workbooks repeat for the same
+    few hundred texts (headers, section names, instructions). The element is a pure function of the string."""
+
+    _elements: dict[str, str] = {}
+
+    def _write_si(self, string) -> None:
+        element = self._elements.get(string)
+        if element is None:
+            out, self.fh = self.fh, io.StringIO()
+            try:
+                super()._write_si(string)
+                element = self.fh.getvalue()
+            finally:
+                self.fh = out
+            if len(string) <= REMEMBERED_LENGTH:
+                if len(self._elements) > 10_000:  # bounded, whatever the texts
+                    self._elements.clear()
+                self._elements[string] = element
+        self.fh.write(element)
+
+
+class _MemoryPackager(Packager):
+    def _write_shared_strings_file(self) -> None:
+        # Packager's own, with the remembering writer (xlsxwriter names no class to override).
+        sst = _RememberingSharedStrings()
+        sst.string_table = self.workbook.str_table
+        if not self.workbook.str_table.count:
+            return
+        sst._set_xml_writer(self._filename("xl/sharedStrings.xml"))
+        sst._assemble_xml_file()
+
+
 class MemoryWorkbook(xlsxwriter.Workbook):
     """A small workbook written in memory (BOOK_OPTIONS), formulas prepared once (_RememberingWorksheet), and with
     `lock_structure` its structure protected without a password: sheets cannot be added, deleted, renamed, moved,
@@ -191,15 +227,19 @@ class MemoryWorkbook(xlsxwriter.Workbook):
     tests/test_agency_writer.py proves the element is there, where Excel and openpyxl find it (LibreOffice drops it
     when it saves, as it did from openpyxl's files). Writing it here costs nothing, where rewriting workbook.xml in
     the saved zip re-compresses every part (2 ms a workbook, a fifth of the writing). The overrides use xlsxwriter
-    internals (_write_workbook_pr, _prepare_formula, _write_cell and its cell tuples): should a release rename them,
-    the lock's test fails (the formula memo and the cell writer merely stop saving time; the pinned XML of the
-    agency writer's tests catches a changed cell).
+    internals (_write_workbook_pr, _get_packager, the worksheet's _prepare_formula, _write_formula, _write_cell and
+    its cell tuples, the shared strings' _write_si): should a release rename them, the lock's test fails, and the
+    memos and fast cell writers merely stop saving time. Each writes what xlsxwriter would (checked by comparing
+    every part of old and new workbooks when they were made).
     """
 
     def __init__(self, target, *, lock_structure: bool = False):
         super().__init__(target, BOOK_OPTIONS)
         self.worksheet_class = _RememberingWorksheet
         self.lock_structure = lock_structure
+
+    def _get_packager(self) -> Packager:
+        return _MemoryPackager()  # xlsxwriter's hook for its packager
 
     def _write_workbook_pr(self) -> None:
         super()._write_workbook_pr()
