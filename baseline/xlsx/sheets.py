@@ -141,7 +141,6 @@ class _RememberingWorksheet(StreamWorksheet):
             prepared = self._prepared[key] = super()._prepare_formula(formula, expand_future_functions)
         return prepared
 
-
     # Formulas known to be ordinary (neither a dynamic array nor an array formula: xlsxwriter checks each with a
     # regular expression), as prepared, by (formula, future functions on?).
     _ordinary: dict[tuple[str, bool], str] = {}
@@ -165,8 +164,8 @@ class _RememberingWorksheet(StreamWorksheet):
         return 0
 
     def _write_cell(self, row, col, cell):
-        # The two cells an agency workbook is mostly made of, a formatted blank (an answer cell) and a shared
-        # string, written as xlsxwriter writes them (`<c r="B7" s="12"/>`, `<c r="B7" s="12" t="s"><v>3</v></c>`)
+        # The cells an agency workbook is mostly made of, a formatted blank (an answer cell), a shared string and
+        # a formula with its number, written as xlsxwriter writes them (`<c r="B7" s="12"/>`, `<c r="B7" s="12" t="s"><v>3</v></c>`)
         # without its generic path, which escapes each attribute with a regular expression (a reference and a
         # number never need it). Anything else, and any cell without a format, goes the generic way.
         kind = type(cell)
