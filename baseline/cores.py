@@ -22,10 +22,15 @@ def map_in_order(function: Callable[[Item], Answer], items: Sequence[Item], work
     that cannot start or breaks (a worker killed) leaves the items it has not answered to this process, so every
     item is still done, once."""
     done = 0
-    if workers > 1:
+    if workers > 1 and len(items) > 1:
+        # The first item here, before the fork: what computing it warms (memos of prepared formulas and texts, a
+        # library's lazy set-up) is then inherited by every worker instead of being redone in each.
+        yield function(items[0])
+        done = 1
         try:
             with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-                for answer in pool.map(function, items, chunksize=max(1, min(8, len(items) // (workers * 4)))):
+                rest = items[1:]
+                for answer in pool.map(function, rest, chunksize=max(1, min(8, len(rest) // (workers * 4)))):
                     yield answer
                     done += 1
         except (BrokenProcessPool, OSError):

@@ -119,13 +119,14 @@ class Interrupted(KeyboardInterrupt):
 
 
 def atomic_write(path: Path | str, write: Callable[[Path], None], force: bool = False,
-                 inputs: tuple[Path, ...] = (), make_parents: bool = False) -> Path:
+                 inputs: tuple[Path, ...] = (), make_parents: bool = False, sweep: bool = True) -> Path:
     """Write `path` through `write(tmp_path)`, then rename into place, so nobody ever sees half a file.
 
     Refuses to overwrite an existing file unless `force`, ever to write onto one of `inputs`, and to write while
     another run writes the same path. A failure (disk full, read-only folder, interruption) leaves the old file as
     it was and no temporary file; an OSError becomes one BaselineError naming the file. `make_parents` creates a
-    missing folder (only now, when the output is ready to be written).
+    missing folder (only now, when the output is ready to be written). `sweep=False`: the caller has already
+    removed the stale temporary files of this path (sweep_stale, once for the many files it writes to a folder).
     """
     path = Path(path)
     for source in inputs:
@@ -139,7 +140,7 @@ def atomic_write(path: Path | str, write: Callable[[Path], None], force: bool = 
             path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise BaselineError(_write_failure(path, exc)) from None
-    with _write_lock(path), _signals_interrupt():
+    with _write_lock(path, sweep), _signals_interrupt():
         refuse_overwrite(path, force)  # again, under the lock: another run may have written it meanwhile
         tmp = path.parent / f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
         try:
@@ -159,9 +160,10 @@ def _create(path: Path) -> None:
 
 
 @contextmanager
-def _write_lock(path: Path) -> Iterator[None]:
+def _write_lock(path: Path, sweep: bool = True) -> Iterator[None]:
     lock = path.parent / f".{path.name}.lock"
-    _sweep_stale(path)
+    if sweep:
+        sweep_stale(path.parent, {path.name})
     for attempt in (1, 2):
         try:
             fd = os.open(lock, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
@@ -184,16 +186,20 @@ def _write_lock(path: Path) -> Iterator[None]:
         lock.unlink(missing_ok=True)
 
 
-def _sweep_stale(path: Path) -> None:
-    """Remove temporary files of `path` left by runs that no longer exist (killed before they could clean up)."""
+def sweep_stale(folder: Path, targets: Iterable[str]) -> None:
+    """Remove the temporary files of the outputs named `targets` in `folder` left by runs that no longer exist
+    (killed before they could clean up). One listing of the folder for all of them: a command writing many files
+    to one folder (generate) sweeps once, then writes each with atomic_write(..., sweep=False); sweeping per file
+    lists the folder once per file, a time that grows with the square of the files."""
+    wanted = set(targets)
     try:
-        names = os.listdir(path.parent)
+        names = os.listdir(folder)
     except OSError:
         return
     for name in names:
         found = _TEMPORARY.match(name)
-        if found and found["target"] == path.name and not _alive(int(found["pid"])):
-            (path.parent / name).unlink(missing_ok=True)
+        if found and found["target"] in wanted and not _alive(int(found["pid"])):
+            (folder / name).unlink(missing_ok=True)
 
 
 def _pid_in(lock: Path) -> int | None:

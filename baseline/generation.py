@@ -17,7 +17,7 @@ from typing import Callable, Iterable
 from baseline.assessment import AgencyReturn
 from baseline.config import Agency, AssessmentConfig
 from baseline.cores import map_in_order
-from baseline.files import safe_filename
+from baseline.files import safe_filename, sweep_stale
 from baseline.guideline import Guideline
 from baseline.intake import check_agency_filter, pool_size
 from baseline.issues import BaselineError
@@ -104,8 +104,9 @@ def generate_workbooks(config: AssessmentConfig, guideline: Guideline, out_dir: 
                                            prefilled=previous is not None))
     # Built side by side on every core (each workbook is a few milliseconds of Python), written here, in order.
     built = map_in_order(partial(_build, guideline), keywords, pool_size(len(keywords)))
+    sweep_stale(out_dir, [workbook.path.name for workbook in workbooks])  # once for all, not once per file
     for workbook, content in zip(workbooks, built):
-        save_agency_workbook(workbook.path, content, force=force)
+        save_agency_workbook(workbook.path, content, force=force, sweep=False)
     return workbooks
 
 

@@ -88,3 +88,13 @@ def or_list(values) -> str:
     """["Yes", "Partial", "No"] -> "Yes, Partial or No"."""
     values = list(values)
     return ", ".join(values[:-1]) + " or " + values[-1] if len(values) > 1 else values[0]
+
+
+def counted(n: int, word: str, plural: str | None = None) -> str:
+    """"1 agency", "2 agencies", "0 files": a count with its noun in the right number (the one plural rule). Here,
+    not in render, so that a command that prints only a count (generate) loads no rich."""
+    if n == 1:
+        return f"{n} {word}"
+    if plural is None:
+        plural = word[:-1] + "ies" if word.endswith("y") and word[-2:-1] not in "aeiou" else word + "s"
+    return f"{n} {plural}"

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import openpyxl
@@ -245,3 +248,20 @@ def test_generated_count_is_said_in_the_right_number(run, tmp_path, write_yaml):
     result = run("generate", config, "-o", tmp_path / "out", "--agency", first)
     assert result.exit_code == 0, result.output
     assert "Generated 1 workbook for " in result.stderr
+
+
+def test_generate_sweeps_its_outputs_stale_temporary_files_once_for_the_folder(run, tmp_path, write_yaml):
+    # A run killed outright (kill -9) leaves its temporary files; the next generate into that folder removes those
+    # of its workbooks (one listing of the folder for all of them, files.sweep_stale), and leaves anything else.
+    out = tmp_path / "out"
+    out.mkdir()
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True,
+                          check=True).stdout.strip()
+    stale = [out / f".north-camhs.xlsx.{dead}.0123abcd.tmp", out / f".north-schools.xlsx.{dead}.0123abcd.tmp"]
+    kept = [out / f".north-camhs.xlsx.{os.getppid()}.0123abcd.tmp", out / f".other.xlsx.{dead}.0123abcd.tmp"]
+    for path in stale + kept:
+        path.write_text("half")
+    result = run("generate", write_yaml(config_data(), "assessment.yaml"), "-o", out)
+    assert result.exit_code == 0, result.stderr
+    assert sorted(p.name for p in out.iterdir()) == sorted(["north-camhs.xlsx", "north-schools.xlsx",
+                                                           *(p.name for p in kept)])

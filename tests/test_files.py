@@ -113,6 +113,20 @@ def test_atomic_write_refuses_a_live_writer_and_takes_over_a_dead_ones_lock(tmp_
     assert sorted(p.name for p in tmp_path.iterdir()) == [other.name, "out.txt"]
 
 
+def test_sweep_stale_removes_the_named_outputs_temporary_files_of_dead_runs_only(tmp_path):
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True,
+                          check=True).stdout.strip()
+    names = [f".a.xlsx.{dead}.0123abcd.tmp", f".b.xlsx.{dead}.0123abcd.tmp",  # ours, of a dead run: swept
+             f".a.xlsx.{os.getppid()}.0123abcd.tmp",  # of a live run (writing now): kept
+             f".c.xlsx.{dead}.0123abcd.tmp"]  # not an output of this command: kept
+    for name in names:
+        (tmp_path / name).write_text("half")
+    files.sweep_stale(tmp_path, ["a.xlsx", "b.xlsx"])
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(names[2:])
+    atomic_write(tmp_path / "c.xlsx", lambda tmp: tmp.write_text("x"), sweep=False)  # swept already: left
+    assert (tmp_path / names[3]).exists()
+
+
 def test_atomic_write_makes_missing_folders_only_when_asked(tmp_path):
     with pytest.raises(BaselineError, match="does not exist"):
         atomic_write(tmp_path / "new" / "out.txt", lambda tmp: tmp.write_text("x"))

@@ -44,6 +44,16 @@ def test_generate_imports_no_openpyxl_and_no_other_writer(tmp_path):
     assert _run(code, str(tmp_path)) == ""
 
 
+def test_generate_run_end_to_end_loads_no_rich_and_no_openpyxl(tmp_path):
+    """generate prints a count, no table: it loads no rich (counted is baseline.text's), nor openpyxl."""
+    out = tmp_path / "out"
+    code = ("import sys; from baseline.cli import cli; "
+            f"cli.main(['generate', {str(EXAMPLE)!r}, '-o', {str(out)!r}], standalone_mode=False); "
+            "print('loaded:', ','.join(m for m in ('rich', 'openpyxl', 'numpy') if m in sys.modules))")
+    assert _run(code, str(tmp_path)).splitlines()[-1] == "loaded:"
+    assert len(list(out.glob("*.xlsx"))) == 9
+
+
 def test_merge_and_the_other_workflow_commands_import_no_openpyxl_or_numpy(tmp_path):
     """merge, report, compare, migrate and actions import baseline.workflow: it loads no openpyxl (nor numpy with
     it). recs import and recs verify, which read NICE's tool with openpyxl, live in baseline.nice_tool."""

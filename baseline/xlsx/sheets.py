@@ -14,6 +14,7 @@ Everything taken from outside (agency and area names, answers from returns) goes
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import io
 import os
@@ -23,7 +24,11 @@ from pathlib import Path
 
 import xlsxwriter
 from xlsxwriter.exceptions import FileCreateError
-from xlsxwriter.utility import xl_cell_to_rowcol
+from xlsxwriter.format import Format
+from xlsxwriter.packager import Packager
+from xlsxwriter.sharedstrings import SharedStrings
+from xlsxwriter.utility import xl_cell_to_rowcol, xl_rowcol_to_cell_fast
+from xlsxwriter.worksheet import CellBlankTuple, CellFormulaTuple, CellStringTuple
 from xlsxwriter.worksheet import Worksheet as StreamWorksheet
 
 from baseline.text import EXCEL_CELL_LIMIT, clean_text, is_too_long, looks_like_formula
@@ -136,6 +141,80 @@ class _RememberingWorksheet(StreamWorksheet):
             prepared = self._prepared[key] = super()._prepare_formula(formula, expand_future_functions)
         return prepared
 
+    # Formulas known to be ordinary (neither a dynamic array nor an array formula: xlsxwriter checks each with a
+    # regular expression), as prepared, by (formula, future functions on?).
+    _ordinary: dict[tuple[str, bool], str] = {}
+
+    def _write_formula(self, row, col, formula, cell_format=None, value=0):
+        key = (formula, bool(self.use_future_functions))
+        prepared = self._ordinary.get(key)
+        if prepared is None:
+            outcome = super()._write_formula(row, col, formula, cell_format, value)
+            if outcome == 0 and type(self.table.get(row, {}).get(col)) is CellFormulaTuple:
+                if len(self._ordinary) > 10_000:
+                    self._ordinary.clear()
+                self._ordinary[key] = self.table[row][col].formula
+            return outcome
+        # As xlsxwriter's _write_formula does for an ordinary formula.
+        if self._check_dimensions(row, col):
+            return -1
+        if self.constant_memory and row > self.previous_row:
+            self._write_single_row(row)
+        self.table[row][col] = CellFormulaTuple(prepared, cell_format, value)
+        return 0
+
+    def _write_cell(self, row, col, cell):
+        # The cells an agency workbook is mostly made of, a formatted blank (an answer cell), a shared string and
+        # a formula with its number, written as xlsxwriter writes them (`<c r="B7" s="12"/>`, `<c r="B7" s="12" t="s"><v>3</v></c>`)
+        # without its generic path, which escapes each attribute with a regular expression (a reference and a
+        # number never need it). Anything else, and any cell without a format, goes the generic way.
+        kind = type(cell)
+        if kind is CellBlankTuple and cell.format is not None:
+            self.fh.write(f'<c r="{xl_rowcol_to_cell_fast(row, col)}" s="{cell.format._get_xf_index()}"/>')
+        elif kind is CellStringTuple and cell.format is not None and not self.constant_memory:
+            self.fh.write(f'<c r="{xl_rowcol_to_cell_fast(row, col)}" s="{cell.format._get_xf_index()}" t="s">'
+                          f'<v>{cell.string}</v></c>')
+        elif kind is CellFormulaTuple and cell.format is not None and type(cell.value) in (int, float):
+            # A formula with the number it gives (My summary's counts): xlsxwriter writes the number as it is.
+            self.fh.write(f'<c r="{xl_rowcol_to_cell_fast(row, col)}" s="{cell.format._get_xf_index()}">'
+                          f'<f>{self._escape_data(cell.formula)}</f><v>{cell.value}</v></c>')
+        else:
+            super()._write_cell(row, col, cell)
+
+
+class _RememberingSharedStrings(SharedStrings):
+    """xlsxwriter's shared strings part, each short string's <si> element made once per process: three regular
+    expressions a string (control characters, whitespace, XML escapes) that the agency workbooks repeat for the same
+    few hundred texts (headers, section names, instructions). The element is a pure function of the string."""
+
+    _elements: dict[str, str] = {}
+
+    def _write_si(self, string) -> None:
+        element = self._elements.get(string)
+        if element is None:
+            out, self.fh = self.fh, io.StringIO()
+            try:
+                super()._write_si(string)
+                element = self.fh.getvalue()
+            finally:
+                self.fh = out
+            if len(string) <= REMEMBERED_LENGTH:
+                if len(self._elements) > 10_000:  # bounded, whatever the texts
+                    self._elements.clear()
+                self._elements[string] = element
+        self.fh.write(element)
+
+
+class _MemoryPackager(Packager):
+    def _write_shared_strings_file(self) -> None:
+        # Packager's own, with the remembering writer (xlsxwriter names no class to override).
+        sst = _RememberingSharedStrings()
+        sst.string_table = self.workbook.str_table
+        if not self.workbook.str_table.count:
+            return
+        sst._set_xml_writer(self._filename("xl/sharedStrings.xml"))
+        sst._assemble_xml_file()
+
 
 class MemoryWorkbook(xlsxwriter.Workbook):
     """A small workbook written in memory (BOOK_OPTIONS), formulas prepared once (_RememberingWorksheet), and with
@@ -146,15 +225,20 @@ class MemoryWorkbook(xlsxwriter.Workbook):
     element goes where the schema puts it, right after <workbookPr>, which xlsxwriter writes through this one method;
     tests/test_agency_writer.py proves the element is there, where Excel and openpyxl find it (LibreOffice drops it
     when it saves, as it did from openpyxl's files). Writing it here costs nothing, where rewriting workbook.xml in
-    the saved zip re-compresses every part (2 ms a workbook, a fifth of the writing). Both overrides use xlsxwriter
-    internals (_write_workbook_pr, _prepare_formula): should a release rename them, the lock's test fails (the
-    formula memo merely stops saving time).
+    the saved zip re-compresses every part (2 ms a workbook, a fifth of the writing). The overrides use xlsxwriter
+    internals (_write_workbook_pr, _get_packager, the worksheet's _prepare_formula, _write_formula, _write_cell and
+    its cell tuples, the shared strings' _write_si): should a release rename them, the lock's test fails, and the
+    memos and fast cell writers merely stop saving time. Each writes what xlsxwriter would (checked by comparing
+    every part of old and new workbooks when they were made).
     """
 
     def __init__(self, target, *, lock_structure: bool = False):
         super().__init__(target, BOOK_OPTIONS)
         self.worksheet_class = _RememberingWorksheet
         self.lock_structure = lock_structure
+
+    def _get_packager(self) -> Packager:
+        return _MemoryPackager()  # xlsxwriter's hook for its packager
 
     def _write_workbook_pr(self) -> None:
         super()._write_workbook_pr()
@@ -178,8 +262,26 @@ class _FormatTable(dict):
         super().__init__()
         self._wb, self._styles, self._extra = wb, styles, extra
 
+    # Formats as first made (before any workbook numbered them), by their properties: a workbook gets a copy of
+    # one instead of making it again (xlsxwriter's Format runs a setter per property; generate makes the same ~25
+    # formats for every agency workbook). The copy is what add_format would have returned: the same properties,
+    # the workbook's index tables, appended to its formats.
+    _made: dict[tuple, Format] = {}
+
     def __missing__(self, name: str):
-        made = self[name] = self._wb.add_format({**self._styles[name], **self._extra})
+        wb = self._wb
+        properties = {**wb.default_format_properties, **self._styles[name], **self._extra}
+        key = tuple(properties.items())
+        try:
+            model = self._made.get(key)
+        except TypeError:  # a property whose value cannot be a key: made the usual way
+            made = self[name] = wb.add_format(properties)
+            return made
+        if model is None:
+            model = self._made[key] = Format(properties)
+        made = self[name] = copy.copy(model)
+        made.xf_format_indices, made.dxf_format_indices = wb.xf_format_indices, wb.dxf_format_indices
+        wb.formats.append(made)
         return made
 
 
@@ -234,7 +336,9 @@ class StreamSheet:
 
     def blank(self, row: int, column: int, style: str) -> None:
         self._at(row)
-        self.ws.write_blank(row - 1, column - 1, None, self.formats.plain[style])
+        # xlsxwriter's undecorated writers (`_write_blank`, `_write_string`): its public ones first check whether
+        # the row is given in A1 notation, and StreamSheet always gives numbers.
+        self.ws._write_blank(row - 1, column - 1, None, self.formats.plain[style])
 
     def text(self, row: int, column: int, text: str | None, style: str, *, unique: bool = False) -> None:
         """Any text (from a return or not) as text, never a formula, a link or a number. xlsxwriter escapes
@@ -252,7 +356,7 @@ class StreamSheet:
             self.ws.write_rich_string(row - 1, column - 1, cell_format, text[:1], cell_format, text[1:],
                                       cell_format)
         else:
-            self.ws.write_string(row - 1, column - 1, text, cell_format)
+            self.ws._write_string(row - 1, column - 1, text, cell_format)
         if style in self.wrapped:
             width = self._widths.get(column)
             if "\n" in text or len(text) > int(width or DEFAULT_WIDTH):  # one line otherwise
@@ -285,7 +389,7 @@ class StreamSheet:
         """A formula the tool wrote (never text from a return), with the value it gives as the file is written:
         the value a reader that does not calculate (python-calamine, a preview) shows."""
         self._at(row)
-        self.ws.write_formula(row - 1, column - 1, formula, self.formats.plain[style], value)
+        self.ws._write_formula(row - 1, column - 1, formula, self.formats.plain[style], value)
 
     def link(self, row: int, column: int, url: str, text: str, style: str) -> None:
         """A hyperlink to `url` (a link the tool made, never one from a return) showing `text`, which is written as

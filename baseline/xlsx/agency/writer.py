@@ -126,12 +126,20 @@ def build_agency_workbook(guideline: Guideline, *, agency: str, sectors: list[st
     return workbook_bytes(lambda wb: _write_workbook(wb, job, prefill or {}, stamps, migration), lock_structure=True)
 
 
+# Short texts already made safe (StreamSheet's `known`), kept from one workbook to the next: every agency workbook
+# repeats the guideline's ids, section names, headers and instructions. Bounded, whatever the answers prefilled.
+_SAFE_TEXTS: dict[str, tuple[str, bool]] = {}
+_SAFE_TEXTS_KEPT = 20_000
+
+
 def _write_workbook(wb: xlsxwriter.Workbook, job: WorkbookJob, prefill: Mapping[str, Answer], stamps: dict[str, str],
                     migration: MigrationReport | None) -> None:
     formats = StreamFormats(wb, {**STYLES, **REMOVED_STYLES} if migration is not None else STYLES)
+    if len(_SAFE_TEXTS) > _SAFE_TEXTS_KEPT:
+        _SAFE_TEXTS.clear()
 
     def sheet(title: str, wrapped: frozenset[str] = WRAPPED) -> StreamSheet:
-        return StreamSheet(wb, title, formats, wrapped)
+        return StreamSheet(wb, title, formats, wrapped, known=_SAFE_TEXTS)
 
     # Sheets are made in their final order, then written (Start here and My summary need the Assessment's rows).
     start, assessment, summary, lists = (sheet(layout.START_SHEET), sheet(layout.ASSESSMENT_SHEET),
@@ -157,11 +165,12 @@ def write_agency_workbook(path: Path | str, guideline: Guideline, *, force: bool
     return save_agency_workbook(path, build_agency_workbook(guideline, **keywords), force=force)
 
 
-def save_agency_workbook(path: Path | str, content: bytes, *, force: bool = False) -> Path:
+def save_agency_workbook(path: Path | str, content: bytes, *, force: bool = False, sweep: bool = True) -> Path:
     """Write a built agency workbook (build_agency_workbook's bytes) atomically to `path` (.xlsx); refuses to
-    overwrite unless `force`."""
+    overwrite unless `force`. `sweep=False`: the folder's stale temporary files were removed already
+    (files.sweep_stale)."""
     path = _check_target(path)
-    return atomic_write(path, lambda target: target.write_bytes(content), force=force)
+    return atomic_write(path, lambda target: target.write_bytes(content), force=force, sweep=sweep)
 
 
 def _check_target(path: Path | str) -> Path:
@@ -208,8 +217,17 @@ def sent_answers(listed: list[Recommendation], prefill: Mapping[str, Answer]) ->
     return out
 
 
+# (column number, style) of the answer cells, left to right.
+_ANSWER_CELLS = tuple((index, INPUT_DATE if column.kind == "date" else INPUT)
+                      for index, column in enumerate(layout.ASSESSMENT_COLUMNS, start=1) if column.is_input)
+
+
 def _write_answer(sheet: StreamSheet, row: int, answer: Answer | None) -> None:
     """A recommendation's answer cells: unlocked, yellow, holding the prefilled answer if any."""
+    if answer is None:  # nothing prefilled (most workbooks): blank answer cells
+        for index, style in _ANSWER_CELLS:
+            sheet.blank(row, index, style)
+        return
     for index, column in enumerate(layout.ASSESSMENT_COLUMNS, start=1):
         if not column.is_input:
             continue
