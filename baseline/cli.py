@@ -197,7 +197,7 @@ def recs_check(files: tuple[str, ...]) -> None:
     Each problem is printed as FILE: YAML.PATH: reason. Exit 1 if any file has a problem.
     """
     from baseline import catalogue
-    from baseline.render import counted
+    from baseline.text import counted
 
     paths = list(files) or [str(e.path) for e in catalogue.all_files()]
     if not paths:

@@ -24,7 +24,7 @@ from rich.style import Style
 from rich.table import Table
 from rich.text import Text
 
-from baseline.text import csv_cell, markdown_text, printable
+from baseline.text import csv_cell, markdown_text, printable  # counted: re-exported to the renderers
 
 NOT_ENCODED = "(not yet encoded: see NICE)"
 
@@ -92,15 +92,6 @@ def spreadsheet_text(value: Any) -> Any:
     if isinstance(value, str) and _NUMBER_LIKE.fullmatch(value):
         return f'="{value}"'
     return csv_cell(value)
-
-
-def counted(n: int, word: str, plural: str | None = None) -> str:
-    """"1 agency", "2 agencies", "0 files": a count with its noun in the right number (the one plural rule)."""
-    if n == 1:
-        return f"{n} {word}"
-    if plural is None:
-        plural = word[:-1] + "ies" if word.endswith("y") and word[-2:-1] not in "aeiou" else word + "s"
-    return f"{n} {plural}"
 
 
 def markdown_table(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
