@@ -217,10 +217,11 @@ def build_plan(assessment: MultiAgencyAssessment, *, last_updated: dt.date | Non
 
 
 def check_unique_ids(rows: Iterable[PlanRow]) -> None:
-    seen: dict[str, ActionKey] = {}
+    seen: dict[str, PlanRow] = {}
     for row in rows:
-        other = seen.setdefault(row.action_id, row.key)
-        if other != row.key:
+        first = seen.setdefault(row.action_id, row)
+        other = first.key if first is not row else None  # keys (names normalised) only where an ID comes back
+        if other is not None and other != row.key:
             raise BaselineError(
                 f"Two actions would share the Action ID {row.action_id} ({other[0]!r} and {row.key[0]!r} on "
                 f"recommendation {row.recommendation}). Rename one of the two agencies slightly and merge again.")

@@ -422,7 +422,8 @@ def _plan_within(plan: list[PlanRow], assessment: MultiAgencyAssessment) -> list
     """The plan seen through the same --agency / --section filter as a restricted assessment."""
     agencies = {agency_key(a) for a in assessment.agency_names}
     sections = {r.section for r in assessment.results}
-    return [row for row in plan if agency_key(row.agency) in agencies and row.section in sections]
+    kept = {name: agency_key(name) in agencies for name in {row.agency for row in plan}}  # once per agency
+    return [row for row in plan if kept[row.agency] and row.section in sections]
 
 
 @dataclass
