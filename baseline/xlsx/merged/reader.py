@@ -365,10 +365,14 @@ def _read_plan(workbook, path: Path, assessment: MultiAgencyAssessment, formulas
     headers = {c.key: c.header for c in ACTIONS_COLUMNS}
     warnings: list[Problem] = []
 
+    getters = {key: table.getter(key) for key in headers}
+
     def value(offset: int, row: list[Any], key: str) -> Any:
-        raw = table.get(row, key)
+        raw = getters[key](row)
+        if not formulas:  # (most plans: none typed)
+            return raw
         column = table.positions.get(key)
-        formula = formulas.get((table.header_row + offset, column)) if formulas and column is not None else None
+        formula = formulas.get((table.header_row + offset, column)) if column is not None else None
         if formula is None:
             return raw
         shown = cell_text(raw)
