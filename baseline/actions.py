@@ -29,6 +29,7 @@ two actions silently sharing one ID.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import re
 import unicodedata
@@ -77,10 +78,11 @@ def agency_code(agency: str) -> str:
 
 def action_id(agency: str, recommendation: str) -> str:
     """The Action ID of a pair: the same in every merge whatever other returns arrive."""
-    return _action_id(recommendation, agency_code(agency))
+    return coded_action_id(recommendation, agency_code(agency))
 
 
-def _action_id(recommendation: str, code: str) -> str:
+def coded_action_id(recommendation: str, code: str) -> str:
+    """action_id with the agency's code already worked out (agency_code hashes and normalises: once per agency)."""
     return f"{recommendation.strip()}-{code}"
 
 
@@ -199,7 +201,7 @@ def build_plan(assessment: MultiAgencyAssessment, *, last_updated: dt.date | Non
     acting = [(result, agency, answer) for result in assessment.results
               for agency, answer in result.answers.items() if answer.is_action]
     codes = {agency: agency_code(agency) for agency in {agency for _, agency, _ in acting}}  # once per agency
-    ids = [_action_id(result.recommendation, codes[agency]) for result, agency, _ in acting]
+    ids = [coded_action_id(result.recommendation, codes[agency]) for result, agency, _ in acting]
     links = _links([(result.recommendation, agency, answer.action) for result, agency, answer in acting], ids)
     rows = []
     for (result, agency, answer), identity, (linked, more) in zip(acting, ids, links):
@@ -215,10 +217,11 @@ def build_plan(assessment: MultiAgencyAssessment, *, last_updated: dt.date | Non
 
 
 def check_unique_ids(rows: Iterable[PlanRow]) -> None:
-    seen: dict[str, ActionKey] = {}
+    seen: dict[str, PlanRow] = {}
     for row in rows:
-        other = seen.setdefault(row.action_id, row.key)
-        if other != row.key:
+        first = seen.setdefault(row.action_id, row)
+        other = first.key if first is not row else None  # keys (names normalised) only where an ID comes back
+        if other is not None and other != row.key:
             raise BaselineError(
                 f"Two actions would share the Action ID {row.action_id} ({other[0]!r} and {row.key[0]!r} on "
                 f"recommendation {row.recommendation}). Rename one of the two agencies slightly and merge again.")
@@ -524,6 +527,7 @@ def _was_returned(before: ReturnedFields | None) -> bool:
     return before is not None and before.is_action
 
 
+@functools.cache  # a handful of ids, met once per plan row
 def _id_order(recommendation: str) -> tuple:
     try:
         return (0, tuple(int(p) for p in recommendation.split(".")))

@@ -63,9 +63,13 @@ class RecommendationResult:
 
     @property
     def status(self) -> Status:
+        return self.rolled_up(self.statuses)
+
+    def rolled_up(self, statuses: dict[str, Status]) -> Status:
+        """`status` from this result's `statuses` already worked out (summarise needs both)."""
         if self.uncovered:
             return Status.NOT_ASSESSED
-        return system_status(self.statuses.values())
+        return system_status(statuses.values())
 
 
 @dataclass

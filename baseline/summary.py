@@ -19,6 +19,7 @@ from baseline.assessment import GAP_STATUSES, ActionStatus, Answer, Status, YesN
 from baseline.merge import MultiAgencyAssessment, agency_key
 
 NO_OWNER = "(no owner)"
+_VALUES = {status: status.value for status in Status}  # an enum's .value is a Python call: once per gap and agency
 
 
 def met_percent(counts: Mapping[str, int]) -> float | None:
@@ -94,17 +95,21 @@ def owner_loads(actions: Iterable[Action]) -> list[OwnerLoad]:
     """Actions grouped by (agency, owner) (names compared without case and spacing), most overdue then most open
     first, then by owner and agency."""
     loads: dict[tuple[str, str], OwnerLoad] = {}
+    agency_keys: dict[str, str] = {}  # each agency's name normalised once, not once per action
     for action in actions:
         display = " ".join(action.owner.split()) or NO_OWNER
-        key = (agency_key(action.agency), display.casefold())
-        load = loads.setdefault(key, OwnerLoad(action.agency, display))
+        agency = agency_keys.get(action.agency) or agency_keys.setdefault(action.agency, agency_key(action.agency))
+        key = (agency, display.casefold())
+        load = loads.get(key)
+        if load is None:
+            load = loads[key] = OwnerLoad(action.agency, display)
         load.actions += 1
         if action.is_open:
             load.open += 1
             load.overdue += action.overdue
             if action.deadline and (load.earliest_open_deadline is None or action.deadline < load.earliest_open_deadline):
                 load.earliest_open_deadline = action.deadline
-    return sorted(loads.values(), key=lambda o: (-o.overdue, -o.open, o.owner.casefold(), agency_key(o.agency)))
+    return sorted(loads.values(), key=lambda o: (-o.overdue, -o.open, o.owner.casefold(), agency_keys[o.agency]))
 
 
 @dataclass
@@ -191,15 +196,15 @@ def summarise(assessment: MultiAgencyAssessment, *, as_of: dt.date | None = None
     round = round if round is not None else getattr(assessment, "round", None)
 
     results = assessment.results
+    answer_statuses = [r.statuses for r in results]  # per recommendation: agency -> its own status
     # Each recommendation's worst-of status, worked out once: it is a roll-up over every agency's answer.
-    system = [r.status for r in results]
+    system = [r.rolled_up(statuses) for r, statuses in zip(results, answer_statuses)]
     totals = count_statuses(system)
     by_section: dict[str, list[Status]] = {}
     for result, status in zip(results, system):
         by_section.setdefault(result.section, []).append(status)
     sections = [{"id": section.id, "title": titles[section.id], "counts": count_statuses(by_section[section.id])}
                 for section in guideline.sections if section.id in by_section]
-    answer_statuses = [r.statuses for r in results]  # per recommendation: agency -> its own status
     # Per agency, its own statuses per section id (the sections in the order its answers come), in one pass.
     per_agency: dict[str, dict[str, list[Status]]] = {source.agency: {} for source in assessment.agencies}
     for result, statuses in zip(results, answer_statuses):
@@ -218,7 +223,7 @@ def summarise(assessment: MultiAgencyAssessment, *, as_of: dt.date | None = None
     gaps = [
         {"recommendation": r.recommendation, "summary": summaries.get(r.recommendation), "status": status.value,
          "risk": any(answer.risk is YesNo.YES for answer in r.answers.values()),
-         "agencies": {agency: own.value for agency, own in statuses.items()}}
+         "agencies": {agency: _VALUES[own] for agency, own in statuses.items()}}
         for r, status, statuses in zip(results, system, answer_statuses)
         if status in gap_statuses
     ]

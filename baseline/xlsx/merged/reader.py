@@ -11,12 +11,20 @@ import datetime as dt
 import io
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from python_calamine import CalamineWorkbook
 
 from baseline import __version__, catalogue
-from baseline.actions import PlanRow, action_id, action_key, check_unique_ids, link_actions, mark_orphans, plan_order
+from baseline.actions import (
+    PlanRow,
+    agency_code,
+    check_unique_ids,
+    coded_action_id,
+    link_actions,
+    mark_orphans,
+    plan_order,
+)
 from baseline.assessment import Answer, YesNo
 from baseline.checks import (
     ANSWER_FIELDS,
@@ -131,6 +139,13 @@ class _Table:
         index = self.positions.get(key)
         return row[index] if index is not None and index < len(row) else None
 
+    def getter(self, key: str) -> Callable[[list[Any]], Any]:
+        """`get` of one column, its position looked up once: the tables have a row per agency and recommendation."""
+        index = self.positions.get(key)
+        if index is None:
+            return lambda row: None
+        return lambda row: row[index] if index < len(row) else None
+
     def cell(self, offset: int, key: str) -> str:
         """"E7"-style reference of a value, for messages."""
         return f"{column_letter(self.positions[key])}{self.header_row + 1 + offset}"
@@ -206,9 +221,13 @@ def _read_answers(workbook, path: Path, guideline: Guideline,
     def problem(offset: int, key: str, message: str) -> None:
         problems.append(Problem(str(path), f"{table.sheet}!{table.cell(offset, key)}", message))
 
+    # Each column's position looked up once, and each vocabulary once: a row per agency and recommendation.
+    agency_of, recommendation_of, deadline_of = (table.getter(k) for k in ("agency", "recommendation", "deadline"))
+    choices = [(key, table.getter(key), ANSWER_FIELDS[key].vocabulary) for key in _CHOICE_KEYS]
+    texts = [(key, table.getter(key)) for key in ANSWER_TEXT_KEYS]
     for offset, row in enumerate(table.rows):
-        agency = cell_text(table.get(row, "agency"))
-        rec_id = cell_text(table.get(row, "recommendation")).strip()
+        agency = cell_text(agency_of(row))
+        rec_id = cell_text(recommendation_of(row)).strip()
         if not agency.strip() and not rec_id:
             continue  # a blank line someone left
         if agency not in known_agencies:
@@ -221,18 +240,18 @@ def _read_answers(workbook, path: Path, guideline: Guideline,
             problem(offset, "recommendation", f"{agency} answers {rec_id} twice")
             continue
         values: dict[str, Any] = {}
-        for key in _CHOICE_KEYS:
-            text = cell_text(table.get(row, key))
-            values[key] = parse_choice(ANSWER_FIELDS[key].vocabulary, text) if text else None
+        for key, get, vocabulary in choices:
+            text = cell_text(get(row))
+            values[key] = parse_choice(vocabulary, text) if text else None
             if text and values[key] is None:
-                problem(offset, key, f"{text!r} is not one of {', '.join(VOCABULARIES[ANSWER_FIELDS[key].vocabulary])}")
+                problem(offset, key, f"{text!r} is not one of {', '.join(VOCABULARIES[vocabulary])}")
         try:
-            values["deadline"] = parse_date(table.get(row, "deadline"))
+            values["deadline"] = parse_date(deadline_of(row))
         except ValueError:
-            problem(offset, "deadline", f"{cell_text(table.get(row, 'deadline'))!r} is not a date (use the Deadline "
+            problem(offset, "deadline", f"{cell_text(deadline_of(row))!r} is not a date (use the Deadline "
                                         "(as written) column for free text)")
-        for key in ANSWER_TEXT_KEYS:  # kept exactly as written, spaces included: nothing lost on the way back
-            values[key] = cell_text(table.get(row, key), strip=False)
+        for key, get in texts:  # kept exactly as written, spaces included: nothing lost on the way back
+            values[key] = cell_text(get(row), strip=False)
         answers[(agency, rec_id)] = Answer(recommendation=rec_id, **values)
     return answers, problems
 
@@ -346,10 +365,14 @@ def _read_plan(workbook, path: Path, assessment: MultiAgencyAssessment, formulas
     headers = {c.key: c.header for c in ACTIONS_COLUMNS}
     warnings: list[Problem] = []
 
+    getters = {key: table.getter(key) for key in headers}
+
     def value(offset: int, row: list[Any], key: str) -> Any:
-        raw = table.get(row, key)
+        raw = getters[key](row)
+        if not formulas:  # (most plans: none typed)
+            return raw
         column = table.positions.get(key)
-        formula = formulas.get((table.header_row + offset, column)) if formulas and column is not None else None
+        formula = formulas.get((table.header_row + offset, column)) if column is not None else None
         if formula is None:
             return raw
         shown = cell_text(raw)
@@ -364,8 +387,15 @@ def _read_plan(workbook, path: Path, assessment: MultiAgencyAssessment, formulas
     recommendations = {r.id: r for r in guideline.recommendations}
     sections = {r.recommendation: r.section for r in assessment.results}
     agencies = {agency_key(a): a for a in assessment.agency_names}
-    risks = {action_key(agency, result.recommendation): answer.risk is YesNo.YES
+    # An agency's key, its merged name and its code (a hash) worked out once per name as written, not once per row:
+    # they were most of the time taken to read the plan of a national merge. Keys are actions.action_key's.
+    keys = {a: agency_key(a) for a in assessment.agency_names}
+    risks = {(keys[agency], result.recommendation.strip()): answer.risk is YesNo.YES
              for result in assessment.results for agency, answer in result.answers.items()}
+    named: dict[str, tuple[str, str]] = {}  # the Agency cell's text -> (agency, its key), ("", "") when blank
+    codes: dict[str, str] = {}  # agency -> agency_code
+    agency_of, recommendation_of, last_updated_of = (table.getter(key)
+                                                     for key in ("agency", "recommendation", "last_updated"))
     plan: list[PlanRow] = []
     problems: list[Problem] = []
     seen: dict[tuple[str, str], str] = {}
@@ -374,12 +404,18 @@ def _read_plan(workbook, path: Path, assessment: MultiAgencyAssessment, formulas
         problems.append(Problem(str(path), f"{table.sheet}!{table.cell(offset, key)}", message))
 
     for offset, row in enumerate(table.rows):
-        agency_text = squash(cell_text(table.get(row, "agency")))
-        rec_id = cell_text(table.get(row, "recommendation")).strip().rstrip(".").strip()
-        if not agency_text or not rec_id:
+        written = cell_text(agency_of(row))
+        rec_id = cell_text(recommendation_of(row)).strip().rstrip(".").strip()
+        if not written or not rec_id:
             continue  # a section heading row, or a blank line
-        agency = agencies.get(agency_key(agency_text), agency_text)  # an agency no longer merged keeps its name
-        key = action_key(agency, rec_id)
+        if written not in named:
+            agency_text = squash(written)
+            agency = agencies.get(agency_key(agency_text), agency_text)  # an agency no longer merged keeps its name
+            named[written] = (agency, agency_key(agency)) if agency_text else ("", "")
+        agency, agency_id = named[written]
+        if not agency:
+            continue  # a section heading row, or a blank line
+        key = (agency_id, rec_id)  # action_key(agency, rec_id)
         if key in seen:
             problem(offset, "recommendation", f"{agency} on recommendation {rec_id} is also on row {seen[key]}: keep "
                                               "one row (move anything worth keeping into its Progress notes)")
@@ -400,14 +436,15 @@ def _read_plan(workbook, path: Path, assessment: MultiAgencyAssessment, formulas
         status_text = cell_text(value(offset, row, "status"))
         status = parse_choice("action_status", status_text) if status_text else None
         if status_text and status is None:
-            problem(offset, "status", f"{quote(status_text)} is not a status: choose {or_list(VOCABULARIES['action_status'])}")
+            problem(offset, "status",
+                    f"{quote(status_text)} is not a status: choose {or_list(VOCABULARIES['action_status'])}")
         try:
-            last_updated = parse_date(table.get(row, "last_updated"))
+            last_updated = parse_date(last_updated_of(row))
         except ValueError:
             last_updated = None  # the tool's own stamp: a damaged one is simply unknown
         rec = recommendations.get(rec_id)
         plan.append(PlanRow(
-            action_id=action_id(agency, rec_id),
+            action_id=coded_action_id(rec_id, codes.get(agency) or codes.setdefault(agency, agency_code(agency))),
             section=sections.get(rec_id) or rec_id.rsplit(".", 1)[0],
             recommendation=rec_id, population=rec.population if rec else "all", agency=agency,
             action=cell_text(value(offset, row, "action")), owner=cell_text(value(offset, row, "owner")),

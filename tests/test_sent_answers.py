@@ -1,0 +1,56 @@
+"""What the reading pool sends back (intake.read_kept): the answers as rows of values, rebuilt whole on the other
+side, without the cells they were read from (issue 16: unpickling slotted answers was a tenth of `summary`); and the
+cyclic garbage collector run less often while summary reads (intake.fewer_collections)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import gc
+import pickle
+from dataclasses import fields
+
+import pytest
+
+from baseline import catalogue, intake
+from baseline.assessment import ActionStatus, Answer, Choice, YesNo
+from baseline.xlsx.agency.writer import write_agency_workbook
+
+
+def _every_field_set() -> Answer:
+    return Answer("1.1.1", Choice.YES, Choice.PARTIAL, evidence="=1+1", action="Audit", owner="Lead",
+                  deadline=dt.date(2027, 1, 31), deadline_text="by March", action_status=ActionStatus.IN_PROGRESS,
+                  risk=YesNo.YES, completed_by="A. Lee", cells={"evidence": "F7"})
+
+
+def test_sent_answers_come_back_whole_but_for_their_cells():
+    answer = _every_field_set()
+    assert all(getattr(answer, f.name) not in (None, "") for f in fields(Answer))  # a field left out would show
+    back = pickle.loads(pickle.dumps(intake.SentAnswers({"1.1.1": answer, "1.1.2": Answer("1.1.2")})))
+    assert type(back) is dict and list(back) == ["1.1.1", "1.1.2"]
+    assert back["1.1.1"] == answer and back["1.1.2"] == Answer("1.1.2")
+    assert all(getattr(back["1.1.1"], f.name) == getattr(answer, f.name) for f in fields(Answer) if f.name != "cells")
+    assert back["1.1.1"].cells == {}
+
+
+def test_read_kept_sends_the_answers_as_rows_and_the_report_alone_without_them(tmp_path):
+    path = tmp_path / "north.xlsx"
+    write_agency_workbook(path, catalogue.load("NG225"), agency="North CAMHS", sectors=["mental_health"],
+                          prefill={"1.1.1": Answer("1.1.1", Choice.YES, Choice.YES, owner="Lead")})
+    result, received = intake.read_kept(path, agency_map=None, keep_answers=True)
+    answers = result.agency_return.answers
+    assert isinstance(answers, intake.SentAnswers) and answers["1.1.1"].owner == "Lead"
+    assert answers["1.1.1"].cells  # in this process, as read
+    back, _ = pickle.loads(pickle.dumps((result, received)))
+    assert back.agency_return.answers == dict(answers) and back.agency_return.answers["1.1.1"].cells == {}
+    alone, _ = intake.read_kept(path, agency_map=None, keep_answers=False)
+    assert alone.agency_return is None and alone.report == result.report
+
+
+def test_the_collector_runs_less_often_while_reading_and_as_before_afterwards():
+    before = gc.get_threshold()
+    with intake.fewer_collections():
+        assert gc.get_threshold()[0] >= intake.GC_YOUNG and gc.get_threshold()[1:] == before[1:]
+    assert gc.get_threshold() == before
+    with pytest.raises(RuntimeError), intake.fewer_collections():
+        raise RuntimeError("a failed read")
+    assert gc.get_threshold() == before
