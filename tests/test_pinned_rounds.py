@@ -207,3 +207,59 @@ def test_migrating_a_return_without_sectors_blanks_only_what_is_new(ng225_data):
     assert report.kept == 50 and report.unlisted == []
     assert list(migrated.answers) == [r.id for r in new.recommendations]
     assert (migrated.guideline, migrated.version) == ("NG225", "2030-01-01")
+
+
+def test_prefill_puts_the_groups_action_values_in_and_clears_completed_by():
+    from baseline.actions import action_key
+    from baseline.rounds import prefill_returns
+    guideline = catalogue.load("NG225")
+    camhs = make_return(guideline, "CAMHS", {
+        "1.1.1": Answer("1.1.1", Choice.YES, Choice.NO, action="Old plan", owner="Old owner", completed_by="A. Lead"),
+        "1.1.2": Answer("1.1.2", Choice.YES, Choice.YES, completed_by="A. Lead")})
+    row = PlanRow(action_key("CAMHS", "1.1.1"), "1.1", "1.1.1", "all", "CAMHS", action="New plan", owner="Lead",
+                  deadline_text="end of Q3", status=ActionStatus.IN_PROGRESS)
+    [prefilled] = prefill_returns(merge_returns(guideline, [camhs]), [row])
+    first, second = prefilled.answers["1.1.1"], prefilled.answers["1.1.2"]
+    assert (first.action, first.owner, first.deadline_text, first.action_status, first.completed_by) == (
+        "New plan", "Lead", "end of Q3", ActionStatus.IN_PROGRESS, "")
+    assert (second.meets, second.completed_by) == (Choice.YES, "")
+
+
+def test_an_unchanged_return_names_its_file_when_it_has_one():
+    from baseline.rounds import unchanged_return
+    guideline = catalogue.load("NG225")
+    sent = make_return(guideline, "CAMHS", {"1.1.1": Answer("1.1.1", Choice.YES, Choice.YES)})
+    digest = answers_digest(sent.answers)
+    assert unchanged_return(sent, digest).file == "CAMHS.xlsx"
+    sent.source = ""
+    assert unchanged_return(sent, digest).file is None
+    assert unchanged_return(sent, "") is None and unchanged_return(sent, "0" * 16) is None
+
+
+def test_a_migrated_merge_keeps_its_area_round_and_moves_the_plan_rows_to_their_new_theme(ng225_data):
+    old = catalogue.load("NG225")
+    data = dict(ng225_data, version="2030-01-01")
+    data["sections"] = [dict(s) for s in ng225_data["sections"]]
+    moved = dict(data["sections"][1]["recommendations"][0], population="adults")  # 1.2.1's age group changes
+    data["sections"][1] = dict(data["sections"][1], recommendations=[moved])
+    new = parse_guideline(data)
+    camhs = make_return(old, "CAMHS", {"1.2.1": Answer("1.2.1", Choice.YES, Choice.YES)}, sectors=["mental_health"])
+    camhs.area, camhs.round = "Northshire", "2"
+    plan = [PlanRow("a", "9.9", "1.2.1", "all", "CAMHS", action="Do", owner="Lead")]
+    assessment, rows, _ = migrate_assessment(merge_returns(old, [camhs]), new, plan)
+    assert (assessment.area, assessment.round, assessment.guideline.version) == ("Northshire", "2", "2030-01-01")
+    assert {r.recommendation: r.section for r in assessment.results}["1.2.1"] == "1.2"
+    assert [(r.recommendation, r.section, r.population) for r in rows] == [("1.2.1", "1.2", "adults")]
+
+
+def test_compare_names_each_changes_section_and_the_sections_titles():
+    guideline = catalogue.load("NG225")
+    old = merge_returns(guideline, [make_return(guideline, "CAMHS", {"1.12.1": Answer("1.12.1", Choice.YES, Choice.NO)})])
+    new = merge_returns(guideline, [make_return(guideline, "CAMHS", {"1.1.1": Answer("1.1.1", Choice.YES, Choice.YES)})])
+    result = compare(old, new, [], [], old_meta=RoundInfo(), new_meta=RoundInfo())
+    assert result.guideline == "NG225@2022-09-07"
+    sections = {c.recommendation: c.section for c in result.recommendations}
+    assert (sections["1.1.1"], sections["1.12.1"]) == ("1.1", "1.12")
+    assert [(s["id"], s["title"]) for s in result.sections] == [(s.id, s.title) for s in guideline.sections]
+    assert result.sections[-1]["old"]["not_met"] == 1 and result.sections[-1]["new"]["not_met"] == 0
+    assert result.sections[0]["new"]["met"] == 1 and result.sections[0]["old"]["met"] == 0

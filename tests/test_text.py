@@ -70,3 +70,7 @@ def test_quote_and_or_list():
     assert quote("a  b") == "'a b'"
     assert quote("x" * 100, 10) == "'" + "x" * 9 + "…'"
     assert or_list(["Yes", "Partial", "No"]) == "Yes, Partial or No" and or_list(["Yes"]) == "Yes"
+
+
+def test_nothing_is_shown_for_no_value():
+    assert one_line(None) == "" and markdown_text(None) == "" and printable(None) == ""
