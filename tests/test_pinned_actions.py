@@ -4,9 +4,23 @@ filters that pass over rows wherever they stand in the plan. Plans built here.""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+from dataclasses import replace
 
-from baseline.actions import PlanRow, list_plan
-from baseline.assessment import ActionStatus
+from baseline import catalogue
+from baseline.actions import (
+    Orphan,
+    PlanRow,
+    action_id,
+    as_summary_actions,
+    list_plan,
+    mark_orphans,
+    plan_digest,
+    stamp_edited,
+)
+from baseline.assessment import ActionStatus, Answer, Choice
+from baseline.merge import merge_returns
+from tests.factories import make_return
 
 AS_OF = dt.date(2027, 3, 1)
 
@@ -40,3 +54,47 @@ def test_filters_pass_over_a_row_and_go_on():
             _row("5", "CAMHS", "Lead", deadline=dt.date(2027, 2, 1))]
     chosen = list_plan(plan, AS_OF, agencies=["camhs"], owners=["lead"], overdue=True)
     assert [r.action_id for r in chosen.rows] == ["5"]
+
+
+def test_a_rows_digest_is_the_hash_of_its_editable_values_as_written():
+    """Stamped into merged workbooks already in use: the rule must not drift."""
+
+    row = _row("x", "CAMHS", " Lead ", action=" Do  it ", deadline=dt.date(2027, 3, 31), status=ActionStatus.IN_PROGRESS,
+               progress_notes="Half done")
+    values = "['Do it', 'Lead', (datetime.date(2027, 3, 31), ''), <ActionStatus.IN_PROGRESS: 'In progress'>, 'Half done']"
+    assert plan_digest(row) == hashlib.sha256(values.encode("utf-8")).hexdigest()[:16]
+    words = _row("y", "CAMHS", "", deadline_text=" end of  Q3 ")
+    assert plan_digest(words) == hashlib.sha256(b"['Do it', '', (None, 'end of Q3'), None, '']").hexdigest()[:16]
+
+
+def test_only_rows_edited_since_their_digest_get_todays_date():
+    today = dt.date(2027, 4, 1)
+    same, edited, new = _row("1", "CAMHS", "Lead"), _row("2", "CAMHS", "Lead"), _row("3", "CAMHS", "Lead")
+    written = {"1": plan_digest(same), "2": plan_digest(edited)}
+    edited = replace(edited, owner="Nurse")
+    assert [r.last_updated for r in stamp_edited([same, edited, new], written, today)] == [None, today, None]
+
+
+def test_a_plan_read_back_marks_why_each_row_is_no_longer_in_the_returns():
+    guideline = catalogue.load("NG225")
+    camhs = make_return(guideline, "CAMHS", {"1.1.1": Answer("1.1.1", Choice.YES, Choice.NO, action="Plan",
+                                                             owner="Lead")})
+    plan = [_row(action_id("CAMHS", "1.1.1"), "CAMHS", "Lead"),  # in the returns
+            _row("b", "camhs", "Lead", recommendation="1.1.2"),  # the return has no action there
+            _row("c", "School", "Head"),  # no return from the School in this merge
+            _row("d", "CAMHS", "Lead", recommendation="9.9.9")]  # not in this encoding
+    marked = mark_orphans(plan, merge_returns(guideline, [camhs]))
+    assert [r.orphaned for r in marked] == [None, Orphan.CLEARED, Orphan.NOT_MERGED, Orphan.RETIRED]
+    assert [replace(r, orphaned=None) for r in marked] == plan  # nothing else changes
+
+
+def test_the_plan_as_summary_actions_keeps_every_value():
+    row = _row("1", "CAMHS", "Lead", section="1.2", recommendation="1.2.1", population="adults",
+               deadline=dt.date(2027, 2, 1), deadline_text="", status=ActionStatus.IN_PROGRESS)
+    words = _row("2", "School", "Head", deadline_text="end of Q3")
+    first, second = as_summary_actions([row, words], AS_OF)
+    assert (first.agency, first.recommendation, first.section, first.action, first.owner, first.deadline,
+            first.status, first.population, first.overdue) == (
+        "CAMHS", "1.2.1", "1.2", "Do it", "Lead", dt.date(2027, 2, 1), ActionStatus.IN_PROGRESS, "adults", True)
+    assert (second.deadline, second.deadline_text, second.overdue, second.population) == (None, "end of Q3", False,
+                                                                                          "all")

@@ -9,7 +9,7 @@ import hashlib
 import pytest
 
 from baseline import catalogue
-from baseline.actions import PlanRow
+from baseline.actions import PlanRow, action_key
 from baseline.assessment import ActionStatus, Answer, Choice, Status, YesNo
 from baseline.guideline import parse_guideline
 from baseline.issues import BaselineError
@@ -26,7 +26,9 @@ from baseline.rounds import (
     compare_plans,
     migrate_assessment,
     migrate_return,
+    prefill_returns,
     status_change,
+    unchanged_return,
 )
 from tests.factories import make_return
 
@@ -210,8 +212,6 @@ def test_migrating_a_return_without_sectors_blanks_only_what_is_new(ng225_data):
 
 
 def test_prefill_puts_the_groups_action_values_in_and_clears_completed_by():
-    from baseline.actions import action_key
-    from baseline.rounds import prefill_returns
     guideline = catalogue.load("NG225")
     camhs = make_return(guideline, "CAMHS", {
         "1.1.1": Answer("1.1.1", Choice.YES, Choice.NO, action="Old plan", owner="Old owner", completed_by="A. Lead"),
@@ -226,7 +226,6 @@ def test_prefill_puts_the_groups_action_values_in_and_clears_completed_by():
 
 
 def test_an_unchanged_return_names_its_file_when_it_has_one():
-    from baseline.rounds import unchanged_return
     guideline = catalogue.load("NG225")
     sent = make_return(guideline, "CAMHS", {"1.1.1": Answer("1.1.1", Choice.YES, Choice.YES)})
     digest = answers_digest(sent.answers)

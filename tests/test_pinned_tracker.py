@@ -14,6 +14,8 @@ from baseline.tracker import (
     AMBIGUOUS,
     OTHER_GUIDELINE,
     agencies_named_in,
+    agencies_returned,
+    area_issues,
     choose_latest,
     choose_return,
     duplicate_issue,
@@ -23,7 +25,7 @@ from baseline.tracker import (
     saved_text,
     track_returns,
 )
-from tests.test_tracker import AFTER, NG225, make_config, received
+from tests.test_tracker import AFTER, NG225, config_data, folder, make_config, received
 
 UTC = dt.timezone.utc
 
@@ -75,8 +77,6 @@ def test_agency_names_are_found_word_for_word_in_file_names():
 
 
 def _config_data_with(name: str) -> dict:
-    from tests.test_tracker import config_data
-
     data = config_data()
     data["agencies"].append({"name": name, "sector": "social_care"})
     return data
@@ -192,8 +192,6 @@ def test_a_one_word_agency_and_a_file_naming_two():
 
 
 def test_the_agencies_that_sent_a_file_of_this_assessment():
-    from baseline.tracker import agencies_returned
-    from tests.test_tracker import folder
     assert agencies_returned(make_config(), NG225, folder()) == [
         "Northshire CAMHS", "Northshire GP Federation", "Northshire Social Care", "Northshire Youth Justice",
         "Northshire Youth Justice", "Northshire Schools"]
@@ -210,7 +208,6 @@ def test_each_row_carries_the_agencys_contact():
 
 
 def test_returns_of_another_area_than_most_name_how_many_others_agree():
-    from baseline.tracker import area_issues
     files = [received(f"{n}.xlsx", "X", area=area) for n, area in
              enumerate([None, None, "Northshire", " northshire ", "Southshire"])]
     [issue] = area_issues(files)
