@@ -116,3 +116,21 @@ def test_a_published_date_that_is_not_one_says_why(ng225_data, published, why):
     with pytest.raises(BaselineError) as info:
         parse_guideline(data, "x.yaml")
     assert str(info.value) == f"x.yaml is not a valid recommendation file\n  x.yaml: published: {why}"
+
+
+def test_a_section_number_needs_two_parts_and_an_update_may_fall_on_the_publication_day(ng225_data):
+    data = copy.deepcopy(ng225_data)
+    data["sections"] = data["sections"][:1]
+    data["sections"][0]["id"] = "1.1.0"
+    with pytest.raises(BaselineError) as info:
+        parse_guideline(data, "x.yaml")
+    assert str(info.value) == ("x.yaml is not a valid recommendation file\n"
+                               "  x.yaml: sections[0].id: '1.1.0' should have 2 parts")
+    data = copy.deepcopy(ng225_data)
+    data["updated"] = data["published"]
+    assert parse_guideline(data, "x.yaml").updated == data["published"]
+
+
+def test_yaml_without_a_source_name_is_called_yaml():
+    with pytest.raises(BaselineError, match=r"^<yaml>: not valid YAML: while parsing a flow node\n"):
+        parse_yaml("a: [")
