@@ -113,6 +113,7 @@ def test_each_cell_gets_its_own_message_and_dates_say_why_they_are_not_dates():
     r.row(16, "1.2.11", **open_action, deadline="2027-03-31T25:00")
     r.row(17, "1.2.12", **open_action, deadline="0/12/2027")
     r.row(18, "1.2.13", **open_action, deadline="01/02/2027")
+    r.row(19, "1.2.14", **open_action, deadline="1st April 2027", evidence="e" * 32_767)  # a full cell: not too long
     where = "Cell {} (recommendation {}, 'Deadline') says '{}', "
     fix = "; enter a date such as 31/03/2027 (day first), or leave it blank."
     assert r.finish() == [
@@ -158,6 +159,9 @@ def test_each_cell_gets_its_own_message_and_dates_say_why_they_are_not_dates():
          where.format("I17", "1.2.11", "2027-03-31T25:00") + "which is not a date" + fix),
         ("invalid-date", "I18", "1.2.12",
          where.format("I18", "1.2.12", "0/12/2027") + "which is not a date (day is out of range for month)" + fix),
+        ("read-as", "I20", "1.2.14",
+         "Cell I20 (recommendation 1.2.14, 'Deadline') says '1st April 2027', which was read as 01/04/2027 (Thursday 1 "
+         "April 2027). If that is right there is nothing to do; to avoid this message, write dates as 31/03/2027."),
         ("invalid-date", "I12", "1.2.6",
          where.format("I12", "1.2.6", "12/11/27") + "which could be 12 November 2027 or 11 December 2027: this "
          "return also has '4/15/2027', written month first. Write the month in words (12 November 2027 or 11 "
@@ -175,17 +179,23 @@ def test_a_date_that_reads_either_way_is_read_day_first_when_no_date_is_month_fi
     assert r.finish() == [] and answer.deadline == dt.date(2027, 5, 3)
 
 
-@pytest.mark.parametrize("filled, answered", [
-    ({"completed_by": "A. Lead"}, False),  # who filled it in is no answer
-    ({"evidence": "A policy"}, True), ({"evidence": 2027}, True), ({"meets": "Yes"}, True),
-    ({"meets": "Y"}, True), ({"meets": "Maybe"}, True), ({"deadline": "31/03/2027"}, True),
-    ({"evidence": "A policy", "completed_by": "A. Lead"}, True),
+@pytest.mark.parametrize("filled, answered, others", [
+    ({"completed_by": "A. Lead"}, False, []),  # who filled it in is no answer
+    ({"evidence": "A policy"}, True, ["answer-without-relevance"]),
+    ({"evidence": 2027}, True, ["answer-without-relevance"]),
+    ({"meets": "Yes"}, True, ["answer-without-relevance"]),
+    ({"meets": "Y"}, True, ["read-as", "answer-without-relevance"]),
+    ({"meets": "Maybe"}, True, ["invalid-choice"]),
+    ({"deadline": "31/03/2027"}, True, ["answer-without-relevance"]),
+    ({"evidence": "A policy", "completed_by": "A. Lead"}, True, ["answer-without-relevance"]),
 ])
-def test_a_return_counts_as_blank_only_when_no_answer_cell_holds_anything(filled, answered):
+def test_a_return_counts_as_blank_only_when_no_answer_cell_holds_anything(filled, answered, others):
     r = Return()
     r.row(6, "1.1.1")  # a blank row: every cell "" (blank cells are never read)
     r.row(7, "1.1.2", **filled)
-    blank = [message for code, _, _, message in r.finish() if code == "blank-return"]
+    issues = r.finish()
+    assert [code for code, _, _, _ in issues if code != "blank-return"] == others
+    blank = [message for code, _, _, message in issues if code == "blank-return"]
     assert blank == ([] if answered else [
         f"Nothing has been filled in: every answer cell is blank ('{LONG[:49]}…' and 'Meets it?' included), so this "
         f"return counts as not assessed. Fill in '{LONG[:49]}…' for each recommendation, and 'Meets it?' where it "
@@ -240,3 +250,11 @@ def test_years_2000_to_2100_are_dates(day, ok):
     else:
         with pytest.raises(ValueError, match=rf"^the year {day.year} is not between 2000 and 2100$"):
             parse_date(day)
+
+
+def test_an_owner_alone_is_an_open_action_and_a_wrong_date_alone_is_an_answer():
+    r = Return()
+    r.row(6, "1.1.1", relevant="Yes", meets="Yes", owner="Lead")
+    r.row(7, "1.1.2", deadline="31/02/2027")
+    assert [(code, cell) for code, cell, _, _ in r.finish()] == [
+        ("deadline-missing", "I7"), ("invalid-date", "I8"), ("answer-without-relevance", "D8")]

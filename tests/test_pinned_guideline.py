@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from baseline import guideline
-from baseline.guideline import parse_guideline, parse_yaml
+from baseline.guideline import guideline_data, parse_guideline, parse_yaml, rebuild_guideline
 from baseline.issues import BaselineError
 from tests.conftest import SHIPPED_NG225
 
@@ -134,3 +134,17 @@ def test_a_section_number_needs_two_parts_and_an_update_may_fall_on_the_publicat
 def test_yaml_without_a_source_name_is_called_yaml():
     with pytest.raises(BaselineError, match=r"^<yaml>: not valid YAML: while parsing a flow node\n"):
         parse_yaml("a: [")
+
+
+def test_the_cache_rebuilds_subsections_as_subsections(ng225_data):
+    data = copy.deepcopy(ng225_data)
+    data["sections"][0]["subsections"] = [{"title": "Information", "recommendations": ["1.1.1", "1.1.2"]}]
+    checked = parse_guideline(data)
+    rebuilt = rebuild_guideline(guideline_data(checked))
+    assert rebuilt == checked and rebuilt.sections[0].subsections[0].title == "Information"
+
+
+def test_looking_up_the_section_of_an_unknown_recommendation_names_it(ng225_data):
+    with pytest.raises(KeyError) as caught:
+        parse_guideline(ng225_data).section_of("9.9.9")
+    assert caught.value.args == ("9.9.9",)
