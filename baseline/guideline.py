@@ -252,7 +252,7 @@ def _expanded_size(node: yaml.Node, sizes: dict[int, int | None]) -> int:
     return size
 
 
-def _construct_unique_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: bool = False) -> dict:
+def _construct_unique_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: bool = False) -> dict:  # pragma: no mutate (True: same data)
     seen: set = set()
     for key_node, _ in node.value:
         key = loader.construct_object(key_node, deep=deep)
@@ -388,7 +388,7 @@ def parse_guideline(data: Any, file: str = "<data>") -> Guideline:
 
 def guideline_data(guideline: Guideline) -> dict:
     """A checked Guideline as plain data (JSON-safe), for the encoding cache; rebuild_guideline reads it back."""
-    return guideline.model_dump(by_alias=True)
+    return guideline.model_dump(by_alias=True)  # pragma: no mutate (rebuild_guideline reads "schema_" as well)
 
 
 def rebuild_guideline(data: dict) -> Guideline:
