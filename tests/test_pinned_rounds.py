@@ -262,3 +262,16 @@ def test_compare_names_each_changes_section_and_the_sections_titles():
     assert [(s["id"], s["title"]) for s in result.sections] == [(s.id, s.title) for s in guideline.sections]
     assert result.sections[-1]["old"]["not_met"] == 1 and result.sections[-1]["new"]["not_met"] == 0
     assert result.sections[0]["new"]["met"] == 1 and result.sections[0]["old"]["met"] == 0
+
+
+def test_a_migrated_merge_blanks_what_now_applies_to_an_agency_and_lists_what_no_longer_does(ng225_data):
+    old = catalogue.load("NG225")
+    data = dict(ng225_data, version="2030-01-01")
+    data["sections"] = [dict(s) for s in ng225_data["sections"]]
+    sections = {s["id"]: s for s in data["sections"]}
+    sections["1.5"]["sectors"] = ["education"]  # 1.5.1 no longer asked of mental health services
+    sections["1.8"]["sectors"] = [*sections["1.8"]["sectors"], "mental_health"]  # 1.8.1 now is
+    new = parse_guideline(data)
+    camhs = make_return(old, "CAMHS", {"1.5.1": Answer("1.5.1", Choice.YES, Choice.YES)}, sectors=["mental_health"])
+    _, _, report = migrate_assessment(merge_returns(old, [camhs]), new)
+    assert report.unlisted == [("CAMHS", "1.5.1")] and ("CAMHS", "1.8.1") in report.blank
