@@ -13,12 +13,15 @@ from baseline.actions import (
     PlanRow,
     action_id,
     as_summary_actions,
+    build_plan,
     list_plan,
     mark_orphans,
     plan_digest,
+    plan_order,
     stamp_edited,
 )
 from baseline.assessment import ActionStatus, Answer, Choice
+from baseline.guideline import parse_guideline
 from baseline.merge import merge_returns
 from tests.factories import make_return
 
@@ -98,3 +101,16 @@ def test_the_plan_as_summary_actions_keeps_every_value():
         "CAMHS", "1.2.1", "1.2", "Do it", "Lead", dt.date(2027, 2, 1), ActionStatus.IN_PROGRESS, "adults", True)
     assert (second.deadline, second.deadline_text, second.overdue, second.population) == (None, "end of Q3", False,
                                                                                           "all")
+
+
+def test_the_plan_from_the_returns_is_in_guideline_then_agency_order_with_each_age_group(ng225_data):
+    ng225_data["sections"][1]["recommendations"][0]["population"] = "adults"  # 1.2.1
+    guideline = parse_guideline(ng225_data)
+    answer = {"relevant": Choice.YES, "meets": Choice.NO, "action": "Plan", "owner": "Lead"}
+    returns = [make_return(guideline, agency, {rec: Answer(rec, **answer) for rec in ("1.10.1", "1.2.1", "1.1.1")})
+               for agency in ("School", "CAMHS")]
+    plan = build_plan(merge_returns(guideline, returns))
+    assert [(r.recommendation, r.agency, r.population) for r in plan] == [
+        ("1.1.1", "CAMHS", "all"), ("1.1.1", "School", "all"), ("1.2.1", "CAMHS", "adults"),
+        ("1.2.1", "School", "adults"), ("1.10.1", "CAMHS", "all"), ("1.10.1", "School", "all")]
+    assert sorted(reversed(plan), key=plan_order) == plan

@@ -38,3 +38,12 @@ def test_filtering_by_agency_keeps_each_recommendations_number_and_section():
     assert school.agency_names == ["School"]
     assert [(r.recommendation, r.section) for r in school.results] == [
         (r.id, guideline.section_of(r.id).id) for r in guideline.recommendations_for(["education"])]
+
+
+def test_an_area_and_round_given_to_the_merge_win_over_the_returns_stamps():
+    guideline = catalogue.load("NG225")
+    camhs = make_return(guideline, "CAMHS")
+    camhs.area, camhs.round = "Northshire", "1"
+    assert (merge_returns(guideline, [camhs]).area, merge_returns(guideline, [camhs]).round) == ("Northshire", "1")
+    merged = merge_returns(guideline, [camhs], area="Southshire", round="2")
+    assert (merged.area, merged.round) == ("Southshire", "2")

@@ -275,3 +275,15 @@ def test_a_migrated_merge_blanks_what_now_applies_to_an_agency_and_lists_what_no
     camhs = make_return(old, "CAMHS", {"1.5.1": Answer("1.5.1", Choice.YES, Choice.YES)}, sectors=["mental_health"])
     _, _, report = migrate_assessment(merge_returns(old, [camhs]), new)
     assert report.unlisted == [("CAMHS", "1.5.1")] and ("CAMHS", "1.8.1") in report.blank
+
+
+def test_a_migrated_return_reports_both_versions_and_a_refusal_names_the_file(ng225_data):
+    old, new = catalogue.load("NG225"), _version(ng225_data, "2030-01-01")
+    camhs = make_return(old, "CAMHS", source="returns/camhs.xlsx")
+    _, report = migrate_return(camhs, old, new)
+    assert (report.to_dict()["old"], report.to_dict()["new"]) == ("NG225@2022-09-07", "NG225@2030-01-01")
+    with pytest.raises(BaselineError, match=r"^returns/camhs\.xlsx is of NG225@2022-09-07, not NG225@2030-01-01\.$"):
+        migrate_return(camhs, new, old)
+    camhs.source = ""
+    with pytest.raises(BaselineError, match=r"^CAMHS is of NG225@2022-09-07, not NG225@2030-01-01\.$"):
+        migrate_return(camhs, new, old)
