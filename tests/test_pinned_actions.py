@@ -12,6 +12,7 @@ from baseline.actions import (
     Orphan,
     PlanRow,
     action_id,
+    agency_code,
     as_summary_actions,
     build_plan,
     list_plan,
@@ -114,3 +115,8 @@ def test_the_plan_from_the_returns_is_in_guideline_then_agency_order_with_each_a
         ("1.1.1", "CAMHS", "all"), ("1.1.1", "School", "all"), ("1.2.1", "CAMHS", "adults"),
         ("1.2.1", "School", "adults"), ("1.10.1", "CAMHS", "all"), ("1.10.1", "School", "all")]
     assert sorted(reversed(plan), key=plan_order) == plan
+
+
+def test_an_agency_name_without_latin_letters_or_digits_gets_the_initials_ag():
+    code = agency_code("Ω Ψ")
+    assert code.startswith("AG-") and len(code) == 9 and code != agency_code("ΩΨ")

@@ -18,6 +18,7 @@ from baseline.tracker import (
     area_issues,
     choose_latest,
     choose_return,
+    common_stamp,
     duplicate_issue,
     file_config_issues,
     is_other_area,
@@ -229,3 +230,9 @@ def test_saved_text_is_in_utc_wherever_the_facilitator_is():
         finally:
             patch.undo()
             time.tzset()
+
+
+def test_the_common_stamp_is_the_most_frequent_as_first_written():
+    assert common_stamp(["North  shire", "Southshire", " southshire ", ""]) == "Southshire"
+    assert common_stamp(["North  shire", "", "  "]) == "North shire"
+    assert common_stamp(["A", "B"]) == "A" and common_stamp(["", " "]) == ""
