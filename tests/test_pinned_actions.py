@@ -9,12 +9,15 @@ from dataclasses import replace
 
 from baseline import catalogue
 from baseline.actions import (
+    FieldEdit,
     Orphan,
     PlanRow,
+    ReturnedFields,
     action_id,
     agency_code,
     as_summary_actions,
     build_plan,
+    carry_forward,
     list_plan,
     mark_orphans,
     plan_digest,
@@ -120,3 +123,20 @@ def test_the_plan_from_the_returns_is_in_guideline_then_agency_order_with_each_a
 def test_an_agency_name_without_latin_letters_or_digits_gets_the_initials_ag():
     code = agency_code("Ω Ψ")
     assert code.startswith("AG-") and len(code) == 9 and code != agency_code("ΩΨ")
+
+
+def test_rows_back_in_the_returns_keep_the_groups_notes_with_a_dated_line():
+    today = dt.date(2027, 4, 1)
+    ids = {rec: action_id("CAMHS", rec) for rec in ("1.1.1", "1.1.2", "1.1.3")}
+    previous = [_row(ids["1.1.1"], "CAMHS", "Lead", progress_notes="Started in March ", orphaned=Orphan.CLEARED),
+                _row(ids["1.1.2"], "CAMHS", "Lead", recommendation="1.1.2", orphaned=Orphan.CLEARED)]
+    said = {("camhs", "1.1.3"): ReturnedFields(action="Do it", owner="Lead")}  # in the returns, not in the plan
+    new = [_row(ids[rec], "CAMHS", "Lead", recommendation=rec) for rec in ("1.1.1", "1.1.2", "1.1.3")]
+    rows, report = carry_forward(previous, said, new, today)
+    assert [(r.recommendation, r.progress_notes, r.orphaned) for r in rows] == [
+        ("1.1.1", "Started in March\n[2027-04-01] Back in the agency's return.", None),
+        ("1.1.2", "[2027-04-01] Back in the agency's return.", None),
+        ("1.1.3", "[2027-04-01] Back from the agency's return: this row was missing from the previous plan.", None)]
+    assert report.carried == [FieldEdit(ids["1.1.1"], "CAMHS", "1.1.1", "progress_notes", "Started in March ",
+                                        "(blank)")]
+    assert report.restored == [ids["1.1.3"]]
