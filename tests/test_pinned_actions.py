@@ -7,6 +7,8 @@ import datetime as dt
 import hashlib
 from dataclasses import replace
 
+import pytest
+
 from baseline import catalogue
 from baseline.actions import (
     FieldEdit,
@@ -18,6 +20,7 @@ from baseline.actions import (
     as_summary_actions,
     build_plan,
     carry_forward,
+    check_unique_ids,
     list_plan,
     mark_orphans,
     plan_digest,
@@ -26,6 +29,7 @@ from baseline.actions import (
 )
 from baseline.assessment import ActionStatus, Answer, Choice
 from baseline.guideline import parse_guideline
+from baseline.issues import BaselineError
 from baseline.merge import merge_returns
 from tests.factories import make_return
 
@@ -140,3 +144,12 @@ def test_rows_back_in_the_returns_keep_the_groups_notes_with_a_dated_line():
     assert report.carried == [FieldEdit(ids["1.1.1"], "CAMHS", "1.1.1", "progress_notes", "Started in March ",
                                         "(blank)")]
     assert report.restored == [ids["1.1.3"]]
+
+
+def test_two_rows_sharing_an_action_id_are_refused_naming_both_agencies():
+    rows = [_row("1.1.1-SAME", "North CAMHS", "Lead"), _row("1.1.1-SAME", "South CAMHS", "Lead")]
+    with pytest.raises(BaselineError) as caught:
+        check_unique_ids(rows)
+    assert str(caught.value) == ("Two actions would share the Action ID 1.1.1-SAME ('north camhs' and 'south camhs' on "
+                                 "recommendation 1.1.1). Rename one of the two agencies slightly and merge again.")
+    check_unique_ids([rows[0], rows[0]])  # the same pair twice is one action
