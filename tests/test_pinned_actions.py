@@ -153,3 +153,13 @@ def test_two_rows_sharing_an_action_id_are_refused_naming_both_agencies():
     assert str(caught.value) == ("Two actions would share the Action ID 1.1.1-SAME ('north camhs' and 'south camhs' on "
                                  "recommendation 1.1.1). Rename one of the two agencies slightly and merge again.")
     check_unique_ids([rows[0], rows[0]])  # the same pair twice is one action
+
+
+def test_what_the_group_left_blank_is_no_edit_when_the_return_had_said_nothing():
+    today = dt.date(2027, 4, 1)
+    key = action_id("CAMHS", "1.1.4")
+    typed_by_the_group = _row(key, "CAMHS", "Lead", recommendation="1.1.4", action="")  # owner only, no return
+    from_the_return = _row(key, "CAMHS", "Lead", recommendation="1.1.4", action="Audit")
+    [row], report = carry_forward([typed_by_the_group], {}, [from_the_return], today)
+    assert (row.action, row.progress_notes) == ("Audit", "[2027-04-01] Back in the agency's return.")
+    assert report.overridden == [] and report.carried == []
