@@ -159,7 +159,9 @@ def test_what_the_group_left_blank_is_no_edit_when_the_return_had_said_nothing()
     today = dt.date(2027, 4, 1)
     key = action_id("CAMHS", "1.1.4")
     typed_by_the_group = _row(key, "CAMHS", "Lead", recommendation="1.1.4", action="")  # owner only, no return
-    from_the_return = _row(key, "CAMHS", "Lead", recommendation="1.1.4", action="Audit")
+    from_the_return = _row(key, "CAMHS", "Lead", recommendation="1.1.4", action="Audit", deadline=dt.date(2027, 6, 1),
+                           status=ActionStatus.IN_PROGRESS)
     [row], report = carry_forward([typed_by_the_group], {}, [from_the_return], today)
-    assert (row.action, row.progress_notes) == ("Audit", "[2027-04-01] Back in the agency's return.")
+    assert (row.action, row.deadline, row.status, row.progress_notes) == (
+        "Audit", dt.date(2027, 6, 1), ActionStatus.IN_PROGRESS, "[2027-04-01] Back in the agency's return.")
     assert report.overridden == [] and report.carried == []
