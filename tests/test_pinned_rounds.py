@@ -13,7 +13,7 @@ from baseline.actions import PlanRow, action_key
 from baseline.assessment import ActionStatus, Answer, Choice, Status, YesNo
 from baseline.guideline import parse_guideline
 from baseline.issues import BaselineError
-from baseline.merge import merge_returns
+from baseline.merge import merge_returns, restrict
 from baseline.rounds import (
     MigrationReport,
     RecommendationChange,
@@ -287,3 +287,25 @@ def test_a_migrated_return_reports_both_versions_and_a_refusal_names_the_file(ng
     camhs.source = ""
     with pytest.raises(BaselineError, match=r"^CAMHS is of NG225@2022-09-07, not NG225@2030-01-01\.$"):
         migrate_return(camhs, new, old)
+
+
+def test_a_return_without_sectors_gets_a_blank_for_a_new_recommendation_whatever_its_sectors(ng225_data):
+    old = catalogue.load("NG225")
+    data = dict(ng225_data, version="2030-01-01")
+    data["sections"] = [dict(s) for s in ng225_data["sections"]]
+    schools = data["sections"][7]  # 1.8: education, criminal justice and the voluntary sector only
+    data["sections"][7] = dict(schools, recommendations=[*schools["recommendations"], {"id": "1.8.2"}])
+    nice_return = make_return(old, "CAMHS", sectors=["*"])
+    nice_return.sectors = []  # NICE's own tool: the agency's sectors are not known
+    _, report = migrate_return(nice_return, old, parse_guideline(data))
+    assert report.blank == [("CAMHS", "1.8.2")]
+
+
+def test_compare_counts_a_section_no_kept_agency_answers_as_empty(ng225_data):
+    guideline = catalogue.load("NG225")
+    merged = merge_returns(guideline, [make_return(guideline, "School", sectors=["education"])])
+    school_only = restrict(merged, sections=["1.1"])
+    result = compare(school_only, school_only, [], [], old_meta=RoundInfo(), new_meta=RoundInfo())
+    empty = {"met": 0, "partially_met": 0, "not_met": 0, "not_assessed": 0, "not_applicable": 0}
+    assert [(s["id"], s["old"] == empty, s["new"] == empty) for s in result.sections][:3] == [
+        ("1.1", False, False), ("1.2", True, True), ("1.3", True, True)]
