@@ -108,7 +108,9 @@ mutate: $(STAMP)
 	caught = s['killed'] + s['timeout']; \
 	print(f\"Mutation score: {s['killed']} killed of {s['total']} mutants ({100 * s['killed'] / s['total']:.1f} %); \
 	with the {s['timeout']} that made a test hang, {caught} caught ({100 * caught / s['total']:.1f} %). \
-	{s['survived']} survived, {s['no_tests']} reached by no test. Equivalent mutants: see README (Testing).\")"
+	{s['survived']} survived, {s['no_tests']} reached by no test\" + (f\", {unchecked} not checked (interrupted)\" \
+	if (unchecked := s['total'] - caught - s['survived'] - s['no_tests'] - s['suspicious'] - s['skipped']) else \"\") \
+	+ \". Equivalent mutants: README, Mutation testing.\")"
 
 clean:
 	rm -rf $(VENV) .pytest_cache demo-output .benchmarks .bench mutants
