@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections.abc import Hashable
 from dataclasses import dataclass, field, fields, is_dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Literal, Optional
@@ -264,11 +265,13 @@ def _expanded_size(node, sizes: dict[int, int | None]) -> int:
     return size
 
 
-def _construct_unique_mapping(loader, node, deep: bool = False) -> dict:
+def _construct_unique_mapping(loader, node, deep: bool = False) -> dict:  # pragma: no mutate (True: same data)
     yaml = _yaml()
     seen: set = set()
     for key_node, _ in node.value:
         key = loader.construct_object(key_node, deep=deep)
+        if not isinstance(key, Hashable):  # a list as a key ("? [a, b]"): construct_mapping refuses it, as YAML does
+            break
         if key in seen:
             raise yaml.constructor.ConstructorError(
                 None, None, f"duplicate key {key!r}", key_node.start_mark

@@ -13,9 +13,11 @@ EXCEL_CELL_LIMIT = 32_767  # characters a spreadsheet cell can hold (Excel and L
 MAX_NAME_LENGTH = 120
 
 # Characters XML 1.0 cannot hold, so no xlsx cell or part either (openpyxl refuses the C0 controls; U+FFFE, U+FFFF
-# and lone surrogates pass it and make the file unreadable XML); tab, LF and CR are kept. A Word vertical tab (\x0b)
-# is the usual way one arrives.
+# and lone surrogates pass it and make the file unreadable XML); tab, LF and CR are kept.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+# Word's manual line break (Shift+Enter) is a vertical tab, its page break a form feed: pasted into Excel they stay in
+# the cell (stored as _x000B_, _x000C_) and separate two lines of text. Removed like the others they would join two
+# words ("one\x0btwo" -> "onetwo"), so they become the line break they stand for.
 # What a terminal acts on: C0 controls (ESC starts escape sequences, CR moves back over a line, BEL), DEL, C1
 # controls (\x9b is a one-byte escape sequence in some terminals), and the Unicode line and paragraph separators.
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
@@ -39,8 +41,8 @@ def name_key(text: object) -> str:
 
 def clean_text(text: str) -> str:
     """Remove the characters a spreadsheet cell (XML) cannot hold. Length is *not* cut: callers report over-long
-    text."""
-    return _NOT_XML.sub("", text)
+    text. Word's line and page breaks become line breaks."""
+    return _NOT_XML.sub("", text.replace("\x0b", "\n").replace("\x0c", "\n"))  # str.replace: free when absent
 
 
 def is_too_long(text: str) -> bool:

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 import yaml
 from click.testing import CliRunner
-from hypothesis import settings
+from hypothesis import Phase, settings
 
 from baseline import catalogue
 from baseline.cli import cli
@@ -34,6 +34,11 @@ IN_CI = os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}
 # the machines are shared and slow, and a timing flake is not a bug.
 settings.register_profile("ci", derandomize=True, database=None, deadline=None, print_blob=True)
 settings.register_profile("dev", deadline=None, print_blob=True)
+# make mutate (pyproject.toml, [tool.mutmut]: --hypothesis-profile=mutation): the same examples on every run, so the
+# score is the same on every run; no shrinking, as a mutant only needs one failing example and shrinking one takes
+# up to a minute.
+settings.register_profile("mutation", derandomize=True, database=None, deadline=None,
+                          phases=(Phase.explicit, Phase.reuse, Phase.generate))
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if IN_CI else "dev"))
 
 # The user's settings that could change what a test sees. HOME and the XDG directories are replaced by empty

@@ -24,3 +24,15 @@ def test_capped_leaves_ordinary_reports_alone():
 def test_new_codes_are_registered():
     assert ISSUE_CODES["sheet-too-large"] == ERROR and ISSUE_CODES["unknown-sector"] == ERROR
     assert WARNING in ISSUE_CODES.values()
+
+
+def test_capped_at_one_past_the_limit_says_one_more_in_full():
+    issues = [make_issue("answer-on-heading-row", f"row {i}", file="a.xlsx", sheet="Assessment", cell=f"A{i}")
+              for i in range(MAX_ISSUES_PER_CODE + 1)]
+    result = capped(issues)
+    assert result[:MAX_ISSUES_PER_CODE] == issues[:MAX_ISSUES_PER_CODE]
+    [last] = result[MAX_ISSUES_PER_CODE:]
+    assert (last.code, last.severity, last.file, last.sheet, last.cell, last.message) == (
+        "answer-on-heading-row", WARNING, "a.xlsx", "Assessment", None,
+        f"…and 1 more like the {MAX_ISSUES_PER_CODE} above, not listed one by one. So many problems of one kind "
+        "usually mean rows or values were pasted into the sheet by mistake: remove them, save and send the file again.")

@@ -51,7 +51,8 @@ def returns(tmp_path) -> Path:
 
 def test_a_word_vertical_tab_in_a_return_passes_validate_and_merge(run, returns, tmp_path):
     """Text pasted from Word carries a vertical tab (its manual line break), stored by Excel as _x000B_. openpyxl
-    cannot write it: the reader removes it, so merge writes the merged workbook like any other."""
+    cannot write it: the reader reads it as the line break it stands for, so the two words stay apart and merge
+    writes the merged workbook like any other."""
     camhs = returns / "north-camhs.xlsx"
     rewrite_part(camhs, sheet_part(camhs, "Assessment"), lambda data: data.replace(b"PARAGRAPH", b"one_x000B_two"))
     validated = run("validate", camhs, "--format", "json")
@@ -62,7 +63,7 @@ def test_a_word_vertical_tab_in_a_return_passes_validate_and_merge(run, returns,
     merged = run("merge", returns, "-o", out, "--as-of", AS_OF)
     assert merged.exit_code == 0, merged.output
     answer = next(r for r in read_merged_workbook(out).results if r.recommendation == "1.1.1").answers["North CAMHS"]
-    assert answer.evidence == "Leaflet onetwo in use"  # the control character gone, nothing else
+    assert answer.evidence == "Leaflet one\ntwo in use"  # a line break instead of the vertical tab, nothing else
 
 
 # --- safe writing ---------------------------------------------------------------------------------------------

@@ -9,11 +9,11 @@ import hashlib
 import pytest
 
 from baseline import catalogue
-from baseline.actions import PlanRow
+from baseline.actions import PlanRow, action_key
 from baseline.assessment import ActionStatus, Answer, Choice, Status, YesNo
 from baseline.guideline import parse_guideline
 from baseline.issues import BaselineError
-from baseline.merge import merge_returns
+from baseline.merge import merge_returns, restrict
 from baseline.rounds import (
     MigrationReport,
     RecommendationChange,
@@ -26,7 +26,9 @@ from baseline.rounds import (
     compare_plans,
     migrate_assessment,
     migrate_return,
+    prefill_returns,
     status_change,
+    unchanged_return,
 )
 from tests.factories import make_return
 
@@ -207,3 +209,103 @@ def test_migrating_a_return_without_sectors_blanks_only_what_is_new(ng225_data):
     assert report.kept == 50 and report.unlisted == []
     assert list(migrated.answers) == [r.id for r in new.recommendations]
     assert (migrated.guideline, migrated.version) == ("NG225", "2030-01-01")
+
+
+def test_prefill_puts_the_groups_action_values_in_and_clears_completed_by():
+    guideline = catalogue.load("NG225")
+    camhs = make_return(guideline, "CAMHS", {
+        "1.1.1": Answer("1.1.1", Choice.YES, Choice.NO, action="Old plan", owner="Old owner", completed_by="A. Lead"),
+        "1.1.2": Answer("1.1.2", Choice.YES, Choice.YES, completed_by="A. Lead")})
+    row = PlanRow(action_key("CAMHS", "1.1.1"), "1.1", "1.1.1", "all", "CAMHS", action="New plan", owner="Lead",
+                  deadline_text="end of Q3", status=ActionStatus.IN_PROGRESS)
+    [prefilled] = prefill_returns(merge_returns(guideline, [camhs]), [row])
+    first, second = prefilled.answers["1.1.1"], prefilled.answers["1.1.2"]
+    assert (first.action, first.owner, first.deadline_text, first.action_status, first.completed_by) == (
+        "New plan", "Lead", "end of Q3", ActionStatus.IN_PROGRESS, "")
+    assert (second.meets, second.completed_by) == (Choice.YES, "")
+
+
+def test_an_unchanged_return_names_its_file_when_it_has_one():
+    guideline = catalogue.load("NG225")
+    sent = make_return(guideline, "CAMHS", {"1.1.1": Answer("1.1.1", Choice.YES, Choice.YES)})
+    digest = answers_digest(sent.answers)
+    assert unchanged_return(sent, digest).file == "CAMHS.xlsx"
+    sent.source = ""
+    assert unchanged_return(sent, digest).file is None
+    assert unchanged_return(sent, "") is None and unchanged_return(sent, "0" * 16) is None
+
+
+def test_a_migrated_merge_keeps_its_area_round_and_moves_the_plan_rows_to_their_new_theme(ng225_data):
+    old = catalogue.load("NG225")
+    data = dict(ng225_data, version="2030-01-01")
+    data["sections"] = [dict(s) for s in ng225_data["sections"]]
+    moved = dict(data["sections"][1]["recommendations"][0], population="adults")  # 1.2.1's age group changes
+    data["sections"][1] = dict(data["sections"][1], recommendations=[moved])
+    new = parse_guideline(data)
+    camhs = make_return(old, "CAMHS", {"1.2.1": Answer("1.2.1", Choice.YES, Choice.YES)}, sectors=["mental_health"])
+    camhs.area, camhs.round = "Northshire", "2"
+    plan = [PlanRow("a", "9.9", "1.2.1", "all", "CAMHS", action="Do", owner="Lead")]
+    assessment, rows, _ = migrate_assessment(merge_returns(old, [camhs]), new, plan)
+    assert (assessment.area, assessment.round, assessment.guideline.version) == ("Northshire", "2", "2030-01-01")
+    assert {r.recommendation: r.section for r in assessment.results}["1.2.1"] == "1.2"
+    assert [(r.recommendation, r.section, r.population) for r in rows] == [("1.2.1", "1.2", "adults")]
+
+
+def test_compare_names_each_changes_section_and_the_sections_titles():
+    guideline = catalogue.load("NG225")
+    old = merge_returns(guideline, [make_return(guideline, "CAMHS", {"1.12.1": Answer("1.12.1", Choice.YES, Choice.NO)})])
+    new = merge_returns(guideline, [make_return(guideline, "CAMHS", {"1.1.1": Answer("1.1.1", Choice.YES, Choice.YES)})])
+    result = compare(old, new, [], [], old_meta=RoundInfo(), new_meta=RoundInfo())
+    assert result.guideline == "NG225@2022-09-07"
+    sections = {c.recommendation: c.section for c in result.recommendations}
+    assert (sections["1.1.1"], sections["1.12.1"]) == ("1.1", "1.12")
+    assert [(s["id"], s["title"]) for s in result.sections] == [(s.id, s.title) for s in guideline.sections]
+    assert result.sections[-1]["old"]["not_met"] == 1 and result.sections[-1]["new"]["not_met"] == 0
+    assert result.sections[0]["new"]["met"] == 1 and result.sections[0]["old"]["met"] == 0
+
+
+def test_a_migrated_merge_blanks_what_now_applies_to_an_agency_and_lists_what_no_longer_does(ng225_data):
+    old = catalogue.load("NG225")
+    data = dict(ng225_data, version="2030-01-01")
+    data["sections"] = [dict(s) for s in ng225_data["sections"]]
+    sections = {s["id"]: s for s in data["sections"]}
+    sections["1.5"]["sectors"] = ["education"]  # 1.5.1 no longer asked of mental health services
+    sections["1.8"]["sectors"] = [*sections["1.8"]["sectors"], "mental_health"]  # 1.8.1 now is
+    new = parse_guideline(data)
+    camhs = make_return(old, "CAMHS", {"1.5.1": Answer("1.5.1", Choice.YES, Choice.YES)}, sectors=["mental_health"])
+    _, _, report = migrate_assessment(merge_returns(old, [camhs]), new)
+    assert report.unlisted == [("CAMHS", "1.5.1")] and ("CAMHS", "1.8.1") in report.blank
+
+
+def test_a_migrated_return_reports_both_versions_and_a_refusal_names_the_file(ng225_data):
+    old, new = catalogue.load("NG225"), _version(ng225_data, "2030-01-01")
+    camhs = make_return(old, "CAMHS", source="returns/camhs.xlsx")
+    _, report = migrate_return(camhs, old, new)
+    assert (report.to_dict()["old"], report.to_dict()["new"]) == ("NG225@2022-09-07", "NG225@2030-01-01")
+    with pytest.raises(BaselineError, match=r"^returns/camhs\.xlsx is of NG225@2022-09-07, not NG225@2030-01-01\.$"):
+        migrate_return(camhs, new, old)
+    camhs.source = ""
+    with pytest.raises(BaselineError, match=r"^CAMHS is of NG225@2022-09-07, not NG225@2030-01-01\.$"):
+        migrate_return(camhs, new, old)
+
+
+def test_a_return_without_sectors_gets_a_blank_for_a_new_recommendation_whatever_its_sectors(ng225_data):
+    old = catalogue.load("NG225")
+    data = dict(ng225_data, version="2030-01-01")
+    data["sections"] = [dict(s) for s in ng225_data["sections"]]
+    schools = data["sections"][7]  # 1.8: education, criminal justice and the voluntary sector only
+    data["sections"][7] = dict(schools, recommendations=[*schools["recommendations"], {"id": "1.8.2"}])
+    nice_return = make_return(old, "CAMHS", sectors=["*"])
+    nice_return.sectors = []  # NICE's own tool: the agency's sectors are not known
+    _, report = migrate_return(nice_return, old, parse_guideline(data))
+    assert report.blank == [("CAMHS", "1.8.2")]
+
+
+def test_compare_counts_a_section_no_kept_agency_answers_as_empty(ng225_data):
+    guideline = catalogue.load("NG225")
+    merged = merge_returns(guideline, [make_return(guideline, "School", sectors=["education"])])
+    school_only = restrict(merged, sections=["1.1"])
+    result = compare(school_only, school_only, [], [], old_meta=RoundInfo(), new_meta=RoundInfo())
+    empty = {"met": 0, "partially_met": 0, "not_met": 0, "not_assessed": 0, "not_applicable": 0}
+    assert [(s["id"], s["old"] == empty, s["new"] == empty) for s in result.sections][:3] == [
+        ("1.1", False, False), ("1.2", True, True), ("1.3", True, True)]

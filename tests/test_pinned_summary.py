@@ -102,3 +102,18 @@ def test_a_recommendation_no_workbook_lists_is_uncovered_and_not_assessed(ng225_
     assert summary.uncovered == ["1.8.1"]
     assert summary.totals == counts(not_assessed=5)
     assert summary.sections[1] == {"id": "1.8", "title": guideline.sections[1].title, "counts": counts(not_assessed=1)}
+
+
+def test_the_summary_carries_the_assessments_area_round_and_title_and_each_actions_age_group(ng225_data):
+    ng225_data["sections"] = [s for s in ng225_data["sections"] if s["id"] == "1.1"]
+    ng225_data["sections"][0]["recommendations"][1]["population"] = "children_young_people"
+    guideline = parse_guideline(ng225_data)
+    camhs = make_return(guideline, "CAMHS", {
+        "1.1.1": Answer("1.1.1", Y, N, action="Plan", owner="Lead", deadline_text="end of Q3"),
+        "1.1.2": Answer("1.1.2", Y, P, action="Train", owner="Lead", deadline=dt.date(2027, 1, 31))})
+    camhs.area, camhs.round = "Northshire", "2"
+    summary = summarise(merge_returns(guideline, [camhs]), as_of=AS_OF)
+    assert (summary.area, summary.round, summary.title) == ("Northshire", "2", guideline.title)
+    assert [(a.recommendation, a.population, a.deadline_text) for a in summary.actions] == [
+        ("1.1.1", "all", "end of Q3"), ("1.1.2", "children_young_people", "")]
+    assert summarise(merge_returns(guideline, [camhs]), as_of=AS_OF, area="Southshire").area == "Southshire"

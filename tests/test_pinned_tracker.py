@@ -5,14 +5,20 @@ received files are built in code (tests/test_tracker.py's helpers)."""
 from __future__ import annotations
 
 import datetime as dt
+import time
+
+import pytest
 
 from baseline.issues import make_issue
 from baseline.tracker import (
     AMBIGUOUS,
     OTHER_GUIDELINE,
     agencies_named_in,
+    agencies_returned,
+    area_issues,
     choose_latest,
     choose_return,
+    common_stamp,
     duplicate_issue,
     file_config_issues,
     is_other_area,
@@ -20,7 +26,7 @@ from baseline.tracker import (
     saved_text,
     track_returns,
 )
-from tests.test_tracker import AFTER, NG225, make_config, received
+from tests.test_tracker import AFTER, NG225, config_data, folder, make_config, received
 
 UTC = dt.timezone.utc
 
@@ -72,8 +78,6 @@ def test_agency_names_are_found_word_for_word_in_file_names():
 
 
 def _config_data_with(name: str) -> dict:
-    from tests.test_tracker import config_data
-
     data = config_data()
     data["agencies"].append({"name": name, "sector": "social_care"})
     return data
@@ -186,3 +190,49 @@ def test_a_one_word_agency_and_a_file_naming_two():
                                                   completed_by=""))
     assert "points to 'Northshire ED' and 'Barnardos', but" in issue.message or \
         "points to 'Barnardos' and 'Northshire ED', but" in issue.message
+
+
+def test_the_agencies_that_sent_a_file_of_this_assessment():
+    assert agencies_returned(make_config(), NG225, folder()) == [
+        "Northshire CAMHS", "Northshire GP Federation", "Northshire Social Care", "Northshire Youth Justice",
+        "Northshire Youth Justice", "Northshire Schools"]
+
+
+def test_a_file_that_is_not_a_workbook_says_so_without_a_reason_given():
+    placed = place_file(make_config(), NG225, received("returns/notes.docx", None, skipped=True))
+    assert (placed.reason, placed.kind) == ("Not a workbook: not read.", "unplaced")
+
+
+def test_each_row_carries_the_agencys_contact():
+    report = track_returns(make_config(), NG225, [], AFTER)
+    assert (report.agencies[0].agency, report.agencies[0].contact.email) == ("Northshire CAMHS", "j.smith@example.org")
+
+
+def test_returns_of_another_area_than_most_name_how_many_others_agree():
+    files = [received(f"{n}.xlsx", "X", area=area) for n, area in
+             enumerate([None, None, "Northshire", " northshire ", "Southshire"])]
+    [issue] = area_issues(files)
+    assert (issue.code, issue.file, issue.message) == (
+        "other-area", "4.xlsx", "This workbook was generated for Southshire, but 2 other returns are for Northshire: "
+        "one assessment is of one area. Leave out the other area's returns, or give --config CONFIG.yaml to say which "
+        "area this assessment is of.")
+    [issue] = area_issues([received("a.xlsx", "X", area="Northshire"), received("b.xlsx", "X", area="Southshire")])
+    assert issue.message.startswith("This workbook was generated for Southshire, but 1 other return is for "
+                                    "Northshire: ")
+
+
+def test_saved_text_is_in_utc_wherever_the_facilitator_is():
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("TZ", "America/New_York")
+        time.tzset()
+        try:
+            assert saved_text(dt.datetime(2027, 1, 27, 9, 12, tzinfo=UTC)) == "2027-01-27 09:12 UTC"
+        finally:
+            patch.undo()
+            time.tzset()
+
+
+def test_the_common_stamp_is_the_most_frequent_as_first_written():
+    assert common_stamp(["North  shire", "Southshire", " southshire ", ""]) == "Southshire"
+    assert common_stamp(["North  shire", "", "  "]) == "North shire"
+    assert common_stamp(["A", "B"]) == "A" and common_stamp(["", " "]) == ""

@@ -26,9 +26,17 @@ def test_squash_and_name_key():
 
 
 def test_clean_text_keeps_line_breaks_and_tabs_but_not_what_xml_cannot_hold():
-    assert clean_text("a\tb\nc\r\x00\x08\x0b\x1f") == "a\tb\nc\r"
+    assert clean_text("a\tb\nc\r\x00\x08\x1f") == "a\tb\nc\r"
     assert clean_text("Audit\uffffdone\ufffe\ud800") == "Auditdone"
     assert clean_text("café – ✓ \x7f\x85") == "café – ✓ \x7f\x85"  # XML 1.0 holds these
+
+
+def test_a_word_line_or_page_break_becomes_a_line_break_not_two_joined_words():
+    # Word's manual line break (Shift+Enter) is a vertical tab, its page break a form feed; pasted into Excel they
+    # stay in the cell (_x000B_) and separate two lines. XML cannot hold them: each becomes the line break it means.
+    assert clean_text("Leaflet\x0bin use") == "Leaflet\nin use"
+    assert clean_text("Page one\x0cpage two\x0b\x00") == "Page one\npage two\n"
+    assert csv_cell("one\x0btwo") == "one\ntwo"
 
 
 def test_looks_like_formula():
@@ -62,3 +70,7 @@ def test_quote_and_or_list():
     assert quote("a  b") == "'a b'"
     assert quote("x" * 100, 10) == "'" + "x" * 9 + "…'"
     assert or_list(["Yes", "Partial", "No"]) == "Yes, Partial or No" and or_list(["Yes"]) == "Yes"
+
+
+def test_nothing_is_shown_for_no_value():
+    assert one_line(None) == "" and markdown_text(None) == "" and printable(None) == ""
