@@ -10,6 +10,7 @@ read through CheckedFile.read_part, bounded by the size the zip directory declar
 from __future__ import annotations
 
 import codecs
+import functools
 import hashlib
 import io
 import os
@@ -414,9 +415,13 @@ _XLSX_PREFIXED_CELL = re.compile(rb":c[ />\t\r\n]")  # <x:c ...> (and </x:c>)
 _XLSX_REF = re.compile(rb'<c r="[A-Z]')
 _XLSX_LARGE_REF = re.compile(rb'<c r="(?:[A-Z]{3}|[A-Z]{1,2}[0-9]{4})')
 _XLSX_CELL_REF = re.compile(rb'<c r="([A-Z]{1,3})([0-9]{1,7})"')
-# The fastest path: a cell tag NOT written <c r="A1"> with at most 2 letters and 3 digits. When no piece has one
-# (nor a prefixed cell), every cell is within 999 rows by 702 columns: one search instead of counting.
-_XLSX_CELL_NOT_SMALL = re.compile(rb'<c(?=[ />\t\r\n])(?! r="[A-Z]{1,2}[0-9]{1,3}")')
+# The fastest path: one search for a cell tag NOT written <c r="A1"> within a bound (rows, columns) — by default 999
+# rows by 702 columns (2 letters, 3 digits), or the sheet's own <dimension> when that is larger and within the limits
+# (a merged workbook's 10,000-row sheets). The <dimension> is only a guess of the bound: it is the search, over every
+# cell, that shows no cell lies outside it (whatever the order of cells and rows). When no piece has such a cell
+# (nor a prefixed cell), the bound is an upper bound of the extent.
+_SMALL_BOUND = (999, 702)
+_DIMENSION = re.compile(rb"""<(?:[A-Za-z_][\w.-]*:)?dimension\s[^>]*?\bref\s*=\s*["']([^"']*)["']""")
 _REF_ATTRIBUTE = re.compile(rb"""(?:^|\s)r\s*=\s*["']([A-Za-z]*)([0-9]*)["']""")
 _BEYOND = 10 ** 8  # a reference past any sheet's end (more than 3 letters, 8 digits): counted as far away
 _ODS_ELEMENT = re.compile(rb"<(/?)table:(table|table-row|table-cell|covered-table-cell)(?=[\s/>])([^>]*?)(/?)>")
@@ -458,7 +463,7 @@ def _check_sheet_extents(data: bytes, archive: zipfile.ZipFile, kind: str, heads
             pieces = _stream(data, info) if whole is None else iter((whole,))
             return pieces if encoding is None else _as_utf8(pieces, encoding)
 
-        extents = _ods_extents(stream()) if kind == "ods" else [(None, *_xlsx_extent(stream))]
+        extents = _ods_extents(stream()) if kind == "ods" else [(None, *_xlsx_extent(stream, head))]
         for name, rows, columns, merged_rows, merged_columns, merged in extents:
             if merged > MAX_MERGED_CELLS or merged_rows > MAX_SHEET_ROWS or \
                     merged_rows * merged_columns > MAX_SHEET_CELLS:
@@ -545,22 +550,24 @@ def _tags(pieces, pattern: re.Pattern):
         yield from pattern.finditer(piece)
 
 
-def _xlsx_extent(stream) -> tuple[int, int, int, int, int]:
-    """(last row, last column) of the cells in a worksheet's XML (`stream()` gives it in pieces), or a bound of it:
-    (999, 702) stands for "no larger than that", within the limits; then (last row, last column, cells covered) of
-    its merged ranges (see _xlsx_merges), found in the same pass.
+def _xlsx_extent(stream, head: bytes = b"") -> tuple[int, int, int, int, int]:
+    """(last row, last column) of the cells in a worksheet's XML (`stream()` gives it in pieces), or an upper bound
+    of it within the limits (see _cells_outside); then (last row, last column, cells covered) of its merged ranges
+    (see _xlsx_merges), found in the same pass. `head` is the part's start, where its <dimension> is.
 
     Cells without a reference written the usual way are followed one by one, those without any placed after the
     previous one, as parsers place them.
     """
+    bound = _bound_guess(head)
+    outside = _cells_outside(*bound)
     merges: list[bytes] = []
     irregular = False
     for piece in _pieces_whole_tags(stream()):
-        irregular = irregular or _XLSX_CELL_NOT_SMALL.search(piece) is not None \
-            or _XLSX_PREFIXED_CELL.search(piece) is not None
-        merges += _MERGE_REF.findall(piece)
+        irregular = irregular or outside.search(piece) is not None or _XLSX_PREFIXED_CELL.search(piece) is not None
+        if b"mergeCell" in piece:
+            merges += _MERGE_REF.findall(piece)
     if not irregular:
-        return (999, 702, *_xlsx_merges(merges))
+        return (*bound, *_xlsx_merges(merges))
     cells = refs = 0
     large = False
     merges = []
@@ -585,6 +592,41 @@ def _xlsx_extent(stream) -> tuple[int, int, int, int, int]:
     if seen != refs:  # a reference of another shape (4 letters, 8 digits): follow the cells one by one
         return (*_xlsx_extent_cell_by_cell(stream()), *merged)
     return (last_row, parse_cell_ref(widest[1].decode() + "1")[1] + 1 if widest[1] else 0, *merged)
+
+
+def _bound_guess(head: bytes) -> tuple[int, int]:
+    """The bound to look for cells outside of: the sheet's <dimension> when it is larger than _SMALL_BOUND and
+    within the limits (checked, never trusted: see _cells_outside), else _SMALL_BOUND."""
+    found = _DIMENSION.search(head)
+    if found:
+        corners = [_position(part) for part in found.group(1).split(b":")[:2]]
+        rows, columns = max(row for row, _ in corners), max(column for _, column in corners)
+        if _SMALL_BOUND[0] < rows <= MAX_SHEET_ROWS and rows * columns <= MAX_SHEET_CELLS:
+            return rows, columns
+    return _SMALL_BOUND
+
+
+@functools.lru_cache(maxsize=64)
+def _cells_outside(rows: int, columns: int) -> re.Pattern:
+    """A pattern for a cell tag NOT written <c r="B7"> (upper-case letters, digits) within `rows` by `columns`: a
+    sheet where no piece has one (nor a prefixed cell, searched apart) reaches no further than that."""
+    letters = cell_ref(0, columns - 1)[:-1].encode()
+    return re.compile(rb'<c(?=[ />\t\r\n])(?! r="(?:' + _at_most(letters, b"A", b"Z") + rb")(?:"
+                      + _at_most(str(rows).encode(), b"0", b"9") + rb')")')
+
+
+def _at_most(limit: bytes, low: bytes, high: bytes) -> bytes:
+    """A pattern for the strings of the symbols low..high (letters or digits) that are no larger than `limit` as
+    positional numbers: any shorter string (a leading zero only makes a number smaller), or one as long that is not
+    larger symbol by symbol."""
+    symbols = b"[" + low + b"-" + high + b"]"
+    ways = [symbols + b"{1,%d}" % (len(limit) - 1)] if len(limit) > 1 else []
+    for index, symbol in enumerate(limit):
+        if symbol > low[0]:
+            smaller = b"[" + low + b"-" + bytes([symbol - 1]) + b"]"
+            ways.append(limit[:index] + smaller + (symbols + b"{%d}" % (len(limit) - index - 1) if index < len(limit) - 1 else b""))
+    ways.append(limit)
+    return b"|".join(ways)
 
 
 def _pieces_whole_tags(pieces):
