@@ -421,7 +421,7 @@ _XLSX_CELL_REF = re.compile(rb'<c r="([A-Z]{1,3})([0-9]{1,7})"')
 # cell, that shows no cell lies outside it (whatever the order of cells and rows). When no piece has such a cell
 # (nor a prefixed cell), the bound is an upper bound of the extent.
 _SMALL_BOUND = (999, 702)
-_DIMENSION = re.compile(rb"""<(?:[A-Za-z_][\w.-]*:)?dimension\s[^>]*?\bref\s*=\s*["']([^"']*)["']""")
+_DIMENSION = re.compile(rb'<dimension ref="(?:[A-Z]{1,3}[0-9]{1,7}:)?([A-Z]{1,3})([0-9]{1,7})"')  # as all write it
 _REF_ATTRIBUTE = re.compile(rb"""(?:^|\s)r\s*=\s*["']([A-Za-z]*)([0-9]*)["']""")
 _BEYOND = 10 ** 8  # a reference past any sheet's end (more than 3 letters, 8 digits): counted as far away
 _ODS_ELEMENT = re.compile(rb"<(/?)table:(table|table-row|table-cell|covered-table-cell)(?=[\s/>])([^>]*?)(/?)>")
@@ -595,13 +595,12 @@ def _xlsx_extent(stream, head: bytes = b"") -> tuple[int, int, int, int, int]:
 
 
 def _bound_guess(head: bytes) -> tuple[int, int]:
-    """The bound to look for cells outside of: the sheet's <dimension> when it is larger than _SMALL_BOUND and
-    within the limits (checked, never trusted: see _cells_outside), else _SMALL_BOUND."""
+    """The bound to look for cells outside of: the last cell of the sheet's <dimension> when that is further down
+    than _SMALL_BOUND and within the limits (a guess, never trusted: see _cells_outside), else _SMALL_BOUND."""
     found = _DIMENSION.search(head)
-    if found:
-        corners = [_position(part) for part in found.group(1).split(b":")[:2]]
-        rows, columns = max(row for row, _ in corners), max(column for _, column in corners)
-        if _SMALL_BOUND[0] < rows <= MAX_SHEET_ROWS and rows * columns <= MAX_SHEET_CELLS:
+    if found and _SMALL_BOUND[0] < int(found.group(2)) <= MAX_SHEET_ROWS:
+        rows, columns = int(found.group(2)), parse_cell_ref(found.group(1).decode() + "1")[1] + 1
+        if rows * columns <= MAX_SHEET_CELLS:
             return rows, columns
     return _SMALL_BOUND
 
