@@ -20,6 +20,7 @@ import sys
 import zipfile
 import zlib
 from contextlib import contextmanager
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from xml.etree.ElementTree import ParseError, TreeBuilder, XMLParser
@@ -212,8 +213,13 @@ UNSAFE_XML = ("The file contains XML declarations (a DTD or entities) that sprea
 RESAVE = "Open it in Excel or LibreOffice, save it as an Excel workbook (.xlsx) and send it again."
 
 
-def check_untrusted(path: Path | str) -> CheckedFile:
-    """Read an untrusted workbook's bytes and check them before any parser does. Raises FileRefused."""
+def check_untrusted(path: Path | str, sheets: Collection[str] | None = None) -> CheckedFile:
+    """Read an untrusted workbook's bytes and check them before any parser does. Raises FileRefused.
+
+    `sheets`: the names of the only sheets the caller's parser reads (None: any), so that the extents of the others
+    are not measured (a sheet no parser reads is never allocated); every part is still scanned for a DTD. See
+    _unread_parts for when a sheet counts as unread.
+    """
     require_defusedxml()
     path = Path(path)
     data = _read_limited(path)
@@ -240,7 +246,8 @@ def check_untrusted(path: Path | str) -> CheckedFile:
         kind = _container_kind(archive)
         inflated: dict[str, bytes] = {}
         heads = _scan_xml_prologs(data, infos, inflated)
-        _check_sheet_extents(data, archive, kind, heads, inflated)
+        unread = _unread_parts(data, archive, inflated, sheets) if sheets is not None and kind == "xlsx" else set()
+        _check_sheet_extents(data, archive, kind, heads, inflated, unread)
     except BaseException:
         archive.close()
         raise
@@ -434,7 +441,7 @@ _WORKSHEET_ROOT = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?worksheet[\s>]")
 
 
 def _check_sheet_extents(data: bytes, archive: zipfile.ZipFile, kind: str, heads: dict[str, bytes],
-                         inflated: dict[str, bytes]) -> None:
+                         inflated: dict[str, bytes], unread: set[str]) -> None:
     """Refuse a file with a sheet whose cells reach past MAX_SHEET_ROWS rows or MAX_SHEET_CELLS cells.
 
     The extent is what a parser would allocate: from A1 to the last row and column holding a cell (an .xlsx <c>
@@ -448,6 +455,8 @@ def _check_sheet_extents(data: bytes, archive: zipfile.ZipFile, kind: str, heads
     for info in archive.infolist():
         head = heads.get(info.filename, b"")
         encoding = _utf16(head)
+        if info.filename in unread:
+            continue
         if kind == "ods":
             if info.filename != "content.xml":
                 continue
@@ -480,6 +489,44 @@ def _check_sheet_extents(data: bytes, archive: zipfile.ZipFile, kind: str, heads
                     f"assessment table ({rows:,} rows by {columns:,} columns), so the file was not read. Something "
                     "was typed or pasted far below or to the right of the table: on that sheet press Ctrl+End to "
                     "find it, delete those rows and columns, save and send the file again."))
+
+
+# A worksheet's target as Excel, LibreOffice, openpyxl and xlsxwriter write it (relative to xl/, or absolute): any
+# other form may be resolved otherwise by another parser, so then every sheet is measured.
+_PLAIN_SHEET_TARGET = re.compile(r"(?:/xl/)?(worksheets/[A-Za-z0-9_-]+\.xml)")
+
+
+def _unread_parts(data: bytes, archive: zipfile.ZipFile, inflated: dict[str, bytes], sheets: Collection[str]) -> set[str]:
+    """The worksheet parts only sheets not named in `sheets` point to, when the workbook maps every sheet to its
+    part plainly (each sheet's relationship id, every attribute naming one, to a plain target); else nothing: in
+    any doubt every sheet is measured. A part that sheets to be read point to is always measured."""
+    try:
+        rels = parse_xml(inflated.get("xl/_rels/workbook.xml.rels")
+                         or inflate(data, archive.getinfo("xl/_rels/workbook.xml.rels")))
+        workbook = parse_xml(inflated.get("xl/workbook.xml") or inflate(data, archive.getinfo("xl/workbook.xml")))
+    except (FileRefused, KeyError):
+        return set()
+    targets: dict[str, list[str]] = {}
+    for rel in rels.iter():
+        if _local(rel.tag) == "Relationship":
+            targets.setdefault(rel.get("Id", ""), []).append(rel.get("Target", ""))
+    read, unread = set(), set()
+    for sheet in workbook.iter():
+        if _local(sheet.tag) != "sheet":  # by its local name, as a parser may match it, whatever its namespace
+            continue
+        ids = [value for key, value in sheet.attrib.items() if _local(key).lower() == "id"]
+        for target in (target for rel_id in ids for target in targets.get(rel_id, [""])):
+            plain = _PLAIN_SHEET_TARGET.fullmatch(target)
+            if not plain or not ids:
+                return set()
+            (read if sheet.get("name") in sheets else unread).add("xl/" + plain.group(1))
+        if not ids:
+            return set()
+    return unread - read
+
+
+def _local(name: str) -> str:
+    return name.rsplit("}", 1)[-1]
 
 
 def _shown_ref(rows: int, columns: int) -> str:
