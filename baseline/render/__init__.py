@@ -18,7 +18,6 @@ from baseline.render.common import (
     WIDE,
     block,
     console,
-    counted,
     fields_line,
     fit_columns,
     longest_line,
@@ -100,6 +99,7 @@ from baseline.render.validation import (
     validation_count,
     validation_text,
 )
+from baseline.text import counted  # the plural rule lives in text (generate prints counts without rich)
 
 __all__ = [
     "NOT_ENCODED",

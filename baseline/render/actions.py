@@ -10,8 +10,8 @@ from __future__ import annotations
 from rich.text import Text
 
 from baseline.actions import FIELD_LABELS, ActionGroup, ActionList, CarryReport, Orphan, PlanRow
-from baseline.render.common import console, counted, print_table_or_blocks, say, to_csv
-from baseline.text import markdown_text, one_line, quote
+from baseline.render.common import console, print_table_or_blocks, say, to_csv
+from baseline.text import counted, markdown_text, one_line, quote
 
 CSV_HEADER = ("Action ID", "Theme", "Recommendation", "Agency", "Owner", "Specific action", "Deadline", "Status",
               "Overdue", "Risk", "Links to other actions", "Progress notes", "Last updated")

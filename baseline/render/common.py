@@ -24,7 +24,7 @@ from rich.style import Style
 from rich.table import Table
 from rich.text import Text
 
-from baseline.text import counted, csv_cell, markdown_text, printable  # counted: re-exported to the renderers
+from baseline.text import csv_cell, markdown_text, printable
 
 NOT_ENCODED = "(not yet encoded: see NICE)"
 

@@ -13,7 +13,6 @@ from baseline.render.common import (
     WIDE,
     block,
     console,
-    counted,
     markdown_table,
     print_table_or_blocks,
     say,
@@ -21,7 +20,7 @@ from baseline.render.common import (
     to_csv,
 )
 from baseline.summary import met_percent
-from baseline.text import markdown_text
+from baseline.text import counted, markdown_text
 
 # --- summary -------------------------------------------------------------------------------------------------
 

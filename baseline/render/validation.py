@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from rich.text import Text
 
-from baseline.render.common import WIDE, block, console, counted, say, table
-from baseline.text import one_line
+from baseline.render.common import WIDE, block, console, say, table
+from baseline.text import counted, one_line
 from baseline.tracker import CONFIG_CODES
 
 # --- validate ------------------------------------------------------------------------------------------------
