@@ -327,9 +327,10 @@ def merge_returns_in(paths: Iterable[str | Path], *, latest: bool = False, keep:
     keep = tuple(keep)
     leave_out = list(leave_out)
     assessment = Assessment.load(config)
-    loaded = load_returns(paths, strict=strict, progress=progress, reader=reader,
-                          agency_map=assessment.names(agency_map) if assessment else agency_map, agencies=agencies,
-                          leave_out=[p for p, _ in leave_out])
+    with fewer_collections():  # every return's answers are kept for the merge: GC passes would walk them all
+        loaded = load_returns(paths, strict=strict, progress=progress, reader=reader,
+                              agency_map=assessment.names(agency_map) if assessment else agency_map,
+                              agencies=agencies, leave_out=[p for p, _ in leave_out])
     roles: dict[Path, str] = {}
     for p, role in leave_out:  # the same file as both: "--update workbook and output"
         if p.exists():

@@ -181,6 +181,49 @@ def test_a_far_cell_in_a_merged_workbook_stops_summary(folder, good):
     h.assert_untouched(before, folder)
 
 
+UNREAD_MERGED_SHEETS = ["Summary", "By recommendation", "Gaps"]  # for people: no reader parses them
+
+
+@pytest.mark.parametrize("sheet", UNREAD_MERGED_SHEETS)
+def test_a_far_cell_in_a_merged_sheet_no_reader_parses_costs_nothing(folder, good, sheet):
+    merged = merge_agrees_with_validate(folder, good)
+    h.add_far_cell(merged, "XFD1048576", sheet=sheet)  # calamine never parses the sheet, so never allocates it
+    outcome = in_subprocess(folder, "summary", merged)  # under the memory limit
+    assert outcome.exit_code == 0, outcome.output
+    assert "South CAMHS" in outcome.stdout
+
+
+def test_a_far_cell_in_an_unread_merged_sheet_is_measured_when_a_read_sheet_points_at_it_too(folder, good):
+    merged = merge_agrees_with_validate(folder, good)
+    h.add_far_cell(merged, "XFD1048576", sheet="Summary")
+    summary_id = re.search(rb'<sheet [^>]*name="Summary"[^>]*r:id="(\w+)"', zipfile.ZipFile(merged).read("xl/workbook.xml"))
+
+    def point_answers_at_summary(xml: bytes) -> bytes:
+        return re.sub(rb'(<sheet [^>]*name="All answers"[^>]*r:id=")\w+', lambda m: m.group(1) + summary_id.group(1), xml)
+
+    h.rewrite_part(merged, "xl/workbook.xml", point_answers_at_summary)
+    outcome = in_subprocess(folder, "summary", merged)
+    assert outcome.exit_code == 1 and "XFD1048576" in outcome.stderr, outcome.output
+
+
+def test_a_far_cell_in_an_unread_merged_sheet_with_an_unusual_target_is_measured(folder, good):
+    merged = merge_agrees_with_validate(folder, good)
+    part = h.sheet_part(merged, "Summary")
+    h.add_far_cell(merged, "XFD1048576", sheet="Summary")
+    # a target another parser may resolve otherwise: then no sheet counts as unread
+    h.replace_text(merged, "xl/_rels/workbook.xml.rels", f'"{part.removeprefix("xl/")}"',
+                   f'"./{part.removeprefix("xl/")}"')
+    outcome = in_subprocess(folder, "summary", merged)
+    assert outcome.exit_code == 1 and "XFD1048576" in outcome.stderr, outcome.output
+
+
+def test_a_dtd_in_a_merged_sheet_no_reader_parses_is_still_refused(folder, good):
+    merged = merge_agrees_with_validate(folder, good)
+    h.with_doctype(merged, h.sheet_part(merged, "Gaps"), b'<!DOCTYPE x [<!ENTITY a "aaaa">]>')
+    outcome = h.run_cli("summary", merged)
+    assert outcome.exit_code == 1 and "DTD" in outcome.stderr, outcome.output
+
+
 def test_a_huge_merged_range_is_refused_in_returns_and_in_nices_tool(folder):
     bad = h.add_merge(h.answered(h.generate_return(folder, "merged-range.xlsx")), "D3:XFD1048576")
     bat = h.add_merge(build_bat(folder / "nice.xlsx"), "N3:XFD1048576", sheet="Data sheet")

@@ -54,3 +54,18 @@ def test_the_collector_runs_less_often_while_reading_and_as_before_afterwards():
     with pytest.raises(RuntimeError), intake.fewer_collections():
         raise RuntimeError("a failed read")
     assert gc.get_threshold() == before
+
+
+def test_merge_reads_its_returns_with_the_collector_run_less_often(monkeypatch, tmp_path):
+    seen = []
+    read = intake.load_returns
+
+    def spy(*args, **options):
+        seen.append(gc.get_threshold()[0])
+        return read(*args, **options)
+
+    monkeypatch.setattr(intake, "load_returns", spy)
+    before = gc.get_threshold()
+    with pytest.raises(intake.BaselineError, match="No workbooks to merge"):
+        intake.merge_returns_in([tmp_path])  # an empty folder: read, then refused
+    assert seen and seen[0] >= intake.GC_YOUNG and gc.get_threshold() == before

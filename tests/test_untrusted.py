@@ -321,6 +321,51 @@ def test_a_small_sheet_is_passed_on_the_fast_path(monkeypatch):
     assert untrusted._xlsx_extent(lambda: iter([sheet_xml(body)])) == (999, 702, 0, 0, 0)  # a bound: within limits
 
 
+def sheet_with_dimension(dimension: str, body: str) -> bytes:
+    return sheet_xml(body).replace(b"<sheetData>", f'<dimension ref="{dimension}"/><sheetData>'.encode())
+
+
+def large_rows(count: int, columns: str = "ABCDEFGHIJKLM", middle: str = "") -> str:
+    """`count` rows of cells in order; `middle` (cells) is put in the middle of row 2."""
+    return "".join(f'<row r="{r}">' + "".join(f'<c r="{c}{r}"><v>1</v></c>' for c in columns[:6])
+                   + (middle if r == 2 else "") + "".join(f'<c r="{c}{r}"><v>1</v></c>' for c in columns[6:])
+                   + "</row>" for r in range(1, count + 1))
+
+
+def test_a_large_sheet_within_its_dimension_is_passed_on_the_fast_path(monkeypatch):
+    for slow in ("_xlsx_extent_cell_by_cell", "_XLSX_REF", "_XLSX_CELL_REF"):  # the passes after the first
+        monkeypatch.setattr(untrusted, slow, None)  # would fail if used
+    xml = sheet_with_dimension("A1:M5000", large_rows(5000))
+    # the dimension is only the bound looked against: one search shows that no cell lies outside it
+    assert untrusted._xlsx_extent(lambda: iter([xml[:4096], xml[4096:]]), xml[:1024]) == (5000, 13, 0, 0, 0)
+
+
+@pytest.mark.parametrize("middle, extent", [
+    ('<c r="XFD1048576"><v>1</v></c>', (1048576, 16384)),  # a far cell in the middle of a row
+    ('<c r="A9999"/>', (9999, 13)),  # a row further down than the dimension, in a row tag that says 2
+    ('<c r="Z2"/><c r="B2"/>', (5000, 26)),  # cells out of order: the widest is not the row's last
+    ('<c r="N2"/>', (5000, 14)),  # one column wider than the dimension
+    ('<c><v>1</v></c>', (5000, 13)),  # a cell without a reference (placed after the one before it)
+])
+def test_a_dimension_smaller_than_its_cells_is_never_the_bound(middle, extent):
+    xml = sheet_with_dimension("A1:M5000", large_rows(5000, middle=middle))
+    assert untrusted._xlsx_extent(lambda: iter([xml]), xml[:1024])[:2] == extent
+
+
+def test_a_far_cell_inside_a_large_sheet_with_a_small_dimension_is_refused(workbook):
+    part = builders.sheet_part(workbook, "Assessment")
+
+    def lie(xml: bytes) -> bytes:  # a dimension within the limits, cells past it in the middle of a row
+        xml = xml.replace(b'<dimension ref="', b'<dimension ref="A1:M5000" x="')
+        row = xml.index(b"<c ", xml.index(b"<sheetData"))
+        return xml[:row] + b'<c r="A2"/><c r="XFD140000"><v>1</v></c>' + xml[row:]
+
+    builders.rewrite_part(workbook, part, lie)
+    with pytest.raises(FileRefused) as info:
+        check_untrusted(workbook)
+    assert info.value.code == "sheet-too-large" and "XFD140000" in info.value.message
+
+
 def test_a_dimension_is_not_trusted(workbook):
     part = builders.sheet_part(workbook, "Assessment")
     builders.rewrite_part(workbook, part, lambda xml: xml.replace(b'<dimension ref="', b'<dimension ref="A1:XFD1048576" x="'))

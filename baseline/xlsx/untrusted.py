@@ -10,6 +10,7 @@ read through CheckedFile.read_part, bounded by the size the zip directory declar
 from __future__ import annotations
 
 import codecs
+import functools
 import hashlib
 import io
 import os
@@ -19,6 +20,7 @@ import sys
 import zipfile
 import zlib
 from contextlib import contextmanager
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from xml.etree.ElementTree import ParseError, TreeBuilder, XMLParser
@@ -211,8 +213,13 @@ UNSAFE_XML = ("The file contains XML declarations (a DTD or entities) that sprea
 RESAVE = "Open it in Excel or LibreOffice, save it as an Excel workbook (.xlsx) and send it again."
 
 
-def check_untrusted(path: Path | str) -> CheckedFile:
-    """Read an untrusted workbook's bytes and check them before any parser does. Raises FileRefused."""
+def check_untrusted(path: Path | str, sheets: Collection[str] | None = None) -> CheckedFile:
+    """Read an untrusted workbook's bytes and check them before any parser does. Raises FileRefused.
+
+    `sheets`: the names of the only sheets the caller's parser reads (None: any), so that the extents of the others
+    are not measured (a sheet no parser reads is never allocated); every part is still scanned for a DTD. See
+    _unread_parts for when a sheet counts as unread.
+    """
     require_defusedxml()
     path = Path(path)
     data = _read_limited(path)
@@ -239,7 +246,8 @@ def check_untrusted(path: Path | str) -> CheckedFile:
         kind = _container_kind(archive)
         inflated: dict[str, bytes] = {}
         heads = _scan_xml_prologs(data, infos, inflated)
-        _check_sheet_extents(data, archive, kind, heads, inflated)
+        unread = _unread_parts(data, archive, inflated, sheets) if sheets is not None and kind == "xlsx" else set()
+        _check_sheet_extents(data, archive, kind, heads, inflated, unread)
     except BaseException:
         archive.close()
         raise
@@ -414,9 +422,13 @@ _XLSX_PREFIXED_CELL = re.compile(rb":c[ />\t\r\n]")  # <x:c ...> (and </x:c>)
 _XLSX_REF = re.compile(rb'<c r="[A-Z]')
 _XLSX_LARGE_REF = re.compile(rb'<c r="(?:[A-Z]{3}|[A-Z]{1,2}[0-9]{4})')
 _XLSX_CELL_REF = re.compile(rb'<c r="([A-Z]{1,3})([0-9]{1,7})"')
-# The fastest path: a cell tag NOT written <c r="A1"> with at most 2 letters and 3 digits. When no piece has one
-# (nor a prefixed cell), every cell is within 999 rows by 702 columns: one search instead of counting.
-_XLSX_CELL_NOT_SMALL = re.compile(rb'<c(?=[ />\t\r\n])(?! r="[A-Z]{1,2}[0-9]{1,3}")')
+# The fastest path: one search for a cell tag NOT written <c r="A1"> within a bound (rows, columns) — by default 999
+# rows by 702 columns (2 letters, 3 digits), or the sheet's own <dimension> when that is larger and within the limits
+# (a merged workbook's 10,000-row sheets). The <dimension> is only a guess of the bound: it is the search, over every
+# cell, that shows no cell lies outside it (whatever the order of cells and rows). When no piece has such a cell
+# (nor a prefixed cell), the bound is an upper bound of the extent.
+_SMALL_BOUND = (999, 702)
+_DIMENSION = re.compile(rb'<dimension ref="(?:[A-Z]{1,3}[0-9]{1,7}:)?([A-Z]{1,3})([0-9]{1,7})"')  # as all write it
 _REF_ATTRIBUTE = re.compile(rb"""(?:^|\s)r\s*=\s*["']([A-Za-z]*)([0-9]*)["']""")
 _BEYOND = 10 ** 8  # a reference past any sheet's end (more than 3 letters, 8 digits): counted as far away
 _ODS_ELEMENT = re.compile(rb"<(/?)table:(table|table-row|table-cell|covered-table-cell)(?=[\s/>])([^>]*?)(/?)>")
@@ -429,7 +441,7 @@ _WORKSHEET_ROOT = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?worksheet[\s>]")
 
 
 def _check_sheet_extents(data: bytes, archive: zipfile.ZipFile, kind: str, heads: dict[str, bytes],
-                         inflated: dict[str, bytes]) -> None:
+                         inflated: dict[str, bytes], unread: set[str]) -> None:
     """Refuse a file with a sheet whose cells reach past MAX_SHEET_ROWS rows or MAX_SHEET_CELLS cells.
 
     The extent is what a parser would allocate: from A1 to the last row and column holding a cell (an .xlsx <c>
@@ -443,6 +455,8 @@ def _check_sheet_extents(data: bytes, archive: zipfile.ZipFile, kind: str, heads
     for info in archive.infolist():
         head = heads.get(info.filename, b"")
         encoding = _utf16(head)
+        if info.filename in unread:
+            continue
         if kind == "ods":
             if info.filename != "content.xml":
                 continue
@@ -458,7 +472,7 @@ def _check_sheet_extents(data: bytes, archive: zipfile.ZipFile, kind: str, heads
             pieces = _stream(data, info) if whole is None else iter((whole,))
             return pieces if encoding is None else _as_utf8(pieces, encoding)
 
-        extents = _ods_extents(stream()) if kind == "ods" else [(None, *_xlsx_extent(stream))]
+        extents = _ods_extents(stream()) if kind == "ods" else [(None, *_xlsx_extent(stream, head))]
         for name, rows, columns, merged_rows, merged_columns, merged in extents:
             if merged > MAX_MERGED_CELLS or merged_rows > MAX_SHEET_ROWS or \
                     merged_rows * merged_columns > MAX_SHEET_CELLS:
@@ -475,6 +489,44 @@ def _check_sheet_extents(data: bytes, archive: zipfile.ZipFile, kind: str, heads
                     f"assessment table ({rows:,} rows by {columns:,} columns), so the file was not read. Something "
                     "was typed or pasted far below or to the right of the table: on that sheet press Ctrl+End to "
                     "find it, delete those rows and columns, save and send the file again."))
+
+
+# A worksheet's target as Excel, LibreOffice, openpyxl and xlsxwriter write it (relative to xl/, or absolute): any
+# other form may be resolved otherwise by another parser, so then every sheet is measured.
+_PLAIN_SHEET_TARGET = re.compile(r"(?:/xl/)?(worksheets/[A-Za-z0-9_-]+\.xml)")
+
+
+def _unread_parts(data: bytes, archive: zipfile.ZipFile, inflated: dict[str, bytes], sheets: Collection[str]) -> set[str]:
+    """The worksheet parts only sheets not named in `sheets` point to, when the workbook maps every sheet to its
+    part plainly (each sheet's relationship id, every attribute naming one, to a plain target); else nothing: in
+    any doubt every sheet is measured. A part that sheets to be read point to is always measured."""
+    try:
+        rels = parse_xml(inflated.get("xl/_rels/workbook.xml.rels")
+                         or inflate(data, archive.getinfo("xl/_rels/workbook.xml.rels")))
+        workbook = parse_xml(inflated.get("xl/workbook.xml") or inflate(data, archive.getinfo("xl/workbook.xml")))
+    except (FileRefused, KeyError):
+        return set()
+    targets: dict[str, list[str]] = {}
+    for rel in rels.iter():
+        if _local(rel.tag) == "Relationship":
+            targets.setdefault(rel.get("Id", ""), []).append(rel.get("Target", ""))
+    read, unread = set(), set()
+    for sheet in workbook.iter():
+        if _local(sheet.tag) != "sheet":  # by its local name, as a parser may match it, whatever its namespace
+            continue
+        ids = [value for key, value in sheet.attrib.items() if _local(key).lower() == "id"]
+        for target in (target for rel_id in ids for target in targets.get(rel_id, [""])):
+            plain = _PLAIN_SHEET_TARGET.fullmatch(target)
+            if not plain or not ids:
+                return set()
+            (read if sheet.get("name") in sheets else unread).add("xl/" + plain.group(1))
+        if not ids:
+            return set()
+    return unread - read
+
+
+def _local(name: str) -> str:
+    return name.rsplit("}", 1)[-1]
 
 
 def _shown_ref(rows: int, columns: int) -> str:
@@ -545,22 +597,24 @@ def _tags(pieces, pattern: re.Pattern):
         yield from pattern.finditer(piece)
 
 
-def _xlsx_extent(stream) -> tuple[int, int, int, int, int]:
-    """(last row, last column) of the cells in a worksheet's XML (`stream()` gives it in pieces), or a bound of it:
-    (999, 702) stands for "no larger than that", within the limits; then (last row, last column, cells covered) of
-    its merged ranges (see _xlsx_merges), found in the same pass.
+def _xlsx_extent(stream, head: bytes = b"") -> tuple[int, int, int, int, int]:
+    """(last row, last column) of the cells in a worksheet's XML (`stream()` gives it in pieces), or an upper bound
+    of it within the limits (see _cells_outside); then (last row, last column, cells covered) of its merged ranges
+    (see _xlsx_merges), found in the same pass. `head` is the part's start, where its <dimension> is.
 
     Cells without a reference written the usual way are followed one by one, those without any placed after the
     previous one, as parsers place them.
     """
+    bound = _bound_guess(head)
+    outside = _cells_outside(*bound)
     merges: list[bytes] = []
     irregular = False
     for piece in _pieces_whole_tags(stream()):
-        irregular = irregular or _XLSX_CELL_NOT_SMALL.search(piece) is not None \
-            or _XLSX_PREFIXED_CELL.search(piece) is not None
-        merges += _MERGE_REF.findall(piece)
+        irregular = irregular or outside.search(piece) is not None or _XLSX_PREFIXED_CELL.search(piece) is not None
+        if b"mergeCell" in piece:
+            merges += _MERGE_REF.findall(piece)
     if not irregular:
-        return (999, 702, *_xlsx_merges(merges))
+        return (*bound, *_xlsx_merges(merges))
     cells = refs = 0
     large = False
     merges = []
@@ -585,6 +639,40 @@ def _xlsx_extent(stream) -> tuple[int, int, int, int, int]:
     if seen != refs:  # a reference of another shape (4 letters, 8 digits): follow the cells one by one
         return (*_xlsx_extent_cell_by_cell(stream()), *merged)
     return (last_row, parse_cell_ref(widest[1].decode() + "1")[1] + 1 if widest[1] else 0, *merged)
+
+
+def _bound_guess(head: bytes) -> tuple[int, int]:
+    """The bound to look for cells outside of: the last cell of the sheet's <dimension> when that is further down
+    than _SMALL_BOUND and within the limits (a guess, never trusted: see _cells_outside), else _SMALL_BOUND."""
+    found = _DIMENSION.search(head)
+    if found and _SMALL_BOUND[0] < int(found.group(2)) <= MAX_SHEET_ROWS:
+        rows, columns = int(found.group(2)), parse_cell_ref(found.group(1).decode() + "1")[1] + 1
+        if rows * columns <= MAX_SHEET_CELLS:
+            return rows, columns
+    return _SMALL_BOUND
+
+
+@functools.lru_cache(maxsize=64)
+def _cells_outside(rows: int, columns: int) -> re.Pattern:
+    """A pattern for a cell tag NOT written <c r="B7"> (upper-case letters, digits) within `rows` by `columns`: a
+    sheet where no piece has one (nor a prefixed cell, searched apart) reaches no further than that."""
+    letters = cell_ref(0, columns - 1)[:-1].encode()
+    return re.compile(rb'<c(?=[ />\t\r\n])(?! r="(?:' + _at_most(letters, b"A", b"Z") + rb")(?:"
+                      + _at_most(str(rows).encode(), b"0", b"9") + rb')")')
+
+
+def _at_most(limit: bytes, low: bytes, high: bytes) -> bytes:
+    """A pattern for the strings of the symbols low..high (letters or digits) that are no larger than `limit` as
+    positional numbers: any shorter string (a leading zero only makes a number smaller), or one as long that is not
+    larger symbol by symbol."""
+    symbols = b"[" + low + b"-" + high + b"]"
+    ways = [symbols + b"{1,%d}" % (len(limit) - 1)] if len(limit) > 1 else []
+    for index, symbol in enumerate(limit):
+        if symbol > low[0]:
+            smaller = b"[" + low + b"-" + bytes([symbol - 1]) + b"]"
+            ways.append(limit[:index] + smaller + (symbols + b"{%d}" % (len(limit) - index - 1) if index < len(limit) - 1 else b""))
+    ways.append(limit)
+    return b"|".join(ways)
 
 
 def _pieces_whole_tags(pieces):
