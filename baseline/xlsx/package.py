@@ -16,7 +16,7 @@ from defusedxml.ElementTree import iterparse
 from python_calamine import CalamineError, CalamineWorkbook, PasswordError
 
 from baseline.xlsx.cells import is_cell_ref, parse_cell_ref
-from baseline.xlsx.untrusted import CheckedFile, FileRefused, damaged, parse_xml
+from baseline.xlsx.untrusted import CheckedFile, FileRefused, damaged, local_name, parse_xml
 
 META_PREFIX = "baseline_"  # custom properties and defined names baseline stamps are named META_PREFIX + key
 _TABLE_NS = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
@@ -98,7 +98,7 @@ def defined_names(checked: CheckedFile) -> dict[str, tuple[str, str]]:
     if root is None:
         return out
     for element in root.iter():
-        if _local(element.tag) != "definedName":
+        if local_name(element.tag) != "definedName":
             continue
         name = element.get("name") or ""
         if not name.startswith(META_PREFIX):
@@ -212,7 +212,7 @@ def hidden_column_ranges(checked: CheckedFile, sheet: str) -> list[tuple[int, in
         return []
     ranges = []
     for element in parse_xml(cols.group(0), "worksheet").iter():
-        if _local(element.tag) == "col" and element.get("hidden") in ("1", "true"):
+        if local_name(element.tag) == "col" and element.get("hidden") in ("1", "true"):
             low, high = element.get("min") or "", element.get("max") or ""
             if low.isdigit():
                 ranges.append((int(low), int(high) if high.isdigit() else int(low)))
@@ -225,7 +225,7 @@ def _ods_hidden_columns(checked: CheckedFile, sheet: str) -> list[tuple[int, int
     in_sheet, col = False, 1
     try:
         for event, element in iterparse(io.BytesIO(raw), events=("start", "end"), forbid_dtd=True):
-            tag = _local(element.tag)
+            tag = local_name(element.tag)
             if event == "start" and tag == "table":
                 in_sheet, col = element.get(_TABLE_NS + "name") == sheet, 1
             elif event == "start" and in_sheet and tag == "table-column":
@@ -254,8 +254,8 @@ def _sheet_part(checked: CheckedFile, sheet: str) -> str | None:
         return None
     rel_id = None
     for element in workbook.iter():
-        if _local(element.tag) == "sheet" and element.get("name") == sheet:
-            rel_id = next((v for k, v in element.attrib.items() if _local(k) == "id"), None)
+        if local_name(element.tag) == "sheet" and element.get("name") == sheet:
+            rel_id = next((v for k, v in element.attrib.items() if local_name(k) == "id"), None)
             break
     for rel in rels:
         if rel.get("Id") == rel_id:
@@ -270,16 +270,16 @@ def _xlsx_formulas(raw: bytes) -> dict[tuple[int, int], str]:
     out: dict[tuple[int, int], str] = {}
     row_index = -1
     for row in root.iter():
-        if _local(row.tag) != "row":
+        if local_name(row.tag) != "row":
             continue
         row_index = int(row.get("r")) - 1 if (row.get("r") or "").isdigit() else row_index + 1
         col_index = -1
         for cell in row:
-            if _local(cell.tag) != "c":
+            if local_name(cell.tag) != "c":
                 continue
             ref = cell.get("r")
             col_index = parse_cell_ref(ref)[1] if ref and is_cell_ref(ref) else col_index + 1
-            formula = next((child for child in cell if _local(child.tag) == "f"), None)
+            formula = next((child for child in cell if local_name(child.tag) == "f"), None)
             if formula is None:
                 continue
             text = (formula.text or "").strip()
@@ -309,7 +309,7 @@ def walk_ods_sheet(checked: CheckedFile, sheet: str, visit: OdsVisit, *, needle:
     row_repeat = 1
     try:
         for event, element in iterparse(io.BytesIO(raw), events=("start", "end"), forbid_dtd=True):
-            tag = _local(element.tag)
+            tag = local_name(element.tag)
             if event == "start":
                 if tag == "table":
                     in_sheet = element.get(_TABLE_NS + "name") == sheet
@@ -362,7 +362,3 @@ def ods_merged_ranges(checked: CheckedFile, sheet: str) -> list[tuple[tuple[int,
 
 def _repeat(value: str | None) -> int:
     return int(value) if value and value.isdigit() else 1
-
-
-def _local(tag: str) -> str:
-    return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""

@@ -19,8 +19,8 @@ import stat
 import sys
 import zipfile
 import zlib
-from contextlib import contextmanager
 from collections.abc import Collection
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from xml.etree.ElementTree import ParseError, TreeBuilder, XMLParser
@@ -508,13 +508,13 @@ def _unread_parts(data: bytes, archive: zipfile.ZipFile, inflated: dict[str, byt
         return set()
     targets: dict[str, list[str]] = {}
     for rel in rels.iter():
-        if _local(rel.tag) == "Relationship":
+        if local_name(rel.tag) == "Relationship":
             targets.setdefault(rel.get("Id", ""), []).append(rel.get("Target", ""))
     read, unread = set(), set()
     for sheet in workbook.iter():
-        if _local(sheet.tag) != "sheet":  # by its local name, as a parser may match it, whatever its namespace
+        if local_name(sheet.tag) != "sheet":  # by its local name, as a parser may match it, whatever its namespace
             continue
-        ids = [value for key, value in sheet.attrib.items() if _local(key).lower() == "id"]
+        ids = [value for key, value in sheet.attrib.items() if local_name(key).lower() == "id"]
         for target in (target for rel_id in ids for target in targets.get(rel_id, [""])):
             plain = _PLAIN_SHEET_TARGET.fullmatch(target)
             if not plain or not ids:
@@ -525,8 +525,10 @@ def _unread_parts(data: bytes, archive: zipfile.ZipFile, inflated: dict[str, byt
     return unread - read
 
 
-def _local(name: str) -> str:
-    return name.rsplit("}", 1)[-1]
+def local_name(tag) -> str:
+    """An XML tag or attribute name without its namespace ("" for a comment or processing instruction, whose tag
+    is not a string)."""
+    return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
 
 
 def _shown_ref(rows: int, columns: int) -> str:
