@@ -6,6 +6,7 @@ import pytest
 
 from baseline.text import (
     clean_text,
+    counted,
     csv_cell,
     looks_like_formula,
     markdown_text,
@@ -74,3 +75,19 @@ def test_quote_and_or_list():
 
 def test_nothing_is_shown_for_no_value():
     assert one_line(None) == "" and markdown_text(None) == "" and printable(None) == ""
+
+
+@pytest.mark.parametrize(("n", "word", "plural", "expected"), [
+    (1, "agency", None, "1 agency"),
+    (0, "agency", None, "0 agencies"),  # a consonant before the y: -ies
+    (2, "agency", None, "2 agencies"),
+    (3, "day", None, "3 days"),  # a vowel before the y: -s
+    (2, "survey", None, "2 surveys"),
+    (2, "file", None, "2 files"),
+    (-1, "file", None, "-1 files"),
+    (1, "child", "children", "1 child"),
+    (5, "child", "children", "5 children"),  # an irregular plural given
+    (2, "key", None, "2 keys"),
+])
+def test_counted_puts_the_noun_in_the_right_number(n, word, plural, expected):
+    assert counted(n, word, plural) == expected
