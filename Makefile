@@ -94,7 +94,7 @@ bench: $(STAMP)
 # the changed function; a change no test notices "survived". The tests it runs are the unit tests of these modules
 # (pytest_add_cli_args_test_selection), not the CLI and workbook tests: those reach every core function through
 # hundreds of slow tests, which made a run take over 40 minutes; the unit tests pin the same behaviour directly.
-# A run from scratch took 7 to 11 minutes on this machine's 2 cores, shared with other work (2026-11-30). Writers,
+# A run from scratch took 5 to 11 minutes on this machine's 2 cores (5½ when nothing else ran; 2026-11-30). Writers,
 # readers other than cells.py, render/ and report/ are not mutated: their tests build workbooks (seconds each).
 # While working on a module: `$(BIN)/mutmut run 'baseline.tracker*'`; `$(BIN)/mutmut results` lists the survivors,
 # `$(BIN)/mutmut show NAME` shows one, `$(BIN)/mutmut run NAME` re-checks it after a new test.
