@@ -8,8 +8,9 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 from defusedxml.common import DefusedXmlException
 from defusedxml.ElementTree import iterparse
@@ -219,11 +220,24 @@ def hidden_column_ranges(checked: CheckedFile, sheet: str) -> list[tuple[int, in
     return ranges
 
 
+@contextmanager
+def _ods_parse_errors() -> Iterator[None]:
+    """Walking an .ods content.xml: a DTD or entity declaration refuses the file, any other failure means the part
+    is damaged."""
+    try:
+        yield
+    except DefusedXmlException:
+        raise FileRefused("unsafe-file", "The file contains XML declarations that spreadsheets never need; it was "
+                                         "not read. Save it again from Excel or LibreOffice.") from None
+    except Exception as exc:  # noqa: BLE001 - any parse failure means the part is damaged
+        raise FileRefused("unreadable-file", damaged(exc)) from None
+
+
 def _ods_hidden_columns(checked: CheckedFile, sheet: str) -> list[tuple[int, int]]:
     raw = checked.read_part("content.xml") or b""
     ranges: list[tuple[int, int]] = []
     in_sheet, col = False, 1
-    try:
+    with _ods_parse_errors():
         for event, element in iterparse(io.BytesIO(raw), events=("start", "end"), forbid_dtd=True):
             tag = local_name(element.tag)
             if event == "start" and tag == "table":
@@ -239,11 +253,6 @@ def _ods_hidden_columns(checked: CheckedFile, sheet: str) -> list[tuple[int, int
                 if in_sheet:
                     break
                 element.clear()
-    except DefusedXmlException:
-        raise FileRefused("unsafe-file", "The file contains XML declarations that spreadsheets never need; it was "
-                                         "not read. Save it again from Excel or LibreOffice.") from None
-    except Exception as exc:  # noqa: BLE001 - any parse failure means the part is damaged
-        raise FileRefused("unreadable-file", damaged(exc)) from None
     return ranges
 
 
@@ -307,7 +316,7 @@ def walk_ods_sheet(checked: CheckedFile, sheet: str, visit: OdsVisit, *, needle:
     in_sheet = False
     row = col = 0
     row_repeat = 1
-    try:
+    with _ods_parse_errors():
         for event, element in iterparse(io.BytesIO(raw), events=("start", "end"), forbid_dtd=True):
             tag = local_name(element.tag)
             if event == "start":
@@ -326,11 +335,6 @@ def walk_ods_sheet(checked: CheckedFile, sheet: str, visit: OdsVisit, *, needle:
                     break
                 if tag in ("table-row", "table"):
                     element.clear()
-    except DefusedXmlException:
-        raise FileRefused("unsafe-file", "The file contains XML declarations that spreadsheets never need; it was "
-                                         "not read. Save it again from Excel or LibreOffice.") from None
-    except Exception as exc:  # noqa: BLE001 - any parse failure means the part is damaged
-        raise FileRefused("unreadable-file", damaged(exc)) from None
 
 
 def _ods_formulas(checked: CheckedFile, sheet: str) -> dict[tuple[int, int], str]:
