@@ -103,7 +103,7 @@ def generate_workbooks(config: AssessmentConfig, guideline: Guideline, out_dir: 
                                            len(listed_recommendations(guideline, sectors, all_recommendations)),
                                            prefilled=previous is not None))
     # Built side by side on every core (each workbook is a few milliseconds of Python), written here, in order.
-    built = map_in_order(partial(_build, guideline), keywords, pool_size(len(keywords)))
+    built = map_in_order(partial(_build, guideline), keywords, pool_size(len(keywords)), first_here=True)
     sweep_stale(out_dir, [workbook.path.name for workbook in workbooks])  # once for all, not once per file
     for workbook, content in zip(workbooks, built):
         save_agency_workbook(workbook.path, content, force=force, sweep=False)

@@ -23,6 +23,7 @@ from baseline import catalogue, tracker
 from baseline.actions import CarryReport, PlanRow, as_summary_actions
 from baseline.assessment import GAP_STATUSES, AgencyReturn, Answer, Status
 from baseline.config import AgencyMap, AssessmentConfig
+from baseline.cores import map_in_order
 from baseline.files import expand_paths
 from baseline.guideline import Guideline
 from baseline.issues import ERROR, BaselineError, FileReport, ValidationReport, capped
@@ -191,37 +192,13 @@ def _answers_from_rows(rows: list[tuple]) -> dict[str, Answer]:
 
 def _read_each(files: list[Path], reader: Callable, progress: Progress | None,
                workers: int) -> Iterator[tuple[Path, tuple[ReadResult, ReceivedFile]]]:
-    """(path, (result, received)) for each file, in order. With workers > 1 a pool of forked processes reads them
-    (a fork starts in milliseconds with everything imported, and sees this process's folder and environment). A
-    pool that cannot start or breaks (a worker killed) leaves the files it has not answered to this process, so
-    every file is still read, once. read_return never raises, so a worker's result is what this process would
-    have got."""
-    done = 0
-    if workers > 1:
-        import multiprocessing  # here, not at the top: see ProcessPoolExecutor
-        from concurrent.futures.process import BrokenProcessPool
-
-        try:
-            with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-                for answer in pool.map(reader, files, chunksize=max(1, min(8, len(files) // (workers * 4)))):
-                    if progress:
-                        progress(str(files[done]))
-                    yield files[done], _with_received(answer)
-                    done += 1
-        except (BrokenProcessPool, OSError):
-            pass  # read what is left here
-    for path in files[done:]:
+    """(path, (result, received)) for each file, in order, read on `workers` processes (cores.map_in_order: a pool
+    that cannot start or breaks leaves the rest to this process, so every file is still read, once). read_return
+    never raises, so a worker's result is what this process would have got."""
+    for path, answer in zip(files, map_in_order(reader, files, workers)):
         if progress:
             progress(str(path))
-        yield path, _with_received(reader(path))
-
-
-def ProcessPoolExecutor(workers: int, **options):  # noqa: N802 - stands for the class it imports
-    """concurrent.futures' ProcessPoolExecutor, imported when a pool is first started, not at start-up: most runs
-    (one file, a handful) start none, and these imports are a twentieth of a one-file validate."""
-    from concurrent.futures import ProcessPoolExecutor as Pool
-
-    return Pool(workers, **options)
+        yield path, _with_received(answer)
 
 
 def _with_received(answer) -> tuple[ReadResult, ReceivedFile]:

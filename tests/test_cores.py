@@ -40,6 +40,15 @@ def test_every_answer_in_order(workers):
     assert (pids == {PARENT}) is (workers == 1)  # with a pool, other processes did the work
 
 
+@pytest.mark.parametrize("first_here", [False, True])
+def test_the_first_item_is_done_here_only_when_asked(first_here):
+    """generate asks (what the first workbook warms is inherited by every worker); reading returns does not."""
+    answers = list(map_in_order(square, list(range(50)), 2, first_here=first_here))
+    assert [value for value, _ in answers] == [n * n for n in range(50)]
+    assert (answers[0][1] == PARENT) is first_here
+    assert any(pid != PARENT for _, pid in answers[1:])
+
+
 def test_an_exception_is_raised_as_without_a_pool():
     with pytest.raises(ValueError, match="seven"):
         list(map_in_order(fails_on_seven, list(range(20)), 2))

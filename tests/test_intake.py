@@ -10,7 +10,7 @@ from concurrent.futures.process import BrokenProcessPool
 
 import pytest
 
-from baseline import catalogue, intake
+from baseline import catalogue, cores, intake
 from baseline.assessment import Answer, Choice
 from baseline.xlsx.agency.writer import write_agency_workbook
 
@@ -58,7 +58,7 @@ def test_a_pool_that_cannot_start_leaves_every_file_to_this_process(returns, mon
     def no_pool(*args, **kwargs):
         raise OSError("no semaphores here")
 
-    monkeypatch.setattr(intake, "ProcessPoolExecutor", no_pool)
+    monkeypatch.setattr(cores, "ProcessPoolExecutor", no_pool)
     assert _seen(intake.load_returns([returns], workers=2)) == _seen(intake.load_returns([returns], workers=1))
 
 
@@ -80,7 +80,7 @@ def test_a_pool_that_breaks_midway_still_reads_each_file_once(returns, monkeypat
             yield reader(files[0])
             raise BrokenProcessPool("a worker was killed")
 
-    monkeypatch.setattr(intake, "ProcessPoolExecutor", BreaksAfterOne)
+    monkeypatch.setattr(cores, "ProcessPoolExecutor", BreaksAfterOne)
     progress: list[str] = []
     pooled = intake.load_returns([returns], workers=2, progress=progress.append)
     assert _seen(pooled) == _seen(intake.load_returns([returns], workers=1))
