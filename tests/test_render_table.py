@@ -147,3 +147,23 @@ def test_a_long_sentence_is_printed_at_once_as_line_by_line(colour, monkeypatch)
             reference.print(Text(" " * indent) + line if indent else line, soft_wrap=True)
         assert out.file.getvalue() == reference.file.getvalue()
         assert out.file.getvalue().count("\n") > 15 and "\x1b[2J" not in out.file.getvalue()
+
+
+def test_a_table_printed_uncropped_is_what_the_cropped_print_shows():
+    """print_table leaves out rich's cropping of each line to the terminal: no line of a table() is wider than the
+    width it was laid out for, wide characters, long titles and folded words included."""
+    tables = 0
+    for seed in range(150):
+        rng = random.Random(1000 + seed)
+        header, rows, styles, no_wrap, right = random_case(rng)
+        width = rng.choice([12, 20, 40, 80])
+        title = rng.choice([None, "Gaps (12) and a title longer than a narrow table is wide"])
+        shown = table(header, rows, width, title=title, no_wrap=no_wrap, right=right, styles=styles)
+        if shown is None:
+            continue
+        tables += 1
+        for colour in (True, False):
+            out = inert_console(width, colour)
+            common.print_table(out, shown)
+            assert out.file.getvalue() == printed(shown, width, colour) + "\n"
+    assert tables >= 40  # the cases that fit their width, not only those that fall back to blocks

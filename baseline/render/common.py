@@ -214,33 +214,36 @@ class LaidOutTable:
 
     def __rich_console__(self, console: Console, options: ConsoleOptions):
         yield from console.render(self.head, options)
-        plain = console.color_system is None  # no style reaches the output: only the text counts
         new_line = Segment.line()
-        for cells, divider in self._rows(console, options, plain):
-            height = max(len(cell) for cell in cells)
-            for line_no in range(height):
-                if plain:
-                    yield Segment(divider.text.join([cell[line_no] for cell in cells]))
-                else:
-                    for column_index, cell in enumerate(cells):
-                        if column_index:
-                            yield divider
-                        yield from cell[line_no]
+        if console.color_system is None:  # no style reaches the output: only the text counts
+            for line in self._plain_lines(console, options):
+                yield Segment(line)
+                yield new_line
+            return
+        for cells, divider in self._rows(console, options):
+            for line_no in range(max(len(cell) for cell in cells)):
+                for column_index, cell in enumerate(cells):
+                    if column_index:
+                        yield divider
+                    yield from cell[line_no]
                 yield new_line
 
-    def _rows(self, console: Console, options: ConsoleOptions, plain: bool):
-        """Per row: its cells' lines, as many for each cell (a cell shorter than its row gets blank lines, as
-        Table._render's align_top), and the divider between cells. A line is a list of segments, or its text when
-        `plain`."""
+    def _frame(self, console: Console, options: ConsoleOptions) -> tuple:
+        """What every row is laid out in, as Table._render works it out: the columns, their padding (left out at the
+        outer edges: pad_edge=False), their widths with it, the box's characters and the options a cell gets."""
         head = self.head
         columns = head.columns
         last_column = len(columns) - 1
-        # as Table._render: padding left out at the outer edges (pad_edge=False), the column's width plus its padding
         pads = [(0 if i == 0 else 1, 0 if i == last_column else 1) for i in range(len(columns))]
         full = [column.width + left + right for column, (left, right) in zip(columns, pads)]
         drawn = head.box.substitute(options, safe=head.safe_box if head.safe_box is not None else console.safe_box)
-        border = console.get_style(head.style or "") + console.get_style(head.border_style or "")
-        cell_options = options.update(highlight=head.highlight, height=None)
+        return columns, pads, full, drawn, options.update(highlight=head.highlight, height=None)
+
+    def _rows(self, console: Console, options: ConsoleOptions):
+        """Per row: its cells' lines as lists of segments, as many for each cell (a cell shorter than its row gets
+        blank lines, as Table._render's align_top), and the divider between cells."""
+        columns, pads, full, drawn, cell_options = self._frame(console, options)
+        border = console.get_style(self.head.style or "") + console.get_style(self.head.border_style or "")
         null = Style.null()
         laid_out: dict[tuple, list] = {}  # the same text in the same column and row style is laid out once
         row_looks: dict[tuple, tuple[Style, Segment]] = {}  # (style, last row?) -> row style, divider
@@ -254,18 +257,52 @@ class LaidOutTable:
             row_style, divider = row_looks[look]
             cells = []
             for column_index, (column, cell, width, pad) in enumerate(zip(columns, row, full, pads)):
-                key = (column_index, cell, None if plain else style) if cell.__class__ is str else None
+                key = (column_index, cell, style) if cell.__class__ is str else None
                 lines = laid_out.get(key) if key else None
                 if lines is None:
-                    lines = self._cell(console, cell_options, column, cell, width, pad, row_style, plain)
+                    lines = self._cell(console, cell_options, column, cell, width, pad, row_style, False)
                     if key:
                         laid_out[key] = lines
                 cells.append(lines)
             height = max(len(lines) for lines in cells)
             if height > 1:
-                cells = [lines + [" " * width if plain else [Segment(" " * width, row_style)]] * (height - len(lines))
+                cells = [lines + [[Segment(" " * width, row_style)]] * (height - len(lines))
                          for lines, width in zip(cells, full)]
             yield cells, divider
+
+    def _plain_lines(self, console: Console, options: ConsoleOptions):
+        """The rows' lines as text, where no style is ever written: each text laid out once per column (whatever
+        the row's style), a row's cells joined by the divider's text, a cell shorter than its row given blank lines
+        (as _rows). Thousands of rows in a national summary's owner table: the work per row is kept to a join."""
+        columns, pads, full, drawn, cell_options = self._frame(console, options)
+        null = Style.null()
+        row_styles: dict[str | None, Style] = {}  # for the cells rich lays out, as _rows gives them
+        laid_out: list[dict[str, list[str]]] = [{} for _ in columns]  # per column: text -> its lines
+        last = len(self.rows) - 1
+        for index, (row, style) in enumerate(zip(self.rows, self.styles)):
+            divider = drawn.foot_vertical if index == last else drawn.mid_vertical
+            try:  # every cell a text laid out before (a Text cannot be looked up: TypeError)
+                cells = [known[cell] for known, cell in zip(laid_out, row)]
+            except (KeyError, TypeError):
+                cells = []
+                for column, cell, width, pad, known in zip(columns, row, full, pads, laid_out):
+                    if cell.__class__ is str:
+                        lines = known.get(cell)
+                        if lines is None:
+                            lines = known[cell] = self._cell(console, cell_options, column, cell, width, pad, null,
+                                                             True)
+                    else:
+                        if style not in row_styles:
+                            row_styles[style] = null + console.get_style(style) if style is not None else null
+                        lines = self._cell(console, cell_options, column, cell, width, pad, row_styles[style], True)
+                    cells.append(lines)
+            height = max(map(len, cells))
+            if height == 1:
+                yield divider.join([lines[0] for lines in cells])
+                continue
+            for line_no in range(height):
+                yield divider.join([lines[line_no] if line_no < len(lines) else " " * width
+                                    for lines, width in zip(cells, full)])
 
     @staticmethod
     def _cell(console: Console, options: ConsoleOptions, column, cell: str | Text, width: int,
@@ -352,6 +389,14 @@ def fields_line(header: Sequence[str], row: Sequence[Any]) -> str:
     return " · ".join(f"{name}: {value}" for name, value in zip(header, row) if str(value))
 
 
+def print_table(out: Console, shown: LaidOutTable) -> None:
+    """A table() laid out for `out.width`, and a blank line. Its lines are not cropped to the terminal: none is wider
+    than the width the table was laid out for (fit_columns), so cropping changes nothing but measures every line
+    (thousands in a national summary's owner table). tests/test_render_table.py holds it to the cropped print."""
+    out.print(shown, soft_wrap=False, crop=False)
+    out.print()
+
+
 def print_table_or_blocks(out: Console, title: str, header: Sequence[str], rows: Sequence[Sequence[Any]], *,
                           label_columns: int = 1, no_wrap: Iterable[int] = (), right: Iterable[int] = (),
                           prefer: Iterable[int] = (), styles: Sequence[str | None] = ()) -> None:
@@ -359,8 +404,7 @@ def print_table_or_blocks(out: Console, title: str, header: Sequence[str], rows:
     `label_columns` cells as its head, the others as "Header: value" pairs."""
     shown = table(header, rows, out.width, title=title, no_wrap=no_wrap, right=right, prefer=prefer, styles=styles)
     if shown is not None:
-        out.print(shown, soft_wrap=False)
-        out.print()
+        print_table(out, shown)
         return
     say(out, Text(title, style="bold"))
     for index, row in enumerate(rows):

@@ -14,6 +14,7 @@ from baseline.render.common import (
     block,
     console,
     markdown_table,
+    print_table,
     print_table_or_blocks,
     say,
     table,
@@ -185,8 +186,7 @@ def print_gaps(out: Console, summary) -> None:
     styled = [[row[0], Text(row[1], style=STATUS_STYLES[gap["status"]]), *row[2:]] for gap, row in zip(summary.gaps, rows)]
     shown = table(GAP_HEADER, styled, out.width, title=title, no_wrap=(0,)) if out.width >= WIDE else None
     if shown is not None:
-        out.print(shown, soft_wrap=False)
-        out.print()
+        print_table(out, shown)
         return
     say(out, Text(title, style="bold"))
     for gap, row in zip(summary.gaps, rows):
