@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from enum import Enum
+from operator import attrgetter
 from typing import Iterable, Mapping
 
 
@@ -142,6 +143,45 @@ class Answer:
         )
 
 
+
+def _answer_from_row():
+    """answer_from_row, with each slot's own setter at hand."""
+    setters = (Answer.__dict__[f.name].__set__ for f in fields(Answer))  # in field order
+    (set_recommendation, set_relevant, set_meets, set_evidence, set_action, set_owner, set_deadline, set_deadline_text,
+     set_action_status, set_risk, set_completed_by, set_cells) = setters
+    new = object.__new__
+
+    def answer_from_row(row: tuple) -> Answer:
+        """Answer(*row) at half the cost, `row` being every field but `cells` in order (cells left empty): a
+        frozen dataclass's __init__ sets each field through object.__setattr__, this sets each slot directly.
+        The same object (type, fields, equality); 40,800 answers come back from the reading processes in a
+        national summary. tests/test_assessment.py holds it to Answer(*row)."""
+        answer = new(Answer)
+        set_recommendation(answer, row[0])
+        set_relevant(answer, row[1])
+        set_meets(answer, row[2])
+        set_evidence(answer, row[3])
+        set_action(answer, row[4])
+        set_owner(answer, row[5])
+        set_deadline(answer, row[6])
+        set_deadline_text(answer, row[7])
+        set_action_status(answer, row[8])
+        set_risk(answer, row[9])
+        set_completed_by(answer, row[10])
+        set_cells(answer, {})
+        return answer
+
+    return answer_from_row
+
+
+answer_from_row = _answer_from_row()
+# The fields answer_from_row takes, in order: every field of Answer but `cells`.
+ANSWER_ROW = tuple(f.name for f in fields(Answer) if f.name != "cells")
+
+
+_COMPLETED_BY = attrgetter("completed_by")
+
+
 @dataclass
 class AgencyReturn:
     """One agency's returned workbook, read and normalised.
@@ -172,9 +212,5 @@ class AgencyReturn:
     @property
     def completed_by(self) -> str:
         """Who filled it in: the names given in the Completed by column, most frequent first."""
-        counts: dict[str, int] = {}
-        for answer in self.answers.values():
-            name = answer.completed_by.strip()
-            if name:
-                counts[name] = counts.get(name, 0) + 1
+        counts = Counter(filter(None, map(str.strip, map(_COMPLETED_BY, self.answers.values()))))  # counted in C
         return "; ".join(sorted(counts, key=lambda n: (-counts[n], n)))

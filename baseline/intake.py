@@ -14,14 +14,15 @@ import os
 import sys
 import threading
 from contextlib import contextmanager
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, replace
 from functools import partial
+from operator import attrgetter
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
 from baseline import catalogue, tracker
 from baseline.actions import CarryReport, PlanRow, as_summary_actions
-from baseline.assessment import GAP_STATUSES, AgencyReturn, Answer, Status
+from baseline.assessment import ANSWER_ROW, GAP_STATUSES, AgencyReturn, Answer, Status, answer_from_row
 from baseline.config import AgencyMap, AssessmentConfig
 from baseline.cores import map_in_order
 from baseline.files import expand_paths
@@ -170,11 +171,6 @@ def read_kept(path: Path, *, agency_map: AgencyMap | None, keep_answers: bool) -
     return result, received
 
 
-# Every field of an Answer but `cells`, in order: an Answer is rebuilt from them by position (`cells` is the last,
-# with a default; tests/test_sent_answers.py checks the round trip).
-_ANSWER_VALUES = tuple(f.name for f in fields(Answer) if f.name != "cells")
-
-
 class SentAnswers(dict):
     """A return's answers (recommendation id -> Answer) that pickle as rows of plain values, without the cells each
     was read from (nothing after reading uses those: merge_returns drops them). Slotted, frozen answers unpickle one
@@ -182,12 +178,11 @@ class SentAnswers(dict):
     has no cells to drop. Unpickled, they are a plain dict again."""
 
     def __reduce__(self):
-        return _answers_from_rows, ([(rec_id, *(getattr(answer, name) for name in _ANSWER_VALUES))
-                                     for rec_id, answer in self.items()],)
+        return _answers_from_rows, (list(self), list(map(attrgetter(*ANSWER_ROW), self.values())))
 
 
-def _answers_from_rows(rows: list[tuple]) -> dict[str, Answer]:
-    return {row[0]: Answer(*row[1:]) for row in rows}
+def _answers_from_rows(rec_ids: list[str], rows: list[tuple]) -> dict[str, Answer]:
+    return dict(zip(rec_ids, map(answer_from_row, rows)))  # (tests/test_sent_answers.py: the round trip)
 
 
 def _read_each(files: list[Path], reader: Callable, progress: Progress | None,

@@ -155,15 +155,17 @@ def merge_returns(guideline: Guideline, returns: Iterable[AgencyReturn], *, merg
     Agencies are ordered by name so the result does not depend on the order files were given in.
     """
     ordered = sorted(returns, key=lambda r: agency_key(r.agency))
-    results = []
-    for section in guideline.sections:
-        for rec in section.recommendations:
-            result = RecommendationResult(rec.id, section.id)
-            for r in ordered:
-                answer = r.answers.get(rec.id)
-                if answer is not None:
-                    result.answers[r.agency] = _without_cells(answer)
-            results.append(result)
+    results = [RecommendationResult(rec.id, section.id) for section in guideline.sections
+               for rec in section.recommendations]
+    answers_to = {result.recommendation: result.answers for result in results}
+    # Each return's answers in turn (not each recommendation's across the returns: one dict after another in memory),
+    # so each recommendation's answers come in agency order.
+    for r in ordered:
+        agency = r.agency
+        for rec_id, answer in r.answers.items():
+            answers = answers_to.get(rec_id)  # (None: a recommendation this encoding does not have)
+            if answers is not None:
+                answers[agency] = answer if not answer.cells else _without_cells(answer)
     stamp = (merged_at or dt.datetime.now(dt.timezone.utc)).replace(microsecond=0).isoformat()
     area = area if area is not None else common_stamp(r.area for r in ordered)
     round = round if round is not None else common_stamp(r.round for r in ordered)

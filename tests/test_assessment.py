@@ -2,15 +2,20 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+from dataclasses import FrozenInstanceError, fields
 
 import pytest
 
 from baseline.assessment import (
+    ANSWER_ROW,
     ActionStatus,
+    AgencyReturn,
     Answer,
     Choice,
     Status,
+    YesNo,
     agency_status,
+    answer_from_row,
     count_statuses,
     system_status,
 )
@@ -69,3 +74,29 @@ def test_actions_open_and_overdue():
     assert not Answer("1.1.1", evidence="We do").is_action
     assert not Answer("1.1.1", action="x", deadline=dt.date(2027, 3, 1)).is_overdue(today)  # due today is not overdue
     assert Answer("1.1.1").is_blank and not a.is_blank
+
+
+def test_an_answer_from_its_row_is_the_answer_its_init_makes():
+    """answer_from_row sets each slot itself (issue 16: the answers sent back by the reading processes): the same
+    type, every field, equality, hash and frozenness as Answer(*row), with cells of its own, empty."""
+    row = ("1.1.1", Choice.YES, Choice.PARTIAL, "=1+1", "Audit", "Lead", dt.date(2027, 1, 31), "by March",
+           ActionStatus.IN_PROGRESS, YesNo.YES, "A. Lee")
+    assert ANSWER_ROW == tuple(f.name for f in fields(Answer))[:-1] and len(set(map(id, row))) == len(row)
+    made, built = answer_from_row(row), Answer(*row)
+    assert type(made) is Answer and made == built and hash(made) == hash(built) and repr(made) == repr(built)
+    assert all(getattr(made, name) is value for name, value in zip(ANSWER_ROW, row))  # each value in its own slot
+    assert made.cells == {} and made.cells is not answer_from_row(row).cells
+    assert answer_from_row(("1.1.2",) + (None,) * 10) != built
+    with pytest.raises(FrozenInstanceError):
+        made.owner = "other"
+
+
+def test_completed_by_names_each_person_once_most_frequent_first_then_by_name():
+    names = [" A. Lee ", "B. Khan", "A. Lee", "", "   ", "B. Khan", "C. Ode", "A. Lee"]
+    answers = {f"1.1.{i}": Answer(f"1.1.{i}", completed_by=name) for i, name in enumerate(names, 1)}
+    found = AgencyReturn("North", "NG225", "1", "x", answers=answers)
+    assert found.completed_by == "A. Lee; B. Khan; C. Ode"
+    blank = {"1.1.1": Answer("1.1.1", completed_by=" ")}
+    assert AgencyReturn("North", "NG225", "1", "x", answers=blank).completed_by == ""
+    tied = {f"1.1.{i}": Answer(f"1.1.{i}", completed_by=name) for i, name in enumerate(["Zed", "amy", "Bo"], 1)}
+    assert AgencyReturn("North", "NG225", "1", "x", answers=tied).completed_by == "Bo; Zed; amy"

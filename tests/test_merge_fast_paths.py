@@ -119,3 +119,25 @@ def test_a_slotted_answer_crosses_between_processes_whole():
     back = pickle.loads(pickle.dumps(answer))
     assert back == answer and back.cells == {"evidence": "F7"} and back.deadline == dt.date(2027, 1, 31)
     assert not hasattr(answer, "__dict__")
+
+
+def test_the_merge_taking_each_return_in_turn_is_the_merge_per_recommendation(ng225):
+    """merge_returns walks each return's answers once: each recommendation still gets its answers in agency order
+    (by name, whatever order the files came in), only from the returns that list it, and nothing of an answer to a
+    recommendation the encoding does not have."""
+    sectors = [["mental_health"], ["education"], ["*"], ["social_care", "commissioning"], ["primary_care"]]
+    names = ["school", "North CAMHS", "ambulance trust", "Alpha ICB", "GP Federation"]
+    returns = [make_return(ng225, name, sectors=where) for name, where in zip(names, sectors)]
+    returns[1].answers["9.9.9"] = Answer("9.9.9", Choice.YES, Choice.YES)
+    returns[2].answers[ng225.recommendations[0].id] = Answer(ng225.recommendations[0].id, Choice.YES,
+                                                             cells={"relevant": "D5"})
+    assessment = merge_returns(ng225, returns)
+    ordered = sorted(returns, key=lambda r: r.agency.casefold())
+    expected = [(rec.id, section.id, [(r.agency, r.answers[rec.id]) for r in ordered if rec.id in r.answers])
+                for section in ng225.sections for rec in section.recommendations]
+    assert [(r.recommendation, r.section, list(r.answers.items())) for r in assessment.results] == expected
+    assert len({len(r.answers) for r in assessment.results}) > 1  # recommendations listed by some returns only
+    assert all(answer is r.answers[result.recommendation] for result in assessment.results
+               for r in returns for agency, answer in result.answers.items() if agency == r.agency
+               and not r.answers[result.recommendation].cells)  # cell-less answers are kept, not copied
+    assert "9.9.9" not in {r.recommendation for r in assessment.results}
