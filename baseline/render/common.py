@@ -178,9 +178,8 @@ def table(header: Sequence[str], rows: Sequence[Sequence[Any]], width: int, *, t
           styles: Sequence[str | None] = ()) -> "LaidOutTable | None":
     """A table that fits `width` and breaks no word (cells wrap at spaces), or None when it cannot: then the caller
     shows one block per row. Cells are shown as text, never as rich markup (they quote what people typed)."""
-    cells = [[cell if isinstance(cell, Text) else _cell_text(str(cell)) for cell in row] for row in rows]
-    widths = fit_columns(header, [[cell if cell.__class__ is str else cell.plain for cell in row] for row in cells],
-                         width, no_wrap=no_wrap, prefer=prefer)
+    cells, texts = _cells(rows)
+    widths = fit_columns(header, texts, width, no_wrap=no_wrap, prefer=prefer)
     if widths is None:
         return None
     no_wrap, right = set(no_wrap), set(right)
@@ -190,6 +189,30 @@ def table(header: Sequence[str], rows: Sequence[Sequence[Any]], width: int, *, t
         head.add_column(name, width=column_width, no_wrap=index in no_wrap, overflow="fold",
                         justify="right" if index in right else "left")
     return LaidOutTable(head, cells, [styles[i] if i < len(styles) else None for i in range(len(cells))])
+
+
+def _cells(rows: Sequence[Sequence[Any]]) -> tuple[list[Sequence[str | Text]], list[Sequence[str]]]:
+    """The rows' cells as table() lays them out (a Text as given, anything else as _cell_text of its str) and the
+    text of each (what fit_columns measures). Column by column when every row has as many cells: each value made
+    once per column (counts, dates and names repeat down the thousands of rows of a national owner table)."""
+    lengths = set(map(len, rows))
+    if len(lengths) != 1 or 0 in lengths:  # (no rows or no cells, or rows of several lengths: cell by cell)
+        cells = [[cell if isinstance(cell, Text) else _cell_text(str(cell)) for cell in row] for row in rows]
+        return cells, [[cell if cell.__class__ is str else cell.plain for cell in row] for row in cells]
+    made_columns, text_columns = [], []
+    for column in zip(*rows):
+        kinds = set(map(type, column))
+        if any(issubclass(kind, Text) for kind in kinds):
+            made = [cell if isinstance(cell, Text) else _cell_text(str(cell)) for cell in column]
+            made_columns.append(made)
+            text_columns.append([cell if cell.__class__ is str else cell.plain for cell in made])
+            continue
+        values = column if kinds == {str} else tuple(map(str, column))
+        made_of = {value: _cell_text(value) for value in set(values)}
+        text_of = {value: cell if cell.__class__ is str else cell.plain for value, cell in made_of.items()}
+        made_columns.append(list(map(made_of.__getitem__, values)))
+        text_columns.append(list(map(text_of.__getitem__, values)))
+    return list(zip(*made_columns)), list(zip(*text_columns))
 
 
 def _cell_text(text: str) -> str | Text:

@@ -71,7 +71,8 @@ def owner_rows(summary) -> tuple[list[str], list[list], list[str | None]]:
     """The owner table for people: (agency, owner) pairs, the earliest open deadline said "overdue since" when past,
     overdue owners styled."""
     header, rows = breakdown(summary, "owner")
-    shown = [[*row[:-1], deadline_shown(row[-1], summary.as_of)] for row in rows]
+    deadlines = {row[-1]: deadline_shown(row[-1], summary.as_of) for row in rows}  # each date said once
+    shown = [[*row[:-1], deadlines[row[-1]]] for row in rows]
     return header, shown, ["bold red" if o.overdue else None for o in summary.owners]
 
 
