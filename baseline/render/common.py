@@ -11,6 +11,7 @@ import os
 import re
 import sys
 from contextlib import contextmanager, nullcontext
+from operator import itemgetter
 from typing import Any, Iterable, Sequence
 
 from rich import box
@@ -105,6 +106,7 @@ def markdown_table(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
 
 WIDE = 100  # below this many columns, lists of sentences (issues, gaps) read better as one block each
 _BLOCK_INDENT = 4
+_PLAIN_CHUNK = 64  # lines of a table without styles given to rich at once
 
 
 def longest_word(text: str) -> int:
@@ -227,8 +229,9 @@ class LaidOutTable:
     national summary's owner table; here a cell of plain text (_is_plain) is wrapped by rich's own line breaker
     (divide_line) and padded, in the segments and styles rich's Table gives; any other cell (a styled Text, wide or
     combining characters, a tab, a line break) is laid out by rich, as before. The title, header and the rule below
-    it are rich's own (a Table without rows). Where no style is ever written (not a terminal, NO_COLOR) each line is
-    one segment of text. tests/test_render_table.py holds both to rich's Table, in colour and without."""
+    it are rich's own (a Table without rows). Where no style is ever written (not a terminal, NO_COLOR) the rows are
+    laid out column by column and given to rich as text, many lines to a segment. tests/test_render_table.py holds
+    both to rich's Table, in colour and without."""
 
     def __init__(self, head: Table, rows: list[list[str | Text]], styles: list[str | None]):
         self.head = head
@@ -239,9 +242,9 @@ class LaidOutTable:
         yield from console.render(self.head, options)
         new_line = Segment.line()
         if console.color_system is None:  # no style reaches the output: only the text counts
-            for line in self._plain_lines(console, options):
-                yield Segment(line)
-                yield new_line
+            lines = self._plain_lines(console, options)
+            for start in range(0, len(lines), _PLAIN_CHUNK):  # a segment of many lines: less to pass through rich
+                yield Segment("\n".join(lines[start:start + _PLAIN_CHUNK]) + "\n")
             return
         for cells, divider in self._rows(console, options):
             for line_no in range(max(len(cell) for cell in cells)):
@@ -293,39 +296,54 @@ class LaidOutTable:
                          for lines, width in zip(cells, full)]
             yield cells, divider
 
-    def _plain_lines(self, console: Console, options: ConsoleOptions):
-        """The rows' lines as text, where no style is ever written: each text laid out once per column (whatever
-        the row's style), a row's cells joined by the divider's text, a cell shorter than its row given blank lines
-        (as _rows). Thousands of rows in a national summary's owner table: the work per row is kept to a join."""
+    def _plain_lines(self, console: Console, options: ConsoleOptions) -> list[str]:
+        """The rows' lines as text, where no style is ever written, worked out column by column (each row has a cell
+        per column, as table() makes them): each text laid out once per column (whatever the row's style), each
+        row's first lines joined by the divider's text; a row of more lines gets them cell by cell, a cell shorter
+        than its row given blank lines (as _rows). A national summary's owner table has thousands of rows."""
         columns, pads, full, drawn, cell_options = self._frame(console, options)
         null = Style.null()
         row_styles: dict[str | None, Style] = {}  # for the cells rich lays out, as _rows gives them
-        laid_out: list[dict[str, list[str]]] = [{} for _ in columns]  # per column: text -> its lines
-        last = len(self.rows) - 1
-        for index, (row, style) in enumerate(zip(self.rows, self.styles)):
-            divider = drawn.foot_vertical if index == last else drawn.mid_vertical
-            try:  # every cell a text laid out before (a Text cannot be looked up: TypeError)
-                cells = [known[cell] for known, cell in zip(laid_out, row)]
-            except (KeyError, TypeError):
-                cells = []
-                for column, cell, width, pad, known in zip(columns, row, full, pads, laid_out):
-                    if cell.__class__ is str:
-                        lines = known.get(cell)
-                        if lines is None:
-                            lines = known[cell] = self._cell(console, cell_options, column, cell, width, pad, null,
-                                                             True)
-                    else:
-                        if style not in row_styles:
-                            row_styles[style] = null + console.get_style(style) if style is not None else null
-                        lines = self._cell(console, cell_options, column, cell, width, pad, row_styles[style], True)
-                    cells.append(lines)
-            height = max(map(len, cells))
-            if height == 1:
-                yield divider.join([lines[0] for lines in cells])
+        by_column = []  # per column, each row's lines in it
+        for column, width, pad, cells in zip(columns, full, pads, zip(*self.rows)):
+            laid_out: dict[str, list[str]] = {}
+            if set(map(type, cells)) == {str}:
+                for text in set(cells):
+                    laid_out[text] = self._cell(console, cell_options, column, text, width, pad, null, True)
+                by_column.append(list(map(laid_out.__getitem__, cells)))
                 continue
-            for line_no in range(height):
-                yield divider.join([lines[line_no] if line_no < len(lines) else " " * width
-                                    for lines, width in zip(cells, full)])
+            column_lines = []
+            for cell, style in zip(cells, self.styles):
+                if cell.__class__ is str:
+                    lines = laid_out.get(cell)
+                    if lines is None:
+                        lines = laid_out[cell] = self._cell(console, cell_options, column, cell, width, pad, null,
+                                                            True)
+                else:
+                    if style not in row_styles:
+                        row_styles[style] = null + console.get_style(style) if style is not None else null
+                    lines = self._cell(console, cell_options, column, cell, width, pad, row_styles[style], True)
+                column_lines.append(lines)
+            by_column.append(column_lines)
+        if not by_column:
+            return []
+        heights = list(map(max, zip(*[map(len, lines) for lines in by_column])))
+        first_lines = zip(*[map(itemgetter(0), lines) for lines in by_column])
+        out = list(map(drawn.mid_vertical.join, first_lines))  # every row as if of one line, most are
+        if drawn.foot_vertical != drawn.mid_vertical:
+            out[-1] = drawn.foot_vertical.join(lines[-1][0] for lines in by_column)
+        if max(heights) == 1:
+            return out
+        rows = []
+        for index, (height, line) in enumerate(zip(heights, out)):
+            if height == 1:
+                rows.append(line)
+                continue
+            divider = drawn.foot_vertical if index == len(out) - 1 else drawn.mid_vertical
+            cells = [lines[index] for lines in by_column]
+            rows += [divider.join([lines[line_no] if line_no < len(lines) else " " * width
+                                   for lines, width in zip(cells, full)]) for line_no in range(height)]
+        return rows
 
     @staticmethod
     def _cell(console: Console, options: ConsoleOptions, column, cell: str | Text, width: int,
