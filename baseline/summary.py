@@ -12,8 +12,9 @@ Two views of the same answers, side by side everywhere (DESIGN.md "Statuses"):
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
-from itertools import combinations
+from dataclasses import dataclass, field, fields
+from itertools import combinations, starmap
+from operator import attrgetter
 from typing import Iterable, Mapping
 
 from baseline.assessment import (
@@ -82,12 +83,17 @@ class Action:
 
 
 def list_actions(assessment: MultiAgencyAssessment, as_of: dt.date) -> list[Action]:
-    """Every action in guideline order (then agency order). An answer is an action when Answer.is_action; it is
-    overdue when Answer.is_overdue: both worked out here from the action and owner stripped once (a national
+    """Every action in guideline order (then agency order)."""
+    return list(starmap(_new_action, _action_rows(assessment, as_of)))
+
+
+def _action_rows(assessment: MultiAgencyAssessment, as_of: dt.date) -> list[tuple]:
+    """Every action as the values of its Action, in field order. An answer is an action when Answer.is_action; it
+    is overdue when Answer.is_overdue: both worked out here from the action and owner stripped once (a national
     summary has tens of thousands of actions)."""
     populations = {r.id: r.population for r in assessment.guideline.recommendations}
-    actions = []
-    append = actions.append
+    rows = []
+    append = rows.append
     for result in assessment.results:
         rec_id, section = result.recommendation, result.section
         population = populations.get(rec_id, "all")
@@ -98,9 +104,9 @@ def list_actions(assessment: MultiAgencyAssessment, as_of: dt.date) -> list[Acti
             if action or owner:
                 status, deadline = answer.action_status, answer.deadline
                 overdue = status is not ActionStatus.COMPLETE and deadline is not None and deadline < as_of
-                append(_new_action(agency, rec_id, section, action, owner, deadline, answer.deadline_text, status,
-                                   population, overdue))
-    return actions
+                append((agency, rec_id, section, action, owner, deadline, answer.deadline_text, status, population,
+                        overdue))
+    return rows
 
 
 def _new_action(agency: str, recommendation: str, section: str, action: str, owner: str, deadline: dt.date | None,
@@ -122,6 +128,9 @@ def _new_action(agency: str, recommendation: str, section: str, action: str, own
     values["population"] = population
     values["overdue"] = overdue
     return made
+
+
+_ACTION_VALUES = attrgetter(*(f.name for f in fields(Action)))  # an Action's values in field order
 
 
 @dataclass
@@ -150,30 +159,59 @@ class OwnerLoad:
 def owner_loads(actions: Iterable[Action]) -> list[OwnerLoad]:
     """Actions grouped by (agency, owner) (names compared without case and spacing), most overdue then most open
     first, then by owner and agency."""
+    return _owner_loads(map(_ACTION_VALUES, actions))
+
+
+def _owner_loads(rows: Iterable[tuple]) -> list[OwnerLoad]:
+    """owner_loads of actions given as their values in field order (_action_rows; _ACTION_VALUES of an Action)."""
     loads: dict[tuple[str, str], OwnerLoad] = {}
     agency_keys: dict[str, str] = {}  # each agency's name normalised once, not once per action
     owner_keys: dict[str, tuple[str, str]] = {}  # each owner as written: (as shown, as compared), worked out once
-    for action in actions:
-        owner = owner_keys.get(action.owner)
-        if owner is None:
-            display = " ".join(action.owner.split()) or NO_OWNER
-            owner = owner_keys[action.owner] = (display, display.casefold())
-        agency = agency_keys.get(action.agency)
-        if agency is None:
-            agency = agency_keys[action.agency] = agency_key(action.agency)
-        key = (agency, owner[1])
+    for agency, _, _, _, owner, deadline, _, status, _, overdue in rows:
+        shown = owner_keys.get(owner)
+        if shown is None:
+            display = " ".join(owner.split()) or NO_OWNER
+            shown = owner_keys[owner] = (display, display.casefold())
+        agency_name = agency_keys.get(agency)
+        if agency_name is None:
+            agency_name = agency_keys[agency] = agency_key(agency)
+        key = (agency_name, shown[1])
         load = loads.get(key)
         if load is None:
-            load = loads[key] = OwnerLoad(action.agency, owner[0])
+            load = loads[key] = OwnerLoad(agency, shown[0])
         load.actions += 1
-        if action.is_open:
+        if status is not ActionStatus.COMPLETE:  # (Action.is_open)
             load.open += 1
-            load.overdue += action.overdue
-            if action.deadline and (load.earliest_open_deadline is None or action.deadline < load.earliest_open_deadline):
-                load.earliest_open_deadline = action.deadline
+            load.overdue += overdue
+            if deadline and (load.earliest_open_deadline is None or deadline < load.earliest_open_deadline):
+                load.earliest_open_deadline = deadline
     # by the key's own parts: (agency key, owner casefolded) are the owner's name and agency compared without case
     ordered = sorted(loads.items(), key=lambda item: (-item[1].overdue, -item[1].open, item[0][1], item[0][0]))
     return [load for _, load in ordered]
+
+
+class _ActionsWhenAsked:
+    """Summary.actions, made when first asked for where summarise gave the rows to make them from (_ActionRows):
+    a national summary has tens of thousands of actions, which the tables, JSON and Markdown of `summary` never
+    show (its owners are counted from the same rows). Given a list, it is that list."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = "_" + name
+
+    def __get__(self, summary: "Summary | None", owner: type | None = None):
+        if summary is None:
+            return None  # the field's default (dataclasses asks the class): no actions
+        value = summary.__dict__[self.name]
+        if value is None or value.__class__ is _ActionRows:
+            value = summary.__dict__[self.name] = list(starmap(_new_action, value or ()))
+        return value
+
+    def __set__(self, summary: "Summary", value) -> None:
+        summary.__dict__[self.name] = value
+
+
+class _ActionRows(list):
+    """Actions not made yet: their values in field order (_action_rows)."""
 
 
 @dataclass
@@ -188,7 +226,7 @@ class Summary:
     by_agency: list[dict]  # {"agency", "counts"}: each agency's own statuses
     gaps: list[dict]  # {"recommendation", "summary", "status", "risk", "agencies"}
     owners: list[OwnerLoad]
-    actions: list[Action] = field(default_factory=list)
+    actions: list[Action] = _ActionsWhenAsked()  # (made when first asked for, when summarise made them)
     uncovered: list[str] = field(default_factory=list)  # recommendations no returned workbook listed
     encoding_complete: bool = True
     area: str | None = None
@@ -301,11 +339,16 @@ def summarise(assessment: MultiAgencyAssessment, *, as_of: dt.date | None = None
         own = [sum(column) for column in zip(*per_section.values())] or [0] * len(STATUS_ORDER)
         by_agency.append({"agency": source.agency, "counts": dict(zip(_VALUE_OF_CODE, own))})
         all_answers = [a + b for a, b in zip(all_answers, own)]
-    actions = list_actions(assessment, as_of) if actions is None else list(actions)
+    if actions is None:  # the returns' own: owners counted from their rows, the actions made when asked for
+        rows = _ActionRows(_action_rows(assessment, as_of))
+        owners, actions = _owner_loads(rows), rows
+    else:
+        actions = list(actions)
+        owners = owner_loads(actions)
     return Summary(
         guideline=guideline.guideline, version=guideline.version, title=guideline.title, as_of=as_of,
         agencies=assessment.agency_names, totals=totals, sections=sections, by_agency=by_agency, gaps=gaps,
-        owners=owner_loads(actions), actions=actions,
+        owners=owners, actions=actions,
         uncovered=[r.recommendation for r in results if r.uncovered],
         encoding_complete=guideline.encoding_complete,
         area=area or None, round=round or None, missing_agencies=list(missing_agencies),

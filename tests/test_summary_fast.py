@@ -146,3 +146,23 @@ def test_list_actions_keeps_guideline_then_agency_order(ng225):
     agencies = {a: i for i, a in enumerate(assessment.agency_names)}
     assert listed == sorted(listed, key=lambda a: (order[a.recommendation], agencies[a.agency]))
     assert any(a.overdue for a in listed) and any(not a.is_open for a in listed) and any(not a.owner for a in listed)
+
+
+def test_the_actions_are_made_when_first_asked_for_and_are_those_listed(ng225):
+    """summarise counts owners from the actions' rows and makes the Action objects only when Summary.actions is
+    read (the table, JSON and Markdown of `summary` never read them)."""
+    assessment = random_assessment(ng225, 3)
+    fast = summarise(assessment, as_of=AS_OF)
+    assert fast.__dict__["_actions"].__class__ is summary._ActionRows  # not made yet
+    made = fast.actions
+    assert made == list_actions(assessment, AS_OF) and made and fast.actions is made  # made once
+    given = summarise(assessment, as_of=AS_OF, actions=made)
+    assert given == summarise(assessment, as_of=AS_OF)  # equality reads the actions too
+    assert [o.to_dict() for o in given.owners] == [o.to_dict() for o in fast.owners]
+    listed = given.actions
+    assert listed == made and type(listed) is list
+    bare = summary.Summary(guideline="NG225", version="1", title="t", as_of=AS_OF, agencies=[], totals={},
+                           sections=[], by_agency=[], gaps=[], owners=[])
+    assert bare.actions == [] and bare.actions is bare.actions and bare.overdue_actions == []
+    bare.actions = made[:2]
+    assert bare.actions == made[:2]
