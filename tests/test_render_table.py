@@ -10,6 +10,7 @@ import random
 
 import pytest
 from rich import box
+from rich.cells import cell_len
 from rich.table import Table
 from rich.text import Text
 
@@ -167,3 +168,9 @@ def test_a_table_printed_uncropped_is_what_the_cropped_print_shows():
             common.print_table(out, shown)
             assert out.file.getvalue() == printed(shown, width, colour) + "\n"
     assert tables >= 40  # the cases that fit their width, not only those that fall back to blocks
+
+
+def test_cells_wide_is_richs_cell_len():
+    texts = WORDS + ["".join(map(chr, range(32, 127))), "\x7f", "a\u00a0b", "Bench Agency 00001, " * 50]
+    assert all(common.cells_wide(text) == cell_len(text) for text in texts)
+    assert common.cells_wide("漢字") == 4 and common.cells_wide("tab\there") == cell_len("tab\there")

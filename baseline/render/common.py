@@ -121,6 +121,12 @@ def longest_line(text: str) -> int:
     return max((cell_len(line) for line in text.splitlines()), default=0)
 
 
+def cells_wide(text: str) -> int:
+    """The cells `text` takes at a terminal (rich's cell_len), at the cost of len where each character takes one
+    (a gap's list of hundreds of agencies is measured several times over)."""
+    return len(text) if _is_plain(text) else cell_len(text)
+
+
 def _is_plain(text: str) -> bool:
     """Printable ASCII on one line: each character one cell wide, nothing a terminal would act on, no tab."""
     return text.isascii() and text.isprintable()
@@ -209,8 +215,9 @@ def _cells(rows: Sequence[Sequence[Any]]) -> tuple[list[Sequence[str | Text]], l
             made_columns.append(made)
             text_columns.append([cell if cell.__class__ is str else cell.plain for cell in made])
             continue
-        values = column if kinds == {str} else tuple(map(str, column))
-        made_of = {value: _cell_text(value) for value in set(values)}
+        # (values of one kind whose equal values read the same, str or int, are looked up as they are)
+        values = column if kinds == {str} or kinds == {int} else tuple(map(str, column))
+        made_of = {value: _cell_text(str(value)) for value in set(values)}
         text_of = {value: cell if cell.__class__ is str else cell.plain for value, cell in made_of.items()}
         made_columns.append(list(map(made_of.__getitem__, values)))
         text_columns.append(list(map(text_of.__getitem__, values)))
@@ -394,14 +401,15 @@ def wrap_words(text: Text, width: int) -> list[Text]:
     its own, never folded: it can still be copied, and the terminal wraps it as it must."""
     lines = []
     for paragraph in text.split("\n"):
-        offsets, used = [], cell_len(paragraph.plain) - cell_len(paragraph.plain.lstrip())
+        plain = paragraph.plain
+        offsets, used = [], cells_wide(plain) - cells_wide(plain.lstrip())
         # a paragraph that fits is never broken (a file or a pipe: width is sys.maxsize, so every one fits)
-        words = re.finditer(r"\S+\s*", paragraph.plain) if cell_len(paragraph.plain) > width else ()
+        words = re.finditer(r"\S+\s*", plain) if cells_wide(plain) > width else ()
         for word in words:
-            if used and used + cell_len(word.group().rstrip()) > width:
+            if used and used + cells_wide(word.group().rstrip()) > width:
                 offsets.append(word.start())
                 used = 0
-            used += cell_len(word.group())
+            used += cells_wide(word.group())
         for line in paragraph.divide(offsets):
             line.rstrip()
             lines.append(line)

@@ -52,8 +52,10 @@ def breakdown(summary, by: str) -> tuple[list[str], list[list]]:
     """The table behind `--by section|agency|owner`, as header + rows of plain values (shared by all formats)."""
     if by == "owner":
         header = ["Agency", "Owner", "Actions", "Open", "Overdue", "Earliest open deadline"]
-        rows = [[o.agency, o.owner, o.actions, o.open, o.overdue,
-                 o.earliest_open_deadline.isoformat() if o.earliest_open_deadline else ""] for o in summary.owners]
+        dates = {o.earliest_open_deadline for o in summary.owners}  # each written once: thousands of owners
+        written = {date: date.isoformat() if date else "" for date in dates}
+        rows = [[o.agency, o.owner, o.actions, o.open, o.overdue, written[o.earliest_open_deadline]]
+                for o in summary.owners]
         return header, rows
     counts_header = list(STATUS_HEADERS.values()) + ["% met"]
     if by == "agency":
