@@ -144,13 +144,19 @@ def fit_columns(header: Sequence[str], rows: Sequence[Sequence[str]], width: int
     longest word (its longest cell, for `no_wrap` columns such as ids), the room left shared out (share_room),
     first among the `prefer` columns (the one people read, such as a summary), then among the others. None when
     even the longest words do not fit side by side."""
+    return _fit_columns(list(zip(header, *rows)), len(header), width, no_wrap=no_wrap, prefer=prefer)
+
+
+def _fit_columns(columns: Sequence[Sequence[str]], headers: int, width: int, *, no_wrap: Iterable[int],
+                 prefer: Iterable[int]) -> list[int] | None:
+    """fit_columns of the columns, each its header then its cells (`headers`: how many the header names)."""
     no_wrap = set(no_wrap)
     least, most = [], []
-    for index, column in enumerate(zip(header, *rows)):
+    for index, column in enumerate(columns):
         texts = set(map(str, column))  # each text measured once (counts, owners and dates repeat down a column)
         most.append(max(map(longest_line, texts)))
         least.append(most[-1] if index in no_wrap else max(map(longest_word, texts)))
-    room = width - table_chrome(len(header))
+    room = width - table_chrome(headers)
     if sum(least) > room:
         return None
     if sum(most) <= room:
@@ -186,8 +192,8 @@ def table(header: Sequence[str], rows: Sequence[Sequence[Any]], width: int, *, t
           styles: Sequence[str | None] = ()) -> "LaidOutTable | None":
     """A table that fits `width` and breaks no word (cells wrap at spaces), or None when it cannot: then the caller
     shows one block per row. Cells are shown as text, never as rich markup (they quote what people typed)."""
-    cells, texts = _cells(rows)
-    widths = fit_columns(header, texts, width, no_wrap=no_wrap, prefer=prefer)
+    cells, measured = _cells(header, rows)
+    widths = _fit_columns(measured, len(header), width, no_wrap=no_wrap, prefer=prefer)
     if widths is None:
         return None
     no_wrap, right = set(no_wrap), set(right)
@@ -199,29 +205,32 @@ def table(header: Sequence[str], rows: Sequence[Sequence[Any]], width: int, *, t
     return LaidOutTable(head, cells, [styles[i] if i < len(styles) else None for i in range(len(cells))])
 
 
-def _cells(rows: Sequence[Sequence[Any]]) -> tuple[list[Sequence[str | Text]], list[Sequence[str]]]:
-    """The rows' cells as table() lays them out (a Text as given, anything else as _cell_text of its str) and the
-    text of each (what fit_columns measures). Column by column when every row has as many cells: each value made
-    once per column (counts, dates and names repeat down the thousands of rows of a national owner table)."""
+def _cells(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> tuple[list[Sequence[str | Text]],
+                                                                          list[Sequence[str]]]:
+    """The rows' cells as table() lays them out (a Text as given, anything else as _cell_text of its str), and the
+    columns fit_columns measures (each its header, then the text of each cell). Column by column when every row has
+    as many cells: each value made once per column (counts, dates and names repeat down the thousands of rows of a
+    national owner table)."""
     lengths = set(map(len, rows))
     if len(lengths) != 1 or 0 in lengths:  # (no rows or no cells, or rows of several lengths: cell by cell)
         cells = [[cell if isinstance(cell, Text) else _cell_text(str(cell)) for cell in row] for row in rows]
-        return cells, [[cell if cell.__class__ is str else cell.plain for cell in row] for row in cells]
-    made_columns, text_columns = [], []
-    for column in zip(*rows):
+        return cells, list(zip(header, *[[cell if cell.__class__ is str else cell.plain for cell in row]
+                                         for row in cells]))
+    made_columns, measured = [], []
+    for name, column in zip(header, zip(*rows)):
         kinds = set(map(type, column))
         if any(issubclass(kind, Text) for kind in kinds):
             made = [cell if isinstance(cell, Text) else _cell_text(str(cell)) for cell in column]
             made_columns.append(made)
-            text_columns.append([cell if cell.__class__ is str else cell.plain for cell in made])
+            measured.append([name, *(cell if cell.__class__ is str else cell.plain for cell in made)])
             continue
         # (values of one kind whose equal values read the same, str or int, are looked up as they are)
         values = column if kinds == {str} or kinds == {int} else tuple(map(str, column))
         made_of = {value: _cell_text(str(value)) for value in set(values)}
         text_of = {value: cell if cell.__class__ is str else cell.plain for value, cell in made_of.items()}
         made_columns.append(list(map(made_of.__getitem__, values)))
-        text_columns.append(list(map(text_of.__getitem__, values)))
-    return list(zip(*made_columns)), list(zip(*text_columns))
+        measured.append([name, *map(text_of.__getitem__, values)])
+    return list(zip(*made_columns)), measured
 
 
 def _cell_text(text: str) -> str | Text:

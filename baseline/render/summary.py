@@ -51,12 +51,7 @@ def count_row(counts: dict[str, int]) -> list[str]:
 def breakdown(summary, by: str) -> tuple[list[str], list[list]]:
     """The table behind `--by section|agency|owner`, as header + rows of plain values (shared by all formats)."""
     if by == "owner":
-        header = ["Agency", "Owner", "Actions", "Open", "Overdue", "Earliest open deadline"]
-        dates = {o.earliest_open_deadline for o in summary.owners}  # each written once: thousands of owners
-        written = {date: date.isoformat() if date else "" for date in dates}
-        rows = [[o.agency, o.owner, o.actions, o.open, o.overdue, written[o.earliest_open_deadline]]
-                for o in summary.owners]
-        return header, rows
+        return list(OWNER_HEADER), _owner_table(summary, lambda written: written)
     counts_header = list(STATUS_HEADERS.values()) + ["% met"]
     if by == "agency":
         return ["Agency", *counts_header], [[a["agency"], *count_row(a["counts"])] for a in summary.by_agency]
@@ -72,10 +67,19 @@ def deadline_shown(deadline: str, as_of: dt.date) -> str:
 def owner_rows(summary) -> tuple[list[str], list[list], list[str | None]]:
     """The owner table for people: (agency, owner) pairs, the earliest open deadline said "overdue since" when past,
     overdue owners styled."""
-    header, rows = breakdown(summary, "owner")
-    deadlines = {row[-1]: deadline_shown(row[-1], summary.as_of) for row in rows}  # each date said once
-    shown = [[*row[:-1], deadlines[row[-1]]] for row in rows]
-    return header, shown, ["bold red" if o.overdue else None for o in summary.owners]
+    rows = _owner_table(summary, lambda written: deadline_shown(written, summary.as_of))
+    return list(OWNER_HEADER), rows, ["bold red" if o.overdue else None for o in summary.owners]
+
+
+OWNER_HEADER = ["Agency", "Owner", "Actions", "Open", "Overdue", "Earliest open deadline"]
+
+
+def _owner_table(summary, said) -> list[list]:
+    """breakdown's owner rows, each earliest open deadline written (ISO) and then `said` (owner_rows: "overdue
+    since"): each date once, and the rows made once (a national summary has thousands of owners)."""
+    dates = {o.earliest_open_deadline for o in summary.owners}
+    text = {date: said(date.isoformat() if date else "") for date in dates}
+    return [[o.agency, o.owner, o.actions, o.open, o.overdue, text[o.earliest_open_deadline]] for o in summary.owners]
 
 
 def gap_agencies(gap: dict) -> str:
