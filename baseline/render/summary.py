@@ -4,6 +4,8 @@ Markdown."""
 from __future__ import annotations
 
 import datetime as dt
+from itertools import compress, repeat
+from operator import eq
 
 from rich.console import Console
 from rich.text import Text
@@ -85,12 +87,16 @@ def _owner_table(summary, said) -> list[list]:
 def gap_agencies(gap: dict) -> str:
     """The agencies behind a gap grouped by their own gap status (agencies that meet it or to which it does not
     apply are left out, to keep a board paper readable)."""
-    groups = []
-    for status in ("not_met", "partially_met", "not_assessed"):
-        names = [agency for agency, s in gap["agencies"].items() if s == status]
-        if names:
-            groups.append(f"{STATUS_HEADERS[status]}: {', '.join(names)}")
+    groups = [f"{STATUS_HEADERS[status]}: {', '.join(names)}" for status, names in gap_groups(gap).items() if names]
     return "; ".join(groups) or ("no agency was asked" if not gap["agencies"] else "")
+
+
+def gap_groups(gap: dict) -> dict[str, list[str]]:
+    """The agencies of a gap with each gap status of their own (not met, partially met, not assessed), in agency
+    order; each status picked out in C (a national summary's gaps name hundreds of agencies each)."""
+    names, statuses = list(gap["agencies"]), list(gap["agencies"].values())
+    return {status: list(compress(names, map(eq, statuses, repeat(status))))
+            for status in ("not_met", "partially_met", "not_assessed")}
 
 
 GAP_HEADER = ["Recommendation", "System status", "Risk", "Summary", "Agencies with a gap"]
@@ -209,10 +215,8 @@ def gaps_csv_table(summary) -> tuple[list[str], list[list]]:
     header = ["Recommendation", "Summary", "System status", "Risk flagged", "Not met", "Partially met", "Not assessed"]
     rows = []
     for gap in summary.gaps:
-        by_status = {status: ", ".join(a for a, s in gap["agencies"].items() if s == status)
-                     for status in ("not_met", "partially_met", "not_assessed")}
         rows.append([gap["recommendation"], gap["summary"] or "", STATUS_HEADERS[gap["status"]],
-                     "Yes" if gap["risk"] else "No", *by_status.values()])
+                     "Yes" if gap["risk"] else "No", *map(", ".join, gap_groups(gap).values())])
     return header, rows
 
 
