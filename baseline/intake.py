@@ -175,7 +175,8 @@ class SentAnswers(dict):
     """A return's answers (recommendation id -> Answer) that pickle as rows of plain values, without the cells each
     was read from (nothing after reading uses those: merge_returns drops them). Slotted, frozen answers unpickle one
     attribute at a time: as rows, the answers of 200 returns come back from a pool in half the time, and the merge
-    has no cells to drop. Unpickled, they are a plain dict again."""
+    has no cells to drop. Unpickled, they are a plain dict again, each answer rebuilt slot by slot
+    (assessment.answer_from_row)."""
 
     def __reduce__(self):
         return _answers_from_rows, (list(self), list(map(attrgetter(*ANSWER_ROW), self.values())))
