@@ -27,25 +27,28 @@ def no_children_left() -> bool:
 
 
 class Helped:
-    """An item function that makes sure a helper takes part, whatever the timing: this process waits, at its first
-    item, until a helper has done something (a helper takes items from the back, so it always gets one). `then`
-    is what a helper does with its first item: answer it, raise, or die."""
+    """An item function that makes sure this process and a helper both take part, whatever the timing: each waits,
+    at its first item, until the other has begun one (a helper takes items from the back and holds at most one while
+    it waits, so this process always gets the front). `then` is what a helper does with its first item: answer it,
+    raise, or die (without waiting)."""
 
     def __init__(self, folder: Path, then: str = "answer", workers: int = 2):
-        self.flag = folder / "helped"
+        self.helped, self.here = folder / "helped", folder / "here"
         self.then = then
         self.wait = workers > 1
 
     def __call__(self, n: int) -> tuple[int, int]:
         if os.getpid() != PARENT:
-            first = not self.flag.exists()
-            self.flag.touch()
+            first = not self.helped.exists()
+            self.helped.touch()
             if first and self.then == "raise":
                 raise ValueError(f"helper failed on {n}")
             if first and self.then == "die":
                 os._exit(1)
-        elif n == 0 and self.wait:
-            wait_for_file(self.flag)
+            wait_for_file(self.here)
+        elif self.wait and not self.here.exists():
+            self.here.touch()
+            wait_for_file(self.helped)
         return n * n, os.getpid()
 
 
