@@ -10,7 +10,6 @@ import json
 import os
 import re
 import sys
-from contextlib import contextmanager, nullcontext
 from typing import Any, Iterable, Sequence
 
 from rich import box
@@ -18,7 +17,6 @@ from rich._wrap import divide_line
 from rich.cells import cell_len
 from rich.console import Console, ConsoleOptions
 from rich.padding import Padding
-from rich.progress import Progress, SpinnerColumn, TextColumn
 from rich.segment import Segment
 from rich.style import Style
 from rich.table import Table
@@ -46,23 +44,6 @@ def console(stderr: bool = False):
     """A rich Console on the *current* stdout/stderr (CliRunner swaps them), long lines not wrapped mid-word."""
     return _InertConsole(file=sys.stderr if stderr else sys.stdout, highlight=False, soft_wrap=True, markup=False,
                          emoji=False)
-
-
-def progress_reader():
-    """A transient progress line on stderr while files are read; only on a terminal, so pipes and logs stay clean.
-    A context manager giving a callable (path -> None), or None."""
-    if not sys.stderr.isatty():
-        return nullcontext(None)
-
-    @contextmanager
-    def bar():
-        # redrawn as each file is read, not by a thread of its own: reading may fork processes (intake.pool_size)
-        with Progress(SpinnerColumn(), TextColumn("{task.completed} read · {task.description}", markup=False),
-                      console=console(stderr=True), transient=True, auto_refresh=False) as progress:
-            task = progress.add_task("", total=None)
-            yield lambda path: progress.update(task, description=path, advance=1, refresh=True)
-
-    return bar()
 
 
 def to_json(data: Any) -> str:
