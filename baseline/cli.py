@@ -462,16 +462,16 @@ def summary(files: tuple[str, ...], config: str | None, by: str, table_name: str
     """
     import datetime as dt
 
-    from baseline import intake, render  # intake, not workflow: summary imports no workbook writer
+    from baseline import combine, render  # combine, not workflow: summary imports no workbook writer
 
     if table_name and fmt != "csv":
         raise click.UsageError("--table chooses the table of --format csv; the other formats show every table.")
     day = _date_option(as_of, "--as-of")
     with render.progress_reader() as progress:
-        outcome = intake.summarise_files(files, as_of=day, today=dt.date.today(), latest=latest, keep=keep,
-                                           agencies=_agency_filter(agencies), sections=sections, statuses=statuses,
-                                           progress=progress, agency_map=_agency_map(as_agency, sectors),
-                                           config=config)
+        outcome = combine.summarise_files(files, as_of=day, today=dt.date.today(), latest=latest, keep=keep,
+                                            agencies=_agency_filter(agencies), sections=sections, statuses=statuses,
+                                            progress=progress, agency_map=_agency_map(as_agency, sectors),
+                                            config=config)
     if outcome.summary is None:
         render.print_validation(outcome.report, only_problems=True, stderr=True)
         echo_err("Cannot summarise: fix the errors above (or summarise the files that are valid).")
