@@ -7,9 +7,7 @@ inside commands so that `baseline --help` and `--version` import nothing heavy.
 from __future__ import annotations
 
 import os
-import signal
 import sys
-import traceback
 
 import click
 
@@ -39,12 +37,16 @@ class BaselineGroup(click.Group):
         except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort):
             raise
         except KeyboardInterrupt as exc:  # Ctrl+C, or SIGTERM/SIGHUP during a write (files.Interrupted)
+            import signal  # here and traceback below: only a failing command needs them (start-up, issue 16)
+
             from baseline.files import Interrupted
 
             echo_err("Interrupted: any output being written was removed; existing files were left as they were.")
             ctx.exit(128 + (signal.SIGTERM if isinstance(exc, Interrupted) else signal.SIGINT))
         except Exception as exc:  # noqa: BLE001 - the last resort: a bug must not look like a crash of the input
             if os.environ.get(DEBUG_VARIABLE) == "1":
+                import traceback
+
                 traceback.print_exc()
             detail = one_line(str(exc))[:200]
             echo_err(f"Internal error in baseline {__version__} ({type(exc).__name__}{': ' + detail if detail else ''})"

@@ -10,7 +10,7 @@ import json
 import os
 import re
 import sys
-from typing import Any, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
 from rich import box
 from rich._wrap import divide_line
@@ -19,10 +19,12 @@ from rich.console import Console, ConsoleOptions
 from rich.padding import Padding
 from rich.segment import Segment
 from rich.style import Style
-from rich.table import Table
 from rich.text import Text
 
 from baseline.text import csv_cell, markdown_text, printable
+
+if TYPE_CHECKING:
+    from rich.table import Table
 
 NOT_ENCODED = "(not yet encoded: see NICE)"
 
@@ -165,6 +167,8 @@ def table(header: Sequence[str], rows: Sequence[Sequence[Any]], width: int, *, t
     if widths is None:
         return None
     no_wrap, right = set(no_wrap), set(right)
+    from rich.table import Table  # here: 3 ms of start-up (fractions, decimal) that a clean validate never uses
+
     head = Table(title=title, title_justify="left", title_style="bold", box=box.SIMPLE_HEAD, show_edge=False,
                  pad_edge=False)
     for index, (name, column_width) in enumerate(zip(header, widths)):
