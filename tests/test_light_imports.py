@@ -123,3 +123,15 @@ def test_one_file_validate_loads_no_merge_summary_or_other_commands_renderers(tm
             "print('exit', code, 'baseline.render.validation' in sys.modules, "
             f"'loaded:' + ','.join(m for m in {NOT_FOR_VALIDATE!r} if m in sys.modules))")
     assert _run(code, str(tmp_path / "cache")).splitlines()[-1] == "exit 0 True loaded:"  # its own renderer only
+
+
+def test_summary_on_a_pipe_loads_no_progress_line_and_no_other_commands_renderers(tmp_path):
+    """The progress line is drawn only on a terminal: on a pipe (as here) rich.progress is never imported."""
+    workbook = answered(generate_return(tmp_path, "return.xlsx"))
+    code = ("import sys\nfrom baseline.cli import cli\n"
+            f"try:\n    cli(['summary', {str(workbook)!r}, '--as-of', '2027-03-01'])\n"
+            "except SystemExit as done:\n    code = done.code\n"
+            "print('exit', code, 'baseline.render.summary' in sys.modules, 'loaded:' + ','.join(m for m in "
+            "('rich.progress', 'baseline.render.actions', 'baseline.render.rounds', 'baseline.render.recs') "
+            "if m in sys.modules))")
+    assert _run(code, str(tmp_path / "cache")).splitlines()[-1] == "exit 0 True loaded:"
