@@ -10,7 +10,7 @@ import threading
 
 import pytest
 
-from baseline import catalogue, intake
+from baseline import catalogue, combine, intake
 from baseline.assessment import Answer, Choice
 from baseline.xlsx.agency.writer import write_agency_workbook
 from tests.factories import wait_for_file
@@ -131,13 +131,13 @@ def merged(returns, tmp_path_factory):
 @pytest.mark.parametrize("agencies", [None, ["North ED"], ["Nobody"]])
 def test_a_merged_workbook_among_returns_is_refused_by_name(merged, agencies):
     target, good = merged
-    with pytest.raises(intake.BaselineError, match=f"{target.name} is a merged workbook: summarise it on its own"):
-        intake.assessment_from_files([*good, target], agencies=agencies)
+    with pytest.raises(combine.BaselineError, match=f"{target.name} is a merged workbook: summarise it on its own"):
+        combine.assessment_from_files([*good, target], agencies=agencies)
 
 
 def test_a_merged_workbook_alone_is_summarised_and_returns_are_merged(merged):
     target, good = merged
-    alone = intake.assessment_from_files([target])
-    on_the_fly = intake.assessment_from_files(good)
+    alone = combine.assessment_from_files([target])
+    on_the_fly = combine.assessment_from_files(good)
     assert alone.ok and on_the_fly.ok
     assert alone.assessment.agency_names == on_the_fly.assessment.agency_names
