@@ -21,7 +21,6 @@ sector suggests the nearest known one.
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import re
 from dataclasses import dataclass, field, fields
 from fnmatch import fnmatchcase
@@ -322,6 +321,8 @@ def nearest_sector(typed: str, guideline: Guideline) -> str | None:
     normal = _normal_sector(typed)
     if normal in guideline.sectors:
         return normal
+    import difflib  # only a mistyped sector needs it: kept off every command's start-up (issue 16)
+
     close = difflib.get_close_matches(normal, list(guideline.sectors), n=1, cutoff=0.75)
     if close:
         return close[0]

@@ -11,7 +11,6 @@ from __future__ import annotations
 import errno
 import os
 import re
-import secrets
 import signal
 import unicodedata
 from contextlib import contextmanager
@@ -142,7 +141,7 @@ def atomic_write(path: Path | str, write: Callable[[Path], None], force: bool = 
             raise BaselineError(_write_failure(path, exc)) from None
     with _write_lock(path, sweep), _signals_interrupt():
         refuse_overwrite(path, force)  # again, under the lock: another run may have written it meanwhile
-        tmp = path.parent / f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
+        tmp = path.parent / f".{path.name}.{os.getpid()}.{os.urandom(4).hex()}.tmp"
         try:
             _create(tmp)
             write(tmp)

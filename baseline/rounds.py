@@ -11,21 +11,20 @@ Pure: data in, data out; no paths, no clock, no Excel (DESIGN.md "Rounds and ver
   are listed in the report (for a "Removed" sheet), never dropped silently. There and back loses nothing both
   versions share.
 - `prefill_returns` / `answers_digest`: the answers to re-issue each agency's workbook with, and the fingerprint of
-  them that tells a prefilled workbook returned untouched (`unchanged-return`).
+  them that tells a prefilled workbook returned untouched (`unchanged-return`; the digest lives in digest.py).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
 from dataclasses import dataclass, field, replace
 from typing import Iterable, Mapping
 
 from baseline.actions import PlanRow, action_key, link_actions
 from baseline.assessment import AgencyReturn, Answer, Status, count_statuses
+from baseline.digest import answer_to_dict, answers_digest, unchanged_return  # noqa: F401 - re-exported
 from baseline.guideline import Guideline, diff_guidelines
-from baseline.issues import BaselineError, Issue, make_issue
+from baseline.issues import BaselineError
 from baseline.merge import MultiAgencyAssessment, RecommendationResult, agency_key
 
 # --- compare -------------------------------------------------------------------------------------------------
@@ -239,21 +238,6 @@ def compare_plans(old_plan: Iterable[PlanRow], new_plan: Iterable[PlanRow], *, o
 # --- migrate -------------------------------------------------------------------------------------------------
 
 
-def answer_to_dict(answer: Answer) -> dict:
-    """Every value of an answer as plain data (for the Removed sheet and JSON)."""
-    return {
-        "relevant": answer.relevant.value if answer.relevant else None,
-        "meets": answer.meets.value if answer.meets else None,
-        "evidence": answer.evidence,
-        "action": answer.action,
-        "owner": answer.owner,
-        "deadline": answer.deadline.isoformat() if answer.deadline else (answer.deadline_text or None),
-        "action_status": answer.action_status.value if answer.action_status else None,
-        "risk": answer.risk.value if answer.risk else None,
-        "completed_by": answer.completed_by,
-    }
-
-
 @dataclass(frozen=True)
 class RemovedAnswer:
     """An answer to a recommendation the target version no longer has: kept in the report, not in the output."""
@@ -419,23 +403,3 @@ def prefill_returns(assessment: MultiAgencyAssessment, plan: Iterable[PlanRow]) 
                 action_status=row.status)
         out.append(replace(agency_return, answers=answers))
     return out
-
-
-def answers_digest(answers: Mapping[str, Answer]) -> str:
-    """A short fingerprint of a set of answers (every value, ignoring outer spaces): stamped into a prefilled
-    workbook at `generate`, compared with the answers read back to tell an untouched return."""
-    payload = {rec_id: {k: (v.strip() if isinstance(v, str) else v) for k, v in answer_to_dict(a).items()}
-               for rec_id, a in sorted(answers.items())}
-    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode("utf-8")).hexdigest()[:16]
-
-
-def unchanged_return(agency_return: AgencyReturn, prefill_digest: str) -> Issue | None:
-    """`unchanged-return` (a warning) when a prefilled workbook came back with exactly the answers it was sent with."""
-    if not prefill_digest or answers_digest(agency_return.answers) != prefill_digest:
-        return None
-    return make_issue(
-        "unchanged-return",
-        f"{agency_return.agency}'s workbook came back exactly as it was sent (last round's answers, unchanged). "
-        f"If nothing has changed, that is fine; otherwise please review every row and update the answers.",
-        file=agency_return.source or None,
-    )

@@ -3,9 +3,10 @@
 This is where the pure core meets the files: it calls the readers per file and never holds more than one workbook
 open. The CLI (and `make bench`) call these functions and only render their results. Every command reaches the
 files by the same route: files.expand_paths, then xlsx.returns.read_return for each file. The commands that write
-no workbook live in intake.py, and generate in generation.py (both re-exported here), so that validate, status and
-summary never import a writer, and generate no writer but the agency workbook's. recs import and recs verify, which
-read NICE's tool with openpyxl, live in nice_tool.py (not re-exported), so that no command here loads openpyxl.
+no workbook live in intake.py (reading) and combine.py (merging and rolling up in memory), and generate in
+generation.py (all re-exported here), so that validate, status and summary never import a writer, and generate no
+writer but the agency workbook's. recs import and recs verify, which read NICE's tool with openpyxl, live in
+nice_tool.py (not re-exported), so that no command here loads openpyxl.
 """
 
 from __future__ import annotations
@@ -29,6 +30,13 @@ from baseline.actions import (
     returned_values,
     stamp_edited,
 )
+from baseline.combine import (
+    MergeOutcome,
+    SummaryOutcome,
+    assessment_from_files,
+    merge_returns_in,
+    summarise_files,
+)
 from baseline.config import AgencyMap
 from baseline.files import atomic_write, refuse_overwrite, safe_filename
 from baseline.generation import (  # generate lives apart, so that it loads no other writer
@@ -39,20 +47,15 @@ from baseline.generation import (  # generate lives apart, so that it loads no o
     read_prefill,
 )
 from baseline.guideline import Guideline
-from baseline.intake import (  # the commands that write nothing live there, so that they import no writer
+from baseline.intake import (  # the commands that write nothing live there and in combine, so they import no writer
     Assessment,
     LoadedReturns,
-    MergeOutcome,
     Progress,
     Reader,
-    SummaryOutcome,
-    assessment_from_files,
     check_against_config,
     check_agency_filter,
     load_config,
     load_returns,
-    merge_returns_in,
-    summarise_files,
     track_returns,
     validate_files,
 )

@@ -43,3 +43,14 @@ def make_return(guideline: Guideline, agency: str, answers: dict[str, Answer] | 
         sectors=sectors, generated_at=generated_at, source=source or f"{agency}.xlsx",
         answers={r.id: answers.get(r.id, Answer(r.id)) for r in listed},
     )
+
+
+def wait_for_file(path: Path) -> None:
+    """Until `path` exists (at most a minute): how a test makes this process wait for a forked helper to reach a
+    point, so that what the helper does is tested whatever the timing (a helper starts in milliseconds)."""
+    import time
+
+    for _ in range(60_000):
+        if path.exists():
+            return
+        time.sleep(0.001)

@@ -12,50 +12,144 @@ from baseline import catalogue, generation
 from baseline.config import parse_config
 from baseline.cores import map_in_order
 from baseline.intake import POOL_MIN_FILES
+from tests.factories import wait_for_file
 
 PARENT = os.getpid()
+
+
+def no_children_left() -> bool:
+    """Every helper was reaped: this process has no child process, running or zombie."""
+    try:
+        os.waitpid(-1, os.WNOHANG)
+    except ChildProcessError:
+        return True
+    return False
+
+
+class Helped:
+    """An item function that makes sure this process and a helper both take part, whatever the timing: each waits,
+    at its first item, until the other has begun one (a helper takes items from the back and holds at most one while
+    it waits, so this process always gets the front). `then` is what a helper does with its first item: answer it,
+    raise, or die (without waiting)."""
+
+    def __init__(self, folder: Path, then: str = "answer", workers: int = 2):
+        self.helped, self.here = folder / "helped", folder / "here"
+        self.then = then
+        self.wait = workers > 1
+
+    def __call__(self, n: int) -> tuple[int, int]:
+        if os.getpid() != PARENT:
+            first = not self.helped.exists()
+            self.helped.touch()
+            if first and self.then == "raise":
+                raise ValueError(f"helper failed on {n}")
+            if first and self.then == "die":
+                os._exit(1)
+            wait_for_file(self.here)
+        elif self.wait and not self.here.exists():
+            self.here.touch()
+            wait_for_file(self.helped)
+        return n * n, os.getpid()
 
 
 def square(n: int) -> tuple[int, int]:
     return n * n, os.getpid()
 
 
-def fails_on_seven(n: int) -> int:
-    if n == 7:
-        raise ValueError("seven")
-    return n
-
-
-def dies_in_a_worker(n: int) -> int:
-    if n == 3 and os.getpid() != PARENT:
-        os._exit(1)  # a worker killed: the pool breaks
-    return n
-
-
-@pytest.mark.parametrize("workers", [1, 2])
-def test_every_answer_in_order(workers):
-    answers = list(map_in_order(square, list(range(50)), workers))
+@pytest.mark.parametrize("workers", [1, 2, 3])
+def test_every_answer_in_order(tmp_path, workers):
+    answers = list(map_in_order(Helped(tmp_path, workers=workers), list(range(50)), workers))
     assert [value for value, _ in answers] == [n * n for n in range(50)]
     pids = {pid for _, pid in answers}
-    assert (pids == {PARENT}) is (workers == 1)  # with a pool, other processes did the work
+    assert PARENT in pids  # this process works too, from the front
+    assert answers[0][1] == PARENT
+    assert (len(pids) > 1) is (workers > 1)  # ... and with helpers, they did some of the items
+    assert no_children_left()
 
 
 @pytest.mark.parametrize("first_here", [False, True])
-def test_the_first_item_is_done_here_only_when_asked(first_here):
-    """generate asks (what the first workbook warms is inherited by every worker); reading returns does not."""
-    answers = list(map_in_order(square, list(range(50)), 2, first_here=first_here))
-    assert [value for value, _ in answers] == [n * n for n in range(50)]
-    assert (answers[0][1] == PARENT) is first_here
-    assert any(pid != PARENT for _, pid in answers[1:])
+def test_the_first_item_is_done_before_the_fork_only_when_asked(tmp_path, first_here, monkeypatch):
+    """generate asks (what the first workbook warms is inherited by every helper); reading returns does not."""
+    forks = []
+    real_fork = os.fork
+
+    def fork():
+        forks.append(len(done))
+        return real_fork()
+
+    done: list[int] = []
+
+    def record(n: int) -> tuple[int, int]:
+        if os.getpid() == PARENT:
+            done.append(n)
+        return square(n)
+
+    monkeypatch.setattr(os, "fork", fork)
+    answers = list(map_in_order(record, list(range(10)), 2, first_here=first_here))
+    assert [value for value, _ in answers] == [n * n for n in range(10)]
+    assert forks == [1 if first_here else 0]  # items done here before the helper was forked
+    assert no_children_left()
 
 
-def test_an_exception_is_raised_as_without_a_pool():
-    with pytest.raises(ValueError, match="seven"):
-        list(map_in_order(fails_on_seven, list(range(20)), 2))
+def test_an_exception_in_a_helper_is_raised_here_at_its_item(tmp_path):
+    answers = []
+    with pytest.raises(ValueError, match="helper failed on 19"):
+        for value, _ in map_in_order(Helped(tmp_path, then="raise"), list(range(20)), 2):
+            answers.append(value)
+    assert answers == [n * n for n in range(19)]  # every item before it, wherever it was done
+    assert no_children_left()
 
 
-def test_a_broken_pool_leaves_the_rest_to_this_process():
-    assert list(map_in_order(dies_in_a_worker, list(range(12)), 2)) == list(range(12))
+def test_an_exception_here_stops_the_helpers():
+    def fails_on_zero(n: int) -> int:
+        if n == 0:
+            raise ValueError("zero")
+        return n
+
+    with pytest.raises(ValueError, match="zero"):
+        list(map_in_order(fails_on_zero, list(range(20)), 2))
+    assert no_children_left()
+
+
+def test_a_helper_that_dies_leaves_its_items_to_this_process(tmp_path):
+    answers = list(map_in_order(Helped(tmp_path, then="die"), list(range(12)), 2))
+    assert [value for value, _ in answers] == [n * n for n in range(12)]
+    assert (tmp_path / "helped").exists()  # a helper did start, and died
+    assert answers[-1][1] == PARENT  # the item it died on was done here
+    assert no_children_left()
+
+
+def test_an_answer_that_cannot_travel_is_an_error_at_its_item(tmp_path):
+    helped = Helped(tmp_path)
+
+    def unpicklable(n: int):
+        helped(n)
+        return (lambda: n) if os.getpid() != PARENT else n
+
+    with pytest.raises(RuntimeError, match="PicklingError|AttributeError"):
+        list(map_in_order(unpicklable, list(range(10)), 2))
+    assert no_children_left()
+
+
+def test_leaving_early_stops_the_helpers(tmp_path):
+    answers = map_in_order(Helped(tmp_path), list(range(1000)), 2)
+    assert next(answers) == (0, PARENT)
+    answers.close()
+    assert no_children_left()
+
+
+def test_without_helpers_nothing_is_forked(monkeypatch):
+    monkeypatch.setattr(os, "fork", lambda: pytest.fail("forked"))
+    assert [v for v, _ in map_in_order(square, [1, 2, 3], 1)] == [1, 4, 9]
+    assert [v for v, _ in map_in_order(square, [5], 2)] == [25]
+
+
+def test_when_no_helper_can_start_this_process_does_everything(monkeypatch):
+    def no_fork():
+        raise OSError("fork refused")
+
+    monkeypatch.setattr(os, "fork", no_fork)
+    assert [v for v, _ in map_in_order(square, list(range(30)), 2)] == [n * n for n in range(30)]
 
 
 def test_workbooks_built_on_every_core_are_the_ones_built_here(tmp_path, monkeypatch):

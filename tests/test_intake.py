@@ -1,18 +1,19 @@
 """intake.py: reading returns in a pool of processes gives exactly what reading them here gives (same reports, same
-answers, same order, a damaged file reported the same way), and a pool that cannot start or breaks still reads every
-file once; validate keeps no answers."""
+answers, same order, a damaged file reported the same way), and a helper process that cannot start or dies still reads
+every file once; validate keeps no answers."""
 
 from __future__ import annotations
 
 import datetime as dt
+import os
 import threading
-from concurrent.futures.process import BrokenProcessPool
 
 import pytest
 
-from baseline import catalogue, cores, intake
+from baseline import catalogue, combine, intake
 from baseline.assessment import Answer, Choice
 from baseline.xlsx.agency.writer import write_agency_workbook
+from tests.factories import wait_for_file
 
 AGENCIES = {"North CAMHS": ["mental_health"], "North Schools": ["education"], "North ED": ["emergency_care"],
             "North Police": ["police"]}
@@ -54,38 +55,35 @@ def test_validate_keeps_only_the_reports(returns):
     assert kept.report.to_dict() == intake.load_returns([returns], workers=1).report.to_dict()
 
 
-def test_a_pool_that_cannot_start_leaves_every_file_to_this_process(returns, monkeypatch):
-    def no_pool(*args, **kwargs):
-        raise OSError("no semaphores here")
+def test_a_helper_that_cannot_start_leaves_every_file_to_this_process(returns, monkeypatch):
+    def no_fork():
+        raise OSError("no more processes")
 
-    monkeypatch.setattr(cores, "ProcessPoolExecutor", no_pool)
+    monkeypatch.setattr(os, "fork", no_fork)
     assert _seen(intake.load_returns([returns], workers=2)) == _seen(intake.load_returns([returns], workers=1))
 
 
-def test_a_pool_that_breaks_midway_still_reads_each_file_once(returns, monkeypatch):
-    read: list[str] = []
+def test_a_helper_that_dies_midway_still_reads_each_file_once(returns, monkeypatch, tmp_path):
+    parent, died = os.getpid(), tmp_path / "died"
+    read_here: list[str] = []
+    read_kept = intake.read_kept
 
-    class BreaksAfterOne:
-        def __init__(self, *args, **kwargs):
-            pass
+    def dies_in_a_helper(path, **options):
+        if os.getpid() != parent:
+            died.touch()
+            os._exit(1)  # killed before answering the file it took
+        if not read_here:
+            wait_for_file(died)
+        read_here.append(str(path))
+        return read_kept(path, **options)
 
-        def __enter__(self):
-            return self
-
-        def __exit__(self, *exc):
-            return False
-
-        def map(self, reader, files, chunksize=1):
-            read.append(str(files[0]))
-            yield reader(files[0])
-            raise BrokenProcessPool("a worker was killed")
-
-    monkeypatch.setattr(cores, "ProcessPoolExecutor", BreaksAfterOne)
+    monkeypatch.setattr(intake, "read_kept", dies_in_a_helper)
     progress: list[str] = []
     pooled = intake.load_returns([returns], workers=2, progress=progress.append)
+    monkeypatch.undo()
     assert _seen(pooled) == _seen(intake.load_returns([returns], workers=1))
     assert progress == sorted(str(p) for p in returns.iterdir())  # each file once, in order
-    assert read == progress[:1]
+    assert read_here == progress  # all read here: the helper died on the first file it took
 
 
 def test_a_reader_passed_in_is_used_here_never_pickled(returns):
@@ -133,13 +131,13 @@ def merged(returns, tmp_path_factory):
 @pytest.mark.parametrize("agencies", [None, ["North ED"], ["Nobody"]])
 def test_a_merged_workbook_among_returns_is_refused_by_name(merged, agencies):
     target, good = merged
-    with pytest.raises(intake.BaselineError, match=f"{target.name} is a merged workbook: summarise it on its own"):
-        intake.assessment_from_files([*good, target], agencies=agencies)
+    with pytest.raises(combine.BaselineError, match=f"{target.name} is a merged workbook: summarise it on its own"):
+        combine.assessment_from_files([*good, target], agencies=agencies)
 
 
 def test_a_merged_workbook_alone_is_summarised_and_returns_are_merged(merged):
     target, good = merged
-    alone = intake.assessment_from_files([target])
-    on_the_fly = intake.assessment_from_files(good)
+    alone = combine.assessment_from_files([target])
+    on_the_fly = combine.assessment_from_files(good)
     assert alone.ok and on_the_fly.ok
     assert alone.assessment.agency_names == on_the_fly.assessment.agency_names

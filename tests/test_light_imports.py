@@ -21,7 +21,7 @@ def _run(code: str, cache: str) -> str:
 
 
 def test_validate_and_summary_import_no_writer_chart_or_template_library(tmp_path):
-    loaded = _run("import sys, baseline.cli, baseline.intake, baseline.render; "
+    loaded = _run("import sys, baseline.cli, baseline.intake, baseline.combine, baseline.render; "
                   f"print(','.join(m for m in {HEAVY!r} if m in sys.modules))", str(tmp_path))
     assert loaded == ""
 
@@ -106,3 +106,32 @@ def test_validate_with_a_config_and_warm_caches_imports_no_yaml_or_pydantic(tmp_
     cache = str(tmp_path / "cache")
     _run(f"from baseline import catalogue; catalogue.load_config({str(EXAMPLE)!r})", cache)  # warms both caches
     assert _run(code, cache).splitlines()[-1] == "exit 1"  # another area's return (exit 1), and none of them loaded
+
+
+# What a one-file validate leaves alone (issue 16: start-up is most of its time): merging and rolling up (combine, the
+# merged workbook's reader), the renderers of other commands (render/__init__ imports each on first use), the progress
+# line (only on a terminal, and validate shows none) and rich's tables (a valid file prints none).
+NOT_FOR_VALIDATE = ("baseline.combine", "baseline.xlsx.merged.reader", "baseline.render.actions",
+                    "baseline.render.summary", "baseline.render.rounds", "baseline.render.recs",
+                    "baseline.render.tracker", "baseline.render.progress", "rich.progress", "rich.table")
+
+
+def test_one_file_validate_loads_no_merge_summary_or_other_commands_renderers(tmp_path):
+    workbook = answered(generate_return(tmp_path, "return.xlsx"))
+    code = ("import sys\nfrom baseline.cli import cli\n"
+            f"try:\n    cli(['validate', {str(workbook)!r}])\nexcept SystemExit as done:\n    code = done.code\n"
+            "print('exit', code, 'baseline.render.validation' in sys.modules, "
+            f"'loaded:' + ','.join(m for m in {NOT_FOR_VALIDATE!r} if m in sys.modules))")
+    assert _run(code, str(tmp_path / "cache")).splitlines()[-1] == "exit 0 True loaded:"  # its own renderer only
+
+
+def test_summary_on_a_pipe_loads_no_progress_line_and_no_other_commands_renderers(tmp_path):
+    """The progress line is drawn only on a terminal: on a pipe (as here) rich.progress is never imported."""
+    workbook = answered(generate_return(tmp_path, "return.xlsx"))
+    code = ("import sys\nfrom baseline.cli import cli\n"
+            f"try:\n    cli(['summary', {str(workbook)!r}, '--as-of', '2027-03-01'])\n"
+            "except SystemExit as done:\n    code = done.code\n"
+            "print('exit', code, 'baseline.render.summary' in sys.modules, 'loaded:' + ','.join(m for m in "
+            "('rich.progress', 'baseline.render.actions', 'baseline.render.rounds', 'baseline.render.recs') "
+            "if m in sys.modules))")
+    assert _run(code, str(tmp_path / "cache")).splitlines()[-1] == "exit 0 True loaded:"

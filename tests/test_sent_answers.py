@@ -1,6 +1,6 @@
 """What the reading pool sends back (intake.read_kept): the answers as rows of values, rebuilt whole on the other
 side, without the cells they were read from (issue 16: unpickling slotted answers was a tenth of `summary`); and the
-cyclic garbage collector run less often while summary reads (intake.fewer_collections)."""
+cyclic garbage collector run less often while summary reads (combine.fewer_collections)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from dataclasses import fields
 
 import pytest
 
-from baseline import catalogue, intake
+from baseline import catalogue, combine, intake
 from baseline.assessment import ActionStatus, Answer, Choice, YesNo
 from baseline.xlsx.agency.writer import write_agency_workbook
 
@@ -48,24 +48,24 @@ def test_read_kept_sends_the_answers_as_rows_and_the_report_alone_without_them(t
 
 def test_the_collector_runs_less_often_while_reading_and_as_before_afterwards():
     before = gc.get_threshold()
-    with intake.fewer_collections():
-        assert gc.get_threshold()[0] >= intake.GC_YOUNG and gc.get_threshold()[1:] == before[1:]
+    with combine.fewer_collections():
+        assert gc.get_threshold()[0] >= combine.GC_YOUNG and gc.get_threshold()[1:] == before[1:]
     assert gc.get_threshold() == before
-    with pytest.raises(RuntimeError), intake.fewer_collections():
+    with pytest.raises(RuntimeError), combine.fewer_collections():
         raise RuntimeError("a failed read")
     assert gc.get_threshold() == before
 
 
 def test_merge_reads_its_returns_with_the_collector_run_less_often(monkeypatch, tmp_path):
     seen = []
-    read = intake.load_returns
+    read = combine.load_returns
 
     def spy(*args, **options):
         seen.append(gc.get_threshold()[0])
         return read(*args, **options)
 
-    monkeypatch.setattr(intake, "load_returns", spy)
+    monkeypatch.setattr(combine, "load_returns", spy)
     before = gc.get_threshold()
-    with pytest.raises(intake.BaselineError, match="No workbooks to merge"):
-        intake.merge_returns_in([tmp_path])  # an empty folder: read, then refused
-    assert seen and seen[0] >= intake.GC_YOUNG and gc.get_threshold() == before
+    with pytest.raises(combine.BaselineError, match="No workbooks to merge"):
+        combine.merge_returns_in([tmp_path])  # an empty folder: read, then refused
+    assert seen and seen[0] >= combine.GC_YOUNG and gc.get_threshold() == before

@@ -8,7 +8,7 @@ import datetime as dt
 
 import pytest
 
-from baseline import catalogue, intake, workflow
+from baseline import catalogue, combine, workflow
 from baseline.assessment import Answer, Choice
 from baseline.xlsx.agency.writer import write_agency_workbook
 from baseline.xlsx.merged import reader
@@ -33,20 +33,20 @@ def folder(tmp_path_factory):
 
 @pytest.fixture
 def asked(monkeypatch):
-    """The files intake asks is_merged_workbook about, in order."""
+    """The files combine asks is_merged_workbook about, in order."""
     calls = []
 
     def recording(path):
         calls.append(path.name)
         return reader.is_merged_workbook(path)
 
-    monkeypatch.setattr(intake, "is_merged_workbook", recording)
+    monkeypatch.setattr(combine, "is_merged_workbook", recording)
     return calls
 
 
 def test_returns_that_read_are_never_asked_whether_they_are_merged(folder, asked):
     returns, _ = folder
-    outcome = intake.summarise_files([returns], as_of=dt.date(2027, 3, 1))
+    outcome = combine.summarise_files([returns], as_of=dt.date(2027, 3, 1))
     assert outcome.summary is not None and len(outcome.summary.agencies) == len(AGENCIES)
     assert asked == []
 
@@ -55,8 +55,8 @@ def test_only_files_that_failed_are_asked_and_the_merged_one_is_named(folder, as
     returns, merged = folder
     damaged = tmp_path / "0-damaged.xlsx"
     damaged.write_bytes(b"PK\x03\x04 not really a workbook")
-    with pytest.raises(intake.BaselineError, match=f"{merged} is a merged workbook: summarise it on its own"):
-        intake.assessment_from_files([damaged, *sorted(returns.iterdir()), merged])
+    with pytest.raises(combine.BaselineError, match=f"{merged} is a merged workbook: summarise it on its own"):
+        combine.assessment_from_files([damaged, *sorted(returns.iterdir()), merged])
     assert asked == ["0-damaged.xlsx", "merged.xlsx"]
 
 
@@ -64,7 +64,7 @@ def test_files_that_fail_for_other_reasons_are_reported_as_before(folder, asked,
     returns, _ = folder
     damaged = tmp_path / "damaged.xlsx"
     damaged.write_bytes(b"PK\x03\x04 not really a workbook")
-    outcome = intake.assessment_from_files([*sorted(returns.iterdir()), damaged])
+    outcome = combine.assessment_from_files([*sorted(returns.iterdir()), damaged])
     assert not outcome.ok and asked == ["damaged.xlsx"]
     [bad] = [f for f in outcome.report.files if not f.valid]
     assert bad.path == str(damaged)
@@ -80,7 +80,7 @@ def test_a_merged_workbook_alone_is_opened_once(folder, monkeypatch):
         return original(path)
 
     monkeypatch.setattr(reader, "_open_checked", counting)
-    outcome = intake.assessment_from_files([merged])
+    outcome = combine.assessment_from_files([merged])
     assert outcome.ok and outcome.plan is not None
     assert opened == [merged]
     assert outcome.assessment.agency_names == reader.read_merged(merged).assessment.agency_names

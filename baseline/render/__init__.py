@@ -1,186 +1,58 @@
 """Presentation: library results -> terminal text, plain text, JSON, CSV, Markdown — the only place that formats
-for people. No business logic here. One module per command family; this package re-exports their names so that
-`render.print_summary` and friends stay one import for the CLI, which imports render inside its commands so that
-`baseline --help` never loads rich."""
+for people. No business logic here. One module per command family; `render.print_summary` and friends stay one
+import for the CLI (which imports render inside its commands, so that `baseline --help` never loads rich).
+
+Each name is imported from the module that owns it on first use (PEP 562 `__getattr__`), so a command loads only
+the renderers it uses: one-file `validate` loads neither the summary's nor the action plan's renderers (nor the
+library modules they render), nor rich.progress. tests/test_render_names.py checks the table against the modules.
+"""
 
 from __future__ import annotations
 
-from baseline.render.actions import (
-    action_list_csv,
-    action_list_markdown,
-    carry_lines,
-    group_line,
-    print_action_list,
-)
-from baseline.render.common import (
-    CSV_BOM,
-    NOT_ENCODED,
-    WIDE,
-    block,
-    console,
-    fields_line,
-    fit_columns,
-    longest_line,
-    longest_word,
-    markdown_table,
-    print_table_or_blocks,
-    progress_reader,
-    say,
-    share_room,
-    spreadsheet_text,
-    table,
-    table_chrome,
-    to_csv,
-    to_json,
-    wrap_words,
-)
-from baseline.render.recs import (
-    guideline_listing,
-    import_lines,
-    listing_csv,
-    print_diff,
-    print_listing,
-    print_recommendation,
-    recommendation_dict,
-)
-from baseline.render.rounds import (
-    CHANGE_LABELS,
-    CHANGE_STYLES,
-    actions_sentence,
-    agencies_warning,
-    change_sentence,
-    compare_headline,
-    compare_markdown,
-    compare_tables,
-    migration_lines,
-    print_compare,
-    round_label,
-)
-from baseline.render.summary import (
-    GAP_HEADER,
-    NO_SUMMARY,
-    RISK_FLAGGED,
-    STATUS_HEADERS,
-    STATUS_STYLES,
-    actions_csv_table,
-    agencies_sentence,
-    breakdown,
-    count_row,
-    deadline_shown,
-    gap_agencies,
-    gap_rows,
-    gaps_csv_table,
-    honesty_notes,
-    owner_rows,
-    percent_met,
-    print_gaps,
-    print_summary,
-    returned_sentence,
-    summary_csv,
-    summary_heading,
-    summary_markdown,
-    view_sentences,
-)
-from baseline.render.tracker import (
-    count_sentence,
-    headline,
-    long_date,
-    print_tracker,
-    state_text,
-    tracker_json,
-    tracker_markdown,
-)
-from baseline.render.validation import (
-    ISSUE_HEADER,
-    file_heading,
-    issue_place,
-    print_config_notes,
-    print_validation,
-    validation_count,
-    validation_text,
-)
-from baseline.text import counted  # the plural rule lives in text (generate prints counts without rich)
+from importlib import import_module
 
-__all__ = [
-    "NOT_ENCODED",
-    "console",
-    "progress_reader",
-    "to_json",
-    "CSV_BOM",
-    "to_csv",
-    "spreadsheet_text",
-    "counted",
-    "markdown_table",
-    "WIDE",
-    "longest_word",
-    "longest_line",
-    "table_chrome",
-    "fit_columns",
-    "share_room",
-    "table",
-    "wrap_words",
-    "say",
-    "block",
-    "fields_line",
-    "print_table_or_blocks",
-    "recommendation_dict",
-    "guideline_listing",
-    "print_listing",
-    "listing_csv",
-    "print_recommendation",
-    "print_diff",
-    "import_lines",
-    "STATUS_STYLES",
-    "STATUS_HEADERS",
-    "NO_SUMMARY",
-    "RISK_FLAGGED",
-    "percent_met",
-    "count_row",
-    "breakdown",
-    "deadline_shown",
-    "owner_rows",
-    "gap_agencies",
-    "GAP_HEADER",
-    "gap_rows",
-    "summary_heading",
-    "returned_sentence",
-    "agencies_sentence",
-    "view_sentences",
-    "honesty_notes",
-    "print_summary",
-    "print_gaps",
-    "gaps_csv_table",
-    "actions_csv_table",
-    "summary_csv",
-    "summary_markdown",
-    "file_heading",
-    "validation_count",
-    "issue_place",
-    "ISSUE_HEADER",
-    "print_validation",
-    "validation_text",
-    "print_config_notes",
-    "CHANGE_LABELS",
-    "CHANGE_STYLES",
-    "round_label",
-    "compare_headline",
-    "change_sentence",
-    "actions_sentence",
-    "agencies_warning",
-    "compare_tables",
-    "print_compare",
-    "compare_markdown",
-    "migration_lines",
-    "long_date",
-    "headline",
-    "count_sentence",
-    "state_text",
-    "print_tracker",
-    "tracker_markdown",
-    "tracker_json",
-    "group_line",
-    "print_action_list",
-    "action_list_csv",
-    "action_list_markdown",
-    "carry_lines",
-]
+# Which module owns each name `render.NAME` gives: every public name of the render modules, and the plural rule.
+_NAMES = {
+    "baseline.render.actions": (
+        "CSV_HEADER", "MARKDOWN_HEADER", "ACTION_TABLE_HEADER", "group_line", "print_action_list", "action_list_csv",
+        "action_list_markdown", "carry_lines"),
+    "baseline.render.common": (
+        "NOT_ENCODED", "CSV_BOM", "WIDE", "LaidOutTable", "console", "to_json", "to_csv", "spreadsheet_text",
+        "markdown_table", "longest_word", "longest_line", "table_chrome", "fit_columns", "share_room", "table",
+        "wrap_words", "say", "block", "fields_line", "print_table_or_blocks"),
+    "baseline.render.progress": ("progress_reader",),
+    "baseline.render.recs": (
+        "recommendation_dict", "guideline_listing", "print_listing", "listing_csv", "print_recommendation",
+        "print_diff", "import_lines"),
+    "baseline.render.rounds": (
+        "CHANGE_LABELS", "CHANGE_STYLES", "round_label", "compare_headline", "change_sentence", "actions_sentence",
+        "agencies_warning", "compare_tables", "print_compare", "compare_markdown", "migration_lines"),
+    "baseline.render.summary": (
+        "STATUS_STYLES", "STATUS_HEADERS", "NO_SUMMARY", "RISK_FLAGGED", "GAP_HEADER", "percent_met", "count_row",
+        "breakdown", "deadline_shown", "owner_rows", "gap_agencies", "gap_rows", "summary_heading",
+        "returned_sentence", "agencies_sentence", "view_sentences", "honesty_notes", "print_summary", "print_gaps",
+        "gaps_csv_table", "actions_csv_table", "summary_csv", "summary_markdown"),
+    "baseline.render.tracker": (
+        "STATE_STYLES", "long_date", "headline", "count_sentence", "state_text", "print_tracker", "tracker_markdown",
+        "tracker_json"),
+    "baseline.render.validation": (
+        "ISSUE_HEADER", "file_heading", "validation_count", "issue_place", "print_validation", "validation_text",
+        "print_config_notes"),
+    "baseline.text": ("counted",),  # the plural rule lives in text (generate prints counts without rich)
+}
+_OWNER = {name: module for module, names in _NAMES.items() for name in names}
+
+__all__ = list(_OWNER)
+
+
+def __getattr__(name: str):
+    """`render.NAME`: imported from its module the first time, then an ordinary attribute of this package."""
+    module = _OWNER.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = globals()[name] = getattr(import_module(module), name)
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_OWNER})

@@ -10,22 +10,22 @@ import json
 import os
 import re
 import sys
-from contextlib import contextmanager, nullcontext
 from operator import itemgetter
-from typing import Any, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
 from rich import box
 from rich._wrap import divide_line
 from rich.cells import cell_len
 from rich.console import Console, ConsoleOptions
 from rich.padding import Padding
-from rich.progress import Progress, SpinnerColumn, TextColumn
 from rich.segment import Segment
 from rich.style import Style
-from rich.table import Table
 from rich.text import Text
 
 from baseline.text import csv_cell, markdown_text, printable
+
+if TYPE_CHECKING:
+    from rich.table import Table
 
 NOT_ENCODED = "(not yet encoded: see NICE)"
 
@@ -47,23 +47,6 @@ def console(stderr: bool = False):
     """A rich Console on the *current* stdout/stderr (CliRunner swaps them), long lines not wrapped mid-word."""
     return _InertConsole(file=sys.stderr if stderr else sys.stdout, highlight=False, soft_wrap=True, markup=False,
                          emoji=False)
-
-
-def progress_reader():
-    """A transient progress line on stderr while files are read; only on a terminal, so pipes and logs stay clean.
-    A context manager giving a callable (path -> None), or None."""
-    if not sys.stderr.isatty():
-        return nullcontext(None)
-
-    @contextmanager
-    def bar():
-        # redrawn as each file is read, not by a thread of its own: reading may fork processes (intake.pool_size)
-        with Progress(SpinnerColumn(), TextColumn("{task.completed} read · {task.description}", markup=False),
-                      console=console(stderr=True), transient=True, auto_refresh=False) as progress:
-            task = progress.add_task("", total=None)
-            yield lambda path: progress.update(task, description=path, advance=1, refresh=True)
-
-    return bar()
 
 
 def to_json(data: Any) -> str:
@@ -197,6 +180,8 @@ def table(header: Sequence[str], rows: Sequence[Sequence[Any]], width: int, *, t
     if widths is None:
         return None
     no_wrap, right = set(no_wrap), set(right)
+    from rich.table import Table  # here: 3 ms of start-up (fractions, decimal) that a clean validate never uses
+
     head = Table(title=title, title_justify="left", title_style="bold", box=box.SIMPLE_HEAD, show_edge=False,
                  pad_edge=False)
     for index, (name, column_width) in enumerate(zip(header, widths)):

@@ -61,25 +61,23 @@ _BULLET = re.compile("[ \t]*[\u2022\u25aa\u25e6\u25cf\u2023\u2043\uf0b7][ \t]*")
 
 
 # Column meanings, tried in this order against each header: the first whose pattern matches wins. Order matters:
-# NICE's evidence header mentions "meet" and "not applicable", its action header "not met", and so on.
-_COLUMN_MEANINGS: tuple[tuple[str, re.Pattern], ...] = tuple(
-    (key, re.compile(pattern))
-    for key, pattern in (
-        ("year", r"\byear\b"),
-        ("evidence", r"\bevidence\b|\bcurrent (activity|practice)\b"),
-        ("risk", r"\brisks?\b"),
-        ("cost", r"\bcosts?\b|\bsavings?\b"),
-        ("capacity", r"\bcapacity\b"),
-        ("deadline", r"\bdeadlines?\b|\bby when\b|\btarget date\b|\btimescales?\b|\bdue date\b"),
-        ("completed_by", r"\bcompleted by\b"),
-        ("owner", r"\bresponsib|\bleads?\b|\bowners?\b"),
-        ("progress", r"\bprogress\b|\bstatus\b|\brag\b"),  # a column users add; recognised so it claims nothing else
-        ("action", r"\bactions?\b"),
-        ("relevant", r"\brelevan|\bapplicab"),
-        ("meets", r"\bmeets?\b|\bmet\b|\bcomplian"),
-        ("number", r"^guideline recommendation$|\brecommendation (number|no\b|ref|id\b)|^rec(ommendation)?\.? ?(no|number|ref|id)\b"),
-        ("text", r"\brecommendations?\b"),
-    )
+# NICE's evidence header mentions "meet" and "not applicable", its action header "not met", and so on. Compiled on
+# first use (re's own cache), as only a return from NICE's tool needs them, not every command's start-up.
+_COLUMN_MEANINGS: tuple[tuple[str, str], ...] = (
+    ("year", r"\byear\b"),
+    ("evidence", r"\bevidence\b|\bcurrent (activity|practice)\b"),
+    ("risk", r"\brisks?\b"),
+    ("cost", r"\bcosts?\b|\bsavings?\b"),
+    ("capacity", r"\bcapacity\b"),
+    ("deadline", r"\bdeadlines?\b|\bby when\b|\btarget date\b|\btimescales?\b|\bdue date\b"),
+    ("completed_by", r"\bcompleted by\b"),
+    ("owner", r"\bresponsib|\bleads?\b|\bowners?\b"),
+    ("progress", r"\bprogress\b|\bstatus\b|\brag\b"),  # a column users add; recognised so it claims nothing else
+    ("action", r"\bactions?\b"),
+    ("relevant", r"\brelevan|\bapplicab"),
+    ("meets", r"\bmeets?\b|\bmet\b|\bcomplian"),
+    ("number", r"^guideline recommendation$|\brecommendation (number|no\b|ref|id\b)|^rec(ommendation)?\.? ?(no|number|ref|id)\b"),
+    ("text", r"\brecommendations?\b"),
 )
 
 
@@ -104,7 +102,7 @@ def column_meaning(header: Any) -> str | None:
     if not text:
         return None
     for key, pattern in _COLUMN_MEANINGS:
-        if pattern.search(text):
+        if re.search(pattern, text):
             return key
     return None
 
