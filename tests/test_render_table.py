@@ -151,7 +151,7 @@ def test_a_long_sentence_is_printed_at_once_as_line_by_line(colour, monkeypatch)
 
 
 def test_a_table_printed_uncropped_is_what_the_cropped_print_shows():
-    """print_table leaves out rich's cropping of each line to the terminal: no line of a table() is wider than the
+    """LaidOutTable.print leaves out rich's cropping of each line to the terminal: no line of a table() is wider than the
     width it was laid out for, wide characters, long titles and folded words included."""
     tables = 0
     for seed in range(150):
@@ -165,12 +165,12 @@ def test_a_table_printed_uncropped_is_what_the_cropped_print_shows():
         tables += 1
         for colour in (True, False):
             out = inert_console(width, colour)
-            common.print_table(out, shown)
+            shown.print(out)
             assert out.file.getvalue() == printed(shown, width, colour) + "\n"
     assert tables >= 40  # the cases that fit their width, not only those that fall back to blocks
 
 
 def test_cells_wide_is_richs_cell_len():
     texts = WORDS + ["".join(map(chr, range(32, 127))), "\x7f", "a\u00a0b", "Bench Agency 00001, " * 50]
-    assert all(common.cells_wide(text) == cell_len(text) for text in texts)
-    assert common.cells_wide("漢字") == 4 and common.cells_wide("tab\there") == cell_len("tab\there")
+    assert all(common._cells_wide(text) == cell_len(text) for text in texts)
+    assert common._cells_wide("漢字") == 4 and common._cells_wide("tab\there") == cell_len("tab\there")

@@ -104,7 +104,7 @@ def longest_line(text: str) -> int:
     return max((cell_len(line) for line in text.splitlines()), default=0)
 
 
-def cells_wide(text: str) -> int:
+def _cells_wide(text: str) -> int:
     """The cells `text` takes at a terminal (rich's cell_len), at the cost of len where each character takes one
     (a gap's list of hundreds of agencies is measured several times over)."""
     return len(text) if _is_plain(text) else cell_len(text)
@@ -238,6 +238,14 @@ class LaidOutTable:
         self.head = head
         self.rows = rows
         self.styles = styles
+
+    def print(self, out: Console) -> None:
+        """The table on `out` (which it was laid out for: table(..., out.width)), and a blank line. Its lines are not
+        cropped to the terminal: none is wider than the width the table was laid out for (fit_columns), so cropping
+        changes nothing but measures every line (thousands in a national summary's owner table).
+        tests/test_render_table.py holds it to the cropped print."""
+        out.print(self, soft_wrap=False, crop=False)
+        out.print()
 
     def __rich_console__(self, console: Console, options: ConsoleOptions):
         yield from console.render(self.head, options)
@@ -396,14 +404,14 @@ def wrap_words(text: Text, width: int) -> list[Text]:
     lines = []
     for paragraph in text.split("\n"):
         plain = paragraph.plain
-        offsets, used = [], cells_wide(plain) - cells_wide(plain.lstrip())
+        offsets, used = [], _cells_wide(plain) - _cells_wide(plain.lstrip())
         # a paragraph that fits is never broken (a file or a pipe: width is sys.maxsize, so every one fits)
-        words = re.finditer(r"\S+\s*", plain) if cells_wide(plain) > width else ()
+        words = re.finditer(r"\S+\s*", plain) if _cells_wide(plain) > width else ()
         for word in words:
-            if used and used + cells_wide(word.group().rstrip()) > width:
+            if used and used + _cells_wide(word.group().rstrip()) > width:
                 offsets.append(word.start())
                 used = 0
-            used += cells_wide(word.group())
+            used += _cells_wide(word.group())
         for line in paragraph.divide(offsets):
             line.rstrip()
             lines.append(line)
@@ -432,14 +440,6 @@ def fields_line(header: Sequence[str], row: Sequence[Any]) -> str:
     return " · ".join(f"{name}: {value}" for name, value in zip(header, row) if str(value))
 
 
-def print_table(out: Console, shown: LaidOutTable) -> None:
-    """A table() laid out for `out.width`, and a blank line. Its lines are not cropped to the terminal: none is wider
-    than the width the table was laid out for (fit_columns), so cropping changes nothing but measures every line
-    (thousands in a national summary's owner table). tests/test_render_table.py holds it to the cropped print."""
-    out.print(shown, soft_wrap=False, crop=False)
-    out.print()
-
-
 def print_table_or_blocks(out: Console, title: str, header: Sequence[str], rows: Sequence[Sequence[Any]], *,
                           label_columns: int = 1, no_wrap: Iterable[int] = (), right: Iterable[int] = (),
                           prefer: Iterable[int] = (), styles: Sequence[str | None] = ()) -> None:
@@ -447,7 +447,7 @@ def print_table_or_blocks(out: Console, title: str, header: Sequence[str], rows:
     `label_columns` cells as its head, the others as "Header: value" pairs."""
     shown = table(header, rows, out.width, title=title, no_wrap=no_wrap, right=right, prefer=prefer, styles=styles)
     if shown is not None:
-        print_table(out, shown)
+        shown.print(out)
         return
     say(out, Text(title, style="bold"))
     for index, row in enumerate(rows):

@@ -16,7 +16,6 @@ from baseline.render.common import (
     block,
     console,
     markdown_table,
-    print_table,
     print_table_or_blocks,
     say,
     table,
@@ -53,7 +52,7 @@ def count_row(counts: dict[str, int]) -> list[str]:
 def breakdown(summary, by: str) -> tuple[list[str], list[list]]:
     """The table behind `--by section|agency|owner`, as header + rows of plain values (shared by all formats)."""
     if by == "owner":
-        return list(OWNER_HEADER), _owner_table(summary, lambda written: written)
+        return list(_OWNER_HEADER), _owner_table(summary, lambda written: written)
     counts_header = list(STATUS_HEADERS.values()) + ["% met"]
     if by == "agency":
         return ["Agency", *counts_header], [[a["agency"], *count_row(a["counts"])] for a in summary.by_agency]
@@ -70,10 +69,10 @@ def owner_rows(summary) -> tuple[list[str], list[list], list[str | None]]:
     """The owner table for people: (agency, owner) pairs, the earliest open deadline said "overdue since" when past,
     overdue owners styled."""
     rows = _owner_table(summary, lambda written: deadline_shown(written, summary.as_of))
-    return list(OWNER_HEADER), rows, ["bold red" if o.overdue else None for o in summary.owners]
+    return list(_OWNER_HEADER), rows, ["bold red" if o.overdue else None for o in summary.owners]
 
 
-OWNER_HEADER = ["Agency", "Owner", "Actions", "Open", "Overdue", "Earliest open deadline"]
+_OWNER_HEADER = ["Agency", "Owner", "Actions", "Open", "Overdue", "Earliest open deadline"]
 
 
 def _owner_table(summary, said) -> list[list]:
@@ -87,11 +86,11 @@ def _owner_table(summary, said) -> list[list]:
 def gap_agencies(gap: dict) -> str:
     """The agencies behind a gap grouped by their own gap status (agencies that meet it or to which it does not
     apply are left out, to keep a board paper readable)."""
-    groups = [f"{STATUS_HEADERS[status]}: {', '.join(names)}" for status, names in gap_groups(gap).items() if names]
+    groups = [f"{STATUS_HEADERS[status]}: {', '.join(names)}" for status, names in _gap_groups(gap).items() if names]
     return "; ".join(groups) or ("no agency was asked" if not gap["agencies"] else "")
 
 
-def gap_groups(gap: dict) -> dict[str, list[str]]:
+def _gap_groups(gap: dict) -> dict[str, list[str]]:
     """The agencies of a gap with each gap status of their own (not met, partially met, not assessed), in agency
     order; each status picked out in C (a national summary's gaps name hundreds of agencies each)."""
     names, statuses = list(gap["agencies"]), list(gap["agencies"].values())
@@ -199,7 +198,7 @@ def print_gaps(out: Console, summary) -> None:
     styled = [[row[0], Text(row[1], style=STATUS_STYLES[gap["status"]]), *row[2:]] for gap, row in zip(summary.gaps, rows)]
     shown = table(GAP_HEADER, styled, out.width, title=title, no_wrap=(0,)) if out.width >= WIDE else None
     if shown is not None:
-        print_table(out, shown)
+        shown.print(out)
         return
     say(out, Text(title, style="bold"))
     for gap, row in zip(summary.gaps, rows):
@@ -216,7 +215,7 @@ def gaps_csv_table(summary) -> tuple[list[str], list[list]]:
     rows = []
     for gap in summary.gaps:
         rows.append([gap["recommendation"], gap["summary"] or "", STATUS_HEADERS[gap["status"]],
-                     "Yes" if gap["risk"] else "No", *map(", ".join, gap_groups(gap).values())])
+                     "Yes" if gap["risk"] else "No", *map(", ".join, _gap_groups(gap).values())])
     return header, rows
 
 
