@@ -175,8 +175,9 @@ def _answer_from_row():
 
 
 answer_from_row = _answer_from_row()
-# The fields answer_from_row takes, in order: every field of Answer but `cells`.
+# The fields answer_from_row takes, in order: every field of Answer but `cells`; answer_row gives them.
 ANSWER_ROW = tuple(f.name for f in fields(Answer) if f.name != "cells")
+answer_row = attrgetter(*ANSWER_ROW)
 
 
 _COMPLETED_BY = attrgetter("completed_by")

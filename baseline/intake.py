@@ -15,12 +15,11 @@ import sys
 import threading
 from dataclasses import dataclass, field, replace
 from functools import partial
-from operator import attrgetter
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
 from baseline import catalogue, tracker
-from baseline.assessment import ANSWER_ROW, AgencyReturn, Answer, answer_from_row
+from baseline.assessment import AgencyReturn, Answer, answer_from_row, answer_row
 from baseline.config import AgencyMap, AssessmentConfig
 from baseline.cores import map_in_order
 from baseline.files import expand_paths
@@ -169,7 +168,7 @@ class SentAnswers(dict):
     (assessment.answer_from_row)."""
 
     def __reduce__(self):
-        return _answers_from_rows, (list(self), list(map(attrgetter(*ANSWER_ROW), self.values())))
+        return _answers_from_rows, (list(self), list(map(answer_row, self.values())))
 
 
 def _answers_from_rows(rec_ids: list[str], rows: list[tuple]) -> dict[str, Answer]:
