@@ -151,8 +151,8 @@ def test_a_long_sentence_is_printed_at_once_as_line_by_line(colour, monkeypatch)
 
 
 def test_a_table_printed_uncropped_is_what_the_cropped_print_shows():
-    """LaidOutTable.print leaves out rich's cropping of each line to the terminal: no line of a table() is wider than the
-    width it was laid out for, wide characters, long titles and folded words included."""
+    """LaidOutTable.print leaves out rich's cropping of each line to the terminal: no line of a table() is wider than
+    the width it was laid out for, wide characters, long titles and folded words included."""
     tables = 0
     for seed in range(150):
         rng = random.Random(1000 + seed)
