@@ -366,6 +366,11 @@ def _scan_xml_prologs(data: bytes, infos: list[zipfile.ZipInfo], inflated: dict[
     return heads
 
 
+# The prolog of almost every part: an XML declaration (holding no "<", ">" or "?") or none, white space, and the
+# root element's start. It holds no DTD; anything else is looked at piece by piece (_prolog_is_safe).
+_PLAIN_PROLOG = re.compile(rb"(?:<\?xml[^<>?]*\?>)?[ \t\r\n]*<[A-Za-z_]")
+
+
 def _utf16(head: bytes) -> str | None:
     """The codec of an XML part in UTF-16 (with or without its byte-order mark), else None."""
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
@@ -381,6 +386,8 @@ def _prolog_is_safe(head: bytes, complete: bool) -> bool | None:
     """True when the XML prolog (declaration, comments, processing instructions) ends in a root element, with no
     DOCTYPE or ENTITY declaration before it; False when it has one; None when `head` ends inside the prolog of a
     part we have not seen all of. Comments are skipped properly, so none can hide a DTD."""
+    if _PLAIN_PROLOG.match(head):  # as every office program writes it: at most a declaration, then the root
+        return True
     encoding = _utf16(head)
     if encoding:
         head = head[: len(head) // 2 * 2].decode(encoding, errors="replace").encode("utf-8")
@@ -616,8 +623,7 @@ def _xlsx_extent(stream, head: bytes = b"") -> tuple[int, int, int, int, int]:
     irregular = False
     for piece in _pieces_whole_tags(stream()):
         irregular = irregular or outside.search(piece) is not None or _XLSX_PREFIXED_CELL.search(piece) is not None
-        if b"mergeCell" in piece:
-            merges += _MERGE_REF.findall(piece)
+        merges += _MERGE_REF.findall(piece)  # as fast as a test for "mergeCell" first
     if not irregular:
         return (*bound, *_xlsx_merges(merges))
     cells = refs = 0
@@ -681,10 +687,18 @@ def _at_most(limit: bytes, low: bytes, high: bytes) -> bytes:
 
 
 def _pieces_whole_tags(pieces):
-    """The pieces of a stream re-cut so that no tag is split between two of them."""
+    """The pieces of a stream re-cut so that no tag is split between two of them (the last, or only, piece is
+    given whole: a sheet inflated whole is not copied)."""
     carry = b""
-    for piece in pieces:
+    pieces = iter(pieces)
+    following = next(pieces, None)
+    while following is not None:
+        piece, following = following, next(pieces, None)
         buffer = carry + piece
+        if following is None:
+            carry = b""
+            yield buffer
+            break
         cut = buffer.rfind(b"<")
         if cut < 0:  # text only: no tag starts here, so none can run on into the next piece
             carry = b""

@@ -285,6 +285,9 @@ class _AssessmentSheet:
         id_col = columns["recommendation"]
         inputs = [(column.key, columns[column.key], column_letter(columns[column.key]))
                   for column in layout.INPUT_COLUMNS if column.key in columns]
+        plain_columns = {key: c for key, c, _ in inputs}
+        # Rows with a merged or formula cell take the general path (_answer); every other row the plain one.
+        special_rows = {r for r, _ in self.merged_from} | {r for r, _ in self.formulas}
         for r in range(header_row + 1, len(self.grid)):
             row = self.grid[r]
             typed = row[id_col] if id_col < len(row) else ""
@@ -307,7 +310,12 @@ class _AssessmentSheet:
                                "first was read.", r, id_col, rec_id))
                 continue
             first_row[rec_id] = r
-            answers[rec_id] = self._answer(rules, rec_id, r, row, inputs)
+            answer = None
+            if r not in special_rows:
+                number = str(r + 1)
+                answer = rules.plain_answer(rec_id, r, row, plain_columns,
+                                            {key: letter + number for key, _, letter in inputs})
+            answers[rec_id] = answer if answer is not None else self._answer(rules, rec_id, r, row, inputs)
         self._stray(rules, unnumbered, last_numbered, inputs, columns.get("section"))
         rules.finish()
         return answers
