@@ -332,10 +332,12 @@ class _AssessmentSheet:
                 and _SECTION_NUMBER.match(row[section_col]) is not None
             if heading or r < last_numbered:
                 for key, c, _ in inputs:
-                    if c < len(row) and (r, c) not in covered and cell_text(row[c]):
+                    if c < len(row) and row[c] != "" and (r, c) not in covered and cell_text(row[c]):
                         rules.answer_on_heading_row((r, c), row[c], key, cell_text)
                 continue
-            first = next((c for c, value in enumerate(row) if (r, c) not in covered and cell_text(value)), None)
+            # A blank cell ("") first: the usual one, and no text.
+            first = next((c for c, value in enumerate(row) if value != "" and (r, c) not in covered and cell_text(value)),
+                         None)
             if first is not None:
                 rules.note_below_table((r, first), row[first], cell_text)
 
