@@ -133,3 +133,35 @@ def test_pieces_are_re_cut_only_between_tags_and_lose_nothing(parts, cuts):
         assert after.startswith(b"<") or b"<" not in before  # no tag is cut in two
     if len(pieces) == 1:
         assert out == pieces and out[0] is pieces[0] or not xml  # a part inflated whole is not copied
+
+
+# --- the file is read once, by its size, and whole even if it grew -------------------------------------------------
+
+
+def _stat_says(monkeypatch, size: int) -> None:
+    """fstat reports `size` bytes: as if the file grew between the stat and the read."""
+    real = untrusted.os.fstat
+
+    def fstat(fd):
+        status = list(real(fd))
+        status[6] = size  # st_size
+        return untrusted.os.stat_result(status)
+
+    monkeypatch.setattr(untrusted.os, "fstat", fstat)
+
+
+def test_a_file_that_grew_after_its_stat_is_read_whole(tmp_path, monkeypatch):
+    path = tmp_path / "growing.xlsx"
+    path.write_bytes(bytes(range(256)) * 12)
+    _stat_says(monkeypatch, 1000)
+    assert untrusted.read_untrusted(path) == path.read_bytes()
+
+
+def test_a_file_that_grew_past_the_limit_after_its_stat_is_refused(tmp_path, monkeypatch):
+    path = tmp_path / "growing.xlsx"
+    path.write_bytes(b"PK\x03\x04" + bytes(3000))
+    monkeypatch.setattr(untrusted, "MAX_FILE_BYTES", 2000)
+    _stat_says(monkeypatch, 1000)
+    with pytest.raises(FileRefused) as refused:
+        untrusted.read_untrusted(path)
+    assert refused.value.code == "unsafe-file" and "larger than" in refused.value.message

@@ -366,7 +366,11 @@ def read_untrusted(path: Path | str) -> bytes:
                 raise FileRefused("unsafe-file", f"The file is {status.st_size / 1024 / 1024:.1f} MB, more than the "
                                                  f"{MAX_FILE_BYTES // 1024 // 1024} MB a return can be; it was not "
                                                  "read. Remove pictures or extra sheets and send it again.")
-            data = handle.read(MAX_FILE_BYTES + 1)  # the file may grow between stat and read
+            # The size it has and a byte more (asking for the limit would allocate 20 MB per file); then, if it grew
+            # between stat and read, the rest, up to the limit.
+            data = handle.read(status.st_size + 1)
+            if len(data) > status.st_size:
+                data += handle.read(MAX_FILE_BYTES + 1 - len(data))
     except OSError as exc:
         raise FileRefused("unreadable-file", f"The file cannot be opened: {exc.strerror or exc}.") from None
     if len(data) > MAX_FILE_BYTES:
