@@ -1,7 +1,8 @@
 """Everything before a parser trusts a file: size, container type, zip entry count, total uncompressed size and
 compression ratio, a DTD/entity scan of every part (by content, whatever its name), encryption (XLSX_PITFALLS.md
 §1), and the extent of every sheet, measured by streaming its XML before calamine or openpyxl allocate a grid for it
-(a single cell typed at XFD1048576 spans 17 billion cells).
+(a single cell typed at XFD1048576 spans 17 billion cells): up front, or (measure_later, for reading returns) just
+before a parser reads the sheet, so that a sheet no parser reads costs nothing.
 
 The bytes checked are the bytes parsed afterwards (no second read of the path, so no swap in between). Parts are
 read through CheckedFile.read_part, bounded by the size the zip directory declares.
