@@ -380,9 +380,9 @@ class AnswerRules:
         # The hot loop of reading (a return is 51 rows x 9 cells, read by validate, summary and merge alike).
         if columns is not self._plan_of:
             self._plan = [(key, c, *_KIND_OF[key]) for key, c in columns.items()]
-            self._plan_of = columns
+            self._plan_of = columns  # pragma: no mutate (a memo: without it, the same plan every row)
         values: dict[str, Any] = {}
-        answered = False
+        answered = False  # pragma: no mutate (None is as false)
         width = len(row)
         for key, c, kind, exact_choices in self._plan:
             raw = row[c] if c < width else ""
@@ -399,7 +399,7 @@ class AnswerRules:
                     values[key] = text
                     answered = answered or key != "completed_by"
             elif kind == "choice":
-                chosen = exact_choices.get(raw) if kind_of_value is str else None
+                chosen = exact_choices.get(raw) if kind_of_value is str else None  # pragma: no mutate (no key is)
                 if chosen is None:
                     return None
                 values[key] = chosen

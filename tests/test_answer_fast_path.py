@@ -106,6 +106,15 @@ def test_values_at_the_limits_take_the_fast_path(key, value):
     assert answer is not None and answer == _general(_rules([]), "1.1.1", 6, row, columns)
 
 
+@pytest.mark.parametrize("key, value", [("relevant", "No"), ("risk", "Yes"), ("deadline", dt.date(2027, 3, 31)),
+                                        ("evidence", "x")])
+def test_one_answer_alone_makes_the_return_answered_on_the_fast_path(key, value):
+    rules = _rules([])
+    columns = {key: 3 + i for i, key in enumerate(COLUMNS)}
+    row = ["1.1.1", "", ""] + [value if k == key else "" for k in COLUMNS]
+    assert rules.plain_answer("1.1.1", 6, row, columns, {}) is not None and rules.answered
+
+
 def test_only_completed_by_is_no_answer_on_the_fast_path_either():
     rules = _rules([])
     columns = {key: 3 + i for i, key in enumerate(COLUMNS)}
