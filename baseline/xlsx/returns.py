@@ -50,7 +50,8 @@ def read_return(path: str | Path, agencies: AgencyResolver | None = None) -> Rea
     """
     report = FileReport(path=str(path))
     try:
-        suffix = Path(path).suffix.lower()
+        named = Path(path)
+        suffix = named.suffix.lower()
         if suffix in (".csv", ".numbers"):  # any other file is opened once, by _checked, as a regular file only
             require_regular_file(path)  # issue 11: a named pipe would block every open below for ever
         if suffix == ".csv" and not _is_workbook(path):  # a workbook renamed to .csv is read as the workbook
@@ -58,7 +59,7 @@ def read_return(path: str | Path, agencies: AgencyResolver | None = None) -> Rea
         if suffix == ".numbers":
             raise FileRefused("unreadable-file", "This is an Apple Numbers file, which baseline cannot read. In "
                                                  "Numbers, choose File > Export To > Excel…, and send the .xlsx file.")
-        with _checked(path) as checked:
+        with _checked(named) as checked:
             # Before any parser, as check_untrusted would have: the sheets a return's reader reads (or every one).
             checked.measure(sheets_read(checked.sheet_names()))
             source = SourceWorkbook.open(checked)
@@ -166,7 +167,7 @@ def _checked(path: str | Path):
         if refused.code != "unreadable-file" or not data.startswith(OLE_MAGIC):
             raise
         check_legacy_extents(data)
-        return LegacyFile(Path(path), data, hashlib.sha256(data).hexdigest())
+        return LegacyFile(path if isinstance(path, Path) else Path(path), data, hashlib.sha256(data).hexdigest())
 
 
 # An .xls sheet is at most 65,536 x 256 cells, but calamine allocates the whole extent of a sheet's cells up front: a

@@ -286,7 +286,7 @@ def check_untrusted(path: Path | str, sheets: Collection[str] | None = None, *,
     as read_untrusted read them (else they are read here).
     """
     require_defusedxml()
-    path = Path(path)
+    path = path if isinstance(path, Path) else Path(path)
     if data is None:
         data = read_untrusted(path)
     if data.startswith(OLE_MAGIC):
@@ -337,7 +337,7 @@ def require_regular_file(path: Path | str) -> None:
 
 
 @contextmanager
-def _open_regular(path: Path):
+def _open_regular(path: Path | str):
     """The file opened for reading, once it is known to be a regular file. Opened without blocking and checked on
     the open descriptor, so a pipe swapped in after a check cannot block the read."""
     try:
@@ -360,7 +360,6 @@ def _open_regular(path: Path):
 def read_untrusted(path: Path | str) -> bytes:
     """The bytes of a file a user named: a regular file only (_open_regular), of at most MAX_FILE_BYTES, not empty;
     else FileRefused."""
-    path = Path(path)
     try:
         with _open_regular(path) as (handle, status):
             if status.st_size > MAX_FILE_BYTES:

@@ -7,6 +7,7 @@ in checks.py; this module only finds the values and their cells.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from typing import Any, Callable
@@ -41,6 +42,10 @@ RECOMMENDATION_ID = re.compile(r"^\d+(\.\d+)+$")
 _SECTION_NUMBER = re.compile(r"^\s*\d+\.\d+\b")  # "1.1 Information and support": a section heading row
 
 
+_STAMP_KEYS = frozenset(layout.STAMP_KEYS)
+_cell_position = functools.lru_cache(maxsize=256)(parse_cell_ref)  # the same ten cells in every return
+
+
 @dataclass
 class Metadata:
     values: dict[str, str]  # from the _baseline sheet, the one stamp every format keeps
@@ -58,7 +63,7 @@ def read_metadata(source: SourceWorkbook, file: str) -> Metadata:
         if len(row) < 2:
             continue
         key = cell_text(row[0])
-        if key in layout.STAMP_KEYS and key not in values:
+        if key in _STAMP_KEYS and key not in values:
             values[key] = cell_text(row[1])
             cells[key] = cell_ref(r, 1)
     metadata = Metadata(values, cells)
@@ -74,12 +79,12 @@ def read_metadata(source: SourceWorkbook, file: str) -> Metadata:
             file=file, sheet=sheet or META_SHEET, cell=cell or cells.get(key)))
 
     for key, value in custom_properties(source.checked).items():
-        if key in layout.STAMP_KEYS and value != values.get(key, ""):
+        if key in _STAMP_KEYS and value != values.get(key, ""):
             disagree(key, f"the document property {layout.META_PREFIX}{key}", value)
     for key, (sheet, ref) in defined_names(source.checked).items():
-        if key not in layout.STAMP_KEYS:
+        if key not in _STAMP_KEYS:
             continue
-        target = grid_value(grid, *parse_cell_ref(ref)) if sheet == META_SHEET and ref else None
+        target = grid_value(grid, *_cell_position(ref)) if sheet == META_SHEET and ref else None
         if target is None or cell_text(target) != values.get(key):
             shown = cell_text(target) if target is not None else f"{sheet}!{ref}"
             disagree(key, f"the defined name {layout.META_PREFIX}{key}", shown)
