@@ -227,7 +227,7 @@ def sheets_read(names: list[str] | None) -> set[str] | None:
     ours: the stamps and the Assessment sheet (any case); None (every sheet) for any other workbook (a merged one,
     NICE's tool, one we did not make), and for a return whose Assessment sheet was renamed, which the reader looks
     for among the other sheets. Only those sheets are measured before reading; any other sheet a parser reads all
-    the same is measured then (SourceWorkbook), so this decides when, never whether."""
+    the same is measured just before it is read (SourceWorkbook); a sheet no parser reads is never measured."""
     if names is None or META_SHEET not in names or ANSWERS_SHEET in names:
         return None
     assessment = {name for name in names if normalise_header(name) == _ASSESSMENT_KEY}

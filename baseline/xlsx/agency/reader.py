@@ -340,9 +340,9 @@ class _AssessmentSheet:
                     if c < len(row) and row[c] != "" and (r, c) not in covered and cell_text(row[c]):
                         rules.answer_on_heading_row((r, c), row[c], key, cell_text)
                 continue
-            # A blank cell ("") first: the usual one, and no text.
-            first = next((c for c, value in enumerate(row) if value != "" and (r, c) not in covered and cell_text(value)),
-                         None)
+            # A blank cell ("", the usual one) is passed over before anything else is asked of it.
+            first = next((c for c, value in enumerate(row)
+                          if value != "" and (r, c) not in covered and cell_text(value)), None)
             if first is not None:
                 rules.note_below_table((r, first), row[first], cell_text)
 
