@@ -15,8 +15,8 @@ from typing import Any, Callable
 from baseline import catalogue
 from baseline.assessment import AgencyReturn, Answer
 from baseline.checks import AnswerRules
+from baseline.digest import unchanged_return
 from baseline.issues import FileReport, Issue, make_issue
-from baseline.rounds import unchanged_return
 from baseline.text import EXCEL_CELL_LIMIT, is_too_long, quote
 from baseline.xlsx.agency import layout
 from baseline.xlsx.agency.layout import ASSESSMENT_SHEET, META_SHEET
