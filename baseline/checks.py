@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Container, Mapping, Sequence
 
 from baseline.assessment import ActionStatus, Answer, Choice, YesNo
 from baseline.issues import Issue, make_issue
@@ -239,6 +239,7 @@ _RELEVANT = (Choice.YES, Choice.PARTIAL)
 _ANSWER_KEYS = ("meets", "evidence", "action", "owner", "deadline", "deadline_text", "action_status", "risk")
 
 Position = tuple[int, int]  # 0-based (row, col) on the sheet
+_NONE_INVALID: frozenset[str] = frozenset()
 
 
 class AnswerRules:
@@ -265,6 +266,8 @@ class AnswerRules:
         # read either way (03/05/2027) are errors too (finish), never silently taken day first.
         self._month_first: str | None = None  # the first month-first date seen, for the message
         self._either_way: list[tuple[str, str, Position, str]] = []  # (rec_id, key, cell, text) read day first
+        self._plan_of: Mapping[str, int] | None = None  # plain_answer's columns, and their kinds (_plan)
+        self._plan: list[tuple[str, int, str, Mapping[str, Any] | None]] = []
 
     def issue(self, code: str, message: str, at: Position | None, recommendation: str | None) -> None:
         cell = self.cell_ref(*at) if at is not None else None
@@ -362,7 +365,56 @@ class AnswerRules:
                     for key, (_, at) in cells.items()}
         answer = Answer(rec_id, **values, cells=refs)
         if values or invalid:  # a blank row cannot be inconsistent
-            self._consistency(answer, cells, invalid)
+            self._consistency(answer, cells, lambda key: cells[key][1], invalid)
+        return answer
+
+    def plain_answer(self, rec_id: str, r: int, row: Sequence[Any], columns: Mapping[str, int],
+                     refs: Mapping[str, str]) -> Answer | None:
+        """`answer` for one row of a grid, when every cell of it is blank or as the workbook's own lists and cells
+        give it: printable text within a cell's limit, a drop-down value as listed, a date cell within the years.
+        The same Answer, issues (only consistency warnings can arise) and state as `answer` would give; None, having
+        changed nothing, for a row holding anything else (the caller then calls `answer`, which says what).
+
+        `r`: the row's 0-based index; `columns`: answer key -> 0-based column, for every answer column the return
+        has; `refs` as for `answer`. The caller keeps rows with merged or formula cells for `answer`."""
+        # The hot loop of reading (a return is 51 rows x 9 cells, read by validate, summary and merge alike).
+        if columns is not self._plan_of:
+            self._plan = [(key, c, *_KIND_OF[key]) for key, c in columns.items()]
+            self._plan_of = columns  # pragma: no mutate (a memo: without it, the same plan every row)
+        values: dict[str, Any] = {}
+        answered = False  # pragma: no mutate (None is as false)
+        width = len(row)
+        for key, c, kind, exact_choices in self._plan:
+            raw = row[c] if c < width else ""
+            if raw == "" or raw is None:
+                continue
+            kind_of_value = raw.__class__
+            if kind == "text":
+                if kind_of_value is not str or not raw.isprintable():
+                    return None
+                text = raw.strip()
+                if len(text) > EXCEL_CELL_LIMIT:
+                    return None
+                if text:
+                    values[key] = text
+                    answered = answered or key != "completed_by"
+            elif kind == "choice":
+                chosen = exact_choices.get(raw) if kind_of_value is str else None  # pragma: no mutate (no key is)
+                if chosen is None:
+                    return None
+                values[key] = chosen
+                answered = True
+            else:
+                day = raw if kind_of_value is dt.date else raw.date() if kind_of_value is dt.datetime else None
+                if day is None or not EARLIEST_YEAR <= day.year <= LATEST_YEAR:
+                    return None
+                values[key] = day
+                answered = True
+        if answered:
+            self.answered = True
+        answer = Answer(rec_id, **values, cells=refs)
+        if values:  # a blank row cannot be inconsistent
+            self._consistency(answer, columns, lambda key: (r, columns[key]), _NONE_INVALID)
         return answer
 
     def _deadline(self, rec_id: str, key: str, at: Position, raw: Any, cell_text: Callable[[Any], str]):
@@ -395,14 +447,12 @@ class AnswerRules:
                        "message, write dates as 31/03/2027.", at, rec_id)
         return day
 
-    def _consistency(self, answer: Answer, cells: Mapping[str, tuple[Any, Position]], invalid: set[str]) -> None:
-        """Warnings: answers that do not hang together (reported; they do not block merging). `cells` as for
-        `answer`: a key in it is a column the return has."""
+    def _consistency(self, answer: Answer, cells: Container[str], at: Callable[[str], Position],
+                     invalid: Container[str]) -> None:
+        """Warnings: answers that do not hang together (reported; they do not block merging). `cells`: the answer
+        columns the return has; `at`: the cell of one of them."""
         rec_id = answer.recommendation
         relevant, meets, action, owner = answer.relevant, answer.meets, answer.action, answer.owner
-
-        def at(key: str) -> Position:
-            return cells[key][1]
 
         def cell(key: str) -> str:
             return f"{self.cell_ref(*at(key))} ({self.label(key)})"

@@ -368,7 +368,8 @@ def validate(files: tuple[str, ...], config: str | None, agencies: tuple[str, ..
     from baseline import intake, render  # intake, not workflow: validate imports no workbook writer
 
     report = intake.validate_files(files, strict=strict, agency_map=_agency_map(as_agency, sectors),
-                                   agencies=_agency_filter(agencies), config=config)
+                                   agencies=_agency_filter(agencies), config=config,
+                                   meanwhile=lambda: render.preload("print_validation"))
     if fmt == "json":
         click.echo(render.to_json(report.to_dict()))
     elif fmt == "text":
@@ -480,7 +481,7 @@ def summary(files: tuple[str, ...], config: str | None, by: str, table_name: str
         outcome = combine.summarise_files(files, as_of=day, today=dt.date.today(), latest=latest, keep=keep,
                                             agencies=_agency_filter(agencies), sections=sections, statuses=statuses,
                                             progress=progress, agency_map=_agency_map(as_agency, sectors),
-                                            config=config)
+                                            config=config, meanwhile=lambda: render.preload("print_summary"))
     if outcome.summary is None:
         render.print_validation(outcome.report, only_problems=True, stderr=True)
         echo_err("Cannot summarise: fix the errors above (or summarise the files that are valid).")

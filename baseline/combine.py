@@ -12,7 +12,7 @@ import gc
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable
+from typing import Callable, Iterable
 
 from baseline import catalogue, tracker
 from baseline.actions import CarryReport, PlanRow, as_summary_actions
@@ -53,7 +53,8 @@ def merge_returns_in(paths: Iterable[str | Path], *, latest: bool = False, keep:
                      strict: bool = False, progress: Progress | None = None, reader: Reader | None = None,
                      agency_map: AgencyMap | None = None, agencies: Iterable[str] | None = None,
                      config: Path | str | Assessment | None = None,
-                     leave_out: Iterable[tuple[Path, str]] = ()) -> MergeOutcome:
+                     leave_out: Iterable[tuple[Path, str]] = (),
+                     meanwhile: Callable[[], object] | None = None) -> MergeOutcome:
     """Validate every file, then merge them if (and only if) no error-level issue was found anywhere.
 
     Two returns for one agency: `keep` (file paths or names) chooses, else `latest` takes the one saved last.
@@ -66,7 +67,7 @@ def merge_returns_in(paths: Iterable[str | Path], *, latest: bool = False, keep:
     with fewer_collections():  # every return's answers are kept for the merge: GC passes would walk them all
         loaded = load_returns(paths, strict=strict, progress=progress, reader=reader,
                               agency_map=assessment.names(agency_map) if assessment else agency_map,
-                              agencies=agencies, leave_out=[p for p, _ in leave_out])
+                              agencies=agencies, leave_out=[p for p, _ in leave_out], meanwhile=meanwhile)
     roles: dict[Path, str] = {}
     for p, role in leave_out:  # the same file as both: "--update workbook and output"
         if p.exists():
@@ -116,7 +117,8 @@ def _attach(report: ValidationReport, issues: list) -> None:
 def assessment_from_files(paths: Iterable[str | Path], *, latest: bool = False, keep: Iterable[str] = (),
                           progress: Progress | None = None, agency_map: AgencyMap | None = None,
                           agencies: Iterable[str] | None = None,
-                          config: Path | str | Assessment | None = None) -> MergeOutcome:
+                          config: Path | str | Assessment | None = None,
+                          meanwhile: Callable[[], object] | None = None) -> MergeOutcome:
     """What `summary` reads: one merged workbook, or returns merged on the fly (nothing written); either way seen
     through the --agency filter. A merged workbook's plan comes without links, orphan marks and digests as written
     (summary uses none of them)."""
@@ -126,7 +128,7 @@ def assessment_from_files(paths: Iterable[str | Path], *, latest: bool = False, 
     if workbook is None:
         try:
             outcome = merge_returns_in(paths, latest=latest, keep=keep, progress=progress, agency_map=agency_map,
-                                       agencies=agencies, config=asked)
+                                       agencies=agencies, config=asked, meanwhile=meanwhile)
         except BaselineError:
             _refuse_merged(files)  # a merged workbook among them is the problem to name
             raise
@@ -193,17 +195,18 @@ def summarise_files(paths: Iterable[str | Path], *, as_of: dt.date | None = None
                     latest: bool = False, keep: Iterable[str] = (), agencies: Iterable[str] | None = None,
                     sections: Iterable[str] | None = None, statuses: Iterable[str] | None = None,
                     progress: Progress | None = None, agency_map: AgencyMap | None = None,
-                    config: Path | str | None = None) -> SummaryOutcome:
+                    config: Path | str | None = None,
+                    meanwhile: Callable[[], object] | None = None) -> SummaryOutcome:
     """`baseline summary`: compliance gaps and action owners over a merged workbook, or over returns merged on the
     fly. `agencies` and `sections` filter (a name that matches nothing is a BaselineError); `statuses` are the
     system statuses listed as gaps (default not_met, partially_met, not_assessed). Overdue counts against `as_of`,
     else a merged workbook's own as-of date (so the summary agrees with its Actions sheet), else `today`. With
     `config`, the agencies it asks that have no return are named (`missing_agencies`), and its area and round head
-    the summary."""
+    the summary. `meanwhile`: see intake.load_returns (called only when returns are read)."""
     with fewer_collections():  # hundreds of thousands of answers and cells, all kept to the end
         asked = Assessment.load(config)
         outcome = assessment_from_files(paths, latest=latest, keep=keep, progress=progress, agency_map=agency_map,
-                                        agencies=agencies, config=asked)
+                                        agencies=agencies, config=asked, meanwhile=meanwhile)
         if not outcome.ok:
             return SummaryOutcome(outcome.report, None)
         assessment = outcome.assessment

@@ -22,20 +22,24 @@ Answer = TypeVar("Answer")
 
 
 def map_in_order(function: Callable[[Item], Answer], items: Sequence[Item], workers: int, *,
-                 first_here: bool = False) -> Iterator[Answer]:
+                 first_here: bool = False, meanwhile: Callable[[], object] | None = None) -> Iterator[Answer]:
     """function(item) for each item, in order. With workers > 1, workers - 1 forked processes compute some of them
     beside this one (their answers must pickle; an exception `function` raises is raised here, at its item, as it
     would be without helpers). A helper that cannot start or dies leaves the items it has not answered to this
     process, so every item is still done, once. `first_here`: the first item is done before the fork, so that what
     it warms (memos of prepared formulas and texts, a library's lazy set-up) is inherited by every helper instead of
-    being redone in each."""
+    being redone in each. `meanwhile`: called once, in this process, as soon as the helpers are started (before
+    any item, without helpers): the caller's own set-up for afterwards (the CLI imports what prints its result),
+    which costs nothing when helpers are working, as they take the items this process has no time for."""
     done = 0
     if workers > 1 and len(items) > 1 and hasattr(os, "fork"):
         if first_here:
             yield function(items[0])
             done = 1
-        yield from _Shared(function, items[done:], workers).answers()
+        yield from _Shared(function, items[done:], workers).answers(meanwhile)
         return
+    if meanwhile is not None:
+        meanwhile()
     for item in items:
         yield function(item)
 
@@ -48,7 +52,7 @@ class _Shared:
         self.items = items
         self.workers = workers
 
-    def answers(self) -> Iterator:
+    def answers(self, meanwhile: Callable[[], object] | None) -> Iterator:
         import mmap
         import struct
 
@@ -59,6 +63,8 @@ class _Shared:
         self.lock = _FileLock()
         helpers = self._start_helpers()
         try:
+            if meanwhile is not None:
+                meanwhile()
             while True:
                 index = self._claim(front=True)
                 if index is None:

@@ -84,7 +84,8 @@ class LoadedReturns:
 def load_returns(paths: Iterable[str | Path], *, strict: bool = False, progress: Progress | None = None,
                  reader: Reader | None = None, agency_map: AgencyMap | None = None,
                  agencies: Iterable[str] | None = None, keep_answers: bool = True,
-                 workers: int | None = None, leave_out: Iterable[Path] = ()) -> LoadedReturns:
+                 workers: int | None = None, leave_out: Iterable[Path] = (),
+                 meanwhile: Callable[[], object] | None = None) -> LoadedReturns:
     """Read and validate each file in turn (a folder stands for the workbooks in it). One bad file never stops the
     others.
 
@@ -95,6 +96,7 @@ def load_returns(paths: Iterable[str | Path], *, strict: bool = False, progress:
     the answers read. `workers`: processes reading files side by side (None: pool_size decides; 1: in this
     process). The result is the same either way, in the order of the files.
     `leave_out`: files never read as returns (the merge's own output and --update workbook), listed in `left_out`.
+    `meanwhile`: set-up the caller needs afterwards, done here while other processes read (cores.map_in_order).
     """
     wanted = {name_key(a): a for a in agencies or ()}
     expanded = expand_paths(paths)
@@ -110,7 +112,7 @@ def load_returns(paths: Iterable[str | Path], *, strict: bool = False, progress:
         workers = pool_size(len(files)) if workers is None else workers
     else:
         workers = 1  # a reader passed in need not survive pickling to another process
-    for path, (result, received) in _read_each(files, reader, progress, workers):
+    for path, (result, received) in _read_each(files, reader, progress, workers, meanwhile):
         result.report.issues = capped(result.report.issues)
         loaded.files_read += 1
         agency = result.report.agency
@@ -175,12 +177,12 @@ def _answers_from_rows(rec_ids: list[str], rows: list[tuple]) -> dict[str, Answe
     return dict(zip(rec_ids, map(answer_from_row, rows)))  # (tests/test_sent_answers.py: the round trip)
 
 
-def _read_each(files: list[Path], reader: Callable, progress: Progress | None,
-               workers: int) -> Iterator[tuple[Path, tuple[ReadResult, ReceivedFile]]]:
+def _read_each(files: list[Path], reader: Callable, progress: Progress | None, workers: int,
+               meanwhile: Callable[[], object] | None) -> Iterator[tuple[Path, tuple[ReadResult, ReceivedFile]]]:
     """(path, (result, received)) for each file, in order, read on `workers` processes (cores.map_in_order: a pool
     that cannot start or breaks leaves the rest to this process, so every file is still read, once). read_return
     never raises, so a worker's result is what this process would have got."""
-    for path, answer in zip(files, map_in_order(reader, files, workers)):
+    for path, answer in zip(files, map_in_order(reader, files, workers, meanwhile=meanwhile)):
         if progress:
             progress(str(path))
         yield path, _with_received(answer)
@@ -236,15 +238,17 @@ def check_agency_filter(wanted: Iterable[str], found: Iterable[str], where: str 
 
 
 def validate_files(paths: Iterable[str | Path], *, strict: bool = False, agency_map: AgencyMap | None = None,
-                   agencies: Iterable[str] | None = None, config: Path | str | None = None) -> ValidationReport:
+                   agencies: Iterable[str] | None = None, config: Path | str | None = None,
+                   meanwhile: Callable[[], object] | None = None) -> ValidationReport:
     """`baseline validate`: one report per file, every file accounted for (a missing path or a folder without
     workbooks is reported, not raised, so the other files are still checked). `strict` turns every warning into an
     error. With `config` (an assessment config file): its `files` name the agencies of returns that carry none, and
     returns of another area, of an agency not in it or filled in by the wrong agency, and agencies with no return,
-    are issues too."""
+    are issues too. `meanwhile`: see load_returns."""
     assessment = Assessment.load(config)
     names = assessment.names(agency_map) if assessment else agency_map
-    loaded = load_returns(paths, strict=strict, agency_map=names, agencies=agencies, keep_answers=False)
+    loaded = load_returns(paths, strict=strict, agency_map=names, agencies=agencies, keep_answers=False,
+                          meanwhile=meanwhile)
     if assessment:
         check_against_config(loaded, assessment, agencies, strict=strict)
     return loaded.report

@@ -167,3 +167,22 @@ def test_workbooks_built_on_every_core_are_the_ones_built_here(tmp_path, monkeyp
     assert [w.path.name for w in pooled] == [w.path.name for w in alone] == sorted(
         p.name for p in Path(tmp_path / "pooled").iterdir())
     assert all(a.path.read_bytes() == b.path.read_bytes() for a, b in zip(pooled, alone))
+
+
+def test_meanwhile_runs_here_once_while_the_helpers_work(tmp_path):
+    helped, calls = Helped(tmp_path), []
+
+    def meanwhile():
+        calls.append(os.getpid())
+        wait_for_file(helped.helped)  # returns only because a helper is at work meanwhile
+
+    answers = list(map_in_order(helped, list(range(20)), 2, meanwhile=meanwhile))
+    assert [value for value, _ in answers] == [n * n for n in range(20)]
+    assert calls == [PARENT]
+    assert no_children_left()
+
+
+def test_without_helpers_meanwhile_comes_first():
+    done: list = []
+    list(map_in_order(done.append, [1, 2], 1, meanwhile=lambda: done.append("meanwhile")))
+    assert done == ["meanwhile", 1, 2]

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import ast
 import importlib
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -48,7 +50,17 @@ def test_every_render_name_cli_uses_is_in_the_table():
     used = {node.attr for node in ast.walk(ast.parse(CLI.read_text(encoding="utf-8")))
             if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "render"}
     assert {"print_validation", "progress_reader", "print_summary"} <= used  # the walk sees cli's uses
-    assert used <= render._OWNER.keys()
+    assert used <= render._OWNER.keys() | {"preload"}  # preload: the package's own
+
+
+def test_preload_imports_the_module_behind_a_name_and_nothing_else(tmp_path):
+    code = ("import sys\nfrom baseline import render\nrender.preload('print_validation')\n"
+            "print('baseline.render.validation' in sys.modules, 'baseline.render.summary' in sys.modules, "
+            "'print_validation' in vars(render))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=tmp_path)
+    assert done.stdout.split() == ["True", "False", "True"]
+    with pytest.raises(AttributeError, match="no attribute 'print_nothing'"):
+        render.preload("print_nothing")
 
 
 def test_an_unknown_name_is_an_attribute_error_and_the_names_are_listed():

@@ -5,9 +5,13 @@ that lies about its size is never kept."""
 from __future__ import annotations
 
 import io
+import re
 import zipfile
+from unittest.mock import patch
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from baseline.xlsx import untrusted
 from baseline.xlsx.untrusted import FileRefused, check_untrusted, parse_xml
@@ -79,3 +83,85 @@ def test_a_sheet_that_inflates_to_more_than_it_declares_is_refused_as_unreadable
     with pytest.raises(FileRefused) as refused:
         check_untrusted(workbook)  # by the extent check, before any parser: a sheet is never measured by a lie
     assert refused.value.code == "unreadable-file" and "xl/worksheets/sheet2.xml" in refused.value.message
+
+
+# --- the prolog's shortcut, and the re-cutting of streamed pieces ------------------------------------------------
+
+PROLOG_PIECES = [b'<?xml version="1.0"?>', b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>', b" ",
+                 b"\r\n\t", b"<!-- c -->", b"<!-- <!DOCTYPE x> -->", b"<!DOCTYPE r>", b"<!ENTITY e 'x'>", b"<?pi x?>",
+                 b"<r/>", b"<x:r>", b"<_r>", b"\xef\xbb\xbf", b"<", b"?>", b">", b"<?xml ?", b"<1", b"<!", b"\x00",
+                 '<r/>'.encode("utf-16")]
+
+
+@given(st.lists(st.sampled_from(PROLOG_PIECES), max_size=6), st.booleans())
+def test_the_plain_prolog_shortcut_says_safe_only_where_the_full_scan_does(pieces, complete):
+    head = b"".join(pieces)
+    with patch.object(untrusted, "_PLAIN_PROLOG", re.compile(b"(?!)")):  # never matches: the full scan alone
+        scanned = untrusted._prolog_is_safe(head, complete)
+    assert untrusted._prolog_is_safe(head, complete) == scanned
+    if untrusted._PLAIN_PROLOG.match(head):
+        assert scanned is True
+
+
+@pytest.mark.parametrize("head", [
+    b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\r\n<worksheet xmlns="x">',
+    b"<Relationships>", b"\n<x:workbook>",
+])
+def test_what_office_programs_write_takes_the_prolog_shortcut(head):
+    assert untrusted._PLAIN_PROLOG.match(head)
+
+
+@pytest.mark.parametrize("head", [
+    b'<?xml version="1.0"?><!DOCTYPE r>', b"<!-- x --><r/>", b"\xef\xbb\xbf<r/>", b"<?xml version='1.0' ?><?pi?><r/>",
+    '<r/>'.encode("utf-16"),
+])
+def test_anything_else_takes_the_full_prolog_scan(head):
+    assert not untrusted._PLAIN_PROLOG.match(head)
+
+
+@given(st.lists(st.sampled_from([b"<c r=\"A1\">", b"<v>1</v>", b"</c>", b"text", b"<", b"c r", b">", b""]),
+                max_size=12),
+       st.lists(st.integers(0, 40), max_size=5))
+def test_pieces_are_re_cut_only_between_tags_and_lose_nothing(parts, cuts):
+    xml = b"".join(parts)
+    bounds = sorted({min(cut, len(xml)) for cut in cuts})
+    pieces = [xml[a:b] for a, b in zip([0, *bounds], [*bounds, len(xml)])]
+    out = list(untrusted._pieces_whole_tags(iter(pieces)))
+    assert b"".join(out) == xml
+    filled = [piece for piece in out if piece]
+    for before, after in zip(filled, filled[1:]):
+        assert after.startswith(b"<") or b"<" not in before  # no tag is cut in two
+    if len(pieces) == 1:
+        assert out == pieces and out[0] is pieces[0] or not xml  # a part inflated whole is not copied
+
+
+# --- the file is read once, by its size, and whole even if it grew -------------------------------------------------
+
+
+def _stat_says(monkeypatch, size: int) -> None:
+    """fstat reports `size` bytes: as if the file grew between the stat and the read."""
+    real = untrusted.os.fstat
+
+    def fstat(fd):
+        status = list(real(fd))
+        status[6] = size  # st_size
+        return untrusted.os.stat_result(status)
+
+    monkeypatch.setattr(untrusted.os, "fstat", fstat)
+
+
+def test_a_file_that_grew_after_its_stat_is_read_whole(tmp_path, monkeypatch):
+    path = tmp_path / "growing.xlsx"
+    path.write_bytes(bytes(range(256)) * 12)
+    _stat_says(monkeypatch, 1000)
+    assert untrusted.read_untrusted(path) == path.read_bytes()
+
+
+def test_a_file_that_grew_past_the_limit_after_its_stat_is_refused(tmp_path, monkeypatch):
+    path = tmp_path / "growing.xlsx"
+    path.write_bytes(b"PK\x03\x04" + bytes(3000))
+    monkeypatch.setattr(untrusted, "MAX_FILE_BYTES", 2000)
+    _stat_says(monkeypatch, 1000)
+    with pytest.raises(FileRefused) as refused:
+        untrusted.read_untrusted(path)
+    assert refused.value.code == "unsafe-file" and "larger than" in refused.value.message

@@ -54,5 +54,13 @@ def __getattr__(name: str):
     return value
 
 
+def preload(*names: str) -> None:
+    """Import now the modules behind these names, before they are first used: the CLI has what prints a command's
+    result imported while other processes read the returns (cores.map_in_order's `meanwhile`), where it is free."""
+    for name in names:
+        if name not in globals():
+            __getattr__(name)
+
+
 def __dir__() -> list[str]:
     return sorted({*globals(), *_OWNER})

@@ -53,6 +53,7 @@ class SourceWorkbook:
 
     def _sheet(self, sheet: str) -> Any:
         if sheet not in self._sheets:
+            self.checked.measure((sheet,))  # its extent, before calamine allocates it (check_untrusted's measure_later)
             self._sheets[sheet] = self.calamine.get_sheet_by_name(sheet)
         return self._sheets[sheet]
 

@@ -15,9 +15,9 @@ from pathlib import Path
 
 from baseline.assessment import AgencyReturn
 from baseline.issues import FileReport, make_issue
-from baseline.xlsx.agency.layout import META_SHEET
+from baseline.xlsx.agency.layout import ASSESSMENT_SHEET, META_SHEET
 from baseline.xlsx.agency.reader import read_agency_source
-from baseline.xlsx.cells import cell_ref
+from baseline.xlsx.cells import cell_ref, normalise_header
 from baseline.xlsx.csv_rescue import AgencyResolver, read_csv_return
 from baseline.xlsx.merged.layout import ANSWERS_SHEET
 from baseline.xlsx.merged.layout import KIND as MERGED_KIND
@@ -31,6 +31,7 @@ from baseline.xlsx.untrusted import (
     FileRefused,
     check_untrusted,
     damaged,
+    read_untrusted,
     require_regular_file,
 )
 
@@ -49,14 +50,18 @@ def read_return(path: str | Path, agencies: AgencyResolver | None = None) -> Rea
     """
     report = FileReport(path=str(path))
     try:
-        require_regular_file(path)  # issue 11: a named pipe would block every open below for ever
-        suffix = Path(path).suffix.lower()
+        named = Path(path)
+        suffix = named.suffix.lower()
+        if suffix in (".csv", ".numbers"):  # any other file is opened once, by _checked, as a regular file only
+            require_regular_file(path)  # issue 11: a named pipe would block every open below for ever
         if suffix == ".csv" and not _is_workbook(path):  # a workbook renamed to .csv is read as the workbook
             return ReadResult(report, read_csv_return(path, report, agencies))
         if suffix == ".numbers":
             raise FileRefused("unreadable-file", "This is an Apple Numbers file, which baseline cannot read. In "
                                                  "Numbers, choose File > Export To > Excel…, and send the .xlsx file.")
-        with _checked(path) as checked:
+        with _checked(named) as checked:
+            # Before any parser, as check_untrusted would have: the sheets a return's reader reads (or every one).
+            checked.measure(sheets_read(checked.sheet_names()))
             source = SourceWorkbook.open(checked)
             try:
                 kind = detect_format(source)
@@ -136,6 +141,12 @@ class LegacyFile:
     def read_xml(self, name: str) -> None:
         return None
 
+    def measure(self, sheets: object = None) -> None:
+        """Its extents were measured when it was read (check_legacy_extents)."""
+
+    def sheet_names(self) -> None:
+        return None
+
     def close(self) -> None:
         self.data = b""
 
@@ -147,22 +158,16 @@ class LegacyFile:
 
 
 def _checked(path: str | Path):
-    """The checked file: check_untrusted's, or — for an unencrypted .xls, which it refuses as "not an .xlsx" — the
-    legacy file's bytes, within the same size limit."""
+    """The checked file: check_untrusted's (its sheets measured later: see sheets_read), or — for an unencrypted
+    .xls, which it refuses as "not an .xlsx" — the legacy file's bytes, within the same size limit."""
+    data = read_untrusted(path)  # a regular file only (issue 11), within the size limit
     try:
-        return check_untrusted(path)
+        return check_untrusted(path, measure_later=True, data=data)
     except FileRefused as refused:
-        if refused.code != "unreadable-file":
-            raise
-        try:
-            with Path(path).open("rb") as handle:
-                data = handle.read(MAX_FILE_BYTES + 1)
-        except OSError:
-            raise refused from None
-        if not data.startswith(OLE_MAGIC) or len(data) > MAX_FILE_BYTES:
+        if refused.code != "unreadable-file" or not data.startswith(OLE_MAGIC):
             raise
         check_legacy_extents(data)
-        return LegacyFile(Path(path), data, hashlib.sha256(data).hexdigest())
+        return LegacyFile(path if isinstance(path, Path) else Path(path), data, hashlib.sha256(data).hexdigest())
 
 
 # An .xls sheet is at most 65,536 x 256 cells, but calamine allocates the whole extent of a sheet's cells up front: a
@@ -215,6 +220,21 @@ def check_legacy_extents(data: bytes) -> None:
                 f"Sheet {max(sheet - 1, 1)} of this .xls file has something in cell {cell_ref(rows - 1, columns - 1)}, "
                 "far outside any assessment table, so the file was not read. On that sheet press Ctrl+End to find "
                 "it, delete those rows and columns, save the file as an Excel Workbook (.xlsx) and send it again."))
+
+
+def sheets_read(names: list[str] | None) -> set[str] | None:
+    """The sheets that reading a workbook with these sheets (xl/workbook.xml's names) parses, when it is a return of
+    ours: the stamps and the Assessment sheet (any case); None (every sheet) for any other workbook (a merged one,
+    NICE's tool, one we did not make), and for a return whose Assessment sheet was renamed, which the reader looks
+    for among the other sheets. Only those sheets are measured before reading; any other sheet a parser reads all
+    the same is measured just before it is read (SourceWorkbook); a sheet no parser reads is never measured."""
+    if names is None or META_SHEET not in names or ANSWERS_SHEET in names:
+        return None
+    assessment = {name for name in names if normalise_header(name) == _ASSESSMENT_KEY}
+    return {META_SHEET, *assessment} if assessment else None
+
+
+_ASSESSMENT_KEY = normalise_header(ASSESSMENT_SHEET)
 
 
 def detect_format(source: "SourceWorkbook") -> str | None:

@@ -1,7 +1,8 @@
 """Everything before a parser trusts a file: size, container type, zip entry count, total uncompressed size and
 compression ratio, a DTD/entity scan of every part (by content, whatever its name), encryption (XLSX_PITFALLS.md
 §1), and the extent of every sheet, measured by streaming its XML before calamine or openpyxl allocate a grid for it
-(a single cell typed at XFD1048576 spans 17 billion cells).
+(a single cell typed at XFD1048576 spans 17 billion cells): up front, or (measure_later, for reading returns) just
+before a parser reads the sheet, so that a sheet no parser reads costs nothing.
 
 The bytes checked are the bytes parsed afterwards (no second read of the path, so no swap in between). Parts are
 read through CheckedFile.read_part, bounded by the size the zip directory declares.
@@ -74,6 +75,9 @@ def require_defusedxml() -> None:
                             "untrusted workbooks.")
 
 
+_NOT_MAPPED = object()
+
+
 @dataclass
 class CheckedFile:
     """An untrusted file that passed the checks: its bytes, their sha256, its kind and its zip directory.
@@ -91,11 +95,20 @@ class CheckedFile:
     # Parts the checks inflated whole (the sheets, at most SCAN_CHUNK_BYTES each): read_part serves them from
     # here, so the Assessment sheet is inflated once for the extent check and the formula look.
     _inflated: dict[str, bytes] = field(default_factory=dict, repr=False)
+    # Worksheet parts not measured yet (check_untrusted's measure_later): part -> (its zip entry, its head). Each is
+    # measured before any parser reads it: by `measure`, by read_part, and SourceWorkbook measures every sheet it
+    # reads. A part no parser reads is never measured.
+    _unmeasured: dict[str, tuple[zipfile.ZipInfo, bytes]] = field(default_factory=dict, repr=False)
+    _sheet_map: object = field(default=None, repr=False)  # _sheet_parts of the workbook, once (_NOT_MAPPED: not yet)
+
+    def __post_init__(self) -> None:
+        self._sheet_map = _NOT_MAPPED
 
     def close(self) -> None:
         self.zip.close()
         self._parsed.clear()
         self._inflated.clear()
+        self._unmeasured.clear()
 
     def __enter__(self) -> "CheckedFile":
         return self
@@ -108,7 +121,10 @@ class CheckedFile:
         return set(self.zip.NameToInfo)
 
     def read_part(self, name: str, limit: int | None = None) -> bytes | None:
-        """One part of the zip, inflated (at most `limit` bytes); None if the part does not exist."""
+        """One part of the zip, inflated (at most `limit` bytes); None if the part does not exist. A worksheet not
+        measured yet is measured first (FileRefused)."""
+        if name in self._unmeasured:
+            self._measure_part(name)
         whole = self._inflated.get(name)
         if whole is not None:
             return whole if limit is None else whole[:limit]
@@ -123,6 +139,48 @@ class CheckedFile:
             raw = self.read_part(name)
             self._parsed[name] = None if raw is None else parse_xml(raw, name)
         return self._parsed[name]
+
+    def measure(self, sheets: Collection[str] | None = None) -> None:
+        """Measure the extent of the worksheets named (None: every one) that are not measured yet, as check_untrusted
+        does (FileRefused: sheet-too-large, or a damaged part). A name the workbook does not map plainly to its part
+        (see _sheet_parts) has every sheet measured."""
+        if not self._unmeasured:
+            return
+        parts = None if sheets is None else self._parts_of(sheets)
+        for name in [name for name in self._unmeasured if parts is None or name in parts]:  # in the zip's order
+            self._measure_part(name)
+
+    def sheet_names(self) -> list[str] | None:
+        """The sheets' names as xl/workbook.xml lists them, in order; None when it cannot be read (or an .ods)."""
+        sheets = self._sheets()
+        return None if sheets is None else [name for name, _ in sheets]
+
+    def _sheets(self) -> list[tuple[str | None, set[str]]] | None:
+        if self._sheet_map is _NOT_MAPPED:
+            try:
+                self._sheet_map = _sheet_parts(self.read_xml("xl/_rels/workbook.xml.rels"),
+                                               self.read_xml("xl/workbook.xml")) if self.kind == "xlsx" else None
+            except FileRefused:  # reported where a reader parses the part; until then, every sheet is in doubt
+                return None
+        return self._sheet_map
+
+    def _parts_of(self, sheets: Collection[str]) -> set[str] | None:
+        """The parts of the sheets named; None (every part) unless each name is one sheet's, mapped plainly."""
+        mapped = self._sheets()
+        if mapped is None:
+            return None
+        parts: set[str] = set()
+        for wanted in sheets:
+            found = [sheet_parts for name, sheet_parts in mapped if name == wanted]
+            if len(found) != 1:
+                return None
+            parts |= found[0]
+        return parts
+
+    def _measure_part(self, name: str) -> None:
+        info, head = self._unmeasured[name]
+        _check_extent(self.data, self.zip, self.kind, info, head, self._inflated)
+        del self._unmeasured[name]
 
 
 def inflate(data: bytes, info: zipfile.ZipInfo, limit: int | None = None) -> bytes:
@@ -216,16 +274,21 @@ UNSAFE_XML = ("The file contains XML declarations (a DTD or entities) that sprea
 RESAVE = "Open it in Excel or LibreOffice, save it as an Excel workbook (.xlsx) and send it again."
 
 
-def check_untrusted(path: Path | str, sheets: Collection[str] | None = None) -> CheckedFile:
+def check_untrusted(path: Path | str, sheets: Collection[str] | None = None, *,
+                    measure_later: bool = False, data: bytes | None = None) -> CheckedFile:
     """Read an untrusted workbook's bytes and check them before any parser does. Raises FileRefused.
 
     `sheets`: the names of the only sheets the caller's parser reads (None: any), so that the extents of the others
     are not measured (a sheet no parser reads is never allocated); every part is still scanned for a DTD. See
-    _unread_parts for when a sheet counts as unread.
+    _unread_parts for when a sheet counts as unread. `measure_later` (.xlsx): no worksheet is measured here; each
+    is measured before a parser reads it (CheckedFile.measure, read_part; SourceWorkbook measures every sheet it
+    reads): for a caller that knows which sheets it reads only once the workbook is open. `data`: the file's bytes
+    as read_untrusted read them (else they are read here).
     """
     require_defusedxml()
-    path = Path(path)
-    data = _read_limited(path)
+    path = path if isinstance(path, Path) else Path(path)
+    if data is None:
+        data = read_untrusted(path)
     if data.startswith(OLE_MAGIC):
         # Both a legacy .xls and a password-protected .xlsx are OLE compound files; the latter stores the
         # stream names "EncryptionInfo" / "EncryptedPackage" (UTF-16 in the OLE directory).
@@ -250,12 +313,20 @@ def check_untrusted(path: Path | str, sheets: Collection[str] | None = None) -> 
         inflated: dict[str, bytes] = {}
         heads = _scan_xml_prologs(data, infos, inflated)
         unread = _unread_parts(data, archive, inflated, sheets) if sheets is not None and kind == "xlsx" else set()
-        _check_sheet_extents(data, archive, kind, heads, inflated, unread)
+        unmeasured: dict[str, tuple[zipfile.ZipInfo, bytes]] = {}
+        for info in _sheet_entries(archive, kind, heads):
+            head = heads.get(info.filename, b"")
+            if info.filename in unread:
+                continue
+            if measure_later and kind == "xlsx":
+                unmeasured[info.filename] = (info, head)
+            else:
+                _check_extent(data, archive, kind, info, head, inflated)
     except BaseException:
         archive.close()
         raise
     return CheckedFile(path=path, data=data, sha256=hashlib.sha256(data).hexdigest(), kind=kind, zip=archive,
-                       _inflated=inflated)
+                       _inflated=inflated, _unmeasured=unmeasured)
 
 
 def require_regular_file(path: Path | str) -> None:
@@ -266,7 +337,7 @@ def require_regular_file(path: Path | str) -> None:
 
 
 @contextmanager
-def _open_regular(path: Path):
+def _open_regular(path: Path | str):
     """The file opened for reading, once it is known to be a regular file. Opened without blocking and checked on
     the open descriptor, so a pipe swapped in after a check cannot block the read."""
     try:
@@ -286,14 +357,20 @@ def _open_regular(path: Path):
         yield handle, status
 
 
-def _read_limited(path: Path) -> bytes:
+def read_untrusted(path: Path | str) -> bytes:
+    """The bytes of a file a user named: a regular file only (_open_regular), of at most MAX_FILE_BYTES, not empty;
+    else FileRefused."""
     try:
         with _open_regular(path) as (handle, status):
             if status.st_size > MAX_FILE_BYTES:
                 raise FileRefused("unsafe-file", f"The file is {status.st_size / 1024 / 1024:.1f} MB, more than the "
                                                  f"{MAX_FILE_BYTES // 1024 // 1024} MB a return can be; it was not "
                                                  "read. Remove pictures or extra sheets and send it again.")
-            data = handle.read(MAX_FILE_BYTES + 1)  # the file may grow between stat and read
+            # The size it has and a byte more (asking for the limit would allocate 20 MB per file); then, if it grew
+            # between stat and read, the rest, up to the limit.
+            data = handle.read(status.st_size + 1)
+            if len(data) > status.st_size:
+                data += handle.read(MAX_FILE_BYTES + 1 - len(data))
     except OSError as exc:
         raise FileRefused("unreadable-file", f"The file cannot be opened: {exc.strerror or exc}.") from None
     if len(data) > MAX_FILE_BYTES:
@@ -366,6 +443,11 @@ def _scan_xml_prologs(data: bytes, infos: list[zipfile.ZipInfo], inflated: dict[
     return heads
 
 
+# The prolog of almost every part: an XML declaration (holding no "<", ">" or "?") or none, white space, and the
+# root element's start. It holds no DTD; anything else is looked at piece by piece (_prolog_is_safe).
+_PLAIN_PROLOG = re.compile(rb"(?:<\?xml[^<>?]*\?>)?[ \t\r\n]*<[A-Za-z_]")
+
+
 def _utf16(head: bytes) -> str | None:
     """The codec of an XML part in UTF-16 (with or without its byte-order mark), else None."""
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
@@ -381,6 +463,8 @@ def _prolog_is_safe(head: bytes, complete: bool) -> bool | None:
     """True when the XML prolog (declaration, comments, processing instructions) ends in a root element, with no
     DOCTYPE or ENTITY declaration before it; False when it has one; None when `head` ends inside the prolog of a
     part we have not seen all of. Comments are skipped properly, so none can hide a DTD."""
+    if _PLAIN_PROLOG.match(head):  # as every office program writes it: at most a declaration, then the root
+        return True
     encoding = _utf16(head)
     if encoding:
         head = head[: len(head) // 2 * 2].decode(encoding, errors="replace").encode("utf-8")
@@ -443,8 +527,24 @@ _COLUMNS_SPANNED = re.compile(rb"""table:number-columns-spanned\s*=\s*["']([0-9]
 _WORKSHEET_ROOT = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?worksheet[\s>]")
 
 
-def _check_sheet_extents(data: bytes, archive: zipfile.ZipFile, kind: str, heads: dict[str, bytes],
-                         inflated: dict[str, bytes], unread: set[str]) -> None:
+def _sheet_entries(archive: zipfile.ZipFile, kind: str, heads: dict[str, bytes]):
+    """The zip entries whose extent is measured (_check_extent), in the zip's order: an .ods content.xml; every
+    .xlsx part whose root element is a worksheet (whatever its name: the relationships decide what a parser reads)."""
+    for info in archive.infolist():
+        if kind == "ods":
+            if info.filename == "content.xml":
+                yield info
+            continue
+        head = heads.get(info.filename, b"")
+        encoding = _utf16(head)
+        if encoding is not None:
+            head = head.decode(encoding, "replace").encode()
+        if b"worksheet" in head and _WORKSHEET_ROOT.search(head):  # the literal first: a fast scan of most parts
+            yield info
+
+
+def _check_extent(data: bytes, archive: zipfile.ZipFile, kind: str, info: zipfile.ZipInfo, head: bytes,
+                  inflated: dict[str, bytes]) -> None:
     """Refuse a file with a sheet whose cells reach past MAX_SHEET_ROWS rows or MAX_SHEET_CELLS cells.
 
     The extent is what a parser would allocate: from A1 to the last row and column holding a cell (an .xlsx <c>
@@ -455,43 +555,34 @@ def _check_sheet_extents(data: bytes, archive: zipfile.ZipFile, kind: str, heads
     for the readers after it. A sheet that does not inflate cleanly to the size and CRC-32 the zip directory
     declares is unreadable-file, whatever its garbage looks like.
     """
-    for info in archive.infolist():
-        head = heads.get(info.filename, b"")
-        encoding = _utf16(head)
-        if info.filename in unread:
-            continue
-        if kind == "ods":
-            if info.filename != "content.xml":
-                continue
-        elif not _WORKSHEET_ROOT.search(head if encoding is None else head.decode(encoding, "replace").encode()):
-            continue
-        # A damaged sheet is refused here, as unreadable: never measured by the garbage it inflates to, which can
-        # name a far cell before it breaks (a large one is checked the same way at the end of its stream).
-        whole = inflated.get(info.filename)  # a sheet small enough for the DTD scan to have inflated it whole
-        if whole is None and info.file_size <= SCAN_CHUNK_BYTES:
-            whole = inflated[info.filename] = inflate(data, info)
+    encoding = _utf16(head)
+    # A damaged sheet is refused here, as unreadable: never measured by the garbage it inflates to, which can
+    # name a far cell before it breaks (a large one is checked the same way at the end of its stream).
+    whole = inflated.get(info.filename)  # a sheet small enough for the DTD scan to have inflated it whole
+    if whole is None and info.file_size <= SCAN_CHUNK_BYTES:
+        whole = inflated[info.filename] = inflate(data, info)
 
-        def stream(info=info, encoding=encoding, whole=whole):
-            pieces = _stream(data, info) if whole is None else iter((whole,))
-            return pieces if encoding is None else _as_utf8(pieces, encoding)
+    def stream():
+        pieces = _stream(data, info) if whole is None else iter((whole,))
+        return pieces if encoding is None else _as_utf8(pieces, encoding)
 
-        extents = _ods_extents(stream()) if kind == "ods" else [(None, *_xlsx_extent(stream, head))]
-        for name, rows, columns, merged_rows, merged_columns, merged in extents:
-            if merged > MAX_MERGED_CELLS or merged_rows > MAX_SHEET_ROWS or \
-                    merged_rows * merged_columns > MAX_SHEET_CELLS:
-                sheet = name or _sheet_name(archive, data, info.filename)
-                raise FileRefused("sheet-too-large", (
-                    f"The sheet '{sheet}' has cells merged over {merged:,} cells, as far as cell "
-                    f"{_shown_ref(merged_rows, merged_columns)}, far beyond any assessment table, so the file was "
-                    "not read. On that sheet select everything (Ctrl+A), choose Unmerge Cells, save and send the "
-                    "file again."))
-            if rows > MAX_SHEET_ROWS or rows * columns > MAX_SHEET_CELLS:
-                sheet = name or _sheet_name(archive, data, info.filename)
-                raise FileRefused("sheet-too-large", (
-                    f"The sheet '{sheet}' has something in cell {_shown_ref(rows, columns)}, far outside any "
-                    f"assessment table ({rows:,} rows by {columns:,} columns), so the file was not read. Something "
-                    "was typed or pasted far below or to the right of the table: on that sheet press Ctrl+End to "
-                    "find it, delete those rows and columns, save and send the file again."))
+    extents = _ods_extents(stream()) if kind == "ods" else [(None, *_xlsx_extent(stream, head))]
+    for name, rows, columns, merged_rows, merged_columns, merged in extents:
+        if merged > MAX_MERGED_CELLS or merged_rows > MAX_SHEET_ROWS or \
+                merged_rows * merged_columns > MAX_SHEET_CELLS:
+            sheet = name or _sheet_name(archive, data, info.filename)
+            raise FileRefused("sheet-too-large", (
+                f"The sheet '{sheet}' has cells merged over {merged:,} cells, as far as cell "
+                f"{_shown_ref(merged_rows, merged_columns)}, far beyond any assessment table, so the file was "
+                "not read. On that sheet select everything (Ctrl+A), choose Unmerge Cells, save and send the "
+                "file again."))
+        if rows > MAX_SHEET_ROWS or rows * columns > MAX_SHEET_CELLS:
+            sheet = name or _sheet_name(archive, data, info.filename)
+            raise FileRefused("sheet-too-large", (
+                f"The sheet '{sheet}' has something in cell {_shown_ref(rows, columns)}, far outside any "
+                f"assessment table ({rows:,} rows by {columns:,} columns), so the file was not read. Something "
+                "was typed or pasted far below or to the right of the table: on that sheet press Ctrl+End to "
+                "find it, delete those rows and columns, save and send the file again."))
 
 
 # A worksheet's target as Excel, LibreOffice, openpyxl and xlsxwriter write it (relative to xl/, or absolute): any
@@ -501,31 +592,46 @@ _PLAIN_SHEET_TARGET = re.compile(r"(?:/xl/)?(worksheets/[A-Za-z0-9_-]+\.xml)")
 
 def _unread_parts(data: bytes, archive: zipfile.ZipFile, inflated: dict[str, bytes], sheets: Collection[str]) -> set[str]:
     """The worksheet parts only sheets not named in `sheets` point to, when the workbook maps every sheet to its
-    part plainly (each sheet's relationship id, every attribute naming one, to a plain target); else nothing: in
-    any doubt every sheet is measured. A part that sheets to be read point to is always measured."""
+    part plainly (see _sheet_parts); else nothing: in any doubt every sheet is measured. A part that sheets to be
+    read point to is always measured."""
     try:
         rels = parse_xml(inflated.get("xl/_rels/workbook.xml.rels")
                          or inflate(data, archive.getinfo("xl/_rels/workbook.xml.rels")))
         workbook = parse_xml(inflated.get("xl/workbook.xml") or inflate(data, archive.getinfo("xl/workbook.xml")))
     except (FileRefused, KeyError):
         return set()
+    mapped = _sheet_parts(rels, workbook)
+    if mapped is None:
+        return set()
+    read = {part for name, parts in mapped if name in sheets for part in parts}
+    return {part for name, parts in mapped if name not in sheets for part in parts} - read
+
+
+def _sheet_parts(rels, workbook) -> list[tuple[str | None, set[str]]] | None:
+    """Each sheet of a workbook, in order: its name and the worksheet parts it points to, when the workbook maps
+    every sheet to its part plainly (each sheet's relationship id, every attribute naming one, to a plain target);
+    else None: in any doubt, every sheet is measured. `rels`, `workbook`: the parsed relationships and workbook."""
+    if rels is None or workbook is None:
+        return None
     targets: dict[str, list[str]] = {}
     for rel in rels.iter():
         if local_name(rel.tag) == "Relationship":
             targets.setdefault(rel.get("Id", ""), []).append(rel.get("Target", ""))
-    read, unread = set(), set()
+    sheets: list[tuple[str | None, set[str]]] = []
     for sheet in workbook.iter():
         if local_name(sheet.tag) != "sheet":  # by its local name, as a parser may match it, whatever its namespace
             continue
         ids = [value for key, value in sheet.attrib.items() if local_name(key).lower() == "id"]
+        if not ids:
+            return None
+        parts = set()
         for target in (target for rel_id in ids for target in targets.get(rel_id, [""])):
             plain = _PLAIN_SHEET_TARGET.fullmatch(target)
-            if not plain or not ids:
-                return set()
-            (read if sheet.get("name") in sheets else unread).add("xl/" + plain.group(1))
-        if not ids:
-            return set()
-    return unread - read
+            if not plain:
+                return None
+            parts.add("xl/" + plain.group(1))
+        sheets.append((sheet.get("name"), parts))
+    return sheets
 
 
 def local_name(tag) -> str:
@@ -616,8 +722,7 @@ def _xlsx_extent(stream, head: bytes = b"") -> tuple[int, int, int, int, int]:
     irregular = False
     for piece in _pieces_whole_tags(stream()):
         irregular = irregular or outside.search(piece) is not None or _XLSX_PREFIXED_CELL.search(piece) is not None
-        if b"mergeCell" in piece:
-            merges += _MERGE_REF.findall(piece)
+        merges += _MERGE_REF.findall(piece)  # as fast as a test for "mergeCell" first
     if not irregular:
         return (*bound, *_xlsx_merges(merges))
     cells = refs = 0
@@ -681,10 +786,18 @@ def _at_most(limit: bytes, low: bytes, high: bytes) -> bytes:
 
 
 def _pieces_whole_tags(pieces):
-    """The pieces of a stream re-cut so that no tag is split between two of them."""
+    """The pieces of a stream re-cut so that no tag is split between two of them (the last, or only, piece is
+    given whole: a sheet inflated whole is not copied)."""
     carry = b""
-    for piece in pieces:
+    pieces = iter(pieces)
+    following = next(pieces, None)
+    while following is not None:
+        piece, following = following, next(pieces, None)
         buffer = carry + piece
+        if following is None:
+            carry = b""
+            yield buffer
+            break
         cut = buffer.rfind(b"<")
         if cut < 0:  # text only: no tag starts here, so none can run on into the next piece
             carry = b""

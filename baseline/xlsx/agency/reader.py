@@ -7,6 +7,7 @@ in checks.py; this module only finds the values and their cells.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from typing import Any, Callable
@@ -14,8 +15,8 @@ from typing import Any, Callable
 from baseline import catalogue
 from baseline.assessment import AgencyReturn, Answer
 from baseline.checks import AnswerRules
+from baseline.digest import unchanged_return
 from baseline.issues import FileReport, Issue, make_issue
-from baseline.rounds import unchanged_return
 from baseline.text import EXCEL_CELL_LIMIT, is_too_long, quote
 from baseline.xlsx.agency import layout
 from baseline.xlsx.agency.layout import ASSESSMENT_SHEET, META_SHEET
@@ -41,6 +42,10 @@ RECOMMENDATION_ID = re.compile(r"^\d+(\.\d+)+$")
 _SECTION_NUMBER = re.compile(r"^\s*\d+\.\d+\b")  # "1.1 Information and support": a section heading row
 
 
+_STAMP_KEYS = frozenset(layout.STAMP_KEYS)
+_cell_position = functools.lru_cache(maxsize=256)(parse_cell_ref)  # the same ten cells in every return
+
+
 @dataclass
 class Metadata:
     values: dict[str, str]  # from the _baseline sheet, the one stamp every format keeps
@@ -58,7 +63,7 @@ def read_metadata(source: SourceWorkbook, file: str) -> Metadata:
         if len(row) < 2:
             continue
         key = cell_text(row[0])
-        if key in layout.STAMP_KEYS and key not in values:
+        if key in _STAMP_KEYS and key not in values:
             values[key] = cell_text(row[1])
             cells[key] = cell_ref(r, 1)
     metadata = Metadata(values, cells)
@@ -74,12 +79,12 @@ def read_metadata(source: SourceWorkbook, file: str) -> Metadata:
             file=file, sheet=sheet or META_SHEET, cell=cell or cells.get(key)))
 
     for key, value in custom_properties(source.checked).items():
-        if key in layout.STAMP_KEYS and value != values.get(key, ""):
+        if key in _STAMP_KEYS and value != values.get(key, ""):
             disagree(key, f"the document property {layout.META_PREFIX}{key}", value)
     for key, (sheet, ref) in defined_names(source.checked).items():
-        if key not in layout.STAMP_KEYS:
+        if key not in _STAMP_KEYS:
             continue
-        target = grid_value(grid, *parse_cell_ref(ref)) if sheet == META_SHEET and ref else None
+        target = grid_value(grid, *_cell_position(ref)) if sheet == META_SHEET and ref else None
         if target is None or cell_text(target) != values.get(key):
             shown = cell_text(target) if target is not None else f"{sheet}!{ref}"
             disagree(key, f"the defined name {layout.META_PREFIX}{key}", shown)
@@ -285,6 +290,9 @@ class _AssessmentSheet:
         id_col = columns["recommendation"]
         inputs = [(column.key, columns[column.key], column_letter(columns[column.key]))
                   for column in layout.INPUT_COLUMNS if column.key in columns]
+        plain_columns = {key: c for key, c, _ in inputs}
+        # Rows with a merged or formula cell take the general path (_answer); every other row the plain one.
+        special_rows = {r for r, _ in self.merged_from} | {r for r, _ in self.formulas}
         for r in range(header_row + 1, len(self.grid)):
             row = self.grid[r]
             typed = row[id_col] if id_col < len(row) else ""
@@ -307,7 +315,12 @@ class _AssessmentSheet:
                                "first was read.", r, id_col, rec_id))
                 continue
             first_row[rec_id] = r
-            answers[rec_id] = self._answer(rules, rec_id, r, row, inputs)
+            answer = None
+            if r not in special_rows:
+                number = str(r + 1)
+                answer = rules.plain_answer(rec_id, r, row, plain_columns,
+                                            {key: letter + number for key, _, letter in inputs})
+            answers[rec_id] = answer if answer is not None else self._answer(rules, rec_id, r, row, inputs)
         self._stray(rules, unnumbered, last_numbered, inputs, columns.get("section"))
         rules.finish()
         return answers
@@ -324,10 +337,12 @@ class _AssessmentSheet:
                 and _SECTION_NUMBER.match(row[section_col]) is not None
             if heading or r < last_numbered:
                 for key, c, _ in inputs:
-                    if c < len(row) and (r, c) not in covered and cell_text(row[c]):
+                    if c < len(row) and row[c] != "" and (r, c) not in covered and cell_text(row[c]):
                         rules.answer_on_heading_row((r, c), row[c], key, cell_text)
                 continue
-            first = next((c for c, value in enumerate(row) if (r, c) not in covered and cell_text(value)), None)
+            # A blank cell ("", the usual one) is passed over before anything else is asked of it.
+            first = next((c for c, value in enumerate(row)
+                          if value != "" and (r, c) not in covered and cell_text(value)), None)
             if first is not None:
                 rules.note_below_table((r, first), row[first], cell_text)
 
