@@ -24,6 +24,22 @@ def test_a_folder_stands_for_its_workbooks_lock_and_hidden_files_ignored(tmp_pat
         (str(tmp_path / "notes.txt"), ["skipped-file"], True)]  # listed, never silently dropped
 
 
+def test_a_file_reached_twice_through_links_is_read_once(tmp_path):
+    """One file, one return: named through a linked folder and directly, or linked from inside its own folder."""
+    real = tmp_path / "real"
+    real.mkdir()
+    (real / "a.xlsx").write_bytes(b"x")
+    (real / "b.xlsx").write_bytes(b"x")
+    (real / "z-link-to-a.xlsx").symlink_to(real / "a.xlsx")
+    (tmp_path / "linked").symlink_to(real, target_is_directory=True)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "link-to-b.xlsx").symlink_to(real / "b.xlsx")
+    expanded = expand_paths([tmp_path / "linked", real / "a.xlsx", elsewhere, real / "b.xlsx"])
+    assert expanded.files == [tmp_path / "linked" / "a.xlsx", tmp_path / "linked" / "b.xlsx"]
+    assert expanded.reports == []
+
+
 def test_a_folder_without_workbooks_is_reported_and_a_missing_path_is_still_read(tmp_path):
     empty = tmp_path / "empty"
     empty.mkdir()
