@@ -60,8 +60,11 @@ def header_matcher(wanted: dict[str, str]) -> Callable[[Any], str | None]:
     wanted header a longer header starts with ("Meets it yes partial no" is "Meets it?")."""
     exact = {header_key(text): key for text, key in wanted.items()}
     by_length = sorted(exact.items(), key=lambda item: -len(item[0]))
+    # The meaning of each header text met, kept: every return repeats the same dozen headers. Bounded (a hostile
+    # sheet's many headers are then worked out each time, as before).
+    seen: dict[str, str | None] = {}
 
-    def meaning(value: Any) -> str | None:
+    def work_out(value: Any) -> str | None:
         text = header_key(value)
         if not text:
             return None
@@ -69,7 +72,20 @@ def header_matcher(wanted: dict[str, str]) -> Callable[[Any], str | None]:
             return exact[text]
         return next((key for known, key in by_length if text.startswith(known + " ")), None)
 
+    def meaning(value: Any) -> str | None:
+        if value.__class__ is not str:
+            return work_out(value)
+        if value in seen:
+            return seen[value]
+        found = work_out(value)
+        if len(seen) < _MEANINGS_KEPT:
+            seen[value] = found
+        return found
+
     return meaning
+
+
+_MEANINGS_KEPT = 1024
 
 
 _RECOMMENDATION_ID = re.compile(r"^\d+\.\d+(?:\.\d+)+$")

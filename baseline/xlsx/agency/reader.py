@@ -175,6 +175,9 @@ class _GuidelineView:
     def __init__(self, guideline):
         self.guideline = guideline
         self.order = {r.id: i for i, r in enumerate(guideline.recommendations)}
+        # The ids recommendation_id gives back unchanged (all of them, as every encoding writes ids): a cell holding
+        # one of these exactly is that recommendation, without the pattern.
+        self.plain_ids = frozenset(rid for rid in self.order if recommendation_id(rid) == rid)
         self._expected: dict[tuple[str, ...], tuple[str, ...]] = {}
 
     def expected(self, sectors: tuple[str, ...]) -> tuple[str, ...]:
@@ -254,6 +257,7 @@ class _AssessmentSheet:
         self.sheet = sheet
         self.guideline = guideline
         self.known_ids = _view(guideline).order if guideline is not None else None
+        self.plain_ids = _view(guideline).plain_ids if guideline is not None else frozenset()
 
     def issue(self, code: str, message: str, row: int | None = None, col: int | None = None,
               recommendation: str | None = None) -> Issue:
@@ -291,12 +295,17 @@ class _AssessmentSheet:
         inputs = [(column.key, columns[column.key], column_letter(columns[column.key]))
                   for column in layout.INPUT_COLUMNS if column.key in columns]
         plain_columns = {key: c for key, c, _ in inputs}
+        row_refs = _row_refs(tuple((key, letter) for key, _, letter in inputs))
+        plain_ids = self.plain_ids
         # Rows with a merged or formula cell take the general path (_answer); every other row the plain one.
         special_rows = {r for r, _ in self.merged_from} | {r for r, _ in self.formulas}
         for r in range(header_row + 1, len(self.grid)):
             row = self.grid[r]
             typed = row[id_col] if id_col < len(row) else ""
-            rec_id = recommendation_id(typed) if typed.__class__ is str else None
+            if typed.__class__ is str:
+                rec_id = typed if typed in plain_ids else recommendation_id(typed)
+            else:
+                rec_id = None
             if rec_id is None:
                 unnumbered.append(r)
                 continue
@@ -317,9 +326,7 @@ class _AssessmentSheet:
             first_row[rec_id] = r
             answer = None
             if r not in special_rows:
-                number = str(r + 1)
-                answer = rules.plain_answer(rec_id, r, row, plain_columns,
-                                            {key: letter + number for key, _, letter in inputs})
+                answer = rules.plain_answer(rec_id, r, row, plain_columns, row_refs(r))
             answers[rec_id] = answer if answer is not None else self._answer(rules, rec_id, r, row, inputs)
         self._stray(rules, unnumbered, last_numbered, inputs, columns.get("section"))
         rules.finish()
@@ -366,6 +373,35 @@ class _AssessmentSheet:
             cells[key] = (raw, (r, c))
             refs[key] = letter + number
         return rules.answer(rec_id, cells, cell_text, refs)
+
+
+# Answer.cells of a plain row, by the columns' (key, letter) and the row: the same in every return of one layout, so
+# each is built once per process and copied (each Answer keeps its own dict). Bounded: a hostile sheet's rows and
+# layouts only cost building them as before.
+_ROW_REFS: dict[tuple[tuple[str, str], ...], dict[int, dict[str, str]]] = {}
+_MAX_LAYOUTS, _MAX_ROWS_KEPT = 32, 1024
+
+
+def _row_refs(layout_letters: tuple[tuple[str, str], ...]) -> Callable[[int], dict[str, str]]:
+    """0-based row -> a new dict of each answer key's cell on that row ({"relevant": "D7", ...})."""
+    built = _ROW_REFS.get(layout_letters)
+    if built is None:
+        if len(_ROW_REFS) >= _MAX_LAYOUTS:
+            _ROW_REFS.clear()
+        built = _ROW_REFS[layout_letters] = {}
+
+    def refs(r: int) -> dict[str, str]:
+        template = built.get(r)
+        if template is None:
+            number = str(r + 1)
+            template = {key: letter + number for key, letter in layout_letters}
+            if len(built) < _MAX_ROWS_KEPT:
+                built[r] = template
+            else:
+                return template
+        return template.copy()
+
+    return refs
 
 
 def _stamp_issues(metadata: Metadata, sectors: list[str], guideline, file: str) -> list[Issue]:
