@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import datetime as dt
 import zipfile
+from xml.sax.saxutils import escape
 from pathlib import Path
 
 import pytest
 
-from baseline.xlsx.package import formula_cells, last_saved, ods_merged_ranges, parse_saved_time
+from baseline.xlsx.package import defined_names, formula_cells, last_saved, ods_merged_ranges, parse_saved_time
 from baseline.xlsx.returns import read_return
 from baseline.xlsx.untrusted import ODS_MIMETYPE, FileRefused, check_untrusted
 
@@ -118,3 +119,20 @@ def test_the_last_saved_time_survives_a_libreoffice_conversion(tmp_path, target)
     saved = read_return(convert(path, tmp_path / "lo", target)).agency_return.last_saved
     assert saved.replace(tzinfo=None) == dt.datetime(2027, 1, 12, 16, 30)
     assert saved.tzinfo in (None, dt.timezone.utc)
+
+
+@pytest.mark.parametrize("text, target", [
+    ("'_baseline'!$B$3", ("_baseline", "B3")), ("Sheet1!c7", ("Sheet1", "C7")), ("'It''s'!$AA$10", ("It's", "AA10")),
+    ("'_baseline'!$B$3:$B$4", ("", "'_baseline'!$B$3:$B$4")), ("#REF!", ("", "#REF!")), ("", ("", "")),
+])
+def test_a_defined_name_points_at_one_cell_each_time_it_is_read(tmp_path, text, target):
+    workbook = tmp_path / "names.xlsx"
+    with zipfile.ZipFile(workbook, "w") as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("xl/workbook.xml", '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/'
+                                            f'main"><definedNames><definedName name="baseline_area">{escape(text)}'
+                                            '</definedName><definedName name="other">A1</definedName></definedNames>'
+                                            '</workbook>')
+    for _ in range(2):  # the second time from what the first worked out
+        with check_untrusted(workbook) as checked:
+            assert defined_names(checked) == {"area": target}

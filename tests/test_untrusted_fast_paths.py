@@ -8,6 +8,7 @@ import io
 import re
 import zipfile
 from unittest.mock import patch
+from xml.etree.ElementTree import Comment
 
 import pytest
 from hypothesis import given
@@ -165,3 +166,45 @@ def test_a_file_that_grew_past_the_limit_after_its_stat_is_refused(tmp_path, mon
     with pytest.raises(FileRefused) as refused:
         untrusted.read_untrusted(path)
     assert refused.value.code == "unsafe-file" and "larger than" in refused.value.message
+
+
+def _slow_packed(data: bytes, info: zipfile.ZipInfo) -> bytes:
+    """Where an entry's compressed bytes are, by the local header read field by field (the general path)."""
+    header = data[info.header_offset: info.header_offset + 30]
+    assert header[:4] == b"PK\x03\x04"
+    start = info.header_offset + 30 + int.from_bytes(header[26:28], "little") + int.from_bytes(header[28:30], "little")
+    return data[start: start + info.compress_size]
+
+
+def test_an_entry_is_found_through_its_local_header_whichever_way_it_is_read(tmp_path):
+    data = answered(generate_return(tmp_path, "return.xlsx")).read_bytes()
+    infos = zipfile.ZipFile(io.BytesIO(data)).infolist()
+    for info in infos:
+        assert bytes(untrusted._packed(data, info)) == _slow_packed(data, info)
+    info = infos[0]
+    for offset in (-30, -1, len(data) - 29, len(data), 10 ** 9):  # a header outside the file: damaged, either way
+        info.header_offset = offset
+        with pytest.raises(FileRefused) as refused:
+            untrusted._packed(data, info)
+        assert refused.value.code == "unreadable-file" and info.filename in refused.value.message
+    info.header_offset = 1  # inside the file, but no local header there
+    with pytest.raises(FileRefused):
+        untrusted._packed(data, info)
+
+
+@pytest.mark.parametrize("head, codec", [
+    (b"\xff\xfe<\x00", "utf-16"), (b"\xfe\xff\x00<", "utf-16"), (b"<\x00?\x00", "utf-16-le"), (b"\x00<\x00?", "utf-16-be"),
+    (b"<?xml", None), (b"\xef\xbb\xbf<", None), (b"<", None), (b"", None), (b"\xff", None),
+])
+def test_a_utf16_part_is_told_by_its_first_two_bytes(head, codec):
+    assert untrusted._utf16(head) == codec
+
+
+def test_local_names_are_the_same_kept_or_worked_out(monkeypatch):
+    tags = ["{urn:a}sheet", "sheet", "{urn:b}x}sheet", "{}", "", Comment]  # a comment's tag: a function
+    expected = ["sheet", "sheet", "sheet", "", "", ""]
+    assert [untrusted.local_name(t) for t in tags] == expected
+    assert [untrusted.local_name(t) for t in tags] == expected  # kept
+    monkeypatch.setattr(untrusted, "_LOCAL_NAMES", {})
+    monkeypatch.setattr(untrusted, "_LOCAL_NAMES_KEPT", 1)  # a hostile part's many tags: worked out each time
+    assert [untrusted.local_name(t) for t in tags] == expected and len(untrusted._LOCAL_NAMES) == 1

@@ -17,6 +17,7 @@ import io
 import os
 import re
 import stat
+import struct
 import sys
 import zipfile
 import zlib
@@ -207,12 +208,22 @@ def inflate(data: bytes, info: zipfile.ZipInfo, limit: int | None = None) -> byt
 
 def _packed(data: bytes, info: zipfile.ZipInfo) -> memoryview:
     """The compressed bytes of one zip entry (a view: not copied), found through its local header."""
+    offset = info.header_offset
+    if 0 <= offset <= len(data) - 30:  # the header lies within the file (else read as below: refused)
+        magic, name_length, extra_length = _LOCAL_HEADER.unpack_from(data, offset)
+        if magic != b"PK\x03\x04":
+            raise _damaged_part(info)
+        start = offset + 30 + name_length + extra_length
+        return memoryview(data)[start: start + info.compress_size]
     view = memoryview(data)
-    header = bytes(view[info.header_offset: info.header_offset + 30])
+    header = bytes(view[offset: offset + 30])
     if len(header) < 30 or header[:4] != b"PK\x03\x04":
         raise _damaged_part(info)
-    start = info.header_offset + 30 + int.from_bytes(header[26:28], "little") + int.from_bytes(header[28:30], "little")
+    start = offset + 30 + int.from_bytes(header[26:28], "little") + int.from_bytes(header[28:30], "little")
     return view[start: start + info.compress_size]
+
+
+_LOCAL_HEADER = struct.Struct("<4s22xHH")  # a zip entry's local header: its magic, then its name's and extra's lengths
 
 
 def _damaged_part(info: zipfile.ZipInfo) -> FileRefused:
@@ -450,13 +461,11 @@ _PLAIN_PROLOG = re.compile(rb"(?:<\?xml[^<>?]*\?>)?[ \t\r\n]*<[A-Za-z_]")
 
 def _utf16(head: bytes) -> str | None:
     """The codec of an XML part in UTF-16 (with or without its byte-order mark), else None."""
-    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return "utf-16"
-    if head.startswith(b"<\x00"):
-        return "utf-16-le"
-    if head.startswith(b"\x00<"):
-        return "utf-16-be"
-    return None
+    return _UTF16_STARTS.get(head[:2])
+
+
+# How a part in UTF-16 starts: its byte-order mark, else "<" in either byte order.
+_UTF16_STARTS = {b"\xff\xfe": "utf-16", b"\xfe\xff": "utf-16", b"<\x00": "utf-16-le", b"\x00<": "utf-16-be"}
 
 
 def _prolog_is_safe(head: bytes, complete: bool) -> bool | None:
@@ -637,7 +646,18 @@ def _sheet_parts(rels, workbook) -> list[tuple[str | None, set[str]]] | None:
 def local_name(tag) -> str:
     """An XML tag or attribute name without its namespace ("" for a comment or processing instruction, whose tag
     is not a string)."""
-    return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
+    found = _LOCAL_NAMES.get(tag)
+    if found is None:
+        found = tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
+        if len(_LOCAL_NAMES) < _LOCAL_NAMES_KEPT:
+            _LOCAL_NAMES[tag] = found
+    return found
+
+
+# Each tag's local name, kept: every workbook repeats the same few dozen tags (bounded: a hostile part's many tags
+# are then worked out each time, as before).
+_LOCAL_NAMES: dict = {}
+_LOCAL_NAMES_KEPT = 1024
 
 
 def _shown_ref(rows: int, columns: int) -> str:
