@@ -4,6 +4,7 @@ untouched, to `answer`. Raw cell values in, built here."""
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 
 import pytest
@@ -215,3 +216,16 @@ def test_an_id_as_the_encoding_writes_it_is_looked_up_and_any_other_spelling_sti
                                     add=issues.append)
     assert list(answers) == ["1.1.1", "1.1.2", "1.1.3"]
     assert [(i.code, i.cell) for i in issues if i.code == "unknown-recommendation"] == [("unknown-recommendation", "A5")]
+
+
+def test_each_encoding_object_has_its_own_view_kept_while_the_same_object_comes_back(monkeypatch):
+    first = builders.guideline()
+    reloaded = copy.deepcopy(first)  # the same encoding, read again: another object
+    view = reader._view(first)
+    assert view.guideline is first and reader._view(first) is view
+    monkeypatch.setattr(type(first), "fingerprint", property(lambda self: pytest.fail("hashed again")))
+    assert reader._view(first) is view  # the same object again: its ids are not hashed again
+    monkeypatch.undo()
+    other = reader._view(reloaded)
+    assert other is not view and other.guideline is reloaded and other.order == view.order
+    assert reader._view(first) is not other and reader._view(first).guideline is first

@@ -47,6 +47,18 @@ def test_column_letters_match_openpyxl_and_round_trip(index):
     assert parse_cell_ref(f"${column_letter(index)}$42") == (41, index)
 
 
+def test_column_letters_are_the_same_kept_or_worked_out(monkeypatch):
+    worked_out = [cells._letters(index) for index in range(800)]
+    assert [column_letter(index) for index in range(800)] == worked_out
+    assert [column_letter(index) for index in range(800)] == worked_out  # kept
+    monkeypatch.setattr(cells, "_LETTERS", {})
+    monkeypatch.setattr(cells, "_LETTERS_KEPT", 3)  # beyond what is kept: worked out each time
+    assert [column_letter(index) for index in range(800)] == worked_out and len(cells._LETTERS) == 3
+    assert column_letter(True) == "B"  # not an int exactly: worked out, as before
+    with pytest.raises(TypeError):
+        column_letter(1.0)
+
+
 def test_parse_cell_ref_refuses_anything_else():
     with pytest.raises(ValueError):
         parse_cell_ref("A0B")

@@ -103,6 +103,21 @@ def recommendation_id(value: Any) -> str | None:
 
 def column_letter(index: int) -> str:
     """0-based column index -> letters (0 -> "A", 26 -> "AA")."""
+    if index.__class__ is int:  # the columns every workbook uses, worked out once
+        letters = _LETTERS.get(index)
+        if letters is None:
+            letters = _letters(index)
+            if len(_LETTERS) < _LETTERS_KEPT:
+                _LETTERS[index] = letters
+        return letters
+    return _letters(index)
+
+
+_LETTERS: dict[int, str] = {}
+_LETTERS_KEPT = 1024
+
+
+def _letters(index: int) -> str:
     letters = ""
     index += 1
     while index:

@@ -192,11 +192,18 @@ _VIEWS: dict[tuple[str, str, str], _GuidelineView] = {}
 
 
 def _view(guideline) -> _GuidelineView:
+    last = _LAST_VIEW[0]
+    if last is not None and last.guideline is guideline:  # the same encoding as the file before (no Guideline is
+        return last  # ever changed in place: a reloaded file is a new object), without hashing its ids again
     key = (guideline.guideline, guideline.version, guideline.fingerprint)
     view = _VIEWS.get(key)
     if view is None or view.guideline is not guideline:  # a reloaded file (summaries edited) gets a new view
         view = _VIEWS[key] = _GuidelineView(guideline)
+    _LAST_VIEW[0] = view
     return view
+
+
+_LAST_VIEW: list[_GuidelineView | None] = [None]
 
 
 def _id_key(identifier: str) -> tuple[int, ...]:
@@ -256,8 +263,9 @@ class _AssessmentSheet:
         self.file = file
         self.sheet = sheet
         self.guideline = guideline
-        self.known_ids = _view(guideline).order if guideline is not None else None
-        self.plain_ids = _view(guideline).plain_ids if guideline is not None else frozenset()
+        view = _view(guideline) if guideline is not None else None
+        self.known_ids = view.order if view is not None else None
+        self.plain_ids = view.plain_ids if view is not None else frozenset()
 
     def issue(self, code: str, message: str, row: int | None = None, col: int | None = None,
               recommendation: str | None = None) -> Issue:
