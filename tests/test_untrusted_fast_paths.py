@@ -5,6 +5,7 @@ that lies about its size is never kept."""
 from __future__ import annotations
 
 import io
+import itertools
 import re
 import zipfile
 from unittest.mock import patch
@@ -208,3 +209,33 @@ def test_local_names_are_the_same_kept_or_worked_out(monkeypatch):
     monkeypatch.setattr(untrusted, "_LOCAL_NAMES", {})
     monkeypatch.setattr(untrusted, "_LOCAL_NAMES_KEPT", 1)  # a hostile part's many tags: worked out each time
     assert [untrusted.local_name(t) for t in tags] == expected and len(untrusted._LOCAL_NAMES) == 1
+
+
+@pytest.mark.parametrize("limit, low, high", [
+    (b"ZZ", b"A", b"Z"), (b"Z", b"A", b"Z"), (b"ZY", b"A", b"Z"), (b"AZ", b"A", b"Z"), (b"BA", b"A", b"Z"),
+    (b"999", b"0", b"9"), (b"99", b"0", b"9"), (b"9", b"0", b"9"), (b"990", b"0", b"9"), (b"109", b"0", b"9"),
+    (b"100", b"0", b"9"), (b"1", b"0", b"9"), (b"0", b"0", b"9"),
+])
+def test_at_most_matches_exactly_the_strings_no_larger_than_its_limit(limit, low, high):
+    pattern = re.compile(untrusted._at_most(limit, low, high))
+    alphabet = bytes(range(low[0], high[0] + 1))
+    value = lambda word: sum((symbol - low[0]) * (high[0] - low[0] + 1) ** i for i, symbol in enumerate(reversed(word)))
+    for length in range(1, len(limit) + 2):
+        for word in map(bytes, itertools.product(alphabet, repeat=length)):
+            no_larger = len(word) < len(limit) or (len(word) == len(limit) and value(word) <= value(limit))
+            assert (pattern.fullmatch(word) is not None) == no_larger, word
+
+
+@pytest.mark.parametrize("rows, columns", [(999, 702), (64, 12), (10_000, 15), (150_000, 13)])
+def test_a_cell_within_the_bound_is_never_outside_and_any_other_always(rows, columns):
+    outside = untrusted._cells_outside(rows, columns)
+    last = untrusted.cell_ref(rows - 1, columns - 1)
+    letters = last.rstrip("0123456789")
+    inside = [b'<c r="A1"/>', f'<c r="{last}" s="1">'.encode(), f'<c r="{letters}1">'.encode(), b'<col min="1"/>',
+              b'<cols>', b'<cfRule type="x">']
+    beyond = [f'<c r="{untrusted.cell_ref(rows, 0)}"/>', f'<c r="{untrusted.cell_ref(0, columns)}"/>', '<c/>', '<c>',
+              '<c s="1" r="A1">', '<c r="a1"/>', '<c\tr="A1"/>', "<c r='A1'/>", '<c r="AAAA1"/>', '<c r=""/>']
+    for tag in inside:
+        assert outside.search(tag) is None, tag
+    for tag in beyond:
+        assert outside.search(tag.encode()) is not None, tag
