@@ -9,7 +9,10 @@ from xml.sax.saxutils import escape
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
+from baseline.xlsx import package
 from baseline.xlsx.package import defined_names, formula_cells, last_saved, ods_merged_ranges, parse_saved_time
 from baseline.xlsx.returns import read_return
 from baseline.xlsx.untrusted import ODS_MIMETYPE, FileRefused, check_untrusted
@@ -136,3 +139,33 @@ def test_a_defined_name_points_at_one_cell_each_time_it_is_read(tmp_path, text, 
     for _ in range(2):  # the second time from what the first worked out
         with check_untrusted(workbook) as checked:
             assert defined_names(checked) == {"area": target}
+
+
+_SHEET_HEAD = b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+
+
+@pytest.mark.parametrize("body", [
+    b"<sheetData><row r=\"1\"><c r=\"A1\"><v>1</v></c></row></sheetData>",
+    b"<sheetData><row r=\"1\"><c r=\"A1\"><f>1+1</f><v>2</v></c></row></sheetData>",
+    b"<sheetData><row r=\"1\" customFormat=\"false\"><c r=\"A1\"><v>1</v></c></row></sheetData>",
+    b"<sheetData><row><c><f/></c></row></sheetData><sheetData/>",
+    b"<sheetPr filterMode=\"false\"/><sheetData><row><c><v>1</v></c></row></sheetData><f/>",
+    b"<f/><sheetData><row><c><v>1</v></c></row></sheetData>",
+    b"<x<f/sheetData><row><c><v>1</v></c></row></sheetData>",
+    b"<row><c><f>1</f></c></row>",
+    b"",
+])
+def test_the_formula_look_splits_its_search_without_changing_its_answer(body):
+    raw = _SHEET_HEAD + body + b"</worksheet>"
+    end = raw.rfind(b"sheetData>")
+    end = len(raw) if end < 0 else end
+    assert package._may_hold_formulas(raw) == (package._F_START.search(raw, 0, end) is not None)
+
+
+@given(st.lists(st.sampled_from([b"<f", b"f", b"<", b"sheetData", b"sheetData>", b"<c>", b"s", b" ", b">", b"/"]),
+                max_size=12))
+def test_the_formula_look_answers_as_one_search_would_whatever_the_pieces(pieces):
+    raw = _SHEET_HEAD + b"".join(pieces)
+    end = raw.rfind(b"sheetData>")
+    end = len(raw) if end < 0 else end
+    assert package._may_hold_formulas(raw) == (package._F_START.search(raw, 0, end) is not None)

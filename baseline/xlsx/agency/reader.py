@@ -310,8 +310,8 @@ class _AssessmentSheet:
         for r in range(header_row + 1, len(self.grid)):
             row = self.grid[r]
             typed = row[id_col] if id_col < len(row) else ""
-            if typed.__class__ is str:
-                rec_id = typed if typed in plain_ids else recommendation_id(typed)
+            if typed.__class__ is str:  # a blank cell (a heading row's) is no id: passed over first
+                rec_id = typed if typed in plain_ids else recommendation_id(typed) if typed else None
             else:
                 rec_id = None
             if rec_id is None:
