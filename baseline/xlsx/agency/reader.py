@@ -153,7 +153,7 @@ def read_agency_source(source: SourceWorkbook, report: FileReport) -> AgencyRetu
         order = _view(guideline).order
     else:
         order = {}
-    if all(rid in order for rid in answers):
+    if answers.keys() <= order.keys():
         ordered = sorted(answers, key=order.__getitem__)
     else:
         ordered = sorted(answers, key=lambda rid: (order.get(rid, len(order)), _id_key(rid)))
@@ -161,7 +161,8 @@ def read_agency_source(source: SourceWorkbook, report: FileReport) -> AgencyRetu
         agency=meta["agency"], guideline=meta["guideline"], version=meta["version"], fingerprint=meta["fingerprint"],
         sectors=sectors, area=meta.get("area", ""), round=meta.get("round", ""), generated_at=meta.get("generated_at", ""),
         source=str(source.checked.path), source_format="baseline", sha256=source.checked.sha256,
-        answers={rid: answers[rid] for rid in ordered},
+        # Already in order (as generated, unless sorted by hand): kept as read.
+        answers=answers if ordered == list(answers) else {rid: answers[rid] for rid in ordered},
     )
     untouched = unchanged_return(agency_return, meta.get("answers_digest", ""))  # a prefilled workbook sent back as is
     if untouched is not None:
@@ -348,11 +349,13 @@ class _AssessmentSheet:
         covered = self.merged_from
         for r in rows:
             row = self.grid[r]
-            heading = section_col is not None and section_col < len(row) and row[section_col].__class__ is str \
-                and _SECTION_NUMBER.match(row[section_col]) is not None
-            if heading or r < last_numbered:
+            width = len(row)
+            # Inside the table (most such rows: the section headings) or a heading row below it.
+            if r < last_numbered or (section_col is not None and section_col < width
+                                     and row[section_col].__class__ is str
+                                     and _SECTION_NUMBER.match(row[section_col]) is not None):
                 for key, c, _ in inputs:
-                    if c < len(row) and row[c] != "" and (r, c) not in covered and cell_text(row[c]):
+                    if c < width and row[c] != "" and (r, c) not in covered and cell_text(row[c]):
                         rules.answer_on_heading_row((r, c), row[c], key, cell_text)
                 continue
             # A blank cell ("", the usual one) is passed over before anything else is asked of it.
