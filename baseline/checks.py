@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
+from dataclasses import MISSING, dataclass, fields
 from typing import Any, Callable, Container, Mapping, Sequence
 
 from baseline.assessment import ActionStatus, Answer, Choice, YesNo
@@ -248,10 +248,21 @@ class _Plan:
     Completed by does not), choice (with the exact drop-down spellings), date."""
 
     def __init__(self, columns: Mapping[str, int]):
-        self.texts = [(key, c, key != "completed_by") for key, c in columns.items() if _KIND_OF[key][0] == "text"]
-        self.choices = [(key, c, _KIND_OF[key][1]) for key, c in columns.items() if _KIND_OF[key][0] == "choice"]
-        self.dates = [(key, c) for key, c in columns.items() if _KIND_OF[key][0] == "date"]
+        at = _ANSWER_POSITION
+        self.texts = [(at[key], c, key != "completed_by") for key, c in columns.items() if _KIND_OF[key][0] == "text"]
+        self.choices = [(at[key], c, _KIND_OF[key][1]) for key, c in columns.items() if _KIND_OF[key][0] == "choice"]
+        self.dates = [(at[key], c) for key, c in columns.items() if _KIND_OF[key][0] == "date"]
         self.last_column = max(columns.values(), default=-1)
+
+
+# An Answer built by position (no keyword dict per row): its fields after the recommendation and before the cells,
+# with their defaults, and where each answer key goes among them.
+_ANSWER_FIELDS = [f for f in fields(Answer) if f.name not in ("recommendation", "cells")]
+_ANSWER_DEFAULTS = [f.default for f in _ANSWER_FIELDS]
+if MISSING in _ANSWER_DEFAULTS:  # a field without a plain default cannot be left out of a row: say so at once
+    raise TypeError("plain_answer builds an Answer by position: every field but the recommendation and the cells "
+                    "needs a plain default")
+_ANSWER_POSITION = {f.name: index for index, f in enumerate(_ANSWER_FIELDS)}
 
 
 class AnswerRules:
@@ -397,9 +408,9 @@ class AnswerRules:
         plan = self._plan
         if len(row) <= plan.last_column:  # the cells past a short row's end are blank
             row = [*row, *[""] * (plan.last_column + 1 - len(row))]
-        values: dict[str, Any] = {}
-        answered = False  # pragma: no mutate (None is as false)
-        for key, c, counts in plan.texts:
+        values = _ANSWER_DEFAULTS.copy()  # by position (_ANSWER_FIELDS)
+        filled = answered = False  # pragma: no mutate (None is as false)
+        for at, c, counts in plan.texts:
             raw = row[c]
             if raw.__class__ is not str:
                 if raw is None:
@@ -413,10 +424,11 @@ class AnswerRules:
             if len(text) > EXCEL_CELL_LIMIT:
                 return None
             if text:
-                values[key] = text
+                values[at] = text
+                filled = True
                 if counts:
                     answered = True
-        for key, c, exact_choices in plan.choices:
+        for at, c, exact_choices in plan.choices:
             raw = row[c]
             if raw.__class__ is not str:
                 if raw is None:
@@ -427,9 +439,9 @@ class AnswerRules:
             chosen = exact_choices.get(raw)
             if chosen is None:
                 return None
-            values[key] = chosen
-            answered = True
-        for key, c in plan.dates:
+            values[at] = chosen
+            filled = answered = True
+        for at, c in plan.dates:
             raw = row[c]
             kind_of_value = raw.__class__
             if kind_of_value is dt.date:
@@ -442,12 +454,12 @@ class AnswerRules:
                 return None
             if not EARLIEST_YEAR <= day.year <= LATEST_YEAR:
                 return None
-            values[key] = day
-            answered = True
+            values[at] = day
+            filled = answered = True
         if answered:
             self.answered = True
-        answer = Answer(rec_id, **values, cells=refs)
-        if values:  # a blank row cannot be inconsistent
+        answer = Answer(rec_id, *values, refs)
+        if filled:  # a blank row cannot be inconsistent
             self._consistency(answer, columns, lambda key: (r, columns[key]), _NONE_INVALID)
         return answer
 
