@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 from openpyxl.utils import get_column_letter
 
+from baseline.text import name_key
 from baseline.xlsx import cells
 from baseline.xlsx.cells import (
     cell_ref,
@@ -14,6 +15,7 @@ from baseline.xlsx.cells import (
     column_letter,
     find_header_row,
     header_matcher,
+    normalise_header,
     parse_cell_ref,
     recommendation_id,
     spread_merges,
@@ -57,6 +59,16 @@ def test_column_letters_are_the_same_kept_or_worked_out(monkeypatch):
     assert column_letter(True) == "B"  # not an int exactly: worked out, as before
     with pytest.raises(TypeError):
         column_letter(1.0)
+
+
+def test_a_header_is_normalised_the_same_kept_or_worked_out(monkeypatch):
+    values = ["Meets it?", " MEETS\nit? ", "Assessment", "assessment ", "", "x" * 50, None, 3, 2.5]
+    expected = [name_key(v if v is not None else "") for v in values]
+    assert [normalise_header(v) for v in values] == expected
+    assert [normalise_header(v) for v in values] == expected  # kept
+    monkeypatch.setattr(cells, "_NORMALISED", {})
+    monkeypatch.setattr(cells, "_NORMALISED_KEPT", 1)
+    assert [normalise_header(v) for v in values] == expected and len(cells._NORMALISED) == 1
 
 
 def test_parse_cell_ref_refuses_anything_else():

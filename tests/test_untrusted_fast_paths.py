@@ -239,3 +239,15 @@ def test_a_cell_within_the_bound_is_never_outside_and_any_other_always(rows, col
         assert outside.search(tag) is None, tag
     for tag in beyond:
         assert outside.search(tag.encode()) is not None, tag
+
+
+def test_a_sheet_target_is_read_the_same_kept_or_worked_out(monkeypatch):
+    targets = ["worksheets/sheet2.xml", "/xl/worksheets/sheet2.xml", "worksheets/../sheet2.xml", "sheet2.xml",
+               "/xl/worksheets/sheet 2.xml", "xl/worksheets/sheet2.xml", "", "WORKSHEETS/s.xml", "worksheets/a_b-1.xml"]
+    expected = ["xl/" + m.group(1) if (m := untrusted._PLAIN_SHEET_TARGET.fullmatch(t)) else None for t in targets]
+    assert expected[:2] == ["xl/worksheets/sheet2.xml"] * 2 and expected[2:5] == [None] * 3
+    assert [untrusted._plain_sheet_part(t) for t in targets] == expected
+    assert [untrusted._plain_sheet_part(t) for t in targets] == expected  # kept
+    monkeypatch.setattr(untrusted, "_SHEET_TARGETS", {})
+    monkeypatch.setattr(untrusted, "_LOCAL_NAMES_KEPT", 2)
+    assert [untrusted._plain_sheet_part(t) for t in targets] == expected and len(untrusted._SHEET_TARGETS) == 2

@@ -41,7 +41,18 @@ def cell_text(value: Any, *, strip: bool = True) -> str:
 
 def normalise_header(value: Any) -> str:
     """Header matching ignores case, surrounding and repeated whitespace, and line breaks."""
+    if value.__class__ is str:  # the sheet names and headers every return repeats, worked out once
+        key = _NORMALISED.get(value)
+        if key is None:
+            key = name_key(value)
+            if len(_NORMALISED) < _NORMALISED_KEPT:
+                _NORMALISED[value] = key
+        return key
     return name_key(value if value is not None else "")
+
+
+_NORMALISED: dict[str, str] = {}
+_NORMALISED_KEPT = 1024
 
 
 _BRACKETED = re.compile(r"\([^)]*\)|\[[^\]]*\]")

@@ -413,7 +413,7 @@ def _check_zip(infos: list[zipfile.ZipInfo]) -> None:
 
 
 def _container_kind(archive: zipfile.ZipFile) -> str:
-    names = set(archive.namelist())
+    names = archive.NameToInfo  # every name in the directory (as namelist gives them)
     if "[Content_Types].xml" in names and "xl/workbook.xml" in names:
         return "xlsx"
     if "mimetype" in names and archive.read("mimetype").strip() == ODS_MIMETYPE:
@@ -635,12 +635,27 @@ def _sheet_parts(rels, workbook) -> list[tuple[str | None, set[str]]] | None:
             return None
         parts = set()
         for target in (target for rel_id in ids for target in targets.get(rel_id, [""])):
-            plain = _PLAIN_SHEET_TARGET.fullmatch(target)
-            if not plain:
+            part = _plain_sheet_part(target)
+            if part is None:
                 return None
-            parts.add("xl/" + plain.group(1))
+            parts.add(part)
         sheets.append((sheet.get("name"), parts))
     return sheets
+
+
+def _plain_sheet_part(target: str) -> str | None:
+    """The worksheet part a plain target names ("worksheets/sheet2.xml", "/xl/worksheets/sheet2.xml" ->
+    "xl/worksheets/sheet2.xml"); None for any other target. Kept per target (bounded, as local_name's)."""
+    if target in _SHEET_TARGETS:
+        return _SHEET_TARGETS[target]
+    plain = _PLAIN_SHEET_TARGET.fullmatch(target)
+    part = "xl/" + plain.group(1) if plain else None
+    if len(_SHEET_TARGETS) < _LOCAL_NAMES_KEPT:
+        _SHEET_TARGETS[target] = part
+    return part
+
+
+_SHEET_TARGETS: dict[str, str | None] = {}
 
 
 def local_name(tag) -> str:
