@@ -96,10 +96,12 @@ class CheckedFile:
     # Parts the checks inflated whole (the sheets, at most SCAN_CHUNK_BYTES each): read_part serves them from
     # here, so the Assessment sheet is inflated once for the extent check and the formula look.
     _inflated: dict[str, bytes] = field(default_factory=dict, repr=False)
-    # Worksheet parts not measured yet (check_untrusted's measure_later): part -> (its zip entry, its head). Each is
-    # measured before any parser reads it: by `measure`, by read_part, and SourceWorkbook measures every sheet it
-    # reads. A part no parser reads is never measured.
-    _unmeasured: dict[str, tuple[zipfile.ZipInfo, bytes]] = field(default_factory=dict, repr=False)
+    # Parts not measured yet (check_untrusted's measure_later), in the zip's order: part -> (its zip entry, its head,
+    # whether its root element is a worksheet). A worksheet is measured before any parser reads it: by `measure`, by
+    # read_part, and SourceWorkbook measures every sheet it reads; so is any other part the workbook points a sheet
+    # to (a parser reads it as a sheet whatever its root element), by `measure`. A part no parser reads is never
+    # measured.
+    _unmeasured: dict[str, tuple[zipfile.ZipInfo, bytes, bool]] = field(default_factory=dict, repr=False)
     _sheet_map: object = field(default=None, repr=False)  # _sheet_parts of the workbook, once (_NOT_MAPPED: not yet)
 
     def __post_init__(self) -> None:
@@ -124,7 +126,8 @@ class CheckedFile:
     def read_part(self, name: str, limit: int | None = None) -> bytes | None:
         """One part of the zip, inflated (at most `limit` bytes); None if the part does not exist. A worksheet not
         measured yet is measured first (FileRefused)."""
-        if name in self._unmeasured:
+        unmeasured = self._unmeasured.get(name)
+        if unmeasured is not None and unmeasured[2]:
             self._measure_part(name)
         whole = self._inflated.get(name)
         if whole is not None:
@@ -143,12 +146,15 @@ class CheckedFile:
 
     def measure(self, sheets: Collection[str] | None = None) -> None:
         """Measure the extent of the worksheets named (None: every one) that are not measured yet, as check_untrusted
-        does (FileRefused: sheet-too-large, or a damaged part). A name the workbook does not map plainly to its part
-        (see _sheet_parts) has every sheet measured."""
+        does (FileRefused: sheet-too-large, or a damaged part): the parts the workbook points them to, whatever
+        their root element. A name the workbook does not map plainly to its part (see _sheet_parts) has every sheet
+        measured: every worksheet and every part a sheet points to; every part when the workbook maps none plainly."""
         if not self._unmeasured:
             return
         parts = None if sheets is None else self._parts_of(sheets)
-        for name in [name for name in self._unmeasured if parts is None or name in parts]:  # in the zip's order
+        if parts is None:
+            parts = _every_sheet_part(self._sheets(), self._unmeasured)
+        for name in [name for name in self._unmeasured if name in parts]:  # in the zip's order
             self._measure_part(name)
 
     def sheet_names(self) -> list[str] | None:
@@ -179,9 +185,18 @@ class CheckedFile:
         return parts
 
     def _measure_part(self, name: str) -> None:
-        info, head = self._unmeasured[name]
+        info, head, _ = self._unmeasured[name]
         _check_extent(self.data, self.zip, self.kind, info, head, self._inflated)
         del self._unmeasured[name]
+
+
+def _every_sheet_part(mapped: list[tuple[str | None, set[str]]] | None, parts: dict[str, tuple]) -> set[str]:
+    """Of `parts` (name -> (entry, head, worksheet root?)), those any sheet may be read from: each worksheet, and
+    each part the workbook maps a sheet to (`mapped`, see _sheet_parts); every part when it maps none plainly."""
+    if mapped is None:
+        return set(parts)
+    return {name for name, (_, _, is_worksheet) in parts.items() if is_worksheet} | {
+        part for _, sheet_parts in mapped for part in sheet_parts}
 
 
 def inflate(data: bytes, info: zipfile.ZipInfo, limit: int | None = None) -> bytes:
@@ -323,16 +338,27 @@ def check_untrusted(path: Path | str, sheets: Collection[str] | None = None, *,
         kind = _container_kind(archive)
         inflated: dict[str, bytes] = {}
         heads = _scan_xml_prologs(data, infos, inflated)
-        unread = _unread_parts(data, archive, inflated, sheets) if sheets is not None and kind == "xlsx" else set()
-        unmeasured: dict[str, tuple[zipfile.ZipInfo, bytes]] = {}
-        for info in _sheet_entries(archive, kind, heads):
-            head = heads.get(info.filename, b"")
-            if info.filename in unread:
-                continue
-            if measure_later and kind == "xlsx":
-                unmeasured[info.filename] = (info, head)
-            else:
-                _check_extent(data, archive, kind, info, head, inflated)
+        worksheets = {info.filename for info in _sheet_entries(archive, kind, heads)}
+        unmeasured: dict[str, tuple[zipfile.ZipInfo, bytes, bool]] = {}
+        if measure_later and kind == "xlsx":  # each measured before a parser reads it (CheckedFile.measure)
+            for info in infos:
+                if not info.is_dir():
+                    unmeasured[info.filename] = (info, heads.get(info.filename, b""), info.filename in worksheets)
+        elif kind == "xlsx":
+            # The sheets read (all when `sheets` is None): their parts, whatever their root element, and every
+            # worksheet; in any doubt (a workbook that maps no sheet plainly), every part.
+            mapped = _workbook_sheet_parts(data, archive, inflated)
+            every = {info.filename: (info, b"", info.filename in worksheets) for info in infos if not info.is_dir()}
+            wanted = _every_sheet_part(mapped, every)
+            if sheets is not None and mapped is not None:
+                unread = _unread_parts(mapped, sheets)
+                wanted = {name for name in wanted if name not in unread}
+            for info in infos:
+                if info.filename in wanted:
+                    _check_extent(data, archive, kind, info, heads.get(info.filename, b""), inflated)
+        else:
+            for info in _sheet_entries(archive, kind, heads):
+                _check_extent(data, archive, kind, info, heads.get(info.filename, b""), inflated)
     except BaseException:
         archive.close()
         raise
@@ -599,19 +625,21 @@ def _check_extent(data: bytes, archive: zipfile.ZipFile, kind: str, info: zipfil
 _PLAIN_SHEET_TARGET = re.compile(r"(?:/xl/)?(worksheets/[A-Za-z0-9_-]+\.xml)")
 
 
-def _unread_parts(data: bytes, archive: zipfile.ZipFile, inflated: dict[str, bytes], sheets: Collection[str]) -> set[str]:
-    """The worksheet parts only sheets not named in `sheets` point to, when the workbook maps every sheet to its
-    part plainly (see _sheet_parts); else nothing: in any doubt every sheet is measured. A part that sheets to be
-    read point to is always measured."""
+def _workbook_sheet_parts(data: bytes, archive: zipfile.ZipFile,
+                          inflated: dict[str, bytes]) -> list[tuple[str | None, set[str]]] | None:
+    """_sheet_parts of the workbook in `archive`; None when it maps no sheet plainly or cannot be read."""
     try:
         rels = parse_xml(inflated.get("xl/_rels/workbook.xml.rels")
                          or inflate(data, archive.getinfo("xl/_rels/workbook.xml.rels")))
         workbook = parse_xml(inflated.get("xl/workbook.xml") or inflate(data, archive.getinfo("xl/workbook.xml")))
     except (FileRefused, KeyError):
-        return set()
-    mapped = _sheet_parts(rels, workbook)
-    if mapped is None:
-        return set()
+        return None
+    return _sheet_parts(rels, workbook)
+
+
+def _unread_parts(mapped: list[tuple[str | None, set[str]]], sheets: Collection[str]) -> set[str]:
+    """The parts only sheets not named in `sheets` point to (`mapped`: see _sheet_parts). A part that sheets to be
+    read point to is always measured."""
     read = {part for name, parts in mapped if name in sheets for part in parts}
     return {part for name, parts in mapped if name not in sheets for part in parts} - read
 
