@@ -251,3 +251,15 @@ def test_a_sheet_target_is_read_the_same_kept_or_worked_out(monkeypatch):
     monkeypatch.setattr(untrusted, "_SHEET_TARGETS", {})
     monkeypatch.setattr(untrusted, "_LOCAL_NAMES_KEPT", 2)
     assert [untrusted._plain_sheet_part(t) for t in targets] == expected and len(untrusted._SHEET_TARGETS) == 2
+
+
+def test_the_worksheets_told_when_asked_are_those_the_checks_measure_up_front(tmp_path):
+    workbook = answered(generate_return(tmp_path, "return.xlsx"))
+    with check_untrusted(workbook, measure_later=True) as checked:
+        assert checked._worksheets == {}  # nothing asked yet
+        heads = {name: head for name, (_, head) in checked._unmeasured.items()}
+        told = {name for name in list(checked._unmeasured) if checked._is_worksheet(name)}
+        eager = {info.filename for info in untrusted._sheet_entries(checked.zip, "xlsx", heads)}
+        assert told == eager and all(name.startswith("xl/worksheets/sheet") for name in told) and len(told) >= 4
+        checked.read_part("docProps/core.xml")  # not a worksheet: read without measuring anything
+        assert set(checked._unmeasured) >= told

@@ -96,12 +96,13 @@ class CheckedFile:
     # Parts the checks inflated whole (the sheets, at most SCAN_CHUNK_BYTES each): read_part serves them from
     # here, so the Assessment sheet is inflated once for the extent check and the formula look.
     _inflated: dict[str, bytes] = field(default_factory=dict, repr=False)
-    # Parts not measured yet (check_untrusted's measure_later), in the zip's order: part -> (its zip entry, its head,
-    # whether its root element is a worksheet). A worksheet is measured before any parser reads it: by `measure`, by
-    # read_part, and SourceWorkbook measures every sheet it reads; so is any other part the workbook points a sheet
-    # to (a parser reads it as a sheet whatever its root element), by `measure`. A part no parser reads is never
-    # measured.
-    _unmeasured: dict[str, tuple[zipfile.ZipInfo, bytes, bool]] = field(default_factory=dict, repr=False)
+    # Parts not measured yet (check_untrusted's measure_later), in the zip's order: part -> (its zip entry, its head).
+    # A worksheet (a part whose root element is one: _worksheet_root, looked at when first asked) is measured before
+    # any parser reads it: by `measure`, by read_part, and SourceWorkbook measures every sheet it reads; so is any
+    # other part the workbook points a sheet to (a parser reads it as a sheet whatever its root element), by
+    # `measure`. A part no parser reads is never measured.
+    _unmeasured: dict[str, tuple[zipfile.ZipInfo, bytes]] = field(default_factory=dict, repr=False)
+    _worksheets: dict[str, bool] = field(default_factory=dict, repr=False)  # _worksheet_root of a part, once
     _sheet_map: object = field(default=None, repr=False)  # _sheet_parts of the workbook, once (_NOT_MAPPED: not yet)
 
     def __post_init__(self) -> None:
@@ -112,6 +113,7 @@ class CheckedFile:
         self._parsed.clear()
         self._inflated.clear()
         self._unmeasured.clear()
+        self._worksheets.clear()
 
     def __enter__(self) -> "CheckedFile":
         return self
@@ -126,8 +128,7 @@ class CheckedFile:
     def read_part(self, name: str, limit: int | None = None) -> bytes | None:
         """One part of the zip, inflated (at most `limit` bytes); None if the part does not exist. A worksheet not
         measured yet is measured first (FileRefused)."""
-        unmeasured = self._unmeasured.get(name)
-        if unmeasured is not None and unmeasured[2]:
+        if name in self._unmeasured and self._is_worksheet(name):
             self._measure_part(name)
         whole = self._inflated.get(name)
         if whole is not None:
@@ -153,7 +154,7 @@ class CheckedFile:
             return
         parts = None if sheets is None else self._parts_of(sheets)
         if parts is None:
-            parts = _every_sheet_part(self._sheets(), self._unmeasured)
+            parts = _every_sheet_part(self._sheets(), {name: self._is_worksheet(name) for name in self._unmeasured})
         for name in [name for name in self._unmeasured if name in parts]:  # in the zip's order
             self._measure_part(name)
 
@@ -184,18 +185,24 @@ class CheckedFile:
             parts |= found[0]
         return parts
 
+    def _is_worksheet(self, name: str) -> bool:
+        if name not in self._worksheets:
+            self._worksheets[name] = _worksheet_root(self._unmeasured[name][1])
+        return self._worksheets[name]
+
     def _measure_part(self, name: str) -> None:
-        info, head, _ = self._unmeasured[name]
+        info, head = self._unmeasured[name]
         _check_extent(self.data, self.zip, self.kind, info, head, self._inflated)
         del self._unmeasured[name]
 
 
-def _every_sheet_part(mapped: list[tuple[str | None, set[str]]] | None, parts: dict[str, tuple]) -> set[str]:
-    """Of `parts` (name -> (entry, head, worksheet root?)), those any sheet may be read from: each worksheet, and
-    each part the workbook maps a sheet to (`mapped`, see _sheet_parts); every part when it maps none plainly."""
+def _every_sheet_part(mapped: list[tuple[str | None, set[str]]] | None, worksheet: dict[str, bool]) -> set[str]:
+    """Of some parts (name -> whether its root element is a worksheet), those any sheet may be read from: each
+    worksheet, and each part the workbook maps a sheet to (`mapped`, see _sheet_parts); every part when it maps
+    none plainly."""
     if mapped is None:
-        return set(parts)
-    return {name for name, (_, _, is_worksheet) in parts.items() if is_worksheet} | {
+        return set(worksheet)
+    return {name for name, is_worksheet in worksheet.items() if is_worksheet} | {
         part for _, sheet_parts in mapped for part in sheet_parts}
 
 
@@ -338,18 +345,18 @@ def check_untrusted(path: Path | str, sheets: Collection[str] | None = None, *,
         kind = _container_kind(archive)
         inflated: dict[str, bytes] = {}
         heads = _scan_xml_prologs(data, infos, inflated)
-        worksheets = {info.filename for info in _sheet_entries(archive, kind, heads)}
-        unmeasured: dict[str, tuple[zipfile.ZipInfo, bytes, bool]] = {}
+        unmeasured: dict[str, tuple[zipfile.ZipInfo, bytes]] = {}
         if measure_later and kind == "xlsx":  # each measured before a parser reads it (CheckedFile.measure)
             for info in infos:
                 if not info.is_dir():
-                    unmeasured[info.filename] = (info, heads.get(info.filename, b""), info.filename in worksheets)
+                    unmeasured[info.filename] = (info, heads.get(info.filename, b""))
         elif kind == "xlsx":
             # The sheets read (all when `sheets` is None): their parts, whatever their root element, and every
             # worksheet; in any doubt (a workbook that maps no sheet plainly), every part.
             mapped = _workbook_sheet_parts(data, archive, inflated)
-            every = {info.filename: (info, b"", info.filename in worksheets) for info in infos if not info.is_dir()}
-            wanted = _every_sheet_part(mapped, every)
+            worksheets = {info.filename for info in _sheet_entries(archive, kind, heads)}
+            wanted = _every_sheet_part(mapped, {info.filename: info.filename in worksheets
+                                                for info in infos if not info.is_dir()})
             if sheets is not None and mapped is not None:
                 unread = _unread_parts(mapped, sheets)
                 wanted = {name for name in wanted if name not in unread}
@@ -570,12 +577,16 @@ def _sheet_entries(archive: zipfile.ZipFile, kind: str, heads: dict[str, bytes])
             if info.filename == "content.xml":
                 yield info
             continue
-        head = heads.get(info.filename, b"")
-        encoding = _utf16(head)
-        if encoding is not None:
-            head = head.decode(encoding, "replace").encode()
-        if b"worksheet" in head and _WORKSHEET_ROOT.search(head):  # the literal first: a fast scan of most parts
+        if _worksheet_root(heads.get(info.filename, b"")):
             yield info
+
+
+def _worksheet_root(head: bytes) -> bool:
+    """Does a part starting so have a worksheet root element (any prefix; UTF-16 too)?"""
+    encoding = _utf16(head)
+    if encoding is not None:
+        head = head.decode(encoding, "replace").encode()
+    return b"worksheet" in head and _WORKSHEET_ROOT.search(head) is not None  # the literal first: a fast scan
 
 
 def _check_extent(data: bytes, archive: zipfile.ZipFile, kind: str, info: zipfile.ZipInfo, head: bytes,
