@@ -155,7 +155,10 @@ class CheckedFile:
         parts = None if sheets is None else self._parts_of(sheets)
         if parts is None:
             parts = _every_sheet_part(self._sheets(), {name: self._is_worksheet(name) for name in self._unmeasured})
-        for name in [name for name in self._unmeasured if name in parts]:  # in the zip's order
+        pending = [name for name in parts if name in self._unmeasured]
+        if len(pending) > 1:  # in the zip's order
+            pending = [name for name in self._unmeasured if name in parts]
+        for name in pending:
             self._measure_part(name)
 
     def sheet_names(self) -> list[str] | None:
@@ -211,21 +214,27 @@ def inflate(data: bytes, info: zipfile.ZipInfo, limit: int | None = None) -> byt
     it must be exactly the size the directory declares and match its CRC-32, else FileRefused (unreadable-file)."""
     packed = _packed(data, info)
     wanted = info.file_size if limit is None else min(limit, info.file_size)
-    if info.compress_type == zipfile.ZIP_STORED:
-        out = bytes(packed[:wanted])
-    elif info.compress_type == zipfile.ZIP_DEFLATED:
+    method = info.compress_type
+    if method == _DEFLATED:
         try:
-            out = zlib.decompressobj(-zlib.MAX_WBITS).decompress(packed, wanted + 1) if wanted else b""
-        except zlib.error:
+            out = _inflater(_RAW_DEFLATE).decompress(packed, wanted + 1) if wanted else b""
+        except _ZLIB_ERROR:
             raise _damaged_part(info) from None
         if len(out) > wanted and limit is None:  # it inflates to more than the directory says: a lie, refuse it
             raise _damaged_part(info)
         out = out[:wanted]
+    elif method == _STORED:
+        out = bytes(packed[:wanted])
     else:
         raise _damaged_part(info)
-    if limit is None and (len(out) != info.file_size or zlib.crc32(out) != info.CRC):
+    if limit is None and (len(out) != info.file_size or _crc32(out) != info.CRC):
         raise _damaged_part(info)  # cut short, or garbage that happened to inflate
     return out
+
+
+# Looked up once: inflate runs for every part of every file.
+_STORED, _DEFLATED, _RAW_DEFLATE = zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, -zlib.MAX_WBITS
+_inflater, _crc32, _ZLIB_ERROR = zlib.decompressobj, zlib.crc32, zlib.error
 
 
 def _packed(data: bytes, info: zipfile.ZipInfo) -> memoryview:
