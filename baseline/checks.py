@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
+from dataclasses import MISSING, dataclass, fields
 from typing import Any, Callable, Container, Mapping, Sequence
 
 from baseline.assessment import ActionStatus, Answer, Choice, YesNo
@@ -234,12 +234,35 @@ _INVALID = object()  # a cell that was reported as an issue and is left out of t
 _KIND_OF = {key: (f.kind, _EXACT[f.vocabulary] if f.kind == "choice" else None) for key, f in ANSWER_FIELDS.items()}
 
 _SHORT = (Choice.NO, Choice.PARTIAL)
+_COMPLETE, _NOT_RELEVANT = ActionStatus.COMPLETE, Choice.NO  # looked up once: an enum's attribute costs a call
 _RELEVANT = (Choice.YES, Choice.PARTIAL)
 # Answers that show the row was assessed (who filled it in is not an answer).
 _ANSWER_KEYS = ("meets", "evidence", "action", "owner", "deadline", "deadline_text", "action_status", "risk")
 
 Position = tuple[int, int]  # 0-based (row, col) on the sheet
 _NONE_INVALID: frozenset[str] = frozenset()
+
+
+class _Plan:
+    """plain_answer's answer columns (key -> 0-based column), by kind: text (and whether it counts as an answer:
+    Completed by does not), choice (with the exact drop-down spellings), date."""
+
+    def __init__(self, columns: Mapping[str, int]):
+        at = _ANSWER_POSITION
+        self.texts = [(at[key], c, key != "completed_by") for key, c in columns.items() if _KIND_OF[key][0] == "text"]
+        self.choices = [(at[key], c, _KIND_OF[key][1]) for key, c in columns.items() if _KIND_OF[key][0] == "choice"]
+        self.dates = [(at[key], c) for key, c in columns.items() if _KIND_OF[key][0] == "date"]
+        self.last_column = max(columns.values(), default=-1)
+
+
+# An Answer built by position (no keyword dict per row): its fields after the recommendation and before the cells,
+# with their defaults, and where each answer key goes among them.
+_ANSWER_FIELDS = [f for f in fields(Answer) if f.name not in ("recommendation", "cells")]
+_ANSWER_DEFAULTS = [f.default for f in _ANSWER_FIELDS]
+if MISSING in _ANSWER_DEFAULTS:  # a field without a plain default cannot be left out of a row: say so at once
+    raise TypeError("plain_answer builds an Answer by position: every field but the recommendation and the cells "
+                    "needs a plain default")
+_ANSWER_POSITION = {f.name: index for index, f in enumerate(_ANSWER_FIELDS)}
 
 
 class AnswerRules:
@@ -267,7 +290,7 @@ class AnswerRules:
         self._month_first: str | None = None  # the first month-first date seen, for the message
         self._either_way: list[tuple[str, str, Position, str]] = []  # (rec_id, key, cell, text) read day first
         self._plan_of: Mapping[str, int] | None = None  # plain_answer's columns, and their kinds (_plan)
-        self._plan: list[tuple[str, int, str, Mapping[str, Any] | None]] = []
+        self._plan: _Plan | None = None
 
     def issue(self, code: str, message: str, at: Position | None, recommendation: str | None) -> None:
         cell = self.cell_ref(*at) if at is not None else None
@@ -377,43 +400,66 @@ class AnswerRules:
 
         `r`: the row's 0-based index; `columns`: answer key -> 0-based column, for every answer column the return
         has; `refs` as for `answer`. The caller keeps rows with merged or formula cells for `answer`."""
-        # The hot loop of reading (a return is 51 rows x 9 cells, read by validate, summary and merge alike).
+        # The hot loop of reading (a return is 51 rows x 9 cells, read by validate, summary and merge alike): the
+        # columns taken kind by kind (the order does not matter: any cell not plain gives None, having changed nothing).
         if columns is not self._plan_of:
-            self._plan = [(key, c, *_KIND_OF[key]) for key, c in columns.items()]
+            self._plan = _Plan(columns)
             self._plan_of = columns  # pragma: no mutate (a memo: without it, the same plan every row)
-        values: dict[str, Any] = {}
-        answered = False  # pragma: no mutate (None is as false)
-        width = len(row)
-        for key, c, kind, exact_choices in self._plan:
-            raw = row[c] if c < width else ""
-            if raw == "" or raw is None:
+        plan = self._plan
+        if len(row) <= plan.last_column:  # the cells past a short row's end are blank
+            row = [*row, *[""] * (plan.last_column + 1 - len(row))]
+        values = _ANSWER_DEFAULTS.copy()  # by position (_ANSWER_FIELDS)
+        filled = answered = False  # pragma: no mutate (None is as false)
+        for at, c, counts in plan.texts:
+            raw = row[c]
+            if raw.__class__ is not str:
+                if raw is None:
+                    continue
+                return None
+            if not raw:
                 continue
+            if not raw.isprintable():
+                return None
+            text = raw.strip()
+            if len(text) > EXCEL_CELL_LIMIT:
+                return None
+            if text:
+                values[at] = text
+                filled = True
+                if counts:
+                    answered = True
+        for at, c, exact_choices in plan.choices:
+            raw = row[c]
+            if raw.__class__ is not str:
+                if raw is None:
+                    continue
+                return None
+            if not raw:
+                continue
+            chosen = exact_choices.get(raw)
+            if chosen is None:
+                return None
+            values[at] = chosen
+            filled = answered = True
+        for at, c in plan.dates:
+            raw = row[c]
             kind_of_value = raw.__class__
-            if kind == "text":
-                if kind_of_value is not str or not raw.isprintable():
-                    return None
-                text = raw.strip()
-                if len(text) > EXCEL_CELL_LIMIT:
-                    return None
-                if text:
-                    values[key] = text
-                    answered = answered or key != "completed_by"
-            elif kind == "choice":
-                chosen = exact_choices.get(raw) if kind_of_value is str else None  # pragma: no mutate (no key is)
-                if chosen is None:
-                    return None
-                values[key] = chosen
-                answered = True
+            if kind_of_value is dt.date:
+                day = raw
+            elif kind_of_value is dt.datetime:
+                day = raw.date()
+            elif raw == "" or raw is None:
+                continue
             else:
-                day = raw if kind_of_value is dt.date else raw.date() if kind_of_value is dt.datetime else None
-                if day is None or not EARLIEST_YEAR <= day.year <= LATEST_YEAR:
-                    return None
-                values[key] = day
-                answered = True
+                return None
+            if not EARLIEST_YEAR <= day.year <= LATEST_YEAR:
+                return None
+            values[at] = day
+            filled = answered = True
         if answered:
             self.answered = True
-        answer = Answer(rec_id, **values, cells=refs)
-        if values:  # a blank row cannot be inconsistent
+        answer = Answer(rec_id, *values, refs)
+        if filled:  # a blank row cannot be inconsistent
             self._consistency(answer, columns, lambda key: (r, columns[key]), _NONE_INVALID)
         return answer
 
@@ -454,35 +500,36 @@ class AnswerRules:
         rec_id = answer.recommendation
         relevant, meets, action, owner = answer.relevant, answer.meets, answer.action, answer.owner
 
-        def cell(key: str) -> str:
-            return f"{self.cell_ref(*at(key))} ({self.label(key)})"
-
         not_fully_met = relevant in _RELEVANT and meets in _SHORT  # status not_met or partially_met
         if (action or not_fully_met) and not owner and "owner" in cells:
             reason = "has an action needed" if action else "is not fully met"
             self.issue("owner-missing",
                        f"Recommendation {rec_id} {reason} but no action owner: put the name or role of who owns "
-                       f"the action in cell {cell('owner')}.", at("owner"), rec_id)
-        is_open = (action or owner) and answer.action_status is not ActionStatus.COMPLETE
+                       f"the action in cell {self._named(at, 'owner')}.", at("owner"), rec_id)
+        is_open = (action or owner) and answer.action_status is not _COMPLETE
         if is_open and answer.deadline is None and not answer.deadline_text and "deadline" not in invalid \
                 and "deadline" in cells:
             self.issue("deadline-missing",
                        f"Recommendation {rec_id} has an open action but no deadline: put a date such as 31/03/2027 "
-                       f"in cell {cell('deadline')}.", at("deadline"), rec_id)
+                       f"in cell {self._named(at, 'deadline')}.", at("deadline"), rec_id)
         if relevant is None and "relevant" not in invalid and "relevant" in cells and (
                 "deadline" in invalid or any(getattr(answer, k) not in (None, "") for k in _ANSWER_KEYS)):
             self.issue("answer-without-relevance",
-                       f"Recommendation {rec_id} has answers but cell {cell('relevant')} is blank, so it counts as "
+                       f"Recommendation {rec_id} has answers but cell {self._named(at, 'relevant')} is blank, so it counts as "
                        f"not assessed: choose {or_list(VOCABULARIES['yes_partial_no'])}.", at("relevant"), rec_id)
         if relevant in _RELEVANT and meets is None and "meets" not in invalid and "meets" in cells:
             self.issue("meets-missing",
-                       f"Recommendation {rec_id} is marked relevant (cell {cell('relevant')} says {relevant.value}) "
-                       f"but cell {cell('meets')} is blank, so it counts as not assessed: choose "
+                       f"Recommendation {rec_id} is marked relevant (cell {self._named(at, 'relevant')} says {relevant.value}) "
+                       f"but cell {self._named(at, 'meets')} is blank, so it counts as not assessed: choose "
                        f"{or_list(VOCABULARIES['yes_partial_no'])}.", at("meets"), rec_id)
-        if relevant is Choice.NO and meets is not None and "meets" in cells:
+        if relevant is _NOT_RELEVANT and meets is not None and "meets" in cells:
             self.issue("answered-but-not-relevant",
-                       f"Recommendation {rec_id} is marked not relevant (cell {cell('relevant')} says No) but cell "
-                       f"{cell('meets')} is answered: clear it, or change the relevance.", at("meets"), rec_id)
+                       f"Recommendation {rec_id} is marked not relevant (cell {self._named(at, 'relevant')} says No) but cell "
+                       f"{self._named(at, 'meets')} is answered: clear it, or change the relevance.", at("meets"), rec_id)
+
+    def _named(self, at: Callable[[str], Position], key: str) -> str:
+        """A cell a consistency warning names, with its column's label: "H7 ('Action owner')"."""
+        return f"{self.cell_ref(*at(key))} ({self.label(key)})"
 
     # --- what lies outside the answer rows: the format readers find it, the words are here --------------------
 

@@ -149,12 +149,15 @@ def pool_size(files: int) -> int:
     return max(1, min(len(os.sched_getaffinity(0)), files))
 
 
-def read_kept(path: Path, *, agency_map: AgencyMap | None, keep_answers: bool) -> tuple[ReadResult, ReceivedFile]:
+def read_kept(path: Path, *, agency_map: AgencyMap | None, keep_answers: bool,
+              tracked: bool = True) -> tuple[ReadResult, ReceivedFile | None]:
     """read_return and what the tracker needs of it, in this process or a pool's; without the answers when only
     the report is wanted (less to send back between processes, less to keep). The answers kept travel back from a
-    pool's process as rows of values (SentAnswers)."""
-    result = read_return(path, agencies=agency_map)
-    received = received_file(result)
+    pool's process as rows of values (SentAnswers). `tracked=False`: nothing asks what the tracker needs (validate
+    without --config): no ReceivedFile (None), and, without the answers either, the file's last-saved time (which
+    only the tracker and the answers' readers use) is not read."""
+    result = read_return(path, agencies=agency_map, saved_time=tracked or keep_answers)
+    received = received_file(result) if tracked else None
     if not keep_answers:
         return ReadResult(result.report, None), received
     if result.agency_return is not None:

@@ -4,6 +4,7 @@ untouched, to `answer`. Raw cell values in, built here."""
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 
 import pytest
@@ -13,8 +14,10 @@ from hypothesis import strategies as st
 from baseline.assessment import ActionStatus, Choice, YesNo
 from baseline.checks import VOCABULARIES, AnswerRules
 from baseline.xlsx.agency import layout
+from baseline.xlsx.agency import reader
 from baseline.xlsx.agency.reader import read_assessment_table
-from baseline.xlsx.cells import cell_ref, cell_text, column_letter
+from baseline.xlsx.cells import cell_ref, cell_text, column_letter, recommendation_id
+from tests.cases import builders
 
 COLUMNS = ("relevant", "meets", "evidence", "action", "owner", "deadline", "action_status", "risk", "completed_by")
 LABELS = {"relevant": "Relevant?", "meets": "Meets it?", "evidence": "Evidence", "deadline": "Deadline"}
@@ -175,3 +178,54 @@ def test_a_formula_in_an_answer_cell_is_reported_even_when_its_value_is_plain():
                              formulas={(1, meets): '=IF(1=1,"Yes","No")'})
     assert answers["1.1.1"].meets is Choice.YES
     assert issues == [("formula-in-input", f"{column_letter(meets)}2")]
+
+
+# --- the reader's own shortcuts: each row's cells built once per layout, ids as written looked up -------------------
+
+def test_each_plain_row_gets_its_own_cells_as_the_general_path_names_them(monkeypatch):
+    rows = [{"recommendation": "1.1.%d" % n, "relevant": "Yes", "meets": "No", "owner": "Lead", "action": "Do",
+             "deadline": dt.date(2027, 3, 31)} for n in range(1, 6)]
+    first, issues = _table(rows)
+    again, issues_again = _table(rows)  # the cells come from what the first reading built
+    for answers in (first, again):
+        for r, rec_id in enumerate(answers, start=1):
+            assert dict(answers[rec_id].cells) == {
+                c.key: cell_ref(r, i) for i, c in enumerate(layout.ASSESSMENT_COLUMNS) if c.is_input}
+    assert issues == issues_again
+    expected = [dict(a.cells) for a in again.values()]
+    first["1.1.1"].cells["relevant"] = "changed"  # each Answer has its own dict: nothing else changes
+    assert again["1.1.1"].cells["relevant"] == "D2" == _table(rows)[0]["1.1.1"].cells["relevant"]
+    monkeypatch.setattr(reader, "_MAX_ROWS_KEPT", 2)  # a hostile sheet's many rows, layouts: built each time
+    monkeypatch.setattr(reader, "_MAX_LAYOUTS", 1)
+    monkeypatch.setattr(reader, "_ROW_REFS", {"another layout": {}})
+    for _ in range(2):
+        assert [dict(a.cells) for a in _table(rows)[0].values()] == expected
+
+
+def test_an_id_as_the_encoding_writes_it_is_looked_up_and_any_other_spelling_still_read():
+    ng225 = builders.guideline()
+    view = reader._view(ng225)
+    assert view.plain_ids == set(view.order)  # every shipped id is written as recommendation_id gives it back
+    assert all(recommendation_id(rid) == rid for rid in view.plain_ids)
+    grid = [list(HEADERS)] + [[rid, *[""] * (len(HEADERS) - 1)] for rid in ("1.1.1", " 1.1.2 ", "1.1.3.", "9.9.9")]
+    relevant = HEADERS.index(layout.COLUMNS_BY_KEY["relevant"].header)
+    for row in grid[1:]:
+        row[relevant] = "Yes"
+    issues = []
+    answers = read_assessment_table(grid, [], {}, file="f.xlsx", sheet="Assessment", guideline=ng225,
+                                    add=issues.append)
+    assert list(answers) == ["1.1.1", "1.1.2", "1.1.3"]
+    assert [(i.code, i.cell) for i in issues if i.code == "unknown-recommendation"] == [("unknown-recommendation", "A5")]
+
+
+def test_each_encoding_object_has_its_own_view_kept_while_the_same_object_comes_back(monkeypatch):
+    first = builders.guideline()
+    reloaded = copy.deepcopy(first)  # the same encoding, read again: another object
+    view = reader._view(first)
+    assert view.guideline is first and reader._view(first) is view
+    monkeypatch.setattr(type(first), "fingerprint", property(lambda self: pytest.fail("hashed again")))
+    assert reader._view(first) is view  # the same object again: its ids are not hashed again
+    monkeypatch.undo()
+    other = reader._view(reloaded)
+    assert other is not view and other.guideline is reloaded and other.order == view.order
+    assert reader._view(first) is not other and reader._view(first).guideline is first

@@ -55,6 +55,23 @@ def test_validate_keeps_only_the_reports(returns):
     assert kept.report.to_dict() == intake.load_returns([returns], workers=1).report.to_dict()
 
 
+def test_an_untracked_reading_gives_the_same_report_without_what_only_the_tracker_asks(returns):
+    for path in sorted(returns.iterdir()):
+        tracked, received = intake.read_kept(path, agency_map=None, keep_answers=False)
+        untracked, none = intake.read_kept(path, agency_map=None, keep_answers=False, tracked=False)
+        assert none is None and received is not None and received.path == str(path)
+        assert untracked.report.to_dict() == tracked.report.to_dict() and untracked.agency_return is None
+        kept, _ = intake.read_kept(path, agency_map=None, keep_answers=True, tracked=False)
+        saved_too, _ = intake.read_kept(path, agency_map=None, keep_answers=True)
+        assert kept.report.to_dict() == saved_too.report.to_dict()
+        if saved_too.agency_return is not None:  # answers kept: their readers still get the last-saved time
+            assert saved_too.agency_return.last_saved is not None
+            assert kept.agency_return.last_saved == saved_too.agency_return.last_saved
+    workbook = next(p for p in sorted(returns.iterdir()) if not p.name.endswith("damaged.xlsx"))
+    assert intake.read_return(workbook, saved_time=False).agency_return.last_saved is None
+    assert intake.read_return(workbook).agency_return.last_saved is not None
+
+
 def test_a_helper_that_cannot_start_leaves_every_file_to_this_process(returns, monkeypatch):
     def no_fork():
         raise OSError("no more processes")

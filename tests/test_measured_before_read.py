@@ -150,3 +150,53 @@ def test_a_far_cell_on_a_sheet_no_parser_reads_is_not_measured(copy):
     assert eager(path).code == "sheet-too-large"
     result = read_return(path)
     assert result.agency_return is not None and "sheet-too-large" not in codes(path)
+
+
+# --- a sheet is the part the workbook points it to, whatever its root element -------------------------------------
+
+FAR_DOWN = "A200000"  # past the rows any sheet may have, yet few enough cells that a parser reading it does no harm
+
+
+def _not_a_worksheet_root(path, sheet: str = ASSESSMENT_SHEET):
+    """The sheet's part with its root element renamed: calamine reads its cells all the same."""
+    part = h.sheet_part(path, sheet)
+    h.replace_text(path, part, "<worksheet ", "<notes ")
+    h.replace_text(path, part, "</worksheet>", "</notes>")
+    return path
+
+
+@pytest.mark.parametrize("read", [
+    lambda path: [issue.code for issue in read_return(path).report.issues],
+    lambda path: [eager(path).code],
+    lambda path: [refusal(lambda: check_untrusted(path, sheets=(ASSESSMENT_SHEET,))).code],
+    lambda path: [refusal(lambda: check_untrusted(path, measure_later=True).measure((ASSESSMENT_SHEET,))).code],
+    lambda path: [refusal(lambda: check_untrusted(path, measure_later=True).measure()).code],
+    lambda path: [refusal(lambda: SourceWorkbook.open(check_untrusted(path, measure_later=True))
+                          .rows(ASSESSMENT_SHEET)).code],
+], ids=["read_return", "up front", "up front, that sheet", "measure it", "measure all", "calamine values"])
+def test_a_sheet_whose_part_is_not_rooted_in_a_worksheet_is_measured_all_the_same(copy, read):
+    assert read(_not_a_worksheet_root(h.add_far_cell(copy(), FAR_DOWN))) == ["sheet-too-large"]
+
+
+def test_such_a_sheet_is_refused_with_the_message_measuring_it_gives(copy):
+    path = _not_a_worksheet_root(h.add_far_cell(copy(), FAR_DOWN))
+    [issue] = read_return(path).report.issues
+    assert (issue.code, issue.message) == ("sheet-too-large", eager(path).message)
+    assert f"'{ASSESSMENT_SHEET}'" in issue.message
+
+
+def test_such_a_sheet_no_parser_reads_is_not_measured(copy):
+    path = _not_a_worksheet_root(h.add_far_cell(copy(), FAR_DOWN, sheet=START_SHEET), START_SHEET)
+    result = read_return(path)
+    assert result.agency_return is not None and "sheet-too-large" not in codes(path)
+    assert check_untrusted(path, sheets=(META_SHEET, ASSESSMENT_SHEET)).kind == "xlsx"  # up front, only those
+
+
+def test_in_doubt_every_part_is_measured_whatever_its_root(copy):
+    path = _not_a_worksheet_root(h.add_far_cell(copy(), FAR_DOWN))
+    part = h.sheet_part(path, ASSESSMENT_SHEET)
+    roundabout = part.removeprefix("xl/").replace("/", "/../worksheets/")  # worksheets/../worksheets/sheet2.xml
+    h.replace_text(path, "xl/_rels/workbook.xml.rels", f'Target="/{part}"', f'Target="{roundabout}"')
+    with check_untrusted(path, measure_later=True) as checked:
+        assert refusal(lambda: checked.measure((START_SHEET,))).code == "sheet-too-large"
+    assert eager(path).code == "sheet-too-large"

@@ -5,11 +5,15 @@ from __future__ import annotations
 
 import datetime as dt
 import zipfile
+from xml.sax.saxutils import escape
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from baseline.xlsx.package import formula_cells, last_saved, ods_merged_ranges, parse_saved_time
+from baseline.xlsx import package
+from baseline.xlsx.package import defined_names, formula_cells, last_saved, ods_merged_ranges, parse_saved_time
 from baseline.xlsx.returns import read_return
 from baseline.xlsx.untrusted import ODS_MIMETYPE, FileRefused, check_untrusted
 
@@ -118,3 +122,50 @@ def test_the_last_saved_time_survives_a_libreoffice_conversion(tmp_path, target)
     saved = read_return(convert(path, tmp_path / "lo", target)).agency_return.last_saved
     assert saved.replace(tzinfo=None) == dt.datetime(2027, 1, 12, 16, 30)
     assert saved.tzinfo in (None, dt.timezone.utc)
+
+
+@pytest.mark.parametrize("text, target", [
+    ("'_baseline'!$B$3", ("_baseline", "B3")), ("Sheet1!c7", ("Sheet1", "C7")), ("'It''s'!$AA$10", ("It's", "AA10")),
+    ("'_baseline'!$B$3:$B$4", ("", "'_baseline'!$B$3:$B$4")), ("#REF!", ("", "#REF!")), ("", ("", "")),
+])
+def test_a_defined_name_points_at_one_cell_each_time_it_is_read(tmp_path, text, target):
+    workbook = tmp_path / "names.xlsx"
+    with zipfile.ZipFile(workbook, "w") as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("xl/workbook.xml", '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/'
+                                            f'main"><definedNames><definedName name="baseline_area">{escape(text)}'
+                                            '</definedName><definedName name="other">A1</definedName></definedNames>'
+                                            '</workbook>')
+    for _ in range(2):  # the second time from what the first worked out
+        with check_untrusted(workbook) as checked:
+            assert defined_names(checked) == {"area": target}
+
+
+_SHEET_HEAD = b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+
+
+@pytest.mark.parametrize("body", [
+    b"<sheetData><row r=\"1\"><c r=\"A1\"><v>1</v></c></row></sheetData>",
+    b"<sheetData><row r=\"1\"><c r=\"A1\"><f>1+1</f><v>2</v></c></row></sheetData>",
+    b"<sheetData><row r=\"1\" customFormat=\"false\"><c r=\"A1\"><v>1</v></c></row></sheetData>",
+    b"<sheetData><row><c><f/></c></row></sheetData><sheetData/>",
+    b"<sheetPr filterMode=\"false\"/><sheetData><row><c><v>1</v></c></row></sheetData><f/>",
+    b"<f/><sheetData><row><c><v>1</v></c></row></sheetData>",
+    b"<x<f/sheetData><row><c><v>1</v></c></row></sheetData>",
+    b"<row><c><f>1</f></c></row>",
+    b"",
+])
+def test_the_formula_look_splits_its_search_without_changing_its_answer(body):
+    raw = _SHEET_HEAD + body + b"</worksheet>"
+    end = raw.rfind(b"sheetData>")
+    end = len(raw) if end < 0 else end
+    assert package._may_hold_formulas(raw) == (package._F_START.search(raw, 0, end) is not None)
+
+
+@given(st.lists(st.sampled_from([b"<f", b"f", b"<", b"sheetData", b"sheetData>", b"<c>", b"s", b" ", b">", b"/"]),
+                max_size=12))
+def test_the_formula_look_answers_as_one_search_would_whatever_the_pieces(pieces):
+    raw = _SHEET_HEAD + b"".join(pieces)
+    end = raw.rfind(b"sheetData>")
+    end = len(raw) if end < 0 else end
+    assert package._may_hold_formulas(raw) == (package._F_START.search(raw, 0, end) is not None)

@@ -5,9 +5,11 @@ that lies about its size is never kept."""
 from __future__ import annotations
 
 import io
+import itertools
 import re
 import zipfile
 from unittest.mock import patch
+from xml.etree.ElementTree import Comment
 
 import pytest
 from hypothesis import given
@@ -165,3 +167,99 @@ def test_a_file_that_grew_past_the_limit_after_its_stat_is_refused(tmp_path, mon
     with pytest.raises(FileRefused) as refused:
         untrusted.read_untrusted(path)
     assert refused.value.code == "unsafe-file" and "larger than" in refused.value.message
+
+
+def _slow_packed(data: bytes, info: zipfile.ZipInfo) -> bytes:
+    """Where an entry's compressed bytes are, by the local header read field by field (the general path)."""
+    header = data[info.header_offset: info.header_offset + 30]
+    assert header[:4] == b"PK\x03\x04"
+    start = info.header_offset + 30 + int.from_bytes(header[26:28], "little") + int.from_bytes(header[28:30], "little")
+    return data[start: start + info.compress_size]
+
+
+def test_an_entry_is_found_through_its_local_header_whichever_way_it_is_read(tmp_path):
+    data = answered(generate_return(tmp_path, "return.xlsx")).read_bytes()
+    infos = zipfile.ZipFile(io.BytesIO(data)).infolist()
+    for info in infos:
+        assert bytes(untrusted._packed(data, info)) == _slow_packed(data, info)
+    info = infos[0]
+    for offset in (-30, -1, len(data) - 29, len(data), 10 ** 9):  # a header outside the file: damaged, either way
+        info.header_offset = offset
+        with pytest.raises(FileRefused) as refused:
+            untrusted._packed(data, info)
+        assert refused.value.code == "unreadable-file" and info.filename in refused.value.message
+    info.header_offset = 1  # inside the file, but no local header there
+    with pytest.raises(FileRefused):
+        untrusted._packed(data, info)
+
+
+@pytest.mark.parametrize("head, codec", [
+    (b"\xff\xfe<\x00", "utf-16"), (b"\xfe\xff\x00<", "utf-16"), (b"<\x00?\x00", "utf-16-le"), (b"\x00<\x00?", "utf-16-be"),
+    (b"<?xml", None), (b"\xef\xbb\xbf<", None), (b"<", None), (b"", None), (b"\xff", None),
+])
+def test_a_utf16_part_is_told_by_its_first_two_bytes(head, codec):
+    assert untrusted._utf16(head) == codec
+
+
+def test_local_names_are_the_same_kept_or_worked_out(monkeypatch):
+    tags = ["{urn:a}sheet", "sheet", "{urn:b}x}sheet", "{}", "", Comment]  # a comment's tag: a function
+    expected = ["sheet", "sheet", "sheet", "", "", ""]
+    assert [untrusted.local_name(t) for t in tags] == expected
+    assert [untrusted.local_name(t) for t in tags] == expected  # kept
+    monkeypatch.setattr(untrusted, "_LOCAL_NAMES", {})
+    monkeypatch.setattr(untrusted, "_LOCAL_NAMES_KEPT", 1)  # a hostile part's many tags: worked out each time
+    assert [untrusted.local_name(t) for t in tags] == expected and len(untrusted._LOCAL_NAMES) == 1
+
+
+@pytest.mark.parametrize("limit, low, high", [
+    (b"ZZ", b"A", b"Z"), (b"Z", b"A", b"Z"), (b"ZY", b"A", b"Z"), (b"AZ", b"A", b"Z"), (b"BA", b"A", b"Z"),
+    (b"999", b"0", b"9"), (b"99", b"0", b"9"), (b"9", b"0", b"9"), (b"990", b"0", b"9"), (b"109", b"0", b"9"),
+    (b"100", b"0", b"9"), (b"1", b"0", b"9"), (b"0", b"0", b"9"),
+])
+def test_at_most_matches_exactly_the_strings_no_larger_than_its_limit(limit, low, high):
+    pattern = re.compile(untrusted._at_most(limit, low, high))
+    alphabet = bytes(range(low[0], high[0] + 1))
+    value = lambda word: sum((symbol - low[0]) * (high[0] - low[0] + 1) ** i for i, symbol in enumerate(reversed(word)))
+    for length in range(1, len(limit) + 2):
+        for word in map(bytes, itertools.product(alphabet, repeat=length)):
+            no_larger = len(word) < len(limit) or (len(word) == len(limit) and value(word) <= value(limit))
+            assert (pattern.fullmatch(word) is not None) == no_larger, word
+
+
+@pytest.mark.parametrize("rows, columns", [(999, 702), (64, 12), (10_000, 15), (150_000, 13)])
+def test_a_cell_within_the_bound_is_never_outside_and_any_other_always(rows, columns):
+    outside = untrusted._cells_outside(rows, columns)
+    last = untrusted.cell_ref(rows - 1, columns - 1)
+    letters = last.rstrip("0123456789")
+    inside = [b'<c r="A1"/>', f'<c r="{last}" s="1">'.encode(), f'<c r="{letters}1">'.encode(), b'<col min="1"/>',
+              b'<cols>', b'<cfRule type="x">']
+    beyond = [f'<c r="{untrusted.cell_ref(rows, 0)}"/>', f'<c r="{untrusted.cell_ref(0, columns)}"/>', '<c/>', '<c>',
+              '<c s="1" r="A1">', '<c r="a1"/>', '<c\tr="A1"/>', "<c r='A1'/>", '<c r="AAAA1"/>', '<c r=""/>']
+    for tag in inside:
+        assert outside.search(tag) is None, tag
+    for tag in beyond:
+        assert outside.search(tag.encode()) is not None, tag
+
+
+def test_a_sheet_target_is_read_the_same_kept_or_worked_out(monkeypatch):
+    targets = ["worksheets/sheet2.xml", "/xl/worksheets/sheet2.xml", "worksheets/../sheet2.xml", "sheet2.xml",
+               "/xl/worksheets/sheet 2.xml", "xl/worksheets/sheet2.xml", "", "WORKSHEETS/s.xml", "worksheets/a_b-1.xml"]
+    expected = ["xl/" + m.group(1) if (m := untrusted._PLAIN_SHEET_TARGET.fullmatch(t)) else None for t in targets]
+    assert expected[:2] == ["xl/worksheets/sheet2.xml"] * 2 and expected[2:5] == [None] * 3
+    assert [untrusted._plain_sheet_part(t) for t in targets] == expected
+    assert [untrusted._plain_sheet_part(t) for t in targets] == expected  # kept
+    monkeypatch.setattr(untrusted, "_SHEET_TARGETS", {})
+    monkeypatch.setattr(untrusted, "_LOCAL_NAMES_KEPT", 2)
+    assert [untrusted._plain_sheet_part(t) for t in targets] == expected and len(untrusted._SHEET_TARGETS) == 2
+
+
+def test_the_worksheets_told_when_asked_are_those_the_checks_measure_up_front(tmp_path):
+    workbook = answered(generate_return(tmp_path, "return.xlsx"))
+    with check_untrusted(workbook, measure_later=True) as checked:
+        assert checked._worksheets == {}  # nothing asked yet
+        heads = {name: head for name, (_, head) in checked._unmeasured.items()}
+        told = {name for name in list(checked._unmeasured) if checked._is_worksheet(name)}
+        eager = {info.filename for info in untrusted._sheet_entries(checked.zip, "xlsx", heads)}
+        assert told == eager and all(name.startswith("xl/worksheets/sheet") for name in told) and len(told) >= 4
+        checked.read_part("docProps/core.xml")  # not a worksheet: read without measuring anything
+        assert set(checked._unmeasured) >= told

@@ -41,7 +41,18 @@ def cell_text(value: Any, *, strip: bool = True) -> str:
 
 def normalise_header(value: Any) -> str:
     """Header matching ignores case, surrounding and repeated whitespace, and line breaks."""
+    if value.__class__ is str:  # the sheet names and headers every return repeats, worked out once
+        key = _NORMALISED.get(value)
+        if key is None:
+            key = name_key(value)
+            if len(_NORMALISED) < _NORMALISED_KEPT:
+                _NORMALISED[value] = key
+        return key
     return name_key(value if value is not None else "")
+
+
+_NORMALISED: dict[str, str] = {}
+_NORMALISED_KEPT = 1024
 
 
 _BRACKETED = re.compile(r"\([^)]*\)|\[[^\]]*\]")
@@ -60,8 +71,11 @@ def header_matcher(wanted: dict[str, str]) -> Callable[[Any], str | None]:
     wanted header a longer header starts with ("Meets it yes partial no" is "Meets it?")."""
     exact = {header_key(text): key for text, key in wanted.items()}
     by_length = sorted(exact.items(), key=lambda item: -len(item[0]))
+    # The meaning of each header text met, kept: every return repeats the same dozen headers. Bounded (a hostile
+    # sheet's many headers are then worked out each time, as before).
+    seen: dict[str, str | None] = {}
 
-    def meaning(value: Any) -> str | None:
+    def work_out(value: Any) -> str | None:
         text = header_key(value)
         if not text:
             return None
@@ -69,7 +83,20 @@ def header_matcher(wanted: dict[str, str]) -> Callable[[Any], str | None]:
             return exact[text]
         return next((key for known, key in by_length if text.startswith(known + " ")), None)
 
+    def meaning(value: Any) -> str | None:
+        if value.__class__ is not str:
+            return work_out(value)
+        if value in seen:
+            return seen[value]
+        found = work_out(value)
+        if len(seen) < _MEANINGS_KEPT:
+            seen[value] = found
+        return found
+
     return meaning
+
+
+_MEANINGS_KEPT = 1024
 
 
 _RECOMMENDATION_ID = re.compile(r"^\d+\.\d+(?:\.\d+)+$")
@@ -87,6 +114,21 @@ def recommendation_id(value: Any) -> str | None:
 
 def column_letter(index: int) -> str:
     """0-based column index -> letters (0 -> "A", 26 -> "AA")."""
+    if index.__class__ is int:  # the columns every workbook uses, worked out once
+        letters = _LETTERS.get(index)
+        if letters is None:
+            letters = _letters(index)
+            if len(_LETTERS) < _LETTERS_KEPT:
+                _LETTERS[index] = letters
+        return letters
+    return _letters(index)
+
+
+_LETTERS: dict[int, str] = {}
+_LETTERS_KEPT = 1024
+
+
+def _letters(index: int) -> str:
     letters = ""
     index += 1
     while index:

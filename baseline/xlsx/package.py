@@ -6,6 +6,7 @@ and ONE walker over an ODS `content.xml`, which reads the part through the bound
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import io
 import re
 from contextlib import contextmanager
@@ -105,13 +106,18 @@ def defined_names(checked: CheckedFile) -> dict[str, tuple[str, str]]:
         name = element.get("name") or ""
         if not name.startswith(META_PREFIX):
             continue
-        match = _DEFINED_REF.match((element.text or "").strip())
-        if match is None:
-            out.setdefault(name[len(META_PREFIX):], ("", (element.text or "").strip()))
-            continue
-        sheet = (match.group(1) or "").replace("''", "'") or match.group(2)
-        out.setdefault(name[len(META_PREFIX):], (sheet, f"{match.group(3).upper()}{match.group(4)}"))
+        out.setdefault(name[len(META_PREFIX):], _defined_target((element.text or "").strip()))
     return out
+
+
+@functools.lru_cache(maxsize=256)  # every return of one layout points its stamps at the same cells
+def _defined_target(text: str) -> tuple[str, str]:
+    """A defined name's text ("'_baseline'!$B$3") -> (sheet, "B3"); ("", the text) when it is no single cell."""
+    match = _DEFINED_REF.match(text)
+    if match is None:
+        return "", text
+    sheet = (match.group(1) or "").replace("''", "'") or match.group(2)
+    return sheet, f"{match.group(3).upper()}{match.group(4)}"
 
 
 # --- when the file was last saved ---------------------------------------------------------------------------------
@@ -171,7 +177,14 @@ def _may_hold_formulas(raw: bytes) -> bool:
     if end < 0:
         end = len(raw)
     if raw.find(b"<worksheet", 0, 4096) >= 0:
-        return _F_START.search(raw, 0, end) is not None
+        # The same search in two: up to the first "sheetData" (no "<f" can straddle it: it starts with "s"), and
+        # from there only when an "f" is there at all (one memchr: the cells of a sheet without formulas seldom
+        # hold an "f").
+        split = raw.find(b"sheetData", 0, end)
+        if split < 0:
+            return _F_START.search(raw, 0, end) is not None
+        return _F_START.search(raw, 0, split) is not None or (
+            raw.find(b"f", split, end) >= 0 and _F_START.search(raw, split, end) is not None)
     return _F_ELEMENT.search(raw, 0, end) is not None
 
 

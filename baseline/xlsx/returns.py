@@ -42,11 +42,12 @@ class ReadResult:
     agency_return: AgencyReturn | None  # None when the file could not be read as a return at all
 
 
-def read_return(path: str | Path, agencies: AgencyResolver | None = None) -> ReadResult:
+def read_return(path: str | Path, agencies: AgencyResolver | None = None, *, saved_time: bool = True) -> ReadResult:
     """Read one returned file. Never raises for bad input; every failure is an Issue.
 
     `agencies` names the agency of a return that carries none: NICE's own tool, or a CSV export of the Assessment
-    sheet (config.AgencyMap from `--as-agency` or the assessment config's `files` patterns).
+    sheet (config.AgencyMap from `--as-agency` or the assessment config's `files` patterns). `saved_time=False`:
+    the file's last-saved time is not read (AgencyReturn.last_saved stays None), for a caller that never asks it.
     """
     report = FileReport(path=str(path))
     try:
@@ -76,7 +77,7 @@ def read_return(path: str | Path, agencies: AgencyResolver | None = None) -> Rea
                     report.issues.append(make_issue("not-a-baseline-workbook", _not_baseline(checked.kind),
                                                     file=str(path)))
                     agency_return = None
-                if agency_return is not None:
+                if agency_return is not None and saved_time:
                     agency_return.last_saved = last_saved(checked)
             finally:
                 source.close()

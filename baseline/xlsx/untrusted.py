@@ -17,6 +17,7 @@ import io
 import os
 import re
 import stat
+import struct
 import sys
 import zipfile
 import zlib
@@ -95,10 +96,13 @@ class CheckedFile:
     # Parts the checks inflated whole (the sheets, at most SCAN_CHUNK_BYTES each): read_part serves them from
     # here, so the Assessment sheet is inflated once for the extent check and the formula look.
     _inflated: dict[str, bytes] = field(default_factory=dict, repr=False)
-    # Worksheet parts not measured yet (check_untrusted's measure_later): part -> (its zip entry, its head). Each is
-    # measured before any parser reads it: by `measure`, by read_part, and SourceWorkbook measures every sheet it
-    # reads. A part no parser reads is never measured.
+    # Parts not measured yet (check_untrusted's measure_later), in the zip's order: part -> (its zip entry, its head).
+    # A worksheet (a part whose root element is one: _worksheet_root, looked at when first asked) is measured before
+    # any parser reads it: by `measure`, by read_part, and SourceWorkbook measures every sheet it reads; so is any
+    # other part the workbook points a sheet to (a parser reads it as a sheet whatever its root element), by
+    # `measure`. A part no parser reads is never measured.
     _unmeasured: dict[str, tuple[zipfile.ZipInfo, bytes]] = field(default_factory=dict, repr=False)
+    _worksheets: dict[str, bool] = field(default_factory=dict, repr=False)  # _worksheet_root of a part, once
     _sheet_map: object = field(default=None, repr=False)  # _sheet_parts of the workbook, once (_NOT_MAPPED: not yet)
 
     def __post_init__(self) -> None:
@@ -109,6 +113,7 @@ class CheckedFile:
         self._parsed.clear()
         self._inflated.clear()
         self._unmeasured.clear()
+        self._worksheets.clear()
 
     def __enter__(self) -> "CheckedFile":
         return self
@@ -123,7 +128,7 @@ class CheckedFile:
     def read_part(self, name: str, limit: int | None = None) -> bytes | None:
         """One part of the zip, inflated (at most `limit` bytes); None if the part does not exist. A worksheet not
         measured yet is measured first (FileRefused)."""
-        if name in self._unmeasured:
+        if name in self._unmeasured and self._is_worksheet(name):
             self._measure_part(name)
         whole = self._inflated.get(name)
         if whole is not None:
@@ -142,12 +147,18 @@ class CheckedFile:
 
     def measure(self, sheets: Collection[str] | None = None) -> None:
         """Measure the extent of the worksheets named (None: every one) that are not measured yet, as check_untrusted
-        does (FileRefused: sheet-too-large, or a damaged part). A name the workbook does not map plainly to its part
-        (see _sheet_parts) has every sheet measured."""
+        does (FileRefused: sheet-too-large, or a damaged part): the parts the workbook points them to, whatever
+        their root element. A name the workbook does not map plainly to its part (see _sheet_parts) has every sheet
+        measured: every worksheet and every part a sheet points to; every part when the workbook maps none plainly."""
         if not self._unmeasured:
             return
         parts = None if sheets is None else self._parts_of(sheets)
-        for name in [name for name in self._unmeasured if parts is None or name in parts]:  # in the zip's order
+        if parts is None:
+            parts = _every_sheet_part(self._sheets(), {name: self._is_worksheet(name) for name in self._unmeasured})
+        pending = [name for name in parts if name in self._unmeasured]
+        if len(pending) > 1:  # in the zip's order
+            pending = [name for name in self._unmeasured if name in parts]
+        for name in pending:
             self._measure_part(name)
 
     def sheet_names(self) -> list[str] | None:
@@ -177,10 +188,25 @@ class CheckedFile:
             parts |= found[0]
         return parts
 
+    def _is_worksheet(self, name: str) -> bool:
+        if name not in self._worksheets:
+            self._worksheets[name] = _worksheet_root(self._unmeasured[name][1])
+        return self._worksheets[name]
+
     def _measure_part(self, name: str) -> None:
         info, head = self._unmeasured[name]
         _check_extent(self.data, self.zip, self.kind, info, head, self._inflated)
         del self._unmeasured[name]
+
+
+def _every_sheet_part(mapped: list[tuple[str | None, set[str]]] | None, worksheet: dict[str, bool]) -> set[str]:
+    """Of some parts (name -> whether its root element is a worksheet), those any sheet may be read from: each
+    worksheet, and each part the workbook maps a sheet to (`mapped`, see _sheet_parts); every part when it maps
+    none plainly."""
+    if mapped is None:
+        return set(worksheet)
+    return {name for name, is_worksheet in worksheet.items() if is_worksheet} | {
+        part for _, sheet_parts in mapped for part in sheet_parts}
 
 
 def inflate(data: bytes, info: zipfile.ZipInfo, limit: int | None = None) -> bytes:
@@ -188,31 +214,47 @@ def inflate(data: bytes, info: zipfile.ZipInfo, limit: int | None = None) -> byt
     it must be exactly the size the directory declares and match its CRC-32, else FileRefused (unreadable-file)."""
     packed = _packed(data, info)
     wanted = info.file_size if limit is None else min(limit, info.file_size)
-    if info.compress_type == zipfile.ZIP_STORED:
-        out = bytes(packed[:wanted])
-    elif info.compress_type == zipfile.ZIP_DEFLATED:
+    method = info.compress_type
+    if method == _DEFLATED:
         try:
-            out = zlib.decompressobj(-zlib.MAX_WBITS).decompress(packed, wanted + 1) if wanted else b""
-        except zlib.error:
+            out = _inflater(_RAW_DEFLATE).decompress(packed, wanted + 1) if wanted else b""
+        except _ZLIB_ERROR:
             raise _damaged_part(info) from None
         if len(out) > wanted and limit is None:  # it inflates to more than the directory says: a lie, refuse it
             raise _damaged_part(info)
         out = out[:wanted]
+    elif method == _STORED:
+        out = bytes(packed[:wanted])
     else:
         raise _damaged_part(info)
-    if limit is None and (len(out) != info.file_size or zlib.crc32(out) != info.CRC):
+    if limit is None and (len(out) != info.file_size or _crc32(out) != info.CRC):
         raise _damaged_part(info)  # cut short, or garbage that happened to inflate
     return out
 
 
+# Looked up once: inflate runs for every part of every file.
+_STORED, _DEFLATED, _RAW_DEFLATE = zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, -zlib.MAX_WBITS
+_inflater, _crc32, _ZLIB_ERROR = zlib.decompressobj, zlib.crc32, zlib.error
+
+
 def _packed(data: bytes, info: zipfile.ZipInfo) -> memoryview:
     """The compressed bytes of one zip entry (a view: not copied), found through its local header."""
+    offset = info.header_offset
+    if 0 <= offset <= len(data) - 30:  # the header lies within the file (else read as below: refused)
+        magic, name_length, extra_length = _LOCAL_HEADER.unpack_from(data, offset)
+        if magic != b"PK\x03\x04":
+            raise _damaged_part(info)
+        start = offset + 30 + name_length + extra_length
+        return memoryview(data)[start: start + info.compress_size]
     view = memoryview(data)
-    header = bytes(view[info.header_offset: info.header_offset + 30])
+    header = bytes(view[offset: offset + 30])
     if len(header) < 30 or header[:4] != b"PK\x03\x04":
         raise _damaged_part(info)
-    start = info.header_offset + 30 + int.from_bytes(header[26:28], "little") + int.from_bytes(header[28:30], "little")
+    start = offset + 30 + int.from_bytes(header[26:28], "little") + int.from_bytes(header[28:30], "little")
     return view[start: start + info.compress_size]
+
+
+_LOCAL_HEADER = struct.Struct("<4s22xHH")  # a zip entry's local header: its magic, then its name's and extra's lengths
 
 
 def _damaged_part(info: zipfile.ZipInfo) -> FileRefused:
@@ -312,16 +354,27 @@ def check_untrusted(path: Path | str, sheets: Collection[str] | None = None, *,
         kind = _container_kind(archive)
         inflated: dict[str, bytes] = {}
         heads = _scan_xml_prologs(data, infos, inflated)
-        unread = _unread_parts(data, archive, inflated, sheets) if sheets is not None and kind == "xlsx" else set()
         unmeasured: dict[str, tuple[zipfile.ZipInfo, bytes]] = {}
-        for info in _sheet_entries(archive, kind, heads):
-            head = heads.get(info.filename, b"")
-            if info.filename in unread:
-                continue
-            if measure_later and kind == "xlsx":
-                unmeasured[info.filename] = (info, head)
-            else:
-                _check_extent(data, archive, kind, info, head, inflated)
+        if measure_later and kind == "xlsx":  # each measured before a parser reads it (CheckedFile.measure)
+            for info in infos:
+                if not info.is_dir():
+                    unmeasured[info.filename] = (info, heads.get(info.filename, b""))
+        elif kind == "xlsx":
+            # The sheets read (all when `sheets` is None): their parts, whatever their root element, and every
+            # worksheet; in any doubt (a workbook that maps no sheet plainly), every part.
+            mapped = _workbook_sheet_parts(data, archive, inflated)
+            worksheets = {info.filename for info in _sheet_entries(archive, kind, heads)}
+            wanted = _every_sheet_part(mapped, {info.filename: info.filename in worksheets
+                                                for info in infos if not info.is_dir()})
+            if sheets is not None and mapped is not None:
+                unread = _unread_parts(mapped, sheets)
+                wanted = {name for name in wanted if name not in unread}
+            for info in infos:
+                if info.filename in wanted:
+                    _check_extent(data, archive, kind, info, heads.get(info.filename, b""), inflated)
+        else:
+            for info in _sheet_entries(archive, kind, heads):
+                _check_extent(data, archive, kind, info, heads.get(info.filename, b""), inflated)
     except BaseException:
         archive.close()
         raise
@@ -402,7 +455,7 @@ def _check_zip(infos: list[zipfile.ZipInfo]) -> None:
 
 
 def _container_kind(archive: zipfile.ZipFile) -> str:
-    names = set(archive.namelist())
+    names = archive.NameToInfo  # every name in the directory (as namelist gives them)
     if "[Content_Types].xml" in names and "xl/workbook.xml" in names:
         return "xlsx"
     if "mimetype" in names and archive.read("mimetype").strip() == ODS_MIMETYPE:
@@ -450,13 +503,11 @@ _PLAIN_PROLOG = re.compile(rb"(?:<\?xml[^<>?]*\?>)?[ \t\r\n]*<[A-Za-z_]")
 
 def _utf16(head: bytes) -> str | None:
     """The codec of an XML part in UTF-16 (with or without its byte-order mark), else None."""
-    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return "utf-16"
-    if head.startswith(b"<\x00"):
-        return "utf-16-le"
-    if head.startswith(b"\x00<"):
-        return "utf-16-be"
-    return None
+    return _UTF16_STARTS.get(head[:2])
+
+
+# How a part in UTF-16 starts: its byte-order mark, else "<" in either byte order.
+_UTF16_STARTS = {b"\xff\xfe": "utf-16", b"\xfe\xff": "utf-16", b"<\x00": "utf-16-le", b"\x00<": "utf-16-be"}
 
 
 def _prolog_is_safe(head: bytes, complete: bool) -> bool | None:
@@ -535,12 +586,16 @@ def _sheet_entries(archive: zipfile.ZipFile, kind: str, heads: dict[str, bytes])
             if info.filename == "content.xml":
                 yield info
             continue
-        head = heads.get(info.filename, b"")
-        encoding = _utf16(head)
-        if encoding is not None:
-            head = head.decode(encoding, "replace").encode()
-        if b"worksheet" in head and _WORKSHEET_ROOT.search(head):  # the literal first: a fast scan of most parts
+        if _worksheet_root(heads.get(info.filename, b"")):
             yield info
+
+
+def _worksheet_root(head: bytes) -> bool:
+    """Does a part starting so have a worksheet root element (any prefix; UTF-16 too)?"""
+    encoding = _utf16(head)
+    if encoding is not None:
+        head = head.decode(encoding, "replace").encode()
+    return b"worksheet" in head and _WORKSHEET_ROOT.search(head) is not None  # the literal first: a fast scan
 
 
 def _check_extent(data: bytes, archive: zipfile.ZipFile, kind: str, info: zipfile.ZipInfo, head: bytes,
@@ -590,19 +645,21 @@ def _check_extent(data: bytes, archive: zipfile.ZipFile, kind: str, info: zipfil
 _PLAIN_SHEET_TARGET = re.compile(r"(?:/xl/)?(worksheets/[A-Za-z0-9_-]+\.xml)")
 
 
-def _unread_parts(data: bytes, archive: zipfile.ZipFile, inflated: dict[str, bytes], sheets: Collection[str]) -> set[str]:
-    """The worksheet parts only sheets not named in `sheets` point to, when the workbook maps every sheet to its
-    part plainly (see _sheet_parts); else nothing: in any doubt every sheet is measured. A part that sheets to be
-    read point to is always measured."""
+def _workbook_sheet_parts(data: bytes, archive: zipfile.ZipFile,
+                          inflated: dict[str, bytes]) -> list[tuple[str | None, set[str]]] | None:
+    """_sheet_parts of the workbook in `archive`; None when it maps no sheet plainly or cannot be read."""
     try:
         rels = parse_xml(inflated.get("xl/_rels/workbook.xml.rels")
                          or inflate(data, archive.getinfo("xl/_rels/workbook.xml.rels")))
         workbook = parse_xml(inflated.get("xl/workbook.xml") or inflate(data, archive.getinfo("xl/workbook.xml")))
     except (FileRefused, KeyError):
-        return set()
-    mapped = _sheet_parts(rels, workbook)
-    if mapped is None:
-        return set()
+        return None
+    return _sheet_parts(rels, workbook)
+
+
+def _unread_parts(mapped: list[tuple[str | None, set[str]]], sheets: Collection[str]) -> set[str]:
+    """The parts only sheets not named in `sheets` point to (`mapped`: see _sheet_parts). A part that sheets to be
+    read point to is always measured."""
     read = {part for name, parts in mapped if name in sheets for part in parts}
     return {part for name, parts in mapped if name not in sheets for part in parts} - read
 
@@ -626,18 +683,44 @@ def _sheet_parts(rels, workbook) -> list[tuple[str | None, set[str]]] | None:
             return None
         parts = set()
         for target in (target for rel_id in ids for target in targets.get(rel_id, [""])):
-            plain = _PLAIN_SHEET_TARGET.fullmatch(target)
-            if not plain:
+            part = _plain_sheet_part(target)
+            if part is None:
                 return None
-            parts.add("xl/" + plain.group(1))
+            parts.add(part)
         sheets.append((sheet.get("name"), parts))
     return sheets
+
+
+def _plain_sheet_part(target: str) -> str | None:
+    """The worksheet part a plain target names ("worksheets/sheet2.xml", "/xl/worksheets/sheet2.xml" ->
+    "xl/worksheets/sheet2.xml"); None for any other target. Kept per target (bounded, as local_name's)."""
+    if target in _SHEET_TARGETS:
+        return _SHEET_TARGETS[target]
+    plain = _PLAIN_SHEET_TARGET.fullmatch(target)
+    part = "xl/" + plain.group(1) if plain else None
+    if len(_SHEET_TARGETS) < _LOCAL_NAMES_KEPT:
+        _SHEET_TARGETS[target] = part
+    return part
+
+
+_SHEET_TARGETS: dict[str, str | None] = {}
 
 
 def local_name(tag) -> str:
     """An XML tag or attribute name without its namespace ("" for a comment or processing instruction, whose tag
     is not a string)."""
-    return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
+    found = _LOCAL_NAMES.get(tag)
+    if found is None:
+        found = tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
+        if len(_LOCAL_NAMES) < _LOCAL_NAMES_KEPT:
+            _LOCAL_NAMES[tag] = found
+    return found
+
+
+# Each tag's local name, kept: every workbook repeats the same few dozen tags (bounded: a hostile part's many tags
+# are then worked out each time, as before).
+_LOCAL_NAMES: dict = {}
+_LOCAL_NAMES_KEPT = 1024
 
 
 def _shown_ref(rows: int, columns: int) -> str:
@@ -767,8 +850,9 @@ def _cells_outside(rows: int, columns: int) -> re.Pattern:
     """A pattern for a cell tag NOT written <c r="B7"> (upper-case letters, digits) within `rows` by `columns`: a
     sheet where no piece has one (nor a prefixed cell, searched apart) reaches no further than that."""
     letters = cell_ref(0, columns - 1)[:-1].encode()
-    return re.compile(rb'<c(?=[ />\t\r\n])(?! r="(?:' + _at_most(letters, b"A", b"Z") + rb")(?:"
-                      + _at_most(str(rows).encode(), b"0", b"9") + rb')")')
+    # The usual cell fails the first test at once (the engine then tries no other); a <col> passes it, not the second.
+    return re.compile(rb'<c(?! r="(?:' + _at_most(letters, b"A", b"Z") + rb")(?:"
+                      + _at_most(str(rows).encode(), b"0", b"9") + rb')")(?=[ />\t\r\n])')
 
 
 def _at_most(limit: bytes, low: bytes, high: bytes) -> bytes:
@@ -776,6 +860,8 @@ def _at_most(limit: bytes, low: bytes, high: bytes) -> bytes:
     positional numbers: any shorter string (a leading zero only makes a number smaller), or one as long that is not
     larger symbol by symbol."""
     symbols = b"[" + low + b"-" + high + b"]"
+    if limit.strip(high) == b"":  # "ZZ", "999": any string of that length or less (one class: faster to match)
+        return symbols + b"{1,%d}" % len(limit)
     ways = [symbols + b"{1,%d}" % (len(limit) - 1)] if len(limit) > 1 else []
     for index, symbol in enumerate(limit):
         if symbol > low[0]:

@@ -153,7 +153,7 @@ def read_agency_source(source: SourceWorkbook, report: FileReport) -> AgencyRetu
         order = _view(guideline).order
     else:
         order = {}
-    if all(rid in order for rid in answers):
+    if answers.keys() <= order.keys():
         ordered = sorted(answers, key=order.__getitem__)
     else:
         ordered = sorted(answers, key=lambda rid: (order.get(rid, len(order)), _id_key(rid)))
@@ -161,7 +161,8 @@ def read_agency_source(source: SourceWorkbook, report: FileReport) -> AgencyRetu
         agency=meta["agency"], guideline=meta["guideline"], version=meta["version"], fingerprint=meta["fingerprint"],
         sectors=sectors, area=meta.get("area", ""), round=meta.get("round", ""), generated_at=meta.get("generated_at", ""),
         source=str(source.checked.path), source_format="baseline", sha256=source.checked.sha256,
-        answers={rid: answers[rid] for rid in ordered},
+        # Already in order (as generated, unless sorted by hand): kept as read.
+        answers=answers if ordered == list(answers) else {rid: answers[rid] for rid in ordered},
     )
     untouched = unchanged_return(agency_return, meta.get("answers_digest", ""))  # a prefilled workbook sent back as is
     if untouched is not None:
@@ -175,6 +176,9 @@ class _GuidelineView:
     def __init__(self, guideline):
         self.guideline = guideline
         self.order = {r.id: i for i, r in enumerate(guideline.recommendations)}
+        # The ids recommendation_id gives back unchanged (all of them, as every encoding writes ids): a cell holding
+        # one of these exactly is that recommendation, without the pattern.
+        self.plain_ids = frozenset(rid for rid in self.order if recommendation_id(rid) == rid)
         self._expected: dict[tuple[str, ...], tuple[str, ...]] = {}
 
     def expected(self, sectors: tuple[str, ...]) -> tuple[str, ...]:
@@ -189,11 +193,18 @@ _VIEWS: dict[tuple[str, str, str], _GuidelineView] = {}
 
 
 def _view(guideline) -> _GuidelineView:
+    last = _LAST_VIEW[0]
+    if last is not None and last.guideline is guideline:  # the same encoding as the file before (no Guideline is
+        return last  # ever changed in place: a reloaded file is a new object), without hashing its ids again
     key = (guideline.guideline, guideline.version, guideline.fingerprint)
     view = _VIEWS.get(key)
     if view is None or view.guideline is not guideline:  # a reloaded file (summaries edited) gets a new view
         view = _VIEWS[key] = _GuidelineView(guideline)
+    _LAST_VIEW[0] = view
     return view
+
+
+_LAST_VIEW: list[_GuidelineView | None] = [None]
 
 
 def _id_key(identifier: str) -> tuple[int, ...]:
@@ -253,7 +264,9 @@ class _AssessmentSheet:
         self.file = file
         self.sheet = sheet
         self.guideline = guideline
-        self.known_ids = _view(guideline).order if guideline is not None else None
+        view = _view(guideline) if guideline is not None else None
+        self.known_ids = view.order if view is not None else None
+        self.plain_ids = view.plain_ids if view is not None else frozenset()
 
     def issue(self, code: str, message: str, row: int | None = None, col: int | None = None,
               recommendation: str | None = None) -> Issue:
@@ -291,12 +304,17 @@ class _AssessmentSheet:
         inputs = [(column.key, columns[column.key], column_letter(columns[column.key]))
                   for column in layout.INPUT_COLUMNS if column.key in columns]
         plain_columns = {key: c for key, c, _ in inputs}
+        row_refs = _row_refs(tuple((key, letter) for key, _, letter in inputs))
+        plain_ids = self.plain_ids
         # Rows with a merged or formula cell take the general path (_answer); every other row the plain one.
         special_rows = {r for r, _ in self.merged_from} | {r for r, _ in self.formulas}
         for r in range(header_row + 1, len(self.grid)):
             row = self.grid[r]
             typed = row[id_col] if id_col < len(row) else ""
-            rec_id = recommendation_id(typed) if typed.__class__ is str else None
+            if typed.__class__ is str:  # a blank cell (a heading row's) is no id: passed over first
+                rec_id = typed if typed in plain_ids else recommendation_id(typed) if typed else None
+            else:
+                rec_id = None
             if rec_id is None:
                 unnumbered.append(r)
                 continue
@@ -317,9 +335,7 @@ class _AssessmentSheet:
             first_row[rec_id] = r
             answer = None
             if r not in special_rows:
-                number = str(r + 1)
-                answer = rules.plain_answer(rec_id, r, row, plain_columns,
-                                            {key: letter + number for key, _, letter in inputs})
+                answer = rules.plain_answer(rec_id, r, row, plain_columns, row_refs(r))
             answers[rec_id] = answer if answer is not None else self._answer(rules, rec_id, r, row, inputs)
         self._stray(rules, unnumbered, last_numbered, inputs, columns.get("section"))
         rules.finish()
@@ -333,11 +349,13 @@ class _AssessmentSheet:
         covered = self.merged_from
         for r in rows:
             row = self.grid[r]
-            heading = section_col is not None and section_col < len(row) and row[section_col].__class__ is str \
-                and _SECTION_NUMBER.match(row[section_col]) is not None
-            if heading or r < last_numbered:
+            width = len(row)
+            # Inside the table (most such rows: the section headings) or a heading row below it.
+            if r < last_numbered or (section_col is not None and section_col < width
+                                     and row[section_col].__class__ is str
+                                     and _SECTION_NUMBER.match(row[section_col]) is not None):
                 for key, c, _ in inputs:
-                    if c < len(row) and row[c] != "" and (r, c) not in covered and cell_text(row[c]):
+                    if c < width and row[c] != "" and (r, c) not in covered and cell_text(row[c]):
                         rules.answer_on_heading_row((r, c), row[c], key, cell_text)
                 continue
             # A blank cell ("", the usual one) is passed over before anything else is asked of it.
@@ -366,6 +384,35 @@ class _AssessmentSheet:
             cells[key] = (raw, (r, c))
             refs[key] = letter + number
         return rules.answer(rec_id, cells, cell_text, refs)
+
+
+# Answer.cells of a plain row, by the columns' (key, letter) and the row: the same in every return of one layout, so
+# each is built once per process and copied (each Answer keeps its own dict). Bounded: a hostile sheet's rows and
+# layouts only cost building them as before.
+_ROW_REFS: dict[tuple[tuple[str, str], ...], dict[int, dict[str, str]]] = {}
+_MAX_LAYOUTS, _MAX_ROWS_KEPT = 32, 1024
+
+
+def _row_refs(layout_letters: tuple[tuple[str, str], ...]) -> Callable[[int], dict[str, str]]:
+    """0-based row -> a new dict of each answer key's cell on that row ({"relevant": "D7", ...})."""
+    built = _ROW_REFS.get(layout_letters)
+    if built is None:
+        if len(_ROW_REFS) >= _MAX_LAYOUTS:
+            _ROW_REFS.clear()
+        built = _ROW_REFS[layout_letters] = {}
+
+    def refs(r: int) -> dict[str, str]:
+        template = built.get(r)
+        if template is None:
+            number = str(r + 1)
+            template = {key: letter + number for key, letter in layout_letters}
+            if len(built) < _MAX_ROWS_KEPT:
+                built[r] = template
+            else:
+                return template
+        return template.copy()
+
+    return refs
 
 
 def _stamp_issues(metadata: Metadata, sectors: list[str], guideline, file: str) -> list[Issue]:
