@@ -85,7 +85,7 @@ def load_returns(paths: Iterable[str | Path], *, strict: bool = False, progress:
                  reader: Reader | None = None, agency_map: AgencyMap | None = None,
                  agencies: Iterable[str] | None = None, keep_answers: bool = True,
                  workers: int | None = None, leave_out: Iterable[Path] = (),
-                 meanwhile: Callable[[], object] | None = None) -> LoadedReturns:
+                 meanwhile: Callable[[], object] | None = None, tracked: bool = True) -> LoadedReturns:
     """Read and validate each file in turn (a folder stands for the workbooks in it). One bad file never stops the
     others.
 
@@ -97,6 +97,8 @@ def load_returns(paths: Iterable[str | Path], *, strict: bool = False, progress:
     process). The result is the same either way, in the order of the files.
     `leave_out`: files never read as returns (the merge's own output and --update workbook), listed in `left_out`.
     `meanwhile`: set-up the caller needs afterwards, done here while other processes read (cores.map_in_order).
+    `tracked=False`: nobody asks what the tracker needs of each file (validate without a config): `received` stays
+    empty, and the work of filling it is not done.
     """
     wanted = {name_key(a): a for a in agencies or ()}
     expanded = expand_paths(paths)
@@ -108,7 +110,7 @@ def load_returns(paths: Iterable[str | Path], *, strict: bool = False, progress:
         kept = set(files)
         loaded.left_out = [p for p in expanded.files if p not in kept]
     if reader is None:
-        reader = partial(read_kept, agency_map=agency_map, keep_answers=keep_answers)
+        reader = partial(read_kept, agency_map=agency_map, keep_answers=keep_answers, tracked=tracked)
         workers = pool_size(len(files)) if workers is None else workers
     else:
         workers = 1  # a reader passed in need not survive pickling to another process
@@ -123,11 +125,14 @@ def load_returns(paths: Iterable[str | Path], *, strict: bool = False, progress:
         if strict:
             result.report.issues = make_strict(result.report.issues)
         loaded.report.files.append(result.report)
-        loaded.received.append(received)
+        if tracked:
+            loaded.received.append(received)
         if keep_answers and result.agency_return is not None and result.report.valid:
             loaded.returns.append(result.agency_return)
     loaded.report.files += expanded.reports  # then what was not read: skipped files, folders without workbooks
-    loaded.received += [ReceivedFile.from_report(r, reason=_first_message(r), skipped=True) for r in expanded.reports]
+    if tracked:
+        loaded.received += [ReceivedFile.from_report(r, reason=_first_message(r), skipped=True)
+                            for r in expanded.reports]
     check_agency_filter(wanted.values(), seen.values())
     return loaded
 
@@ -251,7 +256,7 @@ def validate_files(paths: Iterable[str | Path], *, strict: bool = False, agency_
     assessment = Assessment.load(config)
     names = assessment.names(agency_map) if assessment else agency_map
     loaded = load_returns(paths, strict=strict, agency_map=names, agencies=agencies, keep_answers=False,
-                          meanwhile=meanwhile)
+                          meanwhile=meanwhile, tracked=assessment is not None)
     if assessment:
         check_against_config(loaded, assessment, agencies, strict=strict)
     return loaded.report

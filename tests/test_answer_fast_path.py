@@ -13,8 +13,7 @@ from hypothesis import strategies as st
 
 from baseline.assessment import ActionStatus, Choice, YesNo
 from baseline.checks import VOCABULARIES, AnswerRules
-from baseline.xlsx.agency import layout
-from baseline.xlsx.agency import reader
+from baseline.xlsx.agency import layout, reader
 from baseline.xlsx.agency.reader import read_assessment_table
 from baseline.xlsx.cells import cell_ref, cell_text, column_letter, recommendation_id
 from tests.cases import builders

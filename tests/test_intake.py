@@ -55,6 +55,14 @@ def test_validate_keeps_only_the_reports(returns):
     assert kept.report.to_dict() == intake.load_returns([returns], workers=1).report.to_dict()
 
 
+def test_untracked_reading_gives_the_same_reports_and_no_tracker_entries(returns):
+    """validate without a config asks nothing of the tracker: no ReceivedFile is made, the reports are the same."""
+    tracked = intake.load_returns([returns], workers=2, keep_answers=False)
+    untracked = intake.load_returns([returns], workers=2, keep_answers=False, tracked=False)
+    assert untracked.report.to_dict() == tracked.report.to_dict()
+    assert untracked.received == [] and len(tracked.received) == len(tracked.report.files)
+
+
 def test_an_untracked_reading_gives_the_same_report_without_what_only_the_tracker_asks(returns):
     for path in sorted(returns.iterdir()):
         tracked, received = intake.read_kept(path, agency_map=None, keep_answers=False)

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 import zipfile
-from xml.sax.saxutils import escape
 from pathlib import Path
+from xml.sax.saxutils import escape
 
 import pytest
 from hypothesis import given
