@@ -321,6 +321,20 @@ class MergedWorkbook:
         return self.assessment.as_of
 
 
+@dataclass
+class MergedPlan:
+    """A merged workbook as the next merge needs it: the group's plan and what the returns said about each action
+    (`returned`: what actions.returned_values gives of its assessment), without the answers themselves, never all
+    held (a national merge's All answers has a row per agency and recommendation). Read and checked as read_merged
+    reads and checks it: the same errors, the same plan."""
+
+    guideline: Guideline
+    plan: list[PlanRow]
+    returned: dict[ActionKey, ReturnedFields]
+    written: dict[str, str] = field(default_factory=dict)  # as MergedWorkbook.written
+    warnings: list[Problem] = field(default_factory=list)  # as MergedWorkbook.warnings
+
+
 def _assessment(meta: dict[str, str], guideline: Guideline, agencies: list[AgencySource],
                 answers: dict[tuple[str, str], Answer], path: Path) -> MultiAgencyAssessment:
     results = []
@@ -382,6 +396,25 @@ def _read_answered(path: Path, workbook, keep: Callable[[Answer], Any] | None = 
     return meta, guideline, agencies, answers
 
 
+def _read_plan_open(path: Path, checked: CheckedFile, workbook, *, complete: bool = True) -> MergedPlan:
+    """_read_open's MergedPlan: each answer reduced to what a plan needs of it as its row is read."""
+    meta, guideline, agencies, said = _read_answered(path, workbook, keep=_said)
+    # The assessment without its answers: its stamps are checked as read_merged checks them, and it names the
+    # guideline and agencies a plan row's orphan mark is worked out against.
+    shell = _assessment(meta, guideline, agencies, {}, path)
+    returned: dict[ActionKey, ReturnedFields] = {}
+    risks: dict[ActionKey, bool] = {}
+    for key, (fields, risk) in _keyed(guideline, agencies, said):
+        returned[key], risks[key] = fields, risk
+    del said  # (the plan is read next: the Actions sheet, the other large one)
+    plan, warnings = _read_plan(workbook, path, guideline, shell.agency_names, risks,
+                                formula_cells(checked, ACTIONS_SHEET))
+    if not complete:
+        return MergedPlan(guideline, plan, returned, {}, warnings)
+    return MergedPlan(guideline, link_actions(mark_orphans(plan, shell, returned)), returned,
+                      _read_plan_digests(workbook), warnings)
+
+
 def _read_plan_digests(workbook) -> dict[str, str]:
     """Action ID -> digest of its editable values as written; empty for a workbook without the sheet."""
     if PLAN_DIGESTS_SHEET not in workbook.sheet_names:
@@ -398,6 +431,18 @@ def read_merged(path: Path | str) -> MergedWorkbook:
     that cannot be one, a status not in the list, one action on two rows).
     """
     return _read(Path(path), with_plan=True)
+
+
+def read_merged_plan(path: Path | str) -> MergedPlan:
+    """read_merged for `merge --update`: the plan (linked, orphans marked, digests as written) and what the returns
+    said about each action, but not the answers themselves. Raises as read_merged raises."""
+    path = Path(path)
+    checked, workbook = _open_checked(path)
+    try:
+        return _read_plan_open(path, checked, workbook)
+    finally:
+        workbook.close()
+        checked.close()
 
 
 def read_merged_workbook(path: Path | str) -> MultiAgencyAssessment:
@@ -542,6 +587,22 @@ def read_if_merged(path: Path | str, *, complete: bool = True) -> MergedWorkbook
         return None
     try:
         return _read_open(path, checked, workbook, with_plan=True, complete=complete) if _says_merged(workbook) else None
+    finally:
+        workbook.close()
+        checked.close()
+
+
+def read_plan_if_merged(path: Path | str, *, complete: bool = True) -> MergedPlan | None:
+    """read_merged_plan of a file that says it is a merged workbook, opened once; None for any other file, as
+    read_if_merged. `complete=False`: the plan without links, orphan marks or digests (what tells whether the group
+    edited it needs none of them)."""
+    path = Path(path)
+    try:
+        checked, workbook = _open_checked(path)
+    except BaselineError:
+        return None
+    try:
+        return _read_plan_open(path, checked, workbook, complete=complete) if _says_merged(workbook) else None
     finally:
         workbook.close()
         checked.close()
