@@ -102,17 +102,26 @@ def merge_files(paths: Iterable[str | Path], output: Path | str | None = None, *
     `force`. `today` dates the notes the carrying adds (default: as_of)."""
     target = Path(output) if output is not None else None
     previous_path = Path(update) if update is not None else None
+    merged_files: dict[Path, bool] = {}  # resolved path -> is a merged workbook: each file opened once to tell
     if target is not None:
         if target.suffix.lower() != ".xlsx":
             raise BaselineError(f"{target}: the merged workbook must be an .xlsx file.")
-        _check_replaceable(target, previous_path, force)
+        target_merged = _check_replaceable(target, previous_path, force)
+        if target_merged is not None:
+            merged_files[target.resolve()] = target_merged
+
+    def is_merged(path: Path) -> bool:
+        if path.resolve() not in merged_files:
+            merged_files[path.resolve()] = is_merged_workbook(path)
+        return merged_files[path.resolve()]
+
     # The plan and what the returns said about its actions, not the answers: held while the returns are read.
     previous = read_merged_plan(previous_path) if previous_path is not None else None
     outcome = merge_returns_in(paths, latest=latest, keep=keep, strict=strict, progress=progress, reader=reader,
                                agency_map=agency_map, agencies=agencies, config=config,
                                leave_out=[(p, role) for p, role in ((previous_path, "--update workbook"),
                                                                     (target, "output"))
-                                          if p is not None and p.is_file() and is_merged_workbook(p)])
+                                          if p is not None and p.is_file() and is_merged(p)])
     if not outcome.ok:
         return outcome
     as_of = as_of or dt.date.today()
@@ -145,11 +154,12 @@ def _edited_actions(plan: Iterable[PlanRow], returned: Mapping[ActionKey, Return
     return sum(bool(group_edits(row, returned.get(row.key))) for row in plan)
 
 
-def _check_replaceable(target: Path, update: Path | None, force: bool) -> None:
+def _check_replaceable(target: Path, update: Path | None, force: bool) -> bool | None:
     """`merge` never replaces a merged workbook whose plan holds the group's edits, except by carrying them forward
-    (`--update` naming that same workbook); any other existing file needs --force."""
+    (`--update` naming that same workbook); any other existing file needs --force. Returns whether the target is a
+    merged workbook, None when it was not looked at (no such file, or the --update workbook)."""
     if not target.exists() or (update is not None and _same_file(target, update)):
-        return
+        return None
     # Read as merge --update reads it (every sheet checked the same way), but only the plan and what the returns
     # said about its actions: a national merged workbook's answers are most of its size.
     merged = read_plan_if_merged(target, complete=False) if target.is_file() else None
@@ -161,6 +171,7 @@ def _check_replaceable(target: Path, update: Path | None, force: bool) -> None:
                 f"lose that work{', --force or not' if force else ''}. Nothing was written. Use --update {target} to "
                 f"carry the edits into the new merge (the output may be {target} itself), or write to another file.")
     refuse_overwrite(target, force)
+    return merged is not None
 
 
 def _check_same_encoding(old: Guideline, new: Guideline, previous: Path) -> None:
