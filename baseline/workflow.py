@@ -61,6 +61,7 @@ from baseline.intake import (  # the commands that write nothing live there and 
     validate_files,
 )
 from baseline.issues import BaselineError, Problem
+from baseline.memory import give_back_large_blocks
 from baseline.merge import (
     MultiAgencyAssessment,
 )
@@ -100,6 +101,8 @@ def merge_files(paths: Iterable[str | Path], output: Path | str | None = None, *
     (`actions.carry_forward`; `outcome.carry` says what happened); `output` may be that same file, replaced
     atomically. Without `update`, a merged workbook whose plan holds the group's edits is never replaced, even with
     `force`. `today` dates the notes the carrying adds (default: as_of)."""
+    # A re-merge reads the old merged workbook first: what that frees must not stay taken while the returns are read.
+    give_back_large_blocks()
     target = Path(output) if output is not None else None
     previous_path = Path(update) if update is not None else None
     merged_files: dict[Path, bool] = {}  # resolved path -> is a merged workbook: each file opened once to tell

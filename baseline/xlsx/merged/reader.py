@@ -398,6 +398,9 @@ def _read_answered(path: Path, workbook, keep: Callable[[Answer], Any] | None = 
 
 def _read_plan_open(path: Path, checked: CheckedFile, workbook, *, complete: bool = True) -> MergedPlan:
     """_read_open's MergedPlan: each answer reduced to what a plan needs of it as its row is read."""
+    # The Actions sheet's formulas are looked for first, while little else is held: the look inflates its whole XML
+    # part (twice its size for a moment: 60 MB of a national plan).
+    formulas = formula_cells(checked, ACTIONS_SHEET)
     meta, guideline, agencies, said = _read_answered(path, workbook, keep=_said)
     # The assessment without its answers: its stamps are checked as read_merged checks them, and it names the
     # guideline and agencies a plan row's orphan mark is worked out against.
@@ -407,8 +410,7 @@ def _read_plan_open(path: Path, checked: CheckedFile, workbook, *, complete: boo
     for key, (fields, risk) in _keyed(guideline, agencies, said):
         returned[key], risks[key] = fields, risk
     del said  # (the plan is read next: the Actions sheet, the other large one)
-    plan, warnings = _read_plan(workbook, path, guideline, shell.agency_names, risks,
-                                formula_cells(checked, ACTIONS_SHEET))
+    plan, warnings = _read_plan(workbook, path, guideline, shell.agency_names, risks, formulas)
     if not complete:
         return MergedPlan(guideline, plan, returned, {}, warnings)
     return MergedPlan(guideline, link_actions(mark_orphans(plan, shell, returned)), returned,
