@@ -77,6 +77,7 @@ from baseline.summary import NO_OWNER, Summary, summarise
 from baseline.xlsx.action_list import write_action_list_workbook
 from baseline.xlsx.agency.writer import write_agency_workbook
 from baseline.xlsx.merged.reader import (
+    MergedPlan,
     MergedWorkbook,
     is_merged_workbook,
     read_merged,
@@ -132,11 +133,8 @@ def merge_files(paths: Iterable[str | Path], output: Path | str | None = None, *
     if previous is None:  # a first merge: every action enters the plan today
         plan = build_plan(outcome.assessment, last_updated=today)
     else:
-        plan = build_plan(outcome.assessment)
-        _check_same_encoding(previous.guideline, outcome.assessment.guideline, previous_path)
-        outcome.notes += [str(p) for p in previous.warnings]
-        edited = stamp_edited(previous.plan, previous.written, today)  # "Last updated": when a merge first saw it
-        plan, outcome.carry = carry_forward(edited, previous.returned, plan, today, assessment=outcome.assessment)
+        plan = _carried_forward(previous, previous_path, build_plan(outcome.assessment), outcome, today)
+        previous = None  # the old plan and what its returns said: not held while the new workbook is written
     outcome.plan = plan
     if target is not None:
         summary = summarise(outcome.assessment, as_of=as_of, actions=as_summary_actions(plan, as_of))
@@ -145,6 +143,16 @@ def merge_files(paths: Iterable[str | Path], output: Path | str | None = None, *
         write_merged_workbook(target, outcome.assessment, summary, plan=plan, force=force or in_place,
                               inputs=inputs)
     return outcome
+
+
+def _carried_forward(previous: MergedPlan, previous_path: Path, plan: list[PlanRow], outcome: MergeOutcome,
+                     today: dt.date) -> list[PlanRow]:
+    """`plan` (the new merge's) with the group's edits of `previous` carried into it (outcome.carry says how)."""
+    _check_same_encoding(previous.guideline, outcome.assessment.guideline, previous_path)
+    outcome.notes += [str(p) for p in previous.warnings]
+    edited = stamp_edited(previous.plan, previous.written, today)  # "Last updated": when a merge first saw it
+    plan, outcome.carry = carry_forward(edited, previous.returned, plan, today, assessment=outcome.assessment)
+    return plan
 
 
 def _same_file(a: Path, b: Path) -> bool:
