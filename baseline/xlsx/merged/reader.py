@@ -326,7 +326,8 @@ class MergedPlan:
     """A merged workbook as the next merge needs it: the group's plan and what the returns said about each action
     (`returned`: what actions.returned_values gives of its assessment), without the answers themselves, never all
     held (a national merge's All answers has a row per agency and recommendation). Read and checked as read_merged
-    reads and checks it: the same errors, the same plan."""
+    reads and checks it: the same errors and the same plan (only its Actions sheet's formulas are looked for first,
+    so an Actions part too damaged to parse is reported before the answers are checked rather than after)."""
 
     guideline: Guideline
     plan: list[PlanRow]
