@@ -415,10 +415,13 @@ class _NewMerge:
         return Orphan.CLEARED
 
 
-def mark_orphans(plan: Iterable[PlanRow], assessment: MultiAgencyAssessment) -> list[PlanRow]:
+def mark_orphans(plan: Iterable[PlanRow], assessment: MultiAgencyAssessment,
+                 returned: Mapping[ActionKey, ReturnedFields] | None = None) -> list[PlanRow]:
     """A plan read back from a merged workbook, each row marked `orphaned` (and why) when the returns of that merge
-    did not have it: what `carry_forward` set when it kept the row (the sheet needs no column for it)."""
-    returned = returned_values(assessment)
+    did not have it: what `carry_forward` set when it kept the row (the sheet needs no column for it). `returned`:
+    `returned_values(assessment)`, from a reader that kept only those of the answers (`assessment` then gives only
+    the guideline and the agencies)."""
+    returned = returned_values(assessment) if returned is None else returned
     merge = _NewMerge.of(assessment)
     return [replace(row, orphaned=None if _was_returned(returned.get(row.key)) else merge.reason(row)) for row in plan]
 

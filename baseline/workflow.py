@@ -14,20 +14,21 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Mapping
 
 from baseline import catalogue
 from baseline.actions import (
     ActionGroup,
+    ActionKey,
     ActionList,
     PlanRow,
+    ReturnedFields,
     as_summary_actions,
     build_plan,
     carry_forward,
     group_edits,
     list_plan,
     owner_name,
-    returned_values,
     stamp_edited,
 )
 from baseline.combine import (
@@ -60,6 +61,7 @@ from baseline.intake import (  # the commands that write nothing live there and 
     validate_files,
 )
 from baseline.issues import BaselineError, Problem
+from baseline.memory import give_back_large_blocks
 from baseline.merge import (
     MultiAgencyAssessment,
 )
@@ -74,7 +76,14 @@ from baseline.rounds import (
 from baseline.summary import NO_OWNER, Summary, summarise
 from baseline.xlsx.action_list import write_action_list_workbook
 from baseline.xlsx.agency.writer import write_agency_workbook
-from baseline.xlsx.merged.reader import MergedWorkbook, is_merged_workbook, read_merged
+from baseline.xlsx.merged.reader import (
+    MergedPlan,
+    MergedWorkbook,
+    is_merged_workbook,
+    read_merged,
+    read_merged_plan,
+    read_plan_if_merged,
+)
 from baseline.xlsx.merged.writer import write_merged_workbook
 from baseline.xlsx.returns import read_return
 
@@ -93,18 +102,30 @@ def merge_files(paths: Iterable[str | Path], output: Path | str | None = None, *
     (`actions.carry_forward`; `outcome.carry` says what happened); `output` may be that same file, replaced
     atomically. Without `update`, a merged workbook whose plan holds the group's edits is never replaced, even with
     `force`. `today` dates the notes the carrying adds (default: as_of)."""
+    # A re-merge reads the old merged workbook first: what that frees must not stay taken while the returns are read.
+    give_back_large_blocks()
     target = Path(output) if output is not None else None
     previous_path = Path(update) if update is not None else None
+    merged_files: dict[Path, bool] = {}  # resolved path -> is a merged workbook: each file opened once to tell
     if target is not None:
         if target.suffix.lower() != ".xlsx":
             raise BaselineError(f"{target}: the merged workbook must be an .xlsx file.")
-        _check_replaceable(target, previous_path, force)
-    previous = read_merged(previous_path) if previous_path is not None else None
+        target_merged = _check_replaceable(target, previous_path, force)
+        if target_merged is not None:
+            merged_files[target.resolve()] = target_merged
+
+    def is_merged(path: Path) -> bool:
+        if path.resolve() not in merged_files:
+            merged_files[path.resolve()] = is_merged_workbook(path)
+        return merged_files[path.resolve()]
+
+    # The plan and what the returns said about its actions, not the answers: held while the returns are read.
+    previous = read_merged_plan(previous_path) if previous_path is not None else None
     outcome = merge_returns_in(paths, latest=latest, keep=keep, strict=strict, progress=progress, reader=reader,
                                agency_map=agency_map, agencies=agencies, config=config,
                                leave_out=[(p, role) for p, role in ((previous_path, "--update workbook"),
                                                                     (target, "output"))
-                                          if p is not None and p.is_file() and is_merged_workbook(p)])
+                                          if p is not None and p.is_file() and is_merged(p)])
     if not outcome.ok:
         return outcome
     as_of = as_of or dt.date.today()
@@ -112,12 +133,8 @@ def merge_files(paths: Iterable[str | Path], output: Path | str | None = None, *
     if previous is None:  # a first merge: every action enters the plan today
         plan = build_plan(outcome.assessment, last_updated=today)
     else:
-        plan = build_plan(outcome.assessment)
-        _check_same_encoding(previous.assessment.guideline, outcome.assessment.guideline, previous_path)
-        outcome.notes += [str(p) for p in previous.warnings]
-        edited = stamp_edited(previous.plan, previous.written, today)  # "Last updated": when a merge first saw it
-        plan, outcome.carry = carry_forward(edited, returned_values(previous.assessment), plan, today,
-                                            assessment=outcome.assessment)
+        plan = _carried_forward(previous, previous_path, build_plan(outcome.assessment), outcome, today)
+        previous = None  # the old plan and what its returns said: not held while the new workbook is written
     outcome.plan = plan
     if target is not None:
         summary = summarise(outcome.assessment, as_of=as_of, actions=as_summary_actions(plan, as_of))
@@ -128,29 +145,44 @@ def merge_files(paths: Iterable[str | Path], output: Path | str | None = None, *
     return outcome
 
 
+def _carried_forward(previous: MergedPlan, previous_path: Path, plan: list[PlanRow], outcome: MergeOutcome,
+                     today: dt.date) -> list[PlanRow]:
+    """`plan` (the new merge's) with the group's edits of `previous` carried into it (outcome.carry says how)."""
+    _check_same_encoding(previous.guideline, outcome.assessment.guideline, previous_path)
+    outcome.notes += [str(p) for p in previous.warnings]
+    edited = stamp_edited(previous.plan, previous.written, today)  # "Last updated": when a merge first saw it
+    plan, outcome.carry = carry_forward(edited, previous.returned, plan, today, assessment=outcome.assessment)
+    return plan
+
+
 def _same_file(a: Path, b: Path) -> bool:
     return a.exists() and b.exists() and a.resolve() == b.resolve()
 
 
-def _edited_actions(merged: MergedWorkbook) -> int:
-    """How many actions of a merged workbook's plan the group edited: what a fresh merge would lose."""
-    returned = returned_values(merged.assessment)
-    return sum(bool(group_edits(row, returned.get(row.key))) for row in merged.plan)
+def _edited_actions(plan: Iterable[PlanRow], returned: Mapping[ActionKey, ReturnedFields]) -> int:
+    """How many actions of a merged workbook's plan the group edited (`returned`: what its returns said, as
+    actions.returned_values): what a fresh merge would lose."""
+    return sum(bool(group_edits(row, returned.get(row.key))) for row in plan)
 
 
-def _check_replaceable(target: Path, update: Path | None, force: bool) -> None:
+def _check_replaceable(target: Path, update: Path | None, force: bool) -> bool | None:
     """`merge` never replaces a merged workbook whose plan holds the group's edits, except by carrying them forward
-    (`--update` naming that same workbook); any other existing file needs --force."""
+    (`--update` naming that same workbook); any other existing file needs --force. Returns whether the target is a
+    merged workbook, None when it was not looked at (no such file, or the --update workbook)."""
     if not target.exists() or (update is not None and _same_file(target, update)):
-        return
-    if target.is_file() and is_merged_workbook(target):
-        edited = _edited_actions(read_merged(target))
+        return None
+    # Read as merge --update reads it (every sheet checked the same way), but only the plan and what the returns
+    # said about its actions: a national merged workbook's answers are most of its size.
+    merged = read_plan_if_merged(target, complete=False) if target.is_file() else None
+    if merged is not None:
+        edited = _edited_actions(merged.plan, merged.returned)
         if edited:
             raise BaselineError(
                 f"{target} holds the group's work on its action plan ({edited} action(s) edited): replacing it would "
                 f"lose that work{', --force or not' if force else ''}. Nothing was written. Use --update {target} to "
                 f"carry the edits into the new merge (the output may be {target} itself), or write to another file.")
     refuse_overwrite(target, force)
+    return merged is not None
 
 
 def _check_same_encoding(old: Guideline, new: Guideline, previous: Path) -> None:

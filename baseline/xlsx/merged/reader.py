@@ -10,14 +10,17 @@ from __future__ import annotations
 import datetime as dt
 import io
 from dataclasses import dataclass, field
+from itertools import chain, islice
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterable, Iterator, Mapping, TypeVar
 
 from python_calamine import CalamineWorkbook
 
 from baseline import __version__, catalogue
 from baseline.actions import (
+    ActionKey,
     PlanRow,
+    ReturnedFields,
     agency_code,
     check_unique_ids,
     coded_action_id,
@@ -86,9 +89,20 @@ def _open(path: Path):
     return workbook
 
 
-def _rows(workbook, sheet: str) -> list[list[Any]]:
-    """A sheet's values from A1 on (empty leading rows and columns kept, so indexes are cell positions)."""
-    return workbook.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+def _rows(workbook, sheet: str) -> Iterator[list[Any]]:
+    """A sheet's values row by row from A1 on (empty leading rows and columns kept, so indexes are cell positions),
+    as `to_python(skip_empty_area=False)` gives them, but each row made only as it is read: a merged workbook's
+    All answers holds a row per agency and recommendation, and its whole grid as Python lists was most of the memory
+    a re-merge took."""
+    data = workbook.get_sheet_by_name(sheet)
+    start = data.start
+    if start is None:  # an empty sheet
+        return iter(())
+    rows = data.iter_rows()  # leading empty rows come as empty rows, but the range starts at its first column
+    if not start[1]:
+        return iter(rows)
+    padding = [""] * start[1]
+    return (padding + row for row in rows)
 
 
 def _read_meta(workbook, path: Path) -> dict[str, str]:
@@ -135,7 +149,7 @@ class _Table:
     sheet: str
     header_row: int  # 1-based
     positions: dict[str, int]  # column key -> 0-based index
-    rows: list[list[Any]]  # the rows below the header
+    rows: Iterable[list[Any]]  # the rows below the header, read once
 
     def get(self, row: list[Any], key: str) -> Any:
         index = self.positions.get(key)
@@ -158,12 +172,13 @@ def _find_table(workbook, sheet: str, columns: tuple[MergedColumn, ...], require
     if sheet not in workbook.sheet_names:
         raise BaselineError(f"{path} is marked as a merged workbook but has no {sheet!r} sheet.")
     rows = _rows(workbook, sheet)
+    head = list(islice(rows, HEADER_SEARCH_ROWS))  # where the header is looked for
     wanted = {normalise_header(c.header): c.key for c in columns}
-    found = find_header_row(rows, lambda text: wanted.get(normalise_header(text)), search_rows=HEADER_SEARCH_ROWS,
+    found = find_header_row(head, lambda text: wanted.get(normalise_header(text)), search_rows=HEADER_SEARCH_ROWS,
                             accept=lambda positions: all(key in positions for key in required))
     if found is None:
-        raise BaselineError(_missing_columns(path, sheet, rows, columns, required, wanted))
-    return _Table(sheet, found.row + 1, found.columns, rows[found.row + 1:])
+        raise BaselineError(_missing_columns(path, sheet, head, columns, required, wanted))
+    return _Table(sheet, found.row + 1, found.columns, chain(head[found.row + 1:], rows))
 
 
 def _missing_columns(path: Path, sheet: str, rows: list[list[Any]], columns: tuple[MergedColumn, ...],
@@ -212,8 +227,13 @@ def _read_sources(workbook, path: Path) -> list[AgencySource]:
 _CHOICE_KEYS = tuple(key for key, f in ANSWER_FIELDS.items() if f.kind == "choice")
 
 
-def _read_answers(workbook, path: Path, guideline: Guideline,
-                  agencies: list[AgencySource]) -> tuple[dict[tuple[str, str], Answer], list[Problem]]:
+_Kept = TypeVar("_Kept")
+
+
+def _read_answers(workbook, path: Path, guideline: Guideline, agencies: list[AgencySource],
+                  keep: Callable[[Answer], _Kept] | None = None) -> tuple[dict[tuple[str, str], Any], list[Problem]]:
+    """(agency, recommendation) -> its Answer, or `keep(answer)` (what a reader needs of it, made as each row is
+    read, so the answers themselves are never all held), and the problems found."""
     table = _find_table(workbook, ANSWERS_SHEET, ANSWERS_COLUMNS, ANSWERS_REQUIRED, path)
     known_agencies = {a.agency for a in agencies}
     known_recommendations = {r.id for r in guideline.recommendations}
@@ -254,8 +274,34 @@ def _read_answers(workbook, path: Path, guideline: Guideline,
                                         "(as written) column for free text)")
         for key, get in texts:  # kept exactly as written, spaces included: nothing lost on the way back
             values[key] = cell_text(get(row), strip=False)
-        answers[(agency, rec_id)] = Answer(recommendation=rec_id, **values)
+        answer = Answer(recommendation=rec_id, **values)
+        answers[(agency, rec_id)] = answer if keep is None else keep(answer)
     return answers, problems
+
+
+def _flags_risk(answer: Answer) -> bool:
+    """The plan row's risk flag: its agency answered "Risk if not done?" Yes."""
+    return answer.risk is YesNo.YES
+
+
+def _said(answer: Answer) -> tuple[ReturnedFields, bool]:
+    """All that merge needs of an earlier merge's answer: what the return said about the action's fields (as
+    actions.returned_values has it) and whether it flagged a risk."""
+    return ReturnedFields.of(answer), _flags_risk(answer)
+
+
+def _keyed(guideline: Guideline, agencies: list[AgencySource],
+           answers: Mapping[tuple[str, str], _Kept]) -> Iterator[tuple[ActionKey, _Kept]]:
+    """Each answer (or what was kept of it) under its action key (actions.action_key), in the order the assessment
+    holds them (guideline order, then Sources order), so that maps built from it match those built from the
+    assessment. Each agency's key is worked out once."""
+    keys = {source.agency: agency_key(source.agency) for source in agencies}
+    for rec in guideline.recommendations:
+        rec_key = rec.id.strip()
+        for source in agencies:
+            kept = answers.get((source.agency, rec.id))
+            if kept is not None:
+                yield (keys[source.agency], rec_key), kept
 
 
 @dataclass
@@ -273,6 +319,21 @@ class MergedWorkbook:
     def as_of(self) -> dt.date | None:
         """The date the workbook's overdue flags were worked out for (None if its stamp is missing)."""
         return self.assessment.as_of
+
+
+@dataclass
+class MergedPlan:
+    """A merged workbook as the next merge needs it: the group's plan and what the returns said about each action
+    (`returned`: what actions.returned_values gives of its assessment), without the answers themselves, never all
+    held (a national merge's All answers has a row per agency and recommendation). Read and checked as read_merged
+    reads and checks it: the same errors and the same plan (only its Actions sheet's formulas are looked for first,
+    so an Actions part too damaged to parse is reported before the answers are checked rather than after)."""
+
+    guideline: Guideline
+    plan: list[PlanRow]
+    returned: dict[ActionKey, ReturnedFields]
+    written: dict[str, str] = field(default_factory=dict)  # as MergedWorkbook.written
+    warnings: list[Problem] = field(default_factory=list)  # as MergedWorkbook.warnings
 
 
 def _assessment(meta: dict[str, str], guideline: Guideline, agencies: list[AgencySource],
@@ -311,24 +372,57 @@ def _read(path: Path, *, with_plan: bool) -> MergedWorkbook:
 def _read_open(path: Path, checked: CheckedFile, workbook, *, with_plan: bool, complete: bool = True) -> MergedWorkbook:
     """The merged workbook from its file already open (checked bytes and calamine on them); the caller closes both.
     `complete=False`: the plan without its links, orphan marks and digests as written (see read_if_merged)."""
+    meta, guideline, agencies, answers = _read_answered(path, workbook)
+    assessment = _assessment(meta, guideline, agencies, answers, path)
+    if not with_plan:
+        return MergedWorkbook(assessment, [], meta)
+    risks = {key: _flags_risk(answer) for key, answer in _keyed(guideline, agencies, answers)}
+    plan, warnings = _read_plan(workbook, path, guideline, assessment.agency_names, risks,
+                                formula_cells(checked, ACTIONS_SHEET))
+    if not complete:
+        return MergedWorkbook(assessment, plan, meta, {}, warnings)
+    return MergedWorkbook(assessment, link_actions(mark_orphans(plan, assessment)), meta, _read_plan_digests(workbook),
+                          warnings)
+
+
+def _read_answered(path: Path, workbook, keep: Callable[[Answer], Any] | None = None):
+    """The stamps, guideline, sources and answers (or `keep` of each) of an open merged workbook: what both of its
+    readers read first, each sheet checked the same way."""
     meta = _read_meta(workbook, path)
     guideline = _resolve_guideline(meta, path)
     agencies = _read_sources(workbook, path)
-    answers, problems = _read_answers(workbook, path, guideline, agencies)
+    answers, problems = _read_answers(workbook, path, guideline, agencies, keep)
     if problems:
         raise BaselineError(f"{path}: the {ANSWERS_SHEET!r} sheet cannot be read back.", problems)
-    assessment = _assessment(meta, guideline, agencies, answers, path)
-    plan, warnings = (_read_plan(workbook, path, assessment, formula_cells(checked, ACTIONS_SHEET), linked=complete)
-                      if with_plan else ([], []))
-    written = _read_plan_digests(workbook) if with_plan and complete else {}
-    return MergedWorkbook(assessment, plan, meta, written, warnings)
+    return meta, guideline, agencies, answers
+
+
+def _read_plan_open(path: Path, checked: CheckedFile, workbook, *, complete: bool = True) -> MergedPlan:
+    """_read_open's MergedPlan: each answer reduced to what a plan needs of it as its row is read."""
+    # The Actions sheet's formulas are looked for first, while little else is held: the look inflates its whole XML
+    # part (twice its size for a moment: 60 MB of a national plan).
+    formulas = formula_cells(checked, ACTIONS_SHEET)
+    meta, guideline, agencies, said = _read_answered(path, workbook, keep=_said)
+    # The assessment without its answers: its stamps are checked as read_merged checks them, and it names the
+    # guideline and agencies a plan row's orphan mark is worked out against.
+    shell = _assessment(meta, guideline, agencies, {}, path)
+    returned: dict[ActionKey, ReturnedFields] = {}
+    risks: dict[ActionKey, bool] = {}
+    for key, (fields, risk) in _keyed(guideline, agencies, said):
+        returned[key], risks[key] = fields, risk
+    del said  # (the plan is read next: the Actions sheet, the other large one)
+    plan, warnings = _read_plan(workbook, path, guideline, shell.agency_names, risks, formulas)
+    if not complete:
+        return MergedPlan(guideline, plan, returned, {}, warnings)
+    return MergedPlan(guideline, link_actions(mark_orphans(plan, shell, returned)), returned,
+                      _read_plan_digests(workbook), warnings)
 
 
 def _read_plan_digests(workbook) -> dict[str, str]:
     """Action ID -> digest of its editable values as written; empty for a workbook without the sheet."""
     if PLAN_DIGESTS_SHEET not in workbook.sheet_names:
         return {}
-    rows = _rows(workbook, PLAN_DIGESTS_SHEET)[1:]
+    rows = islice(_rows(workbook, PLAN_DIGESTS_SHEET), 1, None)
     return {cell_text(row[0]): cell_text(row[1]) for row in rows if len(row) >= 2 and cell_text(row[0])}
 
 
@@ -340,6 +434,18 @@ def read_merged(path: Path | str) -> MergedWorkbook:
     that cannot be one, a status not in the list, one action on two rows).
     """
     return _read(Path(path), with_plan=True)
+
+
+def read_merged_plan(path: Path | str) -> MergedPlan:
+    """read_merged for `merge --update`: the plan (linked, orphans marked, digests as written) and what the returns
+    said about each action, but not the answers themselves. Raises as read_merged raises."""
+    path = Path(path)
+    checked, workbook = _open_checked(path)
+    try:
+        return _read_plan_open(path, checked, workbook)
+    finally:
+        workbook.close()
+        checked.close()
 
 
 def read_merged_workbook(path: Path | str) -> MultiAgencyAssessment:
@@ -354,11 +460,12 @@ def _plan_table(workbook, path: Path) -> _Table:
     return _find_table(workbook, ACTIONS_SHEET, columns, ACTIONS_REQUIRED, path)
 
 
-def _read_plan(workbook, path: Path, assessment: MultiAgencyAssessment, formulas: dict[tuple[int, int], str], *,
-               linked: bool = True) -> tuple[list[PlanRow], list[Problem]]:
+def _read_plan(workbook, path: Path, guideline: Guideline, agency_names: list[str], risks: Mapping[ActionKey, bool],
+               formulas: dict[tuple[int, int], str]) -> tuple[list[PlanRow], list[Problem]]:
     """The group's plan from the Actions sheet, matched on Agency + Recommendation (heading rows, blank rows and
-    any order are fine). Action ID, Theme, Age group, Links and Overdue are recomputed; the risk flag is what the
-    agency answered in All answers. Dates are read by the one date rule (31/03/2027 is 31 March).
+    any order are fine), in plan order, without links or orphan marks (the caller adds them where they are used).
+    Action ID, Theme, Age group, Links and Overdue are recomputed; the risk flag is what the agency answered in All
+    answers (`risks`, by action key). Dates are read by the one date rule (31/03/2027 is 31 March).
 
     A formula in an editable cell ("- revise leaflet" typed is one, and LibreOffice saves it as #NAME?) is read as
     the value it shows, or as its own text when that is blank or an error, with a warning: never as a blank that
@@ -385,15 +492,11 @@ def _read_plan(workbook, path: Path, assessment: MultiAgencyAssessment, formulas
             + " Type text without a leading = + - or @ (or start it with an apostrophe).")))
         return read
 
-    guideline = assessment.guideline
     recommendations = {r.id: r for r in guideline.recommendations}
-    sections = {r.recommendation: r.section for r in assessment.results}
-    agencies = {agency_key(a): a for a in assessment.agency_names}
+    sections = {rec.id: section.id for section in guideline.sections for rec in section.recommendations}
+    agencies = {agency_key(a): a for a in agency_names}
     # An agency's key, its merged name and its code (a hash) worked out once per name as written, not once per row:
     # they were most of the time taken to read the plan of a national merge. Keys are actions.action_key's.
-    keys = {a: agency_key(a) for a in assessment.agency_names}
-    risks = {(keys[agency], result.recommendation.strip()): answer.risk is YesNo.YES
-             for result in assessment.results for agency, answer in result.answers.items()}
     named: dict[str, tuple[str, str]] = {}  # the Agency cell's text -> (agency, its key), ("", "") when blank
     codes: dict[str, str] = {}  # agency -> agency_code
     agency_of, recommendation_of, last_updated_of = (table.getter(key)
@@ -458,7 +561,7 @@ def _read_plan(workbook, path: Path, assessment: MultiAgencyAssessment, formulas
                             problems)
     plan.sort(key=plan_order)
     check_unique_ids(plan)
-    return (link_actions(mark_orphans(plan, assessment)) if linked else plan), warnings
+    return plan, warnings
 
 
 def is_merged_workbook(path: Path | str) -> bool:
@@ -487,6 +590,22 @@ def read_if_merged(path: Path | str, *, complete: bool = True) -> MergedWorkbook
         return None
     try:
         return _read_open(path, checked, workbook, with_plan=True, complete=complete) if _says_merged(workbook) else None
+    finally:
+        workbook.close()
+        checked.close()
+
+
+def read_plan_if_merged(path: Path | str, *, complete: bool = True) -> MergedPlan | None:
+    """read_merged_plan of a file that says it is a merged workbook, opened once; None for any other file, as
+    read_if_merged. `complete=False`: the plan without links, orphan marks or digests (what tells whether the group
+    edited it needs none of them)."""
+    path = Path(path)
+    try:
+        checked, workbook = _open_checked(path)
+    except BaselineError:
+        return None
+    try:
+        return _read_plan_open(path, checked, workbook, complete=complete) if _says_merged(workbook) else None
     finally:
         workbook.close()
         checked.close()
