@@ -14,11 +14,22 @@ management thread, a quarter of what a pool saves on 200 returns.
 from __future__ import annotations
 
 import os
+import sys
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from typing import TypeVar
 
 Item = TypeVar("Item")
 Answer = TypeVar("Answer")
+
+
+def cores_usable() -> int:
+    """How many processes may work side by side here: one per core this process may use, but 1 where processes
+    cannot be forked (not Linux) and while another thread runs (a forked child gets only this thread, and a lock
+    another thread held at the fork would stay held)."""
+    if not sys.platform.startswith("linux") or threading.active_count() > 1:
+        return 1
+    return max(1, len(os.sched_getaffinity(0)))
 
 
 def map_in_order(function: Callable[[Item], Answer], items: Sequence[Item], workers: int, *,
@@ -196,3 +207,101 @@ class _FileLock:
 
     def close(self) -> None:
         os.close(self.fd)
+
+
+class Later:
+    """function(*args), computed in a forked process while this one goes on (in_background); `result()` is its
+    answer, or raises what it raised. Used as a context manager: a process still at work when the block is left
+    (the run failed, or was interrupted) is stopped."""
+
+    def __init__(self, function: Callable, args: tuple):
+        self.function, self.args = function, args
+        self.pid: int | None = None
+        self.out: int | None = None
+        self.done: tuple[bool, object] | None = None
+
+    def start(self) -> "Later":
+        try:
+            self.out = _answers_file()
+            self.pid = os.fork()
+        except OSError:  # no process to be had: the answer is worked out here, when asked
+            self._close()
+            self.pid = None
+            return self
+        if self.pid == 0:
+            self._work()  # never returns
+        return self
+
+    def _work(self) -> None:
+        import pickle
+
+        status = 1
+        try:
+            try:
+                record = (True, self.function(*self.args))
+            except Exception as exc:  # noqa: BLE001 - raised again in the parent, by result()
+                record = (False, exc)
+            try:
+                payload = pickle.dumps(record, pickle.HIGHEST_PROTOCOL)
+            except Exception as exc:  # noqa: BLE001 - an answer or exception that cannot travel
+                payload = pickle.dumps((False, RuntimeError(f"{type(exc).__name__}: {exc}")))
+            _write_all(self.out, payload)
+            status = 0
+        finally:
+            os._exit(status)
+
+    def result(self):
+        if self.done is None:
+            self.done = self._collect()
+        ok, value = self.done
+        if not ok:
+            raise value
+        return value
+
+    def _collect(self) -> tuple[bool, object]:
+        """The forked process's record; worked out here when there was none, or it died without one."""
+        if self.pid is not None:
+            import pickle
+
+            _end(self.pid, wait=True)
+            self.pid = None
+            try:
+                os.lseek(self.out, 0, os.SEEK_SET)
+                with os.fdopen(self.out, "rb", closefd=False) as stream:
+                    return pickle.load(stream)
+            except Exception:  # noqa: BLE001 - it died before writing its answer whole: work it out here
+                pass
+            finally:
+                self._close()
+        try:
+            return True, self.function(*self.args)
+        except Exception as exc:  # noqa: BLE001 - kept, to be raised by result() like a forked process's
+            return False, exc
+
+    def _close(self) -> None:
+        if self.out is not None:
+            os.close(self.out)
+            self.out = None
+
+    def __enter__(self) -> "Later":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.pid is not None:
+            _end(self.pid)
+            self.pid = None
+        self._close()
+
+
+def in_background(function: Callable, *args, fork: bool = True) -> Later:
+    """function(*args) worked out in a forked process (when `fork` and cores_usable() > 1) while this one goes on,
+    else here when its result is first asked. Its answer must pickle; an exception it raises is raised by result()."""
+    later = Later(function, args)
+    return later.start() if fork and cores_usable() > 1 else later
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+

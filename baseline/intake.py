@@ -10,9 +10,6 @@ re-exports every name here, so `workflow.validate_files` stays the one entry poi
 from __future__ import annotations
 
 import datetime as dt
-import os
-import sys
-import threading
 from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
@@ -21,7 +18,7 @@ from typing import Callable, Iterable, Iterator
 from baseline import catalogue, tracker
 from baseline.assessment import AgencyReturn, Answer, answer_from_row, answer_row
 from baseline.config import AgencyMap, AssessmentConfig
-from baseline.cores import map_in_order
+from baseline.cores import cores_usable, map_in_order
 from baseline.files import expand_paths
 from baseline.guideline import Guideline
 from baseline.issues import ERROR, BaselineError, FileReport, ValidationReport, capped
@@ -145,13 +142,11 @@ POOL_MIN_FILES = 8
 
 
 def pool_size(files: int) -> int:
-    """How many processes read `files` files (this one and its helpers): one per core this process may use, from
-    POOL_MIN_FILES files on. 1 (no helper) on one core, for fewer files, where processes cannot be forked (not
-    Linux), and while another thread runs: a forked child gets only this thread, and a lock another thread held at
-    the fork would stay held."""
-    if files < POOL_MIN_FILES or not sys.platform.startswith("linux") or threading.active_count() > 1:
+    """How many processes read `files` files (this one and its helpers): cores.cores_usable(), from POOL_MIN_FILES
+    files on (1, no helper, for fewer)."""
+    if files < POOL_MIN_FILES:
         return 1
-    return max(1, min(len(os.sched_getaffinity(0)), files))
+    return max(1, min(cores_usable(), files))
 
 
 def read_kept(path: Path, *, agency_map: AgencyMap | None, keep_answers: bool,

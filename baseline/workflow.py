@@ -12,6 +12,7 @@ nice_tool.py (not re-exported), so that no command here loads openpyxl.
 from __future__ import annotations
 
 import datetime as dt
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Mapping
@@ -39,7 +40,8 @@ from baseline.combine import (
     summarise_files,
 )
 from baseline.config import AgencyMap
-from baseline.files import atomic_write, refuse_overwrite, safe_filename
+from baseline.cores import Later, in_background
+from baseline.files import atomic_write, expand_paths, refuse_overwrite, safe_filename
 from baseline.generation import (  # generate lives apart, so that it loads no other writer
     GeneratedWorkbook,
     PrefillSource,
@@ -96,7 +98,10 @@ def merge_files(paths: Iterable[str | Path], output: Path | str | None = None, *
                 agencies: Iterable[str] | None = None, update: Path | str | None = None,
                 today: dt.date | None = None, config: Path | str | None = None) -> MergeOutcome:
     """`baseline merge`: validate every return, merge them, and (with `output`) write the merged workbook. Nothing
-    is written when any file has an error. The output is checked before the returns are read, not after.
+    is written when any file has an error. The output is checked before anything is written, and a refusal to
+    replace it comes before the returns' own errors: checked before the returns are read, or — when --force may
+    replace a merged workbook, whose plan must first be read for the group's edits (a second at 800 returns) — in
+    another process while they are read.
 
     `update`: a previous merged workbook whose action plan (the group's edits) is carried into the new one
     (`actions.carry_forward`; `outcome.carry` says what happened); `output` may be that same file, replaced
@@ -107,12 +112,31 @@ def merge_files(paths: Iterable[str | Path], output: Path | str | None = None, *
     target = Path(output) if output is not None else None
     previous_path = Path(update) if update is not None else None
     merged_files: dict[Path, bool] = {}  # resolved path -> is a merged workbook: each file opened once to tell
+    inputs = {p.resolve() for p in expand_paths(paths).files}  # only a merged workbook among them is left out
+    replace_check: Later | None = None
     if target is not None:
         if target.suffix.lower() != ".xlsx":
             raise BaselineError(f"{target}: the merged workbook must be an .xlsx file.")
-        target_merged = _check_replaceable(target, previous_path, force)
-        if target_merged is not None:
-            merged_files[target.resolve()] = target_merged
+        if force and target.is_file() and target.resolve() not in inputs and not (
+                previous_path is not None and _same_file(target, previous_path)):
+            replace_check = in_background(_edits_in, target)
+        else:
+            target_merged = _check_replaceable(target, previous_path, force)
+            if target_merged is not None:
+                merged_files[target.resolve()] = target_merged
+    with replace_check or nullcontext():
+        return _merge(paths, target, previous_path, replace_check, merged_files, inputs, as_of=as_of, force=force,
+                      latest=latest, keep=keep, strict=strict, progress=progress, reader=reader,
+                      agency_map=agency_map, agencies=agencies, today=today, config=config)
+
+
+def _merge(paths: Iterable[str | Path], target: Path | None, previous_path: Path | None, replace_check: Later | None,
+           merged_files: dict[Path, bool], inputs: set[Path], *, as_of: dt.date | None, force: bool, latest: bool,
+           keep: Iterable[str], strict: bool, progress: Progress | None, reader: Reader | None,
+           agency_map: AgencyMap | None, agencies: Iterable[str] | None, today: dt.date | None,
+           config: Path | str | None) -> MergeOutcome:
+    """merge_files once the output has been checked, or while `replace_check` looks at it (awaited before anything
+    is written or any error of the returns is given)."""
 
     def is_merged(path: Path) -> bool:
         if path.resolve() not in merged_files:
@@ -125,8 +149,9 @@ def merge_files(paths: Iterable[str | Path], output: Path | str | None = None, *
                                agency_map=agency_map, agencies=agencies, config=config,
                                leave_out=[(p, role) for p, role in ((previous_path, "--update workbook"),
                                                                     (target, "output"))
-                                          if p is not None and p.is_file() and is_merged(p)])
+                                          if p is not None and p.resolve() in inputs and is_merged(p)])
     if not outcome.ok:
+        _await(replace_check, target, force)  # a refusal of the output comes first, as when it was checked first
         return outcome
     as_of = as_of or dt.date.today()
     today = today or as_of
@@ -138,10 +163,10 @@ def merge_files(paths: Iterable[str | Path], output: Path | str | None = None, *
     outcome.plan = plan
     if target is not None:
         summary = summarise(outcome.assessment, as_of=as_of, actions=as_summary_actions(plan, as_of))
-        inputs = tuple(Path(f.path) for f in outcome.report.files)
+        read = tuple(Path(f.path) for f in outcome.report.files)
         in_place = previous_path is not None and _same_file(target, previous_path)
-        write_merged_workbook(target, outcome.assessment, summary, plan=plan, force=force or in_place,
-                              inputs=inputs)
+        _await(replace_check, target, force)
+        write_merged_workbook(target, outcome.assessment, summary, plan=plan, force=force or in_place, inputs=read)
     return outcome
 
 
@@ -175,14 +200,30 @@ def _check_replaceable(target: Path, update: Path | None, force: bool) -> bool |
     # said about its actions: a national merged workbook's answers are most of its size.
     merged = read_plan_if_merged(target, complete=False) if target.is_file() else None
     if merged is not None:
-        edited = _edited_actions(merged.plan, merged.returned)
-        if edited:
-            raise BaselineError(
-                f"{target} holds the group's work on its action plan ({edited} action(s) edited): replacing it would "
-                f"lose that work{', --force or not' if force else ''}. Nothing was written. Use --update {target} to "
-                f"carry the edits into the new merge (the output may be {target} itself), or write to another file.")
+        _refuse_edited(target, force, _edited_actions(merged.plan, merged.returned))
     refuse_overwrite(target, force)
     return merged is not None
+
+
+def _edits_in(target: Path) -> int | None:
+    """How many actions of the merged workbook `target` the group edited; None when it is no merged workbook."""
+    merged = read_plan_if_merged(target, complete=False)
+    return None if merged is None else _edited_actions(merged.plan, merged.returned)
+
+
+def _await(replace_check: Later | None, target: Path | None, force: bool) -> None:
+    """The verdict of a check of the output started in another process (merge_files), if any: a BaselineError when
+    the group edited its plan."""
+    if replace_check is not None:
+        _refuse_edited(target, force, replace_check.result())
+
+
+def _refuse_edited(target: Path, force: bool, edited: int | None) -> None:
+    if edited:
+        raise BaselineError(
+            f"{target} holds the group's work on its action plan ({edited} action(s) edited): replacing it would "
+            f"lose that work{', --force or not' if force else ''}. Nothing was written. Use --update {target} to "
+            f"carry the edits into the new merge (the output may be {target} itself), or write to another file.")
 
 
 def _check_same_encoding(old: Guideline, new: Guideline, previous: Path) -> None:

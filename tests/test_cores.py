@@ -10,7 +10,7 @@ import pytest
 
 from baseline import catalogue, generation
 from baseline.config import parse_config
-from baseline.cores import map_in_order
+from baseline.cores import cores_usable, in_background, map_in_order
 from baseline.intake import POOL_MIN_FILES
 from tests.factories import wait_for_file
 
@@ -186,3 +186,59 @@ def test_without_helpers_meanwhile_comes_first():
     done: list = []
     list(map_in_order(done.append, [1, 2], 1, meanwhile=lambda: done.append("meanwhile")))
     assert done == ["meanwhile", 1, 2]
+
+
+def whose(n: int) -> tuple[int, int]:
+    return n * 2, os.getpid()
+
+
+def test_in_background_answers_from_another_process():
+    with in_background(whose, 21) as later:
+        value, pid = later.result()
+        assert later.result() == (42, pid)  # asked again: the same answer
+    assert value == 42 and (pid != PARENT) is (cores_usable() > 1)
+    assert no_children_left()
+
+
+def test_in_background_raises_what_the_function_raised():
+    def fails(n: int) -> int:
+        raise ValueError(f"no {n}")
+
+    with in_background(fails, 7) as later, pytest.raises(ValueError, match="no 7"):
+        later.result()
+    assert no_children_left()
+
+
+def test_in_background_without_a_fork_works_it_out_here_when_asked(monkeypatch):
+    def no_fork():
+        raise OSError("no more processes")
+
+    monkeypatch.setattr(os, "fork", no_fork)
+    with in_background(whose, 1) as later:
+        assert later.result() == (2, PARENT)
+    assert in_background(whose, 2, fork=False).result() == (4, PARENT)
+
+
+def test_in_background_that_dies_is_worked_out_here():
+    def dies_there(n: int) -> tuple[int, int]:
+        if os.getpid() != PARENT:
+            os._exit(1)
+        return whose(n)
+
+    with in_background(dies_there, 3) as later:
+        assert later.result() == (6, PARENT)
+    assert no_children_left()
+
+
+def test_leaving_before_the_answer_stops_the_process(tmp_path):
+    started = tmp_path / "started"
+
+    def waits_for_ever(n: int) -> int:
+        started.touch()
+        wait_for_file(tmp_path / "never")
+        return n
+
+    with in_background(waits_for_ever, 1) as later:
+        if later.pid is not None:
+            wait_for_file(started)
+    assert later.pid is None and no_children_left()

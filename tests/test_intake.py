@@ -10,7 +10,7 @@ import threading
 
 import pytest
 
-from baseline import catalogue, combine, intake
+from baseline import catalogue, combine, cores, intake
 from baseline.assessment import Answer, Choice
 from baseline.xlsx.agency.writer import write_agency_workbook
 from tests.factories import wait_for_file
@@ -123,16 +123,16 @@ def test_a_reader_passed_in_is_used_here_never_pickled(returns):
 
 
 def test_pool_size(monkeypatch):
-    monkeypatch.setattr(intake.sys, "platform", "linux")
-    monkeypatch.setattr(intake.os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
+    monkeypatch.setattr(cores.sys, "platform", "linux")
+    monkeypatch.setattr(cores.os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
     assert intake.pool_size(intake.POOL_MIN_FILES - 1) == 1  # starting processes would cost more
     assert intake.pool_size(intake.POOL_MIN_FILES) == 2
-    monkeypatch.setattr(intake.os, "sched_getaffinity", lambda pid: {0}, raising=False)
+    monkeypatch.setattr(cores.os, "sched_getaffinity", lambda pid: {0}, raising=False)
     assert intake.pool_size(1000) == 1  # one core: no pool
-    monkeypatch.setattr(intake.os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
-    monkeypatch.setattr(intake.sys, "platform", "darwin")
+    monkeypatch.setattr(cores.os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
+    monkeypatch.setattr(cores.sys, "platform", "darwin")
     assert intake.pool_size(1000) == 1  # no fork where forking is not safe
-    monkeypatch.setattr(intake.sys, "platform", "linux")
+    monkeypatch.setattr(cores.sys, "platform", "linux")
     stop = threading.Event()
     other = threading.Thread(target=stop.wait)
     other.start()

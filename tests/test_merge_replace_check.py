@@ -296,3 +296,25 @@ def test_large_blocks_go_back_to_the_system_where_the_c_library_allows():
     on_glibc = sys.platform.startswith("linux") and platform.libc_ver()[0] == "glibc"
     assert memory.give_back_large_blocks() is on_glibc
     assert memory.give_back_large_blocks() is on_glibc  # again: harmless
+
+
+def test_with_force_the_edits_are_looked_for_beside_the_reading_and_refused_before_the_returns_errors(
+        run, work, monkeypatch):
+    """--force over a merged workbook outside the returns: its plan is read in another process while the returns are
+    read (cores.in_background); the refusal still comes first, before any return's error, and nothing is written."""
+    returns, merged = work
+    started = []
+    real = workflow.in_background
+    monkeypatch.setattr(workflow, "in_background", lambda function, *args: started.append(args) or real(function, *args))
+    edit_actions(merged, {LEAFLET: {"Status": "Complete"}})
+    (returns / "zz-damaged.xlsx").write_bytes(b"PK\x03\x04 not really a workbook")
+    before = merged.read_bytes()
+    forced = run("merge", returns, "-o", merged, "--force", "--as-of", AS_OF.isoformat())
+    assert forced.exit_code == 1
+    assert one_line(f"Error: {merged} holds the group's work on its action plan (1 action(s) edited)") in one_line(
+        forced.stderr)
+    assert "zz-damaged" not in forced.output + forced.stderr  # the returns' own errors come after
+    assert merged.read_bytes() == before and started == [(merged,)]
+    started.clear()
+    assert run("merge", returns, "-o", merged, "--as-of", AS_OF.isoformat()).exit_code == 1  # no --force: checked
+    assert started == []  # here, first, as before
