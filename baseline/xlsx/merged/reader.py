@@ -583,29 +583,26 @@ def read_if_merged(path: Path | str, *, complete: bool = True) -> MergedWorkbook
     `complete=False` leaves out what only the Actions sheet, `actions` and `merge --update` use: each plan row's links
     to other actions, whether it is orphaned, and the digests of the plan as written (`written`, the hidden _plan
     sheet). Summary counts actions by owner and needs none of them (they were a tenth of its time at 200 agencies)."""
-    path = Path(path)
-    try:
-        checked, workbook = _open_checked(path)
-    except BaselineError:
-        return None
-    try:
-        return _read_open(path, checked, workbook, with_plan=True, complete=complete) if _says_merged(workbook) else None
-    finally:
-        workbook.close()
-        checked.close()
+    return _if_merged(path, lambda *opened: _read_open(*opened, with_plan=True, complete=complete))
 
 
 def read_plan_if_merged(path: Path | str, *, complete: bool = True) -> MergedPlan | None:
     """read_merged_plan of a file that says it is a merged workbook, opened once; None for any other file, as
     read_if_merged. `complete=False`: the plan without links, orphan marks or digests (what tells whether the group
     edited it needs none of them)."""
+    return _if_merged(path, lambda *opened: _read_plan_open(*opened, complete=complete))
+
+
+def _if_merged(path: Path | str, read: Callable):
+    """read(path, checked, workbook) of a file that says it is a merged workbook, opened once and closed after; None
+    for any other file, or one that cannot be opened."""
     path = Path(path)
     try:
         checked, workbook = _open_checked(path)
     except BaselineError:
         return None
     try:
-        return _read_plan_open(path, checked, workbook, complete=complete) if _says_merged(workbook) else None
+        return read(path, checked, workbook) if _says_merged(workbook) else None
     finally:
         workbook.close()
         checked.close()
