@@ -49,26 +49,26 @@ def test_column_letters_match_openpyxl_and_round_trip(index):
     assert parse_cell_ref(f"${column_letter(index)}$42") == (41, index)
 
 
-def test_column_letters_are_the_same_kept_or_worked_out(monkeypatch):
-    worked_out = [cells._letters(index) for index in range(800)]
-    assert [column_letter(index) for index in range(800)] == worked_out
-    assert [column_letter(index) for index in range(800)] == worked_out  # kept
-    monkeypatch.setattr(cells, "_LETTERS", {})
-    monkeypatch.setattr(cells, "_LETTERS_KEPT", 3)  # beyond what is kept: worked out each time
-    assert [column_letter(index) for index in range(800)] == worked_out and len(cells._LETTERS) == 3
+def test_column_letters_are_the_same_kept_or_worked_out():
+    many = range(3 * cells.KEPT)  # more than are kept: the first are worked out again
+    worked_out = [cells._letters(index) for index in many]
+    assert [column_letter(index) for index in many] == worked_out
+    assert [column_letter(index) for index in many] == worked_out
+    assert cells._kept_letters.cache_info().currsize == cells.KEPT
     assert column_letter(True) == "B"  # not an int exactly: worked out, as before
     with pytest.raises(TypeError):
         column_letter(1.0)
 
 
-def test_a_header_is_normalised_the_same_kept_or_worked_out(monkeypatch):
+def test_a_header_is_normalised_the_same_kept_or_worked_out():
     values = ["Meets it?", " MEETS\nit? ", "Assessment", "assessment ", "", "x" * 50, None, 3, 2.5]
     expected = [name_key(v if v is not None else "") for v in values]
     assert [normalise_header(v) for v in values] == expected
     assert [normalise_header(v) for v in values] == expected  # kept
-    monkeypatch.setattr(cells, "_NORMALISED", {})
-    monkeypatch.setattr(cells, "_NORMALISED_KEPT", 1)
-    assert [normalise_header(v) for v in values] == expected and len(cells._NORMALISED) == 1
+    many = [f" Header\n{n} " for n in range(3 * cells.KEPT)]  # more than are kept
+    assert [normalise_header(v) for v in many] == [name_key(v) for v in many]
+    assert [normalise_header(v) for v in values] == expected  # worked out again
+    assert cells._normalised.cache_info().currsize == cells.KEPT
 
 
 def test_parse_cell_ref_refuses_anything_else():
@@ -133,16 +133,15 @@ def test_header_matcher_ignores_case_punctuation_hints_and_suffixes(header, key)
     assert meaning(header) == key
 
 
-def test_header_matcher_gives_the_same_meaning_again_and_once_its_memo_is_full(monkeypatch):
+def test_header_matcher_gives_the_same_meaning_again_and_once_its_memo_is_full():
     wanted = {"Meets it?": "meets", "Action owner": "owner", "Deadline": "deadline"}
     headers = ["Meets it?", "MEETS IT", "Action owner:", "Our notes", "Deadline [dd/mm/yyyy]", "Meets", "", " "]
     first = header_matcher(wanted)
     once = [first(h) for h in headers]
     assert once == ["meets", "meets", "owner", None, "deadline", None, None, None]
     assert [first(h) for h in headers] == once  # from the memo
-    monkeypatch.setattr(cells, "_MEANINGS_KEPT", 2)  # a hostile sheet's many headers: the rest worked out each time
-    full = header_matcher(wanted)
-    assert [full(h) for h in headers] == once and [full(h) for h in headers] == once
+    many = [f"Our notes {n}" for n in range(3 * cells.KEPT)]  # a hostile sheet's many headers: more than are kept
+    assert [first(h) for h in many] == [None] * len(many) and [first(h) for h in headers] == once
 
 
 @pytest.mark.parametrize("value, expected", [

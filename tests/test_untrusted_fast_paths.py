@@ -201,14 +201,15 @@ def test_a_utf16_part_is_told_by_its_first_two_bytes(head, codec):
     assert untrusted._utf16(head) == codec
 
 
-def test_local_names_are_the_same_kept_or_worked_out(monkeypatch):
+def test_local_names_are_the_same_kept_or_worked_out():
     tags = ["{urn:a}sheet", "sheet", "{urn:b}x}sheet", "{}", "", Comment]  # a comment's tag: a function
     expected = ["sheet", "sheet", "sheet", "", "", ""]
     assert [untrusted.local_name(t) for t in tags] == expected
     assert [untrusted.local_name(t) for t in tags] == expected  # kept
-    monkeypatch.setattr(untrusted, "_LOCAL_NAMES", {})
-    monkeypatch.setattr(untrusted, "_LOCAL_NAMES_KEPT", 1)  # a hostile part's many tags: worked out each time
-    assert [untrusted.local_name(t) for t in tags] == expected and len(untrusted._LOCAL_NAMES) == 1
+    many = [f"{{urn:{n}}}tag{n}" for n in range(3 * untrusted.KEPT)]  # a hostile part's many tags: more than kept
+    assert [untrusted.local_name(t) for t in many] == [f"tag{n}" for n in range(3 * untrusted.KEPT)]
+    assert [untrusted.local_name(t) for t in tags] == expected  # worked out again
+    assert untrusted.local_name.cache_info().currsize == untrusted.KEPT
 
 
 @pytest.mark.parametrize("limit, low, high", [
@@ -241,16 +242,16 @@ def test_a_cell_within_the_bound_is_never_outside_and_any_other_always(rows, col
         assert outside.search(tag.encode()) is not None, tag
 
 
-def test_a_sheet_target_is_read_the_same_kept_or_worked_out(monkeypatch):
+def test_a_sheet_target_is_read_the_same_kept_or_worked_out():
     targets = ["worksheets/sheet2.xml", "/xl/worksheets/sheet2.xml", "worksheets/../sheet2.xml", "sheet2.xml",
                "/xl/worksheets/sheet 2.xml", "xl/worksheets/sheet2.xml", "", "WORKSHEETS/s.xml", "worksheets/a_b-1.xml"]
     expected = ["xl/" + m.group(1) if (m := untrusted._PLAIN_SHEET_TARGET.fullmatch(t)) else None for t in targets]
     assert expected[:2] == ["xl/worksheets/sheet2.xml"] * 2 and expected[2:5] == [None] * 3
     assert [untrusted._plain_sheet_part(t) for t in targets] == expected
     assert [untrusted._plain_sheet_part(t) for t in targets] == expected  # kept
-    monkeypatch.setattr(untrusted, "_SHEET_TARGETS", {})
-    monkeypatch.setattr(untrusted, "_LOCAL_NAMES_KEPT", 2)
-    assert [untrusted._plain_sheet_part(t) for t in targets] == expected and len(untrusted._SHEET_TARGETS) == 2
+    many = [f"worksheets/sheet{n}.xml" for n in range(3 * untrusted.KEPT)]  # more than are kept
+    assert [untrusted._plain_sheet_part(t) for t in many] == ["xl/" + t for t in many]
+    assert [untrusted._plain_sheet_part(t) for t in targets] == expected  # worked out again
 
 
 def test_the_worksheets_told_when_asked_are_those_the_checks_measure_up_front(tmp_path):

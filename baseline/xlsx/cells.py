@@ -5,6 +5,7 @@ references, and the one header search every reader uses (columns are found by he
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from dataclasses import dataclass, field
 from typing import Any, Callable
@@ -42,17 +43,14 @@ def cell_text(value: Any, *, strip: bool = True) -> str:
 def normalise_header(value: Any) -> str:
     """Header matching ignores case, surrounding and repeated whitespace, and line breaks."""
     if value.__class__ is str:  # the sheet names and headers every return repeats, worked out once
-        key = _NORMALISED.get(value)
-        if key is None:
-            key = name_key(value)
-            if len(_NORMALISED) < _NORMALISED_KEPT:
-                _NORMALISED[value] = key
-        return key
+        return _normalised(value)
     return name_key(value if value is not None else "")
 
 
-_NORMALISED: dict[str, str] = {}
-_NORMALISED_KEPT = 1024
+# Texts and numbers every workbook repeats are worked out once per process, and the last KEPT of them kept: a
+# hostile sheet's many texts only cost working them out, as before.
+KEPT = 1024
+_normalised = functools.lru_cache(maxsize=KEPT)(name_key)
 
 
 _BRACKETED = re.compile(r"\([^)]*\)|\[[^\]]*\]")
@@ -71,9 +69,6 @@ def header_matcher(wanted: dict[str, str]) -> Callable[[Any], str | None]:
     wanted header a longer header starts with ("Meets it yes partial no" is "Meets it?")."""
     exact = {header_key(text): key for text, key in wanted.items()}
     by_length = sorted(exact.items(), key=lambda item: -len(item[0]))
-    # The meaning of each header text met, kept: every return repeats the same dozen headers. Bounded (a hostile
-    # sheet's many headers are then worked out each time, as before).
-    seen: dict[str, str | None] = {}
 
     def work_out(value: Any) -> str | None:
         text = header_key(value)
@@ -83,20 +78,12 @@ def header_matcher(wanted: dict[str, str]) -> Callable[[Any], str | None]:
             return exact[text]
         return next((key for known, key in by_length if text.startswith(known + " ")), None)
 
+    kept = functools.lru_cache(maxsize=KEPT)(work_out)  # every return repeats the same dozen headers
+
     def meaning(value: Any) -> str | None:
-        if value.__class__ is not str:
-            return work_out(value)
-        if value in seen:
-            return seen[value]
-        found = work_out(value)
-        if len(seen) < _MEANINGS_KEPT:
-            seen[value] = found
-        return found
+        return kept(value) if value.__class__ is str else work_out(value)
 
     return meaning
-
-
-_MEANINGS_KEPT = 1024
 
 
 _RECOMMENDATION_ID = re.compile(r"^\d+\.\d+(?:\.\d+)+$")
@@ -114,18 +101,7 @@ def recommendation_id(value: Any) -> str | None:
 
 def column_letter(index: int) -> str:
     """0-based column index -> letters (0 -> "A", 26 -> "AA")."""
-    if index.__class__ is int:  # the columns every workbook uses, worked out once
-        letters = _LETTERS.get(index)
-        if letters is None:
-            letters = _letters(index)
-            if len(_LETTERS) < _LETTERS_KEPT:
-                _LETTERS[index] = letters
-        return letters
-    return _letters(index)
-
-
-_LETTERS: dict[int, str] = {}
-_LETTERS_KEPT = 1024
+    return _kept_letters(index) if index.__class__ is int else _letters(index)  # the columns every workbook uses
 
 
 def _letters(index: int) -> str:
@@ -135,6 +111,9 @@ def _letters(index: int) -> str:
         index, remainder = divmod(index - 1, 26)
         letters = chr(ord("A") + remainder) + letters
     return letters
+
+
+_kept_letters = functools.lru_cache(maxsize=KEPT)(_letters)
 
 
 def cell_ref(row: int, col: int) -> str:

@@ -31,7 +31,7 @@ import defusedxml.ElementTree as DET
 from defusedxml.common import DefusedXmlException
 
 from baseline.issues import BaselineError
-from baseline.xlsx.cells import cell_ref, parse_cell_ref
+from baseline.xlsx.cells import KEPT, cell_ref, parse_cell_ref
 
 MAX_FILE_BYTES = 20 * 1024 * 1024  # a full NG225 return is well under 1 MB
 MAX_ZIP_ENTRIES = 500
@@ -691,36 +691,19 @@ def _sheet_parts(rels, workbook) -> list[tuple[str | None, set[str]]] | None:
     return sheets
 
 
+@functools.lru_cache(maxsize=KEPT)  # every workbook repeats the same few targets
 def _plain_sheet_part(target: str) -> str | None:
     """The worksheet part a plain target names ("worksheets/sheet2.xml", "/xl/worksheets/sheet2.xml" ->
-    "xl/worksheets/sheet2.xml"); None for any other target. Kept per target (bounded, as local_name's)."""
-    if target in _SHEET_TARGETS:
-        return _SHEET_TARGETS[target]
+    "xl/worksheets/sheet2.xml"); None for any other target."""
     plain = _PLAIN_SHEET_TARGET.fullmatch(target)
-    part = "xl/" + plain.group(1) if plain else None
-    if len(_SHEET_TARGETS) < _LOCAL_NAMES_KEPT:
-        _SHEET_TARGETS[target] = part
-    return part
+    return "xl/" + plain.group(1) if plain else None
 
 
-_SHEET_TARGETS: dict[str, str | None] = {}
-
-
+@functools.lru_cache(maxsize=KEPT)  # every workbook repeats the same few dozen tags
 def local_name(tag) -> str:
     """An XML tag or attribute name without its namespace ("" for a comment or processing instruction, whose tag
     is not a string)."""
-    found = _LOCAL_NAMES.get(tag)
-    if found is None:
-        found = tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
-        if len(_LOCAL_NAMES) < _LOCAL_NAMES_KEPT:
-            _LOCAL_NAMES[tag] = found
-    return found
-
-
-# Each tag's local name, kept: every workbook repeats the same few dozen tags (bounded: a hostile part's many tags
-# are then worked out each time, as before).
-_LOCAL_NAMES: dict = {}
-_LOCAL_NAMES_KEPT = 1024
+    return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
 
 
 def _shown_ref(rows: int, columns: int) -> str:
