@@ -130,8 +130,6 @@ def _new_action(agency: str, recommendation: str, section: str, action: str, own
     return made
 
 
-_ACTION_VALUES = attrgetter(*(f.name for f in fields(Action)))  # an Action's values in field order
-
 
 @dataclass
 class OwnerLoad:
@@ -159,15 +157,65 @@ class OwnerLoad:
 def owner_loads(actions: Iterable[Action]) -> list[OwnerLoad]:
     """Actions grouped by (agency, owner) (names compared without case and spacing), most overdue then most open
     first, then by owner and agency."""
-    return _owner_loads(map(_ACTION_VALUES, actions))
+    tallies: dict[tuple[str, str], list] = {}
+    for action in actions:
+        _tally(tallies, action.agency, action.owner, action.status is not ActionStatus.COMPLETE, action.overdue,
+               action.deadline)
+    return _owner_loads(tallies)
 
 
-def _owner_loads(rows: Iterable[tuple]) -> list[OwnerLoad]:
-    """owner_loads of actions given as their values in field order (_action_rows; _ACTION_VALUES of an Action)."""
+def _tally(tallies: dict[tuple[str, str], list], agency: str, owner: str, is_open: bool, overdue: bool,
+           deadline: dt.date | None) -> None:
+    """One action counted in `tallies`: (agency, owner) as written -> [actions, open, overdue, earliest open
+    deadline] (only an open action counts as overdue and has a deadline that counts)."""
+    tally = tallies.get((agency, owner))
+    if tally is None:
+        tally = tallies[agency, owner] = [0, 0, 0, None]
+    tally[0] += 1
+    if is_open:  # (Action.is_open)
+        tally[1] += 1
+        tally[2] += overdue
+        if deadline and (tally[3] is None or deadline < tally[3]):
+            tally[3] = deadline
+
+
+def _owners_of_answers(assessment: MultiAgencyAssessment, as_of: dt.date) -> list[OwnerLoad]:
+    """owner_loads(list_actions(assessment, as_of)), counted straight from the answers without making each action
+    or its row (a national summary has 26,400 actions, which the tables, JSON and Markdown of `summary` never show):
+    an answer is an action when Answer.is_action, open when Answer.is_open, overdue when Answer.is_overdue, as in
+    _action_rows. tests/test_summary_fast.py holds the two to each other."""
+    tallies: dict[tuple[str, str], list] = {}
+    get = tallies.get
+    complete = ActionStatus.COMPLETE
+    for result in assessment.results:
+        for agency, answer in result.answers.items():
+            owner = answer.owner
+            if not (answer.action or owner):  # most answers without an action go no further
+                continue
+            if not (owner.strip() or answer.action.strip()):
+                continue
+            tally = get((agency, owner))
+            if tally is None:
+                tally = tallies[agency, owner] = [0, 0, 0, None]
+            tally[0] += 1
+            if answer.action_status is not complete:
+                tally[1] += 1
+                deadline = answer.deadline
+                if deadline is not None:
+                    if deadline < as_of:
+                        tally[2] += 1
+                    if tally[3] is None or deadline < tally[3]:
+                        tally[3] = deadline
+    return _owner_loads(tallies)
+
+
+def _owner_loads(tallies: dict[tuple[str, str], list]) -> list[OwnerLoad]:
+    """The owner loads of actions tallied by (agency, owner) as written (_tally), the tallies of one agency and
+    owner (names compared without case and spacing) added up, in the order owner_loads gives them."""
     loads: dict[tuple[str, str], OwnerLoad] = {}
-    agency_keys: dict[str, str] = {}  # each agency's name normalised once, not once per action
+    agency_keys: dict[str, str] = {}  # each agency's name normalised once, not once per owner
     owner_keys: dict[str, tuple[str, str]] = {}  # each owner as written: (as shown, as compared), worked out once
-    for agency, _, _, _, owner, deadline, _, status, _, overdue in rows:
+    for (agency, owner), (actions, open_, overdue, earliest) in tallies.items():
         shown = owner_keys.get(owner)
         if shown is None:
             display = " ".join(owner.split()) or NO_OWNER
@@ -177,23 +225,23 @@ def _owner_loads(rows: Iterable[tuple]) -> list[OwnerLoad]:
             agency_name = agency_keys[agency] = agency_key(agency)
         key = (agency_name, shown[1])
         load = loads.get(key)
-        if load is None:
-            load = loads[key] = OwnerLoad(agency, shown[0])
-        load.actions += 1
-        if status is not ActionStatus.COMPLETE:  # (Action.is_open)
-            load.open += 1
-            load.overdue += overdue
-            if deadline and (load.earliest_open_deadline is None or deadline < load.earliest_open_deadline):
-                load.earliest_open_deadline = deadline
+        if load is None:  # (the first action of an owner names it, as written there)
+            loads[key] = OwnerLoad(agency, shown[0], actions, open_, overdue, earliest)
+            continue
+        load.actions += actions
+        load.open += open_
+        load.overdue += overdue
+        if earliest and (load.earliest_open_deadline is None or earliest < load.earliest_open_deadline):
+            load.earliest_open_deadline = earliest
     # by the key's own parts: (agency key, owner casefolded) are the owner's name and agency compared without case
     ordered = sorted(loads.items(), key=lambda item: (-item[1].overdue, -item[1].open, item[0][1], item[0][0]))
     return [load for _, load in ordered]
 
 
 class _ActionsWhenAsked:
-    """Summary.actions, made when first asked for where summarise gave the rows to make them from (_ActionRows):
-    a national summary has tens of thousands of actions, which the tables, JSON and Markdown of `summary` never
-    show (its owners are counted from the same rows). Given a list, it is that list."""
+    """Summary.actions, made when first asked for where summarise left them to be made (_ActionsLater): a national
+    summary has tens of thousands of actions, which the tables, JSON and Markdown of `summary` never show (its
+    owners are counted straight from the answers). Given a list, it is that list."""
 
     def __set_name__(self, owner: type, name: str) -> None:
         self.name = "_" + name
@@ -202,16 +250,17 @@ class _ActionsWhenAsked:
         if summary is None:
             return None  # the field's default (dataclasses asks the class): no actions
         value = summary.__dict__[self.name]
-        if value is None or value.__class__ is _ActionRows:
-            value = summary.__dict__[self.name] = list(starmap(_new_action, value or ()))
+        if value is None or value.__class__ is _ActionsLater:
+            value = summary.__dict__[self.name] = list_actions(*value) if value else []
         return value
 
     def __set__(self, summary: "Summary", value) -> None:
         summary.__dict__[self.name] = value
 
 
-class _ActionRows(list):
-    """Actions not made yet: their values in field order (_action_rows)."""
+class _ActionsLater(tuple):
+    """The returns' own actions, not made yet: (assessment, as of), list_actions' arguments. A summary's assessment
+    is never changed after it is made (merge_returns and restrict make new ones)."""
 
 
 @dataclass
@@ -339,9 +388,8 @@ def summarise(assessment: MultiAgencyAssessment, *, as_of: dt.date | None = None
         own = [sum(column) for column in zip(*per_section.values())] or [0] * len(STATUS_ORDER)
         by_agency.append({"agency": source.agency, "counts": dict(zip(_VALUE_OF_CODE, own))})
         all_answers = [a + b for a, b in zip(all_answers, own)]
-    if actions is None:  # the returns' own: owners counted from their rows, the actions made when asked for
-        rows = _ActionRows(_action_rows(assessment, as_of))
-        owners, actions = _owner_loads(rows), rows
+    if actions is None:  # the returns' own: owners counted from the answers, the actions made when asked for
+        owners, actions = _owners_of_answers(assessment, as_of), _ActionsLater((assessment, as_of))
     else:
         actions = list(actions)
         owners = owner_loads(actions)
