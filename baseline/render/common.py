@@ -10,6 +10,7 @@ import json
 import os
 import re
 import sys
+from itertools import chain
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
@@ -38,9 +39,16 @@ class _InertConsole(Console):
 
     def render(self, renderable, options=None):
         for segment in super().render(renderable, options):
-            if segment.control is None and not segment.text.isprintable() and segment.text != "\n":
-                segment = Segment(printable(segment.text), segment.style)
+            text = segment.text
+            if segment.control is None and not text.isprintable() and not _printable_lines(text):
+                segment = Segment(printable(text), segment.style)
             yield segment
+
+
+def _printable_lines(text: str) -> bool:
+    """Printable characters and line breaks only, which text.printable leaves as they are: tested in C, line by line
+    (a table of thousands of plain rows reaches the console as segments of many lines: LaidOutTable)."""
+    return all(map(str.isprintable, text.split("\n")))
 
 
 def console(stderr: bool = False):
@@ -337,22 +345,26 @@ class LaidOutTable:
         if not by_column:
             return []
         heights = list(map(max, zip(*[map(len, lines) for lines in by_column])))
-        first_lines = zip(*[map(itemgetter(0), lines) for lines in by_column])
-        out = list(map(drawn.mid_vertical.join, first_lines))  # every row as if of one line, most are
-        if drawn.foot_vertical != drawn.mid_vertical:
-            out[-1] = drawn.foot_vertical.join(lines[-1][0] for lines in by_column)
-        if max(heights) == 1:
-            return out
-        rows = []
-        for index, (height, line) in enumerate(zip(heights, out)):
-            if height == 1:
-                rows.append(line)
-                continue
-            divider = drawn.foot_vertical if index == len(out) - 1 else drawn.mid_vertical
-            cells = [lines[index] for lines in by_column]
-            rows += [divider.join([lines[line_no] if line_no < len(lines) else " " * width
-                                   for lines, width in zip(cells, full)]) for line_no in range(height)]
-        return rows
+        if max(heights) == 1:  # every row of one line: each row's cells joined
+            out = list(map(drawn.mid_vertical.join, zip(*[map(itemgetter(0), lines) for lines in by_column])))
+        else:  # each column's lines one after another (a cell shorter than its row given blank lines), then joined
+            stacked = []  # line by line across the columns, as if every row were of one line
+            for lines, width in zip(by_column, full):
+                if list(map(len, lines)) == heights:
+                    stacked.append(chain.from_iterable(lines))
+                    continue
+                column, blank = [], [" " * width]  # (one list of texts: no list per cell for the collector to walk)
+                extend = column.extend
+                for cell, height in zip(lines, heights):
+                    extend(cell)
+                    if len(cell) < height:
+                        extend(blank * (height - len(cell)))
+                stacked.append(column)
+            out = list(map(drawn.mid_vertical.join, zip(*stacked)))
+        if drawn.foot_vertical != drawn.mid_vertical:  # the last row's lines between the foot's dividers
+            last = [lines[-1] + [" " * width] * (heights[-1] - len(lines[-1])) for lines, width in zip(by_column, full)]
+            out[len(out) - heights[-1]:] = map(drawn.foot_vertical.join, zip(*last))
+        return out
 
     @staticmethod
     def _cell(console: Console, options: ConsoleOptions, column, cell: str | Text, width: int,
