@@ -87,13 +87,16 @@ def list_actions(assessment: MultiAgencyAssessment, as_of: dt.date) -> list[Acti
     return list(starmap(_new_action, _action_rows(assessment, as_of)))
 
 
-def _action_rows(assessment: MultiAgencyAssessment, as_of: dt.date) -> list[tuple]:
+def _action_rows(assessment: MultiAgencyAssessment, as_of: dt.date,
+                 tallies: dict[tuple[str, str], list] | None = None) -> list[tuple]:
     """Every action as the values of its Action, in field order. An answer is an action when Answer.is_action; it
     is overdue when Answer.is_overdue: both worked out here from the action and owner stripped once (a national
-    summary has tens of thousands of actions)."""
+    summary has tens of thousands of actions). With `tallies`, each action is counted there too (_tally), in the
+    same pass: summarise's owners."""
     populations = {r.id: r.population for r in assessment.guideline.recommendations}
     rows = []
     append = rows.append
+    complete = ActionStatus.COMPLETE
     for result in assessment.results:
         rec_id, section = result.recommendation, result.section
         population = populations.get(rec_id, "all")
@@ -103,9 +106,12 @@ def _action_rows(assessment: MultiAgencyAssessment, as_of: dt.date) -> list[tupl
             action, owner = answer.action.strip(), answer.owner.strip()
             if action or owner:
                 status, deadline = answer.action_status, answer.deadline
-                overdue = status is not ActionStatus.COMPLETE and deadline is not None and deadline < as_of
+                is_open = status is not complete
+                overdue = is_open and deadline is not None and deadline < as_of
                 append((agency, rec_id, section, action, owner, deadline, answer.deadline_text, status, population,
                         overdue))
+                if tallies is not None:
+                    _tally(tallies, agency, owner, is_open, overdue, deadline)
     return rows
 
 
@@ -179,36 +185,6 @@ def _tally(tallies: dict[tuple[str, str], list], agency: str, owner: str, is_ope
             tally[3] = deadline
 
 
-def _owners_of_answers(assessment: MultiAgencyAssessment, as_of: dt.date) -> list[OwnerLoad]:
-    """owner_loads(list_actions(assessment, as_of)), counted straight from the answers without making each action
-    or its row (a national summary has 26,400 actions, which the tables, JSON and Markdown of `summary` never show):
-    an answer is an action when Answer.is_action, open when Answer.is_open, overdue when Answer.is_overdue, as in
-    _action_rows. tests/test_summary_fast.py holds the two to each other."""
-    tallies: dict[tuple[str, str], list] = {}
-    get = tallies.get
-    complete = ActionStatus.COMPLETE
-    for result in assessment.results:
-        for agency, answer in result.answers.items():
-            owner = answer.owner
-            if not (answer.action or owner):  # most answers without an action go no further
-                continue
-            if not (owner.strip() or answer.action.strip()):
-                continue
-            tally = get((agency, owner))
-            if tally is None:
-                tally = tallies[agency, owner] = [0, 0, 0, None]
-            tally[0] += 1
-            if answer.action_status is not complete:
-                tally[1] += 1
-                deadline = answer.deadline
-                if deadline is not None:
-                    if deadline < as_of:
-                        tally[2] += 1
-                    if tally[3] is None or deadline < tally[3]:
-                        tally[3] = deadline
-    return _owner_loads(tallies)
-
-
 def _owner_loads(tallies: dict[tuple[str, str], list]) -> list[OwnerLoad]:
     """The owner loads of actions tallied by (agency, owner) as written (_tally), the tallies of one agency and
     owner (names compared without case and spacing) added up, in the order owner_loads gives them."""
@@ -239,9 +215,9 @@ def _owner_loads(tallies: dict[tuple[str, str], list]) -> list[OwnerLoad]:
 
 
 class _ActionsWhenAsked:
-    """Summary.actions, made when first asked for where summarise left them to be made (_ActionsLater): a national
-    summary has tens of thousands of actions, which the tables, JSON and Markdown of `summary` never show (its
-    owners are counted straight from the answers). Given a list, it is that list."""
+    """Summary.actions, made when first asked for where summarise gave the rows to make them from (_ActionRows):
+    a national summary has tens of thousands of actions, which the tables, JSON and Markdown of `summary` never
+    show (its owners are counted in the same pass as the rows). Given a list, it is that list."""
 
     def __set_name__(self, owner: type, name: str) -> None:
         self.name = "_" + name
@@ -250,17 +226,18 @@ class _ActionsWhenAsked:
         if summary is None:
             return None  # the field's default (dataclasses asks the class): no actions
         value = summary.__dict__[self.name]
-        if value is None or value.__class__ is _ActionsLater:
-            value = summary.__dict__[self.name] = list_actions(*value) if value else []
+        if value is None or value.__class__ is _ActionRows:
+            value = summary.__dict__[self.name] = list(starmap(_new_action, value or ()))
         return value
 
     def __set__(self, summary: "Summary", value) -> None:
         summary.__dict__[self.name] = value
 
 
-class _ActionsLater(tuple):
-    """The returns' own actions, not made yet: (assessment, as of), list_actions' arguments. A summary's assessment
-    is never changed after it is made (merge_returns and restrict make new ones)."""
+class _ActionRows(list):
+    """Actions not made yet: their values in field order (_action_rows). Rows, not the answers they come from: the
+    summary outlives the merged assessment, whose answers the collector would otherwise walk while the summary is
+    printed."""
 
 
 @dataclass
@@ -388,8 +365,10 @@ def summarise(assessment: MultiAgencyAssessment, *, as_of: dt.date | None = None
         own = [sum(column) for column in zip(*per_section.values())] or [0] * len(STATUS_ORDER)
         by_agency.append({"agency": source.agency, "counts": dict(zip(_VALUE_OF_CODE, own))})
         all_answers = [a + b for a, b in zip(all_answers, own)]
-    if actions is None:  # the returns' own: owners counted from the answers, the actions made when asked for
-        owners, actions = _owners_of_answers(assessment, as_of), _ActionsLater((assessment, as_of))
+    if actions is None:  # the returns' own: owners counted with their rows, the actions made when asked for
+        tallies: dict[tuple[str, str], list] = {}
+        actions = _ActionRows(_action_rows(assessment, as_of, tallies))
+        owners = _owner_loads(tallies)
     else:
         actions = list(actions)
         owners = owner_loads(actions)

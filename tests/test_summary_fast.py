@@ -172,7 +172,7 @@ def test_the_actions_are_made_when_first_asked_for_and_are_those_listed(ng225):
     read (the table, JSON and Markdown of `summary` never read them)."""
     assessment = random_assessment(ng225, 3)
     fast = summarise(assessment, as_of=AS_OF)
-    assert fast.__dict__["_actions"].__class__ is summary._ActionsLater  # not made yet
+    assert fast.__dict__["_actions"].__class__ is summary._ActionRows  # not made yet
     made = fast.actions
     assert made == list_actions(assessment, AS_OF) and made and fast.actions is made  # made once
     given = summarise(assessment, as_of=AS_OF, actions=made)
