@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field, fields
 from itertools import combinations, starmap
-from operator import attrgetter
+from operator import itemgetter
 from typing import Iterable, Mapping
 
 from baseline.assessment import (
@@ -87,16 +87,23 @@ def list_actions(assessment: MultiAgencyAssessment, as_of: dt.date) -> list[Acti
     return list(starmap(_new_action, _action_rows(assessment, as_of)))
 
 
-def _action_rows(assessment: MultiAgencyAssessment, as_of: dt.date,
-                 tallies: dict[tuple[str, str], list] | None = None) -> list[tuple]:
-    """Every action as the values of its Action, in field order. An answer is an action when Answer.is_action; it
-    is overdue when Answer.is_overdue: both worked out here from the action and owner stripped once (a national
-    summary has tens of thousands of actions). With `tallies`, each action is counted there too (_tally), in the
-    same pass: summarise's owners."""
+# An action row's status (_action_rows) as its place here: 0 for a complete action only, so that the code says
+# whether the action is open.
+_ACTION_STATUSES = (ActionStatus.COMPLETE, None, ActionStatus.NOT_STARTED, ActionStatus.IN_PROGRESS)
+_ACTION_STATUS_CODES = {status: code for code, status in enumerate(_ACTION_STATUSES)}
+
+
+def _action_rows(assessment: MultiAgencyAssessment, as_of: dt.date) -> list[tuple]:
+    """Every action as the values of its Action, in field order, but for its status: its code (_ACTION_STATUSES).
+    A row then holds only strings, dates, numbers and None, which the cyclic garbage collector stops tracking at
+    the first collection it meets: a summary keeps its rows (the actions are made when asked for), and a national
+    summary's 26,400 were walked again by every full collection while it printed. An answer is an action when
+    Answer.is_action; it is overdue when Answer.is_overdue: both worked out here from the action and owner stripped
+    once."""
     populations = {r.id: r.population for r in assessment.guideline.recommendations}
+    codes = _ACTION_STATUS_CODES
     rows = []
     append = rows.append
-    complete = ActionStatus.COMPLETE
     for result in assessment.results:
         rec_id, section = result.recommendation, result.section
         population = populations.get(rec_id, "all")
@@ -106,18 +113,15 @@ def _action_rows(assessment: MultiAgencyAssessment, as_of: dt.date,
             action, owner = answer.action.strip(), answer.owner.strip()
             if action or owner:
                 status, deadline = answer.action_status, answer.deadline
-                is_open = status is not complete
-                overdue = is_open and deadline is not None and deadline < as_of
-                append((agency, rec_id, section, action, owner, deadline, answer.deadline_text, status, population,
-                        overdue))
-                if tallies is not None:
-                    _tally(tallies, agency, owner, is_open, overdue, deadline)
+                overdue = status is not ActionStatus.COMPLETE and deadline is not None and deadline < as_of
+                append((agency, rec_id, section, action, owner, deadline, answer.deadline_text, codes[status],
+                        population, overdue))
     return rows
 
 
 def _new_action(agency: str, recommendation: str, section: str, action: str, owner: str, deadline: dt.date | None,
-                deadline_text: str, status: ActionStatus | None, population: str, overdue: bool) -> Action:
-    """Action(...) for a third of the cost: a frozen dataclass's __init__ sets each field through
+                deadline_text: str, status_code: int, population: str, overdue: bool) -> Action:
+    """Action(...) of an action row (_action_rows) for a third of the cost: a frozen dataclass's __init__ sets each field through
     object.__setattr__; these are written straight into the new instance's own dict, in field order, which makes
     the same object (equal, the same hash and repr, the same shared-key dict). tests/test_summary_fast.py holds it
     to Action(...)."""
@@ -130,11 +134,13 @@ def _new_action(agency: str, recommendation: str, section: str, action: str, own
     values["owner"] = owner
     values["deadline"] = deadline
     values["deadline_text"] = deadline_text
-    values["status"] = status
+    values["status"] = _ACTION_STATUSES[status_code]
     values["population"] = population
     values["overdue"] = overdue
     return made
 
+
+_TALLIED = itemgetter(0, 4, 5, 7, 9)  # what _tallies reads of an action row: agency, owner, deadline, status, overdue
 
 
 @dataclass
@@ -163,30 +169,31 @@ class OwnerLoad:
 def owner_loads(actions: Iterable[Action]) -> list[OwnerLoad]:
     """Actions grouped by (agency, owner) (names compared without case and spacing), most overdue then most open
     first, then by owner and agency."""
+    return _owner_loads(_tallies((a.agency, a.owner, a.deadline, a.is_open, a.overdue) for a in actions))
+
+
+def _tallies(actions: Iterable[tuple]) -> dict[tuple[str, str], list]:
+    """Actions given as (agency, owner, deadline, open?, overdue) counted by (agency, owner) as written: [actions,
+    open, overdue, earliest open deadline] (only an open action counts as overdue and has a deadline that counts).
+    "Open?" is anything true for an open action: an action row's status code is (_TALLIED of the row). By owner as
+    written, not as compared (_owner_loads adds those up): a tally is cheaper to add to than an OwnerLoad."""
     tallies: dict[tuple[str, str], list] = {}
-    for action in actions:
-        _tally(tallies, action.agency, action.owner, action.status is not ActionStatus.COMPLETE, action.overdue,
-               action.deadline)
-    return _owner_loads(tallies)
-
-
-def _tally(tallies: dict[tuple[str, str], list], agency: str, owner: str, is_open: bool, overdue: bool,
-           deadline: dt.date | None) -> None:
-    """One action counted in `tallies`: (agency, owner) as written -> [actions, open, overdue, earliest open
-    deadline] (only an open action counts as overdue and has a deadline that counts)."""
-    tally = tallies.get((agency, owner))
-    if tally is None:
-        tally = tallies[agency, owner] = [0, 0, 0, None]
-    tally[0] += 1
-    if is_open:  # (Action.is_open)
-        tally[1] += 1
-        tally[2] += overdue
-        if deadline and (tally[3] is None or deadline < tally[3]):
-            tally[3] = deadline
+    get = tallies.get
+    for agency, owner, deadline, is_open, overdue in actions:
+        tally = get((agency, owner))
+        if tally is None:
+            tally = tallies[agency, owner] = [0, 0, 0, None]
+        tally[0] += 1
+        if is_open:
+            tally[1] += 1
+            tally[2] += overdue
+            if deadline and (tally[3] is None or deadline < tally[3]):
+                tally[3] = deadline
+    return tallies
 
 
 def _owner_loads(tallies: dict[tuple[str, str], list]) -> list[OwnerLoad]:
-    """The owner loads of actions tallied by (agency, owner) as written (_tally), the tallies of one agency and
+    """The owner loads of actions tallied by (agency, owner) as written (_tallies), the tallies of one agency and
     owner (names compared without case and spacing) added up, in the order owner_loads gives them."""
     loads: dict[tuple[str, str], OwnerLoad] = {}
     agency_keys: dict[str, str] = {}  # each agency's name normalised once, not once per owner
@@ -235,9 +242,8 @@ class _ActionsWhenAsked:
 
 
 class _ActionRows(list):
-    """Actions not made yet: their values in field order (_action_rows). Rows, not the answers they come from: the
-    summary outlives the merged assessment, whose answers the collector would otherwise walk while the summary is
-    printed."""
+    """Actions not made yet: their rows (_action_rows). Rows, not the answers they come from: the summary outlives
+    the merged assessment, whose answers the collector would otherwise walk while the summary is printed."""
 
 
 @dataclass
@@ -366,9 +372,8 @@ def summarise(assessment: MultiAgencyAssessment, *, as_of: dt.date | None = None
         by_agency.append({"agency": source.agency, "counts": dict(zip(_VALUE_OF_CODE, own))})
         all_answers = [a + b for a, b in zip(all_answers, own)]
     if actions is None:  # the returns' own: owners counted with their rows, the actions made when asked for
-        tallies: dict[tuple[str, str], list] = {}
-        actions = _ActionRows(_action_rows(assessment, as_of, tallies))
-        owners = _owner_loads(tallies)
+        actions = _ActionRows(_action_rows(assessment, as_of))
+        owners = _owner_loads(_tallies(map(_TALLIED, actions)))
     else:
         actions = list(actions)
         owners = owner_loads(actions)
