@@ -12,7 +12,7 @@ Two views of the same answers, side by side everywhere (DESIGN.md "Statuses"):
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from itertools import combinations, starmap
 from operator import itemgetter
 from typing import Iterable, Mapping
@@ -121,10 +121,10 @@ def _action_rows(assessment: MultiAgencyAssessment, as_of: dt.date) -> list[tupl
 
 def _new_action(agency: str, recommendation: str, section: str, action: str, owner: str, deadline: dt.date | None,
                 deadline_text: str, status_code: int, population: str, overdue: bool) -> Action:
-    """Action(...) of an action row (_action_rows) for a third of the cost: a frozen dataclass's __init__ sets each field through
-    object.__setattr__; these are written straight into the new instance's own dict, in field order, which makes
-    the same object (equal, the same hash and repr, the same shared-key dict). tests/test_summary_fast.py holds it
-    to Action(...)."""
+    """Action(...) of an action row (_action_rows) for a third of the cost: a frozen dataclass's __init__ sets each
+    field through object.__setattr__; these are written straight into the new instance's own dict, in field order,
+    which makes the same object (equal, the same hash and repr, the same shared-key dict).
+    tests/test_summary_fast.py holds it to Action(...)."""
     made = object.__new__(Action)
     values = made.__dict__
     values["agency"] = agency
@@ -140,7 +140,8 @@ def _new_action(agency: str, recommendation: str, section: str, action: str, own
     return made
 
 
-_TALLIED = itemgetter(0, 4, 5, 7, 9)  # what _tallies reads of an action row: agency, owner, deadline, status, overdue
+_TALLIED = itemgetter(0, 4, 5, 7, 9)  # what _owner_loads reads of an action row: agency, owner, deadline, status,
+# overdue
 
 
 @dataclass
@@ -169,36 +170,16 @@ class OwnerLoad:
 def owner_loads(actions: Iterable[Action]) -> list[OwnerLoad]:
     """Actions grouped by (agency, owner) (names compared without case and spacing), most overdue then most open
     first, then by owner and agency."""
-    return _owner_loads(_tallies((a.agency, a.owner, a.deadline, a.is_open, a.overdue) for a in actions))
+    return _owner_loads((a.agency, a.owner, a.deadline, a.is_open, a.overdue) for a in actions)
 
 
-def _tallies(actions: Iterable[tuple]) -> dict[tuple[str, str], list]:
-    """Actions given as (agency, owner, deadline, open?, overdue) counted by (agency, owner) as written: [actions,
-    open, overdue, earliest open deadline] (only an open action counts as overdue and has a deadline that counts).
-    "Open?" is anything true for an open action: an action row's status code is (_TALLIED of the row). By owner as
-    written, not as compared (_owner_loads adds those up): a tally is cheaper to add to than an OwnerLoad."""
-    tallies: dict[tuple[str, str], list] = {}
-    get = tallies.get
-    for agency, owner, deadline, is_open, overdue in actions:
-        tally = get((agency, owner))
-        if tally is None:
-            tally = tallies[agency, owner] = [0, 0, 0, None]
-        tally[0] += 1
-        if is_open:
-            tally[1] += 1
-            tally[2] += overdue
-            if deadline and (tally[3] is None or deadline < tally[3]):
-                tally[3] = deadline
-    return tallies
-
-
-def _owner_loads(tallies: dict[tuple[str, str], list]) -> list[OwnerLoad]:
-    """The owner loads of actions tallied by (agency, owner) as written (_tallies), the tallies of one agency and
-    owner (names compared without case and spacing) added up, in the order owner_loads gives them."""
+def _owner_loads(actions: Iterable[tuple]) -> list[OwnerLoad]:
+    """owner_loads of actions given as (agency, owner, deadline, open?, overdue): "open?" anything true for an open
+    action, as an action row's status code is (_TALLIED of a row)."""
     loads: dict[tuple[str, str], OwnerLoad] = {}
-    agency_keys: dict[str, str] = {}  # each agency's name normalised once, not once per owner
+    agency_keys: dict[str, str] = {}  # each agency's name normalised once, not once per action
     owner_keys: dict[str, tuple[str, str]] = {}  # each owner as written: (as shown, as compared), worked out once
-    for (agency, owner), (actions, open_, overdue, earliest) in tallies.items():
+    for agency, owner, deadline, is_open, overdue in actions:
         shown = owner_keys.get(owner)
         if shown is None:
             display = " ".join(owner.split()) or NO_OWNER
@@ -208,14 +189,14 @@ def _owner_loads(tallies: dict[tuple[str, str], list]) -> list[OwnerLoad]:
             agency_name = agency_keys[agency] = agency_key(agency)
         key = (agency_name, shown[1])
         load = loads.get(key)
-        if load is None:  # (the first action of an owner names it, as written there)
-            loads[key] = OwnerLoad(agency, shown[0], actions, open_, overdue, earliest)
-            continue
-        load.actions += actions
-        load.open += open_
-        load.overdue += overdue
-        if earliest and (load.earliest_open_deadline is None or earliest < load.earliest_open_deadline):
-            load.earliest_open_deadline = earliest
+        if load is None:
+            load = loads[key] = OwnerLoad(agency, shown[0])
+        load.actions += 1
+        if is_open:
+            load.open += 1
+            load.overdue += overdue
+            if deadline and (load.earliest_open_deadline is None or deadline < load.earliest_open_deadline):
+                load.earliest_open_deadline = deadline
     # by the key's own parts: (agency key, owner casefolded) are the owner's name and agency compared without case
     ordered = sorted(loads.items(), key=lambda item: (-item[1].overdue, -item[1].open, item[0][1], item[0][0]))
     return [load for _, load in ordered]
@@ -224,7 +205,7 @@ def _owner_loads(tallies: dict[tuple[str, str], list]) -> list[OwnerLoad]:
 class _ActionsWhenAsked:
     """Summary.actions, made when first asked for where summarise gave the rows to make them from (_ActionRows):
     a national summary has tens of thousands of actions, which the tables, JSON and Markdown of `summary` never
-    show (its owners are counted in the same pass as the rows). Given a list, it is that list."""
+    show (its owners are counted from the same rows). Given a list, it is that list."""
 
     def __set_name__(self, owner: type, name: str) -> None:
         self.name = "_" + name
@@ -371,9 +352,9 @@ def summarise(assessment: MultiAgencyAssessment, *, as_of: dt.date | None = None
         own = [sum(column) for column in zip(*per_section.values())] or [0] * len(STATUS_ORDER)
         by_agency.append({"agency": source.agency, "counts": dict(zip(_VALUE_OF_CODE, own))})
         all_answers = [a + b for a, b in zip(all_answers, own)]
-    if actions is None:  # the returns' own: owners counted with their rows, the actions made when asked for
+    if actions is None:  # the returns' own: owners counted from their rows, the actions made when asked for
         actions = _ActionRows(_action_rows(assessment, as_of))
-        owners = _owner_loads(_tallies(map(_TALLIED, actions)))
+        owners = _owner_loads(map(_TALLIED, actions))
     else:
         actions = list(actions)
         owners = owner_loads(actions)
