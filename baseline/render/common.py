@@ -397,7 +397,8 @@ def _wrap_plain(text: str, width: int, justify: str, no_wrap: bool) -> list[str]
     if no_wrap or len(text) <= width:  # (divide_line breaks no line that fits)
         pieces = [text]
     else:
-        offsets = [0, *divide_line(text, width, fold=True), len(text)]
+        breaks = _divide_plain(text, width)
+        offsets = [0, *(divide_line(text, width, fold=True) if breaks is None else breaks), len(text)]
         pieces = [text[start:end] for start, end in zip(offsets, offsets[1:])]
     lines = []
     for piece in pieces:  # (rich's rstrip_end, the spaces past the width, changes nothing the cropping keeps)
@@ -408,6 +409,28 @@ def _wrap_plain(text: str, width: int, justify: str, no_wrap: bool) -> list[str]
             piece = piece[:width]
             lines.append(piece + " " * (width - len(piece)))
     return lines
+
+
+_WORD = re.compile(r"\s*\S+\s*")  # rich's own word: a run of non-spaces and the spaces around it (rich._wrap.words)
+
+
+def _divide_plain(text: str, width: int) -> list[int] | None:
+    """rich's divide_line(text, width) for plain text (_is_plain: each character one cell) whose every word fits a
+    line, at a third of the cost (a gap's list of hundreds of agencies is thousands of words); None for a text with
+    a longer word, which divide_line folds. tests/test_render_table.py holds the two to each other."""
+    breaks = []
+    used = 0
+    for word in _WORD.finditer(text):
+        start, end = word.span()
+        length = len(word.group().rstrip())  # (the first word's spaces before it included, as rich counts them)
+        if width - used >= length:
+            used += end - start
+        elif length > width:
+            return None
+        elif used and start:
+            breaks.append(start)
+            used = end - start
+    return breaks
 
 
 def wrap_words(text: Text, width: int) -> list[Text]:
@@ -433,18 +456,26 @@ def wrap_words(text: Text, width: int) -> list[Text]:
 def say(out: Console, text: Text | str, indent: int = 0) -> None:
     """Print a sentence wrapped at spaces to the terminal (see wrap_words), `indent` cells in. Sent to a file or a
     pipe with no COLUMNS to go by, it stays on one line, whole for grep and for pasting."""
-    text = text if isinstance(text, Text) else Text(text)
-    width = out.width if out.is_terminal or os.environ.get("COLUMNS") else sys.maxsize
-    lines = [Text(" " * indent) + line if indent else line for line in wrap_words(text, max(width - indent, 20))]
+    lines = _said(out, text, indent)
     if lines:  # one print for all the lines: a gap naming hundreds of agencies is many lines at a terminal
         out.print(Text("\n").join(lines), soft_wrap=True)
 
 
+def _said(out: Console, text: Text | str, indent: int) -> list[Text]:
+    """The lines say() prints."""
+    text = text if isinstance(text, Text) else Text(text)
+    width = out.width if out.is_terminal or os.environ.get("COLUMNS") else sys.maxsize
+    return [Text(" " * indent) + line if indent else line for line in wrap_words(text, max(width - indent, 20))]
+
+
 def block(out: Console, head: Text | str, lines: Iterable[Text | str] = ()) -> None:
-    """One item as a head line and its lines indented below it, each wrapped at spaces to the terminal."""
-    say(out, head)
+    """One item as a head line and its lines indented below it, each wrapped at spaces to the terminal (as say()
+    prints them), in one print: a national summary's gaps and owners are thousands of blocks."""
+    said = _said(out, head, 0)
     for line in lines:
-        say(out, line, _BLOCK_INDENT)
+        said += _said(out, line, _BLOCK_INDENT)
+    if said:
+        out.print(Text("\n").join(said), soft_wrap=True)
 
 
 def fields_line(header: Sequence[str], row: Sequence[Any]) -> str:
