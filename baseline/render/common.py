@@ -11,7 +11,7 @@ import os
 import re
 import sys
 from itertools import chain
-from operator import itemgetter
+from operator import add, itemgetter, sub
 from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
 from rich import box
@@ -350,16 +350,10 @@ class LaidOutTable:
         else:  # each column's lines one after another (a cell shorter than its row given blank lines), then joined
             stacked = []  # line by line across the columns, as if every row were of one line
             for lines, width in zip(by_column, full):
-                if list(map(len, lines)) == heights:
-                    stacked.append(chain.from_iterable(lines))
-                    continue
-                column, blank = [], [" " * width]  # (one list of texts: no list per cell for the collector to walk)
-                extend = column.extend
-                for cell, height in zip(lines, heights):
-                    extend(cell)
-                    if len(cell) < height:
-                        extend(blank * (height - len(cell)))
-                stacked.append(column)
+                if list(map(len, lines)) != heights:  # each cell and the blank lines it lacks, made as they are read
+                    blanks = [[" " * width] * missing for missing in range(max(heights) + 1)]
+                    lines = map(add, lines, map(blanks.__getitem__, map(sub, heights, map(len, lines))))
+                stacked.append(chain.from_iterable(lines))
             out = list(map(drawn.mid_vertical.join, zip(*stacked)))
         if drawn.foot_vertical != drawn.mid_vertical:  # the last row's lines between the foot's dividers
             last = [lines[-1] + [" " * width] * (heights[-1] - len(lines[-1])) for lines, width in zip(by_column, full)]
