@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
 from baseline import catalogue, tracker
-from baseline.assessment import AgencyReturn, Answer, answer_from_row, answer_row
+from baseline.assessment import AgencyReturn, Answer, answer_from_row, answer_row, forget_cells
 from baseline.config import AgencyMap, AssessmentConfig
 from baseline.cores import cores_usable, map_in_order
 from baseline.files import expand_paths
@@ -166,11 +166,16 @@ def read_kept(path: Path, *, agency_map: AgencyMap | None, keep_answers: bool,
 
 
 class SentAnswers(dict):
-    """A return's answers (recommendation id -> Answer) that pickle as rows of plain values, without the cells each
-    was read from (nothing after reading uses those: merge_returns drops them). Slotted, frozen answers unpickle one
-    attribute at a time: as rows, the answers of 200 returns come back from a pool in half the time, and the merge
-    has no cells to drop. Unpickled, they are a plain dict again, each answer rebuilt slot by slot
+    """A return's answers (recommendation id -> Answer) just read (read_kept), without the cells each was read from
+    (nothing after reading uses those: merge_returns drops them): emptied here, in this process, and left out when
+    they pickle as rows of plain values back from a pool's process. Slotted, frozen answers unpickle one attribute
+    at a time: as rows, the answers of 200 returns come back from a pool in half the time, and the merge has no
+    cells to drop. Unpickled, they are a plain dict again, each answer rebuilt slot by slot
     (assessment.answer_from_row)."""
+
+    def __init__(self, answers: dict[str, Answer]):
+        super().__init__(answers)
+        forget_cells(self.values())  # (the answers were made by this very read: nothing else holds them)
 
     def __reduce__(self):
         return _answers_from_rows, (list(self), list(map(answer_row, self.values())))

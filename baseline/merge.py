@@ -117,6 +117,9 @@ def select_returns(returns: Iterable[AgencyReturn], *, latest: bool = False,
     chosen: list[AgencyReturn] = []
     issues: list[Issue] = []
     for candidates in by_agency.values():
+        if len(candidates) == 1:  # the only one is chosen (tracker.choose_return), without reading who completed it
+            chosen.append(candidates[0])
+            continue
         received = [ReceivedFile(path=r.source, agency=r.agency, last_saved=r.last_saved, completed_by=r.completed_by)
                     for r in candidates]
         choice = choose_return(received, keep=keep, latest=latest)
@@ -135,8 +138,9 @@ def unused_keeps(paths: Iterable[str], keep: Iterable[str]) -> list[str]:
 
 def check_same_guideline(guideline: Guideline, returns: Iterable[AgencyReturn]) -> list[Issue]:
     issues = []
+    expected = (guideline.guideline.upper(), guideline.version, guideline.fingerprint)  # (worked out once, not per return)
     for r in returns:
-        if (r.guideline.upper(), r.version, r.fingerprint) != (guideline.guideline.upper(), guideline.version, guideline.fingerprint):
+        if (r.guideline.upper(), r.version, r.fingerprint) != expected:
             issues.append(make_issue(
                 "guideline-mismatch",
                 f"{r.source} is an assessment of {r.guideline}@{r.version} (fingerprint {r.fingerprint}), but the "

@@ -12,9 +12,9 @@ Two views of the same answers, side by side everywhere (DESIGN.md "Statuses"):
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from itertools import combinations, starmap
-from operator import attrgetter
+from operator import itemgetter
 from typing import Iterable, Mapping
 
 from baseline.assessment import (
@@ -87,11 +87,21 @@ def list_actions(assessment: MultiAgencyAssessment, as_of: dt.date) -> list[Acti
     return list(starmap(_new_action, _action_rows(assessment, as_of)))
 
 
+# An action row's status (_action_rows) as its place here: 0 for a complete action only, so that the code says
+# whether the action is open.
+_ACTION_STATUSES = (ActionStatus.COMPLETE, None, ActionStatus.NOT_STARTED, ActionStatus.IN_PROGRESS)
+_ACTION_STATUS_CODES = {status: code for code, status in enumerate(_ACTION_STATUSES)}
+
+
 def _action_rows(assessment: MultiAgencyAssessment, as_of: dt.date) -> list[tuple]:
-    """Every action as the values of its Action, in field order. An answer is an action when Answer.is_action; it
-    is overdue when Answer.is_overdue: both worked out here from the action and owner stripped once (a national
-    summary has tens of thousands of actions)."""
+    """Every action as the values of its Action, in field order, but for its status: its code (_ACTION_STATUSES).
+    A row then holds only strings, dates, numbers and None, which the cyclic garbage collector stops tracking at
+    the first collection it meets: a summary keeps its rows (the actions are made when asked for), and a national
+    summary's 26,400 were walked again by every full collection while it printed. An answer is an action when
+    Answer.is_action; it is overdue when Answer.is_overdue: both worked out here from the action and owner stripped
+    once."""
     populations = {r.id: r.population for r in assessment.guideline.recommendations}
+    codes = _ACTION_STATUS_CODES
     rows = []
     append = rows.append
     for result in assessment.results:
@@ -104,17 +114,17 @@ def _action_rows(assessment: MultiAgencyAssessment, as_of: dt.date) -> list[tupl
             if action or owner:
                 status, deadline = answer.action_status, answer.deadline
                 overdue = status is not ActionStatus.COMPLETE and deadline is not None and deadline < as_of
-                append((agency, rec_id, section, action, owner, deadline, answer.deadline_text, status, population,
-                        overdue))
+                append((agency, rec_id, section, action, owner, deadline, answer.deadline_text, codes[status],
+                        population, overdue))
     return rows
 
 
 def _new_action(agency: str, recommendation: str, section: str, action: str, owner: str, deadline: dt.date | None,
-                deadline_text: str, status: ActionStatus | None, population: str, overdue: bool) -> Action:
-    """Action(...) for a third of the cost: a frozen dataclass's __init__ sets each field through
-    object.__setattr__; these are written straight into the new instance's own dict, in field order, which makes
-    the same object (equal, the same hash and repr, the same shared-key dict). tests/test_summary_fast.py holds it
-    to Action(...)."""
+                deadline_text: str, status_code: int, population: str, overdue: bool) -> Action:
+    """Action(...) of an action row (_action_rows) for a third of the cost: a frozen dataclass's __init__ sets each
+    field through object.__setattr__; these are written straight into the new instance's own dict, in field order,
+    which makes the same object (equal, the same hash and repr, the same shared-key dict).
+    tests/test_summary_fast.py holds it to Action(...)."""
     made = object.__new__(Action)
     values = made.__dict__
     values["agency"] = agency
@@ -124,13 +134,14 @@ def _new_action(agency: str, recommendation: str, section: str, action: str, own
     values["owner"] = owner
     values["deadline"] = deadline
     values["deadline_text"] = deadline_text
-    values["status"] = status
+    values["status"] = _ACTION_STATUSES[status_code]
     values["population"] = population
     values["overdue"] = overdue
     return made
 
 
-_ACTION_VALUES = attrgetter(*(f.name for f in fields(Action)))  # an Action's values in field order
+_TALLIED = itemgetter(0, 4, 5, 7, 9)  # what _owner_loads reads of an action row: agency, owner, deadline, status,
+# overdue
 
 
 @dataclass
@@ -159,15 +170,16 @@ class OwnerLoad:
 def owner_loads(actions: Iterable[Action]) -> list[OwnerLoad]:
     """Actions grouped by (agency, owner) (names compared without case and spacing), most overdue then most open
     first, then by owner and agency."""
-    return _owner_loads(map(_ACTION_VALUES, actions))
+    return _owner_loads((a.agency, a.owner, a.deadline, a.is_open, a.overdue) for a in actions)
 
 
-def _owner_loads(rows: Iterable[tuple]) -> list[OwnerLoad]:
-    """owner_loads of actions given as their values in field order (_action_rows; _ACTION_VALUES of an Action)."""
+def _owner_loads(actions: Iterable[tuple]) -> list[OwnerLoad]:
+    """owner_loads of actions given as (agency, owner, deadline, open?, overdue): "open?" anything true for an open
+    action, as an action row's status code is (_TALLIED of a row)."""
     loads: dict[tuple[str, str], OwnerLoad] = {}
     agency_keys: dict[str, str] = {}  # each agency's name normalised once, not once per action
     owner_keys: dict[str, tuple[str, str]] = {}  # each owner as written: (as shown, as compared), worked out once
-    for agency, _, _, _, owner, deadline, _, status, _, overdue in rows:
+    for agency, owner, deadline, is_open, overdue in actions:
         shown = owner_keys.get(owner)
         if shown is None:
             display = " ".join(owner.split()) or NO_OWNER
@@ -180,7 +192,7 @@ def _owner_loads(rows: Iterable[tuple]) -> list[OwnerLoad]:
         if load is None:
             load = loads[key] = OwnerLoad(agency, shown[0])
         load.actions += 1
-        if status is not ActionStatus.COMPLETE:  # (Action.is_open)
+        if is_open:
             load.open += 1
             load.overdue += overdue
             if deadline and (load.earliest_open_deadline is None or deadline < load.earliest_open_deadline):
@@ -211,7 +223,8 @@ class _ActionsWhenAsked:
 
 
 class _ActionRows(list):
-    """Actions not made yet: their values in field order (_action_rows)."""
+    """Actions not made yet: their rows (_action_rows). Rows, not the answers they come from: the summary outlives
+    the merged assessment, whose answers the collector would otherwise walk while the summary is printed."""
 
 
 @dataclass
@@ -340,8 +353,8 @@ def summarise(assessment: MultiAgencyAssessment, *, as_of: dt.date | None = None
         by_agency.append({"agency": source.agency, "counts": dict(zip(_VALUE_OF_CODE, own))})
         all_answers = [a + b for a, b in zip(all_answers, own)]
     if actions is None:  # the returns' own: owners counted from their rows, the actions made when asked for
-        rows = _ActionRows(_action_rows(assessment, as_of))
-        owners, actions = _owner_loads(rows), rows
+        actions = _ActionRows(_action_rows(assessment, as_of))
+        owners = _owner_loads(map(_TALLIED, actions))
     else:
         actions = list(actions)
         owners = owner_loads(actions)

@@ -8,6 +8,7 @@ from baseline import catalogue
 from baseline.assessment import Answer, Choice, Status
 from baseline.merge import check_same_guideline, merge_returns, restrict, select_returns, unused_keeps
 from baseline.summary import summarise
+from baseline.tracker import ReceivedFile, choose_return
 
 from .factories import make_return
 
@@ -71,6 +72,19 @@ def test_duplicate_agency_is_an_error_naming_both_files(ng225):
     assert "Merge with --latest" not in issues[0].message
     _, issues = select_returns([a, make_return(ng225, "North CAMHS", source="d.csv")], latest=True)
     assert issues and "--latest cannot choose (a last-saved time is missing)" in issues[0].message
+
+
+def test_a_lone_return_is_chosen_as_choose_return_chooses_it(ng225):
+    """select_returns takes an agency's only return without asking tracker.choose_return (nor reading who completed
+    it): whatever --keep and --latest say, as choose_return would, and in the agencies' order."""
+    lone = make_return(ng225, "North Schools", source="schools.xlsx")  # no last-saved time: --latest cannot choose
+    a = make_return(ng225, "North CAMHS", source="a.xlsx")
+    b = make_return(ng225, "North CAMHS", source="b.xlsx")
+    for keep, latest in [((), False), (("a.xlsx",), False), (("typo.xlsx",), True), (("schools.xlsx",), True)]:
+        assert choose_return([ReceivedFile(path=lone.source, agency=lone.agency)], keep=keep, latest=latest)
+        kept, issues = select_returns([lone, a, b], keep=keep, latest=latest)
+        assert kept[0] is lone and all(i.file != lone.source for i in issues)
+    assert select_returns([a, lone], keep=["a.xlsx"])[0] == [a, lone]
 
 
 def test_guideline_mismatch(ng225):

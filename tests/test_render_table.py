@@ -10,6 +10,7 @@ import random
 
 import pytest
 from rich import box
+from rich._wrap import divide_line
 from rich.cells import cell_len
 from rich.table import Table
 from rich.text import Text
@@ -103,6 +104,60 @@ def test_a_national_owner_table_matches_rich_row_for_row():
     assert all(rows[i][1] in plain for i in range(17))
 
 
+def test_rows_of_several_heights_laid_out_column_by_column_match_rich():
+    """Without styles, LaidOutTable stacks each column's lines (a cell shorter than its row given blank lines):
+    rows of one, two and three lines in every mix, the last row's included, among cells rich lays out."""
+    rng = random.Random(5)
+    header = ["Agency", "Owner", "Actions", "Note"]
+    texts = ["North", "Bench Agency 00003", "a b c d e f g h i j k l", "", "3", "Café lead", "line\nbreak"]
+    rows = [[rng.choice(texts) for _ in header] for _ in range(300)]
+    rows[-1] = ["a b c d e f g h i j k l", "x", "3", ""]  # the last row taller than most of its cells
+    shown = table(header, rows, 40)
+    widths = fit_columns(header, rows, 40)
+    reference = old_table(header, [[Text(c) for c in row] for row in rows], widths, title=None, no_wrap=(),
+                          right=(), styles=[])
+    assert printed(shown, 40, False) == printed(reference, 40, False)
+    lines = shown._plain_lines(inert_console(40, False), inert_console(40, False).options)
+    assert len(rows) < len(lines) < 3 * len(rows)  # rows of several lines among rows of one
+
+
+def test_a_segment_of_printable_lines_is_left_as_it_is_and_any_other_made_printable():
+    for text in ["", "\n", "plain\nlines\n", "Café\n漢字\n", *WORDS, "ok\nevil\x1b[2J\n", "a\r\nb", "x\u2028y"]:
+        if common._printable_lines(text):
+            assert common.printable(text) == text
+        else:
+            assert any(not line.isprintable() for line in text.split("\n"))
+
+    class Raw:  # a renderable yielding one segment of several lines, as LaidOutTable does
+        def __init__(self, text):
+            self.text = text
+
+        def __rich_console__(self, console, options):
+            yield common.Segment(self.text)
+
+    for text, shown in [("one\ntwo\x1b[2J\n", "one\ntwo[2J\n"), ("one\ntwo\n", "one\ntwo\n")]:
+        out = inert_console(80, False)
+        out.print(Raw(text), end="")
+        assert out.file.getvalue() == shown
+
+
+def test_plain_text_is_divided_where_richs_divide_line_divides_it():
+    rng = random.Random(3)
+    pieces = ["a", "North", "Bench Agency 00003", "x" * 11, " ", "  ", "; ", ", ", "Not met:", "-"]
+    tried = folded = 0
+    for _ in range(3000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 30)))
+        width = rng.randint(1, 40)
+        breaks = common._divide_plain(text, width)
+        if breaks is None:  # a word longer than the line: rich folds it
+            folded += 1
+            assert max(len(m.group().rstrip()) for m in common._WORD.finditer(text)) > width
+        else:
+            tried += 1
+            assert breaks == divide_line(text, width, fold=True), (text, width)
+    assert tried > 1000 and folded > 100
+
+
 def test_plain_cells_take_the_fast_path_and_others_richs():
     shown = table(["A", "B"], [["plain text", "Café"], [Text("styled", style="red"), "tab\there"]], 80)
     assert isinstance(shown, LaidOutTable)
@@ -148,6 +203,30 @@ def test_a_long_sentence_is_printed_at_once_as_line_by_line(colour, monkeypatch)
             reference.print(Text(" " * indent) + line if indent else line, soft_wrap=True)
         assert out.file.getvalue() == reference.file.getvalue()
         assert out.file.getvalue().count("\n") > 15 and "\x1b[2J" not in out.file.getvalue()
+
+
+@pytest.mark.parametrize("colour", [False, True])
+@pytest.mark.parametrize("columns", [None, "40", "160"])
+def test_a_block_is_printed_at_once_as_say_prints_each_line(colour, columns, monkeypatch):
+    """block() prints its head and lines in one go: the same bytes as say() printing each, styles included."""
+    if columns:
+        monkeypatch.setenv("COLUMNS", columns)
+    else:
+        monkeypatch.delenv("COLUMNS", raising=False)
+    head = Text("1.2.3 · ")
+    head.append("Not met", style="bold red")
+    head.append(" · risk flagged", style="bold")
+    lines = [", ".join(f"Bench Agency {i:05d}" for i in range(30)), "", Text("styled [x]", style="green"),
+             "evil\x1b[2J name\nand a second paragraph"]
+    for given in (lines, [], ["one"]):
+        out = inert_console(40, colour)
+        common.block(out, head, given)
+        reference = inert_console(40, colour)
+        common.say(reference, head)
+        for line in given:
+            common.say(reference, line, 4)
+        assert out.file.getvalue() == reference.file.getvalue()
+        assert "\x1b[2J" not in out.file.getvalue()
 
 
 def test_a_table_printed_uncropped_is_what_the_cropped_print_shows():

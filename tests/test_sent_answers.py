@@ -32,6 +32,14 @@ def test_sent_answers_come_back_whole_but_for_their_cells():
     assert back["1.1.1"].cells == {}
 
 
+def test_sent_answers_forget_the_cells_of_the_answers_just_read_and_nothing_else():
+    answer, bare = _every_field_set(), Answer("1.1.2")
+    sent = intake.SentAnswers({"1.1.1": answer, "1.1.2": bare})
+    assert sent["1.1.1"] is answer and answer.cells == {} and sent["1.1.2"] is bare  # in place: no copy made
+    assert all(getattr(answer, f.name) == getattr(_every_field_set(), f.name) for f in fields(Answer)
+               if f.name != "cells")
+
+
 def test_read_kept_sends_the_answers_as_rows_and_the_report_alone_without_them(tmp_path):
     path = tmp_path / "north.xlsx"
     write_agency_workbook(path, catalogue.load("NG225"), agency="North CAMHS", sectors=["mental_health"],
@@ -39,7 +47,9 @@ def test_read_kept_sends_the_answers_as_rows_and_the_report_alone_without_them(t
     result, received = intake.read_kept(path, agency_map=None, keep_answers=True)
     answers = result.agency_return.answers
     assert isinstance(answers, intake.SentAnswers) and answers["1.1.1"].owner == "Lead"
-    assert answers["1.1.1"].cells  # in this process, as read
+    assert answers["1.1.1"].cells == {}  # in this process too: nothing after reading uses them
+    as_read = intake.read_return(path).agency_return.answers
+    assert as_read["1.1.1"].cells and dict(answers) == as_read  # read with cells; every other field kept
     back, _ = pickle.loads(pickle.dumps((result, received)))
     assert back.agency_return.answers == dict(answers) and back.agency_return.answers["1.1.1"].cells == {}
     alone, _ = intake.read_kept(path, agency_map=None, keep_answers=False)

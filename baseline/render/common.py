@@ -10,7 +10,8 @@ import json
 import os
 import re
 import sys
-from operator import itemgetter
+from itertools import chain
+from operator import add, itemgetter, sub
 from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
 from rich import box
@@ -38,9 +39,16 @@ class _InertConsole(Console):
 
     def render(self, renderable, options=None):
         for segment in super().render(renderable, options):
-            if segment.control is None and not segment.text.isprintable() and segment.text != "\n":
-                segment = Segment(printable(segment.text), segment.style)
+            text = segment.text
+            if segment.control is None and not text.isprintable() and not _printable_lines(text):
+                segment = Segment(printable(text), segment.style)
             yield segment
+
+
+def _printable_lines(text: str) -> bool:
+    """Printable characters and line breaks only, which text.printable leaves as they are: tested in C, line by line
+    (a table of thousands of plain rows reaches the console as segments of many lines: LaidOutTable)."""
+    return all(map(str.isprintable, text.split("\n")))
 
 
 def console(stderr: bool = False):
@@ -337,22 +345,20 @@ class LaidOutTable:
         if not by_column:
             return []
         heights = list(map(max, zip(*[map(len, lines) for lines in by_column])))
-        first_lines = zip(*[map(itemgetter(0), lines) for lines in by_column])
-        out = list(map(drawn.mid_vertical.join, first_lines))  # every row as if of one line, most are
-        if drawn.foot_vertical != drawn.mid_vertical:
-            out[-1] = drawn.foot_vertical.join(lines[-1][0] for lines in by_column)
-        if max(heights) == 1:
-            return out
-        rows = []
-        for index, (height, line) in enumerate(zip(heights, out)):
-            if height == 1:
-                rows.append(line)
-                continue
-            divider = drawn.foot_vertical if index == len(out) - 1 else drawn.mid_vertical
-            cells = [lines[index] for lines in by_column]
-            rows += [divider.join([lines[line_no] if line_no < len(lines) else " " * width
-                                   for lines, width in zip(cells, full)]) for line_no in range(height)]
-        return rows
+        if max(heights) == 1:  # every row of one line: each row's cells joined
+            out = list(map(drawn.mid_vertical.join, zip(*[map(itemgetter(0), lines) for lines in by_column])))
+        else:  # each column's lines one after another (a cell shorter than its row given blank lines), then joined
+            stacked = []  # line by line across the columns, as if every row were of one line
+            for lines, width in zip(by_column, full):
+                if list(map(len, lines)) != heights:  # each cell and the blank lines it lacks, made as they are read
+                    blanks = [[" " * width] * missing for missing in range(max(heights) + 1)]
+                    lines = map(add, lines, map(blanks.__getitem__, map(sub, heights, map(len, lines))))
+                stacked.append(chain.from_iterable(lines))
+            out = list(map(drawn.mid_vertical.join, zip(*stacked)))
+        if drawn.foot_vertical != drawn.mid_vertical:  # the last row's lines between the foot's dividers
+            last = [lines[-1] + [" " * width] * (heights[-1] - len(lines[-1])) for lines, width in zip(by_column, full)]
+            out[len(out) - heights[-1]:] = map(drawn.foot_vertical.join, zip(*last))
+        return out
 
     @staticmethod
     def _cell(console: Console, options: ConsoleOptions, column, cell: str | Text, width: int,
@@ -385,7 +391,8 @@ def _wrap_plain(text: str, width: int, justify: str, no_wrap: bool) -> list[str]
     if no_wrap or len(text) <= width:  # (divide_line breaks no line that fits)
         pieces = [text]
     else:
-        offsets = [0, *divide_line(text, width, fold=True), len(text)]
+        breaks = _divide_plain(text, width)
+        offsets = [0, *(divide_line(text, width, fold=True) if breaks is None else breaks), len(text)]
         pieces = [text[start:end] for start, end in zip(offsets, offsets[1:])]
     lines = []
     for piece in pieces:  # (rich's rstrip_end, the spaces past the width, changes nothing the cropping keeps)
@@ -396,6 +403,28 @@ def _wrap_plain(text: str, width: int, justify: str, no_wrap: bool) -> list[str]
             piece = piece[:width]
             lines.append(piece + " " * (width - len(piece)))
     return lines
+
+
+_WORD = re.compile(r"\s*\S+\s*")  # rich's own word: a run of non-spaces and the spaces around it (rich._wrap.words)
+
+
+def _divide_plain(text: str, width: int) -> list[int] | None:
+    """rich's divide_line(text, width) for plain text (_is_plain: each character one cell) whose every word fits a
+    line, at a third of the cost (a gap's list of hundreds of agencies is thousands of words); None for a text with
+    a longer word, which divide_line folds. tests/test_render_table.py holds the two to each other."""
+    breaks = []
+    used = 0
+    for word in _WORD.finditer(text):
+        start, end = word.span()
+        length = len(word.group().rstrip())  # (the first word's spaces before it included, as rich counts them)
+        if width - used >= length:
+            used += end - start
+        elif length > width:
+            return None
+        elif used and start:
+            breaks.append(start)
+            used = end - start
+    return breaks
 
 
 def wrap_words(text: Text, width: int) -> list[Text]:
@@ -421,18 +450,26 @@ def wrap_words(text: Text, width: int) -> list[Text]:
 def say(out: Console, text: Text | str, indent: int = 0) -> None:
     """Print a sentence wrapped at spaces to the terminal (see wrap_words), `indent` cells in. Sent to a file or a
     pipe with no COLUMNS to go by, it stays on one line, whole for grep and for pasting."""
-    text = text if isinstance(text, Text) else Text(text)
-    width = out.width if out.is_terminal or os.environ.get("COLUMNS") else sys.maxsize
-    lines = [Text(" " * indent) + line if indent else line for line in wrap_words(text, max(width - indent, 20))]
+    lines = _said(out, text, indent)
     if lines:  # one print for all the lines: a gap naming hundreds of agencies is many lines at a terminal
         out.print(Text("\n").join(lines), soft_wrap=True)
 
 
+def _said(out: Console, text: Text | str, indent: int) -> list[Text]:
+    """The lines say() prints."""
+    text = text if isinstance(text, Text) else Text(text)
+    width = out.width if out.is_terminal or os.environ.get("COLUMNS") else sys.maxsize
+    return [Text(" " * indent) + line if indent else line for line in wrap_words(text, max(width - indent, 20))]
+
+
 def block(out: Console, head: Text | str, lines: Iterable[Text | str] = ()) -> None:
-    """One item as a head line and its lines indented below it, each wrapped at spaces to the terminal."""
-    say(out, head)
+    """One item as a head line and its lines indented below it, each wrapped at spaces to the terminal (as say()
+    prints them), in one print: a national summary's gaps and owners are thousands of blocks."""
+    said = _said(out, head, 0)
     for line in lines:
-        say(out, line, _BLOCK_INDENT)
+        said += _said(out, line, _BLOCK_INDENT)
+    if said:
+        out.print(Text("\n").join(said), soft_wrap=True)
 
 
 def fields_line(header: Sequence[str], row: Sequence[Any]) -> str:
