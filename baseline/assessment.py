@@ -144,41 +144,36 @@ class Answer:
 
 
 
-def _answer_from_row():
-    """answer_from_row, with each slot's own setter at hand."""
-    setters = (Answer.__dict__[f.name].__set__ for f in fields(Answer))  # in field order
-    (set_recommendation, set_relevant, set_meets, set_evidence, set_action, set_owner, set_deadline, set_deadline_text,
-     set_action_status, set_risk, set_completed_by, set_cells) = setters
-    new = object.__new__
-
-    def answer_from_row(row: tuple) -> Answer:
-        """Answer(*row) at half the cost, `row` being every field but `cells` in order (cells left empty): a
-        frozen dataclass's __init__ sets each field through object.__setattr__, this sets each slot directly.
-        The same object (type, fields, equality); 40,800 answers come back from the reading processes in a
-        national summary. tests/test_assessment.py holds it to Answer(*row)."""
-        answer = new(Answer)
-        set_recommendation(answer, row[0])
-        set_relevant(answer, row[1])
-        set_meets(answer, row[2])
-        set_evidence(answer, row[3])
-        set_action(answer, row[4])
-        set_owner(answer, row[5])
-        set_deadline(answer, row[6])
-        set_deadline_text(answer, row[7])
-        set_action_status(answer, row[8])
-        set_risk(answer, row[9])
-        set_completed_by(answer, row[10])
-        set_cells(answer, {})
-        return answer
-
-    return answer_from_row
+# Each slot's own setter, at hand for answer_from_row (in field order).
+(_set_recommendation, _set_relevant, _set_meets, _set_evidence, _set_action, _set_owner, _set_deadline,
+ _set_deadline_text, _set_action_status, _set_risk, _set_completed_by, _set_cells) = (
+    Answer.__dict__[f.name].__set__ for f in fields(Answer))
 
 
-answer_from_row = _answer_from_row()
+def answer_from_row(row: tuple) -> Answer:
+    """Answer(*row) at half the cost, `row` being every field but `cells` in order (cells left empty): a frozen
+    dataclass's __init__ sets each field through object.__setattr__, this sets each slot directly. The same object
+    (type, fields, equality); 40,800 answers come back from the reading processes in a national summary.
+    tests/test_assessment.py holds it to Answer(*row)."""
+    answer = object.__new__(Answer)
+    _set_recommendation(answer, row[0])
+    _set_relevant(answer, row[1])
+    _set_meets(answer, row[2])
+    _set_evidence(answer, row[3])
+    _set_action(answer, row[4])
+    _set_owner(answer, row[5])
+    _set_deadline(answer, row[6])
+    _set_deadline_text(answer, row[7])
+    _set_action_status(answer, row[8])
+    _set_risk(answer, row[9])
+    _set_completed_by(answer, row[10])
+    _set_cells(answer, {})
+    return answer
+
+
 # The fields answer_from_row takes, in order: every field of Answer but `cells`; answer_row gives them.
 ANSWER_ROW = tuple(f.name for f in fields(Answer) if f.name != "cells")
 answer_row = attrgetter(*ANSWER_ROW)
-_set_cells = Answer.__dict__["cells"].__set__
 
 
 def forget_cells(answers: Iterable[Answer]) -> None:
