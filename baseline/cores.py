@@ -104,58 +104,29 @@ class _Shared:
     def _start_helpers(self) -> list[tuple[int, int]]:
         helpers = []
         for _ in range(self.workers - 1):
-            try:
-                out = _answers_file()
-                pid = os.fork()
-            except OSError:
+            helper = _forked(self._help)
+            if helper is None:
                 break  # no more processes (or no memory): this process does the rest
-            if pid == 0:
-                self._help(out)  # never returns
-            helpers.append((pid, out))
+            helpers.append(helper)
         return helpers
 
-    def _help(self, out: int) -> None:
+    def _help(self, stream) -> None:
         """A helper's whole life: claim from the back, write each answer (or the exception raised) as it goes."""
-        import pickle
-
-        status = 1
-        try:
-            with os.fdopen(out, "wb", closefd=False) as stream:
-                while True:
-                    index = self._claim(front=False)
-                    if index is None:
-                        break
-                    try:
-                        record = (index, True, self.function(self.items[index]))
-                    except Exception as exc:  # noqa: BLE001 - raised again in the parent, at its item
-                        record = (index, False, exc)
-                    try:
-                        payload = pickle.dumps(record, pickle.HIGHEST_PROTOCOL)
-                    except Exception as exc:  # noqa: BLE001 - an answer or exception that cannot travel
-                        payload = pickle.dumps((index, False, RuntimeError(f"{type(exc).__name__}: {exc}")))
-                    stream.write(payload)
-                    stream.flush()
-            status = 0
-        finally:
-            os._exit(status)  # never back into the caller's stack: no atexit, no buffered output written twice
+        while True:
+            index = self._claim(front=False)
+            if index is None:
+                return
+            _write_record(stream, index, *_outcome(self.function, self.items[index]))
 
     def _helpers_answers(self, helpers: list[tuple[int, int]]) -> Iterator:
         """Once this process has caught up: the helpers' answers in order, and any item a helper claimed but did not
         answer (it died) done here."""
-        import pickle
-
         found: dict[int, tuple[bool, object]] = {}
+        for helper in list(helpers):
+            found.update((index, (ok, value)) for index, ok, value in _records(*helper))
+            helpers.remove(helper)  # reaped: never to be signalled again (its pid may be another process's now)
+            os.close(helper[1])
         first = self.struct.unpack("q", self.counter[:8])[0]
-        for pid, out in helpers:
-            _end(pid, wait=True)
-            os.lseek(out, 0, os.SEEK_SET)
-            with os.fdopen(out, "rb", closefd=False) as stream:
-                while True:
-                    try:
-                        index, ok, value = pickle.load(stream)
-                    except Exception:  # noqa: BLE001 - the end, or a record cut short by a helper's death
-                        break
-                    found[index] = (ok, value)
         for index in range(first, len(self.items)):
             if index in found:
                 ok, value = found.pop(index)
@@ -164,6 +135,61 @@ class _Shared:
                 yield value
             else:
                 yield self.function(self.items[index])
+
+
+def _outcome(function: Callable, *args) -> tuple[bool, object]:
+    """(True, function(*args)), or (False, the exception it raised), to be raised again where the answer is asked."""
+    try:
+        return True, function(*args)
+    except Exception as exc:  # noqa: BLE001 - raised again by whoever asks for the answer
+        return False, exc
+
+
+def _forked(work: Callable) -> tuple[int, int] | None:
+    """A forked process that runs work(stream), `stream` writing to a file in memory of its own, then exits: here,
+    (its pid, that file); None when no process can be had."""
+    out = _answers_file()
+    try:
+        pid = os.fork()
+    except OSError:
+        os.close(out)
+        return None
+    if pid == 0:
+        status = 1
+        try:
+            with os.fdopen(out, "wb", closefd=False) as stream:
+                work(stream)
+            status = 0
+        finally:
+            os._exit(status)  # never back into the caller's stack: no atexit, no buffered output written twice
+    return pid, out
+
+
+def _write_record(stream, *record) -> None:
+    """One record, its last two items (ok, answer or exception) as _outcome gives them, pickled; an answer or
+    exception that cannot travel becomes a RuntimeError saying why."""
+    import pickle
+
+    try:
+        payload = pickle.dumps(record, pickle.HIGHEST_PROTOCOL)
+    except Exception as exc:  # noqa: BLE001 - an answer or exception that cannot travel
+        payload = pickle.dumps((*record[:-2], False, RuntimeError(f"{type(exc).__name__}: {exc}")))
+    stream.write(payload)
+    stream.flush()
+
+
+def _records(pid: int, out: int) -> Iterator[tuple]:
+    """Once the forked process `pid` has finished: the records it wrote to `out`, up to one cut short (it died)."""
+    import pickle
+
+    _end(pid, wait=True)
+    os.lseek(out, 0, os.SEEK_SET)
+    with os.fdopen(out, "rb", closefd=False) as stream:
+        while True:
+            try:
+                yield pickle.load(stream)
+            except Exception:  # noqa: BLE001 - the end, or a record cut short by the process's death
+                return
 
 
 def _answers_file() -> int:
@@ -221,34 +247,11 @@ class Later:
         self.done: tuple[bool, object] | None = None
 
     def start(self) -> "Later":
-        try:
-            self.out = _answers_file()
-            self.pid = os.fork()
-        except OSError:  # no process to be had: the answer is worked out here, when asked
-            self._close()
-            self.pid = None
-            return self
-        if self.pid == 0:
-            self._work()  # never returns
+        """Fork the process; without one to be had, the answer is worked out here, when asked."""
+        forked = _forked(lambda stream: _write_record(stream, *_outcome(self.function, *self.args)))
+        if forked is not None:
+            self.pid, self.out = forked
         return self
-
-    def _work(self) -> None:
-        import pickle
-
-        status = 1
-        try:
-            try:
-                record = (True, self.function(*self.args))
-            except Exception as exc:  # noqa: BLE001 - raised again in the parent, by result()
-                record = (False, exc)
-            try:
-                payload = pickle.dumps(record, pickle.HIGHEST_PROTOCOL)
-            except Exception as exc:  # noqa: BLE001 - an answer or exception that cannot travel
-                payload = pickle.dumps((False, RuntimeError(f"{type(exc).__name__}: {exc}")))
-            _write_all(self.out, payload)
-            status = 0
-        finally:
-            os._exit(status)
 
     def result(self):
         if self.done is None:
@@ -261,22 +264,12 @@ class Later:
     def _collect(self) -> tuple[bool, object]:
         """The forked process's record; worked out here when there was none, or it died without one."""
         if self.pid is not None:
-            import pickle
-
-            _end(self.pid, wait=True)
-            self.pid = None
-            try:
-                os.lseek(self.out, 0, os.SEEK_SET)
-                with os.fdopen(self.out, "rb", closefd=False) as stream:
-                    return pickle.load(stream)
-            except Exception:  # noqa: BLE001 - it died before writing its answer whole: work it out here
-                pass
-            finally:
-                self._close()
-        try:
-            return True, self.function(*self.args)
-        except Exception as exc:  # noqa: BLE001 - kept, to be raised by result() like a forked process's
-            return False, exc
+            record = next(_records(self.pid, self.out), None)
+            self.pid = None  # reaped: never to be signalled again (its pid may be another process's now)
+            self._close()
+            if record is not None:
+                return record
+        return _outcome(self.function, *self.args)
 
     def _close(self) -> None:
         if self.out is not None:
@@ -298,10 +291,4 @@ def in_background(function: Callable, *args, fork: bool = True) -> Later:
     else here when its result is first asked. Its answer must pickle; an exception it raises is raised by result()."""
     later = Later(function, args)
     return later.start() if fork and cores_usable() > 1 else later
-
-
-def _write_all(fd: int, data: bytes) -> None:
-    view = memoryview(data)
-    while view:
-        view = view[os.write(fd, view):]
 
