@@ -124,50 +124,38 @@ def merge_files(paths: Iterable[str | Path], output: Path | str | None = None, *
             target_merged = _check_replaceable(target, previous_path, force)
             if target_merged is not None:
                 merged_files[target.resolve()] = target_merged
-    with replace_check or nullcontext():
-        return _merge(paths, target, previous_path, replace_check, merged_files, inputs, as_of=as_of, force=force,
-                      latest=latest, keep=keep, strict=strict, progress=progress, reader=reader,
-                      agency_map=agency_map, agencies=agencies, today=today, config=config)
-
-
-def _merge(paths: Iterable[str | Path], target: Path | None, previous_path: Path | None, replace_check: Later | None,
-           merged_files: dict[Path, bool], inputs: set[Path], *, as_of: dt.date | None, force: bool, latest: bool,
-           keep: Iterable[str], strict: bool, progress: Progress | None, reader: Reader | None,
-           agency_map: AgencyMap | None, agencies: Iterable[str] | None, today: dt.date | None,
-           config: Path | str | None) -> MergeOutcome:
-    """merge_files once the output has been checked, or while `replace_check` looks at it (awaited before anything
-    is written or any error of the returns is given)."""
 
     def is_merged(path: Path) -> bool:
         if path.resolve() not in merged_files:
             merged_files[path.resolve()] = is_merged_workbook(path)
         return merged_files[path.resolve()]
 
-    # The plan and what the returns said about its actions, not the answers: held while the returns are read.
-    previous = read_merged_plan(previous_path) if previous_path is not None else None
-    outcome = merge_returns_in(paths, latest=latest, keep=keep, strict=strict, progress=progress, reader=reader,
-                               agency_map=agency_map, agencies=agencies, config=config,
-                               leave_out=[(p, role) for p, role in ((previous_path, "--update workbook"),
-                                                                    (target, "output"))
-                                          if p is not None and p.resolve() in inputs and is_merged(p)])
-    if not outcome.ok:
-        _await(replace_check, target, force)  # a refusal of the output comes first, as when it was checked first
+    with replace_check or nullcontext():  # a check still at work when this is left is stopped
+        # The plan and what the returns said about its actions, not the answers: held while the returns are read.
+        previous = read_merged_plan(previous_path) if previous_path is not None else None
+        outcome = merge_returns_in(paths, latest=latest, keep=keep, strict=strict, progress=progress, reader=reader,
+                                   agency_map=agency_map, agencies=agencies, config=config,
+                                   leave_out=[(p, role) for p, role in ((previous_path, "--update workbook"),
+                                                                        (target, "output"))
+                                              if p is not None and p.resolve() in inputs and is_merged(p)])
+        if not outcome.ok:
+            _await(replace_check, target, force)  # a refusal of the output comes first, as when it was checked first
+            return outcome
+        as_of = as_of or dt.date.today()
+        today = today or as_of
+        if previous is None:  # a first merge: every action enters the plan today
+            plan = build_plan(outcome.assessment, last_updated=today)
+        else:
+            plan = _carried_forward(previous, previous_path, build_plan(outcome.assessment), outcome, today)
+            previous = None  # the old plan and what its returns said: not held while the new workbook is written
+        outcome.plan = plan
+        if target is not None:
+            summary = summarise(outcome.assessment, as_of=as_of, actions=as_summary_actions(plan, as_of))
+            read = tuple(Path(f.path) for f in outcome.report.files)
+            in_place = previous_path is not None and _same_file(target, previous_path)
+            _await(replace_check, target, force)
+            write_merged_workbook(target, outcome.assessment, summary, plan=plan, force=force or in_place, inputs=read)
         return outcome
-    as_of = as_of or dt.date.today()
-    today = today or as_of
-    if previous is None:  # a first merge: every action enters the plan today
-        plan = build_plan(outcome.assessment, last_updated=today)
-    else:
-        plan = _carried_forward(previous, previous_path, build_plan(outcome.assessment), outcome, today)
-        previous = None  # the old plan and what its returns said: not held while the new workbook is written
-    outcome.plan = plan
-    if target is not None:
-        summary = summarise(outcome.assessment, as_of=as_of, actions=as_summary_actions(plan, as_of))
-        read = tuple(Path(f.path) for f in outcome.report.files)
-        in_place = previous_path is not None and _same_file(target, previous_path)
-        _await(replace_check, target, force)
-        write_merged_workbook(target, outcome.assessment, summary, plan=plan, force=force or in_place, inputs=read)
-    return outcome
 
 
 def _carried_forward(previous: MergedPlan, previous_path: Path, plan: list[PlanRow], outcome: MergeOutcome,
