@@ -8,8 +8,6 @@ the summary, the action plan nor the merged workbook's reader. workflow.py re-ex
 from __future__ import annotations
 
 import datetime as dt
-import gc
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
@@ -22,6 +20,7 @@ from baseline.files import expand_paths
 from baseline.guideline import Guideline
 from baseline.intake import Assessment, Progress, Reader, check_against_config, check_agency_filter, load_returns
 from baseline.issues import BaselineError, FileReport, ValidationReport
+from baseline.memory import no_cycle_collection
 from baseline.merge import (
     MultiAgencyAssessment,
     agency_key,
@@ -64,7 +63,7 @@ def merge_returns_in(paths: Iterable[str | Path], *, latest: bool = False, keep:
     keep = tuple(keep)
     leave_out = list(leave_out)
     assessment = Assessment.load(config)
-    with fewer_collections():  # every return's answers are kept for the merge: GC passes would walk them all
+    with no_cycle_collection():  # every return's answers are kept for the merge: collections would walk them all
         loaded = load_returns(paths, strict=strict, progress=progress, reader=reader,
                               agency_map=assessment.names(agency_map) if assessment else agency_map,
                               agencies=agencies, leave_out=[p for p, _ in leave_out], meanwhile=meanwhile)
@@ -167,24 +166,6 @@ def _plan_within(plan: list[PlanRow], assessment: MultiAgencyAssessment) -> list
     return [row for row in plan if kept[row.agency] and row.section in sections]
 
 
-# The cyclic garbage collector runs every GC_YOUNG allocations not freed (700 by default) and now and then walks every
-# object alive. Reading a national merge makes hundreds of thousands of objects that live to the end and hold no
-# cycles: at the default, those walks were a fifth of `summary`'s time at 800 returns. Cycles are still collected.
-GC_YOUNG = 50_000
-
-
-@contextmanager
-def fewer_collections():
-    """The cyclic garbage collector run less often while whole folders of answers are read and rolled up (a forked
-    reading process inherits it too); the thresholds as they were afterwards."""
-    before = gc.get_threshold()
-    gc.set_threshold(max(GC_YOUNG, before[0]), *before[1:])
-    try:
-        yield
-    finally:
-        gc.set_threshold(*before)
-
-
 @dataclass
 class SummaryOutcome:
     report: ValidationReport
@@ -203,7 +184,7 @@ def summarise_files(paths: Iterable[str | Path], *, as_of: dt.date | None = None
     else a merged workbook's own as-of date (so the summary agrees with its Actions sheet), else `today`. With
     `config`, the agencies it asks that have no return are named (`missing_agencies`), and its area and round head
     the summary. `meanwhile`: see intake.load_returns (called only when returns are read)."""
-    with fewer_collections():  # hundreds of thousands of answers and cells, all kept to the end
+    with no_cycle_collection():  # hundreds of thousands of answers, all kept to the end
         asked = Assessment.load(config)
         outcome = assessment_from_files(paths, latest=latest, keep=keep, progress=progress, agency_map=agency_map,
                                         agencies=agencies, config=asked, meanwhile=meanwhile)

@@ -63,7 +63,7 @@ from baseline.intake import (  # the commands that write nothing live there and 
     validate_files,
 )
 from baseline.issues import BaselineError, Problem
-from baseline.memory import give_back_large_blocks
+from baseline.memory import give_back_large_blocks, no_cycle_collection
 from baseline.merge import (
     MultiAgencyAssessment,
 )
@@ -130,7 +130,7 @@ def merge_files(paths: Iterable[str | Path], output: Path | str | None = None, *
             merged_files[path.resolve()] = is_merged_workbook(path)
         return merged_files[path.resolve()]
 
-    with replace_check or nullcontext():  # a check still at work when this is left is stopped
+    with replace_check or nullcontext(), no_cycle_collection():  # a check still at work when left is stopped
         # The plan and what the returns said about its actions, not the answers: held while the returns are read.
         previous = read_merged_plan(previous_path) if previous_path is not None else None
         outcome = merge_returns_in(paths, latest=latest, keep=keep, strict=strict, progress=progress, reader=reader,
@@ -234,7 +234,8 @@ def read_round(path: Path | str) -> tuple[MultiAgencyAssessment, list[PlanRow], 
     """A merged workbook as one round of the assessment: what the agencies answered, the action plan, and which
     merge it is (what compare, report --compare, migrate and generate --prefill read). The plan is the group's, as
     its Actions sheet holds it."""
-    workbook = read_merged(path)
+    with no_cycle_collection():  # a national merged workbook: a million objects read, none in a cycle
+        workbook = read_merged(path)
     return workbook.assessment, workbook.plan, _round_info(workbook)
 
 
@@ -299,7 +300,8 @@ def actions_file(merged: Path | str, *, by: str = "owner", agencies: Iterable[st
     With `output_dir`: one file per group, ready to send, named after the owner or agency: an .xlsx for `fmt`
     "table", otherwise `text(one-group list, outcome)` in a .md/.csv/.json file. Nothing is written if any of them exists
     (unless `force`); each is written atomically."""
-    workbook = read_merged(merged)
+    with no_cycle_collection():
+        workbook = read_merged(merged)
     plan = workbook.plan
     agencies, owners = list(agencies), list(owners)
     check_agency_filter(agencies, list(dict.fromkeys([*workbook.assessment.agency_names, *(r.agency for r in plan)])))

@@ -1,17 +1,13 @@
 """What the reading pool sends back (intake.read_kept): the answers as rows of values, rebuilt whole on the other
-side, without the cells they were read from (issue 16: unpickling slotted answers was a tenth of `summary`); and the
-cyclic garbage collector run less often while summary reads (combine.fewer_collections)."""
+side, without the cells they were read from (issue 16: unpickling slotted answers was a tenth of `summary`)."""
 
 from __future__ import annotations
 
 import datetime as dt
-import gc
 import pickle
 from dataclasses import fields
 
-import pytest
-
-from baseline import catalogue, combine, intake
+from baseline import catalogue, intake
 from baseline.assessment import ActionStatus, Answer, Choice, YesNo
 from baseline.xlsx.agency.writer import write_agency_workbook
 
@@ -54,28 +50,3 @@ def test_read_kept_sends_the_answers_as_rows_and_the_report_alone_without_them(t
     assert back.agency_return.answers == dict(answers) and back.agency_return.answers["1.1.1"].cells == {}
     alone, _ = intake.read_kept(path, agency_map=None, keep_answers=False)
     assert alone.agency_return is None and alone.report == result.report
-
-
-def test_the_collector_runs_less_often_while_reading_and_as_before_afterwards():
-    before = gc.get_threshold()
-    with combine.fewer_collections():
-        assert gc.get_threshold()[0] >= combine.GC_YOUNG and gc.get_threshold()[1:] == before[1:]
-    assert gc.get_threshold() == before
-    with pytest.raises(RuntimeError), combine.fewer_collections():
-        raise RuntimeError("a failed read")
-    assert gc.get_threshold() == before
-
-
-def test_merge_reads_its_returns_with_the_collector_run_less_often(monkeypatch, tmp_path):
-    seen = []
-    read = combine.load_returns
-
-    def spy(*args, **options):
-        seen.append(gc.get_threshold()[0])
-        return read(*args, **options)
-
-    monkeypatch.setattr(combine, "load_returns", spy)
-    before = gc.get_threshold()
-    with pytest.raises(combine.BaselineError, match="No workbooks to merge"):
-        combine.merge_returns_in([tmp_path])  # an empty folder: read, then refused
-    assert seen and seen[0] >= combine.GC_YOUNG and gc.get_threshold() == before

@@ -1,0 +1,131 @@
+"""The cyclic garbage collector is kept out of reading, merging, rolling up and writing (memory.no_cycle_collection:
+issue 16, its walks over every answer read were a tenth of summary and of merge). That is only safe while that work
+makes no reference cycles, which would then stay in memory until the command ends: held here, over good returns
+and hostile ones."""
+
+from __future__ import annotations
+
+import datetime as dt
+import gc
+import shutil
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from baseline import combine, intake, memory, workflow
+from tests import hostile
+
+DAY = dt.date(2026, 11, 30)
+
+
+def test_the_collector_is_off_inside_and_as_it_was_afterwards():
+    assert gc.isenabled()
+    with memory.no_cycle_collection():
+        assert not gc.isenabled()
+        with memory.no_cycle_collection():
+            assert not gc.isenabled()
+        assert not gc.isenabled()  # an inner block leaves it off for the outer one
+    assert gc.isenabled()
+    with pytest.raises(RuntimeError), memory.no_cycle_collection():
+        raise RuntimeError("a failed read")
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with memory.no_cycle_collection():
+            pass
+        assert not gc.isenabled()  # off before: left off
+    finally:
+        gc.enable()
+
+
+@pytest.fixture(scope="module")
+def returns(tmp_path_factory) -> tuple[Path, Path]:
+    """A folder of returns merge accepts, and one of returns each refused or reported in its own way."""
+    root = tmp_path_factory.mktemp("cycles")
+    good, bad = root / "good", root / "bad"
+    good.mkdir(), bad.mkdir()
+    for i, agency in enumerate(["North CAMHS", "South ED", "East GP"]):
+        hostile.answered(hostile.generate_return(good, f"return-{i}.xlsx", agency=agency))
+    blank = hostile.generate_return(root, "blank.xlsx")
+    damage = {"far-cell.xlsx": lambda p: hostile.add_far_cell(p, "XFD1048576"), "zip-bomb.xlsx": hostile.zip_bomb,
+              "encrypted.xlsx": hostile.encrypted, "random.xlsx": hostile.random_bytes,
+              "merge-bomb.xlsx": lambda p: hostile.add_merge(p, "A1:XFD1048576"), "blank.xlsx": lambda p: p}
+    for name, make in damage.items():
+        make(shutil.copy(blank, bad / name))
+    (bad / "export.csv").write_text("Recommendation,Relevant\n1.1.1,Yes\n", encoding="utf-8")
+    return good, bad
+
+
+def _cyclic_garbage() -> list[object]:
+    """What a collection now finds only in reference cycles."""
+    gc.set_debug(gc.DEBUG_SAVEALL)  # kept in gc.garbage, to be looked at
+    try:
+        gc.collect()
+        return list(gc.garbage)
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
+
+
+def test_reading_merging_and_rolling_up_returns_good_and_bad_make_no_reference_cycles(returns, tmp_path):
+    good, bad = returns
+    merged = tmp_path / "merged.xlsx"
+    assert workflow.merge_files([good], merged, as_of=DAY).ok
+    gc.collect()
+    with memory.no_cycle_collection():
+        report = intake.validate_files([good, bad])
+        assert not report.valid and len(report.files) == 10  # every bad one read, and reported
+        assert combine.summarise_files([good], today=DAY).summary is not None
+        assert combine.summarise_files([merged], today=DAY).summary is not None
+        workflow.read_round(merged)
+        workflow.actions_file(merged, today=DAY)
+        left = _cyclic_garbage()
+    assert not left, f"left in reference cycles: {Counter(type(o).__name__ for o in left).most_common(10)}"
+
+
+def test_a_merge_leaves_only_the_cycles_of_the_one_workbook_it_writes(returns, tmp_path):
+    """xlsxwriter's workbook and its sheets refer to each other (and ctypes' handle on the C library, once per merge:
+    memory.give_back_large_blocks): freed when the command ends, or for a caller of the library at the collector's
+    next pass. None of baseline's own objects (answers, returns, reports, the plan) is left in a cycle."""
+    good, _ = returns
+    merged = tmp_path / "merged.xlsx"
+    gc.collect()
+    with memory.no_cycle_collection():
+        for force in (False, True):  # a first merge, then one over its own output
+            assert workflow.merge_files([good], merged, as_of=DAY, force=force).ok
+            left = _cyclic_garbage()
+            modules = Counter(type(o).__module__.split(".")[0] for o in left)
+            assert modules["baseline"] == 0, "answers, returns or reports left in cycles"
+            assert [type(o).__name__ for o in left if type(o).__module__.startswith("xlsxwriter")].count(
+                "Workbook") == 1
+            del left
+            gc.collect()
+
+
+def test_merge_summary_and_the_merged_readers_run_without_the_collector(returns, tmp_path, monkeypatch):
+    good, _ = returns
+    seen: dict[str, bool] = {}
+
+    def spy(module, name):
+        real = getattr(module, name)
+
+        def watched(*args, **options):
+            seen[name] = gc.isenabled()
+            return real(*args, **options)
+
+        monkeypatch.setattr(module, name, watched)
+
+    spy(combine, "load_returns")
+    spy(combine, "summarise")
+    spy(workflow, "write_merged_workbook")
+    spy(workflow, "read_merged")
+    merged = tmp_path / "merged.xlsx"
+    workflow.merge_files([good], merged, as_of=DAY)
+    combine.summarise_files([good], today=DAY)
+    assert seen == {"load_returns": False, "summarise": False, "write_merged_workbook": False}
+    workflow.read_round(merged)
+    assert seen.pop("read_merged") is False
+    workflow.actions_file(merged, today=DAY)
+    assert seen.pop("read_merged") is False
+    assert gc.isenabled()  # and on again after each
