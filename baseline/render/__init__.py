@@ -71,6 +71,8 @@ def preload(*names: str) -> None:
     for name in names:
         if name not in globals():
             __getattr__(name)
+        for module in getattr(import_module(_OWNER[name]), "_LOADED_WHEN_USED", ()):
+            import_module(module)  # what the renderer imports only when it first prints (rich's tables)
 
 
 def __dir__() -> list[str]:
