@@ -229,6 +229,30 @@ def test_a_block_is_printed_at_once_as_say_prints_each_line(colour, columns, mon
         assert "\x1b[2J" not in out.file.getvalue()
 
 
+@pytest.mark.parametrize("colour", [False, True])
+@pytest.mark.parametrize("columns", [None, "40", "160"])
+def test_blocks_are_printed_at_once_as_block_prints_each(colour, columns, monkeypatch):
+    """blocks() prints many blocks in one go: the same bytes as block() printing each, styles included (a block with
+    neither head nor lines prints nothing either way)."""
+    if columns:
+        monkeypatch.setenv("COLUMNS", columns)
+    else:
+        monkeypatch.delenv("COLUMNS", raising=False)
+    head = Text("1.2.3 · ")
+    head.append("Not met", style="bold red")
+    items = [(head, [", ".join(f"Bench Agency {i:05d}" for i in range(30)), Text("styled [x]", style="green")]),
+             (Text("owner", style="bold red"), []), ("", []), ("plain head", ["evil\x1b[2J name\nand more", ""]),
+             (Text("last", style="green"), ["one"])]
+    for given in (items, items[:1], []):
+        out = inert_console(40, colour)
+        common.blocks(out, iter(given))
+        reference = inert_console(40, colour)
+        for item_head, lines in given:
+            common.block(reference, item_head, lines)
+        assert out.file.getvalue() == reference.file.getvalue()
+        assert "\x1b[2J" not in out.file.getvalue()
+
+
 def test_a_table_printed_uncropped_is_what_the_cropped_print_shows():
     """LaidOutTable.print leaves out rich's cropping of each line to the terminal: no line of a table() is wider than
     the width it was laid out for, wide characters, long titles and folded words included."""
