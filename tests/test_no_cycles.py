@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from baseline import combine, intake, memory, render, workflow
+from baseline.assessment import Answer
 from baseline.render import summary as render_summary
 from tests import hostile
 
@@ -175,3 +176,19 @@ def test_the_summary_is_laid_out_without_the_collector(returns, monkeypatch):
     render.summary_markdown(found)
     assert seen and not any(seen)
     assert gc.isenabled()  # and on again after each
+
+
+def test_a_summary_frees_the_answers_before_the_collector_is_back(returns, monkeypatch):
+    """Every object made while the collector is off is young: the first collection after it is back walks each one
+    still alive, so the merged answers are dropped first (the summary keeps none of them)."""
+    good, _ = returns
+
+    def answers_alive() -> int:
+        return sum(isinstance(o, Answer) for o in gc.get_objects())
+
+    before = answers_alive()
+    seen = []
+    enable = gc.enable
+    monkeypatch.setattr(gc, "enable", lambda: seen.append(answers_alive()) or enable())
+    assert combine.summarise_files([good], today=DAY).summary is not None
+    assert seen == [before]
