@@ -430,6 +430,11 @@ def _divide_plain(text: str, width: int) -> list[int] | None:
 def wrap_words(text: Text, width: int) -> list[Text]:
     """`text` wrapped at spaces to `width` cells. A word longer than a line (a long path) stays whole on a line of
     its own, never folded: it can still be copied, and the terminal wraps it as it must."""
+    whole = text.plain
+    if "\n" not in whole and _cells_wide(whole) <= width:  # one line that fits (on a file or a pipe every line fits:
+        line = text.copy()  # width is sys.maxsize), as split and divide would give it, without their copies of it
+        line.rstrip()
+        return [line]
     lines = []
     for paragraph in text.split("\n"):
         plain = paragraph.plain
