@@ -322,12 +322,14 @@ class LaidOutTable:
         null = Style.null()
         row_styles: dict[str | None, Style] = {}  # for the cells rich lays out, as _rows gives them
         by_column = []  # per column, each row's lines in it
+        tallest = 1  # the most lines of any cell
         for column, width, pad, cells in zip(columns, full, pads, zip(*self.rows)):
             laid_out: dict[str, list[str]] = {}
             if set(map(type, cells)) == {str}:
                 for text in set(cells):
                     laid_out[text] = self._cell(console, cell_options, column, text, width, pad, null, True)
                 by_column.append(list(map(laid_out.__getitem__, cells)))
+                tallest = max(tallest, max(map(len, laid_out.values()), default=1))  # (each text counted once)
                 continue
             column_lines = []
             for cell, style in zip(cells, self.styles):
@@ -342,12 +344,14 @@ class LaidOutTable:
                     lines = self._cell(console, cell_options, column, cell, width, pad, row_styles[style], True)
                 column_lines.append(lines)
             by_column.append(column_lines)
+            tallest = max(tallest, max(map(len, column_lines), default=1))
         if not by_column:
             return []
-        heights = list(map(max, zip(*[map(len, lines) for lines in by_column])))
-        if max(heights) == 1:  # every row of one line: each row's cells joined
+        if tallest == 1:  # every row of one line: each row's cells joined
+            heights = [1]
             out = list(map(drawn.mid_vertical.join, zip(*[map(itemgetter(0), lines) for lines in by_column])))
         else:  # each column's lines one after another (a cell shorter than its row given blank lines), then joined
+            heights = list(map(max, zip(*[map(len, lines) for lines in by_column])))
             stacked = []  # line by line across the columns, as if every row were of one line
             for lines, width in zip(by_column, full):
                 if list(map(len, lines)) != heights:  # each cell and the blank lines it lacks, made as they are read
