@@ -201,9 +201,10 @@ def table(header: Sequence[str], rows: Sequence[Sequence[Any]], width: int, *, t
 def _cells(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> tuple[list[Sequence[str | Text]],
                                                                           list[Sequence[str]]]:
     """The rows' cells as table() lays them out (a Text as given, anything else as _cell_text of its str), and the
-    columns fit_columns measures (each its header, then the text of each cell). Column by column when every row has
-    as many cells: each value made once per column (counts, dates and names repeat down the thousands of rows of a
-    national owner table)."""
+    columns fit_columns measures (each its header, then the text of each cell; only each different text once where
+    every row has as many cells: fit_columns measures each once). Column by column when every row has as many cells:
+    each value made once per column (counts, dates and names repeat down the thousands of rows of a national owner
+    table)."""
     lengths = set(map(len, rows))
     if len(lengths) != 1 or 0 in lengths:  # (no rows or no cells, or rows of several lengths: cell by cell)
         cells = [[cell if isinstance(cell, Text) else _cell_text(str(cell)) for cell in row] for row in rows]
@@ -222,7 +223,7 @@ def _cells(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> tuple[list[S
         made_of = {value: _cell_text(str(value)) for value in set(values)}
         text_of = {value: cell if cell.__class__ is str else cell.plain for value, cell in made_of.items()}
         made_columns.append(list(map(made_of.__getitem__, values)))
-        measured.append([name, *map(text_of.__getitem__, values)])
+        measured.append([name, *text_of.values()])
     return list(zip(*made_columns)), measured
 
 
