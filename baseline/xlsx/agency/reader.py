@@ -308,7 +308,9 @@ class _AssessmentSheet:
         plain_ids, known_ids, plain_answer = self.plain_ids, self.known_ids, rules.plain_answer
         # Rows with a merged or formula cell take the general path (_answer); every other row the plain one.
         special_rows = {r for r, _ in self.merged_from} | {r for r, _ in self.formulas}
-        for r, row in enumerate(self.grid[header_row + 1:], start=header_row + 1):
+        grid = self.grid
+        for r in range(header_row + 1, len(grid)):
+            row = grid[r]
             typed = row[id_col] if id_col < len(row) else ""
             if typed.__class__ is str:  # a blank cell (a heading row's) is no id: passed over first
                 rec_id = typed if typed in plain_ids else recommendation_id(typed) if typed else None
