@@ -12,7 +12,7 @@ import re
 from dataclasses import MISSING, dataclass, fields
 from typing import Any, Callable, Container, Mapping, Sequence
 
-from baseline.assessment import ActionStatus, Answer, Choice, YesNo
+from baseline.assessment import ANSWER_ROW, ActionStatus, Answer, Choice, YesNo, answer_from_row
 from baseline.issues import Issue, make_issue
 from baseline.text import EXCEL_CELL_LIMIT, name_key, or_list, quote
 
@@ -255,14 +255,16 @@ class _Plan:
         self.last_column = max(columns.values(), default=-1)
 
 
-# An Answer built by position (no keyword dict per row): its fields after the recommendation and before the cells,
-# with their defaults, and where each answer key goes among them.
-_ANSWER_FIELDS = [f for f in fields(Answer) if f.name not in ("recommendation", "cells")]
-_ANSWER_DEFAULTS = [f.default for f in _ANSWER_FIELDS]
-if MISSING in _ANSWER_DEFAULTS:  # a field without a plain default cannot be left out of a row: say so at once
-    raise TypeError("plain_answer builds an Answer by position: every field but the recommendation and the cells "
-                    "needs a plain default")
-_ANSWER_POSITION = {f.name: index for index, f in enumerate(_ANSWER_FIELDS)}
+# An Answer built by position (no keyword dict per row, no frozen __init__: assessment.answer_from_row sets its slots
+# at half the cost): its fields but the cells (ANSWER_ROW), the recommendation first, with their defaults, and where
+# each answer key goes among them.
+_ANSWER_FIELDS = {f.name: f for f in fields(Answer)}
+_ANSWER_DEFAULTS = [None] + [_ANSWER_FIELDS[name].default for name in ANSWER_ROW[1:]]
+if ANSWER_ROW[0] != "recommendation" or MISSING in _ANSWER_DEFAULTS:  # say so at once, not on some row
+    raise TypeError("plain_answer builds an Answer by position: the recommendation first, and every other field but "
+                    "the cells with a plain default")
+_ANSWER_POSITION = {name: index for index, name in enumerate(ANSWER_ROW)}
+_set_cells = Answer.__dict__["cells"].__set__  # the slot's own setter (a frozen dataclass: answer_from_row's way)
 
 
 class AnswerRules:
@@ -408,7 +410,8 @@ class AnswerRules:
         plan = self._plan
         if len(row) <= plan.last_column:  # the cells past a short row's end are blank
             row = [*row, *[""] * (plan.last_column + 1 - len(row))]
-        values = _ANSWER_DEFAULTS.copy()  # by position (_ANSWER_FIELDS)
+        values = _ANSWER_DEFAULTS.copy()  # by position (ANSWER_ROW)
+        values[0] = rec_id
         filled = answered = False  # pragma: no mutate (None is as false)
         for at, c, counts in plan.texts:
             raw = row[c]
@@ -458,7 +461,8 @@ class AnswerRules:
             filled = answered = True
         if answered:
             self.answered = True
-        answer = Answer(rec_id, *values, refs)
+        answer = answer_from_row(values)
+        _set_cells(answer, refs)
         if filled:  # a blank row cannot be inconsistent
             self._consistency(answer, columns, lambda key: (r, columns[key]), _NONE_INVALID)
         return answer

@@ -192,3 +192,44 @@ def test_a_summary_frees_the_answers_before_the_collector_is_back(returns, monke
     monkeypatch.setattr(gc, "enable", lambda: seen.append(answers_alive()) or enable())
     assert combine.summarise_files([good], today=DAY).summary is not None
     assert seen == [before]
+
+
+# --- the command line: a command runs with the collector off, but for those writing a workbook per agency or owner --
+
+
+def test_every_command_runs_without_the_collector_but_those_writing_a_workbook_per_agency_or_owner():
+    from baseline.cli import CommandWithoutCollector, cli
+
+    with_collector = {name for name, command in cli.commands.items() if not isinstance(command, CommandWithoutCollector)}
+    assert with_collector == {"generate", "actions", "recs"}  # recs: a group of its own, each command small
+
+
+def test_summary_prints_with_the_collector_off_and_leaves_it_on(returns, monkeypatch):
+    from click.testing import CliRunner
+
+    from baseline import render
+    from baseline.cli import cli
+
+    good, _ = returns
+    seen = []
+    real = render.print_summary
+    monkeypatch.setattr(render, "print_summary", lambda *a, **k: (seen.append(gc.isenabled()), real(*a, **k)))
+    result = CliRunner().invoke(cli, ["summary", str(good)])
+    assert result.exit_code == 0, result.output
+    assert seen == [False] and gc.isenabled()
+
+
+def test_generate_runs_with_the_collector_on(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from baseline import generation
+    from baseline.cli import cli
+
+    seen = []
+    real = generation.generate_workbook
+    monkeypatch.setattr(generation, "generate_workbook", lambda *a, **k: (seen.append(gc.isenabled()), real(*a, **k))[1])
+    result = CliRunner().invoke(cli, ["generate", "--as-agency", "North CAMHS", "--sector", "mental_health",
+                                      "-o", str(tmp_path / "north.xlsx")])
+    assert result.exit_code == 0, result.output
+    assert seen == [True]
+

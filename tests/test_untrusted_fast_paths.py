@@ -264,3 +264,13 @@ def test_the_worksheets_told_when_asked_are_those_the_checks_measure_up_front(tm
         assert told == eager and all(name.startswith("xl/worksheets/sheet") for name in told) and len(told) >= 4
         checked.read_part("docProps/core.xml")  # not a worksheet: read without measuring anything
         assert set(checked._unmeasured) >= told
+
+
+@given(tag=st.lists(st.sampled_from([b"<c", b" r=", b'"', b"'", b"A", b"Z", b"AB", b"XFD", b"1", b"999", b"1000",
+                                     b"0", b" ", b"/>", b">", b"s=\"1\"", b"\t", b"a"]), max_size=8).map(b"".join),
+       bound=st.sampled_from([(999, 702), (64, 12), (10_000, 15), (150_000, 13), (1, 1), (100, 52)]))
+def test_the_possessive_runs_find_the_cells_the_plain_runs_find(tag, bound):
+    possessive = untrusted._cells_outside.__wrapped__(*bound)
+    with patch.object(untrusted, "_POSSESSIVE", b""):
+        plain = untrusted._cells_outside.__wrapped__(*bound)
+    assert [m.span() for m in possessive.finditer(tag)] == [m.span() for m in plain.finditer(tag)]

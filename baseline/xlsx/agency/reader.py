@@ -305,11 +305,12 @@ class _AssessmentSheet:
                   for column in layout.INPUT_COLUMNS if column.key in columns]
         plain_columns = {key: c for key, c, _ in inputs}
         row_refs = _row_refs(tuple((key, letter) for key, _, letter in inputs))
-        plain_ids = self.plain_ids
+        plain_ids, known_ids, plain_answer = self.plain_ids, self.known_ids, rules.plain_answer
         # Rows with a merged or formula cell take the general path (_answer); every other row the plain one.
         special_rows = {r for r, _ in self.merged_from} | {r for r, _ in self.formulas}
-        for r in range(header_row + 1, len(self.grid)):
-            row = self.grid[r]
+        grid = self.grid
+        for r in range(header_row + 1, len(grid)):
+            row = grid[r]
             typed = row[id_col] if id_col < len(row) else ""
             if typed.__class__ is str:  # a blank cell (a heading row's) is no id: passed over first
                 rec_id = typed if typed in plain_ids else recommendation_id(typed) if typed else None
@@ -319,8 +320,7 @@ class _AssessmentSheet:
                 unnumbered.append(r)
                 continue
             last_numbered = r
-            listed = rec_id in self.known_ids if self.known_ids is not None else True
-            if not listed:
+            if known_ids is not None and rec_id not in known_ids:
                 add(self.issue("unknown-recommendation",
                                f"Cell {cell_ref(r, id_col)} says {quote(typed)}, which is not a recommendation of "
                                f"this assessment. Put back the recommendation number that was there, or delete "
@@ -335,7 +335,7 @@ class _AssessmentSheet:
             first_row[rec_id] = r
             answer = None
             if r not in special_rows:
-                answer = rules.plain_answer(rec_id, r, row, plain_columns, row_refs(r))
+                answer = plain_answer(rec_id, r, row, plain_columns, row_refs(r))
             answers[rec_id] = answer if answer is not None else self._answer(rules, rec_id, r, row, inputs)
         self._stray(rules, unnumbered, last_numbered, inputs, columns.get("section"))
         rules.finish()
