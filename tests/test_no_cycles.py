@@ -17,7 +17,6 @@ import pytest
 
 from baseline import combine, intake, memory, render, workflow
 from baseline.assessment import Answer
-from baseline.render import summary as render_summary
 from tests import hostile
 
 DAY = dt.date(2026, 11, 30)
@@ -138,8 +137,9 @@ def test_merge_summary_and_the_merged_readers_run_without_the_collector(returns,
 @pytest.mark.parametrize("columns", ["40", "100", "250"])
 @pytest.mark.parametrize("colour", [False, True])
 def test_laying_a_summary_out_makes_no_reference_cycles(returns, monkeypatch, colour, columns):
-    """print_summary (tables, and blocks where a table does not fit), its CSV and its Markdown run without the
-    collector: none of them leaves anything in a cycle, in colour or not, at any width."""
+    """print_summary (tables, and blocks where a table does not fit), its CSV and its Markdown, which the command line
+    runs with the collector off (cli.CommandWithoutCollector): none of them leaves anything in a cycle, in colour or
+    not, at any width."""
     good, _ = returns
     monkeypatch.setenv("COLUMNS", columns)
     monkeypatch.setenv("FORCE_COLOR" if colour else "NO_COLOR", "1")
@@ -155,27 +155,6 @@ def test_laying_a_summary_out_makes_no_reference_cycles(returns, monkeypatch, co
     assert not left, f"left in reference cycles: {Counter(type(o).__name__ for o in left).most_common(10)}"
     assert "Action owners" in shown.getvalue() and all(texts)
     assert ("\x1b[" in shown.getvalue()) is colour
-
-
-def test_the_summary_is_laid_out_without_the_collector(returns, monkeypatch):
-    good, _ = returns
-    found = combine.summarise_files([good], today=DAY).summary
-    seen = []
-    real = render_summary.console
-
-    def watched(*args, **options):
-        seen.append(gc.isenabled())
-        return real(*args, **options)
-
-    monkeypatch.setattr(render_summary, "console", watched)
-    monkeypatch.setattr(render_summary, "markdown_table", lambda *a, **k: seen.append(gc.isenabled()) or "")
-    monkeypatch.setattr(render_summary, "to_csv", lambda *a, **k: seen.append(gc.isenabled()) or "")
-    with contextlib.redirect_stdout(io.StringIO()):
-        render.print_summary(found)
-    render.summary_csv(found, "owner")
-    render.summary_markdown(found)
-    assert seen and not any(seen)
-    assert gc.isenabled()  # and on again after each
 
 
 def test_a_summary_frees_the_answers_before_the_collector_is_back(returns, monkeypatch):

@@ -11,7 +11,6 @@ from rich.console import Console
 from rich.text import Text
 
 from baseline.assessment import STATUS_ORDER, applicable_count
-from baseline.memory import no_cycle_collection
 from baseline.render.common import (
     WIDE,
     blocks,
@@ -165,20 +164,9 @@ def honesty_notes(summary) -> list[str]:
     return notes
 
 
-# Laying a summary out makes no reference cycles (tests/test_no_cycles.py), while every collection at this point walks
-# what the command has built and keeps to the end (the report of each file, the summary's thousands of owners and
-# action rows): the first after reading walked it all (memory.no_cycle_collection), as did most of the next ten.
-# Without the collector, a national summary's table took 62 ms instead of 71, its Markdown 132 instead of 151.
-
-
 def print_summary(summary, by: str = "section") -> None:
     """The summary at any terminal width: tables when they fit without breaking a word, blocks otherwise; the gap
     list as one block per gap below WIDE columns."""
-    with no_cycle_collection():
-        _print_summary(summary, by)
-
-
-def _print_summary(summary, by: str) -> None:
     out = console()
     say(out, Text(summary_heading(summary), style="bold"))
     say(out, Text(f"{summary.guideline} {summary.title}"))
@@ -248,11 +236,6 @@ def actions_csv_table(summary) -> tuple[list[str], list[list]]:
 
 def summary_csv(summary, table_name: str = "section") -> str:
     """`summary --format csv --table section|agency|owner|gaps|actions`, ids kept text."""
-    with no_cycle_collection():
-        return _summary_csv(summary, table_name)
-
-
-def _summary_csv(summary, table_name: str) -> str:
     if table_name == "gaps":
         header, rows = gaps_csv_table(summary)
         return to_csv(header, rows, keep_text=("Recommendation",))
@@ -264,11 +247,6 @@ def _summary_csv(summary, table_name: str) -> str:
 
 
 def summary_markdown(summary) -> str:
-    with no_cycle_collection():
-        return _summary_markdown(summary)
-
-
-def _summary_markdown(summary) -> str:
     md = markdown_text  # area, agency and guideline names come from returns and encodings: never Markdown
     parts = [f"# {md(summary.guideline)} baseline assessment summary", "", md(summary_heading(summary)), "",
              md(agencies_sentence(summary)), ""]
