@@ -5,8 +5,7 @@ it pays and is safe (intake.pool_size decides: enough items, Linux, more than on
 
 This process works too. It takes items from the front, in order, and hands each answer on as soon as it has it;
 each forked helper takes the next item from the back and writes its answers to a file in memory, which this process
-reads as they are written whole, between items of its own (unpickling the answers of 400 returns took 33 ms once all
-was read, while the other core sat idle), and to the end once it has caught up. Who takes which item is decided as they go (a counter in shared memory,
+reads once it has caught up with them. Who takes which item is decided as they go (a counter in shared memory,
 under a lock), so a slow file or a busy core never leaves one process idle while another has a queue. Nothing heavier
 than os, pickle, mmap and fcntl is needed: concurrent.futures' process pool costs 12-25 ms to import and a
 management thread, a quarter of what a pool saves on 200 returns.
@@ -18,7 +17,6 @@ import os
 import sys
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from functools import partial
 from typing import TypeVar
 
 Item = TypeVar("Item")
@@ -70,13 +68,11 @@ class _Shared:
         import struct
 
         self.struct = struct
-        # front: the next item this process takes; back: one past the last item no helper has taken yet; then, per
-        # helper, how many bytes of answers it has written whole (what this process may read while it writes on).
-        self.counter = mmap.mmap(-1, 16 + 8 * (self.workers - 1))
-        self.counter[:16] = struct.pack("qq", 0, len(self.items))
+        # front: the next item this process takes; back: one past the last item no helper has taken yet.
+        self.counter = mmap.mmap(-1, 16)
+        self.counter[:] = struct.pack("qq", 0, len(self.items))
         self.lock = _FileLock()
         helpers = self._start_helpers()
-        found: dict[int, tuple[bool, object]] = {}  # helpers' answers read so far, by item
         try:
             if meanwhile is not None:
                 meanwhile()
@@ -84,24 +80,18 @@ class _Shared:
                 index = self._claim(front=True)
                 if index is None:
                     break
-                answer = self.function(self.items[index])
-                self._take_written(helpers, found)
-                yield answer
-            yield from self._helpers_answers(helpers, found)
+                yield self.function(self.items[index])
+            yield from self._helpers_answers(helpers)
         finally:
-            for helper in helpers:
-                if not helper.reaped:
-                    _end(helper.pid)
-                    os.close(helper.out)
+            for pid, out in helpers:
+                _end(pid)
+                os.close(out)
             self.lock.close()
             self.counter.close()
 
-    def _claim(self, front: bool, helper: int | None = None, written: int = 0) -> int | None:
-        """The next item to do, from the front (this process) or the back (helpers); None when none is left. A
-        helper (its number) says at the same time how many bytes of answers it has written whole."""
+    def _claim(self, front: bool) -> int | None:
+        """The next item to do, from the front (this process) or the back (helpers); None when none is left."""
         with self.lock:
-            if helper is not None:
-                self.counter[16 + 8 * helper:24 + 8 * helper] = self.struct.pack("q", written)
             first, end = self.struct.unpack("qq", self.counter[:16])
             if first >= end:
                 return None
@@ -111,45 +101,31 @@ class _Shared:
             self.counter[8:16] = self.struct.pack("q", end - 1)
             return end - 1
 
-    def _start_helpers(self) -> list[_Helper]:
+    def _start_helpers(self) -> list[tuple[int, int]]:
         helpers = []
-        for number in range(self.workers - 1):
-            forked = _forked(partial(self._help, number))
-            if forked is None:
+        for _ in range(self.workers - 1):
+            helper = _forked(self._help)
+            if helper is None:
                 break  # no more processes (or no memory): this process does the rest
-            helpers.append(_Helper(*forked))
+            helpers.append(helper)
         return helpers
 
-    def _help(self, number: int, stream) -> None:
-        """A helper's whole life: claim from the back, write each answer (or the exception raised) as it goes, and
-        say at each claim how far its answers are written whole."""
-        written = 0
+    def _help(self, stream) -> None:
+        """A helper's whole life: claim from the back, write each answer (or the exception raised) as it goes."""
         while True:
-            index = self._claim(front=False, helper=number, written=written)
+            index = self._claim(front=False)
             if index is None:
                 return
-            written += _write_record(stream, index, *_outcome(self.function, self.items[index]))
+            _write_record(stream, index, *_outcome(self.function, self.items[index]))
 
-    def _take_written(self, helpers: list[_Helper], found: dict[int, tuple[bool, object]]) -> None:
-        """The answers the helpers have written whole since last asked, read now, between this process's own items:
-        what would otherwise be read, all at once, after this process has caught up, while the other cores wait."""
-        with self.lock:
-            written = self.struct.unpack(f"{len(helpers)}q", self.counter[16:16 + 8 * len(helpers)])
-        for helper, upto in zip(helpers, written):
-            if not helper.broken and upto > helper.taken:
-                helper.take(found, upto)
-
-    def _helpers_answers(self, helpers: list[_Helper], found: dict[int, tuple[bool, object]]) -> Iterator:
-        """Once this process has caught up: the helpers' answers in order (the rest of each helper's read once it
-        has finished), and any item a helper claimed but did not answer (it died) done here."""
-        for helper in helpers:
-            _end(helper.pid, wait=True)
-            helper.reaped = True  # never to be signalled again (its pid may be another process's now)
-            try:
-                if not helper.broken:
-                    helper.take(found)
-            finally:
-                os.close(helper.out)
+    def _helpers_answers(self, helpers: list[tuple[int, int]]) -> Iterator:
+        """Once this process has caught up: the helpers' answers in order, and any item a helper claimed but did not
+        answer (it died) done here."""
+        found: dict[int, tuple[bool, object]] = {}
+        for helper in list(helpers):
+            found.update((index, (ok, value)) for index, ok, value in _records(*helper))
+            helpers.remove(helper)  # reaped: never to be signalled again (its pid may be another process's now)
+            os.close(helper[1])
         first = self.struct.unpack("q", self.counter[:8])[0]
         for index in range(first, len(self.items)):
             if index in found:
@@ -159,24 +135,6 @@ class _Shared:
                 yield value
             else:
                 yield self.function(self.items[index])
-
-
-class _Helper:
-    """A forked helper of map_in_order: its pid, the file of its answers, how many bytes of it were read here."""
-
-    def __init__(self, pid: int, out: int):
-        self.pid, self.out = pid, out
-        self.taken = 0
-        self.broken = False  # a record could not be read (cut short by the helper's death): nothing after it is
-        self.reaped = False
-
-    def take(self, found: dict[int, tuple[bool, object]], upto: int | None = None) -> None:
-        """Its records from where this process left off up to byte `upto` (whole records, as the helper said), or
-        to the end of what it wrote (once it has finished), into `found` by item."""
-        data = _read_from(self.out, self.taken, upto)
-        records, self.broken = _unpickled(data)
-        found.update((index, (ok, value)) for index, ok, value in records)
-        self.taken += len(data)
 
 
 def _outcome(function: Callable, *args) -> tuple[bool, object]:
@@ -207,9 +165,9 @@ def _forked(work: Callable) -> tuple[int, int] | None:
     return pid, out
 
 
-def _write_record(stream, *record) -> int:
+def _write_record(stream, *record) -> None:
     """One record, its last two items (ok, answer or exception) as _outcome gives them, pickled; an answer or
-    exception that cannot travel becomes a RuntimeError saying why. Its size in bytes."""
+    exception that cannot travel becomes a RuntimeError saying why."""
     import pickle
 
     try:
@@ -218,44 +176,20 @@ def _write_record(stream, *record) -> int:
         payload = pickle.dumps((*record[:-2], False, RuntimeError(f"{type(exc).__name__}: {exc}")))
     stream.write(payload)
     stream.flush()
-    return len(payload)
 
 
-def _records(pid: int, out: int) -> list[tuple]:
+def _records(pid: int, out: int) -> Iterator[tuple]:
     """Once the forked process `pid` has finished: the records it wrote to `out`, up to one cut short (it died)."""
-    _end(pid, wait=True)
-    return _unpickled(_read_from(out, 0))[0]
-
-
-def _read_from(out: int, start: int, end: int | None = None) -> bytes:
-    """The bytes of the file `out` from `start` to `end` (None: to its end), its offset left as it is (a helper may
-    still be writing through it)."""
-    left = (os.fstat(out).st_size if end is None else end) - start
-    chunks = []
-    while left > 0:
-        chunk = os.pread(out, left, start)
-        if not chunk:
-            break
-        chunks.append(chunk)
-        start += len(chunk)
-        left -= len(chunk)
-    return b"".join(chunks)
-
-
-def _unpickled(data: bytes) -> tuple[list[tuple], bool]:
-    """The records pickled one after another in `data`, and whether the last could not be read (cut short by the
-    death of the process writing it; or it does not unpickle here): nothing after it is read."""
-    import io
     import pickle
 
-    stream = io.BytesIO(data)
-    records = []
-    while stream.tell() < len(data):
-        try:
-            records.append(pickle.load(stream))
-        except Exception:  # noqa: BLE001 - a record cut short by the process's death, or one that does not unpickle
-            return records, True
-    return records, False
+    _end(pid, wait=True)
+    os.lseek(out, 0, os.SEEK_SET)
+    with os.fdopen(out, "rb", closefd=False) as stream:
+        while True:
+            try:
+                yield pickle.load(stream)
+            except Exception:  # noqa: BLE001 - the end, or a record cut short by the process's death
+                return
 
 
 def _answers_file() -> int:
@@ -330,11 +264,11 @@ class Later:
     def _collect(self) -> tuple[bool, object]:
         """The forked process's record; worked out here when there was none, or it died without one."""
         if self.pid is not None:
-            records = _records(self.pid, self.out)
+            record = next(_records(self.pid, self.out), None)
             self.pid = None  # reaped: never to be signalled again (its pid may be another process's now)
             self._close()
-            if records:
-                return records[0]
+            if record is not None:
+                return record
         return _outcome(self.function, *self.args)
 
     def _close(self) -> None:

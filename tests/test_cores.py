@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from baseline import catalogue, cores, generation
+from baseline import catalogue, generation
 from baseline.config import parse_config
 from baseline.cores import cores_usable, in_background, map_in_order
 from baseline.intake import POOL_MIN_FILES
@@ -242,86 +242,3 @@ def test_leaving_before_the_answer_stops_the_process(tmp_path):
         if later.pid is not None:
             wait_for_file(started)
     assert later.pid is None and no_children_left()
-
-
-class Spied:
-    """map_in_order's helpers' answers as this process reads them: per read, whether it was made while this process
-    still had items of its own (early), and the items it brought."""
-
-    def __init__(self, monkeypatch):
-        self.reads: list[tuple[bool, list[int]]] = []
-        real_take = cores._Helper.take
-
-        def take(helper, found, upto=None):
-            before = set(found)
-            real_take(helper, found, upto)
-            self.reads.append((upto is not None, sorted(set(found) - before)))
-
-        monkeypatch.setattr(cores._Helper, "take", take)
-
-    @property
-    def early(self) -> list[int]:
-        return sorted(n for early, items in self.reads if early for n in items)
-
-
-class HeldAtFirst:
-    """An item function whose first item here waits until a helper has begun its third item (the helper takes
-    39, 38, 37 from the back of 40 items), so that the answers to 39 and 38 are written whole by then, whatever the
-    timing. `then`: what the helper does at an item (answer, die, or raise what cannot be read here)."""
-
-    def __init__(self, folder: Path, then: dict[int, str] | None = None):
-        self.folder = folder
-        self.then = then or {}
-
-    def __call__(self, n: int) -> tuple[int, str, int]:
-        if os.getpid() != PARENT:
-            (self.folder / f"helper-{n}").touch()
-            if self.then.get(n) == "die":
-                os._exit(1)
-        elif n == 0:
-            wait_for_file(self.folder / "helper-37")
-        if self.then.get(n) == "raise":
-            raise Unreadable(n, "cannot do")
-        return n, "x" * (n * 10_000), os.getpid()  # answers of up to 390 kB: many writes each
-
-
-class Unreadable(Exception):
-    """An exception that pickles but does not unpickle (its arguments are not what it was made with)."""
-
-    def __init__(self, item: int, why: str):
-        super().__init__(f"{why} {item}")
-
-
-def test_answers_a_helper_has_written_are_read_here_between_items_whole_and_in_order(tmp_path, monkeypatch):
-    spied = Spied(monkeypatch)
-    answers = list(map_in_order(HeldAtFirst(tmp_path), list(range(40)), 2))
-    assert [(n, text) for n, text, _ in answers] == [(n, "x" * (n * 10_000)) for n in range(40)]
-    assert {38, 39} <= set(spied.early)  # read while this process still had items of its own
-    assert answers[39][2] != PARENT and answers[0][2] == PARENT
-    read = [n for _, items in spied.reads for n in items]
-    assert len(read) == len(set(read))  # each answer read once
-    assert no_children_left()
-
-
-def test_a_helper_that_dies_after_answers_were_read_early_leaves_the_rest_here(tmp_path, monkeypatch):
-    spied = Spied(monkeypatch)
-    answers = list(map_in_order(HeldAtFirst(tmp_path, then={36: "die"}), list(range(40)), 2))
-    assert [(n, text) for n, text, _ in answers] == [(n, "x" * (n * 10_000)) for n in range(40)]
-    assert {38, 39} <= set(spied.early)
-    assert answers[36][2] == PARENT  # the item it died on, done here
-    assert no_children_left()
-
-
-def test_an_answer_that_does_not_unpickle_here_is_worked_out_here_with_all_after_it(tmp_path, monkeypatch):
-    """The helper's first answer (39: an exception that cannot be rebuilt) breaks its answers file: 38 and 37, which
-    it wrote after, are done here too, and the exception raised here is raised at its item."""
-    spied = Spied(monkeypatch)
-    done = []
-    with pytest.raises(Unreadable, match="cannot do 39"):
-        for n, _, pid in map_in_order(HeldAtFirst(tmp_path, then={39: "raise"}), list(range(40)), 2):
-            done.append((n, pid))
-    assert [n for n, _ in done] == list(range(39))
-    assert (tmp_path / "helper-38").exists()  # the helper did answer 38 ...
-    assert dict(done)[38] == PARENT  # ... but it was done again here
-    assert spied.early == []
-    assert no_children_left()
