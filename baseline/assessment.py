@@ -218,5 +218,8 @@ class AgencyReturn:
     @property
     def completed_by(self) -> str:
         """Who filled it in: the names given in the Completed by column, most frequent first."""
+        written = set(map(_COMPLETED_BY, self.answers.values()))
+        if len(written) < 2:  # one name written throughout (most returns), or none: nothing to count (the merge asks
+            return next(iter(written), "").strip()  # of every return, in one process, after they are read)
         counts = Counter(filter(None, map(str.strip, map(_COMPLETED_BY, self.answers.values()))))  # counted in C
         return "; ".join(sorted(counts, key=lambda n: (-counts[n], n)))

@@ -19,7 +19,7 @@ from baseline import catalogue, tracker
 from baseline.assessment import AgencyReturn, Answer, answer_from_row, answer_row, forget_cells
 from baseline.config import AgencyMap, AssessmentConfig
 from baseline.cores import cores_usable, map_in_order
-from baseline.files import expand_paths
+from baseline.files import ExpandedPaths, expand_paths
 from baseline.guideline import Guideline
 from baseline.issues import ERROR, BaselineError, FileReport, ValidationReport, capped
 from baseline.issues import strict as make_strict
@@ -82,7 +82,8 @@ def load_returns(paths: Iterable[str | Path], *, strict: bool = False, progress:
                  reader: Reader | None = None, agency_map: AgencyMap | None = None,
                  agencies: Iterable[str] | None = None, keep_answers: bool = True,
                  workers: int | None = None, leave_out: Iterable[Path] = (),
-                 meanwhile: Callable[[], object] | None = None, tracked: bool = True) -> LoadedReturns:
+                 meanwhile: Callable[[], object] | None = None, tracked: bool = True,
+                 expanded: ExpandedPaths | None = None) -> LoadedReturns:
     """Read and validate each file in turn (a folder stands for the workbooks in it). One bad file never stops the
     others.
 
@@ -96,9 +97,10 @@ def load_returns(paths: Iterable[str | Path], *, strict: bool = False, progress:
     `meanwhile`: set-up the caller needs afterwards, done here while other processes read (cores.map_in_order).
     `tracked=False`: nobody asks what the tracker needs of each file (validate without a config): `received` stays
     empty, and the work of filling it is not done.
+    `expanded`: files.expand_paths(paths), where the caller has already made it (the folders are not walked twice).
     """
     wanted = {name_key(a): a for a in agencies or ()}
-    expanded = expand_paths(paths)
+    expanded = expand_paths(paths) if expanded is None else expanded
     loaded = LoadedReturns(ValidationReport())
     seen: dict[str, str] = {}
     excluded = {p.resolve() for p in leave_out if p.exists()}

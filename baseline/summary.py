@@ -29,7 +29,7 @@ from baseline.assessment import (
     count_statuses,
     system_status,
 )
-from baseline.merge import MultiAgencyAssessment, agency_key
+from baseline.merge import MultiAgencyAssessment, RecommendationResult, agency_key
 
 NO_OWNER = "(no owner)"
 _VALUES = {status: status.value for status in Status}  # an enum's .value is a Python call: once per gap and agency
@@ -101,22 +101,26 @@ def _action_rows(assessment: MultiAgencyAssessment, as_of: dt.date) -> list[tupl
     Answer.is_action; it is overdue when Answer.is_overdue: both worked out here from the action and owner stripped
     once."""
     populations = {r.id: r.population for r in assessment.guideline.recommendations}
-    codes = _ACTION_STATUS_CODES
-    rows = []
-    append = rows.append
+    rows: list[tuple] = []
     for result in assessment.results:
-        rec_id, section = result.recommendation, result.section
-        population = populations.get(rec_id, "all")
-        for agency, answer in result.answers.items():
-            if not (answer.action or answer.owner):  # most answers without an action go no further
-                continue
-            action, owner = answer.action.strip(), answer.owner.strip()
-            if action or owner:
-                status, deadline = answer.action_status, answer.deadline
-                overdue = status is not ActionStatus.COMPLETE and deadline is not None and deadline < as_of
-                append((agency, rec_id, section, action, owner, deadline, answer.deadline_text, codes[status],
-                        population, overdue))
+        _add_action_rows(rows.append, result, populations.get(result.recommendation, "all"), as_of)
     return rows
+
+
+def _add_action_rows(append, result: RecommendationResult, population: str, as_of: dt.date) -> None:
+    """_action_rows of one recommendation's answers, each given to `append` (summarise calls it as it rolls each
+    recommendation up, while its answers are at hand)."""
+    rec_id, section = result.recommendation, result.section
+    codes = _ACTION_STATUS_CODES
+    for agency, answer in result.answers.items():
+        if not (answer.action or answer.owner):  # most answers without an action go no further
+            continue
+        action, owner = answer.action.strip(), answer.owner.strip()
+        if action or owner:
+            status, deadline = answer.action_status, answer.deadline
+            overdue = status is not ActionStatus.COMPLETE and deadline is not None and deadline < as_of
+            append((agency, rec_id, section, action, owner, deadline, answer.deadline_text, codes[status],
+                    population, overdue))
 
 
 def _new_action(agency: str, recommendation: str, section: str, action: str, owner: str, deadline: dt.date | None,
@@ -318,8 +322,13 @@ def summarise(assessment: MultiAgencyAssessment, *, as_of: dt.date | None = None
     per_agency: dict[str, dict[str, list[int]]] = {source.agency: {} for source in assessment.agencies}
     system = []
     gaps = []
+    rows: list[tuple] = []  # the returns' own actions (when no plan is given), made as each result is rolled up
+    add_rows = rows.append if actions is None else None
+    populations = {r.id: r.population for r in guideline.recommendations}
     for result in results:
         answers = result.answers
+        if add_rows is not None:
+            _add_action_rows(add_rows, result, populations.get(result.recommendation, "all"), as_of)
         codes = [code_of[answer.relevant, answer.meets] for answer in answers.values()]
         status = _SYSTEM_OF_CODES[frozenset(codes)] if codes else result.status  # (result.status: uncovered)
         system.append(status)
@@ -353,7 +362,7 @@ def summarise(assessment: MultiAgencyAssessment, *, as_of: dt.date | None = None
         by_agency.append({"agency": source.agency, "counts": dict(zip(_VALUE_OF_CODE, own))})
         all_answers = [a + b for a, b in zip(all_answers, own)]
     if actions is None:  # the returns' own: owners counted from their rows, the actions made when asked for
-        actions = _ActionRows(_action_rows(assessment, as_of))
+        actions = _ActionRows(rows)
         owners = _owner_loads(map(_TALLIED, actions))
     else:
         actions = list(actions)

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+from collections import Counter
 from dataclasses import FrozenInstanceError, fields
 
 import pytest
@@ -102,3 +103,13 @@ def test_completed_by_names_each_person_once_most_frequent_first_then_by_name():
     assert AgencyReturn("North", "NG225", "1", "x", answers=blank).completed_by == ""
     tied = {f"1.1.{i}": Answer(f"1.1.{i}", completed_by=name) for i, name in enumerate(["Zed", "amy", "Bo"], 1)}
     assert AgencyReturn("North", "NG225", "1", "x", answers=tied).completed_by == "Bo; Zed; amy"
+
+
+@pytest.mark.parametrize("names", [[], [""], ["  "], [" A. Lee "] * 3, ["A. Lee"], ["A. Lee", "A. Lee "],
+                                   ["", "A. Lee", ""], ["B", "A", "B"], ["x"] * 50 + ["y"]])
+def test_completed_by_of_one_name_throughout_is_the_rule_counted(names):
+    """One name written throughout (or none) is taken without counting: the same as counting every answer."""
+    answers = {f"1.1.{i}": Answer(f"1.1.{i}", completed_by=name) for i, name in enumerate(names, 1)}
+    counted = Counter(name.strip() for name in names if name.strip())
+    expected = "; ".join(sorted(counted, key=lambda n: (-counted[n], n)))
+    assert AgencyReturn("North", "NG225", "1", "x", answers=answers).completed_by == expected

@@ -150,3 +150,18 @@ def test_summary_on_a_pipe_reads_before_it_loads_rich(tmp_path):
             "except SystemExit as done:\n    code = done.code\n"
             "print('exit', code, seen, 'rich.console' in sys.modules)")
     assert _run(code, str(tmp_path / "cache")).splitlines()[-1] == "exit 0 [False] True"
+
+
+def test_summary_has_rich_tables_loaded_with_its_renderer_before_it_prints(tmp_path):
+    """rich's tables (3 ms of imports) come in with the summary's renderer (render.preload, while the returns are
+    read), not at the first table printed after them."""
+    workbook = answered(generate_return(tmp_path, "return.xlsx"))
+    code = ("import sys\nfrom baseline import cli\nfrom baseline.render import common\nseen = []\n"
+            "table = common.table\n"
+            "def first_table(*args, **kwargs):\n    seen.append('rich.table' in sys.modules)\n"
+            "    return table(*args, **kwargs)\n"
+            "common.table = first_table\n"
+            f"try:\n    cli.cli(['summary', {str(workbook)!r}, '--as-of', '2027-03-01'])\n"
+            "except SystemExit as done:\n    code = done.code\n"
+            "print('exit', code, seen[:1])")
+    assert _run(code, str(tmp_path / "cache")).splitlines()[-1] == "exit 0 [True]"

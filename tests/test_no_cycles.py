@@ -5,15 +5,18 @@ and hostile ones."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import gc
+import io
 import shutil
 from collections import Counter
 from pathlib import Path
 
 import pytest
 
-from baseline import combine, intake, memory, workflow
+from baseline import combine, intake, memory, render, workflow
+from baseline.assessment import Answer
 from tests import hostile
 
 DAY = dt.date(2026, 11, 30)
@@ -129,6 +132,45 @@ def test_merge_summary_and_the_merged_readers_run_without_the_collector(returns,
     workflow.actions_file(merged, today=DAY)
     assert seen.pop("read_merged") is False
     assert gc.isenabled()  # and on again after each
+
+
+@pytest.mark.parametrize("columns", ["40", "100", "250"])
+@pytest.mark.parametrize("colour", [False, True])
+def test_laying_a_summary_out_makes_no_reference_cycles(returns, monkeypatch, colour, columns):
+    """print_summary (tables, and blocks where a table does not fit), its CSV and its Markdown, which the command line
+    runs with the collector off (cli.CommandWithoutCollector): none of them leaves anything in a cycle, in colour or
+    not, at any width."""
+    good, _ = returns
+    monkeypatch.setenv("COLUMNS", columns)
+    monkeypatch.setenv("FORCE_COLOR" if colour else "NO_COLOR", "1")
+    monkeypatch.delenv("NO_COLOR" if colour else "FORCE_COLOR", raising=False)
+    found = combine.summarise_files([good], today=DAY).summary
+    gc.collect()
+    with memory.no_cycle_collection(), contextlib.redirect_stdout(io.StringIO()) as shown:
+        for by in ("section", "agency", "owner"):
+            render.print_summary(found, by)
+        texts = [render.summary_csv(found, table) for table in ("section", "agency", "owner", "gaps", "actions")]
+        texts.append(render.summary_markdown(found))
+        left = _cyclic_garbage()
+    assert not left, f"left in reference cycles: {Counter(type(o).__name__ for o in left).most_common(10)}"
+    assert "Action owners" in shown.getvalue() and all(texts)
+    assert ("\x1b[" in shown.getvalue()) is colour
+
+
+def test_a_summary_frees_the_answers_before_the_collector_is_back(returns, monkeypatch):
+    """Every object made while the collector is off is young: the first collection after it is back walks each one
+    still alive, so the merged answers are dropped first (the summary keeps none of them)."""
+    good, _ = returns
+
+    def answers_alive() -> int:
+        return sum(isinstance(o, Answer) for o in gc.get_objects())
+
+    before = answers_alive()
+    seen = []
+    enable = gc.enable
+    monkeypatch.setattr(gc, "enable", lambda: seen.append(answers_alive()) or enable())
+    assert combine.summarise_files([good], today=DAY).summary is not None
+    assert seen == [before]
 
 
 # --- the command line: a command runs with the collector off, but for those writing a workbook per agency or owner --

@@ -205,6 +205,26 @@ def test_a_long_sentence_is_printed_at_once_as_line_by_line(colour, monkeypatch)
         assert out.file.getvalue().count("\n") > 15 and "\x1b[2J" not in out.file.getvalue()
 
 
+def test_a_line_that_fits_is_wrapped_as_splitting_and_dividing_it_would():
+    """wrap_words takes a line that fits (no line break) as it is: the same Text (text, spans, style) as splitting it
+    at line breaks and dividing it at no offset, its end stripped."""
+    styled = Text("Not met: ", style="bold red")
+    styled.append("North CAMHS, South ED   ", style="green")
+    texts = [styled, Text(""), Text("   "), Text("plain words  "), Text("café · naïve ✓"), Text("evil\x1b[2J name"),
+             Text(", ".join(f"Bench Agency {i:05d}" for i in range(300)), style="dim")]
+    for text in texts:
+        for width in (len(text.plain), len(text.plain) + 5, 10**9):
+            expected = []
+            for paragraph in text.split("\n"):
+                for line in paragraph.divide([]):
+                    line.rstrip()
+                    expected.append(line)
+            found = common.wrap_words(text, width)
+            assert [(line.plain, line.spans, line.style) for line in found] == \
+                [(line.plain, line.spans, line.style) for line in expected]
+            assert all(line is not text for line in found)  # a copy: the caller's text is left as it was
+
+
 @pytest.mark.parametrize("colour", [False, True])
 @pytest.mark.parametrize("columns", [None, "40", "160"])
 def test_a_block_is_printed_at_once_as_say_prints_each_line(colour, columns, monkeypatch):
@@ -225,6 +245,30 @@ def test_a_block_is_printed_at_once_as_say_prints_each_line(colour, columns, mon
         common.say(reference, head)
         for line in given:
             common.say(reference, line, 4)
+        assert out.file.getvalue() == reference.file.getvalue()
+        assert "\x1b[2J" not in out.file.getvalue()
+
+
+@pytest.mark.parametrize("colour", [False, True])
+@pytest.mark.parametrize("columns", [None, "40", "160"])
+def test_blocks_are_printed_at_once_as_block_prints_each(colour, columns, monkeypatch):
+    """blocks() prints many blocks in one go: the same bytes as block() printing each, styles included (a block with
+    neither head nor lines prints nothing either way)."""
+    if columns:
+        monkeypatch.setenv("COLUMNS", columns)
+    else:
+        monkeypatch.delenv("COLUMNS", raising=False)
+    head = Text("1.2.3 · ")
+    head.append("Not met", style="bold red")
+    items = [(head, [", ".join(f"Bench Agency {i:05d}" for i in range(30)), Text("styled [x]", style="green")]),
+             (Text("owner", style="bold red"), []), ("", []), ("plain head", ["evil\x1b[2J name\nand more", ""]),
+             (Text("last", style="green"), ["one"])]
+    for given in (items, items[:1], []):
+        out = inert_console(40, colour)
+        common.blocks(out, iter(given))
+        reference = inert_console(40, colour)
+        for item_head, lines in given:
+            common.block(reference, item_head, lines)
         assert out.file.getvalue() == reference.file.getvalue()
         assert "\x1b[2J" not in out.file.getvalue()
 

@@ -8,7 +8,7 @@ import datetime as dt
 
 import pytest
 
-from baseline import catalogue, combine, workflow
+from baseline import catalogue, combine, files, intake, workflow
 from baseline.assessment import Answer, Choice
 from baseline.xlsx.agency.writer import write_agency_workbook
 from baseline.xlsx.merged import reader
@@ -100,3 +100,20 @@ def test_what_summary_reads_of_a_merged_workbook_is_the_plan_less_its_links(fold
     assert light.plan == unlinked and light.meta == full.meta
     assert light.assessment.results == full.assessment.results
     assert reader.read_if_merged(sorted(folder[0].iterdir())[0]) is None  # a return: not a merged workbook
+
+
+def test_the_folders_are_walked_once(folder, monkeypatch):
+    """summary looks at the paths once (is it one merged workbook?) and reads the returns from that same list."""
+    walked = []
+
+    def recording(paths):
+        walked.append(list(paths))
+        return files.expand_paths(walked[-1])
+
+    monkeypatch.setattr(combine, "expand_paths", recording)
+    monkeypatch.setattr(intake, "expand_paths", recording)
+    returns, _ = folder
+    outcome = combine.summarise_files([returns], as_of=dt.date(2027, 3, 1))
+    assert outcome.summary is not None and len(outcome.summary.agencies) == len(AGENCIES)
+    assert walked == [[returns]]
+    assert outcome.report.files == intake.load_returns([returns]).report.files  # the same returns, read the same

@@ -21,7 +21,7 @@ _NAMES = {
     "baseline.render.common": (
         "NOT_ENCODED", "CSV_BOM", "WIDE", "LaidOutTable", "console", "to_json", "to_csv", "spreadsheet_text",
         "markdown_table", "longest_word", "longest_line", "table_chrome", "fit_columns", "share_room", "table",
-        "wrap_words", "say", "block", "fields_line", "print_table_or_blocks"),
+        "wrap_words", "say", "block", "blocks", "fields_line", "print_table_or_blocks"),
     "baseline.render.progress": ("progress_bar",),
     "baseline.render.recs": (
         "recommendation_dict", "guideline_listing", "print_listing", "listing_csv", "print_recommendation",
@@ -71,6 +71,8 @@ def preload(*names: str) -> None:
     for name in names:
         if name not in globals():
             __getattr__(name)
+        for module in getattr(import_module(_OWNER[name]), "_LOADED_WHEN_USED", ()):
+            import_module(module)  # what the renderer imports only when it first prints (rich's tables)
 
 
 def __dir__() -> list[str]:
