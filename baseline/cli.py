@@ -31,12 +31,12 @@ DEBUG_VARIABLE = "BASELINE_DEBUG"
 
 class CommandWithoutCollector(click.Command):
     """A command run with the cyclic garbage collector off (memory.no_cycle_collection), then as it was. The process
-    ends with the command, and what it reads, merges, rolls up and prints makes no reference cycles (the one
-    workbook or report it may write does, with what is rendered into it: freed with the process;
-    tests/test_no_cycles.py), so the collector's walks
-    over every answer kept to the end only cost time: a twentieth of summary at 800 returns, a quarter of a board
-    report. Every command of the group but `generate` and `actions`, which may write an xlsxwriter workbook (a web of
-    cycles) per agency or per owner, and read with the collector off all the same (workflow)."""
+    ends with the command, and what it reads, merges, rolls up and prints makes no reference cycles (the one workbook
+    or report it may write does, with what is rendered into it: freed with the process; tests/test_no_cycles.py), so
+    the collector's walks over every answer kept to the end only cost time: a twentieth of summary at 800 returns, a
+    quarter of a board report or of the action list. Every command of the group but `generate`, which writes an
+    xlsxwriter workbook (a web of cycles) per agency; `actions -o` frees each of its workbooks' cycles as it is
+    written (memory.cycles_freed)."""
 
     def invoke(self, ctx: click.Context):
         from baseline.memory import no_cycle_collection
@@ -545,7 +545,7 @@ def status(config: str, files: tuple[str, ...], as_of: str | None, fmt: str) -> 
 # --- actions -------------------------------------------------------------------------------------------------
 
 
-@cli.command(cls=click.Command)  # the collector on: with -o, one xlsxwriter workbook (cycles) per owner or agency
+@cli.command()
 @click.argument("merged", metavar="MERGED.xlsx", type=click.Path(dir_okay=False))
 @click.option("--by", type=click.Choice(["owner", "agency"]), default="owner", show_default=True,
               help="One group (and with -o one file) per owner, or per agency.")

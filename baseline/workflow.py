@@ -63,7 +63,7 @@ from baseline.intake import (  # the commands that write nothing live there and 
     validate_files,
 )
 from baseline.issues import BaselineError, Problem
-from baseline.memory import give_back_large_blocks, no_cycle_collection
+from baseline.memory import cycles_freed, give_back_large_blocks, no_cycle_collection
 from baseline.merge import (
     MultiAgencyAssessment,
 )
@@ -345,7 +345,8 @@ def _write_action_files(outcome: ActionsOutcome, folder: Path, fmt: str, text: C
     folder.mkdir(parents=True, exist_ok=True)
     for group, target in zip(groups, targets):
         if text is None:
-            write_action_list_workbook(target, group, heading=outcome.heading, themes=outcome.themes, force=True)
+            with cycles_freed():  # each workbook (xlsxwriter's) a web of cycles: one per owner, freed as it is done
+                write_action_list_workbook(target, group, heading=outcome.heading, themes=outcome.themes, force=True)
         else:
             one = ActionList(listed.by, listed.as_of, [group])
             atomic_write(target, lambda tmp, one=one: tmp.write_text(text(one, outcome), encoding="utf-8"), force=True)
