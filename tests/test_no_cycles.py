@@ -71,11 +71,17 @@ def _cyclic_garbage() -> list[object]:
         gc.garbage.clear()
 
 
-def test_reading_merging_and_rolling_up_returns_good_and_bad_make_no_reference_cycles(returns, tmp_path):
-    good, bad = returns
-    merged = tmp_path / "merged.xlsx"
+def _merged(good: Path, folder: Path) -> Path:
+    """The good returns merged (with the collector on), and whatever that left in cycles collected."""
+    merged = folder / "merged.xlsx"
     assert workflow.merge_files([good], merged, as_of=DAY).ok
     gc.collect()
+    return merged
+
+
+def test_reading_merging_and_rolling_up_returns_good_and_bad_make_no_reference_cycles(returns, tmp_path):
+    good, bad = returns
+    merged = _merged(good, tmp_path)
     with memory.no_cycle_collection():
         report = intake.validate_files([good, bad])
         assert not report.valid and len(report.files) == 10  # every bad one read, and reported
@@ -242,9 +248,7 @@ def test_cycles_freed_frees_what_the_block_left_in_cycles_and_walks_nothing_olde
 
 def test_actions_written_one_workbook_per_owner_leave_no_cycles(returns, tmp_path):
     good, _ = returns
-    merged = tmp_path / "merged.xlsx"
-    assert workflow.merge_files([good], merged, as_of=DAY).ok
-    gc.collect()
+    merged = _merged(good, tmp_path)
     with memory.no_cycle_collection():
         outcome = workflow.actions_file(merged, today=DAY, output_dir=tmp_path / "owners", fmt="table")
         assert len(outcome.written) >= 1 and all(path.suffix == ".xlsx" for path in outcome.written)

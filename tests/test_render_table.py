@@ -225,14 +225,19 @@ def test_a_line_that_fits_is_wrapped_as_splitting_and_dividing_it_would():
             assert all(line is not text for line in found)  # a copy: the caller's text is left as it was
 
 
-@pytest.mark.parametrize("colour", [False, True])
-@pytest.mark.parametrize("columns", [None, "40", "160"])
-def test_a_block_is_printed_at_once_as_say_prints_each_line(colour, columns, monkeypatch):
-    """block() prints its head and lines in one go: the same bytes as say() printing each, styles included."""
+def _terminal_columns(monkeypatch, columns: str | None) -> None:
+    """COLUMNS as a terminal of that width sets it, or unset (None)."""
     if columns:
         monkeypatch.setenv("COLUMNS", columns)
     else:
         monkeypatch.delenv("COLUMNS", raising=False)
+
+
+@pytest.mark.parametrize("colour", [False, True])
+@pytest.mark.parametrize("columns", [None, "40", "160"])
+def test_a_block_is_printed_at_once_as_say_prints_each_line(colour, columns, monkeypatch):
+    """block() prints its head and lines in one go: the same bytes as say() printing each, styles included."""
+    _terminal_columns(monkeypatch, columns)
     head = Text("1.2.3 · ")
     head.append("Not met", style="bold red")
     head.append(" · risk flagged", style="bold")
@@ -254,10 +259,7 @@ def test_a_block_is_printed_at_once_as_say_prints_each_line(colour, columns, mon
 def test_blocks_are_printed_at_once_as_block_prints_each(colour, columns, monkeypatch):
     """blocks() prints many blocks in one go: the same bytes as block() printing each, styles included (a block with
     neither head nor lines prints nothing either way)."""
-    if columns:
-        monkeypatch.setenv("COLUMNS", columns)
-    else:
-        monkeypatch.delenv("COLUMNS", raising=False)
+    _terminal_columns(monkeypatch, columns)
     head = Text("1.2.3 · ")
     head.append("Not met", style="bold red")
     items = [(head, [", ".join(f"Bench Agency {i:05d}" for i in range(30)), Text("styled [x]", style="green")]),
