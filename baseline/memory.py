@@ -59,7 +59,8 @@ def cycles_freed():
     """What the block leaves in reference cycles (an xlsxwriter workbook written in it) freed at its end, with the
     collector on or off: a collection that walks only the objects made since the block began, everything older
     being frozen out of its sight first (gc.freeze), so that writing one small workbook per owner does not walk the
-    whole merged workbook read before, once per owner."""
+    whole merged workbook read before, once per owner. Afterwards every object is unfrozen, also any a caller had
+    frozen itself (baseline freezes nothing else before its exit)."""
     gc.freeze()
     try:
         yield
