@@ -14,7 +14,7 @@ from collections import Counter
 from dataclasses import dataclass, field, fields
 from enum import Enum
 from operator import attrgetter
-from typing import Iterable, Mapping
+from typing import Iterable, Mapping, Sequence
 
 
 class Choice(str, Enum):
@@ -150,11 +150,12 @@ class Answer:
     Answer.__dict__[f.name].__set__ for f in fields(Answer))
 
 
-def answer_from_row(row: tuple) -> Answer:
-    """Answer(*row) at half the cost, `row` being every field but `cells` in order (cells left empty): a frozen
-    dataclass's __init__ sets each field through object.__setattr__, this sets each slot directly. The same object
-    (type, fields, equality); 40,800 answers come back from the reading processes in a national summary.
-    tests/test_assessment.py holds it to Answer(*row)."""
+def answer_from_row(row: Sequence, cells: dict[str, str] | None = None) -> Answer:
+    """Answer(*row, cells=cells) at half the cost, `row` being every field but `cells` in order (cells empty when not
+    given): a frozen dataclass's __init__ sets each field through object.__setattr__, this sets each slot directly.
+    The same object (type, fields, equality); 40,800 answers come back from the reading processes in a national
+    summary, and a return's plain rows are read so (checks.AnswerRules.plain_answer). tests/test_assessment.py holds
+    it to Answer(*row, cells=cells)."""
     answer = object.__new__(Answer)
     _set_recommendation(answer, row[0])
     _set_relevant(answer, row[1])
@@ -167,7 +168,7 @@ def answer_from_row(row: tuple) -> Answer:
     _set_action_status(answer, row[8])
     _set_risk(answer, row[9])
     _set_completed_by(answer, row[10])
-    _set_cells(answer, {})
+    _set_cells(answer, {} if cells is None else cells)
     return answer
 
 

@@ -264,7 +264,6 @@ if ANSWER_ROW[0] != "recommendation" or MISSING in _ANSWER_DEFAULTS:  # say so a
     raise TypeError("plain_answer builds an Answer by position: the recommendation first, and every other field but "
                     "the cells with a plain default")
 _ANSWER_POSITION = {name: index for index, name in enumerate(ANSWER_ROW)}
-_set_cells = Answer.__dict__["cells"].__set__  # the slot's own setter (a frozen dataclass: answer_from_row's way)
 
 
 class AnswerRules:
@@ -461,8 +460,7 @@ class AnswerRules:
             filled = answered = True
         if answered:
             self.answered = True
-        answer = answer_from_row(values)
-        _set_cells(answer, refs)
+        answer = answer_from_row(values, refs)
         if filled:  # a blank row cannot be inconsistent
             self._consistency(answer, columns, lambda key: (r, columns[key]), _NONE_INVALID)
         return answer

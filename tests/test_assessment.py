@@ -88,6 +88,8 @@ def test_an_answer_from_its_row_is_the_answer_its_init_makes():
     assert type(made) is Answer and made == built and hash(made) == hash(built) and repr(made) == repr(built)
     assert all(getattr(made, name) is value for name, value in zip(ANSWER_ROW, row))  # each value in its own slot
     assert made.cells == {} and made.cells is not answer_from_row(row).cells
+    refs = {"owner": "G7"}
+    assert answer_from_row(row, refs) == Answer(*row, cells=refs) and answer_from_row(row, refs).cells is refs
     assert answer_row(Answer(*row, cells={"owner": "G7"})) == row  # its values back, without the cells
     assert answer_from_row(("1.1.2",) + (None,) * 10) != built
     with pytest.raises(FrozenInstanceError):
