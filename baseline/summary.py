@@ -100,17 +100,23 @@ def _action_rows(assessment: MultiAgencyAssessment, as_of: dt.date) -> list[tupl
     summary's 26,400 were walked again by every full collection while it printed. An answer is an action when
     Answer.is_action; it is overdue when Answer.is_overdue: both worked out here from the action and owner stripped
     once."""
-    populations = {r.id: r.population for r in assessment.guideline.recommendations}
+    populations = _populations(assessment.guideline)
     rows: list[tuple] = []
     for result in assessment.results:
-        _add_action_rows(rows.append, result, populations.get(result.recommendation, "all"), as_of)
+        _add_action_rows(rows.append, result, populations, as_of)
     return rows
 
 
-def _add_action_rows(append, result: RecommendationResult, population: str, as_of: dt.date) -> None:
+def _populations(guideline) -> dict[str, str]:
+    """Each recommendation's population, by id (an action row carries it)."""
+    return {r.id: r.population for r in guideline.recommendations}
+
+
+def _add_action_rows(append, result: RecommendationResult, populations: Mapping[str, str], as_of: dt.date) -> None:
     """_action_rows of one recommendation's answers, each given to `append` (summarise calls it as it rolls each
-    recommendation up, while its answers are at hand)."""
+    recommendation up, while its answers are at hand). `populations`: _populations of the guideline."""
     rec_id, section = result.recommendation, result.section
+    population = populations.get(rec_id, "all")
     codes = _ACTION_STATUS_CODES
     for agency, answer in result.answers.items():
         if not (answer.action or answer.owner):  # most answers without an action go no further
@@ -323,12 +329,11 @@ def summarise(assessment: MultiAgencyAssessment, *, as_of: dt.date | None = None
     system = []
     gaps = []
     rows: list[tuple] = []  # the returns' own actions (when no plan is given), made as each result is rolled up
-    add_rows = rows.append if actions is None else None
-    populations = {r.id: r.population for r in guideline.recommendations}
+    populations = _populations(guideline) if actions is None else None
     for result in results:
         answers = result.answers
-        if add_rows is not None:
-            _add_action_rows(add_rows, result, populations.get(result.recommendation, "all"), as_of)
+        if populations is not None:
+            _add_action_rows(rows.append, result, populations, as_of)
         codes = [code_of[answer.relevant, answer.meets] for answer in answers.values()]
         status = _SYSTEM_OF_CODES[frozenset(codes)] if codes else result.status  # (result.status: uncovered)
         system.append(status)
