@@ -34,11 +34,12 @@ def give_back_large_blocks() -> bool:
 
 
 # Python's cyclic collector runs every few hundred allocations and now and then walks every object alive. Reading,
-# merging, rolling up and writing hundreds of returns make millions of objects that live to the end and form no
-# cycles (tests/test_no_cycles.py holds the reading of good and bad returns, the merge, the roll-up and the write to
-# that), so those walks only cost time: without them, summary at 800 returns took 0.92 s instead of 0.97, merge
-# 8.0 s instead of 9.0, a board report 2.45 s instead of 3.3, at the same peak memory. Work that does make cycles
-# (xlsxwriter's workbooks, one per agency in `generate`; matplotlib's figures) is left to the collector.
+# merging and rolling up hundreds of returns make millions of objects that live to the end and form no cycles
+# (tests/test_no_cycles.py holds the reading of good and bad returns, the merge and the roll-up to that), so those
+# walks only cost time: without them, summary at 800 returns took 0.92 s instead of 0.97, merge 8.0 s instead of 9.0,
+# at the same peak memory. What does make cycles is one workbook or report per command (freed with the process:
+# cli.CommandWithoutCollector), or one xlsxwriter workbook per owner (cycles_freed) or per agency (`generate` keeps
+# the collector).
 
 
 @contextmanager
