@@ -20,6 +20,13 @@ def _run(code: str, cache: str) -> str:
     return done.stdout.strip()
 
 
+def _cli_then(args: list[str], then: str) -> str:
+    """Code that runs `baseline ARGS` in a fresh process and prints "exit CODE" and `then` (Python expressions)."""
+    return ("import sys\nfrom baseline.cli import cli\n"
+            f"try:\n    cli({args!r})\nexcept SystemExit as done:\n    code = done.code\n"
+            f"print('exit', code, {then})")
+
+
 def test_validate_and_summary_import_no_writer_chart_or_template_library(tmp_path):
     loaded = _run("import sys, baseline.cli, baseline.intake, baseline.combine, baseline.render; "
                   f"print(','.join(m for m in {HEAVY!r} if m in sys.modules))", str(tmp_path))
@@ -88,9 +95,8 @@ ONLY_WHEN_NEEDED = ("yaml", "pydantic", "concurrent.futures", "multiprocessing",
 
 def test_one_file_validate_with_a_warm_cache_imports_no_yaml_pydantic_pool_or_ole_reader(tmp_path):
     workbook = answered(generate_return(tmp_path, "return.xlsx"))
-    code = ("import sys\nfrom baseline.cli import cli\n"
-            f"try:\n    cli(['validate', {str(workbook)!r}])\nexcept SystemExit as done:\n    code = done.code\n"
-            f"print('exit', code, ','.join(m for m in {ONLY_WHEN_NEEDED + HEAVY!r} if m in sys.modules))")
+    code = _cli_then(["validate", str(workbook)],
+                     f"','.join(m for m in {ONLY_WHEN_NEEDED + HEAVY!r} if m in sys.modules)")
     cache = str(tmp_path / "cache")
     _run("from baseline import catalogue; catalogue.load('NG225')", cache)  # warms the encoding cache
     assert _run(code, cache).splitlines()[-1] == "exit 0"  # valid, and none of them loaded
@@ -99,10 +105,8 @@ def test_one_file_validate_with_a_warm_cache_imports_no_yaml_pydantic_pool_or_ol
 def test_validate_with_a_config_and_warm_caches_imports_no_yaml_or_pydantic(tmp_path):
     """A config once checked comes from the config cache (catalogue.load_config): no YAML read, nothing checked."""
     workbook = answered(generate_return(tmp_path, "return.xlsx"))
-    code = ("import sys\nfrom baseline.cli import cli\n"
-            f"try:\n    cli(['validate', {str(workbook)!r}, '--config', {str(EXAMPLE)!r}])\n"
-            "except SystemExit as done:\n    code = done.code\n"
-            f"print('exit', code, ','.join(m for m in {ONLY_WHEN_NEEDED + HEAVY!r} if m in sys.modules))")
+    code = _cli_then(["validate", str(workbook), "--config", str(EXAMPLE)],
+                     f"','.join(m for m in {ONLY_WHEN_NEEDED + HEAVY!r} if m in sys.modules)")
     cache = str(tmp_path / "cache")
     _run(f"from baseline import catalogue; catalogue.load_config({str(EXAMPLE)!r})", cache)  # warms both caches
     assert _run(code, cache).splitlines()[-1] == "exit 1"  # another area's return (exit 1), and none of them loaded
@@ -119,22 +123,18 @@ NOT_FOR_VALIDATE = ("baseline.combine", "baseline.xlsx.merged.reader", "baseline
 
 def test_one_file_validate_loads_no_merge_summary_or_other_commands_renderers(tmp_path):
     workbook = answered(generate_return(tmp_path, "return.xlsx"))
-    code = ("import sys\nfrom baseline.cli import cli\n"
-            f"try:\n    cli(['validate', {str(workbook)!r}])\nexcept SystemExit as done:\n    code = done.code\n"
-            "print('exit', code, 'baseline.render.validation' in sys.modules, "
-            f"'loaded:' + ','.join(m for m in {NOT_FOR_VALIDATE!r} if m in sys.modules))")
+    code = _cli_then(["validate", str(workbook)], "'baseline.render.validation' in sys.modules, "
+                     f"'loaded:' + ','.join(m for m in {NOT_FOR_VALIDATE!r} if m in sys.modules)")
     assert _run(code, str(tmp_path / "cache")).splitlines()[-1] == "exit 0 True loaded:"  # its own renderer only
 
 
 def test_summary_on_a_pipe_loads_no_progress_line_and_no_other_commands_renderers(tmp_path):
     """The progress line is drawn only on a terminal: on a pipe (as here) rich.progress is never imported."""
     workbook = answered(generate_return(tmp_path, "return.xlsx"))
-    code = ("import sys\nfrom baseline.cli import cli\n"
-            f"try:\n    cli(['summary', {str(workbook)!r}, '--as-of', '2027-03-01'])\n"
-            "except SystemExit as done:\n    code = done.code\n"
-            "print('exit', code, 'baseline.render.summary' in sys.modules, 'loaded:' + ','.join(m for m in "
-            "('rich.progress', 'baseline.render.actions', 'baseline.render.rounds', 'baseline.render.recs') "
-            "if m in sys.modules))")
+    code = _cli_then(["summary", str(workbook), "--as-of", "2027-03-01"],
+                     "'baseline.render.summary' in sys.modules, 'loaded:' + ','.join(m for m in "
+                     "('rich.progress', 'baseline.render.actions', 'baseline.render.rounds', 'baseline.render.recs') "
+                     "if m in sys.modules)")
     assert _run(code, str(tmp_path / "cache")).splitlines()[-1] == "exit 0 True loaded:"
 
 
