@@ -1,4 +1,4 @@
-from baseline.cli import cli
+from baseline.cli import main
 
 if __name__ == "__main__":
-    cli()
+    main()

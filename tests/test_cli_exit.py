@@ -4,10 +4,13 @@ command's output and exit code are whole all the same."""
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import subprocess
 import sys
+
+import pytest
 
 from baseline import intake
 from tests.hostile import answered, generate_return
@@ -39,3 +42,103 @@ def test_an_invalid_return_still_exits_1_with_its_whole_report(tmp_path):
     done = _run("validate", str(broken), "--format", "text", cache=tmp_path / "cache")
     assert done.returncode == 1 and done.stdout.splitlines()[-1] == "frozen at exit: True"
     assert done.stdout.startswith(str(broken)) and done.stderr == "0 of 1 file valid.\n"
+
+
+# cli.main, as the console script runs it: exit handlers still run (one registered before it), the output is whole and
+# the exit code kept.
+_MAIN = ("import atexit, sys\n"
+         "atexit.register(lambda: print('exit handlers ran', file=sys.stderr))\n"
+         "from baseline.cli import main\n"
+         "sys.argv[0] = 'baseline'\n"
+         "main()\n")
+
+
+def _main(*args: str, cache) -> subprocess.CompletedProcess:
+    env = {**os.environ, "XDG_CACHE_HOME": str(cache)}
+    return subprocess.run([sys.executable, "-c", _MAIN, *args], capture_output=True, text=True, env=env)
+
+
+def test_as_the_baseline_command_the_output_and_exit_code_are_whole(tmp_path):
+    workbook = answered(generate_return(tmp_path, "return.xlsx"))
+    done = _main("validate", str(workbook), "--format", "json", cache=tmp_path / "cache")
+    assert done.returncode == 0
+    assert json.loads(done.stdout) == intake.validate_files([workbook]).to_dict()
+    assert done.stderr == "1 of 1 file valid.\nexit handlers ran\n"
+
+
+def test_as_the_baseline_command_exit_codes_1_and_2_are_kept(tmp_path):
+    broken = tmp_path / "broken.xlsx"
+    broken.write_bytes(b"PK\x03\x04 not really a workbook")
+    done = _main("validate", str(broken), cache=tmp_path / "cache")
+    assert done.returncode == 1 and done.stdout.startswith(f"✗ {broken}: 1 error")
+    assert done.stderr == "0 of 1 file valid.\nexit handlers ran\n"
+    done = _main("no-such-command", cache=tmp_path / "cache")
+    assert done.returncode == 2 and "No such command 'no-such-command'" in done.stderr
+    assert done.stderr.endswith("exit handlers ran\n")
+
+
+class _Ended(Exception):
+    pass
+
+
+@pytest.fixture
+def ending(monkeypatch) -> list:
+    """cli._exit_now's os._exit and exit handlers, recorded instead of run: [("handlers",), ("exit", code)]."""
+    import atexit
+
+    from baseline import cli
+
+    seen: list = []
+
+    def exit_(code):
+        seen.append(("exit", code))
+        raise _Ended
+
+    monkeypatch.setattr(cli.os, "_exit", exit_)
+    monkeypatch.setattr(atexit, "_run_exitfuncs", lambda: seen.append(("handlers",)))
+    return seen
+
+
+@pytest.mark.parametrize("code, status", [(0, 0), (None, 0), (1, 1), (2, 2), (3, 3)])
+def test_the_process_ends_with_the_commands_code_once_exit_handlers_have_run(ending, code, status):
+    from baseline.cli import _exit_now
+
+    with pytest.raises(_Ended):
+        _exit_now(SystemExit(code))
+    assert ending == [("handlers",), ("exit", status)]
+
+
+def test_a_message_as_exit_code_another_thread_or_output_that_cannot_be_flushed_end_as_usual(ending, monkeypatch):
+    import threading
+
+    from baseline.cli import _exit_now
+
+    _exit_now(SystemExit("a message the interpreter prints"))
+    gate = threading.Event()
+    worker = threading.Thread(target=gate.wait)
+    worker.start()
+    try:
+        _exit_now(SystemExit(0))
+    finally:
+        gate.set()
+        worker.join()
+
+    class ClosedPipe(io.StringIO):
+        def flush(self):
+            raise BrokenPipeError
+
+    monkeypatch.setattr(sys, "stdout", ClosedPipe())
+    _exit_now(SystemExit(0))
+    assert ending == []  # returned each time, for the usual exit
+
+
+def test_python_m_baseline_and_the_console_script_run_main():
+    from pathlib import Path
+
+    import tomllib
+
+    from baseline import __main__
+
+    project = tomllib.loads((Path(__file__).parents[1] / "pyproject.toml").read_text())
+    assert project["project"]["scripts"]["baseline"] == "baseline.cli:main"
+    assert __main__.main.__module__ == "baseline.cli" and __main__.main.__name__ == "main"

@@ -9,6 +9,7 @@ import contextlib
 import datetime as dt
 import gc
 import io
+import json
 import shutil
 from collections import Counter
 from pathlib import Path
@@ -39,6 +40,27 @@ def test_the_collector_is_off_inside_and_as_it_was_afterwards():
             pass
         assert not gc.isenabled()  # off before: left off
     finally:
+        gc.enable()
+
+
+def test_when_the_process_ends_with_the_block_the_collector_stays_off_and_everything_alive_is_frozen():
+    keep = [[] for _ in range(10)]  # made before: frozen too, as is everything alive
+    try:
+        with memory.no_cycle_collection(process_ends=True):
+            made = [[] for _ in range(10)]
+        assert not gc.isenabled()
+        assert gc.get_freeze_count() >= len(keep) + len(made)
+        walked = {id(x) for x in gc.get_objects()}  # every generation's objects: the frozen are in none
+        assert gc.is_tracked(made[0]) and not any(id(x) in walked for x in made)
+    finally:
+        gc.unfreeze()
+        gc.enable()
+    with pytest.raises(RuntimeError), memory.no_cycle_collection(process_ends=True):
+        raise RuntimeError("a failed command ends the process too")
+    try:
+        assert not gc.isenabled() and gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
         gc.enable()
 
 
@@ -202,6 +224,24 @@ def test_summary_prints_with_the_collector_off_and_leaves_it_on(returns, monkeyp
     result = CliRunner().invoke(cli, ["summary", str(good)])
     assert result.exit_code == 0, result.output
     assert seen == [False] and gc.isenabled()
+
+
+def test_as_the_baseline_command_itself_a_command_leaves_the_collector_off_and_its_objects_frozen(returns):
+    """cli.main runs the group with obj=OWN_PROCESS: the process ends with the command, so nothing is walked again."""
+    from click.testing import CliRunner
+
+    from baseline.cli import OWN_PROCESS, cli
+
+    good, _ = returns
+    try:
+        result = CliRunner().invoke(cli, ["summary", str(good), "--format", "json", "--as-of", DAY.isoformat()],
+                                    obj=OWN_PROCESS)
+        assert not gc.isenabled() and gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
+        gc.enable()
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output) == combine.summarise_files([good], as_of=DAY).summary.to_dict()
 
 
 def test_generate_runs_with_the_collector_on(tmp_path, monkeypatch):
