@@ -7,19 +7,21 @@ and __hash__ 7 of them). Made by `record`, each with a docstring (else dataclass
 
 `record` makes the same dataclass (dataclasses.fields, replace, asdict and is_dataclass work) and adds the three
 methods, made from its fields by the shared code below, with the results dataclass's own give: __eq__ compares the
-tuples of the compare=True fields when both objects are of the same class, else NotImplemented; __repr__ is
-`QualName(field=value!r, ...)` of the repr=True fields, "..." for an object met again inside itself; a frozen class
-hashes the tuple of its hashed fields (hash=None follows compare), any other class is unhashable. A method the class
-writes itself is kept, as dataclass keeps it. They cost a little more per call than compiled ones: no command calls
-them in a loop (validate, summary, merge and status call none). __init__ stays compiled: some are hot, and a shared
-one would change every signature and message. So do a frozen class's __setattr__/__delattr__: dataclass compiles
-them with every frozen __init__ (which sets the fields past them).
+compare=True fields when both objects are of the same class (as tuples; from Python 3.13 one by one, as dataclass
+does there), else gives NotImplemented; __repr__ is `QualName(field=value!r, ...)` of the repr=True fields, "..."
+for an object met again inside itself; a frozen class hashes the tuple of its hashed fields (hash=None follows
+compare), any other class is unhashable. A method the class writes itself is kept, as dataclass keeps it. They cost
+a little more per call than compiled ones: no command calls them in a loop (validate, summary, merge and status call
+none). __init__ stays compiled: some are hot, and a shared one would change every signature and message. So do a
+frozen class's __setattr__/__delattr__: dataclass compiles them with every frozen __init__ (which sets the fields
+past them).
 tests/test_records.py holds every record to what dataclass would have made of it.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import sys
 from _thread import get_ident
 from operator import attrgetter
 from typing import Any, Callable, TypeVar
@@ -39,7 +41,7 @@ def record(cls: T | None = None, /, *, frozen: bool = False, slots: bool = False
         cls = dataclasses.dataclass(cls, eq=False, repr=False, frozen=frozen, slots=slots, kw_only=kw_only)
         fields = dataclasses.fields(cls)
         _add_new(cls, "__repr__", _repr([f.name for f in fields if f.repr]))
-        _add_new(cls, "__eq__", _eq(_values([f.name for f in fields if f.compare])))
+        _add_new(cls, "__eq__", _eq([f.name for f in fields if f.compare]))
         if not keeps_own_hash:
             hashed = [f.name for f in fields if (f.compare if f.hash is None else f.hash)]
             cls.__hash__ = _named(cls, _hash(_values(hashed))) if frozen else None
@@ -68,11 +70,26 @@ def _values(names: list[str]) -> Callable[[Any], tuple]:
     return lambda obj: ()
 
 
-def _eq(values: Callable[[Any], tuple]) -> Callable:
-    def __eq__(self, other):
-        if other.__class__ is self.__class__:
-            return values(self) == values(other)
-        return NotImplemented
+def _eq(names: list[str]) -> Callable:
+    if sys.version_info >= (3, 13):  # dataclass's __eq__ there: the object itself, else field by field with `and`
+        def __eq__(self, other):
+            if self is other:
+                return True
+            if other.__class__ is self.__class__:
+                equal = True
+                for name in names:
+                    equal = getattr(self, name) == getattr(other, name)
+                    if not equal:
+                        break
+                return equal
+            return NotImplemented
+    else:  # up to 3.12: the tuples of the fields compared
+        values = _values(names)
+
+        def __eq__(self, other):
+            if other.__class__ is self.__class__:
+                return values(self) == values(other)
+            return NotImplemented
 
     return __eq__
 

@@ -109,11 +109,24 @@ def test_eq_with_another_class_is_not_implemented(flags):
     assert mine.__eq__(child) is NotImplemented and child != mine
 
 
-def test_eq_compares_as_tuples_do():
+def test_eq_treats_identical_and_odd_values_as_dataclass_does():
+    """Up to Python 3.12 dataclass compares tuples (a value is equal to itself, even NaN), from 3.13 field by field
+    with `and` (an __eq__ that gives no bool shows through)."""
+
+    class Odd:
+        def __eq__(self, other):
+            return "odd"
+
     ours, theirs = _twins({})
     nan = float("nan")
-    assert (ours("a", nan) == ours("a", nan)) is (theirs("a", nan) == theirs("a", nan))  # the same object: equal
-    assert (ours("a", nan) == ours("a", float("nan"))) is (theirs("a", nan) == theirs("a", float("nan")))
+    for first, second in [(nan, nan), (nan, float("nan")), (Odd(), Odd())]:
+        mine, other = ours("a", first) == ours("a", second), theirs("a", first) == theirs("a", second)
+        assert mine == other and type(mine) is type(other)
+        mine, other = ours("a", first, tag=first) == ours("a", second), theirs("a", first, tag=first) == theirs(
+            "a", second)
+        assert mine == other and type(mine) is type(other)
+    sample, twin = ours("a", nan), theirs("a", nan)
+    assert (sample == sample) is (twin == twin)
 
 
 def test_a_frozen_record_hashes_its_hashed_fields():
