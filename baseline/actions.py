@@ -33,13 +33,14 @@ import functools
 import hashlib
 import re
 import unicodedata
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from enum import Enum
 from typing import Iterable, Mapping
 
 from baseline.assessment import ActionStatus, Answer, YesNo
 from baseline.issues import BaselineError
 from baseline.merge import MultiAgencyAssessment, agency_key
+from baseline.records import record
 from baseline.summary import NO_OWNER, Action
 
 MAX_LINKS = 20  # "Links to other actions" names at most this many, then says how many more
@@ -97,7 +98,7 @@ class Orphan(str, Enum):
     RETIRED = "recommendation-removed"  # its recommendation is not in this version of the encoding
 
 
-@dataclass(frozen=True, slots=True)  # slots: a national merge holds tens of thousands of rows
+@record(frozen=True, slots=True)  # slots: a national merge holds tens of thousands of rows
 class PlanRow:
     """One row of the merged workbook's `Actions` sheet.
 
@@ -163,7 +164,7 @@ class PlanRow:
         }
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class ReturnedFields:
     """What one agency's return said about one action's editable fields (blank where it said nothing)."""
 
@@ -305,7 +306,7 @@ def _take(row: PlanRow, source: PlanRow, name: str) -> PlanRow:
     return replace(row, **{name: getattr(source, name)})
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class FieldEdit:
     """One group edit: carried into the new plan, or overridden by the agency's new return."""
 
@@ -321,7 +322,7 @@ class FieldEdit:
                 "field": self.field, "group_value": self.group_value, "return_value": self.return_value}
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class KeptAction:
     """An action no longer in the returns, kept in the plan as the group left it."""
 
@@ -336,8 +337,10 @@ class KeptAction:
                 "reason": self.reason.value, "newly": self.newly}
 
 
-@dataclass
+@record
 class CarryReport:
+    """What `merge --update` did to the group's plan: edits carried or overridden, rows kept, restored, added."""
+
     carried: list[FieldEdit] = field(default_factory=list)
     overridden: list[FieldEdit] = field(default_factory=list)
     kept: list[KeptAction] = field(default_factory=list)
@@ -392,7 +395,7 @@ def _append_note(notes: str, line: str) -> str:
     return f"{notes.rstrip()}\n{line}" if notes.strip() else line
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class _NewMerge:
     """What the new merge holds, to tell why an action is no longer in its returns."""
 
@@ -565,7 +568,7 @@ def owner_name(owner: str) -> str:
     return _squash(owner) or NO_OWNER
 
 
-@dataclass
+@record
 class ActionGroup:
     """The actions of one owner (an (agency, owner) pair) or of one agency (owner None)."""
 
@@ -597,7 +600,7 @@ class ActionGroup:
                 "items": [r.to_dict(self.as_of) for r in self.rows]}
 
 
-@dataclass
+@record
 class ActionList:
     """What `baseline actions` shows: the plan, filtered, grouped by owner or by agency."""
 

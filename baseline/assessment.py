@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from dataclasses import dataclass, field, fields
+from dataclasses import field, fields
 from enum import Enum
 from operator import attrgetter
 from typing import Iterable, Mapping, Sequence
+
+from baseline.records import record
 
 
 class Choice(str, Enum):
@@ -101,7 +103,7 @@ def applicable_count(counts: dict[str, int]) -> int:
     return sum(n for status, n in counts.items() if status != Status.NOT_APPLICABLE.value)
 
 
-@dataclass(frozen=True, slots=True)  # slots: a national merge holds every agency's answers
+@record(frozen=True, slots=True)  # slots: a national merge holds every agency's answers
 class Answer:
     """One agency's answers for one recommendation, as read from a return (values already normalised)."""
 
@@ -189,7 +191,7 @@ def forget_cells(answers: Iterable[Answer]) -> None:
 _COMPLETED_BY = attrgetter("completed_by")
 
 
-@dataclass
+@record
 class AgencyReturn:
     """One agency's returned workbook, read and normalised.
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Callable, TypeVar
@@ -26,6 +25,7 @@ from baseline.config import AssessmentConfig, config_data, config_shape, parse_c
 from baseline.files import MAX_YAML_BYTES, load_yaml
 from baseline.guideline import Guideline, guideline_data, model_shape, parse_guideline, rebuild_guideline
 from baseline.issues import BaselineError, Problem
+from baseline.records import record
 
 ENV_VAR = "BASELINE_RECOMMENDATIONS"
 CACHE_FORMAT = "1"  # bump when the cache's layout changes
@@ -44,8 +44,10 @@ def search_roots() -> list[Path]:
     return [*extra, shipped_root()]
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Entry:
+    """One recommendation file on the search path: which guideline and version it encodes, and where it is."""
+
     guideline: str  # upper case, e.g. "NG225"
     version: str  # e.g. "2022-09-07"
     path: Path

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import MISSING, dataclass, fields
+from dataclasses import MISSING, fields
 from typing import Any, Callable, Container, Mapping, Sequence
 
 from baseline.assessment import ANSWER_ROW, ActionStatus, Answer, Choice, YesNo, answer_from_row
 from baseline.issues import Issue, make_issue
+from baseline.records import record
 from baseline.text import EXCEL_CELL_LIMIT, name_key, or_list, quote
 
 # --- vocabularies --------------------------------------------------------------------------------------------
@@ -36,8 +37,10 @@ def formula_value(formula: str, shown: str) -> str:
     return shown if shown_text and not _ERROR_VALUE.fullmatch(shown_text) else formula
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class AnswerField:
+    """One field of an Answer as the return formats read it: its kind and, for a choice, its vocabulary."""
+
     key: str  # attribute of assessment.Answer
     kind: str  # text | choice | date
     vocabulary: str | None = None  # key into VOCABULARIES for kind == "choice"

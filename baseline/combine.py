@@ -8,7 +8,7 @@ the summary, the action plan nor the merged workbook's reader. workflow.py re-ex
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import Callable, Iterable
 
@@ -30,13 +30,16 @@ from baseline.merge import (
     select_returns,
     unused_keeps,
 )
+from baseline.records import record
 from baseline.summary import Summary, summarise
 from baseline.text import name_key
 from baseline.xlsx.merged.reader import is_merged_workbook, read_if_merged
 
 
-@dataclass
+@record
 class MergeOutcome:
+    """What `baseline merge` produced: the report and, unless something blocks it, the merged assessment."""
+
     report: ValidationReport  # per file: its own issues plus merge-level ones (duplicate agency, other guideline)
     assessment: MultiAgencyAssessment | None  # None when anything blocks the merge
     plan: list[PlanRow] | None = None  # the group's action plan (None: the returns' own actions)
@@ -170,8 +173,10 @@ def _plan_within(plan: list[PlanRow], assessment: MultiAgencyAssessment) -> list
     return [row for row in plan if kept[row.agency] and row.section in sections]
 
 
-@dataclass
+@record
 class SummaryOutcome:
+    """What `baseline summary` produced: the report and, unless the files have errors, the summary."""
+
     report: ValidationReport
     summary: Summary | None  # None when the files have errors
 

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass, field, fields
+from dataclasses import field, fields
 from fnmatch import fnmatchcase
 from functools import lru_cache
 from pathlib import Path
@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Optional, Union
 from baseline.checks import YEAR_OUT_OF_RANGE, parse_date
 from baseline.guideline import Guideline, plain_objects, pydantic_problems
 from baseline.issues import BaselineError, Problem
+from baseline.records import record
 from baseline.text import MAX_NAME_LENGTH, name_key
 
 if TYPE_CHECKING:
@@ -47,7 +48,7 @@ _PHONE = re.compile(r"^\+?[0-9 ()\-.]+(?:\s*(?:ext\.?|x)\s*[0-9]+)?$", re.IGNORE
 _PLAIN = dict(frozen=True, slots=True, kw_only=True)
 
 
-@dataclass(**_PLAIN)
+@record(**_PLAIN)
 class Contact:
     """Whom to write to: an agency's contact (optional) or the facilitator."""
 
@@ -56,12 +57,12 @@ class Contact:
     phone: Optional[str]
 
 
-@dataclass(**_PLAIN)
+@record(**_PLAIN)
 class Facilitator(Contact):
     """The person who runs the assessment: shown on every workbook's Start here sheet."""
 
 
-@dataclass(**_PLAIN)
+@record(**_PLAIN)
 class Agency:
     """One agency assessed: its name, sectors, contact and the file-name patterns of its returns."""
 
@@ -78,7 +79,7 @@ class Agency:
         return list(dict.fromkeys(given))
 
 
-@dataclass(**_PLAIN)
+@record(**_PLAIN)
 class AssessmentConfig:
     """A checked assessment config: who is assessed, against what, by when."""
 
@@ -278,7 +279,7 @@ def _last_part(path: str) -> str:
 # --- which agency a file belongs to, by its name --------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class AmbiguousFile:
     """A file whose name matches the `files` patterns of more than one agency: the caller reports it."""
 
@@ -411,13 +412,15 @@ def parse_config(data: Any, file: str, load_guideline: Callable[[str], Guideline
 # --- naming the agency of files that carry none (NICE's own tool) ----------------------------------------------
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class AgencyAssignment:
+    """The agency (and its sectors) that a file carrying no agency of its own belongs to."""
+
     agency: str
     sectors: tuple[str, ...] = ()
 
 
-@dataclass
+@record
 class AgencyMap:
     """File-name patterns -> agency and sectors, for returns made with NICE's own tool (from the config's `files`
     patterns, or `--as-agency NAME` for every file). First match wins."""

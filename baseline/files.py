@@ -14,12 +14,13 @@ import re
 import signal
 import unicodedata
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
 from baseline.guideline import parse_yaml
 from baseline.issues import BaselineError, FileReport, make_issue
+from baseline.records import record
 
 # Spreadsheet-like files are returns (DESIGN.md "Folders"): each is read, or reported as an error saying why and
 # what to do; any other file in a folder is listed as skipped. Exit 0 never hides an unread return.
@@ -32,8 +33,10 @@ def is_ignored(path: Path) -> bool:
     return path.name.startswith(("~$", ".~lock", "."))
 
 
-@dataclass
+@record
 class ExpandedPaths:
+    """The paths a command was given, turned into the files to read and reports on what was not read."""
+
     files: list[Path] = field(default_factory=list)  # the files to read, once each, in order
     reports: list[FileReport] = field(default_factory=list)  # paths that hold nothing to read, said so
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import Callable, Iterable
@@ -21,6 +20,7 @@ from baseline.files import safe_filename, sweep_stale
 from baseline.guideline import Guideline
 from baseline.intake import check_agency_filter, pool_size
 from baseline.issues import BaselineError
+from baseline.records import record
 from baseline.rounds import prefill_returns
 from baseline.text import name_key
 from baseline.xlsx.agency.layout import Continues
@@ -33,8 +33,10 @@ from baseline.xlsx.agency.writer import (
 from baseline.xlsx.merged.reader import read_merged
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class GeneratedWorkbook:
+    """One agency workbook that `baseline generate` wrote."""
+
     path: Path
     agency: str
     sectors: list[str]
@@ -127,7 +129,7 @@ def generate_workbook(path: Path | str, guideline: Guideline, *, agency: str, se
     return GeneratedWorkbook(path, " ".join(agency.split()), list(sectors), count)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class PrefillSource:
     """Last round, to re-issue workbooks from (`generate --prefill`)."""
 

@@ -11,11 +11,12 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections.abc import Hashable
-from dataclasses import dataclass, field, fields, is_dataclass
+from dataclasses import field, fields, is_dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Literal, Optional
 
 from baseline.issues import BaselineError, Problem
+from baseline.records import record
 
 if TYPE_CHECKING:
     from pydantic import ValidationError
@@ -33,7 +34,7 @@ Population = Literal["all", "children_young_people", "adults"]
 _PLAIN = dict(frozen=True, slots=True, kw_only=True)
 
 
-@dataclass(**_PLAIN)
+@record(**_PLAIN)
 class Recommendation:
     """One numbered recommendation of the guideline, as the encoding holds it."""
 
@@ -47,7 +48,7 @@ class Recommendation:
     verified: bool  # number and content checked against a NICE source
 
 
-@dataclass(**_PLAIN)
+@record(**_PLAIN)
 class Subsection:
     """A titled group of recommendations within a section."""
 
@@ -55,7 +56,7 @@ class Subsection:
     recommendations: list[str]
 
 
-@dataclass(**_PLAIN)
+@record(**_PLAIN)
 class Section:
     """A section of the guideline (1.1, 1.2...) and its recommendations."""
 
@@ -87,7 +88,7 @@ def _iso_date(value: Any) -> Any:
     raise ValueError("must be a date in the form YYYY-MM-DD")
 
 
-@dataclass(**_PLAIN)
+@record(**_PLAIN)
 class Guideline:
     """One version of a guideline's encoding (a checked recommendation YAML file)."""
 
@@ -546,8 +547,10 @@ def dump_guideline(guideline: Guideline) -> str:
 # --- diff ----------------------------------------------------------------------------------------------------
 
 
-@dataclass
+@record
 class GuidelineDiff:
+    """What changed between two versions of an encoding (`recs diff`): recommendations and sections."""
+
     old: str
     new: str
     added: list[str] = field(default_factory=list)

@@ -10,7 +10,7 @@ re-exports every name here, so `workflow.validate_files` stays the one entry poi
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from functools import partial
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
@@ -23,6 +23,7 @@ from baseline.files import ExpandedPaths, expand_paths
 from baseline.guideline import Guideline
 from baseline.issues import ERROR, BaselineError, FileReport, ValidationReport, capped
 from baseline.issues import strict as make_strict
+from baseline.records import record
 from baseline.text import name_key
 from baseline.tracker import ReceivedFile, TrackerReport
 from baseline.xlsx.returns import ReadResult, read_return
@@ -39,7 +40,7 @@ def load_config(path: Path | str) -> tuple[AssessmentConfig, Guideline]:
     return catalogue.load_config(path)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Assessment:
     """An assessment config, read: who is asked about which guideline (`--config`, `status`)."""
 
@@ -69,8 +70,10 @@ class Assessment:
 # --- reading returns -----------------------------------------------------------------------------------------
 
 
-@dataclass
+@record
 class LoadedReturns:
+    """The returns read from the paths given, with the validation report and what was read or left out."""
+
     report: ValidationReport
     returns: list[AgencyReturn] = field(default_factory=list)  # only those read without error
     files_read: int = 0  # files opened (0: the paths held no workbook at all)

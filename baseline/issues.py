@@ -7,8 +7,10 @@ raises `BaselineError`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from typing import Iterable
+
+from baseline.records import record
 
 ERROR = "error"
 WARNING = "warning"
@@ -64,7 +66,7 @@ ISSUE_CODES: dict[str, str] = {
 }
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Issue:
     """One problem found in one file, at one place."""
 
@@ -136,7 +138,7 @@ def strict(issues: Iterable[Issue]) -> list[Issue]:
     return [replace(i, severity=ERROR) for i in issues]
 
 
-@dataclass
+@record
 class FileReport:
     """What validating one file found."""
 
@@ -172,8 +174,10 @@ class FileReport:
         }
 
 
-@dataclass
+@record
 class ValidationReport:
+    """What validating a set of files found: one FileReport per file, and the issues about the set as a whole."""
+
     files: list[FileReport] = field(default_factory=list)
     # Issues about the set of files rather than one of them (with --config: an agency with no return)
     issues: list[Issue] = field(default_factory=list)
@@ -196,7 +200,7 @@ class ValidationReport:
         return {"files": [f.to_dict() for f in self.files], "issues": [i.to_dict() for i in self.issues]}
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Problem:
     """A problem in a YAML file (recommendations or assessment config): file + YAML path + reason."""
 

@@ -11,17 +11,18 @@ agency of a sector it concerns has returned) is `not_assessed`, flagged `uncover
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from typing import Iterable
 
 from baseline.assessment import AgencyReturn, Answer, Status, answer_from_row, answer_row, system_status
 from baseline.guideline import Guideline
 from baseline.issues import Issue, make_issue
+from baseline.records import record
 from baseline.text import name_key
 from baseline.tracker import ReceivedFile, choose_return, common_stamp, duplicate_issue, kept_by
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class AgencySource:
     """Where one agency's answers came from (the merged workbook's `Sources` sheet)."""
 
@@ -46,8 +47,10 @@ class AgencySource:
         )
 
 
-@dataclass
+@record
 class RecommendationResult:
+    """One recommendation across the merged returns: each agency's answer, in agency order."""
+
     recommendation: str
     section: str
     answers: dict[str, Answer] = field(default_factory=dict)  # agency -> answer, in agency order
@@ -72,8 +75,10 @@ class RecommendationResult:
         return system_status(statuses.values())
 
 
-@dataclass
+@record
 class MultiAgencyAssessment:
+    """The returns of several agencies merged: the agencies and one result per recommendation."""
+
     guideline: Guideline
     agencies: list[AgencySource]
     results: list[RecommendationResult]  # one per recommendation of the encoding, in guideline order

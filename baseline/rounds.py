@@ -17,7 +17,7 @@ Pure: data in, data out; no paths, no clock, no Excel (DESIGN.md "Rounds and ver
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from typing import Iterable, Mapping
 
 from baseline.actions import PlanRow, action_key, link_actions
@@ -26,6 +26,7 @@ from baseline.digest import answer_to_dict, answers_digest, unchanged_return  # 
 from baseline.guideline import Guideline, diff_guidelines
 from baseline.issues import BaselineError
 from baseline.merge import MultiAgencyAssessment, RecommendationResult, agency_key
+from baseline.records import record
 
 # --- compare -------------------------------------------------------------------------------------------------
 
@@ -50,7 +51,7 @@ def status_change(old: Status | None, new: Status | None) -> str:
     return "improved" if _RANK[new] > _RANK[old] else "worse"
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class RoundInfo:
     """Which merge one side of a comparison is (from the merged workbook's stamps)."""
 
@@ -65,8 +66,10 @@ class RoundInfo:
                 "as_of": self.as_of.isoformat() if self.as_of else None}
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class RecommendationChange:
+    """One recommendation's system status in two rounds (`compare`)."""
+
     recommendation: str
     section: str
     old: Status | None  # None: not in that assessment
@@ -81,7 +84,7 @@ class RecommendationChange:
                 "new": self.new.value if self.new else None, "change": self.change}
 
 
-@dataclass
+@record
 class ActionChanges:
     """Action IDs, by what happened to them between the two plans."""
 
@@ -96,8 +99,10 @@ class ActionChanges:
                 "still_overdue": len(self.still_overdue), "dropped": len(self.dropped)}
 
 
-@dataclass
+@record
 class Comparison:
+    """Two rounds of the assessment side by side (`baseline compare`): statuses, agencies and actions."""
+
     old: RoundInfo
     new: RoundInfo
     guideline: str  # GUIDELINE@VERSION both sides share
@@ -238,7 +243,7 @@ def compare_plans(old_plan: Iterable[PlanRow], new_plan: Iterable[PlanRow], *, o
 # --- migrate -------------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class RemovedAnswer:
     """An answer to a recommendation the target version no longer has: kept in the report, not in the output."""
 
@@ -252,8 +257,10 @@ class RemovedAnswer:
                 "status": self.answer.status.value, "answer": answer_to_dict(self.answer)}
 
 
-@dataclass
+@record
 class MigrationReport:
+    """What `baseline migrate` did to the answers: kept, added, blanked, moved or removed."""
+
     old: str  # GUIDELINE@VERSION
     new: str
     kept: int = 0  # answers carried across

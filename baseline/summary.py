@@ -12,7 +12,7 @@ Two views of the same answers, side by side everywhere (DESIGN.md "Statuses"):
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import field
 from itertools import combinations, starmap
 from operator import itemgetter
 from typing import Iterable, Mapping
@@ -30,6 +30,7 @@ from baseline.assessment import (
     system_status,
 )
 from baseline.merge import MultiAgencyAssessment, RecommendationResult, agency_key
+from baseline.records import record
 
 NO_OWNER = "(no owner)"
 _VALUES = {status: status.value for status in Status}  # an enum's .value is a Python call: once per gap and agency
@@ -62,7 +63,7 @@ def met_percent(counts: Mapping[str, int]) -> float | None:
     return round(100 * counts[Status.MET.value] / applicable, 1) if applicable else None
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Action:
     """One action: an answer row with an action or an owner (the merged workbook's `Actions` sheet)."""
 
@@ -154,7 +155,7 @@ _TALLIED = itemgetter(0, 4, 5, 7, 9)  # what _owner_loads reads of an action row
 # overdue
 
 
-@dataclass
+@record
 class OwnerLoad:
     """The actions of one owner in one agency: the same job title in two agencies is two owners."""
 
@@ -237,8 +238,10 @@ class _ActionRows(list):
     the merged assessment, whose answers the collector would otherwise walk while the summary is printed."""
 
 
-@dataclass
+@record
 class Summary:
+    """The roll-up `baseline summary` prints: statuses by section and agency, gaps, owners and actions."""
+
     guideline: str
     version: str
     title: str

@@ -13,12 +13,12 @@ from __future__ import annotations
 import datetime as dt
 import posixpath
 import re
-from dataclasses import dataclass
 from typing import Iterable, Sequence
 
 from baseline.config import Agency, AmbiguousFile, AssessmentConfig, Contact, agency_for_file
 from baseline.guideline import Guideline
 from baseline.issues import ERROR, FileReport, Issue, make_issue
+from baseline.records import record
 from baseline.text import name_key as agency_key  # the one name rule (merge.agency_key is the same)
 
 VALID = "valid"
@@ -38,7 +38,7 @@ UNPLACED = "unplaced"
 _MAX_ERRORS_SHOWN = 3  # the chase list names the first few errors of an invalid return; validate lists them all
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class ReceivedFile:
     """One returned file, as the readers found it."""
 
@@ -68,8 +68,10 @@ class ReceivedFile:
                    issues=tuple(report.issues), **found)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class UnexpectedFile:
+    """A received file that is not the return of an agency the config expects, and why."""
+
     path: str
     reason: str  # a sentence for the facilitator: what the file is and what to do
     kind: str  # OTHER_AREA, OTHER_GUIDELINE, UNEXPECTED_AGENCY, AMBIGUOUS or UNPLACED
@@ -78,7 +80,7 @@ class UnexpectedFile:
         return {"path": self.path, "reason": self.reason}
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class AgencyRow:
     """One agency of the config and what it has sent."""
 
@@ -107,8 +109,10 @@ class AgencyRow:
         }
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class TrackerReport:
+    """`baseline status`: which of the config's agencies have sent their return, and what else came in."""
+
     area: str
     round: str | None
     guideline: str

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 from contextlib import nullcontext
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import Callable, Iterable, Mapping
 
@@ -67,6 +67,7 @@ from baseline.memory import cycles_freed, give_back_large_blocks, no_cycle_colle
 from baseline.merge import (
     MultiAgencyAssessment,
 )
+from baseline.records import record
 from baseline.rounds import (
     Comparison,
     MigrationReport,
@@ -223,8 +224,10 @@ def _check_same_encoding(old: Guideline, new: Guideline, previous: Path) -> None
 # --- report --------------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class ReportOutcome:
+    """The board report `baseline report` wrote, with the summary (and comparison) it shows."""
+
     path: Path
     summary: Summary
     progress: Comparison | None = None  # with a last round to compare with
@@ -274,8 +277,10 @@ def report_file(merged: Path | str, output: Path | str, render: Callable[..., st
 # --- actions -------------------------------------------------------------------------------------------------
 
 
-@dataclass
+@record
 class ActionsOutcome:
+    """What `baseline actions` shows or writes: the action list, its heading and the files written."""
+
     actions: ActionList  # what `baseline actions` shows (its JSON is actions.to_dict())
     heading: str  # area, round, guideline@version and the as-of date, for every output's header
     themes: dict[str, str]  # section id -> its label, for the Theme column
@@ -373,8 +378,10 @@ def _same_content(a: Path, b: Path) -> bool:
     return a.stat().st_size == b.stat().st_size and a.read_bytes() == b.read_bytes()
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class MigrationOutcome:
+    """The workbook `baseline migrate` wrote, its kind, and what became of the answers."""
+
     path: Path  # the workbook written
     kind: str  # "return" or "merged"
     report: MigrationReport

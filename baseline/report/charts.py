@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import io
 import re
-from dataclasses import dataclass
 from typing import Mapping, Sequence
 from xml.sax.saxutils import escape
 
@@ -20,10 +19,13 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from baseline.assessment import STATUS_ORDER, Status
+from baseline.records import record
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class StatusLook:
+    """How a status is drawn on the charts: bar colour, hatch pattern and the colour of its count."""
+
     colour: str
     hatch: str  # a pattern on the bar, so a status reads without colour (and in greyscale print)
     ink: str  # colour of a count written on the bar

@@ -9,7 +9,6 @@ Everything a return said reaches the page through the template's autoescaping, n
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from functools import lru_cache
 from typing import Mapping
 
@@ -19,6 +18,7 @@ from markupsafe import Markup
 from baseline import __version__
 from baseline.assessment import GAP_STATUSES, STATUS_ORDER, Status, applicable_count, system_status
 from baseline.guideline import Guideline
+from baseline.records import record
 from baseline.report.charts import stacked_bars
 from baseline.rounds import CHANGES, Comparison, RoundInfo
 from baseline.summary import Summary, met_percent
@@ -41,7 +41,7 @@ def long_date(day: dt.date) -> str:
     return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class StatusView:
     """A status as the page shows it: its word and symbol always beside its colour."""
 

@@ -7,9 +7,10 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import re
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any, Callable
 
+from baseline.records import record
 from baseline.text import clean_text, name_key
 
 _CELL_REF = re.compile(r"^\$?([A-Za-z]{1,3})\$?(\d+)$")
@@ -172,8 +173,10 @@ def spread_merges(grid: list[list[Any]], ranges: list[MergedRange]) -> dict[Posi
     return covered
 
 
-@dataclass
+@record
 class HeaderRow:
+    """Where a sheet's header row is and which column holds each key, as find_header_row found them."""
+
     row: int  # 0-based
     columns: dict[str, int]  # key -> 0-based column; the first column with a meaning wins
     headers: dict[int, str]  # 0-based column -> header text as found (every non-blank text cell of the row)

@@ -10,13 +10,14 @@ import functools
 import io
 import re
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any, Callable, Iterator
 
 from defusedxml.common import DefusedXmlException
 from defusedxml.ElementTree import iterparse
 from python_calamine import CalamineError, CalamineWorkbook, PasswordError
 
+from baseline.records import record
 from baseline.xlsx.cells import is_cell_ref, parse_cell_ref
 from baseline.xlsx.untrusted import CheckedFile, FileRefused, damaged, local_name, parse_xml
 
@@ -24,7 +25,7 @@ META_PREFIX = "baseline_"  # custom properties and defined names baseline stamps
 _TABLE_NS = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
 
 
-@dataclass
+@record
 class SourceWorkbook:
     """A checked file opened with python-calamine (values) next to its zip (structure)."""
 

@@ -10,11 +10,11 @@ from __future__ import annotations
 import hashlib
 import io
 import struct
-from dataclasses import dataclass
 from pathlib import Path
 
 from baseline.assessment import AgencyReturn
 from baseline.issues import FileReport, make_issue
+from baseline.records import record
 from baseline.xlsx.agency.layout import ASSESSMENT_SHEET, META_SHEET
 from baseline.xlsx.agency.reader import read_agency_source
 from baseline.xlsx.cells import cell_ref, normalise_header
@@ -36,8 +36,10 @@ from baseline.xlsx.untrusted import (
 )
 
 
-@dataclass
+@record
 class ReadResult:
+    """One returned file read: its report, and the return itself when it could be read."""
+
     report: FileReport  # issues for this file (path, agency, guideline, version filled when known)
     agency_return: AgencyReturn | None  # None when the file could not be read as a return at all
 
@@ -125,7 +127,7 @@ def _not_baseline(kind: str) -> str:
 LEGACY_KIND = "xls"
 
 
-@dataclass
+@record
 class LegacyFile:
     """An Excel 97-2003 (.xls) file, which untrusted.check_untrusted does not open (it is no zip): calamine reads
     its cells and merged ranges. It has no zip parts, so no properties, defined names or formulas are read from it;

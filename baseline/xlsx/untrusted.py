@@ -23,7 +23,7 @@ import zipfile
 import zlib
 from collections.abc import Collection
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from xml.etree.ElementTree import ParseError, TreeBuilder, XMLParser
 
@@ -31,6 +31,7 @@ import defusedxml.ElementTree as DET
 from defusedxml.common import DefusedXmlException
 
 from baseline.issues import BaselineError
+from baseline.records import record
 from baseline.xlsx.cells import KEPT, cell_ref, parse_cell_ref
 
 MAX_FILE_BYTES = 20 * 1024 * 1024  # a full NG225 return is well under 1 MB
@@ -79,7 +80,7 @@ def require_defusedxml() -> None:
 _NOT_MAPPED = object()
 
 
-@dataclass
+@record
 class CheckedFile:
     """An untrusted file that passed the checks: its bytes, their sha256, its kind and its zip directory.
 

@@ -7,10 +7,10 @@ the reader finds columns by these texts, never by position.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 
 from baseline.checks import VOCABULARIES as VOCABULARIES  # re-exported: the layout's dropdowns
 from baseline.guideline import Guideline, Recommendation
+from baseline.records import record
 from baseline.text import EXCEL_CELL_LIMIT as EXCEL_CELL_LIMIT  # re-exported: the layout's cell limit
 from baseline.xlsx.cells import column_letter as _letter
 
@@ -27,8 +27,10 @@ HEADER_ROW = 1  # on the Assessment sheet; data starts on the next row
 FIRST_DATA_ROW = HEADER_ROW + 1
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Column:
+    """One column of the agency workbook's Assessment sheet: its key, header, width and what may go in it."""
+
     key: str  # attribute name on assessment.Answer (or a read-only key)
     header: str  # exact header text; the reader matches it case- and whitespace-insensitively
     width: float
@@ -123,7 +125,7 @@ def recommendations_url(guideline: Guideline) -> str:
     return guideline.source.rstrip("/") + "/chapter/Recommendations"
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Continues:
     """The merged workbook a prefilled workbook continues (`generate --prefill`): stamped, and named on Start here."""
 
@@ -132,7 +134,7 @@ class Continues:
     sha256: str  # of its bytes: which file exactly, whatever it is renamed to
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class WorkbookJob:
     """One agency workbook to write: what every sheet writer needs."""
 

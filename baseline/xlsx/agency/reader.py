@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any, Callable
 
 from baseline import catalogue
@@ -17,6 +17,7 @@ from baseline.assessment import AgencyReturn, Answer
 from baseline.checks import AnswerRules
 from baseline.digest import unchanged_return
 from baseline.issues import FileReport, Issue, make_issue
+from baseline.records import record
 from baseline.text import EXCEL_CELL_LIMIT, is_too_long, quote
 from baseline.xlsx.agency import layout
 from baseline.xlsx.agency.layout import ASSESSMENT_SHEET, META_SHEET
@@ -46,8 +47,10 @@ _STAMP_KEYS = frozenset(layout.STAMP_KEYS)
 _cell_position = functools.lru_cache(maxsize=256)(parse_cell_ref)  # the same ten cells in every return
 
 
-@dataclass
+@record
 class Metadata:
+    """The stamps of a return's _baseline sheet, the cell each was read from, and the problems found."""
+
     values: dict[str, str]  # from the _baseline sheet, the one stamp every format keeps
     cells: dict[str, str]  # key -> cell of its value on the _baseline sheet ("B3")
     issues: list[Issue] = field(default_factory=list)

@@ -6,9 +6,8 @@ Pure data: no openpyxl import here.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from baseline.assessment import Status
+from baseline.records import record
 
 KIND = "merged"
 
@@ -53,8 +52,10 @@ HEADER_SEARCH_ROWS = 10  # the reader looks for a table's header row this far do
 POPULATION_LABELS = {"all": "All ages", "children_young_people": "Children and young people", "adults": "Adults"}
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class MergedColumn:
+    """One column of a merged workbook's sheets: its key, header and width."""
+
     key: str
     header: str  # the reader matches it case- and whitespace-insensitively (cells.normalise_header)
     width: float

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-from dataclasses import dataclass, field
+from dataclasses import field
 from itertools import chain, islice
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Mapping, TypeVar
@@ -41,6 +41,7 @@ from baseline.checks import (
 from baseline.guideline import Guideline
 from baseline.issues import BaselineError, Problem
 from baseline.merge import AgencySource, MultiAgencyAssessment, RecommendationResult, agency_key
+from baseline.records import record
 from baseline.text import or_list, quote, squash
 from baseline.xlsx.agency.layout import META_SHEET
 from baseline.xlsx.cells import cell_text, column_letter, find_header_row, normalise_header
@@ -144,8 +145,10 @@ def _resolve_guideline(meta: dict[str, str], path: Path) -> Guideline:
     return guideline
 
 
-@dataclass
+@record
 class _Table:
+    """One table of a merged workbook as read: its sheet, header row, column positions and rows."""
+
     sheet: str
     header_row: int  # 1-based
     positions: dict[str, int]  # column key -> 0-based index
@@ -304,7 +307,7 @@ def _keyed(guideline: Guideline, agencies: list[AgencySource],
                 yield (keys[source.agency], rec_key), kept
 
 
-@dataclass
+@record
 class MergedWorkbook:
     """What a merged workbook holds: the assessment (what the returns said, `All answers`), the group's action plan
     (`Actions`) and the stamps (`_baseline`: guideline, merged_at, as_of…)."""
@@ -321,7 +324,7 @@ class MergedWorkbook:
         return self.assessment.as_of
 
 
-@dataclass
+@record
 class MergedPlan:
     """A merged workbook as the next merge needs it: the group's plan and what the returns said about each action
     (`returned`: what actions.returned_values gives of its assessment), without the answers themselves, never all

@@ -4,7 +4,7 @@ encoding with a tool (`recs verify`)."""
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import Any
 
@@ -12,12 +12,15 @@ from baseline import catalogue
 from baseline.files import atomic_write
 from baseline.guideline import KEEP_LOCAL, Guideline, dump_guideline, parse_guideline
 from baseline.issues import BaselineError
+from baseline.records import record
 from baseline.xlsx.nice.layout import normalise_text
 from baseline.xlsx.nice.structure import NiceBat, read_bat
 
 
-@dataclass
+@record
 class ImportResult:
+    """What `recs import` built from NICE's tool: the encoding, where it went, and notes."""
+
     guideline: Guideline
     output: Path | None
     base: str | None  # the encoding summaries and sectors came from, e.g. "NG225@2022-09-07"
@@ -167,8 +170,10 @@ def _comparable(text: str | None) -> str:
     return " ".join(text.split()).rstrip(".:")
 
 
-@dataclass
+@record
 class VerifyResult:
+    """How an encoding differs from NICE's tool (`recs verify`): ids, sections, headings and text."""
+
     encoding: str  # "NG225@2022-09-07"
     against: str  # the BAT's path
     guideline: dict[str, str | None]  # {"encoding": "NG225", "nice": "NG225"}

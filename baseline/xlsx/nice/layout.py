@@ -14,10 +14,10 @@ Rows and columns are 1-based here, as NICE's users see them.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Any, Iterable
 
 from baseline.checks import find_date
+from baseline.records import record
 from baseline.text import clean_text, quote, squash
 from baseline.xlsx.cells import cell_text, column_letter, find_header_row, normalise_header, recommendation_id
 
@@ -159,7 +159,7 @@ def _first_date(values: list[Any]) -> str | None:
     return None
 
 
-@dataclass
+@record
 class Grid:
     """A sheet's values and fills as plain lists (openpyxl gives a merged range's value to its top-left cell only)."""
 

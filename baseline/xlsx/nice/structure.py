@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import io
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +14,7 @@ import openpyxl
 
 from baseline.guideline import id_key
 from baseline.issues import BaselineError
+from baseline.records import record
 from baseline.xlsx.cells import cell_text, normalise_header, recommendation_id
 from baseline.xlsx.nice.layout import (
     DATA_SHEET,
@@ -34,23 +35,29 @@ from baseline.xlsx.nice.layout import (
 from baseline.xlsx.untrusted import FileRefused, check_untrusted
 
 
-@dataclass
+@record
 class BatRecommendation:
+    """A recommendation as NICE's baseline assessment tool lists it, and its row."""
+
     id: str
     text: str | None
     year: str | None
     row: int
 
 
-@dataclass
+@record
 class BatSubsection:
+    """A subsection heading in NICE's tool, its row and the recommendations under it."""
+
     title: str
     row: int
     recommendations: list[str] = field(default_factory=list)
 
 
-@dataclass
+@record
 class BatSection:
+    """A section of NICE's tool: its heading (when it has one), subsections and recommendations."""
+
     id: str
     title: str | None  # None when the tool has recommendations of this section but no heading row for it
     row: int | None
@@ -58,7 +65,7 @@ class BatSection:
     recommendations: list[BatRecommendation] = field(default_factory=list)
 
 
-@dataclass
+@record
 class NiceBat:
     """What a NICE baseline assessment tool says about its guideline: ids, headings, text, dates."""
 
