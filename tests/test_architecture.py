@@ -10,7 +10,7 @@ from pathlib import Path
 PACKAGE = Path(__file__).parent.parent / "baseline"
 CORE = {"baseline.guideline", "baseline.assessment", "baseline.checks", "baseline.merge", "baseline.summary",
         "baseline.issues", "baseline.text", "baseline.actions", "baseline.tracker", "baseline.rounds",
-        "baseline.digest", "baseline.config"}
+        "baseline.digest", "baseline.config", "baseline.records"}
 IO_MODULES = ("baseline.xlsx", "baseline.files", "baseline.catalogue", "baseline.workflow",
               "baseline.render", "baseline.cli", "click", "rich", "openpyxl", "python_calamine")
 
