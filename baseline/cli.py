@@ -35,7 +35,8 @@ OWN_PROCESS = "the baseline command's own process"
 
 
 class CommandWithoutCollector(click.Command):
-    """A command run with the cyclic garbage collector off (memory.no_cycle_collection), then as it was. The process
+    """A command run with the cyclic garbage collector off (memory.no_cycle_collection), then as it was (left off, and
+    everything frozen, when the process ends with the command: OWN_PROCESS). The process
     ends with the command, and what it reads, merges, rolls up and prints makes no reference cycles (the one workbook
     or report it may write does, with what is rendered into it: freed with the process; tests/test_no_cycles.py), so
     the collector's walks over every answer kept to the end only cost time: a twentieth of summary at 800 returns, a
@@ -791,18 +792,19 @@ def main() -> None:
 
 
 def _exit_now(exc: SystemExit) -> None:
-    """End the process with `exc`'s code once exit handlers have run and stdout and stderr are flushed, skipping only
-    the interpreter's teardown (os._exit). Returns, for the usual exit, when the code is not a number, when another
-    thread still runs, or when the output cannot be flushed (a closed pipe: the interpreter says so as usual)."""
+    """End the process with `exc`'s code as the usual exit does, exit handlers then stdout and stderr flushed, but
+    without the interpreter's teardown (os._exit). Returns, for the usual exit, when the code is not a number, when
+    another thread still runs (the usual exit waits for it), or when the output cannot be flushed (a closed pipe: the
+    interpreter says so as usual; the handlers, run once, are not run again)."""
     import threading
 
     code = 0 if exc.code is None else exc.code
     if not isinstance(code, int) or threading.active_count() > 1:
         return
+    atexit._run_exitfuncs()
     try:
         sys.stdout.flush()
         sys.stderr.flush()
     except (OSError, ValueError):
         return
-    atexit._run_exitfuncs()  # what the usual exit runs first (its own flush follows, and nothing is left to flush)
     os._exit(code)

@@ -44,17 +44,18 @@ def test_an_invalid_return_still_exits_1_with_its_whole_report(tmp_path):
     assert done.stdout.startswith(str(broken)) and done.stderr == "0 of 1 file valid.\n"
 
 
-# cli.main, as the console script runs it: exit handlers still run (one registered before it), the output is whole and
-# the exit code kept.
+# cli.main, as the console script runs it: exit handlers still run (one registered before it), what they write is
+# flushed (no newline, so a line-buffered stderr still holds it), the output is whole and the exit code kept.
 _MAIN = ("import atexit, sys\n"
-         "atexit.register(lambda: print('exit handlers ran', file=sys.stderr))\n"
+         "atexit.register(lambda: sys.stderr.write('exit handlers ran'))\n"
          "from baseline.cli import main\n"
          "sys.argv[0] = 'baseline'\n"
          "main()\n")
 
 
 def _main(*args: str, cache) -> subprocess.CompletedProcess:
-    env = {**os.environ, "XDG_CACHE_HOME": str(cache)}
+    env = {name: value for name, value in os.environ.items() if name != "PYTHONUNBUFFERED"}  # stderr buffered, as usual
+    env["XDG_CACHE_HOME"] = str(cache)
     return subprocess.run([sys.executable, "-c", _MAIN, *args], capture_output=True, text=True, env=env)
 
 
@@ -63,7 +64,7 @@ def test_as_the_baseline_command_the_output_and_exit_code_are_whole(tmp_path):
     done = _main("validate", str(workbook), "--format", "json", cache=tmp_path / "cache")
     assert done.returncode == 0
     assert json.loads(done.stdout) == intake.validate_files([workbook]).to_dict()
-    assert done.stderr == "1 of 1 file valid.\nexit handlers ran\n"
+    assert done.stderr == "1 of 1 file valid.\nexit handlers ran"
 
 
 def test_as_the_baseline_command_exit_codes_1_and_2_are_kept(tmp_path):
@@ -71,10 +72,10 @@ def test_as_the_baseline_command_exit_codes_1_and_2_are_kept(tmp_path):
     broken.write_bytes(b"PK\x03\x04 not really a workbook")
     done = _main("validate", str(broken), cache=tmp_path / "cache")
     assert done.returncode == 1 and done.stdout.startswith(f"✗ {broken}: 1 error")
-    assert done.stderr == "0 of 1 file valid.\nexit handlers ran\n"
+    assert done.stderr == "0 of 1 file valid.\nexit handlers ran"
     done = _main("no-such-command", cache=tmp_path / "cache")
     assert done.returncode == 2 and "No such command 'no-such-command'" in done.stderr
-    assert done.stderr.endswith("exit handlers ran\n")
+    assert done.stderr.endswith("exit handlers ran")
 
 
 class _Ended(Exception):
@@ -127,9 +128,10 @@ def test_a_message_as_exit_code_another_thread_or_output_that_cannot_be_flushed_
         def flush(self):
             raise BrokenPipeError
 
+    assert ending == []  # returned each time, for the usual exit
     monkeypatch.setattr(sys, "stdout", ClosedPipe())
     _exit_now(SystemExit(0))
-    assert ending == []  # returned each time, for the usual exit
+    assert ending == [("handlers",)]  # run, then the flush failed: the usual exit follows (running none again)
 
 
 def test_python_m_baseline_and_the_console_script_run_main():
