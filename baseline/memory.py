@@ -11,7 +11,6 @@ threshold fixed, every block of LARGE_BLOCK bytes or more has its own mapping an
 
 from __future__ import annotations
 
-import ctypes
 import gc
 import sys
 from contextlib import contextmanager
@@ -25,6 +24,8 @@ def give_back_large_blocks() -> bool:
     nothing changed) where the C library has no mallopt or refuses it (not glibc). Harmless to call again."""
     if not sys.platform.startswith("linux"):
         return False
+    import ctypes  # here: only the merge asks, and importing it is a millisecond of every other command's start-up
+
     try:
         mallopt = ctypes.CDLL(None).mallopt  # the C library the interpreter itself runs on
     except (OSError, AttributeError):

@@ -33,6 +33,14 @@ def test_validate_and_summary_import_no_writer_chart_or_template_library(tmp_pat
     assert loaded == ""
 
 
+def test_validate_and_summary_import_neither_ctypes_nor_csv(tmp_path):
+    """ctypes is for the merge's memory (memory.give_back_large_blocks), csv for a CSV return (csv_rescue.parse_csv):
+    each is imported where it is used, not at every start-up."""
+    loaded = _run("import sys, baseline.cli, baseline.intake, baseline.combine, baseline.render; "
+                  "print(','.join(m for m in ('ctypes', 'csv') if m in sys.modules))", str(tmp_path))
+    assert loaded == ""
+
+
 def test_an_encoding_from_the_cache_is_not_checked_again_and_loads_no_pydantic(tmp_path):
     code = ("import sys; from baseline import catalogue; g = catalogue.load('NG225'); "
             "print(g.fingerprint, 'pydantic' in sys.modules)")

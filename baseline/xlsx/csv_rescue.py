@@ -10,7 +10,6 @@ exactly this.
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import io
 from pathlib import Path
@@ -109,6 +108,8 @@ def _read_bounded(path: Path) -> bytes:
 
 def parse_csv(data: bytes) -> list[list[Any]]:
     """The rows of a CSV file as a grid of text, whatever the encoding and separator a spreadsheet chose."""
+    import csv  # here: only a CSV return needs it, and every command that reads returns imports this module
+
     for encoding in ("utf-16",) if data.startswith(_UTF16_BOMS) else _ENCODINGS:
         try:
             text = data.decode(encoding)
