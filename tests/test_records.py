@@ -211,6 +211,28 @@ def test_slots_kept_and_the_dataclass_helpers_work(flags):
     assert ours.__dataclass_params__.frozen is flags["frozen"]
 
 
+def test_the_defaults_are_dataclasss_neither_frozen_nor_slotted_nor_keyword_only():
+    """`@record` and `@record()` alone make what a bare `@dataclass` makes."""
+
+    @record
+    class Bare:
+        """A record with no flags."""
+
+        name: str
+
+    @record()
+    class Called:
+        """A record with no flags, called."""
+
+        name: str
+
+    for cls in (Bare, Called):
+        made = cls("a")  # positional: not keyword-only
+        made.name = "b"  # not frozen
+        assert made.__dict__ == {"name": "b"} and "__slots__" not in cls.__dict__  # not slotted
+        assert not cls.__dataclass_params__.frozen and cls.__hash__ is None
+
+
 def test_kw_only_is_passed_on():
     @record(kw_only=True)
     class Keywords:
