@@ -21,8 +21,8 @@ tests/test_records.py holds every record to what dataclass would have made of it
 from __future__ import annotations
 
 import dataclasses
+import reprlib
 import sys
-from _thread import get_ident
 from operator import attrgetter
 from typing import Any, Callable, TypeVar
 
@@ -101,21 +101,11 @@ def _hash(values: Callable[[Any], tuple]) -> Callable:
     return __hash__
 
 
-# The objects whose repr is being made, by (id, thread): an object met again inside itself shows as "...", as with
-# dataclass's own __repr__ (its guard is reprlib.recursive_repr's), instead of recursing until Python gives up.
-_being_shown: set[tuple[int, int]] = set()
-
-
 def _repr(names: list[str]) -> Callable:
+    # recursive_repr: an object met again inside itself shows as "...", as dataclass's own __repr__ guards it.
+    @reprlib.recursive_repr()
     def __repr__(self):
-        key = id(self), get_ident()
-        if key in _being_shown:
-            return "..."
-        _being_shown.add(key)
-        try:
-            shown = ", ".join([f"{name}={getattr(self, name)!r}" for name in names])
-        finally:
-            _being_shown.discard(key)
+        shown = ", ".join([f"{name}={getattr(self, name)!r}" for name in names])
         return f"{self.__class__.__qualname__}({shown})"
 
     return __repr__
