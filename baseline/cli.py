@@ -35,14 +35,13 @@ OWN_PROCESS = "the baseline command's own process"
 
 
 class CommandWithoutCollector(click.Command):
-    """A command run with the cyclic garbage collector off (memory.no_cycle_collection), then as it was (left off, and
-    everything frozen, when the process ends with the command: OWN_PROCESS). The process
-    ends with the command, and what it reads, merges, rolls up and prints makes no reference cycles (the one workbook
-    or report it may write does, with what is rendered into it: freed with the process; tests/test_no_cycles.py), so
-    the collector's walks over every answer kept to the end only cost time: a twentieth of summary at 800 returns, a
-    quarter of a board report or of the action list. Every command of the group but `generate`, which writes an
-    xlsxwriter workbook (a web of cycles) per agency; `actions -o` frees each of its workbooks' cycles as it is
-    written (memory.cycles_freed)."""
+    """A command run with the cyclic garbage collector off (memory.no_cycle_collection), then as it was; left off, with
+    everything frozen, when the process ends with the command (OWN_PROCESS). What a command reads, merges, rolls up
+    and prints makes no reference cycles (the one workbook or report it may write does, with what is rendered into
+    it: freed with the process; tests/test_no_cycles.py), so the collector's walks over every answer kept to the end
+    only cost time: a twentieth of summary at 800 returns, a quarter of a board report or of the action list. Every
+    command of the group but `generate`, which writes an xlsxwriter workbook (a web of cycles) per agency; `actions
+    -o` frees each of its workbooks' cycles as it is written (memory.cycles_freed)."""
 
     def invoke(self, ctx: click.Context):
         from baseline.memory import no_cycle_collection
