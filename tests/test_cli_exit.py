@@ -1,6 +1,7 @@
 """cli.py's exit: the objects start-up made are frozen out of the collector's sight once the command is done
-(gc.freeze at exit: the interpreter's last walks for reference cycles were a tenth of a one-file validate), and the
-command's output and exit code are whole all the same."""
+(gc.freeze at exit: the interpreter's last walks for reference cycles were a tenth of a one-file validate); as the
+`baseline` command itself (cli.main), the process ends without the interpreter's teardown; and the command's output
+and exit code are whole all the same."""
 
 from __future__ import annotations
 
@@ -22,9 +23,15 @@ _CODE = ("import atexit, gc, sys\n"
          "cli(sys.argv[1:])\n")
 
 
+def _python(code: str, *args: str, cache) -> subprocess.CompletedProcess:
+    """`code` run in a fresh Python with ARGS, its stderr buffered as usual (whatever PYTHONUNBUFFERED says here)."""
+    env = {name: value for name, value in os.environ.items() if name != "PYTHONUNBUFFERED"}
+    env["XDG_CACHE_HOME"] = str(cache)
+    return subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, env=env)
+
+
 def _run(*args: str, cache) -> subprocess.CompletedProcess:
-    env = {**os.environ, "XDG_CACHE_HOME": str(cache)}
-    return subprocess.run([sys.executable, "-c", _CODE, *args], capture_output=True, text=True, env=env)
+    return _python(_CODE, *args, cache=cache)
 
 
 def test_the_objects_are_frozen_at_exit_and_the_output_is_whole(tmp_path):
@@ -54,9 +61,7 @@ _MAIN = ("import atexit, sys\n"
 
 
 def _main(*args: str, cache) -> subprocess.CompletedProcess:
-    env = {name: value for name, value in os.environ.items() if name != "PYTHONUNBUFFERED"}  # stderr buffered, as usual
-    env["XDG_CACHE_HOME"] = str(cache)
-    return subprocess.run([sys.executable, "-c", _MAIN, *args], capture_output=True, text=True, env=env)
+    return _python(_MAIN, *args, cache=cache)
 
 
 def test_as_the_baseline_command_the_output_and_exit_code_are_whole(tmp_path):
