@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.hostile import answered, generate_return
 
 HEAVY = ("openpyxl", "numpy", "matplotlib", "jinja2")
@@ -27,17 +29,12 @@ def _cli_then(args: list[str], then: str) -> str:
             f"print('exit', code, {then})")
 
 
-def test_validate_and_summary_import_no_writer_chart_or_template_library(tmp_path):
+# ctypes is for the merge's memory (memory.give_back_large_blocks), csv for a CSV return (csv_rescue.parse_csv): each
+# is imported where it is used, not at every start-up.
+@pytest.mark.parametrize("modules", [HEAVY, ("ctypes", "csv")], ids=["writers charts templates", "ctypes csv"])
+def test_validate_and_summary_import_no_writer_chart_or_template_library_nor_ctypes_or_csv(tmp_path, modules):
     loaded = _run("import sys, baseline.cli, baseline.intake, baseline.combine, baseline.render; "
-                  f"print(','.join(m for m in {HEAVY!r} if m in sys.modules))", str(tmp_path))
-    assert loaded == ""
-
-
-def test_validate_and_summary_import_neither_ctypes_nor_csv(tmp_path):
-    """ctypes is for the merge's memory (memory.give_back_large_blocks), csv for a CSV return (csv_rescue.parse_csv):
-    each is imported where it is used, not at every start-up."""
-    loaded = _run("import sys, baseline.cli, baseline.intake, baseline.combine, baseline.render; "
-                  "print(','.join(m for m in ('ctypes', 'csv') if m in sys.modules))", str(tmp_path))
+                  f"print(','.join(m for m in {modules!r} if m in sys.modules))", str(tmp_path))
     assert loaded == ""
 
 
